@@ -1,0 +1,86 @@
+/*
+ * connector.h — the interface every source format implements, and the record it yields.
+ *
+ * What it does: a connector turns one raw file (as stored by fetch) into a stream of sp_record,
+ * baton-style: the parse stage calls next() with the same sp_record again and again; the
+ * connector overwrites its fields each time. Memory per record is bounded; memory never grows
+ * with the size of the file (read in chunks, XML with xmlTextReader, one item at a time).
+ *
+ * Contract of next():
+ *   SP_OK      a record is in *rec (fields set with sp_record_set; unset fields are empty)
+ *   SP_REJECT  this row is unusable: rec->reject_reason and rec->excerpt say why; call next() again
+ *   SP_EOF     no more rows
+ *   < 0        the file cannot be read further (err says why); records already yielded stand
+ * rec->line is the 1-based line (CSV) or record number (XML, JSON) where the row starts.
+ * rec->in_scope == 0 means the row parsed but the source's pushdown filter excluded it: it is
+ * counted, not stored.
+ *
+ * Ownership: open() receives the raw file path (plain, .zip or .gz: connectors use archive.h to
+ * read through the compression) and the source's config; close(NULL) is a no-op.
+ */
+#ifndef SP_CONNECTOR_H
+#define SP_CONNECTOR_H
+
+#include "common.h"
+#include "config.h"
+
+typedef enum {
+	SP_F_KEY = 0,       /* key in the source: company number, SIREN, LEI, uuid/permalink, guid/link */
+	SP_F_NAME,
+	SP_F_LEGAL_FORM,    /* raw legal form / category when given separately */
+	SP_F_OTHER_NAMES,   /* previous/other names, ';'-separated */
+	SP_F_COUNTRY,       /* raw: name, alpha-2 or alpha-3 */
+	SP_F_CITY,
+	SP_F_POSTCODE,
+	SP_F_WEBSITE,
+	SP_F_FOUNDED,       /* raw date in the source's format */
+	SP_F_STATUS,        /* raw status: Active, A, ISSUED, operating ... */
+	SP_F_DESCRIPTION,   /* plain text (HTML stripped) */
+	SP_F_CATEGORIES,    /* ';'-separated category names */
+	SP_F_CODES,         /* ';'-separated activity codes as given ("62012", "62.01Z") */
+	SP_F_CODE_SYSTEM,   /* sic2007 | naf2 | nace2 */
+	SP_F_REGNUM,        /* registry number (CH company number, SIREN) */
+	SP_F_LEI,
+	SP_F_RA_ID,         /* GLEIF RegistrationAuthorityID, e.g. RA000585 */
+	SP_F_RA_ENTITY_ID,  /* the entity's id at that authority */
+	SP_F_PUBLISHED,     /* feed item publication date, raw */
+	SP_F__COUNT
+} sp_field;
+
+/* Column names in the record table, indexed by sp_field. */
+extern const char *const sp_field_names[SP_F__COUNT];
+
+typedef struct sp_record {
+	sp_buf f[SP_F__COUNT];
+	long line;
+	int in_scope;
+	sp_buf reject_reason;
+	sp_buf excerpt;
+} sp_record;
+
+void sp_record_init(sp_record *r);
+void sp_record_release(sp_record *r);
+/* Empty every field, line 0, in_scope 1. */
+void sp_record_clear(sp_record *r);
+/* Set a field, trimming surrounding white space. */
+void sp_record_set(sp_record *r, sp_field f, const char *s, size_t n);
+void sp_record_sets(sp_record *r, sp_field f, const char *s);
+/* Append to a ';'-separated list field. */
+void sp_record_append(sp_record *r, sp_field f, const char *s, size_t n);
+const char *sp_record_get(const sp_record *r, sp_field f); /* "" when unset */
+/* Mark the record rejected: reason (short, stable, used for counting) + excerpt of the input. */
+int sp_record_reject(sp_record *r, const char *reason, const char *excerpt, size_t n);
+
+typedef struct sp_parser sp_parser; /* each connector's own state */
+
+typedef struct sp_connector {
+	const char *format; /* as in the config's format = */
+	int (*open)(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err);
+	int (*next)(sp_parser *p, sp_record *rec, sp_err *err);
+	void (*close)(sp_parser *p);
+} sp_connector;
+
+/* The connector for a format, or NULL. The table lives in connectors/registry.c. */
+const sp_connector *sp_connector_find(const char *format);
+
+#endif

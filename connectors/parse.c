@@ -1,0 +1,10 @@
+/*
+ * parse.c — PLACEHOLDER until its owner lands the real module (parse).
+ */
+#include "stage.h"
+
+int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
+{
+	(void)src, (void)c;
+	return sp_err_set(ctx->err, SP_EIO, "stage not implemented yet");
+}

@@ -1,0 +1,18 @@
+/*
+ * registry.c — the table of connectors by format name. Add a row per connector.
+ */
+#include <string.h>
+
+#include "connector.h"
+
+static const sp_connector *const connectors[] = {
+	NULL,
+};
+
+const sp_connector *sp_connector_find(const char *format)
+{
+	for (size_t i = 0; connectors[i]; i++)
+		if (!strcmp(connectors[i]->format, format))
+			return connectors[i];
+	return NULL;
+}

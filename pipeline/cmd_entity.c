@@ -1,0 +1,26 @@
+/*
+ * cmd_entity.c — PLACEHOLDER until its owner lands the real commands.
+ */
+#include "cmd.h"
+#include "run.h"
+
+int sp_cmd_show(int argc, char **argv, sp_env *env)
+{
+	(void)argc, (void)env;
+	sp_cmd_error("%s: not implemented yet", argv[0]);
+	return SP_EXIT_FAIL;
+}
+
+int sp_cmd_link(int argc, char **argv, sp_env *env)
+{
+	(void)argc, (void)env;
+	sp_cmd_error("%s: not implemented yet", argv[0]);
+	return SP_EXIT_FAIL;
+}
+
+int sp_cmd_unlink(int argc, char **argv, sp_env *env)
+{
+	(void)argc, (void)env;
+	sp_cmd_error("%s: not implemented yet", argv[0]);
+	return SP_EXIT_FAIL;
+}

@@ -1,0 +1,142 @@
+/*
+ * cmd_status.c — `sparker status` and `sparker runs`: read-only views of run, stage_run,
+ * fetch and source_state for operators.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "-";
+}
+
+static void print_stages(sp_store *db, int64_t run_id)
+{
+	sqlite3_stmt *s;
+	sp_err err;
+	if (sp_store_prepare(db,
+			     "SELECT stage, COALESCE(source,'-'), status, rows_in, rows_out, rows_rejected,"
+			     " CAST(round((julianday(COALESCE(ended,started)) - julianday(started)) * 86400) AS INTEGER),"
+			     " peak_kb, COALESCE(message,'') FROM stage_run WHERE run_id = ?1 ORDER BY id",
+			     &s, &err) != SP_OK)
+		return;
+	sqlite3_bind_int64(s, 1, run_id);
+	printf("    %-9s %-16s %-7s %10s %10s %9s %6s %9s\n", "stage", "source", "status", "in", "out", "rejected",
+	       "secs", "peak KB");
+	while (sqlite3_step(s) == SQLITE_ROW)
+		printf("    %-9s %-16s %-7s %10lld %10lld %9lld %6lld %9lld %s\n", col(s, 0), col(s, 1), col(s, 2),
+		       (long long)sqlite3_column_int64(s, 3), (long long)sqlite3_column_int64(s, 4),
+		       (long long)sqlite3_column_int64(s, 5), (long long)sqlite3_column_int64(s, 6),
+		       (long long)sqlite3_column_int64(s, 7), col(s, 8));
+	sqlite3_finalize(s);
+}
+
+static void print_jobs(sp_store *db)
+{
+	sqlite3_stmt *s;
+	sp_err err;
+	if (sp_store_prepare(db,
+			     "SELECT r.id, r.job, r.as_of, r.started, COALESCE(r.ended,'-'), r.status, COALESCE(r.error,''),"
+			     " COALESCE(r.peak_kb,0) FROM run r WHERE r.id IN (SELECT max(id) FROM run GROUP BY job) ORDER BY r.job",
+			     &s, &err) != SP_OK)
+		return;
+	printf("Last run of each job:\n");
+	int any = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		any = 1;
+		printf("  %-10s run %lld as of %s, started %s, ended %s: %s, peak %lld KB%s%s\n", col(s, 1),
+		       (long long)sqlite3_column_int64(s, 0), col(s, 2), col(s, 3), col(s, 4), col(s, 5),
+		       (long long)sqlite3_column_int64(s, 7), *col(s, 6) ? "\n    error: " : "", col(s, 6));
+		print_stages(db, sqlite3_column_int64(s, 0));
+	}
+	if (!any)
+		printf("  (no runs yet)\n");
+	sqlite3_finalize(s);
+}
+
+static void print_sources(sp_env *env, sp_store *db)
+{
+	sqlite3_stmt *s;
+	sp_err err;
+	if (sp_store_prepare(db,
+			     "SELECT COALESCE(last_good_at,'never'),"
+			     " CASE WHEN last_good_at IS NULL THEN NULL ELSE CAST(julianday('now') - julianday(last_good_at) AS INTEGER) END,"
+			     " consecutive_failures, COALESCE(last_error,'') FROM source_state WHERE source = ?1",
+			     &s, &err) != SP_OK)
+		return;
+	printf("\nSources:\n  %-16s %-10s %-22s %6s %s\n", "source", "format", "last good snapshot", "age(d)", "failures");
+	for (int i = 0; i < env->cfg->nsources; i++) {
+		const sp_source *src = &env->cfg->sources[i];
+		sqlite3_reset(s);
+		sp_bind_text(s, 1, src->name);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			int fails = sqlite3_column_int(s, 2);
+			printf("  %-16s %-10s %-22s %6s %d%s%s%s\n", src->name, src->format, col(s, 0), col(s, 1), fails,
+			       fails >= 3 ? "  FAILING 3+ NIGHTS" : "", *col(s, 3) ? ": " : "", col(s, 3));
+		} else {
+			printf("  %-16s %-10s %-22s %6s %d\n", src->name, src->format, "never", "-", 0);
+		}
+	}
+	sqlite3_finalize(s);
+}
+
+int sp_cmd_status(int argc, char **argv, sp_env *env)
+{
+	(void)argv;
+	if (argc > 1) {
+		sp_cmd_error("status: takes no arguments");
+		return SP_EXIT_USAGE;
+	}
+	sp_store *db = sp_cmd_open_db(env);
+	if (!db)
+		return SP_EXIT_FAIL;
+	printf("Database %s\n\n", env->cfg->database);
+	print_jobs(db);
+	print_sources(env, db);
+	sp_store_close(db);
+	return SP_EXIT_OK;
+}
+
+int sp_cmd_runs(int argc, char **argv, sp_env *env)
+{
+	static const struct option opts[] = { { "limit", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
+	int limit = 20, c;
+	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		if (c != 'n' || (limit = atoi(optarg)) <= 0) {
+			sp_cmd_error("runs: usage: sparker runs [-n N] [RUN_ID]");
+			return SP_EXIT_USAGE;
+		}
+	}
+	sp_store *db = sp_cmd_open_db(env);
+	if (!db)
+		return SP_EXIT_FAIL;
+	if (optind < argc) {
+		int64_t id = atoll(argv[optind]);
+		printf("Run %lld:\n", (long long)id);
+		print_stages(db, id);
+		sp_store_close(db);
+		return SP_EXIT_OK;
+	}
+	sqlite3_stmt *s;
+	sp_err err;
+	if (sp_store_prepare(db,
+			     "SELECT id, job, as_of, started, COALESCE(ended,'-'), status, COALESCE(error,'') FROM run"
+			     " ORDER BY id DESC LIMIT ?1",
+			     &s, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		sp_store_close(db);
+		return SP_EXIT_FAIL;
+	}
+	sqlite3_bind_int(s, 1, limit);
+	printf("%6s %-10s %-10s %-20s %-20s %-8s %s\n", "run", "job", "as-of", "started", "ended", "status", "error");
+	while (sqlite3_step(s) == SQLITE_ROW)
+		printf("%6lld %-10s %-10s %-20s %-20s %-8s %s\n", (long long)sqlite3_column_int64(s, 0), col(s, 1),
+		       col(s, 2), col(s, 3), col(s, 4), col(s, 5), col(s, 6));
+	sqlite3_finalize(s);
+	sp_store_close(db);
+	return SP_EXIT_OK;
+}

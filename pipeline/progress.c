@@ -1,0 +1,87 @@
+/*
+ * progress.c — see progress.h. State is process-global: one progress line at a time.
+ */
+#include "progress.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+static struct {
+	int on;
+	int active;
+	char label[64];
+	char unit[8];
+	int64_t total;
+	double started, last;
+} P;
+
+void sp_progress_enable(int on)
+{
+	P.on = on;
+}
+
+int sp_progress_enabled(void)
+{
+	return P.on;
+}
+
+void sp_progress_start(const char *label, int64_t total, const char *unit)
+{
+	if (!P.on)
+		return;
+	snprintf(P.label, sizeof(P.label), "%s", label);
+	snprintf(P.unit, sizeof(P.unit), "%s", unit ? unit : "");
+	P.total = total;
+	P.started = sp_mono();
+	P.last = 0;
+	P.active = 1;
+}
+
+static void human(double v, const char *unit, char *out, size_t n)
+{
+	if (!strcmp(unit, "B")) {
+		const char *u[] = { "B", "KB", "MB", "GB", "TB" };
+		int i = 0;
+		while (v >= 1024 && i < 4) {
+			v /= 1024;
+			i++;
+		}
+		snprintf(out, n, "%.1f %s", v, u[i]);
+	} else {
+		snprintf(out, n, "%.0f %s", v, unit);
+	}
+}
+
+void sp_progress_update(int64_t done)
+{
+	if (!P.on || !P.active)
+		return;
+	double now = sp_mono();
+	if (now - P.last < 0.2)
+		return;
+	P.last = now;
+	double el = now - P.started;
+	double rate = el > 0 ? (double)done / el : 0;
+	char d[32], r[32];
+	human((double)done, P.unit, d, sizeof(d));
+	human(rate, P.unit, r, sizeof(r));
+	if (P.total > 0) {
+		double pct = 100.0 * (double)done / (double)P.total;
+		double eta = rate > 0 ? (double)(P.total - done) / rate : 0;
+		fprintf(stderr, "\r\033[K%s: %s (%.0f%%) %s/s ETA %.0fs", P.label, d, pct, r, eta);
+	} else {
+		fprintf(stderr, "\r\033[K%s: %s %s/s", P.label, d, r);
+	}
+	fflush(stderr);
+}
+
+void sp_progress_end(void)
+{
+	if (!P.on || !P.active)
+		return;
+	fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+	P.active = 0;
+}

@@ -1,0 +1,407 @@
+/*
+ * run.c — lock, run rows, stage table and stage execution. See run.h.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+const sp_stage sp_stages[] = {
+	{ "fetch", sp_stage_fetch, 1, "download each source into the raw store (conditional, retried)" },
+	{ "parse", sp_stage_parse, 1, "read the newest raw snapshot of each source into records and rejects" },
+	{ "normalise", sp_stage_normalise, 0, "names, countries, dates, domains, activity codes -> candidates" },
+	{ "dedupe", sp_stage_dedupe, 0, "cluster candidates into stable entities, with reasons" },
+	{ "score", sp_stage_score, 0, "tag domains, score relevance, select each cohort's shortlist" },
+	{ "report", sp_stage_report, 0, "write the yearly PDF and CSV report" },
+};
+const int sp_nstages = (int)SP_ARRAY_LEN(sp_stages);
+
+const sp_stage *sp_stage_find(const char *name)
+{
+	for (int i = 0; i < sp_nstages; i++)
+		if (!strcmp(sp_stages[i].name, name))
+			return &sp_stages[i];
+	return NULL;
+}
+
+static int stage_index(const char *name)
+{
+	const sp_stage *s = sp_stage_find(name);
+	return s ? (int)(s - sp_stages) : -1;
+}
+
+/* ---- lock ---------------------------------------------------------------------------------- */
+
+struct sp_lock {
+	int fd;
+	char *path;
+};
+
+int sp_lock_take(const sp_config *cfg, const char *what, sp_lock **out, sp_err *err)
+{
+	*out = NULL;
+	sp_buf p = SP_BUF_INIT;
+	sp_buf_addf(&p, "%s.lock", cfg->database);
+	int fd = open(p.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	if (fd < 0) {
+		sp_err_set(err, SP_EIO, "cannot open lock file %s: %s", p.buf, strerror(errno));
+		sp_buf_release(&p);
+		return SP_EIO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char holder[256] = "";
+		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		sp_err_set(err, SP_ELOCKED, "another run holds the lock %s (%s)", p.buf, *holder ? holder : "holder unknown");
+		close(fd);
+		sp_buf_release(&p);
+		return SP_ELOCKED;
+	}
+	char host[128] = "?";
+	gethostname(host, sizeof(host) - 1);
+	char when[32];
+	sp_time_iso((int64_t)time(NULL), when, sizeof(when));
+	char line[512];
+	int n = snprintf(line, sizeof(line), "pid %ld on %s since %s: %s\n", (long)getpid(), host, when, what);
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n) {
+		/* the lock is held all the same; the holder line is only informative */
+	}
+	sp_lock *l = sp_xcalloc(1, sizeof(*l));
+	l->fd = fd;
+	l->path = sp_buf_detach(&p);
+	*out = l;
+	return SP_OK;
+}
+
+void sp_lock_release(sp_lock *l)
+{
+	if (!l)
+		return;
+	if (ftruncate(l->fd, 0) != 0) {
+		/* informative content only */
+	}
+	flock(l->fd, LOCK_UN);
+	close(l->fd);
+	free(l->path);
+	free(l);
+}
+
+/* ---- dates --------------------------------------------------------------------------------- */
+
+int sp_date_valid(const char *s)
+{
+	int y, m, d;
+	char extra;
+	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
+		return 0;
+	if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
+		return 0;
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+/* ---- run rows ------------------------------------------------------------------------------ */
+
+/* Runs left 'running' are from a process that died (we hold the lock, so none is alive). */
+static int mark_dead_runs(sp_store *db, sp_err *err)
+{
+	return sp_store_exec(db,
+			     "UPDATE stage_run SET status='killed', ended=COALESCE(ended, started) WHERE status='running';"
+			     "UPDATE run SET status='killed', ended=COALESCE(ended, started),"
+			     " error=COALESCE(error,'interrupted: the process died before finishing') WHERE status='running';",
+			     err);
+}
+
+static int run_insert(sp_store *db, const sp_config *cfg, const sp_run_opts *o, const char *as_of, int64_t *id,
+		      sp_err *err)
+{
+	sqlite3_stmt *s;
+	if (sp_store_prepare(db,
+			     "INSERT INTO run(job, as_of, started, status, pid, host, args, config_hash)"
+			     " VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7)",
+			     &s, err) != SP_OK)
+		return SP_EDB;
+	char now[32], host[128] = "?";
+	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
+	gethostname(host, sizeof(host) - 1);
+	sp_bind_text(s, 1, o->job ? o->job : "manual");
+	sp_bind_text(s, 2, as_of);
+	sp_bind_text(s, 3, now);
+	sqlite3_bind_int64(s, 4, (int64_t)getpid());
+	sp_bind_text(s, 5, host);
+	sp_bind_text(s, 6, o->args);
+	sp_bind_text(s, 7, cfg->sha256);
+	int rc = sp_store_step_done(db, s, err);
+	sqlite3_finalize(s);
+	*id = sp_store_last_id(db);
+	return rc;
+}
+
+static int run_close(sp_store *db, int64_t id, const char *status, const char *error, sp_err *err)
+{
+	sqlite3_stmt *s;
+	if (sp_store_prepare(db, "UPDATE run SET ended=?1, status=?2, error=?3, peak_kb=?4 WHERE id=?5", &s, err) != SP_OK)
+		return SP_EDB;
+	char now[32];
+	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
+	sp_bind_text(s, 1, now);
+	sp_bind_text(s, 2, status);
+	sp_bind_text(s, 3, error);
+	sqlite3_bind_int64(s, 4, sp_peak_rss_kb());
+	sqlite3_bind_int64(s, 5, id);
+	int rc = sp_store_step_done(db, s, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int stage_row_open(sp_store *db, int64_t run_id, const char *stage, const char *source, int64_t *id, sp_err *err)
+{
+	sqlite3_stmt *s;
+	if (sp_store_prepare(db, "INSERT INTO stage_run(run_id, stage, source, started) VALUES (?1, ?2, ?3, ?4)", &s, err) != SP_OK)
+		return SP_EDB;
+	char now[32];
+	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
+	sqlite3_bind_int64(s, 1, run_id);
+	sp_bind_text(s, 2, stage);
+	sp_bind_text(s, 3, source);
+	sp_bind_text(s, 4, now);
+	int rc = sp_store_step_done(db, s, err);
+	sqlite3_finalize(s);
+	*id = sp_store_last_id(db);
+	return rc;
+}
+
+static int stage_row_close(sp_store *db, int64_t id, const sp_stage_result *r, sp_err *err)
+{
+	sqlite3_stmt *s;
+	if (sp_store_prepare(db,
+			     "UPDATE stage_run SET ended=?1, rows_in=?2, rows_out=?3, rows_rejected=?4, peak_kb=?5,"
+			     " status=?6, message=?7 WHERE id=?8",
+			     &s, err) != SP_OK)
+		return SP_EDB;
+	char now[32];
+	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
+	sp_bind_text(s, 1, now);
+	sqlite3_bind_int64(s, 2, r->counts.in);
+	sqlite3_bind_int64(s, 3, r->counts.out);
+	sqlite3_bind_int64(s, 4, r->counts.rejected);
+	sqlite3_bind_int64(s, 5, r->peak_kb);
+	sp_bind_text(s, 6, r->rc < 0 ? "failed" : "ok");
+	sp_bind_text(s, 7, r->rc < 0 ? r->message : r->counts.note);
+	sqlite3_bind_int64(s, 8, id);
+	int rc = sp_store_step_done(db, s, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- selection of stages and sources ------------------------------------------------------- */
+
+/* Fill sel[i] = 1 for each stage to run. */
+static int select_stages(const sp_config *cfg, const sp_run_opts *o, int *sel, sp_err *err)
+{
+	memset(sel, 0, sizeof(int) * (size_t)sp_nstages);
+	if (o->stage) {
+		int i = stage_index(o->stage);
+		if (i < 0)
+			return sp_err_set(err, SP_EUSAGE, "unknown stage '%s'", o->stage);
+		sel[i] = 1;
+		return SP_OK;
+	}
+	if (o->from || o->to) {
+		int a = o->from ? stage_index(o->from) : 0;
+		int b = o->to ? stage_index(o->to) : sp_nstages - 1;
+		if (a < 0 || b < 0)
+			return sp_err_set(err, SP_EUSAGE, "unknown stage '%s'", a < 0 ? o->from : o->to);
+		if (a > b)
+			return sp_err_set(err, SP_EUSAGE, "--from %s comes after --to %s", o->from, o->to);
+		if (!o->to && !o->job) /* --from alone: up to score; report runs only when asked or in a job */
+			b = stage_index("score");
+		if (b < a)
+			b = a;
+		for (int i = a; i <= b; i++)
+			sel[i] = 1;
+		return SP_OK;
+	}
+	const char *jname = o->job ? o->job : "nightly";
+	const sp_job *j = sp_config_job(cfg, jname);
+	if (!j)
+		return sp_err_set(err, SP_EUSAGE, "%s: no [job %s] in the configuration", cfg->path, jname);
+	for (int k = 0; k < j->nstages; k++)
+		sel[stage_index(j->stages[k])] = 1;
+	return SP_OK;
+}
+
+static int source_selected(const sp_run_opts *o, const char *name)
+{
+	if (!o->nsources)
+		return 1;
+	for (int i = 0; i < o->nsources; i++)
+		if (!strcmp(o->sources[i], name))
+			return 1;
+	return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* Run one stage call and record it. Returns the stage's rc; DB errors of the bookkeeping too. */
+static int call_stage(sp_ctx *ctx, const sp_stage *st, const sp_source *src, sp_stage_cb cb, void *user)
+{
+	sp_stage_result r;
+	memset(&r, 0, sizeof(r));
+	r.run_id = ctx->run_id;
+	r.stage = st->name;
+	r.source = src ? src->name : NULL;
+	int64_t row = 0;
+	if (!ctx->dry_run && stage_row_open(ctx->db, ctx->run_id, st->name, r.source, &row, ctx->err) != SP_OK)
+		return SP_EDB;
+	double t0 = sp_mono();
+	sp_err_clear(ctx->err);
+	r.rc = ctx->dry_run ? SP_OK : st->run(ctx, src, &r.counts);
+	sp_store_rollback(ctx->db); /* a stage that failed mid-transaction leaves nothing half-done */
+	r.seconds = sp_mono() - t0;
+	r.peak_kb = sp_peak_rss_kb();
+	char msg[SP_ERR_MAX];
+	snprintf(msg, sizeof(msg), "%s", ctx->err->msg);
+	r.message = msg;
+	if (cb)
+		cb(user, &r);
+	if (!ctx->dry_run) {
+		sp_err e2;
+		if (stage_row_close(ctx->db, row, &r, &e2) != SP_OK && r.rc >= 0) {
+			*ctx->err = e2;
+			return SP_EDB;
+		}
+	}
+	if (r.rc < 0)
+		sp_err_set(ctx->err, r.rc, "%s", msg);
+	return r.rc;
+}
+
+static int run_stages(sp_ctx *ctx, const sp_run_opts *o, const int *sel, sp_stage_cb cb, void *user,
+		      sp_run_summary *sum, char *first_error, size_t fe_len)
+{
+	for (int i = 0; i < sp_nstages; i++) {
+		if (!sel[i])
+			continue;
+		const sp_stage *st = &sp_stages[i];
+		if (!st->per_source) {
+			if (interrupted)
+				return SP_EINTERRUPTED;
+			int rc = call_stage(ctx, st, NULL, cb, user);
+			if (rc < 0) {
+				sum->stages_failed++;
+				snprintf(first_error, fe_len, "%s: %s", st->name, ctx->err->msg);
+				return rc;
+			}
+			sum->stages_ok++;
+			continue;
+		}
+		for (int k = 0; k < ctx->cfg->nsources; k++) {
+			const sp_source *src = &ctx->cfg->sources[k];
+			if (!source_selected(o, src->name))
+				continue;
+			if (interrupted)
+				return SP_EINTERRUPTED;
+			int rc = call_stage(ctx, st, src, cb, user);
+			if (rc == SP_EDB && !ctx->dry_run) {
+				sum->stages_failed++;
+				snprintf(first_error, fe_len, "%s %s: %s", st->name, src->name, ctx->err->msg);
+				return rc; /* the database itself is in trouble: stop */
+			}
+			if (rc < 0) {
+				sum->stages_failed++;
+				sum->partial = 1;
+				if (!*first_error)
+					snprintf(first_error, fe_len, "%s %s: %s", st->name, src->name, ctx->err->msg);
+			} else {
+				sum->stages_ok++;
+			}
+		}
+	}
+	return SP_OK;
+}
+
+int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *user, sp_run_summary *sum, sp_err *err)
+{
+	memset(sum, 0, sizeof(*sum));
+	int sel[16];
+	if (select_stages(cfg, o, sel, err) != SP_OK)
+		return err->code;
+	for (int i = 0; i < o->nsources; i++)
+		if (!sp_config_source(cfg, o->sources[i]))
+			return sp_err_set(err, SP_EUSAGE, "no source named '%s' in %s", o->sources[i], cfg->path);
+	char as_of[11];
+	if (o->as_of) {
+		if (!sp_date_valid(o->as_of))
+			return sp_err_set(err, SP_EUSAGE, "--as-of '%s' is not a date (YYYY-MM-DD)", o->as_of);
+		snprintf(as_of, sizeof(as_of), "%s", o->as_of);
+	} else {
+		char iso[32];
+		sp_time_iso(sp_now(), iso, sizeof(iso));
+		snprintf(as_of, sizeof(as_of), "%.10s", iso);
+	}
+
+	sp_lock *lock = NULL;
+	if (!o->dry_run && sp_lock_take(cfg, o->args ? o->args : "run", &lock, err) != SP_OK)
+		return err->code;
+	sp_store *db = NULL;
+	int rc = sp_store_open(cfg->database, &db, err);
+	if (rc != SP_OK) {
+		sp_lock_release(lock);
+		return rc;
+	}
+	if (!o->dry_run && (rc = mark_dead_runs(db, err)) != SP_OK)
+		goto out;
+	sp_ctx ctx = { .cfg = cfg, .db = db, .year = o->year, .verbose = o->verbose, .quiet = o->quiet,
+		       .dry_run = o->dry_run, .force = (o->stage || o->from), .err = err };
+	snprintf(ctx.as_of, sizeof(ctx.as_of), "%s", as_of);
+	if (!o->dry_run && (rc = run_insert(db, cfg, o, as_of, &ctx.run_id, err)) != SP_OK)
+		goto out;
+	sum->run_id = ctx.run_id;
+
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	interrupted = 0;
+
+	char first_error[SP_ERR_MAX] = "";
+	rc = run_stages(&ctx, o, sel, cb, user, sum, first_error, sizeof(first_error));
+	if (rc == SP_EINTERRUPTED)
+		snprintf(first_error, sizeof(first_error), "interrupted by a signal; the next run finishes the job");
+
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+
+	if (!o->dry_run) {
+		const char *status = rc < 0 ? (rc == SP_EINTERRUPTED ? "killed" : "failed") : sum->partial ? "partial" : "ok";
+		sp_err e2;
+		if (run_close(db, ctx.run_id, status, *first_error ? first_error : NULL, &e2) != SP_OK && rc >= 0) {
+			*err = e2;
+			rc = SP_EDB;
+		}
+	}
+	if (rc >= 0 && sum->partial)
+		rc = sp_err_set(err, SP_EIO, "%s", first_error);
+	else if (rc < 0)
+		sp_err_set(err, rc, "%s", first_error);
+out:
+	sp_store_close(db);
+	sp_lock_release(lock);
+	return rc;
+}

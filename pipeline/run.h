@@ -1,0 +1,70 @@
+/*
+ * run.h — a run: the lock, the run row, and the stages it executes in order.
+ *
+ * What it does: sp_run_execute() takes the run lock (flock on "<database>.lock", so a killed run
+ * never leaves a lock that blocks the next one: the kernel drops it with the process), marks runs
+ * left 'running' by a dead process as 'killed', inserts a run row, then calls each selected stage
+ * (per source for per-source stages), records a stage_run row for each call, and closes the run
+ * with ok | partial (a source failed, the others went on) | failed (a global stage failed).
+ *
+ * Which stages: opts->job names a [job] of the config; or opts->stage (one stage), or
+ * opts->from [.. opts->to]. opts->sources restricts per-source stages to those sources.
+ * opts->dry_run lists what would run (calls on_stage with a zero-count result) and writes nothing.
+ *
+ * It never prints: on_stage (may be NULL) is called after each stage call so the command can log.
+ *
+ * Returns SP_OK (all ok), SP_EIO with "partial" message when some source failed, SP_ELOCKED with
+ * the holder named in err when another run holds the lock, or another code on failure.
+ */
+#ifndef SP_RUN_H
+#define SP_RUN_H
+
+#include "stage.h"
+
+typedef struct sp_run_opts {
+	const char *job;
+	const char *stage;
+	const char *from;
+	const char *to;
+	const char **sources;
+	int nsources;
+	const char *as_of; /* YYYY-MM-DD; NULL = today (UTC) */
+	int year;
+	int dry_run;
+	int verbose;
+	int quiet;
+	const char *args;  /* the command line, stored in the run row */
+} sp_run_opts;
+
+typedef struct sp_stage_result {
+	int64_t run_id;
+	const char *stage;
+	const char *source; /* NULL for global stages */
+	int rc;
+	const char *message; /* error message when rc < 0 */
+	sp_counts counts;
+	double seconds;
+	long peak_kb;
+} sp_stage_result;
+
+typedef void (*sp_stage_cb)(void *user, const sp_stage_result *r);
+
+/* Outcome summary filled by sp_run_execute. */
+typedef struct sp_run_summary {
+	int64_t run_id;
+	int stages_ok, stages_failed;
+	int partial; /* at least one per-source stage failed */
+} sp_run_summary;
+
+int sp_run_execute(sp_config *cfg, const sp_run_opts *opts, sp_stage_cb on_stage, void *user,
+		   sp_run_summary *sum, sp_err *err);
+
+/* The lock alone (used by run and by commands that write analysts' tables alongside a run). */
+typedef struct sp_lock sp_lock;
+int sp_lock_take(const sp_config *cfg, const char *what, sp_lock **out, sp_err *err);
+void sp_lock_release(sp_lock *l);
+
+/* Validate a logical date "YYYY-MM-DD" (real calendar date). */
+int sp_date_valid(const char *s);
+
+#endif

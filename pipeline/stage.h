@@ -1,0 +1,64 @@
+/*
+ * stage.h — what a pipeline stage is, and the context a run hands to it.
+ *
+ * A stage is a function that reads what earlier stages wrote (and the config) and replaces its
+ * own output, inside transactions of its own, so that a kill leaves the last committed state.
+ * Running a stage twice on the same input is running it once (idempotent).
+ *
+ * Per-source stages (fetch, parse) are called once per selected source, with src set; the others
+ * once per run, with src NULL. run.c creates one stage_run row per call, fills its counts from
+ * sp_counts, and records status from the return code. A stage that fails returns < 0 with one
+ * message in ctx->err; run.c decides whether the run goes on (a failing source does not stop the
+ * other sources; a failing global stage stops the run).
+ *
+ * Stages never print: progress goes through sp_progress (progress.h), which is silent unless
+ * stderr is a terminal; messages go back in err.
+ */
+#ifndef SP_STAGE_H
+#define SP_STAGE_H
+
+#include "common.h"
+#include "config.h"
+#include "store.h"
+
+typedef struct sp_counts {
+	int64_t in, out, rejected;
+	char note[256]; /* short free text for stage_run.message, e.g. "304 not modified" */
+} sp_counts;
+
+typedef struct sp_ctx {
+	sp_config *cfg;
+	sp_store *db;
+	int64_t run_id;
+	char as_of[11];      /* logical date YYYY-MM-DD */
+	int year;            /* --year, 0 if not given (report, score) */
+	int verbose;
+	int quiet;
+	int dry_run;
+	int force;           /* reprocess even when input is unchanged (set by --stage/--from) */
+	sp_err *err;
+} sp_ctx;
+
+typedef int (*sp_stage_fn)(sp_ctx *ctx, const sp_source *src, sp_counts *counts);
+
+typedef struct sp_stage {
+	const char *name;
+	sp_stage_fn run;
+	int per_source;
+	const char *help;
+} sp_stage;
+
+/* The stage table, in pipeline order (run.c). */
+extern const sp_stage sp_stages[];
+extern const int sp_nstages;
+const sp_stage *sp_stage_find(const char *name);
+
+/* The stage functions (each in its own module). */
+int sp_stage_fetch(sp_ctx *ctx, const sp_source *src, sp_counts *c);     /* connectors/fetch.c */
+int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c);     /* connectors/parse.c */
+int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c); /* pipeline/normalise_stage.c */
+int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c);    /* pipeline/dedupe.c */
+int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c);     /* pipeline/score.c */
+int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c);    /* reports/report_year.c */
+
+#endif

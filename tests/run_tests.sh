@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# run_tests.sh UNIT_BIN... -- INTEGRATION_SCRIPT...
+# Runs every cmocka unit binary and every integration script, prints one line per test file and a
+# closing "N passed, N failed[, N skipped]" line. Exit status is non-zero when anything failed.
+# An integration script exits 0 (pass), 77 (skipped: it prints why), anything else (fail).
+set -u
+pass=0; fail=0; skip=0; failed_names=()
+units=(); integ=(); seen_sep=0
+for a in "$@"; do
+  if [ "$a" = "--" ]; then seen_sep=1; continue; fi
+  if [ $seen_sep = 0 ]; then units+=("$a"); else integ+=("$a"); fi
+done
+logdir=${BUILD:-build}/test-logs
+mkdir -p "$logdir"
+run_one() { # kind name cmd...
+  local kind=$1 name=$2; shift 2
+  local log="$logdir/$(basename "$name").log" t0=$SECONDS rc
+  "$@" >"$log" 2>&1; rc=$?
+  local dt=$((SECONDS - t0))
+  if [ $rc = 0 ]; then
+    pass=$((pass + 1)); printf 'PASS  %-12s %-45s %3ds\n' "$kind" "$(basename "$name")" "$dt"
+    grep -E '^(MEASURE|INFO):' "$log" | sed 's/^/      /'
+  elif [ $rc = 77 ]; then
+    skip=$((skip + 1)); printf 'SKIP  %-12s %-45s %s\n' "$kind" "$(basename "$name")" "$(grep -m1 -i 'skip' "$log")"
+  else
+    fail=$((fail + 1)); failed_names+=("$name")
+    printf 'FAIL  %-12s %-45s %3ds (exit %d)\n' "$kind" "$(basename "$name")" "$dt" "$rc"
+    tail -n 40 "$log" | sed 's/^/      | /'
+  fi
+}
+for u in ${units[@]+"${units[@]}"}; do run_one unit "$u" "$u"; done
+for t in ${integ[@]+"${integ[@]}"}; do run_one integration "$t" bash "$t"; done
+echo
+[ $fail -gt 0 ] && printf 'failed: %s\n' "${failed_names[@]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ] && [ $pass -gt 0 ]

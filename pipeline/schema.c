@@ -9,7 +9,7 @@
  * their commands and read by the stages):
  *   run, stage_run ........ run.c
  *   fetch, source_state ... fetch stage (connectors/fetch.c)
- *   record, reject ........ parse stage (connectors/parse.c)
+ *   record, reject, parse_stat ... parse stage (connectors/parse.c)
  *   candidate ............. normalise stage
  *   entity, member, entity_merge ... dedupe stage
  *   tag, score, selection, selection_prev ... score stage
@@ -49,6 +49,12 @@ const char *const sp_schema_migrations[] = {
 	"  founded TEXT, status TEXT, description TEXT, categories TEXT, codes TEXT, code_system TEXT,"
 	"  regnum TEXT, lei TEXT, ra_id TEXT, ra_entity_id TEXT, published TEXT,"
 	"  UNIQUE(source, source_key));"
+	"CREATE TABLE parse_stat ("  /* one row per parsed fetch, replaced when it is parsed again */
+	"  fetch_id INTEGER PRIMARY KEY REFERENCES fetch(id), source TEXT NOT NULL, run_id INTEGER, parsed_at TEXT,"
+	"  rows_read INTEGER NOT NULL DEFAULT 0,"          /* every data row/item in the file */
+	"  rows_out_of_scope INTEGER NOT NULL DEFAULT 0,"  /* excluded by the pushdown filter */
+	"  rows_rejected INTEGER NOT NULL DEFAULT 0,"
+	"  rows_stored INTEGER NOT NULL DEFAULT 0, rows_gone INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE reject ("
 	"  id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES run(id), source TEXT NOT NULL,"
 	"  fetch_id INTEGER REFERENCES fetch(id), line INTEGER, reason TEXT NOT NULL, excerpt TEXT);"

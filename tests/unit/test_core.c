@@ -1,0 +1,180 @@
+/*
+ * test_core.c — config loading (with file:line errors), store migrations, sp_buf, the run lock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "run.h"
+#include "store.h"
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sp-core-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *write_file(const char *name, const char *text)
+{
+	static char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void config_ok(void **state)
+{
+	(void)state;
+	const char *p = write_file("ok.ini",
+				   "[sparker]\ndatabase = db/x.db\n\n"
+				   "[source feed1]\nformat = feed\nurl = http://127.0.0.1/f.xml\nmode = append\npriority = 3\n"
+				   "[source ch]\nformat = companies_house\nurl = ch.zip\n"
+				   "[job nightly]\nstages = fetch parse normalise\n"
+				   "[taxonomy electrification]\nkeywords = battery:3\n");
+	sp_config *cfg;
+	sp_err err;
+	assert_int_equal(sp_config_load(p, &cfg, &err), SP_OK);
+	assert_int_equal(cfg->nsources, 2);
+	assert_string_equal(cfg->sources[0].name, "feed1");
+	assert_int_equal(cfg->sources[0].mode, SP_MODE_APPEND);
+	assert_int_equal(cfg->sources[0].priority, 3);
+	assert_int_equal(cfg->sources[1].mode, SP_MODE_SNAPSHOT);
+	assert_int_equal(cfg->njobs, 1);
+	assert_int_equal(cfg->jobs[0].nstages, 3);
+	char want[512];
+	snprintf(want, sizeof(want), "%s/db/x.db", tmpdir);
+	assert_string_equal(cfg->database, want);
+	int it = 0;
+	assert_string_equal(sp_config_section_next(cfg, "taxonomy ", &it), "taxonomy electrification");
+	assert_null(sp_config_section_next(cfg, "taxonomy ", &it));
+	const sp_kv *kv = sp_config_find(cfg, "source feed1", "priority");
+	assert_non_null(kv);
+	assert_int_equal(kv->line, 8);
+	sp_config_free(cfg);
+}
+
+static void expect_config_error(const char *text, const char *needle)
+{
+	const char *p = write_file("bad.ini", text);
+	sp_config *cfg = NULL;
+	sp_err err;
+	assert_int_equal(sp_config_load(p, &cfg, &err), SP_ECONFIG);
+	assert_null(cfg);
+	if (!strstr(err.msg, needle))
+		fail_msg("error '%s' lacks '%s'", err.msg, needle);
+}
+
+static void config_errors(void **state)
+{
+	(void)state;
+	expect_config_error("[source a]\nformat = nope\nurl = x\n", "bad.ini:2: unknown format 'nope'");
+	expect_config_error("[source a]\nformat = feed\n", "has no 'url'");
+	expect_config_error("[source a]\nformat = feed\nurl = x\nmode = sometimes\n", "bad.ini:4: mode must be");
+	expect_config_error("[job n]\nstages = fetch dance\n", "bad.ini:2: unknown stage 'dance'");
+	expect_config_error("[sparker]\nthis line is wrong\n", "bad.ini:2: syntax error");
+	expect_config_error("[source ../x]\nformat = feed\nurl = x\n", "may use only letters");
+	sp_config *cfg;
+	sp_err err;
+	assert_int_equal(sp_config_load("/nonexistent/x.ini", &cfg, &err), SP_ECONFIG);
+}
+
+static void store_migrates(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/s.db", tmpdir);
+	sp_store *st;
+	sp_err err;
+	assert_int_equal(sp_store_open(path, &st, &err), SP_OK);
+	int64_t v = 0;
+	assert_int_equal(sp_store_int(st, "PRAGMA user_version", &v, &err), SP_OK);
+	assert_int_equal(v, sp_schema_version);
+	assert_int_equal(sp_store_int(st, "SELECT count(*) FROM sqlite_master WHERE name = ?1", &v, &err, "entity"), SP_OK);
+	assert_int_equal(v, 1);
+	sp_store_close(st);
+	/* reopening does not re-run migrations */
+	assert_int_equal(sp_store_open(path, &st, &err), SP_OK);
+	assert_int_equal(sp_store_int(st, "PRAGMA foreign_keys", &v, &err), SP_OK);
+	assert_int_equal(v, 1);
+	sp_store_close(st);
+	sp_store_close(NULL);
+}
+
+static void buf_works(void **state)
+{
+	(void)state;
+	sp_buf b = SP_BUF_INIT;
+	assert_string_equal(sp_buf_str(&b), "");
+	sp_buf_adds(&b, "abc");
+	sp_buf_addf(&b, "-%d-", 42);
+	sp_buf_addc(&b, 'z');
+	assert_string_equal(b.buf, "abc-42-z");
+	char *d = sp_buf_detach(&b);
+	assert_string_equal(d, "abc-42-z");
+	assert_null(b.buf);
+	free(d);
+	sp_buf_release(&b);
+}
+
+static void lock_excludes(void **state)
+{
+	(void)state;
+	const char *p = write_file("lock.ini", "[sparker]\ndatabase = l.db\n");
+	sp_config *cfg;
+	sp_err err;
+	assert_int_equal(sp_config_load(p, &cfg, &err), SP_OK);
+	sp_lock *a, *b;
+	assert_int_equal(sp_lock_take(cfg, "first", &a, &err), SP_OK);
+	pid_t pid = fork();
+	if (pid == 0) /* another process cannot take it */
+		_exit(sp_lock_take(cfg, "second", &b, &err) == SP_ELOCKED && strstr(err.msg, "first") ? 0 : 1);
+	int status;
+	waitpid(pid, &status, 0);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	sp_lock_release(a);
+	assert_int_equal(sp_lock_take(cfg, "third", &b, &err), SP_OK);
+	sp_lock_release(b);
+	sp_config_free(cfg);
+}
+
+static void dates(void **state)
+{
+	(void)state;
+	assert_true(sp_date_valid("2024-02-29"));
+	assert_false(sp_date_valid("2023-02-29"));
+	assert_false(sp_date_valid("2024-13-01"));
+	assert_false(sp_date_valid("2024-1-01"));
+	assert_false(sp_date_valid("yesterday"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(config_ok),    cmocka_unit_test(config_errors), cmocka_unit_test(store_migrates),
+		cmocka_unit_test(buf_works),    cmocka_unit_test(lock_excludes), cmocka_unit_test(dates),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

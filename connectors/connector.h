@@ -83,4 +83,8 @@ typedef struct sp_connector {
 /* The connector for a format, or NULL. The table lives in connectors/registry.c. */
 const sp_connector *sp_connector_find(const char *format);
 
+extern const sp_connector sp_connector_gleif;
+extern const sp_connector sp_connector_feed;
+extern const sp_connector sp_connector_json;
+
 #endif

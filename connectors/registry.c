@@ -6,6 +6,7 @@
 #include "connector.h"
 
 static const sp_connector *const connectors[] = {
+	&sp_connector_gleif,
 	NULL,
 };
 

@@ -1,0 +1,283 @@
+/*
+ * gleif.c — GLEIF LEI-CDF XML (1.0, 2.1, 3.x; plain, zip or gzip) as a stream of records.
+ *
+ * What it does: reads the raw file through sp_stream (archive.h) into libxml2's xmlTextReader
+ * (xmlReaderForIO), walks the document node by node and, at each LEIRecord element, expands that
+ * one element into a small DOM (xmlTextReaderExpand), copies its fields into the record, then
+ * skips past it (xmlTextReaderNext), which lets the reader free the subtree. Memory is bounded
+ * by the largest single LEIRecord, never by the file.
+ *
+ * Fields: LEI (key and lei), Entity/LegalName (name), OtherEntityNames/OtherEntityName and
+ * TransliteratedOtherEntityNames (other_names, ';'-separated), LegalAddress City/Country/
+ * PostalCode (country falls back to the LegalJurisdiction's country part), EntityStatus (status),
+ * EntityCreationDate (founded, 3.x only), LegalForm/EntityLegalFormCode (legal_form; the
+ * OtherLegalForm text when the code is 8888 or absent; LegalForm text in 1.0),
+ * RegistrationAuthority/RegistrationAuthorityID (ra_id) and RegistrationAuthorityEntityID
+ * (ra_entity_id); in LEI-CDF 1.0 BusinessRegisterEntityID with its register= attribute.
+ * Elements are matched by local name, so any namespace prefix (lei:, none, a 3.x namespace) works.
+ *
+ * Security: XML_PARSE_NONET, never NOENT/DTDLOAD: no network, no external entity, no entity
+ * expansion (XXE and billion laughs fail safe). Decompressed size is capped by the stream
+ * (source key max_xml_bytes, default 64 GB) so a zip bomb ends in an error.
+ *
+ * Failure: a record with no LEI is rejected "missing key", with no legal name "missing name".
+ * A file that is not XML, or XML with no LEIRecord at all, ends in SP_EFORMAT; an XML error
+ * after some records were yielded ends the stream with SP_EFORMAT naming the line.
+ */
+#include "connector.h"
+#include "archive.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlreader.h>
+
+#define GLEIF_MAX_FIELD 4096
+
+struct sp_parser {
+	sp_stream *in;
+	xmlTextReaderPtr reader;
+	sp_err io_err;      /* last error of the stream read callback */
+	int io_failed;
+	char *path;
+	long nrec;          /* LEIRecord elements seen */
+	int done;
+	int pending, next_rc;
+	sp_buf errmsg;      /* first fatal XML error message */
+};
+
+static int gleif_read(void *ctx, char *buf, int len)
+{
+	sp_parser *p = ctx;
+	ssize_t n = sp_stream_read(p->in, buf, (size_t)len, &p->io_err);
+	if (n < 0) {
+		p->io_failed = 1;
+		return -1;
+	}
+	return (int)n;
+}
+
+static int gleif_close_cb(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void gleif_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTextReaderLocatorPtr loc)
+{
+	sp_parser *p = arg;
+	if (sev != XML_PARSER_SEVERITY_ERROR && sev != XML_PARSER_SEVERITY_WARNING) {
+		if (!p->errmsg.len) {
+			sp_buf_addf(&p->errmsg, "line %d: ", xmlTextReaderLocatorLineNumber(loc));
+			sp_buf_adds(&p->errmsg, msg);
+			while (p->errmsg.len && (p->errmsg.buf[p->errmsg.len - 1] == '\n'))
+				p->errmsg.buf[--p->errmsg.len] = '\0';
+		}
+	}
+}
+
+static int lname_is(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && n->name && !strcmp((const char *)n->name, name);
+}
+
+static const xmlNode *child(const xmlNode *n, const char *name)
+{
+	if (!n)
+		return NULL;
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (lname_is(c, name))
+			return c;
+	return NULL;
+}
+
+/* Text content of an element into the field (bounded). */
+static void set_text(sp_record *r, sp_field f, const xmlNode *n)
+{
+	if (!n)
+		return;
+	xmlChar *s = xmlNodeGetContent(n);
+	if (!s)
+		return;
+	size_t len = strlen((const char *)s);
+	if (len > GLEIF_MAX_FIELD)
+		len = GLEIF_MAX_FIELD;
+	sp_record_set(r, f, (const char *)s, len);
+	xmlFree(s);
+}
+
+static void append_text(sp_record *r, sp_field f, const xmlNode *n)
+{
+	xmlChar *s = xmlNodeGetContent(n);
+	if (!s)
+		return;
+	size_t len = strlen((const char *)s);
+	if (len > GLEIF_MAX_FIELD)
+		len = GLEIF_MAX_FIELD;
+	if (r->f[f].len + len < 4 * GLEIF_MAX_FIELD)
+		sp_record_append(r, f, (const char *)s, len);
+	xmlFree(s);
+}
+
+static void append_names(sp_record *r, const xmlNode *list, const char *item)
+{
+	if (!list)
+		return;
+	for (const xmlNode *c = list->children; c; c = c->next)
+		if (lname_is(c, item))
+			append_text(r, SP_F_OTHER_NAMES, c);
+}
+
+/* Fill rec from one expanded LEIRecord element. */
+static int fill_record(const xmlNode *lr, sp_record *rec)
+{
+	const xmlNode *e = child(lr, "Entity");
+	set_text(rec, SP_F_KEY, child(lr, "LEI"));
+	sp_record_set(rec, SP_F_LEI, rec->f[SP_F_KEY].buf, rec->f[SP_F_KEY].len);
+	set_text(rec, SP_F_NAME, child(e, "LegalName"));
+	append_names(rec, child(e, "OtherEntityNames"), "OtherEntityName");
+	append_names(rec, child(e, "TransliteratedOtherEntityNames"), "TransliteratedOtherEntityName");
+
+	const xmlNode *addr = child(e, "LegalAddress");
+	if (!addr)
+		addr = child(e, "HeadquartersAddress");
+	set_text(rec, SP_F_CITY, child(addr, "City"));
+	set_text(rec, SP_F_COUNTRY, child(addr, "Country"));
+	set_text(rec, SP_F_POSTCODE, child(addr, "PostalCode"));
+	if (!rec->f[SP_F_COUNTRY].len) {
+		set_text(rec, SP_F_COUNTRY, child(e, "LegalJurisdiction"));
+		sp_buf *c = &rec->f[SP_F_COUNTRY];
+		char *dash = c->buf ? strchr(c->buf, '-') : NULL;
+		if (dash) { /* "US-DE" -> "US" */
+			*dash = '\0';
+			c->len = (size_t)(dash - c->buf);
+		}
+	}
+	set_text(rec, SP_F_STATUS, child(e, "EntityStatus"));
+	set_text(rec, SP_F_FOUNDED, child(e, "EntityCreationDate"));
+
+	const xmlNode *lf = child(e, "LegalForm");
+	if (lf) {
+		const xmlNode *code = child(lf, "EntityLegalFormCode"), *other = child(lf, "OtherLegalForm");
+		if (code)
+			set_text(rec, SP_F_LEGAL_FORM, code);
+		if (other && (!rec->f[SP_F_LEGAL_FORM].len || !strcmp(rec->f[SP_F_LEGAL_FORM].buf, "8888")))
+			set_text(rec, SP_F_LEGAL_FORM, other);
+		if (!code && !other) /* LEI-CDF 1.0: text */
+			set_text(rec, SP_F_LEGAL_FORM, lf);
+	}
+
+	const xmlNode *ra = child(e, "RegistrationAuthority");
+	if (ra) {
+		set_text(rec, SP_F_RA_ID, child(ra, "RegistrationAuthorityID"));
+		set_text(rec, SP_F_RA_ENTITY_ID, child(ra, "RegistrationAuthorityEntityID"));
+	} else {
+		const xmlNode *br = child(e, "BusinessRegisterEntityID"); /* LEI-CDF 1.0 */
+		if (br) {
+			xmlChar *reg = xmlGetProp(br, (const xmlChar *)"register");
+			if (reg) {
+				sp_record_sets(rec, SP_F_RA_ID, (const char *)reg);
+				xmlFree(reg);
+			}
+			set_text(rec, SP_F_RA_ENTITY_ID, br);
+		}
+	}
+
+	if (!rec->f[SP_F_KEY].len)
+		return sp_record_reject(rec, "missing key", rec->f[SP_F_NAME].buf, rec->f[SP_F_NAME].len);
+	if (!rec->f[SP_F_NAME].len)
+		return sp_record_reject(rec, "missing name", rec->f[SP_F_KEY].buf, rec->f[SP_F_KEY].len);
+	return SP_OK;
+}
+
+static int gleif_open(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err)
+{
+	*out = NULL;
+	uint64_t max_out = 64ULL << 30;
+	if (cfg && src) {
+		long mb = sp_config_get_long(cfg, src->section, "max_xml_mb", 0);
+		if (mb > 0)
+			max_out = (uint64_t)mb << 20;
+	}
+	sp_parser *p = sp_xcalloc(1, sizeof(*p));
+	int rc = sp_stream_open(path, ".xml", max_out, &p->in, err);
+	if (rc < 0) {
+		free(p);
+		return rc;
+	}
+	p->path = sp_xstrdup(path);
+	p->reader = xmlReaderForIO(gleif_read, gleif_close_cb, p, NULL, NULL,
+	                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_COMPACT);
+	if (!p->reader) {
+		sp_stream_close(p->in);
+		free(p->path);
+		free(p);
+		return sp_err_set(err, SP_EFORMAT, "%s: cannot start the XML reader", path);
+	}
+	xmlTextReaderSetErrorHandler(p->reader, gleif_error, p);
+	*out = p;
+	return SP_OK;
+}
+
+static int fail(sp_parser *p, sp_err *err)
+{
+	p->done = 1;
+	if (p->io_failed)
+		return sp_err_set(err, p->io_err.code ? p->io_err.code : SP_EIO, "%s: %s", p->path, p->io_err.msg);
+	return sp_err_set(err, SP_EFORMAT, "%s: not well-formed XML after %ld LEI records: %s", p->path, p->nrec,
+	                  p->errmsg.len ? p->errmsg.buf : "parse error");
+}
+
+static int gleif_next(sp_parser *p, sp_record *rec, sp_err *err)
+{
+	if (p->done)
+		return SP_EOF;
+	for (;;) {
+		int r;
+		if (p->pending) { /* xmlTextReaderNext() already moved to this node */
+			p->pending = 0;
+			r = p->next_rc;
+		} else {
+			r = xmlTextReaderRead(p->reader);
+		}
+		if (r == 0) {
+			p->done = 1;
+			if (p->nrec == 0)
+				return sp_err_set(err, SP_EFORMAT, "%s: no LEIRecord element: not a GLEIF LEI-CDF file", p->path);
+			return SP_EOF;
+		}
+		if (r < 0)
+			return fail(p, err);
+		if (xmlTextReaderNodeType(p->reader) != XML_READER_TYPE_ELEMENT)
+			continue;
+		const xmlChar *ln = xmlTextReaderConstLocalName(p->reader);
+		if (!ln || strcmp((const char *)ln, "LEIRecord"))
+			continue;
+		p->nrec++;
+		xmlNodePtr n = xmlTextReaderExpand(p->reader);
+		if (!n)
+			return fail(p, err);
+		sp_record_clear(rec);
+		rec->line = p->nrec;
+		int rc = fill_record(n, rec);
+		/* Move past the subtree so the reader can free it; the node it lands on (or the
+		 * end, or an error) is examined at the next call. */
+		p->next_rc = xmlTextReaderNext(p->reader);
+		p->pending = 1;
+		return rc;
+	}
+}
+
+static void gleif_close(sp_parser *p)
+{
+	if (!p)
+		return;
+	if (p->reader)
+		xmlFreeTextReader(p->reader);
+	sp_stream_close(p->in);
+	sp_buf_release(&p->errmsg);
+	free(p->path);
+	free(p);
+}
+
+const sp_connector sp_connector_gleif = { "gleif", gleif_open, gleif_next, gleif_close };

@@ -1,0 +1,400 @@
+/*
+ * http.c — libcurl GET into a file with retries, limits and conditional headers. See http.h.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "progress.h"
+
+#ifndef SP_VERSION
+#define SP_VERSION "0"
+#endif
+
+#define SP_UA "sparker/" SP_VERSION " (+https://example.invalid/sparker)"
+
+const char *sp_http_user_agent(void)
+{
+	return SP_UA;
+}
+
+static int curl_ready;
+
+static int http_global_init(sp_err *err)
+{
+	if (curl_ready)
+		return SP_OK;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return sp_err_set(err, SP_EIO, "libcurl initialisation failed");
+	curl_ready = 1;
+	return SP_OK;
+}
+
+/* ---- redaction ----------------------------------------------------------------------------- */
+
+static int secret_param(const char *name, size_t n)
+{
+	static const char *const words[] = { "key", "token", "secret", "passw", "pwd", "auth", "sig", "credential",
+					     "session" };
+	char low[64];
+	if (n >= sizeof(low))
+		n = sizeof(low) - 1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+	low[n] = '\0';
+	for (size_t i = 0; i < SP_ARRAY_LEN(words); i++)
+		if (strstr(low, words[i]))
+			return 1;
+	return 0;
+}
+
+char *sp_http_redact(const char *url)
+{
+	if (!url)
+		return NULL;
+	sp_buf b = SP_BUF_INIT;
+	const char *p = url;
+	const char *sch = strstr(url, "://");
+	if (sch) {
+		sp_buf_add(&b, url, (size_t)(sch + 3 - url));
+		p = sch + 3;
+		size_t auth_end = strcspn(p, "/?#");
+		const char *at = memchr(p, '@', auth_end);
+		if (at) {
+			const char *last_at = at;
+			while ((at = memchr(last_at + 1, '@', (size_t)(p + auth_end - last_at - 1))))
+				last_at = at;
+			sp_buf_adds(&b, "***@");
+			p = last_at + 1;
+		}
+	}
+	size_t path_len = strcspn(p, "?#");
+	sp_buf_add(&b, p, path_len);
+	p += path_len;
+	if (*p == '?') {
+		sp_buf_addc(&b, '?');
+		p++;
+		while (*p && *p != '#') {
+			size_t n = strcspn(p, "&#");
+			const char *eq = memchr(p, '=', n);
+			if (eq && secret_param(p, (size_t)(eq - p))) {
+				sp_buf_add(&b, p, (size_t)(eq - p) + 1);
+				sp_buf_adds(&b, "***");
+			} else {
+				sp_buf_add(&b, p, n);
+			}
+			p += n;
+			if (*p == '&') {
+				sp_buf_addc(&b, '&');
+				p++;
+			}
+		}
+	}
+	sp_buf_adds(&b, p); /* fragment, if any */
+	return sp_buf_detach(&b);
+}
+
+/* ---- one transfer -------------------------------------------------------------------------- */
+
+struct xfer {
+	CURL *h;
+	int fd;
+	int64_t bytes, max;
+	int oversized;
+	int io_errno;
+	int progress;
+	int have_total;
+	const char *label;
+};
+
+static size_t on_write(char *p, size_t sz, size_t nm, void *user)
+{
+	struct xfer *x = user;
+	size_t len = sz * nm;
+	long code = 0;
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+	if (code < 200 || code >= 300)
+		return len; /* an error page: not data, not kept */
+	if (x->max > 0 && x->bytes + (int64_t)len > x->max) {
+		x->oversized = 1;
+		return 0; /* aborts with CURLE_WRITE_ERROR */
+	}
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(x->fd, p + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			x->io_errno = errno;
+			return 0;
+		}
+		off += (size_t)w;
+	}
+	x->bytes += (int64_t)len;
+	return len;
+}
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)ultotal, (void)ulnow;
+	struct xfer *x = user;
+	if (!x->progress)
+		return 0;
+	if (!x->have_total && dltotal > 0) {
+		x->have_total = 1;
+		sp_progress_start(x->label, (int64_t)dltotal, "B");
+	}
+	sp_progress_update((int64_t)dlnow);
+	return 0;
+}
+
+static int retryable_curl(CURLcode c)
+{
+	switch (c) {
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int retryable_status(long s)
+{
+	return s >= 500 || s == 429 || s == 408;
+}
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+	if (!rng_state)
+		rng_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ (uint64_t)(sp_mono() * 1e6) ^ 0x9E3779B97F4A7C15ull;
+	uint64_t x = rng_state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rng_state = x;
+}
+
+/* Backoff before attempt k+1 (k = 0 for the first retry): "equal jitter" on base * 2^k, capped. */
+static long backoff_ms(long base, int k)
+{
+	if (base <= 0)
+		return 0;
+	long long d = base;
+	for (int i = 0; i < k && d < 300000; i++)
+		d *= 2;
+	if (d > 300000)
+		d = 300000;
+	long long half = d / 2;
+	return (long)(half + (long long)(rng_next() % (uint64_t)(half + 1)));
+}
+
+static int sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0) {
+		if (errno != EINTR)
+			return 0;
+		return -1; /* a signal (SIGINT/SIGTERM from the run): give up waiting */
+	}
+	return 0;
+}
+
+static char *header_value(CURL *h, const char *name)
+{
+	struct curl_header *hd = NULL;
+	if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK || !hd || !hd->value)
+		return NULL;
+	return sp_xstrdup(hd->value);
+}
+
+void sp_http_resp_release(sp_http_resp *r)
+{
+	if (!r)
+		return;
+	free(r->etag);
+	free(r->last_modified);
+	r->etag = r->last_modified = NULL;
+}
+
+int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
+{
+	memset(resp, 0, sizeof(*resp));
+	if (http_global_init(err) != SP_OK)
+		return SP_EIO;
+	char *shown = sp_http_redact(req->url);
+	CURL *h = curl_easy_init();
+	if (!h) {
+		sp_err_set(err, SP_EIO, "GET %s: cannot create a libcurl handle", shown);
+		free(shown);
+		return SP_EIO;
+	}
+	struct curl_slist *hdrs = NULL;
+	sp_buf line = SP_BUF_INIT;
+	if (req->if_none_match && *req->if_none_match) {
+		sp_buf_addf(&line, "If-None-Match: %s", req->if_none_match);
+		hdrs = curl_slist_append(hdrs, line.buf);
+	}
+	if (req->if_modified_since && *req->if_modified_since) {
+		sp_buf_reset(&line);
+		sp_buf_addf(&line, "If-Modified-Since: %s", req->if_modified_since);
+		hdrs = curl_slist_append(hdrs, line.buf);
+	}
+	if (req->secret_header && *req->secret_header)
+		hdrs = curl_slist_append(hdrs, req->secret_header);
+	sp_buf_release(&line);
+
+	char errbuf[CURL_ERROR_SIZE];
+	struct xfer x = { .h = h, .fd = req->fd, .max = req->max_bytes, .label = req->progress_label };
+	x.progress = req->progress_label && sp_progress_enabled();
+
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, req->max_redirects);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, SP_UA);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, x.progress ? 0L : 1L);
+	if (hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (req->timeout > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT, req->timeout);
+	if (req->connect_timeout > 0)
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, req->connect_timeout);
+	if (req->low_speed_limit > 0 && req->low_speed_time > 0) {
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, req->low_speed_limit);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, req->low_speed_time);
+	}
+	if (req->max_bytes > 0)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_bytes);
+	/* TLS: libcurl verifies peer and host by default; sparker never turns that off. */
+
+	int rc = SP_EIO;
+	sp_buf why = SP_BUF_INIT;
+	int conditional = (req->if_none_match && *req->if_none_match) ||
+			  (req->if_modified_since && *req->if_modified_since);
+	for (int attempt = 0; attempt <= (req->retries > 0 ? req->retries : 0); attempt++) {
+		resp->attempts = attempt + 1;
+		if (ftruncate(req->fd, 0) != 0 || lseek(req->fd, 0, SEEK_SET) != 0) {
+			sp_buf_reset(&why);
+			sp_buf_addf(&why, "cannot truncate the temporary file: %s", strerror(errno));
+			rc = SP_EIO;
+			break;
+		}
+		x.bytes = 0;
+		x.oversized = 0;
+		x.io_errno = 0;
+		x.have_total = 0;
+		errbuf[0] = '\0';
+		if (x.progress)
+			sp_progress_start(req->progress_label, 0, "B");
+		CURLcode cc = curl_easy_perform(h);
+		if (x.progress)
+			sp_progress_end();
+		long status = 0;
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		resp->status = status;
+		resp->bytes = x.bytes;
+		int retry = 0;
+		long wait_ms = 0;
+		sp_buf_reset(&why);
+		if (x.oversized || cc == CURLE_FILESIZE_EXCEEDED) {
+			resp->oversized = 1;
+			sp_buf_addf(&why, "body exceeds max_bytes = %lld", (long long)req->max_bytes);
+			rc = SP_EFORMAT;
+			break;
+		}
+		if (x.io_errno) {
+			sp_buf_addf(&why, "cannot write the temporary file: %s", strerror(x.io_errno));
+			rc = SP_EIO;
+			break;
+		}
+		if (cc != CURLE_OK) {
+			sp_buf_addf(&why, "%s", *errbuf ? errbuf : curl_easy_strerror(cc));
+			if (status)
+				sp_buf_addf(&why, " (HTTP %ld)", status);
+			retry = retryable_curl(cc);
+			rc = SP_EIO;
+		} else if (status == 304 && conditional) {
+			free(resp->etag);
+			free(resp->last_modified);
+			resp->etag = header_value(h, "ETag");
+			resp->last_modified = header_value(h, "Last-Modified");
+			resp->bytes = 0;
+			rc = SP_OK;
+			break;
+		} else if (status < 200 || status >= 300) {
+			sp_buf_addf(&why, "HTTP %ld", status);
+			retry = retryable_status(status);
+			if (retry && (status == 429 || status == 503)) {
+				curl_off_t ra = -1;
+				if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0) {
+					long cap = req->retry_after_max > 0 ? req->retry_after_max : 300;
+					wait_ms = (long)(ra > cap ? cap : ra) * 1000L;
+					sp_buf_addf(&why, " (Retry-After %lld s)", (long long)ra);
+				}
+			}
+			rc = SP_EIO;
+		} else {
+			curl_off_t cl = -1, got = 0;
+			curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+			curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
+			if (cl >= 0 && got != cl) {
+				sp_buf_addf(&why, "body cut short: %lld of %lld bytes", (long long)got, (long long)cl);
+				retry = 1;
+				rc = SP_EIO;
+			} else {
+				free(resp->etag);
+				free(resp->last_modified);
+				resp->etag = header_value(h, "ETag");
+				resp->last_modified = header_value(h, "Last-Modified");
+				rc = SP_OK;
+				break;
+			}
+		}
+		if (!retry || attempt >= req->retries)
+			break;
+		long b = backoff_ms(req->retry_base_ms, attempt);
+		if (b > wait_ms)
+			wait_ms = b;
+		if (sleep_ms(wait_ms) != 0) {
+			sp_buf_adds(&why, "; retries abandoned: interrupted");
+			break;
+		}
+	}
+	if (rc != SP_OK)
+		sp_err_set(err, rc, "GET %s: %s (%d attempt%s)", shown, sp_buf_str(&why), resp->attempts,
+			   resp->attempts == 1 ? "" : "s");
+	sp_buf_release(&why);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	free(shown);
+	return rc;
+}

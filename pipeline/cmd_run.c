@@ -2,9 +2,11 @@
  * cmd_run.c — `sparker run`: parse options, execute the run (run.c), log one line per stage.
  *
  * Output contract (cron): silent on success unless -v; on failure a short summary to stderr
- * (cron mails it) and a non-zero exit code. Stage lines go to env->log (stderr or the config's
- * log_file) with a timestamp and the run id: always to a log file, to stderr only with -v or on
- * failure.
+ * (cron mails it) and a non-zero exit code. Log lines ("TIME run ID start ...", one per stage
+ * call, "TIME run ID end STATUS ...") always go to the config's log_file when there is one, and
+ * to stderr with -v. On failure, stderr gets the stage lines (unless -v already printed them, or
+ * -q) and one closing "sparker: run ID failed: ..." line. -q: only that closing line.
+ * --dry-run prints to stdout one line per stage call with the rows available to it now.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,10 +15,12 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "run.h"
 
 struct log_state {
 	sp_env *env;
+	const char *cmdline;
 	sp_buf failures; /* lines for the failure summary */
 	sp_buf all;      /* every stage line, printed on failure when not verbose */
 };
@@ -31,12 +35,47 @@ static void stage_line(sp_buf *b, const sp_stage_result *r)
 		    r->peak_kb, r->rc < 0 ? ": " : (*r->counts.note ? " " : ""), r->rc < 0 ? r->message : r->counts.note);
 }
 
+static void log_out(struct log_state *ls, const char *line)
+{
+	if (ls->env->log && ls->env->log != stderr) {
+		fputs(line, ls->env->log);
+		fflush(ls->env->log);
+	}
+	if (ls->env->verbose && !ls->env->quiet)
+		fputs(line, stderr);
+}
+
+static void on_start(void *user, int64_t run_id, const char *as_of)
+{
+	struct log_state *ls = user;
+	char now[32];
+	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
+	sp_buf line = SP_BUF_INIT;
+	sp_buf_addf(&line, "%s run %lld start as-of %s: %s\n", now, (long long)run_id, as_of, ls->cmdline);
+	log_out(ls, line.buf);
+	sp_buf_adds(&ls->all, line.buf);
+	sp_buf_release(&line);
+}
+
+static void on_end(struct log_state *ls, const sp_run_summary *sum, const char *status, double secs)
+{
+	if (!sum->run_id)
+		return;
+	char now[32];
+	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
+	sp_buf line = SP_BUF_INIT;
+	sp_buf_addf(&line, "%s run %lld end %s: %d stage calls ok, %d failed, %.2fs, peak %ldKB\n", now,
+		    (long long)sum->run_id, status, sum->stages_ok, sum->stages_failed, secs, sp_peak_rss_kb());
+	log_out(ls, line.buf);
+	sp_buf_release(&line);
+}
+
 static void on_stage(void *user, const sp_stage_result *r)
 {
 	struct log_state *ls = user;
 	sp_buf line = SP_BUF_INIT;
 	stage_line(&line, r);
-	if (ls->env->log != stderr) {
+	if (ls->env->log && ls->env->log != stderr) {
 		fputs(line.buf, ls->env->log);
 		fflush(ls->env->log);
 	}
@@ -51,10 +90,39 @@ static void on_stage(void *user, const sp_stage_result *r)
 static void on_dry(void *user, const sp_stage_result *r)
 {
 	(void)user;
-	printf("would run: %-9s %s\n", r->stage, r->source ? r->source : "(all)");
+	printf("would run: %-9s %-16s reads %lld %s\n", r->stage, r->source ? r->source : "(all)", (long long)r->counts.in,
+	       r->counts.note);
 }
 
 int sp_run_backfill(sp_env *env, const sp_run_opts *base, const char *range); /* cmd_backfill.c */
+int sp_cmd_run_one(sp_env *env, sp_run_opts *o, sp_run_summary *sum);
+
+/* Execute one run with logging; print the failure summary; return the exit code. */
+int sp_cmd_run_one(sp_env *env, sp_run_opts *o, sp_run_summary *sum)
+{
+	struct log_state ls = { env, o->args ? o->args : "run", SP_BUF_INIT, SP_BUF_INIT };
+	sp_err err;
+	sp_err_clear(&err);
+	o->on_start = on_start;
+	double t0 = sp_mono();
+	int rc = sp_run_execute(env->cfg, o, o->dry_run ? on_dry : on_stage, &ls, sum, &err);
+	int code = rc == SP_OK ? SP_EXIT_OK : rc == SP_EIO && sum->partial && !sum->failed ? SP_EXIT_PARTIAL : sp_cmd_exit_code(rc);
+	if (!o->dry_run)
+		on_end(&ls, sum, rc == SP_OK ? "ok" : code == SP_EXIT_PARTIAL ? "partial" : "failed", sp_mono() - t0);
+	if (rc != SP_OK) {
+		if (rc == SP_ELOCKED || !sum->run_id) {
+			sp_cmd_error("%s", err.msg);
+		} else {
+			if (!env->verbose && !env->quiet && ls.all.len)
+				fputs(ls.all.buf, stderr);
+			sp_cmd_error("run %lld %s: %s", (long long)sum->run_id,
+				     code == SP_EXIT_PARTIAL ? "finished with failed sources" : "failed", err.msg);
+		}
+	}
+	sp_buf_release(&ls.failures);
+	sp_buf_release(&ls.all);
+	return code;
+}
 
 int sp_cmd_run(int argc, char **argv, sp_env *env)
 {
@@ -99,6 +167,10 @@ int sp_cmd_run(int argc, char **argv, sp_env *env)
 		free(sources);
 		return SP_EXIT_USAGE;
 	}
+	if (env->quiet)
+		sp_progress_enable(0);
+	if (!o.job && !o.stage && !o.from && !o.to && !backfill)
+		o.job = "nightly";
 	o.sources = sources;
 	o.verbose = env->verbose;
 	o.quiet = env->quiet;
@@ -111,24 +183,8 @@ int sp_cmd_run(int argc, char **argv, sp_env *env)
 	if (backfill) {
 		code = sp_run_backfill(env, &o, backfill);
 	} else {
-		struct log_state ls = { env, SP_BUF_INIT, SP_BUF_INIT };
 		sp_run_summary sum;
-		sp_err err;
-		sp_err_clear(&err);
-		int rc = sp_run_execute(env->cfg, &o, o.dry_run ? on_dry : on_stage, &ls, &sum, &err);
-		code = rc == SP_OK ? SP_EXIT_OK : rc == SP_EIO && sum.partial ? SP_EXIT_PARTIAL : sp_cmd_exit_code(rc);
-		if (rc != SP_OK) {
-			if (rc == SP_ELOCKED) {
-				sp_cmd_error("%s", err.msg);
-			} else {
-				if (!env->verbose && ls.all.len)
-					fputs(ls.all.buf, stderr);
-				sp_cmd_error("run %lld %s: %s", (long long)sum.run_id,
-					     code == SP_EXIT_PARTIAL ? "finished with failed sources" : "failed", err.msg);
-			}
-		}
-		sp_buf_release(&ls.failures);
-		sp_buf_release(&ls.all);
+		code = sp_cmd_run_one(env, &o, &sum);
 	}
 	sp_buf_release(&args);
 	free(sources);

@@ -1,10 +1,20 @@
 /*
  * cmd_status.c — `sparker status` and `sparker runs`: read-only views of run, stage_run,
  * fetch and source_state for operators.
+ *
+ * status: the last run of each job (and the configured jobs that never ran), its stage calls
+ * with counts, durations and peak memory; the failed, killed and partial runs of the last 30
+ * days; each source's last good snapshot, its age, and its consecutive failures, flagged
+ * "FAILING 3+ NIGHTS" at three or more. A run still marked 'running' whose process is gone
+ * (same host, no such pid) is shown as "running (process gone: killed?)"; the next run marks
+ * it 'killed'. Exit 0 unless the database cannot be opened.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -35,26 +45,78 @@ static void print_stages(sp_store *db, int64_t run_id)
 	sqlite3_finalize(s);
 }
 
-static void print_jobs(sp_store *db)
+/* "running" for a live run; for a run whose process is gone on this host, say so. */
+static const char *run_status(sqlite3_stmt *s, int status_col, int pid_col, int host_col)
+{
+	const char *st = col(s, status_col);
+	if (strcmp(st, "running"))
+		return st;
+	char host[128] = "";
+	gethostname(host, sizeof(host) - 1);
+	long pid = (long)sqlite3_column_int64(s, pid_col);
+	if (pid > 0 && !strcmp(col(s, host_col), host) && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		return "running (process gone: killed?)";
+	return st;
+}
+
+static void print_jobs(sp_env *env, sp_store *db)
 {
 	sqlite3_stmt *s;
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT r.id, r.job, r.as_of, r.started, COALESCE(r.ended,'-'), r.status, COALESCE(r.error,''),"
-			     " COALESCE(r.peak_kb,0) FROM run r WHERE r.id IN (SELECT max(id) FROM run GROUP BY job) ORDER BY r.job",
+			     " COALESCE(r.peak_kb,0), r.pid, COALESCE(r.host,''),"
+			     " CAST(round((julianday(COALESCE(r.ended,r.started)) - julianday(r.started)) * 86400) AS INTEGER)"
+			     " FROM run r WHERE r.id IN (SELECT max(id) FROM run GROUP BY job) ORDER BY r.job",
 			     &s, &err) != SP_OK)
 		return;
 	printf("Last run of each job:\n");
 	int any = 0;
+	sp_buf seen = SP_BUF_INIT;
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		any = 1;
-		printf("  %-10s run %lld as of %s, started %s, ended %s: %s, peak %lld KB%s%s\n", col(s, 1),
-		       (long long)sqlite3_column_int64(s, 0), col(s, 2), col(s, 3), col(s, 4), col(s, 5),
+		sp_buf_addf(&seen, "|%s|", col(s, 1));
+		printf("  %-10s run %lld as of %s, started %s, ended %s (%llds): %s, peak %lld KB%s%s\n", col(s, 1),
+		       (long long)sqlite3_column_int64(s, 0), col(s, 2), col(s, 3), col(s, 4),
+		       (long long)sqlite3_column_int64(s, 10), run_status(s, 5, 8, 9),
 		       (long long)sqlite3_column_int64(s, 7), *col(s, 6) ? "\n    error: " : "", col(s, 6));
 		print_stages(db, sqlite3_column_int64(s, 0));
 	}
+	sqlite3_finalize(s);
+	for (int i = 0; i < env->cfg->njobs; i++) {
+		char key[160];
+		snprintf(key, sizeof(key), "|%s|", env->cfg->jobs[i].name);
+		if (!seen.len || !strstr(seen.buf, key)) {
+			printf("  %-10s never run\n", env->cfg->jobs[i].name);
+			any = 1;
+		}
+	}
+	sp_buf_release(&seen);
 	if (!any)
 		printf("  (no runs yet)\n");
+}
+
+static void print_failures(sp_store *db)
+{
+	sqlite3_stmt *s;
+	sp_err err;
+	if (sp_store_prepare(db,
+			     "SELECT id, job, as_of, started, status, COALESCE(error,''), pid, COALESCE(host,'') FROM run"
+			     " WHERE status IN ('failed','killed','partial','running')"
+			     " AND julianday(started) > julianday('now') - 30 ORDER BY id DESC LIMIT 10",
+			     &s, &err) != SP_OK)
+		return;
+	int any = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *st = run_status(s, 4, 6, 7);
+		if (!strcmp(st, "running"))
+			continue; /* live */
+		if (!any)
+			printf("\nFailed, killed and partial runs (last 30 days, newest first):\n");
+		any = 1;
+		printf("  run %lld %-10s as of %s, started %s: %s%s%s\n", (long long)sqlite3_column_int64(s, 0), col(s, 1),
+		       col(s, 2), col(s, 3), st, *col(s, 5) ? ": " : "", col(s, 5));
+	}
 	sqlite3_finalize(s);
 }
 
@@ -63,9 +125,11 @@ static void print_sources(sp_env *env, sp_store *db)
 	sqlite3_stmt *s;
 	sp_err err;
 	if (sp_store_prepare(db,
-			     "SELECT COALESCE(last_good_at,'never'),"
-			     " CASE WHEN last_good_at IS NULL THEN NULL ELSE CAST(julianday('now') - julianday(last_good_at) AS INTEGER) END,"
-			     " consecutive_failures, COALESCE(last_error,'') FROM source_state WHERE source = ?1",
+			     "SELECT COALESCE(st.last_good_at,'never'),"
+			     " CASE WHEN st.last_good_at IS NULL THEN NULL ELSE CAST(julianday('now') - julianday(st.last_good_at) AS INTEGER) END,"
+			     " st.consecutive_failures, COALESCE(st.last_error,''),"
+			     " COALESCE('fetch ' || f.id || ' ' || substr(f.sha256, 1, 12) || ' ' || f.size || 'B', '')"
+			     " FROM source_state st LEFT JOIN fetch f ON f.id = st.last_good_fetch WHERE st.source = ?1",
 			     &s, &err) != SP_OK)
 		return;
 	printf("\nSources:\n  %-16s %-10s %-22s %6s %s\n", "source", "format", "last good snapshot", "age(d)", "failures");
@@ -77,6 +141,8 @@ static void print_sources(sp_env *env, sp_store *db)
 			int fails = sqlite3_column_int(s, 2);
 			printf("  %-16s %-10s %-22s %6s %d%s%s%s\n", src->name, src->format, col(s, 0), col(s, 1), fails,
 			       fails >= 3 ? "  FAILING 3+ NIGHTS" : "", *col(s, 3) ? ": " : "", col(s, 3));
+			if (*col(s, 4) && strcmp(col(s, 4), "-"))
+				printf("  %-16s snapshot %s\n", "", col(s, 4));
 		} else {
 			printf("  %-16s %-10s %-22s %6s %d\n", src->name, src->format, "never", "-", 0);
 		}
@@ -95,7 +161,8 @@ int sp_cmd_status(int argc, char **argv, sp_env *env)
 	if (!db)
 		return SP_EXIT_FAIL;
 	printf("Database %s\n\n", env->cfg->database);
-	print_jobs(db);
+	print_jobs(env, db);
+	print_failures(db);
 	print_sources(env, db);
 	sp_store_close(db);
 	return SP_EXIT_OK;

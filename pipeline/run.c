@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,8 @@ const sp_stage sp_stages[] = {
 	{ "report", sp_stage_report, 0, "write the yearly PDF and CSV report" },
 };
 const int sp_nstages = (int)SP_ARRAY_LEN(sp_stages);
+
+static volatile sig_atomic_t interrupted; /* SIGINT/SIGTERM during a run: stop between stage calls */
 
 const sp_stage *sp_stage_find(const char *name)
 {
@@ -250,15 +253,143 @@ static int source_selected(const sp_run_opts *o, const char *name)
 	return 0;
 }
 
-static volatile sig_atomic_t interrupted;
 static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
 }
 
+/* ---- dry run: what each stage would read --------------------------------------------------- */
+
+static int64_t count_q(sp_store *db, const char *sql, const char *p1)
+{
+	int64_t n = 0;
+	sp_err e;
+	if (sp_store_int(db, sql, &n, &e, p1) != SP_OK)
+		return 0;
+	return n;
+}
+
+/* Fill c->in with the rows available to the stage now, and c->note with what they are. */
+static void dry_counts(sp_ctx *ctx, const sp_stage *st, const sp_source *src, sp_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!ctx->db) {
+		snprintf(c->note, sizeof(c->note), "(no database yet: nothing stored to read)");
+		return;
+	}
+	if (!strcmp(st->name, "fetch")) {
+		c->in = count_q(ctx->db, "SELECT count(*) FROM fetch WHERE source = ?1 AND status <> 'failed'", src->name);
+		snprintf(c->note, sizeof(c->note), "would download %s (%lld good fetches so far)", src->url, (long long)c->in);
+		c->in = 0;
+	} else if (!strcmp(st->name, "parse")) {
+		sqlite3_stmt *s;
+		sp_err e;
+		snprintf(c->note, sizeof(c->note), "no snapshot in the raw store yet");
+		if (sp_store_prepare(ctx->db,
+				     "SELECT f.id, COALESCE(f.size,0), COALESCE(f.path,''), s.parsed_fetch IS f.id,"
+				     " (SELECT rows_read FROM parse_stat p WHERE p.fetch_id = f.id)"
+				     " FROM source_state s JOIN fetch f ON f.id = s.last_good_fetch WHERE s.source = ?1",
+				     &s, &e) != SP_OK)
+			return;
+		sp_bind_text(s, 1, src->name);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			int parsed = sqlite3_column_int(s, 3);
+			c->in = sqlite3_column_int64(s, 4);
+			snprintf(c->note, sizeof(c->note), "snapshot fetch %lld %s, %lld bytes, %s", (long long)sqlite3_column_int64(s, 0),
+				 (const char *)sqlite3_column_text(s, 2), (long long)sqlite3_column_int64(s, 1),
+				 !parsed ? "not parsed yet" : ctx->force ? "parsed already, would reparse" : "parsed already, would skip");
+		}
+		sqlite3_finalize(s);
+	} else if (!strcmp(st->name, "normalise")) {
+		c->in = count_q(ctx->db, "SELECT count(*) FROM record WHERE gone = 0", NULL);
+		snprintf(c->note, sizeof(c->note), "live records");
+	} else if (!strcmp(st->name, "dedupe")) {
+		c->in = count_q(ctx->db, "SELECT count(*) FROM candidate", NULL);
+		snprintf(c->note, sizeof(c->note), "candidates");
+	} else if (!strcmp(st->name, "score")) {
+		c->in = count_q(ctx->db, "SELECT count(*) FROM entity WHERE merged_into IS NULL", NULL);
+		snprintf(c->note, sizeof(c->note), "entities");
+	} else if (!strcmp(st->name, "report")) {
+		char y[16];
+		snprintf(y, sizeof(y), "%d", ctx->year);
+		c->in = count_q(ctx->db, "SELECT count(*) FROM entity WHERE merged_into IS NULL AND (?1 = '0' OR cohort = CAST(?1 AS INTEGER))", y);
+		snprintf(c->note, sizeof(c->note), ctx->year ? "entities of cohort %d" : "entities (no --year given)", ctx->year);
+	}
+}
+
+/* ---- raw store probe ----------------------------------------------------------------------- */
+
+/* Write, sync and remove a small file in dir: catches read-only, permissions and a full disk. */
+static int probe_dir(const char *dir, sp_err *err)
+{
+	struct stat sb;
+	if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+		return sp_err_set(err, SP_EIO, "raw store %s is not a directory", dir);
+	if (sp_mkdir_p(dir, err) != SP_OK)
+		return sp_err_prefix(err, "raw store unusable");
+	sp_buf p = SP_BUF_INIT;
+	sp_buf_addf(&p, "%s/.sparker-probe.%ld", dir, (long)getpid());
+	int fd = open(p.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = SP_OK;
+	if (fd < 0) {
+		rc = sp_err_set(err, SP_EIO, "raw store %s is not writable: %s", dir, strerror(errno));
+	} else {
+		static const char block[65536];
+		ssize_t n = write(fd, block, sizeof(block));
+		if (n != (ssize_t)sizeof(block) || fsync(fd) != 0)
+			rc = sp_err_set(err, SP_EIO, "raw store %s: cannot write: %s", dir, n < 0 || errno ? strerror(errno) : "short write");
+		if (close(fd) != 0 && rc == SP_OK)
+			rc = sp_err_set(err, SP_EIO, "raw store %s: cannot write: %s", dir, strerror(errno));
+		unlink(p.buf);
+	}
+	sp_buf_release(&p);
+	return rc;
+}
+
+static int probe_raw_store(sp_ctx *ctx, const sp_run_opts *o, sp_err *err)
+{
+	if (probe_dir(ctx->cfg->raw_dir, err) != SP_OK)
+		return SP_EIO;
+	for (int k = 0; k < ctx->cfg->nsources; k++) {
+		const sp_source *src = &ctx->cfg->sources[k];
+		if (o->nsources) {
+			int sel = 0;
+			for (int i = 0; i < o->nsources; i++)
+				sel |= !strcmp(o->sources[i], src->name);
+			if (!sel)
+				continue;
+		}
+		sp_buf d = SP_BUF_INIT;
+		sp_buf_addf(&d, "%s/%s", ctx->cfg->raw_dir, src->name);
+		struct stat sb;
+		int rc = stat(d.buf, &sb) == 0 ? probe_dir(d.buf, err) : SP_OK;
+		sp_buf_release(&d);
+		if (rc != SP_OK)
+			return rc;
+	}
+	return SP_OK;
+}
+
+/* ---- test hook ------------------------------------------------------------------------------ */
+
+static void test_stall(const char *stage)
+{
+	const char *v = getenv("SPARKER_TEST_STALL");
+	size_t n = strlen(stage);
+	if (!v || strncmp(v, stage, n) || v[n] != ':')
+		return;
+	double secs = atof(v + n + 1);
+	double t0 = sp_mono();
+	while (!interrupted && sp_mono() - t0 < secs) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Run one stage call and record it. Returns the stage's rc; DB errors of the bookkeeping too. */
-static int call_stage(sp_ctx *ctx, const sp_stage *st, const sp_source *src, sp_stage_cb cb, void *user)
+static int call_stage(sp_ctx *ctx, const sp_stage *st, const sp_source *src, const char *blocked, sp_stage_cb cb,
+		      void *user)
 {
 	sp_stage_result r;
 	memset(&r, 0, sizeof(r));
@@ -270,7 +401,15 @@ static int call_stage(sp_ctx *ctx, const sp_stage *st, const sp_source *src, sp_
 		return SP_EDB;
 	double t0 = sp_mono();
 	sp_err_clear(ctx->err);
-	r.rc = ctx->dry_run ? SP_OK : st->run(ctx, src, &r.counts);
+	if (ctx->dry_run) {
+		dry_counts(ctx, st, src, &r.counts);
+		r.rc = SP_OK;
+	} else if (blocked && *blocked) {
+		r.rc = sp_err_set(ctx->err, SP_EIO, "%s (nothing fetched)", blocked);
+	} else {
+		test_stall(st->name);
+		r.rc = st->run(ctx, src, &r.counts);
+	}
 	sp_store_rollback(ctx->db); /* a stage that failed mid-transaction leaves nothing half-done */
 	r.seconds = sp_mono() - t0;
 	r.peak_kb = sp_peak_rss_kb();
@@ -301,7 +440,7 @@ static int run_stages(sp_ctx *ctx, const sp_run_opts *o, const int *sel, sp_stag
 		if (!st->per_source) {
 			if (interrupted)
 				return SP_EINTERRUPTED;
-			int rc = call_stage(ctx, st, NULL, cb, user);
+			int rc = call_stage(ctx, st, NULL, NULL, cb, user);
 			if (rc < 0) {
 				sum->stages_failed++;
 				snprintf(first_error, fe_len, "%s: %s", st->name, ctx->err->msg);
@@ -310,13 +449,19 @@ static int run_stages(sp_ctx *ctx, const sp_run_opts *o, const int *sel, sp_stag
 			sum->stages_ok++;
 			continue;
 		}
+		char blocked[SP_ERR_MAX] = "";
+		if (!ctx->dry_run && !strcmp(st->name, "fetch")) {
+			sp_err pe;
+			if (probe_raw_store(ctx, o, &pe) != SP_OK)
+				snprintf(blocked, sizeof(blocked), "%s", pe.msg);
+		}
 		for (int k = 0; k < ctx->cfg->nsources; k++) {
 			const sp_source *src = &ctx->cfg->sources[k];
 			if (!source_selected(o, src->name))
 				continue;
 			if (interrupted)
 				return SP_EINTERRUPTED;
-			int rc = call_stage(ctx, st, src, cb, user);
+			int rc = call_stage(ctx, st, src, blocked, cb, user);
 			if (rc == SP_EDB && !ctx->dry_run) {
 				sum->stages_failed++;
 				snprintf(first_error, fe_len, "%s %s: %s", st->name, src->name, ctx->err->msg);
@@ -355,11 +500,23 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 		snprintf(as_of, sizeof(as_of), "%.10s", iso);
 	}
 
+	if (!o->dry_run) { /* the database's directory, as `sparker init` would create it */
+		const char *slash = strrchr(cfg->database, '/');
+		if (slash && slash != cfg->database) {
+			char *dir = sp_xstrndup(cfg->database, (size_t)(slash - cfg->database));
+			int mk = sp_mkdir_p(dir, err);
+			free(dir);
+			if (mk != SP_OK)
+				return mk;
+		}
+	}
 	sp_lock *lock = NULL;
-	if (!o->dry_run && sp_lock_take(cfg, o->args ? o->args : "run", &lock, err) != SP_OK)
+	if (!o->dry_run && !o->lock_held && sp_lock_take(cfg, o->args ? o->args : "run", &lock, err) != SP_OK)
 		return err->code;
 	sp_store *db = NULL;
-	int rc = sp_store_open(cfg->database, &db, err);
+	int rc = SP_OK;
+	if (!o->dry_run || access(cfg->database, F_OK) == 0)
+		rc = sp_store_open(cfg->database, &db, err);
 	if (rc != SP_OK) {
 		sp_lock_release(lock);
 		return rc;
@@ -372,6 +529,8 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 	if (!o->dry_run && (rc = run_insert(db, cfg, o, as_of, &ctx.run_id, err)) != SP_OK)
 		goto out;
 	sum->run_id = ctx.run_id;
+	if (o->on_start && !o->dry_run)
+		o->on_start(user, ctx.run_id, as_of);
 
 	struct sigaction sa, old_int, old_term;
 	memset(&sa, 0, sizeof(sa));
@@ -396,6 +555,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 			rc = SP_EDB;
 		}
 	}
+	sum->failed = rc < 0;
 	if (rc >= 0 && sum->partial)
 		rc = sp_err_set(err, SP_EIO, "%s", first_error);
 	else if (rc < 0)

@@ -9,7 +9,21 @@
  *
  * Which stages: opts->job names a [job] of the config; or opts->stage (one stage), or
  * opts->from [.. opts->to]. opts->sources restricts per-source stages to those sources.
- * opts->dry_run lists what would run (calls on_stage with a zero-count result) and writes nothing.
+ * opts->dry_run lists what would run and writes nothing: on_stage gets, for each stage call, the
+ * rows available to it now (counts.in; counts.note says what they are), no lock is taken and a
+ * database that does not exist yet is not created.
+ *
+ * Before a fetch stage, the raw store (and each selected source's directory in it) is probed by
+ * writing and removing a small file: when that fails (read-only, permissions, disk full) no fetch
+ * is attempted, each fetch call is recorded failed with a message naming the path, and the other
+ * stages go on from the snapshots already stored (run status partial, exit 4).
+ *
+ * opts->lock_held: the caller already holds the run lock (backfill holds it across its runs).
+ * opts->on_start (may be NULL) is called once the run row exists, with its id and logical date.
+ *
+ * Test hook: SPARKER_TEST_STALL=STAGE:SECONDS sleeps that long inside the stage call (after its
+ * stage_run row is written, before the stage runs), so tests can hold the lock or kill a run
+ * mid-stage deterministically.
  *
  * It never prints: on_stage (may be NULL) is called after each stage call so the command can log.
  *
@@ -34,6 +48,8 @@ typedef struct sp_run_opts {
 	int verbose;
 	int quiet;
 	const char *args;  /* the command line, stored in the run row */
+	int lock_held;     /* the caller holds the run lock */
+	void (*on_start)(void *user, int64_t run_id, const char *as_of);
 } sp_run_opts;
 
 typedef struct sp_stage_result {
@@ -54,6 +70,7 @@ typedef struct sp_run_summary {
 	int64_t run_id;
 	int stages_ok, stages_failed;
 	int partial; /* at least one per-source stage failed */
+	int failed;  /* the run stopped: a global stage failed, the database failed, or a signal */
 } sp_run_summary;
 
 int sp_run_execute(sp_config *cfg, const sp_run_opts *opts, sp_stage_cb on_stage, void *user,

@@ -86,5 +86,8 @@ const sp_connector *sp_connector_find(const char *format);
 extern const sp_connector sp_connector_gleif;
 extern const sp_connector sp_connector_feed;
 extern const sp_connector sp_connector_json;
+extern const sp_connector sp_connector_companies_house;
+extern const sp_connector sp_connector_sirene;
+extern const sp_connector sp_connector_csv;
 
 #endif

@@ -6,6 +6,9 @@
 #include "connector.h"
 
 static const sp_connector *const connectors[] = {
+	&sp_connector_companies_house,
+	&sp_connector_sirene,
+	&sp_connector_csv,
 	&sp_connector_gleif,
 	NULL,
 };

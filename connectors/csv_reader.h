@@ -1,0 +1,87 @@
+/*
+ * csv_reader.h — a pull-style, constant-memory CSV reader on top of libcsv.
+ *
+ * What it does: reads a raw file through archive.h (plain, zip or gzip), optionally transcodes it
+ * to UTF-8 with iconv (LATIN1, WINDOWS-1252, MACINTOSH), strips a UTF-8 BOM, and feeds it in
+ * slices to libcsv (push-style). Completed rows are queued in one arena and handed out one at a
+ * time by sp_csv_next(). Rows may end in LF, CRLF or a lone CR (classic Mac); quoted fields may
+ * contain delimiters, doubled quotes and newlines. Unquoted fields lose surrounding spaces.
+ *
+ * Invariants: memory is bounded by the slice size, max_field and max_cols, never by the file:
+ * the queue holds at most the rows of one input slice, and a field larger than max_field is
+ * abandoned (the rest of its row is skipped up to the next line end) and the row rejected.
+ * row->line is the 1-based physical line where the row starts (embedded newlines and blank
+ * lines counted; CRLF counts as one line end). Blank lines are skipped, never returned.
+ *
+ * Rejects (sp_csv_next returns SP_REJECT, row->reject says why, the fields are what was read):
+ *   "field too large"   a field exceeded max_field bytes
+ *   "too many columns"  more than max_cols fields (only the first max_cols are kept)
+ *   "invalid UTF-8"     a field is not valid UTF-8 (only checked when input is UTF-8)
+ * Connectors add their own ("bad column count", "missing key", ...).
+ *
+ * Ownership: the reader owns the row and its strings; they stay valid until the next call to
+ * sp_csv_next() or sp_csv_close(). sp_csv_close(NULL) is a no-op.
+ *
+ * Failure: sp_csv_open/next return < 0 (SP_EIO, SP_EFORMAT, SP_ECONFIG for an unknown encoding)
+ * with one message in err; the stream cannot be read further.
+ */
+#ifndef SP_CSV_READER_H
+#define SP_CSV_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+typedef struct sp_csv sp_csv;
+
+typedef struct sp_csv_opts {
+	char delim;           /* default ',' */
+	const char *encoding; /* NULL/""/"UTF-8": no transcoding; else an iconv name */
+	size_t max_field;     /* bytes; 0 = 1 MiB */
+	int max_cols;         /* 0 = 512 */
+	uint64_t max_bytes;   /* limit on decompressed bytes (zip bombs); 0 = none */
+	const char *want_ext; /* zip entry to prefer, default ".csv" */
+} sp_csv_opts;
+
+typedef struct sp_csv_row {
+	int n;                /* number of fields */
+	const char **f;       /* f[i] NUL-terminated UTF-8 */
+	const size_t *len;
+	long line;            /* line where the row starts */
+	const char *reject;   /* NULL or a stable reason */
+} sp_csv_row;
+
+int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *err);
+/* SP_OK (row in *row), SP_REJECT (row in *row, row->reject set), SP_EOF, or < 0. */
+int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err);
+/* Bytes read from the (decompressed) stream so far, and its total size when known (else 0). */
+uint64_t sp_csv_pos(const sp_csv *c);
+uint64_t sp_csv_size(const sp_csv *c);
+void sp_csv_close(sp_csv *c);
+
+/* Column of a header row whose name equals name, ignoring case and surrounding spaces; -1 if none. */
+int sp_csv_col(const sp_csv_row *hdr, const char *name);
+/* Write row's fields joined by delim into out (an excerpt for a reject), at most max bytes,
+ * made valid UTF-8 ('?' for bad bytes). */
+void sp_csv_excerpt(const sp_csv_row *row, char delim, sp_buf *out, size_t max);
+
+/* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+int sp_utf8_valid(const char *s, size_t n);
+/* Replace every byte that does not start a valid UTF-8 sequence by '?', in place. */
+void sp_utf8_sanitize(char *s, size_t n);
+
+/*
+ * Helpers for the CSV-family connectors (companies_house, sirene, csv).
+ * sp_csv_opts_from_config: delimiter (one char or "tab"), encoding, max_field_bytes, max_columns.
+ * sp_csv_reject: clear rec, set its line, reason and an excerpt of the row; returns SP_REJECT.
+ * sp_csv_set: rec field from column col of row (col < 0 or past the row: left empty); "NA" (an R
+ * export's missing value) reads as empty when na_empty.
+ */
+#include "config.h"
+#include "connector.h"
+int sp_csv_opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_source *src, sp_err *err);
+int sp_csv_reject(const sp_csv_row *row, char delim, sp_record *rec, const char *reason);
+void sp_csv_set(sp_record *rec, sp_field f, const sp_csv_row *row, int col, int na_empty);
+
+#endif

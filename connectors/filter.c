@@ -1,0 +1,202 @@
+/*
+ * filter.c — the pushdown filter. See filter.h.
+ */
+#include "filter.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int is_yes(const char *v)
+{
+	return v && (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on"));
+}
+
+int sp_filter_init(sp_filter *f, const sp_config *cfg, const sp_source *src, const char *as_of, sp_err *err)
+{
+	memset(f, 0, sizeof(*f));
+	const char *sec = src->section;
+	f->active = is_yes(sp_config_get(cfg, sec, "filter.active", NULL));
+	const char *age = sp_config_get(cfg, sec, "filter.max_age_years", NULL);
+	if (age && *age) {
+		char *end;
+		long n = strtol(age, &end, 10);
+		if (*end || n < 0 || n > 1000)
+			return sp_err_set(err, SP_ECONFIG, "source %s: filter.max_age_years = '%s' is not a number of years",
+					  src->name, age);
+		int y = 0, m = 1, d = 1;
+		if (!as_of || sscanf(as_of, "%d-%d-%d", &y, &m, &d) != 3)
+			return sp_err_set(err, SP_ECONFIG, "source %s: no valid as-of date for filter.max_age_years", src->name);
+		y -= (int)n;
+		if (m == 2 && d == 29)
+			d = 28;
+		snprintf(f->min_date, sizeof(f->min_date), "%04d-%02d-%02d", y, m, d);
+		f->has_min_date = 1;
+	}
+	const char *pre = sp_config_get(cfg, sec, "filter.code_prefixes", NULL);
+	if (pre) {
+		const char *p = pre;
+		while (*p) {
+			while (*p && (isspace((unsigned char)*p) || *p == ',' || *p == ';'))
+				p++;
+			if (!*p)
+				break;
+			char tmp[32];
+			size_t k = 0;
+			while (*p && !isspace((unsigned char)*p) && *p != ',' && *p != ';') {
+				if (*p != '.' && k + 1 < sizeof(tmp))
+					tmp[k++] = (char)toupper((unsigned char)*p);
+				p++;
+			}
+			tmp[k] = 0;
+			if (!k)
+				continue;
+			f->prefixes = sp_xrealloc(f->prefixes, (size_t)(f->nprefixes + 1) * sizeof(char *));
+			f->prefixes[f->nprefixes++] = sp_xstrdup(tmp);
+		}
+	}
+	return SP_OK;
+}
+
+void sp_filter_release(sp_filter *f)
+{
+	for (int i = 0; i < f->nprefixes; i++)
+		free(f->prefixes[i]);
+	free(f->prefixes);
+	memset(f, 0, sizeof(*f));
+}
+
+static int contains_ci(const char *s, const char *w)
+{
+	return strcasestr(s, w) != NULL;
+}
+
+int sp_status_inactive(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	if (!*s)
+		return 0;
+	if ((s[0] == 'C' || s[0] == 'F') && (!s[1] || s[1] == ' '))
+		return 1; /* SIRENE etatAdministratif C (cessée), F (fermé, établissements) */
+	static const char *const words[] = {
+		"dissolved", "closed", "ceased", "liquidation", "struck off", "removed", "inactive",
+		"defunct", "deadpooled", "cessée", "radiée", "retired", "annulled",
+	};
+	for (size_t i = 0; i < SP_ARRAY_LEN(words); i++)
+		if (contains_ci(s, words[i]))
+			return 1;
+	return 0;
+}
+
+/* Founded date as YYYY-MM-DD for comparison, or 0 when unknown. Missing month/day read as 01. */
+static int founded_iso(const char *s, char out[11])
+{
+	while (*s == ' ')
+		s++;
+	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
+	    isdigit((unsigned char)s[3]) && (s[4] == 0 || s[4] == '-')) {
+		memcpy(out, s, 4);
+		strcpy(out + 4, "-01-01");
+		if (s[4] == '-' && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6])) {
+			out[5] = s[5];
+			out[6] = s[6];
+			if (s[7] == '-' && isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9])) {
+				out[8] = s[8];
+				out[9] = s[9];
+			}
+		}
+		return 1;
+	}
+	return sp_date_to_iso(s, 1, out);
+}
+
+int sp_filter_keep(const sp_filter *f, const sp_record *r)
+{
+	if (f->active && sp_status_inactive(sp_record_get(r, SP_F_STATUS)))
+		return 0;
+	if (f->has_min_date) {
+		char d[11];
+		if (founded_iso(sp_record_get(r, SP_F_FOUNDED), d) && strcmp(d, f->min_date) < 0)
+			return 0;
+	}
+	if (f->nprefixes) {
+		const char *c = sp_record_get(r, SP_F_CODES);
+		if (!*c)
+			return 1;
+		while (*c) {
+			char code[32];
+			size_t k = 0;
+			while (*c && *c != ';') {
+				if (*c != '.' && *c != ' ' && k + 1 < sizeof(code))
+					code[k++] = (char)toupper((unsigned char)*c);
+				c++;
+			}
+			code[k] = 0;
+			if (*c == ';')
+				c++;
+			for (int i = 0; i < f->nprefixes; i++)
+				if (!strncmp(code, f->prefixes[i], strlen(f->prefixes[i])))
+					return 1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+static int num(const char **p, int maxdig, int *v)
+{
+	int k = 0;
+	*v = 0;
+	while (k < maxdig && isdigit((unsigned char)**p)) {
+		*v = *v * 10 + (**p - '0');
+		(*p)++;
+		k++;
+	}
+	return k;
+}
+
+int sp_date_to_iso(const char *s, int dmy, char *out)
+{
+	out[0] = 0;
+	while (*s == ' ')
+		s++;
+	const char *p = s;
+	int a, b, c;
+	int ka = num(&p, 4, &a);
+	if (ka == 4) {
+		if (!*p) {
+			snprintf(out, 11, "%04d", a);
+			return 1;
+		}
+		if (*p != '-' && *p != '/')
+			return 0;
+		char sep = *p++;
+		if (!num(&p, 2, &b) || *p != sep)
+			return 0;
+		p++;
+		if (!num(&p, 2, &c))
+			return 0;
+		if (b < 1 || b > 12 || c < 1 || c > 31)
+			return 0;
+		snprintf(out, 11, "%04d-%02d-%02d", a, b, c);
+		return 1;
+	}
+	if (ka < 1 || ka > 2 || (*p != '/' && *p != '.' && *p != '-'))
+		return 0;
+	char sep = *p++;
+	if (!num(&p, 2, &b) || *p != sep)
+		return 0;
+	p++;
+	if (num(&p, 4, &c) != 4)
+		return 0;
+	if (*p && *p != ' ' && *p != 'T')
+		return 0;
+	int d = dmy ? a : b, m = dmy ? b : a;
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	snprintf(out, 11, "%04d-%02d-%02d", c, m, d);
+	return 1;
+}

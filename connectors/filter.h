@@ -1,0 +1,47 @@
+/*
+ * filter.h — the pushdown filter of a source, applied while parsing.
+ *
+ * What it does: reads the source's filter.* keys once (sp_filter_init) and decides per record
+ * whether it is in scope (sp_filter_keep). Out-of-scope rows are counted by the parse stage, not
+ * stored, so that millions of registry rows never reach the database.
+ *   filter.max_age_years = N   founded on or after as_of minus N years; no founding date = keep
+ *   filter.active = yes        drop records whose status is clearly inactive (dissolved, closed,
+ *                              ceased, liquidation, struck off, removed, inactive, SIRENE "C")
+ *   filter.code_prefixes = 62 63 45.2
+ *                              keep records with an activity code starting with one of these,
+ *                              dots and spaces ignored; records without any code are kept
+ * Dates understood in the founded field: YYYY, YYYY-MM, YYYY-MM-DD[...], DD/MM/YYYY (connectors
+ * that know their source's order store ISO dates, see sp_date_to_iso).
+ *
+ * Ownership: sp_filter_release() frees the prefixes; a zeroed sp_filter keeps everything.
+ * Failure: sp_filter_init returns SP_ECONFIG with the key named in err.
+ */
+#ifndef SP_FILTER_H
+#define SP_FILTER_H
+
+#include "config.h"
+#include "connector.h"
+
+typedef struct sp_filter {
+	int active;          /* filter.active = yes */
+	int has_min_date;
+	char min_date[11];   /* YYYY-MM-DD: founded must be >= this */
+	char **prefixes;     /* dots removed */
+	int nprefixes;
+} sp_filter;
+
+int sp_filter_init(sp_filter *f, const sp_config *cfg, const sp_source *src, const char *as_of, sp_err *err);
+void sp_filter_release(sp_filter *f);
+/* 1 = in scope, 0 = excluded. */
+int sp_filter_keep(const sp_filter *f, const sp_record *r);
+/* 1 if the raw status reads as clearly inactive. */
+int sp_status_inactive(const char *status);
+
+/*
+ * Convert a date to ISO 8601 into out (>= 11 bytes): "YYYY-MM-DD" from YYYY-MM-DD, and from
+ * D/M/YYYY (dmy = 1) or M/D/YYYY (dmy = 0) with '/', '.' or '-' separators; also "YYYY".
+ * Returns 1 when converted, 0 when the input is not a date we know (out = "").
+ */
+int sp_date_to_iso(const char *s, int dmy, char *out);
+
+#endif

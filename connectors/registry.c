@@ -10,6 +10,7 @@ static const sp_connector *const connectors[] = {
 	&sp_connector_sirene,
 	&sp_connector_csv,
 	&sp_connector_gleif,
+	&sp_connector_feed,
 	NULL,
 };
 

@@ -1,0 +1,272 @@
+/*
+ * test_csv_reader.c — csv_reader: quoting, line ends, BOM, embedded newlines, limits, encodings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "csv_reader.h"
+
+static char tmpl[] = "/tmp/sp_csv_test_XXXXXX";
+static char path[64];
+
+static const char *write_file(const char *data, size_t n)
+{
+	snprintf(path, sizeof(path), "%s", tmpl);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+static sp_csv *open_str(const char *data, size_t n, const sp_csv_opts *o)
+{
+	sp_err err = { 0 };
+	sp_csv *c = NULL;
+	assert_int_equal(sp_csv_open(write_file(data, n), o, &c, &err), SP_OK);
+	unlink(path);
+	return c;
+}
+
+#define OPEN(s) open_str(s, sizeof(s) - 1, NULL)
+
+static void expect_row(sp_csv *c, int rc_want, long line, int n, ...)
+{
+	sp_err err = { 0 };
+	sp_csv_row *r;
+	int rc = sp_csv_next(c, &r, &err);
+	assert_int_equal(rc, rc_want);
+	assert_int_equal(r->line, line);
+	assert_int_equal(r->n, n);
+	va_list ap;
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		const char *want = va_arg(ap, const char *);
+		if (want)
+			assert_string_equal(r->f[i], want);
+	}
+	va_end(ap);
+}
+
+static void expect_eof(sp_csv *c)
+{
+	sp_err err = { 0 };
+	sp_csv_row *r;
+	assert_int_equal(sp_csv_next(c, &r, &err), SP_EOF);
+	sp_csv_close(c);
+}
+
+static void test_quotes(void **state)
+{
+	sp_csv *c = OPEN("a,b,c\n\"x, y\",\"say \"\"hi\"\"\",  z  \n\"multi\nline\",2,3\nlast,,\n");
+	expect_row(c, SP_OK, 1, 3, "a", "b", "c");
+	expect_row(c, SP_OK, 2, 3, "x, y", "say \"hi\"", "z");
+	expect_row(c, SP_OK, 3, 3, "multi\nline", "2", "3");
+	expect_row(c, SP_OK, 5, 3, "last", "", "");
+	expect_eof(c);
+}
+
+static void test_line_ends(void **state)
+{
+	sp_csv *c = OPEN("h1,h2\r\na,b\r\n\r\nc,d\r\n");
+	expect_row(c, SP_OK, 1, 2, "h1", "h2");
+	expect_row(c, SP_OK, 2, 2, "a", "b");
+	expect_row(c, SP_OK, 4, 2, "c", "d");
+	expect_eof(c);
+	c = OPEN("h1,h2\ra,b\r\rc,d"); /* classic Mac, no final line end */
+	expect_row(c, SP_OK, 1, 2, "h1", "h2");
+	expect_row(c, SP_OK, 2, 2, "a", "b");
+	expect_row(c, SP_OK, 4, 2, "c", "d");
+	expect_eof(c);
+	c = OPEN("h\n\"a\r\nb\"\nc\n"); /* CRLF inside a quoted field counts once */
+	expect_row(c, SP_OK, 1, 1, "h");
+	expect_row(c, SP_OK, 2, 1, "a\r\nb");
+	expect_row(c, SP_OK, 4, 1, "c");
+	expect_eof(c);
+}
+
+static void test_bom(void **state)
+{
+	sp_csv *c = OPEN("\xEF\xBB\xBFname,key\nx,1\n");
+	expect_row(c, SP_OK, 1, 2, "name", "key");
+	expect_row(c, SP_OK, 2, 2, "x", "1");
+	expect_eof(c);
+}
+
+static void test_huge_field(void **state)
+{
+	size_t big = 300000;
+	char *s = malloc(big + 100);
+	strcpy(s, "a,b\n1,\"");
+	size_t n = strlen(s);
+	memset(s + n, 'x', big);
+	n += big;
+	memcpy(s + n, "\"\n2,ok\n", 7);
+	n += 7;
+	sp_csv_opts o = { .max_field = 100000 };
+	sp_csv *c = open_str(s, n, &o);
+	free(s);
+	expect_row(c, SP_OK, 1, 2, "a", "b");
+	sp_err err = { 0 };
+	sp_csv_row *r;
+	assert_int_equal(sp_csv_next(c, &r, &err), SP_REJECT);
+	assert_string_equal(r->reject, "field too large");
+	assert_int_equal(r->line, 2);
+	expect_row(c, SP_OK, 3, 2, "2", "ok");
+	expect_eof(c);
+}
+
+static void test_unterminated_quote_bounded(void **state)
+{
+	/* an opening quote never closed: the rest of the file would be one field */
+	size_t big = 3 * 1024 * 1024;
+	char *s = malloc(big + 100);
+	strcpy(s, "a,b\n1,\"never closed\n");
+	size_t n = strlen(s);
+	for (size_t i = 0; i < big; i++)
+		s[n++] = (i % 50 == 49) ? '\n' : 'y';
+	sp_csv_opts o = { .max_field = 64 * 1024 };
+	sp_csv *c = open_str(s, n, &o);
+	free(s);
+	expect_row(c, SP_OK, 1, 2, "a", "b");
+	sp_err err = { 0 };
+	sp_csv_row *r;
+	assert_int_equal(sp_csv_next(c, &r, &err), SP_REJECT);
+	assert_string_equal(r->reject, "field too large");
+	assert_int_equal(r->line, 2);
+	int rc;
+	long rows = 0;
+	while ((rc = sp_csv_next(c, &r, &err)) == SP_OK || rc == SP_REJECT)
+		rows++;
+	assert_int_equal(rc, SP_EOF);
+	assert_true(rows > 0);
+	sp_csv_close(c);
+}
+
+static void test_too_many_columns(void **state)
+{
+	sp_csv_opts o = { .max_cols = 3 };
+	const char s[] = "a,b,c\n1,2,3,4,5\nx,y,z\n";
+	sp_csv *c = open_str(s, sizeof(s) - 1, &o);
+	expect_row(c, SP_OK, 1, 3, "a", "b", "c");
+	expect_row(c, SP_REJECT, 2, 3, "1", "2", "3");
+	expect_row(c, SP_OK, 3, 3, "x", "y", "z");
+	expect_eof(c);
+}
+
+static void test_invalid_utf8(void **state)
+{
+	sp_csv *c = OPEN("a,b\nok,caf\xC3\xA9\nbad,caf\xE9\n\xF0\x9F\x9A\x80,\xED\xA0\x80\n");
+	expect_row(c, SP_OK, 1, 2, "a", "b");
+	expect_row(c, SP_OK, 2, 2, "ok", "caf\xC3\xA9");
+	sp_err err = { 0 };
+	sp_csv_row *r;
+	assert_int_equal(sp_csv_next(c, &r, &err), SP_REJECT);
+	assert_string_equal(r->reject, "invalid UTF-8");
+	assert_int_equal(r->line, 3);
+	sp_buf ex = SP_BUF_INIT;
+	sp_csv_excerpt(r, ',', &ex, 200);
+	assert_string_equal(ex.buf, "bad,caf?");
+	sp_buf_release(&ex);
+	assert_int_equal(sp_csv_next(c, &r, &err), SP_REJECT); /* a surrogate */
+	expect_eof(c);
+}
+
+static void test_latin1(void **state)
+{
+	sp_csv_opts o = { .encoding = "LATIN1" };
+	const char s[] = "name\nSoci\xE9t\xE9 G\xE9n\xE9rale\n";
+	sp_csv *c = open_str(s, sizeof(s) - 1, &o);
+	expect_row(c, SP_OK, 1, 1, "name");
+	expect_row(c, SP_OK, 2, 1, "Soci\xC3\xA9t\xC3\xA9 G\xC3\xA9n\xC3\xA9rale");
+	expect_eof(c);
+	o.encoding = "WINDOWS-1252";
+	const char w[] = "x\n\x80 5\x81\n";
+	c = open_str(w, sizeof(w) - 1, &o);
+	expect_row(c, SP_OK, 1, 1, "x");
+	expect_row(c, SP_OK, 2, 1, "\xE2\x82\xAC 5\xEF\xBF\xBD"); /* euro; 0x81 undefined -> U+FFFD */
+	expect_eof(c);
+	o.encoding = "MACINTOSH";
+	const char m[] = "x\rQualtr\x8E\r";
+	c = open_str(m, sizeof(m) - 1, &o);
+	expect_row(c, SP_OK, 1, 1, "x");
+	expect_row(c, SP_OK, 2, 1, "Qualtr\xC3\xA9");
+	expect_eof(c);
+	sp_err err = { 0 };
+	o.encoding = "NO-SUCH-ENCODING";
+	assert_int_equal(sp_csv_open("/dev/null", &o, &c, &err), SP_ECONFIG);
+}
+
+static void test_many_rows(void **state)
+{
+	/* rows across many read chunks and parser slices keep their fields and line numbers */
+	size_t cap = 8 * 1024 * 1024, n = 0;
+	char *s = malloc(cap);
+	n += (size_t)sprintf(s + n, "k,name,note\n");
+	for (int i = 1; i <= 100000; i++)
+		n += (size_t)sprintf(s + n, "%d,\"Company %d, Ltd\",%s\n", i, i, i % 1000 ? "x" : "\"two\nlines\"");
+	sp_csv *c = open_str(s, n, NULL);
+	free(s);
+	sp_err err = { 0 };
+	sp_csv_row *r;
+	assert_int_equal(sp_csv_next(c, &r, &err), SP_OK);
+	long line = 2;
+	for (int i = 1; i <= 100000; i++) {
+		assert_int_equal(sp_csv_next(c, &r, &err), SP_OK);
+		assert_int_equal(r->n, 3);
+		assert_int_equal(atoi(r->f[0]), i);
+		assert_int_equal(r->line, line);
+		char want[64];
+		snprintf(want, sizeof(want), "Company %d, Ltd", i);
+		assert_string_equal(r->f[1], want);
+		line += (i % 1000) ? 1 : 2;
+	}
+	expect_eof(c);
+}
+
+static void test_header_col(void **state)
+{
+	sp_csv *c = OPEN("CompanyName, CompanyNumber,X\n");
+	sp_err err = { 0 };
+	sp_csv_row *r;
+	assert_int_equal(sp_csv_next(c, &r, &err), SP_OK);
+	assert_int_equal(sp_csv_col(r, "CompanyNumber"), 1);
+	assert_int_equal(sp_csv_col(r, "companyname"), 0);
+	assert_int_equal(sp_csv_col(r, "Nope"), -1);
+	expect_eof(c);
+}
+
+static void test_utf8_valid(void **state)
+{
+	assert_true(sp_utf8_valid("plain ascii text here", 21));
+	assert_true(sp_utf8_valid("\xE2\x82\xAC\xF0\x9F\x98\x80", 7));
+	assert_false(sp_utf8_valid("\xC0\xAF", 2));     /* overlong */
+	assert_false(sp_utf8_valid("\xE2\x82", 2));     /* truncated */
+	assert_false(sp_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
+	assert_false(sp_utf8_valid("abcdefgh\xFF", 9));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quotes),
+		cmocka_unit_test(test_line_ends),
+		cmocka_unit_test(test_bom),
+		cmocka_unit_test(test_huge_field),
+		cmocka_unit_test(test_unterminated_quote_bounded),
+		cmocka_unit_test(test_too_many_columns),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_latin1),
+		cmocka_unit_test(test_many_rows),
+		cmocka_unit_test(test_header_col),
+		cmocka_unit_test(test_utf8_valid),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -20,7 +20,8 @@ distinct path per scenario; "N-then-200" fails the first N requests, default 1):
   redirect-loop                         302 to itself, forever (the client must stop)
   nolength                              the file without Content-Length (connection close)
   gzip                                  Content-Encoding: gzip when Accept-Encoding allows it
-  auth-TOKEN                            401 unless "Authorization: Bearer TOKEN"
+  auth                                  401 unless "Authorization: Bearer $HTTP_SERVER_TOKEN"
+                                        (environment of the server; default "test-token")
   noetag                                the file without ETag/Last-Modified
 Every request is logged on one line to stderr (or --log): method, path, status, and the
 conditional/encoding headers it carried (the Authorization value is never logged).
@@ -119,8 +120,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.serve(name, allow_gzip=True)
         if spec == "noetag":
             return self.serve(name, validators=False)
-        if spec.startswith("auth-"):
-            want = "Bearer " + spec[5:]
+        if spec == "auth":
+            want = "Bearer " + os.environ.get("HTTP_SERVER_TOKEN", "test-token")
             if self.headers.get("Authorization") != want:
                 return self.simple(401, b"unauthorized\n", {"WWW-Authenticate": "Bearer"})
             return self.serve(name)

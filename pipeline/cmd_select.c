@@ -1,26 +1,321 @@
 /*
- * cmd_select.c — PLACEHOLDER until its owner lands the real commands.
+ * cmd_select.c — `sparker explain`, `sparker pin`, `sparker diff-selection`.
+ *
+ * explain ENTITY      the score, every reason and piece of evidence, the selection status and why,
+ *                     pins and decisions. ENTITY is an entity id or a SOURCE:KEY record reference;
+ *                     a merged entity is followed to the entity it was merged into.
+ * pin ENTITY in|out|clear [--note TEXT]
+ *                     stores the analyst's pin (table pin), under the run lock; it takes effect at
+ *                     the next scoring and survives every rerun and rescoring.
+ * diff-selection [--year Y]
+ *                     entities that entered / left the qualified list at the last scoring
+ *                     (selection vs selection_prev), with names.
+ *
+ * sp_cmd_resolve_entity() is shared with cmd_decide.c.
  */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
 #include "run.h"
 
+int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet);
+
+/* Resolve an entity id or SOURCE:KEY to a live entity id; prints the error. Returns SP_OK or < 0. */
+int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet)
+{
+	sp_err err;
+	int64_t id = 0;
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+	if (*arg && !*end && v > 0) {
+		id = v;
+		int64_t n = 0;
+		char idbuf[32];
+		snprintf(idbuf, sizeof(idbuf), "%lld", v);
+		if (sp_store_int(db, "SELECT count(*) FROM entity WHERE id = ?", &n, &err, idbuf) != SP_OK) {
+			sp_cmd_error("%s", err.msg);
+			return SP_EDB;
+		}
+		if (!n) {
+			sp_cmd_error("no entity %s", arg);
+			return SP_ENOTFOUND;
+		}
+	} else if (strchr(arg, ':')) {
+		const char *colon = strchr(arg, ':');
+		char *source = sp_xstrndup(arg, (size_t)(colon - arg));
+		int rc = sp_store_int(db, "SELECT m.entity_id FROM record r JOIN member m ON m.record_id = r.id"
+					  " WHERE r.source = ? AND r.source_key = ?",
+				      &id, &err, source, colon + 1);
+		free(source);
+		if (rc != SP_OK || !id) {
+			sp_cmd_error("no entity for record %s%s%s", arg, rc == SP_OK ? "" : ": ", rc == SP_OK ? "" : err.msg);
+			return rc == SP_OK ? SP_ENOTFOUND : rc;
+		}
+	} else {
+		sp_cmd_error("'%s' is neither an entity id nor a SOURCE:KEY record reference", arg);
+		return SP_EUSAGE;
+	}
+	for (int hops = 0; hops < 64; hops++) {
+		int64_t into = 0;
+		char idbuf[32];
+		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+		if (sp_store_int(db, "SELECT COALESCE(merged_into, 0) FROM entity WHERE id = ?", &into, &err, idbuf) != SP_OK)
+			break;
+		if (!into)
+			break;
+		if (!quiet)
+			fprintf(stderr, "sparker: entity %lld was merged into %lld; using %lld\n", (long long)id,
+				(long long)into, (long long)into);
+		id = into;
+	}
+	*out = id;
+	return SP_OK;
+}
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "";
+}
+
+/* Print the reasons text one clause per line. */
+static void print_reasons(const char *r)
+{
+	const char *p = r;
+	fputs("  ", stdout);
+	while (*p) {
+		if (p[0] == '.' && p[1] == ' ') {
+			fputs("\n  ", stdout);
+			p += 2;
+			continue;
+		}
+		fputc(*p, stdout);
+		p++;
+	}
+	fputc('\n', stdout);
+}
+
 int sp_cmd_explain(int argc, char **argv, sp_env *env)
 {
-	(void)argc, (void)env;
-	sp_cmd_error("%s: not implemented yet", argv[0]);
-	return SP_EXIT_FAIL;
+	if (argc != 2) {
+		sp_cmd_error("usage: sparker explain ENTITY_ID | SOURCE:KEY");
+		return SP_EXIT_USAGE;
+	}
+	sp_store *db = sp_cmd_open_db(env);
+	if (!db)
+		return SP_EXIT_FAIL;
+	int64_t id;
+	int rc = sp_cmd_resolve_entity(db, argv[1], &id, 0);
+	if (rc != SP_OK) {
+		sp_store_close(db);
+		return rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+	}
+	sp_err err;
+	sqlite3_stmt *s = NULL;
+	int code = SP_EXIT_OK;
+	if (sp_store_prepare(db,
+			     "SELECT e.name, e.country, e.cohort, e.first_seen, e.nsources, sc.score, sc.domains, sc.reasons,"
+			     " sl.qualified, sl.rank, sl.why, p.direction, p.note, p.created,"
+			     " (SELECT count(*) FROM selection x WHERE x.cohort = sl.cohort)"
+			     " FROM entity e LEFT JOIN score sc ON sc.entity_id = e.id LEFT JOIN selection sl ON sl.entity_id = e.id"
+			     " LEFT JOIN pin p ON p.entity_id = e.id WHERE e.id = ?",
+			     &s, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		sp_store_close(db);
+		return SP_EXIT_FAIL;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		printf("entity %lld: %s", (long long)id, col(s, 0));
+		if (*col(s, 1))
+			printf(" (%s)", col(s, 1));
+		printf("\n  cohort %s, first seen %s, %d source%s\n", *col(s, 2) ? col(s, 2) : "?", *col(s, 3) ? col(s, 3) : "?",
+		       sqlite3_column_int(s, 4), sqlite3_column_int(s, 4) == 1 ? "" : "s");
+		if (sqlite3_column_type(s, 5) == SQLITE_NULL) {
+			printf("score: not scored yet (run `sparker run --stage score`)\n");
+		} else {
+			printf("score: %.4g%s\n", sqlite3_column_double(s, 5),
+			       sqlite3_column_double(s, 5) > 0 ? "" : " (no relevant evidence)");
+			printf("domains: %s\n", *col(s, 6) ? col(s, 6) : "-");
+			printf("reasons:\n");
+			print_reasons(col(s, 7));
+		}
+		if (sqlite3_column_type(s, 8) != SQLITE_NULL)
+			printf("selection: %s (rank %d of %d in cohort %s): %s\n",
+			       sqlite3_column_int(s, 8) ? "QUALIFIED" : "not qualified", sqlite3_column_int(s, 9),
+			       sqlite3_column_int(s, 14), col(s, 2), col(s, 10));
+		else
+			printf("selection: not selected yet\n");
+		if (sqlite3_column_type(s, 11) != SQLITE_NULL)
+			printf("pin: %s since %s%s%s\n", col(s, 11), col(s, 13), *col(s, 12) ? " — " : "", col(s, 12));
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sp_store_prepare(db, "SELECT domain, kind, weight, evidence FROM tag WHERE entity_id = ? ORDER BY domain, rowid", &s,
+			     &err) == SP_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		int first = 1;
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			if (first)
+				printf("evidence:\n");
+			first = 0;
+			printf("  %-24s %-9s %+7.3g  %s\n", col(s, 0), col(s, 1), sqlite3_column_double(s, 2), col(s, 3));
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (sp_store_prepare(db, "SELECT decision, date, note, origin FROM decision WHERE entity_id = ? ORDER BY date, id", &s,
+			     &err) == SP_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		int first = 1;
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			if (first)
+				printf("decisions:\n");
+			first = 0;
+			printf("  %s %s%s%s\n", col(s, 1), col(s, 0), *col(s, 2) ? " — " : "", col(s, 2));
+		}
+		sqlite3_finalize(s);
+	}
+	sp_store_close(db);
+	return code;
 }
 
 int sp_cmd_pin(int argc, char **argv, sp_env *env)
 {
-	(void)argc, (void)env;
-	sp_cmd_error("%s: not implemented yet", argv[0]);
-	return SP_EXIT_FAIL;
+	static const struct option opts[] = { { "note", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
+	const char *note = NULL;
+	int o;
+	while ((o = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		if (o == 'n')
+			note = optarg;
+		else {
+			sp_cmd_error("usage: sparker pin ENTITY_ID in|out|clear [--note TEXT]");
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2 || (strcmp(argv[optind + 1], "in") && strcmp(argv[optind + 1], "out") &&
+				   strcmp(argv[optind + 1], "clear"))) {
+		sp_cmd_error("usage: sparker pin ENTITY_ID in|out|clear [--note TEXT]");
+		return SP_EXIT_USAGE;
+	}
+	const char *ent = argv[optind], *dir = argv[optind + 1];
+	sp_err err;
+	sp_lock *lock = NULL;
+	if (sp_lock_take(env->cfg, "pin", &lock, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return sp_cmd_exit_code(err.code);
+	}
+	sp_store *db = sp_cmd_open_db(env);
+	if (!db) {
+		sp_lock_release(lock);
+		return SP_EXIT_FAIL;
+	}
+	int64_t id;
+	int code = SP_EXIT_OK;
+	int rc = sp_cmd_resolve_entity(db, ent, &id, 0);
+	if (rc != SP_OK) {
+		code = rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+		goto out;
+	}
+	sqlite3_stmt *s = NULL;
+	if (!strcmp(dir, "clear")) {
+		rc = sp_store_prepare(db, "DELETE FROM pin WHERE entity_id = ?", &s, &err);
+		if (rc == SP_OK) {
+			sqlite3_bind_int64(s, 1, id);
+			rc = sp_store_step_done(db, s, &err);
+		}
+	} else {
+		char now[32];
+		sp_time_iso(sp_now(), now, sizeof(now));
+		rc = sp_store_prepare(db, "INSERT OR REPLACE INTO pin(entity_id, direction, note, created) VALUES (?,?,?,?)", &s,
+				      &err);
+		if (rc == SP_OK) {
+			sqlite3_bind_int64(s, 1, id);
+			sp_bind_text(s, 2, dir);
+			sp_bind_text(s, 3, note);
+			sp_bind_text(s, 4, now);
+			rc = sp_store_step_done(db, s, &err);
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		code = SP_EXIT_FAIL;
+		goto out;
+	}
+	if (!env->quiet) {
+		if (!strcmp(dir, "clear"))
+			printf("entity %lld: pin cleared", (long long)id);
+		else
+			printf("entity %lld: pinned %s", (long long)id, dir);
+		printf("; takes effect at the next scoring (`sparker run --stage score`)\n");
+	}
+out:
+	sp_store_close(db);
+	sp_lock_release(lock);
+	return code;
 }
 
 int sp_cmd_diff_selection(int argc, char **argv, sp_env *env)
 {
-	(void)argc, (void)env;
-	sp_cmd_error("%s: not implemented yet", argv[0]);
-	return SP_EXIT_FAIL;
+	static const struct option opts[] = { { "year", required_argument, NULL, 'y' }, { NULL, 0, NULL, 0 } };
+	const char *year = NULL;
+	int o;
+	while ((o = getopt_long(argc, argv, "y:", opts, NULL)) != -1) {
+		if (o == 'y')
+			year = optarg;
+		else {
+			sp_cmd_error("usage: sparker diff-selection [--year Y]");
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (optind < argc || (year && atoi(year) <= 0)) {
+		sp_cmd_error("usage: sparker diff-selection [--year Y]");
+		return SP_EXIT_USAGE;
+	}
+	sp_store *db = sp_cmd_open_db(env);
+	if (!db)
+		return SP_EXIT_FAIL;
+	static const char *const q[2] = {
+		"SELECT s.entity_id, e.name, s.cohort, sc.score, s.why FROM selection s"
+		" LEFT JOIN selection_prev p ON p.entity_id = s.entity_id"
+		" LEFT JOIN entity e ON e.id = s.entity_id LEFT JOIN score sc ON sc.entity_id = s.entity_id"
+		" WHERE s.qualified = 1 AND COALESCE(p.qualified, 0) = 0 AND (?1 IS NULL OR s.cohort = ?1)"
+		" ORDER BY s.cohort, sc.score DESC, s.entity_id",
+		"SELECT p.entity_id, e.name, p.cohort, sc.score,"
+		" CASE WHEN s.entity_id IS NULL THEN 'no longer a live entity' ||"
+		"   COALESCE(' (merged into ' || e.merged_into || ')', '') ELSE s.why END"
+		" FROM selection_prev p LEFT JOIN selection s ON s.entity_id = p.entity_id"
+		" LEFT JOIN entity e ON e.id = p.entity_id LEFT JOIN score sc ON sc.entity_id = p.entity_id"
+		" WHERE p.qualified = 1 AND COALESCE(s.qualified, 0) = 0 AND (?1 IS NULL OR p.cohort = ?1)"
+		" ORDER BY p.cohort, sc.score DESC, p.entity_id",
+	};
+	int code = SP_EXIT_OK;
+	for (int k = 0; k < 2; k++) {
+		sp_err err;
+		sqlite3_stmt *s = NULL;
+		if (sp_store_prepare(db, q[k], &s, &err) != SP_OK) {
+			sp_cmd_error("%s", err.msg);
+			code = SP_EXIT_FAIL;
+			break;
+		}
+		if (year)
+			sqlite3_bind_int(s, 1, atoi(year));
+		sp_buf out = SP_BUF_INIT;
+		int n = 0;
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			n++;
+			sp_buf_addf(&out, "  %c %-8lld %-40s cohort %-5s score %-7.4g %s\n", k ? '-' : '+',
+				    (long long)sqlite3_column_int64(s, 0), col(s, 1), col(s, 2), sqlite3_column_double(s, 3),
+				    col(s, 4));
+		}
+		sqlite3_finalize(s);
+		printf("%s: %d\n%s", k ? "left" : "entered", n, sp_buf_str(&out));
+		sp_buf_release(&out);
+	}
+	sp_store_close(db);
+	return code;
 }

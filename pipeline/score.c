@@ -1,10 +1,508 @@
 /*
- * score.c — PLACEHOLDER until its owner lands the real module (score).
+ * score.c — the score stage: sector tags with evidence, one relevance score with reasons, and the
+ * per-cohort selection (select.c).
+ *
+ * What it does: loads the taxonomy ([taxonomy DOMAIN], see taxonomy.h and docs/taxonomy.md), then
+ * for every live entity (merged_into IS NULL) reads its member records and their candidates and
+ * collects evidence per domain:
+ *   code      a candidate NACE class starting with one of the domain's codes
+ *   category  a record category that equals or contains (as whole words) a domain category
+ *   keyword   a domain keyword found, as whole words, in the record's name, description or
+ *             categories (case- and accent-insensitive, match.h)
+ *   negative  a domain negative keyword found the same way (its weight is subtracted)
+ * Each taxonomy item counts once per entity, however many records or fields carry it; the tag row
+ * keeps the first record where it was seen. A domain's score is max(0, sum) * the domain weight;
+ * the entity's evidence is the sum of its domains' scores.
+ *
+ * The relevance score: when evidence >= [score] min_score the entity is relevant and
+ *   score = evidence + active_bonus (active) - inactive_penalty (known inactive)
+ *         + age_bonus (founded within max_age_years of the run's as_of)
+ *         + multi_source_bonus * min(nsources - 1, multi_source_cap)
+ * (never below 0.01, so a relevant entity always has a positive score); otherwise score = 0.
+ * select.c treats score > 0 as "has relevant evidence".
+ *
+ * [score] keys and defaults: code_weight 4, category_weight 3, keyword_weight 1 (keywords written
+ * without a weight), negative_weight 3, min_score 3, active_bonus 1, inactive_penalty 2,
+ * max_age_years 10, age_bonus 1, multi_source_bonus 0.5, multi_source_cap 2.
+ *
+ * Writes, in ONE transaction (a kill leaves the previous scoring intact; a rerun replaces it):
+ * tag (every piece of evidence, with a readable evidence text and the record), score (score,
+ * domains ';'-joined by decreasing domain score, reasons as text a person can read), then
+ * selection_prev, selection and cohort_band through sp_select_run(). counts: in = entities,
+ * out = qualified, note = "+N entered, -M left; ...".
+ *
+ * Failure: SP_ECONFIG (taxonomy or [score]/[select] keys), SP_EDB.
  */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "progress.h"
+#include "select.h"
 #include "stage.h"
+#include "taxonomy.h"
+
+enum { K_CODE, K_CATEGORY, K_KEYWORD, K_NEGATIVE };
+static const char *const kind_name[] = { "code", "category", "keyword", "negative" };
+
+/* One taxonomy item in a flat id space. */
+struct item {
+	int domain;
+	int kind;
+	const sp_tax_item *ti;
+};
+
+struct weights {
+	double min_score, active_bonus, inactive_penalty, age_bonus, multi_source_bonus;
+	long max_age_years, multi_source_cap;
+};
+
+struct hit {
+	int item;
+	int64_t record_id;
+	char *evidence;
+	double weight;
+};
+
+struct scorer {
+	sp_taxonomy *tax;
+	struct item *items;
+	int nitems;
+	int *code_base; /* per domain: flat id of its first code */
+	sp_matcher *kw;  /* keywords + negatives */
+	sp_matcher *cat; /* categories */
+	struct weights w;
+	int as_of_year;
+	/* per entity */
+	unsigned char *seen;
+	struct hit *hits;
+	int nhits, caphits;
+	/* per scan */
+	int64_t cur_record;
+	const char *cur_ref;
+	const char *cur_field;
+	const char *cur_text; /* raw text for category evidence */
+};
+
+static void add_hit(struct scorer *sc, int item, const char *evidence)
+{
+	if (sc->seen[item])
+		return;
+	sc->seen[item] = 1;
+	if (sc->nhits == sc->caphits) {
+		sc->caphits = sc->caphits ? sc->caphits * 2 : 32;
+		sc->hits = sp_xrealloc(sc->hits, sizeof(*sc->hits) * (size_t)sc->caphits);
+	}
+	const struct item *it = &sc->items[item];
+	double w = it->ti->weight * sc->tax->domains[it->domain].weight;
+	sc->hits[sc->nhits++] = (struct hit){ item, sc->cur_record, sp_xstrdup(evidence), it->kind == K_NEGATIVE ? -w : w };
+}
+
+static void on_kw(void *user, int id, size_t pos)
+{
+	(void)pos;
+	struct scorer *sc = user;
+	if (sc->seen[id])
+		return;
+	char ev[512];
+	snprintf(ev, sizeof(ev), "%s \"%s\" in %s (source %s)", sc->items[id].kind == K_NEGATIVE ? "negative" : "keyword",
+		 sc->items[id].ti->text, sc->cur_field, sc->cur_ref);
+	add_hit(sc, id, ev);
+}
+
+static void on_cat(void *user, int id, size_t pos)
+{
+	(void)pos;
+	struct scorer *sc = user;
+	if (sc->seen[id])
+		return;
+	char ev[512];
+	snprintf(ev, sizeof(ev), "category \"%s\" matches \"%s\" (source %s)", sc->cur_text, sc->items[id].ti->text,
+		 sc->cur_ref);
+	add_hit(sc, id, ev);
+}
+
+static void scorer_free(struct scorer *sc)
+{
+	sp_matcher_free(sc->kw);
+	sp_matcher_free(sc->cat);
+	sp_taxonomy_free(sc->tax);
+	free(sc->items);
+	free(sc->code_base);
+	free(sc->seen);
+	for (int i = 0; i < sc->nhits; i++)
+		free(sc->hits[i].evidence);
+	free(sc->hits);
+}
+
+static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_of, sp_err *err)
+{
+	memset(sc, 0, sizeof(*sc));
+	int rc = sp_taxonomy_load(cfg, &sc->tax, err);
+	if (rc != SP_OK)
+		return rc;
+	sc->w.min_score = sp_config_get_double(cfg, "score", "min_score", 3);
+	sc->w.active_bonus = sp_config_get_double(cfg, "score", "active_bonus", 1);
+	sc->w.inactive_penalty = sp_config_get_double(cfg, "score", "inactive_penalty", 2);
+	sc->w.age_bonus = sp_config_get_double(cfg, "score", "age_bonus", 1);
+	sc->w.max_age_years = sp_config_get_long(cfg, "score", "max_age_years", 10);
+	sc->w.multi_source_bonus = sp_config_get_double(cfg, "score", "multi_source_bonus", 0.5);
+	sc->w.multi_source_cap = sp_config_get_long(cfg, "score", "multi_source_cap", 2);
+	sc->as_of_year = atoi(as_of);
+	sc->kw = sp_matcher_new();
+	sc->cat = sp_matcher_new();
+	sc->code_base = sp_xcalloc((size_t)sc->tax->ndomains, sizeof(int));
+	int total = 0;
+	for (int d = 0; d < sc->tax->ndomains; d++) {
+		const sp_tax_domain *dom = &sc->tax->domains[d];
+		total += dom->ncodes + dom->ncategories + dom->nkeywords + dom->nnegatives;
+	}
+	sc->items = sp_xcalloc((size_t)total + 1, sizeof(*sc->items));
+	sc->seen = sp_xcalloc((size_t)total + 1, 1);
+	for (int d = 0; d < sc->tax->ndomains; d++) {
+		const sp_tax_domain *dom = &sc->tax->domains[d];
+		sc->code_base[d] = sc->nitems;
+		for (int i = 0; i < dom->ncodes; i++)
+			sc->items[sc->nitems++] = (struct item){ d, K_CODE, &dom->codes[i] };
+		struct {
+			const sp_tax_item *v;
+			int n, kind;
+		} groups[] = { { dom->categories, dom->ncategories, K_CATEGORY },
+			       { dom->keywords, dom->nkeywords, K_KEYWORD },
+			       { dom->negatives, dom->nnegatives, K_NEGATIVE } };
+		for (size_t g = 0; g < SP_ARRAY_LEN(groups); g++) {
+			for (int i = 0; i < groups[g].n; i++) {
+				int id = sc->nitems;
+				sc->items[sc->nitems++] = (struct item){ d, groups[g].kind, &groups[g].v[i] };
+				sp_matcher *m = groups[g].kind == K_CATEGORY ? sc->cat : sc->kw;
+				if (sp_matcher_add(m, groups[g].v[i].text, id) != SP_OK)
+					return sp_err_set(err, SP_ECONFIG, "%s:%d: taxonomy %s: '%s' has no letters or digits",
+							  cfg->path, groups[g].v[i].line, dom->name, groups[g].v[i].text);
+			}
+		}
+	}
+	return SP_OK;
+}
+
+/* Split a categories field on , ; | and newlines; call the category matcher on each part and the
+ * keyword matcher on the whole. */
+static void scan_categories(struct scorer *sc, const char *cats)
+{
+	const char *p = cats;
+	while (*p) {
+		size_t n = strcspn(p, ",;|\n");
+		char *part = sp_xstrndup(p, n);
+		char *f = sp_match_fold(part);
+		if (*f) {
+			sc->cur_text = part;
+			sp_matcher_scan(sc->cat, f, on_cat, sc);
+			sc->cur_field = "categories";
+			sp_matcher_scan(sc->kw, f, on_kw, sc);
+		}
+		free(f);
+		free(part);
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
+static void scan_text(struct scorer *sc, const char *field, const char *text)
+{
+	if (!text || !*text)
+		return;
+	char *f = sp_match_fold(text);
+	sc->cur_field = field;
+	sp_matcher_scan(sc->kw, f, on_kw, sc);
+	free(f);
+}
+
+static void scan_codes(struct scorer *sc, const char *nace)
+{
+	if (!nace)
+		return;
+	const char *p = nace;
+	while (*p) {
+		size_t n = strcspn(p, ";, ");
+		if (n) {
+			char cls[32];
+			snprintf(cls, sizeof(cls), "%.*s", (int)(n < 31 ? n : 31), p);
+			for (int d = 0; d < sc->tax->ndomains; d++) {
+				int i = sp_taxonomy_code_match(&sc->tax->domains[d], cls);
+				if (i < 0)
+					continue;
+				int id = sc->code_base[d] + i;
+				if (sc->seen[id])
+					continue;
+				char ev[256];
+				snprintf(ev, sizeof(ev), "code %s matches NACE %s (source %s)", sc->items[id].ti->text, cls,
+					 sc->cur_ref);
+				add_hit(sc, id, ev);
+			}
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
+struct dom_sum {
+	int d;
+	double sum;
+};
+
+static int dom_cmp(const void *a, const void *b)
+{
+	const struct dom_sum *x = a, *y = b;
+	if (x->sum != y->sum)
+		return x->sum > y->sum ? -1 : 1;
+	return x->d - y->d;
+}
+
+struct entity_state {
+	int64_t id;
+	int active;      /* 1 active, 0 inactive, -1 unknown */
+	int nsources;
+	int founded_year;
+};
+
+/* Compute the score of the current entity, write its tags and score row, reset the hit list. */
+static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stmt *ins_tag, sqlite3_stmt *ins_score,
+			 sp_store *db, int64_t run_id, int *relevant, sp_err *err)
+{
+	int rc = SP_OK;
+	int nd = sc->tax->ndomains;
+	struct dom_sum *ds = sp_xcalloc((size_t)nd, sizeof(*ds));
+	for (int d = 0; d < nd; d++)
+		ds[d].d = d;
+	for (int i = 0; i < sc->nhits && rc == SP_OK; i++) {
+		const struct hit *h = &sc->hits[i];
+		const struct item *it = &sc->items[h->item];
+		ds[it->domain].sum += h->weight;
+		sqlite3_bind_int64(ins_tag, 1, es->id);
+		sp_bind_text(ins_tag, 2, sc->tax->domains[it->domain].name);
+		sp_bind_text(ins_tag, 3, kind_name[it->kind]);
+		sp_bind_text(ins_tag, 4, h->evidence);
+		if (h->record_id)
+			sqlite3_bind_int64(ins_tag, 5, h->record_id);
+		else
+			sqlite3_bind_null(ins_tag, 5);
+		sqlite3_bind_double(ins_tag, 6, h->weight);
+		rc = sp_store_step_done(db, ins_tag, err);
+	}
+	double evidence = 0;
+	for (int d = 0; d < nd; d++) {
+		if (ds[d].sum < 0)
+			ds[d].sum = 0;
+		evidence += ds[d].sum;
+	}
+	qsort(ds, (size_t)nd, sizeof(*ds), dom_cmp);
+	sp_buf domains = SP_BUF_INIT, reasons = SP_BUF_INIT, head = SP_BUF_INIT;
+	for (int k = 0; k < nd && ds[k].sum > 0; k++)
+		sp_buf_addf(&domains, "%s%s", k ? ";" : "", sc->tax->domains[ds[k].d].name);
+	double score = 0;
+	int rel = evidence >= sc->w.min_score - 1e-9 && evidence > 0;
+	if (rel) {
+		score = evidence;
+		sp_buf_addf(&head, "evidence %.4g", evidence);
+		if (es->active == 1 && sc->w.active_bonus) {
+			score += sc->w.active_bonus;
+			sp_buf_addf(&head, " + active %.4g", sc->w.active_bonus);
+		} else if (es->active == 0 && sc->w.inactive_penalty) {
+			score -= sc->w.inactive_penalty;
+			sp_buf_addf(&head, " - inactive %.4g", sc->w.inactive_penalty);
+		}
+		if (es->founded_year > 0 && sc->as_of_year > 0 && sc->w.age_bonus &&
+		    sc->as_of_year - es->founded_year <= sc->w.max_age_years && es->founded_year <= sc->as_of_year) {
+			score += sc->w.age_bonus;
+			sp_buf_addf(&head, " + founded %d (within %ld years) %.4g", es->founded_year, sc->w.max_age_years,
+				    sc->w.age_bonus);
+		}
+		if (es->nsources > 1 && sc->w.multi_source_bonus) {
+			long extra = es->nsources - 1;
+			if (extra > sc->w.multi_source_cap)
+				extra = sc->w.multi_source_cap;
+			double b = sc->w.multi_source_bonus * (double)extra;
+			if (b) {
+				score += b;
+				sp_buf_addf(&head, " + %d sources %.4g", es->nsources, b);
+			}
+		}
+		if (score < 0.01)
+			score = 0.01;
+		sp_buf_addf(&reasons, "score %.4g = %s", score, head.buf);
+	} else if (evidence > 0 || sc->nhits) {
+		sp_buf_addf(&reasons, "not relevant: evidence %.4g below min_score %.4g", evidence, sc->w.min_score);
+	} else {
+		sp_buf_adds(&reasons, "not relevant: no code, category or keyword of the taxonomy");
+	}
+	/* per domain: its evidence, best first; then domains whose evidence cancelled out */
+	for (int k = 0; k < nd; k++) {
+		int d = ds[k].d;
+		int any = 0;
+		for (int i = 0; i < sc->nhits; i++)
+			any |= sc->items[sc->hits[i].item].domain == d;
+		if (!any)
+			continue;
+		sp_buf_addf(&reasons, ". %s %.4g:", sc->tax->domains[d].label, ds[k].sum);
+		int first = 1;
+		for (int i = 0; i < sc->nhits; i++) {
+			if (sc->items[sc->hits[i].item].domain != d)
+				continue;
+			sp_buf_addf(&reasons, "%s %s %+.4g", first ? "" : ";", sc->hits[i].evidence, sc->hits[i].weight);
+			first = 0;
+		}
+	}
+	if (rc == SP_OK) {
+		sqlite3_bind_int64(ins_score, 1, es->id);
+		sqlite3_bind_double(ins_score, 2, score);
+		sp_bind_text(ins_score, 3, domains.len ? domains.buf : NULL);
+		sp_bind_text(ins_score, 4, sp_buf_str(&reasons));
+		sqlite3_bind_int64(ins_score, 5, run_id);
+		rc = sp_store_step_done(db, ins_score, err);
+	}
+	*relevant = rel;
+	sp_buf_release(&domains);
+	sp_buf_release(&reasons);
+	sp_buf_release(&head);
+	free(ds);
+	for (int i = 0; i < sc->nhits; i++) {
+		sc->seen[sc->hits[i].item] = 0;
+		free(sc->hits[i].evidence);
+	}
+	sc->nhits = 0;
+	return rc;
+}
+
+static int year_of(const char *s)
+{
+	if (!s || strlen(s) < 4)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return atoi(s);
+}
 
 int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
-	(void)src, (void)c;
-	return sp_err_set(ctx->err, SP_EIO, "stage not implemented yet");
+	(void)src;
+	sp_err *err = ctx->err;
+	struct scorer sc;
+	int rc = scorer_init(&sc, ctx->cfg, ctx->as_of, err);
+	if (rc != SP_OK) {
+		scorer_free(&sc);
+		return rc;
+	}
+	double bmin, bmax;
+	if ((rc = sp_select_band(ctx->cfg, &bmin, &bmax, err)) != SP_OK) {
+		scorer_free(&sc);
+		return rc;
+	}
+	if (ctx->dry_run) {
+		scorer_free(&sc);
+		return SP_OK;
+	}
+	sp_store *db = ctx->db;
+	sqlite3_stmt *q = NULL, *ins_tag = NULL, *ins_score = NULL;
+	if ((rc = sp_store_begin(db, err)) != SP_OK) {
+		scorer_free(&sc);
+		return rc;
+	}
+	rc = sp_store_exec(db, "DELETE FROM tag; DELETE FROM score;", err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db,
+				      "SELECT e.id, e.active, e.nsources, e.founded, e.name,"
+				      " r.id, r.source, r.source_key, r.name, r.description, r.categories, r.other_names,"
+				      " c.nace, c.active, c.founded_year"
+				      " FROM entity e LEFT JOIN member m ON m.entity_id = e.id"
+				      " LEFT JOIN record r ON r.id = m.record_id"
+				      " LEFT JOIN candidate c ON c.record_id = r.id"
+				      " WHERE e.merged_into IS NULL ORDER BY e.id, r.id",
+				      &q, err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "INSERT INTO tag(entity_id, domain, kind, evidence, record_id, weight) VALUES (?,?,?,?,?,?)",
+				      &ins_tag, err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "INSERT INTO score(entity_id, score, domains, reasons, run_id) VALUES (?,?,?,?,?)",
+				      &ins_score, err);
+	sp_progress_start("score", 0, "entities");
+	struct entity_state es = { 0 };
+	int have = 0, relevant = 0;
+	int64_t nent = 0, nrel = 0;
+	int step;
+	sp_buf ref = SP_BUF_INIT;
+	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t eid = sqlite3_column_int64(q, 0);
+		if (!have || eid != es.id) {
+			if (have) {
+				rc = finish_entity(&sc, &es, ins_tag, ins_score, db, ctx->run_id, &relevant, err);
+				nrel += relevant;
+				if (rc != SP_OK)
+					break;
+			}
+			have = 1;
+			nent++;
+			es.id = eid;
+			es.active = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 1) != 0;
+			es.nsources = sqlite3_column_int(q, 2);
+			es.founded_year = year_of((const char *)sqlite3_column_text(q, 3));
+			if ((nent & 1023) == 0)
+				sp_progress_update(nent);
+		}
+		int64_t rid = sqlite3_column_int64(q, 5);
+		sp_buf_reset(&ref);
+		if (sqlite3_column_type(q, 5) == SQLITE_NULL) {
+			/* an entity without member records: score its golden name only */
+			sc.cur_record = 0;
+			sp_buf_addf(&ref, "entity %lld", (long long)eid);
+			sc.cur_ref = ref.buf;
+			scan_text(&sc, "name", (const char *)sqlite3_column_text(q, 4));
+			continue;
+		}
+		sp_buf_addf(&ref, "%s:%s", (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 7));
+		sc.cur_record = rid;
+		sc.cur_ref = ref.buf;
+		scan_codes(&sc, (const char *)sqlite3_column_text(q, 12));
+		const char *cats = (const char *)sqlite3_column_text(q, 10);
+		if (cats)
+			scan_categories(&sc, cats);
+		scan_text(&sc, "name", (const char *)sqlite3_column_text(q, 8));
+		scan_text(&sc, "other names", (const char *)sqlite3_column_text(q, 11));
+		scan_text(&sc, "description", (const char *)sqlite3_column_text(q, 9));
+		if (sqlite3_column_type(q, 13) != SQLITE_NULL && sqlite3_column_int(q, 13) == 1)
+			es.active = 1; /* any member seen active makes the entity active */
+		else if (sqlite3_column_type(q, 13) != SQLITE_NULL && es.active < 0)
+			es.active = 0;
+		int fy = sqlite3_column_int(q, 14);
+		if (fy > 0 && (!es.founded_year || fy < es.founded_year))
+			es.founded_year = fy;
+	}
+	if (rc == SP_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = sp_store_error(db, err, "score: read entities");
+	if (rc == SP_OK && have) {
+		rc = finish_entity(&sc, &es, ins_tag, ins_score, db, ctx->run_id, &relevant, err);
+		nrel += relevant;
+	}
+	sp_buf_release(&ref);
+	sqlite3_finalize(q);
+	sqlite3_finalize(ins_tag);
+	sqlite3_finalize(ins_score);
+	int64_t qualified = 0;
+	if (rc == SP_OK)
+		rc = sp_select_run(db, ctx->cfg, ctx->run_id, &qualified, c->note, sizeof(c->note), err);
+	if (rc == SP_OK)
+		rc = sp_store_commit(db, err);
+	if (rc != SP_OK) {
+		sp_store_rollback(db);
+		sp_err_prefix(err, "score");
+	} else {
+		c->in = nent;
+		c->out = qualified;
+	}
+	sp_progress_end();
+	scorer_free(&sc);
+	return rc;
 }

@@ -1,0 +1,335 @@
+/*
+ * select.c — band selection per cohort (see select.h for the rules).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "select.h"
+
+#define EPS 1e-9
+
+static int item_cmp(const void *a, const void *b)
+{
+	const sp_sel_item *x = a, *y = b;
+	if (fabs(x->score - y->score) >= EPS)
+		return x->score > y->score ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static double band_dist(double k, double lo, double hi)
+{
+	if (k < lo - EPS)
+		return lo - k;
+	if (k > hi + EPS)
+		return k - hi;
+	return 0;
+}
+
+void sp_select_cohort(sp_sel_item *items, int n, double band_min, double band_max, sp_sel_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->n = n;
+	r->band_lo = band_min * n;
+	r->band_hi = band_max * n;
+	if (n <= 0) {
+		r->status = SP_SEL_EMPTY;
+		snprintf(r->note, sizeof(r->note), "empty cohort");
+		return;
+	}
+	qsort(items, (size_t)n, sizeof(*items), item_cmp);
+	/* ranked relevant, unpinned: indexes into items */
+	int *c = sp_xmalloc(sizeof(int) * (size_t)n);
+	int m = 0;
+	for (int i = 0; i < n; i++) {
+		items[i].rank = i + 1;
+		items[i].qualified = 0;
+		if (items[i].pin > 0) {
+			items[i].qualified = 1;
+			r->pinned_in++;
+		} else if (items[i].pin < 0) {
+			r->pinned_out++;
+		} else if (items[i].score > EPS) {
+			c[m++] = i;
+		}
+	}
+	r->relevant = m;
+	int P = r->pinned_in;
+	int best = -1;
+	if (P + m < r->band_lo - EPS) {
+		best = m;
+		r->status = SP_SEL_TOO_FEW;
+	} else {
+		double best_drop = -1, best_mid = 0, mid = (r->band_lo + r->band_hi) / 2;
+		double best_dist = INFINITY;
+		for (int j = 0; j <= m; j++) {
+			double hi_s = j > 0 ? items[c[j - 1]].score : INFINITY;
+			double lo_s = j < m ? items[c[j]].score : 0;
+			if (j > 0 && j < m && fabs(hi_s - lo_s) < EPS)
+				continue; /* would split a tie */
+			double drop = j == 0 ? 0 : hi_s - lo_s;
+			double d = band_dist(P + j, r->band_lo, r->band_hi);
+			double md = fabs(P + j - mid);
+			int better;
+			if (d < best_dist - EPS)
+				better = 1;
+			else if (d > best_dist + EPS)
+				better = 0;
+			else if (drop > best_drop + EPS)
+				better = 1;
+			else if (drop < best_drop - EPS)
+				better = 0;
+			else
+				better = md <= best_mid + EPS; /* nearer the middle; on equality the larger list */
+			if (better) {
+				best = j;
+				best_dist = d;
+				best_drop = drop;
+				best_mid = md;
+			}
+		}
+		if (best_dist > EPS) {
+			if (P > r->band_hi + EPS)
+				r->status = SP_SEL_PINS;
+			else if (floor(r->band_hi + EPS) < r->band_lo - EPS)
+				r->status = SP_SEL_SMALL;
+			else
+				r->status = SP_SEL_TIES;
+		}
+	}
+	for (int j = 0; j < best; j++)
+		items[c[j]].qualified = 1;
+	r->cut = best > 0 ? items[c[best - 1]].score : 0;
+	r->next = best < m ? items[c[best]].score : 0;
+	r->qualified = P + best;
+	r->reached = r->status == SP_SEL_OK;
+	double pct = 100.0 * r->qualified / n;
+	switch (r->status) {
+	case SP_SEL_OK:
+		snprintf(r->note, sizeof(r->note), "%d of %d qualified (%.1f %%), cut at score %.2g (next %.2g)",
+			 r->qualified, n, pct, r->cut, r->next);
+		break;
+	case SP_SEL_TOO_FEW:
+		snprintf(r->note, sizeof(r->note),
+			 "band not reached: only %d of %d (%.1f %%) have relevant evidence or a pin in, below %.1f %%",
+			 r->qualified, n, pct, 100 * band_min);
+		break;
+	case SP_SEL_TIES:
+		snprintf(r->note, sizeof(r->note),
+			 "band not reached: equal scores straddle the band; cut nearest it: %d of %d (%.1f %%) at score %.2g",
+			 r->qualified, n, pct, r->cut);
+		break;
+	case SP_SEL_PINS:
+		snprintf(r->note, sizeof(r->note), "band exceeded: %d pinned in of %d (%.1f %%)", P, n, pct);
+		break;
+	case SP_SEL_SMALL:
+		snprintf(r->note, sizeof(r->note),
+			 "band not reached: cohort of %d is too small for a whole number inside the band; %d qualified (%.1f %%)",
+			 n, r->qualified, pct);
+		break;
+	}
+	free(c);
+}
+
+int sp_select_band(const sp_config *cfg, double *band_min, double *band_max, sp_err *err)
+{
+	double lo = sp_config_get_double(cfg, "select", "band_min", 0.08);
+	double hi = sp_config_get_double(cfg, "select", "band_max", 0.10);
+	if (lo > 1 || hi > 1) { /* written as percentages */
+		lo /= 100;
+		hi /= 100;
+	}
+	if (!(lo >= 0 && hi <= 1 && lo <= hi))
+		return sp_err_set(err, SP_ECONFIG, "%s: [select] band_min/band_max must satisfy 0 <= band_min <= band_max <= 1 (or percentages)",
+				  cfg->path);
+	*band_min = lo;
+	*band_max = hi;
+	return SP_OK;
+}
+
+struct row {
+	sp_sel_item it;
+	int64_t cohort;
+	int decided; /* accompanied|cocreation|invested */
+	char *pin_note;
+	char *decision;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	return (x->cohort > y->cohort) - (x->cohort < y->cohort);
+}
+
+static const char *status_word(int st)
+{
+	switch (st) {
+	case SP_SEL_TOO_FEW: return "too few relevant";
+	case SP_SEL_TIES: return "ties straddle the band";
+	case SP_SEL_PINS: return "pins exceed the band";
+	case SP_SEL_SMALL: return "cohort too small";
+	default: return "ok";
+	}
+}
+
+int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *qualified, char *note,
+		  size_t note_size, sp_err *err)
+{
+	double bmin, bmax;
+	int rc = sp_select_band(cfg, &bmin, &bmax, err);
+	if (rc != SP_OK)
+		return rc;
+	if ((rc = sp_store_exec(db, "DELETE FROM selection_prev;"
+				    "INSERT INTO selection_prev(entity_id, cohort, qualified) SELECT entity_id, cohort, qualified FROM selection;",
+				err)) != SP_OK)
+		return rc;
+	sqlite3_stmt *q = NULL, *ins = NULL, *band = NULL;
+	rc = sp_store_prepare(db,
+			      "SELECT e.id, COALESCE(e.cohort, 0), COALESCE(s.score, 0), p.direction, p.note,"
+			      " (SELECT d.decision || ' on ' || d.date FROM decision d WHERE d.entity_id = e.id"
+			      "   AND d.decision IN ('accompanied','cocreation','invested') ORDER BY d.date, d.id LIMIT 1)"
+			      " FROM entity e LEFT JOIN score s ON s.entity_id = e.id LEFT JOIN pin p ON p.entity_id = e.id"
+			      " WHERE e.merged_into IS NULL ORDER BY e.id",
+			      &q, err);
+	if (rc != SP_OK)
+		return rc;
+	struct row *rows = NULL;
+	size_t nrows = 0, cap = 0;
+	int s;
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		if (nrows == cap) {
+			cap = cap ? cap * 2 : 1024;
+			rows = sp_xrealloc(rows, sizeof(*rows) * cap);
+		}
+		struct row *r = &rows[nrows++];
+		memset(r, 0, sizeof(*r));
+		r->it.id = sqlite3_column_int64(q, 0);
+		r->cohort = sqlite3_column_int64(q, 1);
+		r->it.score = sqlite3_column_double(q, 2);
+		const char *dir = (const char *)sqlite3_column_text(q, 3);
+		const char *pn = (const char *)sqlite3_column_text(q, 4);
+		const char *dec = (const char *)sqlite3_column_text(q, 5);
+		if (dir && !strcmp(dir, "in"))
+			r->it.pin = 1;
+		else if (dir && !strcmp(dir, "out"))
+			r->it.pin = -1;
+		if (pn)
+			r->pin_note = sp_xstrdup(pn);
+		if (dec) {
+			r->decision = sp_xstrdup(dec);
+			if (!r->it.pin) {
+				r->it.pin = 1;
+				r->decided = 1;
+			}
+		}
+	}
+	if (s != SQLITE_DONE)
+		rc = sp_store_error(db, err, "select: read scores");
+	sqlite3_finalize(q);
+	if (rc == SP_OK)
+		rc = sp_store_exec(db, "DELETE FROM selection; DELETE FROM cohort_band;", err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "INSERT INTO selection(entity_id, cohort, qualified, rank, why, run_id) VALUES (?,?,?,?,?,?)",
+				      &ins, err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "INSERT INTO cohort_band(cohort, integrated, qualified, band_min, band_max, reached, run_id)"
+					  " VALUES (?,?,?,?,?,?,?)",
+				      &band, err);
+	if (rc == SP_OK && nrows)
+		qsort(rows, nrows, sizeof(*rows), row_cmp);
+	int64_t total_q = 0;
+	int ncohorts = 0, notreached = 0;
+	sp_buf why = SP_BUF_INIT, cohorts_note = SP_BUF_INIT;
+	sp_sel_item *items = NULL;
+	for (size_t a = 0; rc == SP_OK && a < nrows;) {
+		size_t b = a;
+		while (b < nrows && rows[b].cohort == rows[a].cohort)
+			b++;
+		int n = (int)(b - a);
+		items = sp_xrealloc(items, sizeof(*items) * (size_t)n);
+		for (int i = 0; i < n; i++) {
+			items[i] = rows[a + (size_t)i].it;
+			items[i].tag = i;
+		}
+		sp_sel_result res;
+		sp_select_cohort(items, n, bmin, bmax, &res);
+		int64_t cohort = rows[a].cohort;
+		for (int i = 0; rc == SP_OK && i < n; i++) {
+			const sp_sel_item *it = &items[i];
+			const struct row *r = &rows[a + (size_t)it->tag];
+			sp_buf_reset(&why);
+			if (it->pin > 0 && r->decided)
+				sp_buf_addf(&why, "committee decision %s (counts as pinned in)", r->decision);
+			else if (it->pin > 0)
+				sp_buf_addf(&why, "pinned in by an analyst%s%s", r->pin_note ? ": " : "", r->pin_note ? r->pin_note : "");
+			else if (it->pin < 0)
+				sp_buf_addf(&why, "pinned out by an analyst%s%s", r->pin_note ? ": " : "", r->pin_note ? r->pin_note : "");
+			else if (it->qualified)
+				sp_buf_addf(&why, "score %.4g, rank %d of %d in cohort %lld, at or above the cut %.4g (next %.4g)",
+					    it->score, it->rank, n, (long long)cohort, res.cut, res.next);
+			else if (it->score > 1e-9)
+				sp_buf_addf(&why, "score %.4g below the cut %.4g of cohort %lld", it->score, res.cut, (long long)cohort);
+			else
+				sp_buf_addf(&why, "no relevant evidence");
+			if (!res.reached && (it->qualified || it->score > 1e-9))
+				sp_buf_addf(&why, " [%s]", res.note);
+			sqlite3_bind_int64(ins, 1, it->id);
+			sqlite3_bind_int64(ins, 2, cohort);
+			sqlite3_bind_int(ins, 3, it->qualified);
+			sqlite3_bind_int(ins, 4, it->rank);
+			sp_bind_text(ins, 5, why.buf);
+			sqlite3_bind_int64(ins, 6, run_id);
+			rc = sp_store_step_done(db, ins, err);
+		}
+		if (rc == SP_OK) {
+			sqlite3_bind_int64(band, 1, cohort);
+			sqlite3_bind_int(band, 2, res.n);
+			sqlite3_bind_int(band, 3, res.qualified);
+			sqlite3_bind_double(band, 4, bmin);
+			sqlite3_bind_double(band, 5, bmax);
+			sqlite3_bind_int(band, 6, res.reached);
+			sqlite3_bind_int64(band, 7, run_id);
+			rc = sp_store_step_done(db, band, err);
+		}
+		total_q += res.qualified;
+		ncohorts++;
+		if (!res.reached) {
+			notreached++;
+			sp_buf_addf(&cohorts_note, "%s%lld: %s", cohorts_note.len ? ", " : "", (long long)cohort,
+				    status_word(res.status));
+		}
+		a = b;
+	}
+	free(items);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(band);
+	for (size_t i = 0; i < nrows; i++) {
+		free(rows[i].pin_note);
+		free(rows[i].decision);
+	}
+	free(rows);
+	sp_buf_release(&why);
+	if (rc == SP_OK) {
+		int64_t entered = 0, left = 0;
+		rc = sp_store_int(db,
+				  "SELECT count(*) FROM selection s LEFT JOIN selection_prev p ON p.entity_id = s.entity_id"
+				  " WHERE s.qualified = 1 AND COALESCE(p.qualified, 0) = 0",
+				  &entered, err);
+		if (rc == SP_OK)
+			rc = sp_store_int(db,
+					  "SELECT count(*) FROM selection_prev p LEFT JOIN selection s ON s.entity_id = p.entity_id"
+					  " WHERE p.qualified = 1 AND COALESCE(s.qualified, 0) = 0",
+					  &left, err);
+		if (rc == SP_OK) {
+			snprintf(note, note_size, "+%lld entered, -%lld left; %lld qualified in %d cohort%s%s%s%s",
+				 (long long)entered, (long long)left, (long long)total_q, ncohorts, ncohorts == 1 ? "" : "s",
+				 notreached ? " (band not reached: " : "", notreached ? sp_buf_str(&cohorts_note) : "",
+				 notreached ? ")" : "");
+			if (qualified)
+				*qualified = total_q;
+		}
+	}
+	sp_buf_release(&cohorts_note);
+	return rc;
+}

@@ -1,0 +1,227 @@
+/*
+ * taxonomy.c — load [taxonomy DOMAIN] sections (see taxonomy.h for the syntax and contract).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "taxonomy.h"
+
+void sp_tax_defaults_from_config(const sp_config *cfg, sp_tax_defaults *d)
+{
+	d->code = sp_config_get_double(cfg, "score", "code_weight", 4);
+	d->category = sp_config_get_double(cfg, "score", "category_weight", 3);
+	d->keyword = sp_config_get_double(cfg, "score", "keyword_weight", 1);
+	d->negative = sp_config_get_double(cfg, "score", "negative_weight", 3);
+}
+
+static void push_item(sp_tax_item **items, int *n, const char *text, size_t len, double w, int line, int code)
+{
+	while (len && isspace((unsigned char)*text))
+		text++, len--;
+	while (len && isspace((unsigned char)text[len - 1]))
+		len--;
+	if (!len)
+		return;
+	*items = sp_xrealloc(*items, sizeof(**items) * (size_t)(*n + 1));
+	sp_tax_item *it = &(*items)[(*n)++];
+	memset(it, 0, sizeof(*it));
+	it->text = sp_xstrndup(text, len);
+	it->weight = w;
+	it->line = line;
+	if (code) {
+		sp_buf d = SP_BUF_INIT;
+		sp_buf_add(&d, "", 0);
+		for (size_t i = 0; i < len; i++)
+			if (isdigit((unsigned char)text[i]))
+				sp_buf_addc(&d, text[i]);
+		it->digits = sp_buf_detach(&d);
+	}
+}
+
+/* If word (w, n) ends in ":NUMBER", set *num, *wl (length before ':') and return 1. */
+static int split_weight(const char *w, size_t n, double *num, size_t *wl)
+{
+	const char *colon = NULL;
+	for (size_t i = n; i > 0; i--)
+		if (w[i - 1] == ':') {
+			colon = w + i - 1;
+			break;
+		}
+	if (!colon || colon + 1 == w + n)
+		return 0;
+	char tmp[64];
+	size_t k = (size_t)(w + n - colon - 1);
+	if (k >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, colon + 1, k);
+	tmp[k] = '\0';
+	char *end;
+	double v = strtod(tmp, &end);
+	if (*end || end == tmp)
+		return -1;
+	*num = v;
+	*wl = (size_t)(colon - w);
+	return 1;
+}
+
+int sp_taxonomy_parse_items(const char *value, int codes, double def_weight, int line, const char *where,
+			    sp_tax_item **items, int *n, sp_err *err)
+{
+	const char *p = value;
+	sp_buf phrase = SP_BUF_INIT;
+	int rc = SP_OK;
+	while (1) {
+		/* next word: up to whitespace, ';' or ',' */
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == ';' || *p == ',') {
+			if (phrase.len)
+				push_item(items, n, phrase.buf, phrase.len, def_weight, line, codes);
+			sp_buf_reset(&phrase);
+			if (!*p)
+				break;
+			p++;
+			continue;
+		}
+		const char *w = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != ';' && *p != ',')
+			p++;
+		size_t wn = (size_t)(p - w), wl = wn;
+		double wt = def_weight;
+		int hw = split_weight(w, wn, &wt, &wl);
+		if (hw < 0) {
+			rc = sp_err_set(err, SP_ECONFIG, "%s: bad weight in '%.*s' (expected WORDS:NUMBER)", where, (int)wn, w);
+			break;
+		}
+		if (codes) {
+			push_item(items, n, w, wl, wt, line, 1);
+			if (*n && !*(*items)[*n - 1].digits) {
+				rc = sp_err_set(err, SP_ECONFIG, "%s: '%.*s' is not an activity code (NACE class or prefix like 29.10 or 45.2)",
+						where, (int)wn, w);
+				break;
+			}
+			continue;
+		}
+		if (phrase.len)
+			sp_buf_addc(&phrase, ' ');
+		sp_buf_add(&phrase, w, wl);
+		if (hw > 0) {
+			push_item(items, n, phrase.buf, phrase.len, wt, line, 0);
+			sp_buf_reset(&phrase);
+		}
+	}
+	sp_buf_release(&phrase);
+	return rc;
+}
+
+static void items_free(sp_tax_item *it, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(it[i].text);
+		free(it[i].digits);
+	}
+	free(it);
+}
+
+void sp_taxonomy_free(sp_taxonomy *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->ndomains; i++) {
+		sp_tax_domain *d = &t->domains[i];
+		free(d->name);
+		free(d->label);
+		items_free(d->codes, d->ncodes);
+		items_free(d->categories, d->ncategories);
+		items_free(d->keywords, d->nkeywords);
+		items_free(d->negatives, d->nnegatives);
+	}
+	free(t->domains);
+	free(t);
+}
+
+int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err)
+{
+	*out = NULL;
+	sp_tax_defaults def;
+	sp_tax_defaults_from_config(cfg, &def);
+	sp_taxonomy *t = sp_xcalloc(1, sizeof(*t));
+	int it = 0;
+	const char *sec;
+	int rc = SP_OK;
+	while (rc == SP_OK && (sec = sp_config_section_next(cfg, "taxonomy ", &it)) != NULL) {
+		const char *name = sec + strlen("taxonomy ");
+		while (*name == ' ')
+			name++;
+		t->domains = sp_xrealloc(t->domains, sizeof(*t->domains) * (size_t)(t->ndomains + 1));
+		sp_tax_domain *d = &t->domains[t->ndomains++];
+		memset(d, 0, sizeof(*d));
+		d->name = sp_xstrdup(name);
+		d->weight = 1.0;
+		int kit = 0, first_line = 0;
+		const sp_kv *kv;
+		while (rc == SP_OK && (kv = sp_config_kv_next(cfg, sec, &kit)) != NULL) {
+			char where[512];
+			snprintf(where, sizeof(where), "%s:%d: taxonomy %s", cfg->path, kv->line, d->name);
+			if (!first_line)
+				first_line = kv->line;
+			if (!strcmp(kv->key, "label")) {
+				free(d->label);
+				d->label = sp_xstrdup(kv->value);
+			} else if (!strcmp(kv->key, "weight")) {
+				char *end;
+				d->weight = strtod(kv->value, &end);
+				if (*end || end == kv->value || d->weight < 0)
+					rc = sp_err_set(err, SP_ECONFIG, "%s: weight must be a number >= 0", where);
+			} else if (!strcmp(kv->key, "codes")) {
+				rc = sp_taxonomy_parse_items(kv->value, 1, def.code, kv->line, where, &d->codes, &d->ncodes, err);
+			} else if (!strcmp(kv->key, "categories")) {
+				rc = sp_taxonomy_parse_items(kv->value, 0, def.category, kv->line, where, &d->categories,
+							     &d->ncategories, err);
+			} else if (!strcmp(kv->key, "keywords")) {
+				rc = sp_taxonomy_parse_items(kv->value, 0, def.keyword, kv->line, where, &d->keywords,
+							     &d->nkeywords, err);
+			} else if (!strcmp(kv->key, "negative") || !strcmp(kv->key, "negatives")) {
+				rc = sp_taxonomy_parse_items(kv->value, 0, def.negative, kv->line, where, &d->negatives,
+							     &d->nnegatives, err);
+			} else {
+				rc = sp_err_set(err, SP_ECONFIG,
+						"%s: unknown key '%s' (expected label, weight, codes, categories, keywords, negative)",
+						where, kv->key);
+			}
+		}
+		if (rc == SP_OK && !d->ncodes && !d->ncategories && !d->nkeywords)
+			rc = sp_err_set(err, SP_ECONFIG, "%s:%d: taxonomy %s: no codes, categories or keywords", cfg->path,
+					first_line, d->name);
+		if (!d->label)
+			d->label = sp_xstrdup(d->name);
+	}
+	if (rc == SP_OK && !t->ndomains)
+		rc = sp_err_set(err, SP_ECONFIG, "%s: no [taxonomy DOMAIN] section: scoring needs at least one", cfg->path);
+	if (rc != SP_OK) {
+		sp_taxonomy_free(t);
+		return rc;
+	}
+	*out = t;
+	return SP_OK;
+}
+
+int sp_taxonomy_code_match(const sp_tax_domain *d, const char *nace_class)
+{
+	char digits[16];
+	size_t k = 0;
+	for (const char *p = nace_class; *p && k + 1 < sizeof(digits); p++)
+		if (isdigit((unsigned char)*p))
+			digits[k++] = *p;
+	digits[k] = '\0';
+	if (!k)
+		return -1;
+	for (int i = 0; i < d->ncodes; i++) {
+		size_t l = strlen(d->codes[i].digits);
+		if (l && l <= k && !strncmp(digits, d->codes[i].digits, l))
+			return i;
+	}
+	return -1;
+}

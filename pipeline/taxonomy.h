@@ -1,0 +1,83 @@
+/*
+ * taxonomy.h — the programme's thesis as data: [taxonomy DOMAIN] sections of the config.
+ *
+ * What it does: sp_taxonomy_load() reads every section named "taxonomy DOMAIN" (file order) into
+ * domains, each with NACE codes, category names, weighted keywords and negative keywords. The
+ * score stage (score.c) matches them against each entity; docs/taxonomy.md is the user guide.
+ *
+ * Syntax of a section (every key optional except that a domain needs at least one of codes,
+ * categories, keywords; a key may be repeated or continued on indented lines: values accumulate):
+ *
+ *   [taxonomy electrification]
+ *   label      = Electrification & charging         ; shown in reports (default: DOMAIN)
+ *   weight     = 1.0                                 ; multiplies the whole domain's score
+ *   codes      = 29.10 29.31 45.2 27.20:6            ; NACE classes or prefixes (dots optional),
+ *                                                    ; separated by spaces, ',' or ';'
+ *   categories = Electric Vehicle; Battery; EV Charging:4   ; Crunchbase-style names, ';'-separated
+ *   keywords   = battery:3 charging station:3; borne de recharge:3 e-mobility:2 batter*:2
+ *   negative   = casino:5 payday loan:5
+ *
+ * Items: a keyword/negative item is one or more words; it ends at a word carrying ":WEIGHT"
+ * (a decimal number) or at ';' or ','. An item without a weight gets the default from [score]:
+ * keyword_weight (1) for keywords, negative_weight (3) for negatives, category_weight (3) for
+ * categories, code_weight (4) for codes. A trailing '*' on the last word makes it a word prefix
+ * (see match.h). Negative weights are written positive: they are subtracted.
+ *
+ * Invariants: every domain has a unique name; codes are stored as digit strings ("45.2" -> "452")
+ * and match a NACE class whose digits start with them.
+ *
+ * Ownership: sp_taxonomy owns everything; sp_taxonomy_free(NULL) is a no-op.
+ * Failure: SP_ECONFIG with "FILE:LINE: taxonomy DOMAIN: what is wrong" in err.
+ */
+#ifndef SP_TAXONOMY_H
+#define SP_TAXONOMY_H
+
+#include "common.h"
+#include "config.h"
+
+typedef struct sp_tax_item {
+	char *text;    /* as written (codes: as written, e.g. "29.10") */
+	char *digits;  /* codes only: digits of text, e.g. "2910" */
+	double weight;
+	int line;
+} sp_tax_item;
+
+typedef struct sp_tax_domain {
+	char *name;
+	char *label;
+	double weight;
+	sp_tax_item *codes;
+	int ncodes;
+	sp_tax_item *categories;
+	int ncategories;
+	sp_tax_item *keywords;
+	int nkeywords;
+	sp_tax_item *negatives;
+	int nnegatives;
+} sp_tax_domain;
+
+typedef struct sp_taxonomy {
+	sp_tax_domain *domains;
+	int ndomains;
+} sp_taxonomy;
+
+/* Default item weights (from [score], or these defaults when cfg lacks them). */
+typedef struct sp_tax_defaults {
+	double code, category, keyword, negative;
+} sp_tax_defaults;
+void sp_tax_defaults_from_config(const sp_config *cfg, sp_tax_defaults *d);
+
+int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err);
+void sp_taxonomy_free(sp_taxonomy *t);
+
+/*
+ * Parse one value into items (appended to *items, count in *n). codes = 1: whitespace-separated codes;
+ * codes = 0: word phrases as described above. where = "FILE:LINE" for messages.
+ */
+int sp_taxonomy_parse_items(const char *value, int codes, double def_weight, int line, const char *where,
+			    sp_tax_item **items, int *n, sp_err *err);
+
+/* Index of the first code of d matching a NACE class ("29.10" or "2910"), or -1. */
+int sp_taxonomy_code_match(const sp_tax_domain *d, const char *nace_class);
+
+#endif

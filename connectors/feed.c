@@ -158,7 +158,7 @@ enum { FS_START, FS_TEXT, FS_CDATA };
 
 /* What the text being captured (a direct child of an item) is. */
 typedef enum {
-	C_NONE, C_TITLE, C_GUID, C_ID, C_LINK, C_DESC, C_SUMMARY, C_CONTENT, C_PUB, C_DCDATE, C_UPDATED, C_CATEGORY
+	C_NONE, C_TITLE, C_GUID, C_ID, C_LINK, C_DESC, C_SUMMARY, C_CONTENT, C_PUB, C_DCDATE, C_UPDATED, C_CATEGORY, C_COUNTRY, C_CITY
 } capture_kind;
 
 /* An item being built, and items ready to hand out. */
@@ -195,7 +195,7 @@ struct sp_parser {
 	sp_buf cap_text;    /* raw text of the captured child, bounded */
 	int link_rank;      /* quality of it_link: 3 Atom alternate, 2 RSS text, 1 other rel */
 	sp_buf it_title, it_guid, it_id, it_link, it_desc, it_summary, it_content, it_pub, it_dcdate, it_updated;
-	sp_buf it_cats;
+	sp_buf it_cats, it_country, it_city;
 	char root[48];
 	int seen_root;
 	/* queue of finished items (one parse chunk can finish several) */
@@ -555,7 +555,7 @@ static void add_attr(sp_buf *b, const char *v, size_t n, size_t max)
 static void item_reset(sp_parser *p)
 {
 	sp_buf *bs[] = { &p->it_title, &p->it_guid, &p->it_id, &p->it_link, &p->it_desc, &p->it_summary,
-		         &p->it_content, &p->it_pub, &p->it_dcdate, &p->it_updated, &p->it_cats };
+		         &p->it_content, &p->it_pub, &p->it_dcdate, &p->it_updated, &p->it_cats, &p->it_country, &p->it_city };
 	for (size_t i = 0; i < SP_ARRAY_LEN(bs); i++)
 		sp_buf_reset(bs[i]);
 	p->link_rank = 0;
@@ -597,6 +597,8 @@ static void item_finish(sp_parser *p, int truncated)
 	const sp_buf *d = p->it_desc.len ? &p->it_desc : p->it_summary.len ? &p->it_summary : &p->it_content;
 	set_buf(r, SP_F_DESCRIPTION, d);
 	set_buf(r, SP_F_CATEGORIES, &p->it_cats);
+	set_buf(r, SP_F_COUNTRY, &p->it_country);
+	set_buf(r, SP_F_CITY, &p->it_city);
 	const sp_buf *date = p->it_pub.len ? &p->it_pub : p->it_dcdate.len ? &p->it_dcdate : &p->it_updated;
 	set_buf(r, SP_F_PUBLISHED, date);
 	if (truncated) {
@@ -681,9 +683,22 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 	else if ((!strcmp(ln, "updated") || !strcmp(ln, "modified")) && ns_core(URI))
 		k = C_UPDATED;
 	else if ((!strcmp(ln, "category") && ns_core(URI)) || (!strcmp(ln, "subject") && u && strstr(u, "purl.org/dc"))) {
-		size_t n;
+		/* <category domain="country"> (RSS) / scheme="country" (Atom) carry a location */
+		size_t n = 0, dn = 0;
+		const char *dom = attr_value(attributes, nb_attributes, "domain", &dn);
+		if (!dom)
+			dom = attr_value(attributes, nb_attributes, "scheme", &dn);
+		sp_buf *loc = NULL;
+		if (dom && dn == 7 && !strncasecmp(dom, "country", 7))
+			loc = &p->it_country, k = C_COUNTRY;
+		else if (dom && dn == 4 && !strncasecmp(dom, "city", 4))
+			loc = &p->it_city, k = C_CITY;
 		const char *term = attr_value(attributes, nb_attributes, "term", &n);
-		if (term) {
+		if (term && loc) {
+			if (!loc->len)
+				add_attr(loc, term, n, 256);
+			k = C_NONE;
+		} else if (term) {
 			add_attr(&p->tmp, term, n, 512);
 			if (p->it_cats.len + p->tmp.len < p->max_text) {
 				for (size_t i = 0; i < p->tmp.len; i++)
@@ -693,9 +708,11 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 					sp_buf_addc(&p->it_cats, ';');
 				sp_buf_add(&p->it_cats, p->tmp.buf, p->tmp.len);
 			}
-		} else {
+		} else if (!loc) {
 			k = C_CATEGORY;
 		}
+	} else if (!strcmp(ln, "coverage") && u && strstr(u, "purl.org/dc")) {
+		k = C_CITY; /* dc:coverage: the place */
 	}
 	if (k != C_NONE) {
 		p->cap = k;
@@ -735,6 +752,13 @@ static void capture_end(sp_parser *p)
 			sp_buf_add(&p->it_cats, p->tmp.buf, p->tmp.len);
 		}
 		break;
+	case C_COUNTRY:
+	case C_CITY: {
+		sp_buf *dst = p->cap == C_COUNTRY ? &p->it_country : &p->it_city;
+		if (!dst->len)
+			html_to_text(s, raw->len, dst, 256);
+		break;
+	}
 	default: {
 		/* plain values: trimmed, bounded */
 		size_t a = 0, n = raw->len > 2048 ? 2048 : raw->len;
@@ -921,7 +945,8 @@ static void feed_close(sp_parser *p)
 		xmlFreeParserCtxt(p->ctxt);
 	sp_stream_close(p->in);
 	sp_buf *bs[] = { &p->out, &p->errmsg, &p->tmp, &p->cap_text, &p->it_title, &p->it_guid, &p->it_id, &p->it_link,
-		         &p->it_desc, &p->it_summary, &p->it_content, &p->it_pub, &p->it_dcdate, &p->it_updated, &p->it_cats };
+		         &p->it_desc, &p->it_summary, &p->it_content, &p->it_pub, &p->it_dcdate, &p->it_updated, &p->it_cats,
+		         &p->it_country, &p->it_city };
 	for (size_t i = 0; i < SP_ARRAY_LEN(bs); i++)
 		sp_buf_release(bs[i]);
 	for (size_t i = 0; i < p->qcap; i++)

@@ -11,6 +11,7 @@ static const sp_connector *const connectors[] = {
 	&sp_connector_csv,
 	&sp_connector_gleif,
 	&sp_connector_feed,
+	&sp_connector_json,
 	NULL,
 };
 

@@ -321,8 +321,13 @@ static void dry_counts(sp_ctx *ctx, const sp_stage *st, const sp_source *src, sp
 /* ---- raw store probe ----------------------------------------------------------------------- */
 
 /* Write, sync and remove a small file in dir: catches read-only, permissions and a full disk. */
-static int probe_dir(const char *dir, sp_err *err)
+static int probe_dir(const char *rel, sp_err *err)
 {
+	char cwd[4096], dir[4096 + 512];
+	if (rel[0] != '/' && getcwd(cwd, sizeof(cwd))) /* name the path absolutely in messages */
+		snprintf(dir, sizeof(dir), "%s/%s", cwd, rel[0] == '.' && rel[1] == '/' ? rel + 2 : rel);
+	else
+		snprintf(dir, sizeof(dir), "%s", rel);
 	struct stat sb;
 	if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
 		return sp_err_set(err, SP_EIO, "raw store %s is not a directory", dir);
@@ -336,9 +341,17 @@ static int probe_dir(const char *dir, sp_err *err)
 		rc = sp_err_set(err, SP_EIO, "raw store %s is not writable: %s", dir, strerror(errno));
 	} else {
 		static const char block[65536];
-		ssize_t n = write(fd, block, sizeof(block));
-		if (n != (ssize_t)sizeof(block) || fsync(fd) != 0)
-			rc = sp_err_set(err, SP_EIO, "raw store %s: cannot write: %s", dir, n < 0 || errno ? strerror(errno) : "short write");
+		size_t done = 0;
+		while (done < sizeof(block)) { /* a short write is retried: the retry reports ENOSPC */
+			ssize_t n = write(fd, block + done, sizeof(block) - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			done += (size_t)n;
+		}
+		if (done < sizeof(block) || fsync(fd) != 0)
+			rc = sp_err_set(err, SP_EIO, "raw store %s: cannot write: %s", dir, strerror(errno));
 		if (close(fd) != 0 && rc == SP_OK)
 			rc = sp_err_set(err, SP_EIO, "raw store %s: cannot write: %s", dir, strerror(errno));
 		unlink(p.buf);

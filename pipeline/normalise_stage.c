@@ -1,10 +1,151 @@
 /*
- * normalise_stage.c — PLACEHOLDER until its owner lands the real module (normalise).
+ * normalise_stage.c — the normalise stage: every live record -> one `candidate` row.
+ *
+ * What it does: in ONE transaction, deletes every candidate and writes one per record with
+ * gone = 0, through the pure functions of normalise.h. Running it twice is running it once.
+ * Per-source settings read from the config: `country` (default country for records without one)
+ * and `date_order = dmy|mdy` (how to read ambiguous nn/nn/yyyy dates; `preset = crunchbase`
+ * implies mdy). A record whose source is no longer in the config is still normalised (defaults).
+ *
+ * Speed: one prepared SELECT and one prepared INSERT, no per-record query; about 1M records in
+ * a few seconds (utf8proc only for non-ASCII names).
+ *
+ * Failure: SP_EDB with sqlite's message; the transaction is rolled back (previous candidates stay).
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "normalise.h"
 #include "stage.h"
+
+typedef struct src_opts {
+	char name[128];
+	const char *country; /* static alpha-2 or NULL */
+	int order;
+} src_opts;
+
+static void src_lookup(const sp_config *cfg, const char *name, src_opts *o)
+{
+	if (strcmp(o->name, name) == 0)
+		return;
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	o->country = NULL;
+	o->order = SP_DATE_DMY;
+	const sp_source *s = cfg ? sp_config_source(cfg, name) : NULL;
+	if (!s)
+		return;
+	o->country = sp_norm_country(sp_config_get(cfg, s->section, "country", NULL));
+	const char *ord = sp_config_get(cfg, s->section, "date_order", NULL);
+	const char *preset = sp_config_get(cfg, s->section, "preset", NULL);
+	if ((ord && strcasecmp(ord, "mdy") == 0) || (!ord && preset && strcasecmp(preset, "crunchbase") == 0))
+		o->order = SP_DATE_MDY;
+}
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "";
+}
 
 int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
-	(void)src, (void)c;
-	return sp_err_set(ctx->err, SP_EIO, "stage not implemented yet");
+	(void)src;
+	sp_store *db = ctx->db;
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int rc;
+	if ((rc = sp_store_begin(db, ctx->err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_exec(db, "DELETE FROM candidate", ctx->err)) != SP_OK)
+		goto fail;
+	if ((rc = sp_store_prepare(db,
+				   "SELECT id, source, name, legal_form, country, city, website, founded, status, codes,"
+				   " code_system, regnum, lei, ra_id, ra_entity_id, published, first_seen"
+				   " FROM record WHERE gone = 0 ORDER BY id",
+				   &sel, ctx->err)) != SP_OK)
+		goto fail;
+	if ((rc = sp_store_prepare(db,
+				   "INSERT INTO candidate (record_id, source, name, name_key, legal_form, country, city_key,"
+				   " domain, founded, founded_year, nace, regnum_key, lei, ra_key, active, first_seen)"
+				   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+				   &ins, ctx->err)) != SP_OK)
+		goto fail;
+	src_opts so;
+	memset(&so, 0, sizeof(so));
+	so.name[0] = '\x01';
+	int step;
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		c->in++;
+		const char *source = col(sel, 1);
+		src_lookup(ctx->cfg, source, &so);
+		const char *country = sp_norm_country(col(sel, 4));
+		if (!country)
+			country = so.country;
+		sp_name nm;
+		sp_norm_name(col(sel, 2), country, &nm);
+		char *city = sp_norm_fold(col(sel, 5));
+		char *domain = sp_norm_domain(col(sel, 6));
+		char founded[16], pub[16];
+		sp_norm_date(col(sel, 7), so.order, founded, sizeof(founded));
+		sp_norm_date(col(sel, 15), so.order, pub, sizeof(pub));
+		char *nace = sp_norm_codes(col(sel, 9), col(sel, 10));
+		char *regnum = sp_norm_regnum(col(sel, 11), country);
+		char *lei = sp_norm_lei(col(sel, 12));
+		char *ra = sp_norm_ra_key(col(sel, 13), col(sel, 14));
+		int active = sp_norm_active(col(sel, 8));
+		const char *fs = col(sel, 16);
+		char first_seen[16];
+		snprintf(first_seen, sizeof(first_seen), "%s", fs);
+		if (strlen(pub) == 10 && strcmp(pub, first_seen) < 0)
+			snprintf(first_seen, sizeof(first_seen), "%s", pub);
+		const char *lf = nm.legal_form;
+		char *lf_raw = NULL;
+		if (!lf && *col(sel, 3))
+			lf = lf_raw = sp_norm_fold(col(sel, 3));
+
+		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
+		sp_bind_text(ins, 2, source);
+		sp_bind_text(ins, 3, nm.display);
+		sp_bind_text(ins, 4, nm.key);
+		sp_bind_text(ins, 5, lf);
+		sp_bind_text(ins, 6, country);
+		sp_bind_text(ins, 7, city);
+		sp_bind_text(ins, 8, domain);
+		sp_bind_text(ins, 9, founded);
+		if (*founded)
+			sqlite3_bind_int(ins, 10, atoi(founded));
+		else
+			sqlite3_bind_null(ins, 10);
+		sp_bind_text(ins, 11, nace);
+		sp_bind_text(ins, 12, regnum);
+		sp_bind_text(ins, 13, lei);
+		sp_bind_text(ins, 14, ra);
+		if (active >= 0)
+			sqlite3_bind_int(ins, 15, active);
+		else
+			sqlite3_bind_null(ins, 15);
+		sp_bind_text(ins, 16, first_seen);
+		rc = sp_store_step_done(db, ins, ctx->err);
+		sp_name_release(&nm);
+		free(city), free(domain), free(nace), free(regnum), free(lei), free(ra), free(lf_raw);
+		if (rc != SP_OK)
+			goto fail;
+		c->out++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = sp_store_error(db, ctx->err, "normalise: reading records");
+		goto fail;
+	}
+	sqlite3_finalize(sel), sel = NULL;
+	sqlite3_finalize(ins), ins = NULL;
+	if ((rc = sp_store_commit(db, ctx->err)) != SP_OK)
+		goto fail;
+	snprintf(c->note, sizeof(c->note), "%lld candidates", (long long)c->out);
+	return SP_OK;
+fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sp_store_rollback(db);
+	return rc;
 }

@@ -1,0 +1,56 @@
+/*
+ * dedupe.h — the dedupe stage: candidates -> stable entities, with reasons.
+ *
+ * What it does (sp_stage_dedupe, declared in stage.h): loads every candidate with its previous
+ * membership into memory arrays, links records, clusters them, gives each cluster a stable
+ * entity id, writes its golden record, and replaces `member` — all in ONE transaction.
+ *
+ * Linking, in this order (the first rule that places a record is the one it keeps):
+ *   1. override  — analysts' `link A B` judgements (forced, bypass every guard);
+ *                  `unlink A` keeps record A out of every automatic link.
+ *   2. regnum    — same registry key (candidate.regnum_key);
+ *      ra_link   — a GLEIF record's registration-authority link equals a registry key;
+ *      lei       — same LEI;
+ *      domain    — same registrable domain (shared hosts are NULL upstream; a domain held by
+ *                  more than [dedupe] domain_cap records is ignored) when the countries agree
+ *                  or the names are close.
+ *   3. fuzzy, inside blocks (the two rarest name tokens, the exact name key, and a 6-character
+ *      prefix of the name; no country in the key so records without one still meet):
+ *      exact_name  — same name key (or same tokens in another order), no contradiction;
+ *      name_subset — one name is the other plus words ("Voltiq" / "Voltiq Energie"): needs two
+ *                    corroborations (same city, same founding year, same domain);
+ *      fuzzy_name  — Jaro-Winkler on the compact names >= 0.95 for long names (>= 10 chars) with
+ *                    no contradiction, or >= 0.90 with one corroboration, every token matched.
+ *      Never: different countries, different registry keys, different LEIs, founding years two
+ *      or more apart, different cities with nothing else for it.
+ *      A block larger than [dedupe] block_cap (default 50) is compared by sliding window
+ *      ([dedupe] window, default 20) over its members sorted by country and name; how many blocks
+ *      were capped is reported in the stage note.
+ *   Chain guard: a union of two clusters is refused when they hold different registry keys or
+ *   LEIs (even for deterministic rules other than overrides), and, for fuzzy rules, when their
+ *   countries differ, their founding years are two or more apart, their anchor names (each
+ *   cluster's earliest record) are not close, or the result would exceed 100 records.
+ *
+ * Stable ids: each old entity id goes to the new cluster holding most of its former members
+ * (ties: the cluster with the earliest record); a cluster winning several keeps the smallest
+ * (oldest) and the others get merged_into + an entity_merge row; a cluster winning none gets a
+ * new id (max + 1, in order of earliest record). Unchanged input -> unchanged ids. An entity
+ * whose records all disappeared keeps its row with nsources = 0 (other tables may refer to it).
+ *
+ * Golden record: per field (name, country, city, founded, website, active), the value of the
+ * member whose source has the highest config `priority`, then the most recent record.last_seen,
+ * then the highest record id. first_seen = min member first_seen, cohort = its year.
+ */
+#ifndef SP_DEDUPE_H
+#define SP_DEDUPE_H
+
+#include "config.h"
+#include "stage.h"
+
+/* Jaro-Winkler similarity of two byte strings, in [0,1]. */
+double sp_dedupe_jw(const char *a, const char *b);
+
+/* Source priority from the config (0 when the source is unknown). */
+int sp_dedupe_priority(const sp_config *cfg, const char *source);
+
+#endif

@@ -1,0 +1,820 @@
+/*
+ * normalise.c — pure normalisation functions (see normalise.h for the contract).
+ *
+ * Design notes: folding has an ASCII fast path (most registry names are ASCII) and goes through
+ * utf8proc only for other text. Lookup tables (countries, legal forms, abbreviations, shared
+ * hosts) are static and sorted or small; nothing here allocates beyond its results.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpsl.h>
+#include <utf8proc.h>
+
+#include "normalise.h"
+
+#include "normalise_countries.inc"
+
+/* ---------------------------------------------------------------- folding */
+
+static void put_cp(sp_buf *b, utf8proc_int32_t cp)
+{
+	utf8proc_uint8_t tmp[4];
+	utf8proc_ssize_t n = utf8proc_encode_char(cp, tmp);
+	sp_buf_add(b, (const char *)tmp, (size_t)n);
+}
+
+/* Append folded s to b: letters/digits kept (lower case, no marks), everything else one space. */
+static void fold_into(sp_buf *b, const char *s, size_t len)
+{
+	int ascii = 1;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80) {
+			ascii = 0;
+			break;
+		}
+	size_t start = b->len;
+	int space = 1; /* pending separator state: suppress leading spaces */
+	if (ascii) {
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (isalnum(c)) {
+				if (space && b->len > start)
+					sp_buf_addc(b, ' ');
+				sp_buf_addc(b, (char)tolower(c));
+				space = 0;
+			} else
+				space = 1;
+		}
+		sp_buf_adds(b, "");
+		return;
+	}
+	utf8proc_uint8_t *out = NULL;
+	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &out,
+					  UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK |
+						  UTF8PROC_STABLE);
+	if (n < 0) { /* invalid UTF-8: keep ASCII letters and digits only */
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c < 0x80 && isalnum(c)) {
+				if (space && b->len > start)
+					sp_buf_addc(b, ' ');
+				sp_buf_addc(b, (char)tolower(c));
+				space = 0;
+			} else
+				space = 1;
+		}
+		sp_buf_adds(b, "");
+		return;
+	}
+	utf8proc_ssize_t i = 0;
+	while (i < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(out + i, n - i, &cp);
+		if (k <= 0)
+			break;
+		i += k;
+		utf8proc_category_t cat = utf8proc_category(cp);
+		int keep = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+			   (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
+		if (!keep) {
+			space = 1;
+			continue;
+		}
+		if (space && b->len > start)
+			sp_buf_addc(b, ' ');
+		space = 0;
+		switch (cp) {
+		case 0x0153: sp_buf_adds(b, "oe"); break; /* œ */
+		case 0x00E6: sp_buf_adds(b, "ae"); break; /* æ */
+		case 0x00F8: sp_buf_addc(b, 'o'); break;  /* ø */
+		case 0x0111: sp_buf_addc(b, 'd'); break;  /* đ */
+		case 0x0142: sp_buf_addc(b, 'l'); break;  /* ł */
+		case 0x0131: sp_buf_addc(b, 'i'); break;  /* ı */
+		case 0x00FE: sp_buf_adds(b, "th"); break; /* þ */
+		case 0x00F0: sp_buf_addc(b, 'd'); break;  /* ð */
+		default:
+			if (cp < 0x80)
+				sp_buf_addc(b, (char)tolower(cp));
+			else
+				put_cp(b, cp);
+		}
+	}
+	free(out);
+	sp_buf_adds(b, "");
+}
+
+char *sp_norm_fold(const char *s)
+{
+	sp_buf b = SP_BUF_INIT;
+	if (s)
+		fold_into(&b, s, strlen(s));
+	sp_buf_adds(&b, "");
+	return sp_buf_detach(&b);
+}
+
+/* Name pre-pass: apostrophes vanish, '&' and '+' become " and ". */
+static void name_prepass(sp_buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\'' || c == '`')
+			continue;
+		if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+		    ((unsigned char)s[i + 2] == 0x99 || (unsigned char)s[i + 2] == 0x98)) {
+			i += 2; /* ’ ‘ */
+			continue;
+		}
+		if (c == '&' || c == '+') {
+			sp_buf_adds(b, " and ");
+			continue;
+		}
+		sp_buf_addc(b, (char)c);
+	}
+	sp_buf_adds(b, "");
+}
+
+/* Token-level rewrites on a folded string: single letters joined ("s a s" -> "sas"), and-words
+ * to "and", abbreviations; when drop_the, a leading "the" goes. Result replaces *b. */
+static const struct { const char *from, *to; } abbrev[] = {
+	{ "et", "and" }, { "und", "and" },
+	{ "int", "intl" }, { "internacional", "intl" }, { "international", "intl" }, { "internationale", "intl" },
+	{ "internationaux", "intl" }, { "internazionale", "intl" },
+	{ "lab", "labs" }, { "laboratoire", "labs" }, { "laboratoires", "labs" }, { "laboratories", "labs" },
+	{ "laboratory", "labs" },
+	{ "mgmt", "management" },
+	{ "svcs", "services" }, { "service", "services" },
+	{ "sys", "systems" }, { "system", "systems" },
+	{ "solution", "solutions" },
+	{ "techno", "tech" }, { "technologie", "tech" }, { "technologien", "tech" }, { "technologies", "tech" },
+	{ "technology", "tech" }, { "technologys", "tech" }, { "techs", "tech" },
+	{ "tecnologia", "tech" }, { "tecnologias", "tech" },
+};
+
+static const char *abbrev_of(const char *w, size_t n)
+{
+	for (size_t i = 0; i < SP_ARRAY_LEN(abbrev); i++)
+		if (strlen(abbrev[i].from) == n && memcmp(abbrev[i].from, w, n) == 0)
+			return abbrev[i].to;
+	return NULL;
+}
+
+static void rewrite_tokens(sp_buf *b, int map_abbrev, int drop_the)
+{
+	sp_buf o = SP_BUF_INIT;
+	sp_buf_adds(&o, "");
+	const char *p = sp_buf_str(b);
+	int prev_single = 0, first = 1;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		size_t n = (size_t)(p - w);
+		int single = (n == 1 && isalpha((unsigned char)*w));
+		if (first && drop_the && n == 3 && memcmp(w, "the", 3) == 0 && *p) {
+			first = 0;
+			continue;
+		}
+		first = 0;
+		const char *rep = map_abbrev ? abbrev_of(w, n) : NULL;
+		if (!rep && !map_abbrev && ((n == 2 && memcmp(w, "et", 2) == 0) || (n == 3 && memcmp(w, "und", 3) == 0)))
+			rep = "and";
+		if (single && prev_single) {
+			sp_buf_add(&o, w, n); /* join with the previous single letter */
+		} else {
+			if (o.len)
+				sp_buf_addc(&o, ' ');
+			if (rep)
+				sp_buf_adds(&o, rep);
+			else
+				sp_buf_add(&o, w, n);
+		}
+		prev_single = single;
+	}
+	sp_buf_release(b);
+	*b = o;
+}
+
+/* Fold as a name (no abbreviation mapping): used to recognise legal forms. */
+static void name_fold(sp_buf *out, const char *s, size_t len, int map_abbrev)
+{
+	sp_buf pre = SP_BUF_INIT;
+	name_prepass(&pre, s, len);
+	sp_buf_reset(out);
+	fold_into(out, pre.buf, pre.len);
+	sp_buf_release(&pre);
+	rewrite_tokens(out, map_abbrev, map_abbrev);
+}
+
+/* ---------------------------------------------------------------- legal forms */
+
+/* countries: NULL = set aside whatever the country; else a space-separated list of alpha-2 codes
+ * where the (short, ambiguous) form is a legal form. */
+static const struct { const char *key, *countries; } legal_forms[] = {
+	{ "ab", "SE FI" }, { "ag", "DE CH AT LI LU" }, { "ag and co kg", NULL }, { "and co", NULL },
+	{ "and co kg", NULL }, { "aps", NULL }, { "as", "NO DK CZ SK EE TR" }, { "asa", "NO" },
+	{ "bhd", NULL }, { "bv", "NL BE" }, { "bvba", NULL }, { "cic", NULL }, { "co", NULL },
+	{ "co inc", NULL }, { "co kg", NULL }, { "co limited", NULL }, { "co ltd", NULL }, { "company", NULL },
+	{ "company limited", NULL }, { "corp", NULL }, { "corporation", NULL }, { "cvba", NULL },
+	{ "doo", NULL }, { "eurl", NULL }, { "ev", "DE AT" }, { "gbr", NULL }, { "gmbh", NULL },
+	{ "gmbh and co kg", NULL }, { "gmbh and co kgaa", NULL }, { "inc", NULL }, { "incorporated", NULL },
+	{ "kabushiki kaisha", NULL }, { "kft", NULL }, { "kg", "DE AT CH LI" }, { "kgaa", NULL },
+	{ "kk", "JP" }, { "lda", NULL }, { "limitada", NULL }, { "limite", NULL }, { "limited", NULL },
+	{ "llc", NULL }, { "llp", NULL }, { "lp", "US GB CA" }, { "ltd", NULL }, { "ltda", NULL },
+	{ "ltee", NULL }, { "nv", "NL BE CW SX" }, { "ohg", NULL }, { "oy", "FI" }, { "oyj", NULL },
+	{ "pbc", NULL }, { "plc", NULL }, { "private limited", NULL }, { "pte ltd", NULL }, { "pty", NULL },
+	{ "pty ltd", NULL }, { "pvt ltd", NULL }, { "sa", "FR BE CH LU ES PT PL AR BR MX CL CO PE UY GR MA TN" },
+	{ "sa de cv", NULL }, { "sapi de cv", NULL }, { "sarl", NULL }, { "sas", NULL }, { "sasu", NULL },
+	{ "sca", NULL }, { "scop", NULL }, { "scs", NULL }, { "sdn bhd", NULL }, { "se", "DE FR NL AT LU BE IT ES CZ FI SE DK IE PL" },
+	{ "sl", "ES" }, { "sll", NULL }, { "slu", NULL }, { "snc", NULL }, { "sp zoo", NULL },
+	{ "spa", "IT" }, { "spol sro", NULL }, { "sprl", NULL }, { "srl", NULL }, { "sro", "CZ SK" },
+	{ "srls", NULL }, { "ug", "DE" }, { "ug haftungsbeschrankt", NULL }, { "zrt", NULL },
+};
+
+static const char *legal_form_find(const char *key, const char *country)
+{
+	for (size_t i = 0; i < SP_ARRAY_LEN(legal_forms); i++) {
+		if (strcmp(legal_forms[i].key, key) != 0)
+			continue;
+		const char *cs = legal_forms[i].countries;
+		if (!cs || !country || !*country)
+			return legal_forms[i].key;
+		for (const char *p = cs; *p; p += (p[2] ? 3 : 2))
+			if (p[0] == country[0] && p[1] == country[1])
+				return legal_forms[i].key;
+		return NULL;
+	}
+	return NULL;
+}
+
+void sp_name_release(sp_name *n)
+{
+	if (!n)
+		return;
+	free(n->display);
+	free(n->key);
+	free(n->legal_form);
+	n->display = n->key = n->legal_form = NULL;
+}
+
+void sp_norm_name(const char *raw, const char *country, sp_name *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!raw)
+		raw = "";
+	/* word boundaries in raw (white space separated) */
+	enum { MAXW = 64 };
+	size_t ws[MAXW], we[MAXW];
+	int nw = 0;
+	const char *p = raw;
+	while (*p && nw < MAXW) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		ws[nw] = (size_t)(p - raw);
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		we[nw] = (size_t)(p - raw);
+		nw++;
+	}
+	size_t end = nw ? we[nw - 1] : 0;
+	int keep = nw;
+	sp_buf f = SP_BUF_INIT;
+	const char *form = NULL;
+	for (int round = 0; round < 2 && keep > 1; round++) {
+		int found = 0;
+		for (int k = keep - 1 < 5 ? keep - 1 : 5; k >= 1; k--) {
+			size_t s0 = ws[keep - k];
+			name_fold(&f, raw + s0, we[keep - 1] - s0, 0);
+			const char *lf = legal_form_find(sp_buf_str(&f), country);
+			if (!lf)
+				continue;
+			/* what remains must still fold to something */
+			name_fold(&f, raw, ws[keep - k], 0);
+			if (!f.len)
+				continue;
+			if (!form)
+				form = lf;
+			keep -= k;
+			end = we[keep - 1];
+			found = 1;
+			break;
+		}
+		if (!found)
+			break;
+	}
+	/* display: raw up to end, trailing separators trimmed */
+	while (end > 0 && (strchr(" \t,;:-/(", raw[end - 1]) != NULL))
+		end--;
+	size_t st = 0;
+	while (st < end && isspace((unsigned char)raw[st]))
+		st++;
+	out->display = sp_xstrndup(raw + st, end - st);
+	name_fold(&f, out->display, strlen(out->display), 1);
+	out->key = sp_buf_detach(&f);
+	out->legal_form = form ? sp_xstrdup(form) : NULL;
+}
+
+/* ---------------------------------------------------------------- countries */
+
+const char *sp_norm_country(const char *raw)
+{
+	if (!raw)
+		return NULL;
+	while (isspace((unsigned char)*raw))
+		raw++;
+	size_t n = strlen(raw);
+	while (n && isspace((unsigned char)raw[n - 1]))
+		n--;
+	if (n == 0)
+		return NULL;
+	if (n == 2 || n == 3) {
+		char up[4] = { 0 };
+		int ok = 1;
+		for (size_t i = 0; i < n; i++) {
+			if (!isalpha((unsigned char)raw[i]))
+				ok = 0;
+			up[i] = (char)toupper((unsigned char)raw[i]);
+		}
+		if (ok) {
+			if (n == 2 && strcmp(up, "UK") == 0)
+				return "GB";
+			for (size_t i = 0; i < SP_ARRAY_LEN(iso_codes); i++)
+				if (strcmp(iso_codes[i][n == 2 ? 0 : 1], up) == 0)
+					return iso_codes[i][0];
+		}
+	}
+	char *f = sp_norm_fold(raw);
+	const char *res = NULL;
+	size_t lo = 0, hi = SP_ARRAY_LEN(iso_names);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(f, iso_names[mid].name);
+		if (c == 0) {
+			res = iso_names[mid].a2;
+			break;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	free(f);
+	return res;
+}
+
+/* ---------------------------------------------------------------- dates */
+
+static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static int valid_ymd(int y, int m, int d)
+{
+	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1000 || y > 2999 || m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= dim[m - 1] + (m == 2 && leap(y));
+}
+
+static int month_of(const char *w, size_t n)
+{
+	static const char *const en[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec" };
+	if (n < 3)
+		return 0;
+	char lw[4];
+	for (int i = 0; i < 3; i++)
+		lw[i] = (char)tolower((unsigned char)w[i]);
+	lw[3] = 0;
+	for (int i = 0; i < 12; i++)
+		if (memcmp(lw, en[i], 3) == 0)
+			return i + 1;
+	return 0;
+}
+
+static int num(const char *s, int ndig, int *v) /* exactly ndig digits */
+{
+	int x = 0;
+	for (int i = 0; i < ndig; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+		x = x * 10 + (s[i] - '0');
+	}
+	*v = x;
+	return 1;
+}
+
+int sp_norm_date(const char *raw, int order, char *out, size_t n)
+{
+	if (n)
+		out[0] = '\0';
+	if (!raw)
+		return 0;
+	while (isspace((unsigned char)*raw))
+		raw++;
+	size_t len = strlen(raw);
+	while (len && isspace((unsigned char)raw[len - 1]))
+		len--;
+	if (len == 0)
+		return 0;
+	int y = 0, m = 0, d = 0;
+	/* leading digit run */
+	size_t a = 0;
+	while (a < len && isdigit((unsigned char)raw[a]))
+		a++;
+	if (a == 4 && len == 4) {
+		num(raw, 4, &y);
+		if (y < 1000 || y > 2999)
+			return 0;
+		snprintf(out, n, "%04d", y);
+		return 1;
+	}
+	if (a == 8 && len == 8) { /* yyyymmdd */
+		num(raw, 4, &y), num(raw + 4, 2, &m), num(raw + 6, 2, &d);
+		goto ymd;
+	}
+	if (a == 4 && len > 5 && (raw[4] == '-' || raw[4] == '/' || raw[4] == '.')) {
+		char sep = raw[4];
+		num(raw, 4, &y);
+		size_t i = 5, j;
+		for (j = i; j < len && isdigit((unsigned char)raw[j]); j++)
+			;
+		if (j == i || j - i > 2)
+			return 0;
+		m = atoi(raw + i);
+		if (j == len) { /* yyyy-mm */
+			if (m < 1 || m > 12 || y < 1000 || y > 2999)
+				return 0;
+			snprintf(out, n, "%04d-%02d", y, m);
+			return 1;
+		}
+		if (raw[j] != sep)
+			return 0;
+		i = j + 1;
+		for (j = i; j < len && isdigit((unsigned char)raw[j]); j++)
+			;
+		if (j == i || j - i > 2)
+			return 0;
+		d = atoi(raw + i);
+		if (j < len && raw[j] != 'T' && raw[j] != 't' && raw[j] != ' ')
+			return 0;
+		goto ymd;
+	}
+	if ((a == 1 || a == 2) && len > a && (raw[a] == '/' || raw[a] == '.' || raw[a] == '-') &&
+	    isdigit((unsigned char)raw[a + 1])) {
+		char sep = raw[a];
+		int p1 = atoi(raw), p2;
+		size_t i = a + 1, j;
+		for (j = i; j < len && isdigit((unsigned char)raw[j]); j++)
+			;
+		if (j - i < 1 || j - i > 2 || j >= len || raw[j] != sep)
+			return 0;
+		p2 = atoi(raw + i);
+		i = j + 1;
+		for (j = i; j < len && isdigit((unsigned char)raw[j]); j++)
+			;
+		if (j - i != 4 || (j < len && raw[j] != ' ' && raw[j] != 'T'))
+			return 0;
+		num(raw + i, 4, &y);
+		if (p1 > 12 && p2 <= 12)
+			d = p1, m = p2;
+		else if (p2 > 12 && p1 <= 12)
+			m = p1, d = p2;
+		else if (order == SP_DATE_MDY)
+			m = p1, d = p2;
+		else
+			d = p1, m = p2;
+		goto ymd;
+	}
+	/* words: RFC 822 "Mon, 02 Jan 2006 15:04:05 +0000", "2 January 2020", "Jan 2, 2020", "March 2019" */
+	{
+		int day = 0, mon = 0, year = 0;
+		const char *p = raw, *e = raw + len;
+		while (p < e) {
+			while (p < e && !isalnum((unsigned char)*p))
+				p++;
+			const char *w = p;
+			while (p < e && isalnum((unsigned char)*p))
+				p++;
+			size_t wn = (size_t)(p - w);
+			if (!wn)
+				break;
+			if (p < e && *p == ':') /* a time: stop */
+				break;
+			if (isdigit((unsigned char)*w)) {
+				size_t k = 0;
+				while (k < wn && isdigit((unsigned char)w[k]))
+					k++;
+				int v = atoi(w);
+				if (k == 4 && !year)
+					year = v;
+				else if (k <= 2 && !day && !year && (wn == k || (wn - k == 2)))
+					day = v; /* "2", "02", "2nd" */
+				else if (k == 2 && mon && day && !year)
+					year = v < 50 ? 2000 + v : 1900 + v;
+				else
+					return 0;
+			} else {
+				int mm = month_of(w, wn);
+				if (mm && !mon)
+					mon = mm;
+				/* weekday names and others are ignored */
+			}
+		}
+		if (!year || !mon)
+			return 0;
+		if (!day) {
+			if (year < 1000 || year > 2999)
+				return 0;
+			snprintf(out, n, "%04d-%02d", year, mon);
+			return 1;
+		}
+		y = year, m = mon, d = day;
+	}
+ymd:
+	if (!valid_ymd(y, m, d))
+		return 0;
+	snprintf(out, n, "%04d-%02d-%02d", y, m, d);
+	return 1;
+}
+
+/* ---------------------------------------------------------------- websites */
+
+static const char *const shared_hosts[] = {
+	"about.me", "amazonaws.com", "angel.co", "apple.com", "azurewebsites.net", "behance.net", "bit.ly",
+	"blogspot.com", "business.site", "carrd.co", "crunchbase.com", "eventbrite.com", "f6s.com", "facebook.com",
+	"fb.com", "fb.me", "github.com", "github.io", "gitlab.io", "godaddysites.com", "goo.gl", "google.com",
+	"herokuapp.com", "instagram.com", "jimdo.com", "jimdosite.com", "linkedin.com", "linktr.ee", "lnkd.in",
+	"medium.com", "mystrikingly.com", "netlify.app", "notion.site", "pages.dev", "producthunt.com",
+	"squarespace.com", "strikingly.com", "substack.com", "t.co", "t.me", "tiktok.com", "tripadvisor.com",
+	"tumblr.com", "twitter.com", "vercel.app", "wa.me", "webflow.io", "webnode.com", "weebly.com",
+	"wellfound.com", "wix.com", "wixsite.com", "wordpress.com", "x.com", "xing.com", "yelp.com",
+	"youtu.be", "youtube.com",
+};
+
+int sp_norm_shared_host(const char *host)
+{
+	size_t hl = strlen(host);
+	for (size_t i = 0; i < SP_ARRAY_LEN(shared_hosts); i++) {
+		size_t sl = strlen(shared_hosts[i]);
+		if (hl == sl && strcmp(host, shared_hosts[i]) == 0)
+			return 1;
+		if (hl > sl && host[hl - sl - 1] == '.' && strcmp(host + hl - sl, shared_hosts[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+char *sp_norm_domain(const char *url)
+{
+	if (!url)
+		return NULL;
+	while (isspace((unsigned char)*url))
+		url++;
+	const char *p = strstr(url, "://");
+	if (p && p - url < 12)
+		url = p + 3;
+	else if (url[0] == '/' && url[1] == '/')
+		url += 2;
+	size_t n = strcspn(url, "/?#; \t\r\n,");
+	char host[256];
+	if (n == 0 || n >= sizeof(host))
+		return NULL;
+	memcpy(host, url, n);
+	host[n] = '\0';
+	char *at = strrchr(host, '@');
+	char *h = at ? at + 1 : host;
+	char *colon = strchr(h, ':');
+	if (colon)
+		*colon = '\0';
+	size_t hl = strlen(h);
+	while (hl && h[hl - 1] == '.')
+		h[--hl] = '\0';
+	if (!hl || !strchr(h, '.'))
+		return NULL;
+	int alldig = 1;
+	for (char *q = h; *q; q++) {
+		unsigned char c = (unsigned char)*q;
+		if (c < 0x80) {
+			if (!isalnum(c) && c != '-' && c != '.' && c != '_')
+				return NULL;
+			*q = (char)tolower(c);
+		}
+		if (!isdigit(c) && c != '.')
+			alldig = 0;
+	}
+	if (alldig) /* an IP address */
+		return NULL;
+	if (sp_norm_shared_host(h))
+		return NULL;
+	const char *rd = psl_registrable_domain(psl_builtin(), h);
+	if (!rd || !*rd)
+		return NULL;
+	return sp_xstrdup(rd);
+}
+
+/* ---------------------------------------------------------------- activity codes */
+
+int sp_norm_code(const char *code, const char *system, char *out, size_t n)
+{
+	if (n)
+		out[0] = '\0';
+	if (!code)
+		return 0;
+	const char *p = code;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (isalpha((unsigned char)p[0]) && (isdigit((unsigned char)p[1]) || p[1] == ' ')) /* NACE section "J62.01" */
+		p++;
+	while (*p == ' ')
+		p++;
+	char d[8];
+	int nd = 0, dots = 0;
+	for (; *p && nd < 7; p++) {
+		if (isdigit((unsigned char)*p))
+			d[nd++] = *p;
+		else if (*p == '.')
+			dots++;
+		else
+			break;
+	}
+	d[nd] = '\0';
+	if (nd < 4)
+		return 0;
+	int sic = system && strcmp(system, "sic2007") == 0;
+	if (nd == 5 || sic) {
+		if (strcmp(d, "99999") == 0 || strcmp(d, "74990") == 0) /* dormant / non-trading */
+			return 0;
+	}
+	if (nd > 5)
+		return 0;
+	snprintf(out, n, "%c%c.%c%c", d[0], d[1], d[2], d[3]);
+	return 1;
+}
+
+char *sp_norm_codes(const char *codes, const char *system)
+{
+	if (!codes || !*codes)
+		return NULL;
+	sp_buf b = SP_BUF_INIT;
+	const char *p = codes;
+	while (*p) {
+		size_t k = strcspn(p, ";,|");
+		char one[64];
+		if (k < sizeof(one)) {
+			memcpy(one, p, k);
+			one[k] = '\0';
+			char c[8];
+			if (sp_norm_code(one, system, c, sizeof(c))) {
+				int dup = 0;
+				for (const char *q = b.buf ? b.buf : ""; *q; q += strcspn(q, ";"), q += (*q == ';'))
+					if (strncmp(q, c, 5) == 0)
+						dup = 1;
+				if (!dup) {
+					if (b.len)
+						sp_buf_addc(&b, ';');
+					sp_buf_adds(&b, c);
+				}
+			}
+		}
+		p += k;
+		if (*p)
+			p++;
+	}
+	return b.len ? sp_buf_detach(&b) : (sp_buf_release(&b), NULL);
+}
+
+/* ---------------------------------------------------------------- status, registry keys */
+
+int sp_norm_active(const char *status)
+{
+	if (!status)
+		return -1;
+	char *f = sp_norm_fold(status);
+	int r = -1;
+	static const char *const off[] = { "dissolved", "closed", "ceased", "cessee", "cesse", "ferme", "fermee",
+					   "liquidation", "liquidated", "inactive", "struck off", "removed", "retired",
+					   "merged", "annulled", "dead", "defunct", "radiee", "deregistered",
+					   "insolvency", "bankrupt", "converted closed", "dormant company" };
+	static const char *const on[] = { "active", "operating", "issued", "live", "registered", "ipo", "actif",
+					  "open", "trading", "aktiv" };
+	if (strcmp(f, "c") == 0 || strcmp(f, "f") == 0)
+		r = 0;
+	else if (strcmp(f, "a") == 0)
+		r = 1;
+	else {
+		for (size_t i = 0; i < SP_ARRAY_LEN(off) && r < 0; i++)
+			if (strstr(f, off[i]) && !(strstr(f, "active") && strstr(f, "proposal")))
+				r = 0;
+		if (r < 0 && strncmp(f, "inactive", 8) != 0)
+			for (size_t i = 0; i < SP_ARRAY_LEN(on) && r < 0; i++)
+				if (strncmp(f, on[i], strlen(on[i])) == 0)
+					r = 1;
+	}
+	free(f);
+	return r;
+}
+
+static char *alnum_upper(const char *s)
+{
+	sp_buf b = SP_BUF_INIT;
+	for (; s && *s; s++)
+		if (isalnum((unsigned char)*s))
+			sp_buf_addc(&b, (char)toupper((unsigned char)*s));
+	sp_buf_adds(&b, "");
+	return sp_buf_detach(&b);
+}
+
+static char *gb_key(const char *num)
+{
+	char *u = alnum_upper(num);
+	size_t n = strlen(u);
+	sp_buf b = SP_BUF_INIT;
+	if (n == 0 || n > 8) {
+		free(u);
+		return NULL;
+	}
+	sp_buf_adds(&b, "GB:");
+	if (isdigit((unsigned char)u[0]))
+		for (size_t i = n; i < 8; i++)
+			sp_buf_addc(&b, '0');
+	else if (n < 8) { /* SC1234 -> SC001234 */
+		size_t pre = 0;
+		while (pre < n && isalpha((unsigned char)u[pre]))
+			pre++;
+		sp_buf_add(&b, u, pre);
+		for (size_t i = n; i < 8; i++)
+			sp_buf_addc(&b, '0');
+		sp_buf_adds(&b, u + pre);
+		free(u);
+		return sp_buf_detach(&b);
+	}
+	sp_buf_adds(&b, u);
+	free(u);
+	return sp_buf_detach(&b);
+}
+
+static char *fr_key(const char *num)
+{
+	char *u = alnum_upper(num);
+	size_t n = strlen(u);
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)u[i])) {
+			free(u);
+			return NULL;
+		}
+	char *r = NULL;
+	if (n == 9 || n == 14) {
+		sp_buf b = SP_BUF_INIT;
+		sp_buf_adds(&b, "FR:");
+		sp_buf_add(&b, u, 9);
+		r = sp_buf_detach(&b);
+	}
+	free(u);
+	return r;
+}
+
+char *sp_norm_regnum(const char *regnum, const char *country)
+{
+	if (!regnum || !*regnum || !country || strlen(country) != 2)
+		return NULL;
+	if (strcmp(country, "GB") == 0)
+		return gb_key(regnum);
+	if (strcmp(country, "FR") == 0)
+		return fr_key(regnum);
+	char *u = alnum_upper(regnum);
+	if (!*u) {
+		free(u);
+		return NULL;
+	}
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_addf(&b, "%s:%s", country, u);
+	free(u);
+	return sp_buf_detach(&b);
+}
+
+char *sp_norm_ra_key(const char *ra_id, const char *ra_entity_id)
+{
+	if (!ra_id || !ra_entity_id || !*ra_entity_id)
+		return NULL;
+	if (strcmp(ra_id, "RA000585") == 0)
+		return gb_key(ra_entity_id);
+	if (strcmp(ra_id, "RA000189") == 0)
+		return fr_key(ra_entity_id);
+	return NULL;
+}
+
+char *sp_norm_lei(const char *lei)
+{
+	char *u = alnum_upper(lei);
+	if (strlen(u) != 20) {
+		free(u);
+		return NULL;
+	}
+	return u;
+}

@@ -1,0 +1,76 @@
+/*
+ * normalise.h — pure functions that turn the raw fields of a record into match keys.
+ *
+ * What it does (no I/O, no database, no global state besides read-only tables):
+ *   - names: Unicode NFKC + case fold + accents stripped (utf8proc); a legal form at the end of
+ *     the name ("SAS", "GmbH & Co. KG", "UG (haftungsbeschränkt)", "Pvt. Ltd.", "B.V." ...) is set
+ *     aside; "&"/"and"/"et"/"und" fold to "and"; punctuation and spacing fold to one space;
+ *     dotted initials join ("S.A.S." -> "sas"); apostrophes vanish ("Morton's" -> "mortons");
+ *     abbreviations fold (Technologies/Technology/Tech -> "tech", International/Intl -> "intl").
+ *     Short, ambiguous legal forms (SA, AS, AB, AG, NV, BV, KK, Oy, SL, SE, Co ...) are set aside
+ *     only when the record's country uses them or is unknown; a name is never reduced to nothing.
+ *   - countries: ISO 3166-1 alpha-2 from alpha-2, alpha-3, English and native names.
+ *   - dates: ISO 8601 from yyyy-mm-dd, dd/mm/yyyy, dd.mm.yyyy, mm/dd/yyyy (when unambiguous, or
+ *     when the source says its order is mdy), RFC 822, RFC 3339, "2 Jan 2020", yyyymmdd, yyyy-mm,
+ *     yyyy. A year-only date stays year-only; an impossible date (31/02/2024) gives "".
+ *   - websites: the registrable domain (libpsl); shared hosts (linkedin.com, facebook.com,
+ *     medium.com, github.io, wixsite.com, twitter.com, crunchbase.com ...) give NULL.
+ *   - activity codes: UK SIC 2007 ("62012 - Business ..."), NAF rev.2 ("62.01Z"), NACE rev.2
+ *     ("J62.01", "6201") -> NACE class "62.01".
+ *
+ * Ownership: functions returning char * return malloc'd strings the caller frees (NULL = no
+ * value). Functions writing into caller buffers say how big the buffer must be.
+ * Failure: none; input that cannot be normalised gives an empty/NULL value.
+ */
+#ifndef SP_NORMALISE_H
+#define SP_NORMALISE_H
+
+#include "common.h"
+
+/* Generic fold: NFKC, casefold, marks stripped; every run of non letter/digit -> one space,
+ * trimmed. NULL gives "". Caller frees. */
+char *sp_norm_fold(const char *s);
+
+typedef struct sp_name {
+	char *display;    /* the name as given, legal form removed, trimmed */
+	char *key;        /* match key: folded, legal form removed, abbreviations folded */
+	char *legal_form; /* canonical folded legal form ("sas", "gmbh and co kg") or NULL */
+} sp_name;
+
+/* country: ISO alpha-2 or NULL (used for ambiguous legal forms). */
+void sp_norm_name(const char *raw, const char *country, sp_name *out);
+void sp_name_release(sp_name *n);
+
+/* ISO 3166-1 alpha-2 (static string) or NULL. */
+const char *sp_norm_country(const char *raw);
+
+/* Date order hint for ambiguous nn/nn/yyyy dates. */
+enum { SP_DATE_DMY = 0, SP_DATE_MDY = 1 };
+/* ISO 8601 into out (>= 11 bytes): "YYYY-MM-DD", "YYYY-MM" or "YYYY"; returns 1, or 0 with
+ * out = "" when the date is missing or invalid. */
+int sp_norm_date(const char *raw, int order, char *out, size_t n);
+
+/* Registrable domain, lower case; NULL for empty, unparsable or shared hosts. Caller frees. */
+char *sp_norm_domain(const char *url);
+/* 1 when host (or its registrable domain) is a shared host that does not identify a company. */
+int sp_norm_shared_host(const char *host);
+
+/* One activity code -> NACE class "NN.NN" into out (>= 6 bytes); 1 on success. system may be
+ * NULL/"" (guessed from the shape), "sic2007", "naf2" or "nace2". */
+int sp_norm_code(const char *code, const char *system, char *out, size_t n);
+/* ';'-separated codes -> ';'-separated distinct NACE classes in input order, or NULL. */
+char *sp_norm_codes(const char *codes, const char *system);
+
+/* Status text -> 1 active, 0 inactive (dissolved, closed, ceased, liquidation ...), -1 unknown. */
+int sp_norm_active(const char *status);
+
+/* Registry key "CC:NUMBER" (GB numbers padded to 8, FR SIREN 9 digits from a SIREN or SIRET),
+ * or NULL. */
+char *sp_norm_regnum(const char *regnum, const char *country);
+/* GLEIF registration-authority link as a registry key: RA000585 -> GB, RA000189 -> FR; NULL
+ * for other authorities. */
+char *sp_norm_ra_key(const char *ra_id, const char *ra_entity_id);
+/* LEI upper case, 20 alphanumerics, or NULL. */
+char *sp_norm_lei(const char *lei);
+
+#endif

@@ -4,6 +4,7 @@
 #include "http.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,57 @@ char *sp_http_redact(const char *url)
 	return sp_buf_detach(&b);
 }
 
+/* ---- interruption -------------------------------------------------------------------------- */
+
+/*
+ * A run catches SIGINT/SIGTERM (run.c) to stop between stages; a multi-gigabyte download would
+ * otherwise hold it for minutes. While a transfer runs, a handler of ours notes the signal and
+ * chains to the run's handler; the progress callback then aborts the transfer. Installed only
+ * when the previous handler is a function (under a run), so the default action is never masked.
+ */
+static volatile sig_atomic_t got_signal;
+static struct sigaction prev_int, prev_term;
+
+static void on_signal(int sig)
+{
+	got_signal = 1;
+	const struct sigaction *p = sig == SIGINT ? &prev_int : &prev_term;
+	if (!(p->sa_flags & SA_SIGINFO) && p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN)
+		p->sa_handler(sig);
+}
+
+static int chainable(int sig, struct sigaction *prev)
+{
+	if (sigaction(sig, NULL, prev) != 0)
+		return 0;
+	return !(prev->sa_flags & SA_SIGINFO) && prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN;
+}
+
+static int signals_hooked;
+
+static void signals_hook(void)
+{
+	got_signal = 0;
+	signals_hooked = 0;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (chainable(SIGINT, &prev_int) && sigaction(SIGINT, &sa, NULL) == 0)
+		signals_hooked |= 1;
+	if (chainable(SIGTERM, &prev_term) && sigaction(SIGTERM, &sa, NULL) == 0)
+		signals_hooked |= 2;
+}
+
+static void signals_unhook(void)
+{
+	if (signals_hooked & 1)
+		sigaction(SIGINT, &prev_int, NULL);
+	if (signals_hooked & 2)
+		sigaction(SIGTERM, &prev_term, NULL);
+	signals_hooked = 0;
+}
+
 /* ---- one transfer -------------------------------------------------------------------------- */
 
 struct xfer {
@@ -146,6 +198,8 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 {
 	(void)ultotal, (void)ulnow;
 	struct xfer *x = user;
+	if (got_signal)
+		return 1; /* aborts with CURLE_ABORTED_BY_CALLBACK */
 	if (!x->progress)
 		return 0;
 	if (!x->have_total && dltotal > 0) {
@@ -281,7 +335,7 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, x.progress ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L); /* the callback also watches for signals */
 	if (hdrs)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	if (req->timeout > 0)
@@ -298,6 +352,7 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 
 	int rc = SP_EIO;
 	sp_buf why = SP_BUF_INIT;
+	signals_hook();
 	int conditional = (req->if_none_match && *req->if_none_match) ||
 			  (req->if_modified_since && *req->if_modified_since);
 	for (int attempt = 0; attempt <= (req->retries > 0 ? req->retries : 0); attempt++) {
@@ -325,6 +380,11 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 		int retry = 0;
 		long wait_ms = 0;
 		sp_buf_reset(&why);
+		if (got_signal || cc == CURLE_ABORTED_BY_CALLBACK) {
+			sp_buf_adds(&why, "interrupted by a signal");
+			rc = SP_EINTERRUPTED;
+			break;
+		}
 		if (x.oversized || cc == CURLE_FILESIZE_EXCEEDED) {
 			resp->oversized = 1;
 			sp_buf_addf(&why, "body exceeds max_bytes = %lld", (long long)req->max_bytes);
@@ -384,11 +444,13 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 		long b = backoff_ms(req->retry_base_ms, attempt);
 		if (b > wait_ms)
 			wait_ms = b;
-		if (sleep_ms(wait_ms) != 0) {
-			sp_buf_adds(&why, "; retries abandoned: interrupted");
+		if (sleep_ms(wait_ms) != 0 || got_signal) {
+			sp_buf_adds(&why, "; retries abandoned: interrupted by a signal");
+			rc = SP_EINTERRUPTED;
 			break;
 		}
 	}
+	signals_unhook();
 	if (rc != SP_OK)
 		sp_err_set(err, rc, "GET %s: %s (%d attempt%s)", shown, sp_buf_str(&why), resp->attempts,
 			   resp->attempts == 1 ? "" : "s");

@@ -329,7 +329,8 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	sp_parser *p = NULL;
 	rc = conn->open(&p, ctx->cfg, src, path, ctx->err);
 	if (rc < 0) {
-		sp_err_prefix(ctx->err, "source %s: parse", src->name);
+		if (strncmp(ctx->err->msg, "source ", 7))
+			sp_err_prefix(ctx->err, "source %s", src->name);
 		goto out;
 	}
 	sp_store_exec(ctx->db, "PRAGMA cache_size = -16384", ctx->err); /* 16 MiB page cache */

@@ -13,24 +13,12 @@
 ROUNDS=${KILL_ROUNDS:-15}
 BUDGET=${KILL_BUDGET_SECONDS:-60}
 ASOF=2025-06-30
-TAX='[taxonomy electrification]
-codes = 29.10 27.20
-categories = Electric Vehicles; Energy
-keywords = volt:2 charge:2 grid:1 battery:2
-
-[taxonomy digital]
-categories = Software; SaaS; Artificial Intelligence
-keywords = data:1 cloud:1 pixel:1 ai:1
-
-[taxonomy aftermarket]
-categories = Automotive; Marketplace
-keywords = parts:2 repair:2 tyre:2 torque:1'
 
 B=$T/base
 mkdir -p "$B/src"
 ops_gen_csv "$B/src/alpha.csv" 5000 11 A
 ops_gen_csv "$B/src/beta.csv" 3000 12 B
-ops_config "$B" "$TAX"
+ops_config "$B"
 
 nightly() { "$SP" -c sparker.ini run --job nightly --as-of $ASOF "$@"; }
 exports_hash() { # DIR

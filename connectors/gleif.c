@@ -66,9 +66,10 @@ static int gleif_close_cb(void *ctx)
 static void gleif_error(void *arg, const char *msg, xmlParserSeverities sev, xmlTextReaderLocatorPtr loc)
 {
 	sp_parser *p = arg;
-	if (sev != XML_PARSER_SEVERITY_ERROR && sev != XML_PARSER_SEVERITY_WARNING) {
+	if (sev == XML_PARSER_SEVERITY_ERROR || sev == XML_PARSER_SEVERITY_VALIDITY_ERROR) {
 		if (!p->errmsg.len) {
-			sp_buf_addf(&p->errmsg, "line %d: ", xmlTextReaderLocatorLineNumber(loc));
+			if (xmlTextReaderLocatorLineNumber(loc) > 0)
+				sp_buf_addf(&p->errmsg, "line %d: ", xmlTextReaderLocatorLineNumber(loc));
 			sp_buf_adds(&p->errmsg, msg);
 			while (p->errmsg.len && (p->errmsg.buf[p->errmsg.len - 1] == '\n'))
 				p->errmsg.buf[--p->errmsg.len] = '\0';
@@ -91,32 +92,41 @@ static const xmlNode *child(const xmlNode *n, const char *name)
 	return NULL;
 }
 
-/* Text content of an element into the field (bounded). */
+/*
+ * Text of an element: its text and CDATA descendants, at most GLEIF_MAX_FIELD bytes. Entity
+ * references are never followed (no expansion, whatever the document declares).
+ */
+static void collect(const xmlNode *n, sp_buf *b, int depth)
+{
+	for (const xmlNode *c = n->children; c && b->len < GLEIF_MAX_FIELD; c = c->next) {
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			size_t len = c->content ? strlen((const char *)c->content) : 0;
+			if (len > GLEIF_MAX_FIELD - b->len)
+				len = GLEIF_MAX_FIELD - b->len;
+			sp_buf_add(b, (const char *)c->content, len);
+		} else if (c->type == XML_ELEMENT_NODE && depth < 32) {
+			collect(c, b, depth + 1);
+		}
+	}
+}
+
 static void set_text(sp_record *r, sp_field f, const xmlNode *n)
 {
 	if (!n)
 		return;
-	xmlChar *s = xmlNodeGetContent(n);
-	if (!s)
-		return;
-	size_t len = strlen((const char *)s);
-	if (len > GLEIF_MAX_FIELD)
-		len = GLEIF_MAX_FIELD;
-	sp_record_set(r, f, (const char *)s, len);
-	xmlFree(s);
+	sp_buf b = SP_BUF_INIT;
+	collect(n, &b, 0);
+	sp_record_set(r, f, b.buf, b.len);
+	sp_buf_release(&b);
 }
 
 static void append_text(sp_record *r, sp_field f, const xmlNode *n)
 {
-	xmlChar *s = xmlNodeGetContent(n);
-	if (!s)
-		return;
-	size_t len = strlen((const char *)s);
-	if (len > GLEIF_MAX_FIELD)
-		len = GLEIF_MAX_FIELD;
-	if (r->f[f].len + len < 4 * GLEIF_MAX_FIELD)
-		sp_record_append(r, f, (const char *)s, len);
-	xmlFree(s);
+	sp_buf b = SP_BUF_INIT;
+	collect(n, &b, 0);
+	if (r->f[f].len + b.len < 4 * GLEIF_MAX_FIELD)
+		sp_record_append(r, f, b.buf, b.len);
+	sp_buf_release(&b);
 }
 
 static void append_names(sp_record *r, const xmlNode *list, const char *item)
@@ -224,7 +234,7 @@ static int fail(sp_parser *p, sp_err *err)
 	p->done = 1;
 	if (p->io_failed)
 		return sp_err_set(err, p->io_err.code ? p->io_err.code : SP_EIO, "%s: %s", p->path, p->io_err.msg);
-	return sp_err_set(err, SP_EFORMAT, "%s: not well-formed XML after %ld LEI records: %s", p->path, p->nrec,
+	return sp_err_set(err, SP_EFORMAT, "%s: not well-formed XML (at LEI record %ld): %s", p->path, p->nrec,
 	                  p->errmsg.len ? p->errmsg.buf : "parse error");
 }
 

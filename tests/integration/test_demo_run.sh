@@ -31,11 +31,13 @@ echo "INFO: demo nightly run + report took ${dt}s"
 [ $dt -lt 60 ] || die "demo run took ${dt}s (limit 60 s)"
 
 for k in members entities; do
-  "$SP" -c "$CFG" export $k -o "$T/$k.csv" || die "export $k failed"
+  "$SP" -c "$CFG" export -o "$T/$k.csv" $k || die "export $k failed"
   [ "$(wc -l <"$T/$k.csv")" -gt 1 ] || die "export $k is empty"
 done
-"$SP" -c "$CFG" export qualified --year 2025 -o "$T/qualified.csv" || die "export qualified failed"
-[ "$(wc -l <"$T/qualified.csv")" -gt 1 ] || die "export qualified --year 2025 is empty"
+for y in 2024 2025; do
+  "$SP" -c "$CFG" export --year $y -o "$T/qualified-$y.csv" qualified || die "export qualified --year $y failed"
+  [ "$(wc -l <"$T/qualified-$y.csv")" -gt 1 ] || die "export qualified --year $y is empty"
+done
 pdf=$(ls "$T"/out/reports/*.pdf 2>/dev/null | head -1)
 [ -n "$pdf" ] && [ -s "$pdf" ] || die "no PDF in $T/out/reports"
 if command -v pdftotext >/dev/null; then
@@ -81,15 +83,16 @@ for (s, k), (tid, e) in lab.items():
         x = truth.get((f, k))
         if x:
             ent_rel[e].append(x["relevant"] == "1")
-q = list(csv.DictReader(open(t + "/qualified.csv", encoding="utf-8")))
-qe = [row["entity_id"] for row in q]
-known = [e for e in qe if e in ent_rel]
-good = sum(1 for e in known if sum(ent_rel[e]) * 2 > len(ent_rel[e]))
 ents = list(csv.DictReader(open(t + "/entities.csv", encoding="utf-8")))
-n25 = sum(1 for e in ents if e["first_seen"][:4] == "2025")
-n24 = sum(1 for e in ents if e["first_seen"][:4] == "2024")
-print("MEASURE: demo selection 2025: %d qualified of %d entities first seen in 2025 (%.1f%%), precision %.3f against truth"
-      % (len(qe), n25, 100.0 * len(qe) / max(1, n25), good / max(1, len(known))))
-print("INFO: demo cohorts: %d entities first seen in 2024, %d in 2025" % (n24, n25))
+for y in ("2024", "2025"):
+    q = list(csv.DictReader(open(t + "/qualified-%s.csv" % y, encoding="utf-8")))
+    qe = [row["entity_id"] for row in q]
+    known = [e for e in qe if e in ent_rel]
+    good = sum(1 for e in known if sum(ent_rel[e]) * 2 > len(ent_rel[e]))
+    n = sum(1 for e in ents if e["first_seen"][:4] == y)
+    nrel = sum(1 for e in ents if e["first_seen"][:4] == y and e["entity_id"] in ent_rel
+               and sum(ent_rel[e["entity_id"]]) * 2 > len(ent_rel[e["entity_id"]]))
+    print("MEASURE: demo selection %s: %d qualified of %d entities (%.1f%%), precision %.3f, recall %.3f of %d truly relevant"
+          % (y, len(qe), n, 100.0 * len(qe) / max(1, n), good / max(1, len(known)), good / max(1, nrel), nrel))
 PY
 echo ok

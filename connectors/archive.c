@@ -122,12 +122,12 @@ ssize_t sp_stream_read(sp_stream *s, void *buf, size_t n, sp_err *err)
 		if (got == 0 && ferror(s->f))
 			return sp_err_set(err, SP_EIO, "read error: %s", strerror(errno));
 	} else if (s->kind == SP_KIND_GZIP) {
-		int r = gzread(s->gz, buf, (unsigned)n);
-		if (r < 0) {
-			int e;
-			const char *m = gzerror(s->gz, &e);
-			return sp_err_set(err, SP_EFORMAT, "gzip: %s", m ? m : "corrupt data");
-		}
+		int r = gzread(s->gz, buf, n > (1u << 30) ? (1u << 30) : (unsigned)n);
+		int e = Z_OK;
+		const char *m = gzerror(s->gz, &e);
+		/* a truncated member reads as a short end with Z_BUF_ERROR pending: not a clean EOF */
+		if (r < 0 || (r == 0 && e != Z_OK && e != Z_STREAM_END))
+			return sp_err_set(err, SP_EFORMAT, "gzip: %s", m && *m ? m : "corrupt or truncated data");
 		got = r;
 	} else {
 		zip_int64_t r = zip_fread(s->zf, buf, n);

@@ -1,5 +1,6 @@
 /*
- * test_fetch.c — unit tests of http.c's pure parts: URL redaction and the User-Agent.
+ * test_fetch.c — unit tests of http.c's pure parts (URL redaction, User-Agent) and of the
+ * archive streams fetch relies on (a truncated gzip must be an error, not a short file).
  * (The transfers themselves are tested against tests/http_server.py in tests/integration.)
  */
 #include <setjmp.h>
@@ -9,7 +10,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <zlib.h>
 
+#include "archive.h"
 #include "http.h"
 
 static void check(const char *in, const char *want)
@@ -58,6 +63,55 @@ static void test_user_agent(void **state)
 	assert_non_null(strstr(ua, "(+https://"));
 }
 
+/* Write n bytes of text as gzip to path, then cut the file to keep bytes (0 = whole). */
+static void make_gz(const char *path, size_t n, long keep)
+{
+	gzFile g = gzopen(path, "wb");
+	assert_non_null(g);
+	char line[64];
+	for (size_t i = 0; i < n / 32; i++) {
+		snprintf(line, sizeof(line), "row %08zu,%08zx,abcdefghijk\n", i, i * 2654435761u);
+		gzwrite(g, line, (unsigned)strlen(line));
+	}
+	gzclose(g);
+	if (keep > 0)
+		assert_int_equal(truncate(path, keep), 0);
+}
+
+static int64_t read_all(const char *path, int *rc_out)
+{
+	sp_err err;
+	sp_err_clear(&err);
+	sp_stream *s = NULL;
+	assert_int_equal(sp_stream_open(path, NULL, 0, &s, &err), SP_OK);
+	assert_int_equal(sp_stream_kind_of(s), SP_KIND_GZIP);
+	char buf[4096];
+	ssize_t r;
+	int64_t total = 0;
+	while ((r = sp_stream_read(s, buf, sizeof(buf), &err)) > 0)
+		total += r;
+	*rc_out = (int)r;
+	sp_stream_close(s);
+	return total;
+}
+
+static void test_gzip_truncated_is_an_error(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sp_test_fetch_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	int rc;
+	make_gz(path, 200000, 0);
+	assert_true(read_all(path, &rc) >= 190000);
+	assert_int_equal(rc, 0);
+	make_gz(path, 200000, 3000);
+	read_all(path, &rc);
+	assert_int_equal(rc, SP_EFORMAT);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -65,6 +119,7 @@ int main(void)
 		cmocka_unit_test(test_redact_userinfo),
 		cmocka_unit_test(test_redact_query),
 		cmocka_unit_test(test_user_agent),
+		cmocka_unit_test(test_gzip_truncated_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

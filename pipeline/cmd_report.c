@@ -1,12 +1,77 @@
 /*
- * cmd_report.c — PLACEHOLDER until its owner lands the real commands.
+ * cmd_report.c — `sparker report --year Y [--out FILE.pdf] [--csv FILE.csv]`.
+ *
+ * Runs the report stage as a run of its own (run.c: the lock, a run row and a stage_run row), so
+ * a report never reads a database that a nightly run is half-way through, and the `report` row
+ * names the run that wrote it. Prints "wrote PATH" for the PDF and the CSV unless -q.
  */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "report_year.h"
 #include "run.h"
 
 int sp_cmd_report(int argc, char **argv, sp_env *env)
 {
-	(void)argc, (void)env;
-	sp_cmd_error("%s: not implemented yet", argv[0]);
-	return SP_EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "year", required_argument, NULL, 'y' }, { "out", required_argument, NULL, 'o' },
+		{ "csv", required_argument, NULL, 'C' },  { "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },    { NULL, 0, NULL, 0 },
+	};
+	const char *year = NULL, *out = NULL, *csv = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "y:o:qv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'y': year = optarg; break;
+		case 'o': out = optarg; break;
+		case 'C': csv = optarg; break;
+		case 'q': env->quiet = 1; break;
+		case 'v': env->verbose = 1; break;
+		default: sp_cmd_error("report: bad option (see `sparker report --help`)"); return SP_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		sp_cmd_error("report: unexpected argument '%s'", argv[optind]);
+		return SP_EXIT_USAGE;
+	}
+	if (!year) {
+		sp_cmd_error("report: --year Y is required");
+		return SP_EXIT_USAGE;
+	}
+	char *end;
+	long y = strtol(year, &end, 10);
+	if (*end || y < 1900 || y > 9999) {
+		sp_cmd_error("report: --year '%s' is not a year", year);
+		return SP_EXIT_USAGE;
+	}
+	sp_report_set_paths(out, csv);
+	sp_buf args = SP_BUF_INIT;
+	for (int i = 0; i < argc; i++)
+		sp_buf_addf(&args, "%s%s", i ? " " : "", argv[i]);
+	sp_run_opts o = { 0 };
+	o.stage = "report";
+	o.year = (int)y;
+	o.quiet = env->quiet;
+	o.verbose = env->verbose;
+	o.args = args.buf;
+	sp_run_summary sum;
+	sp_err err;
+	sp_err_clear(&err);
+	int rc = sp_run_execute(env->cfg, &o, NULL, NULL, &sum, &err);
+	sp_buf_release(&args);
+	sp_report_set_paths(NULL, NULL);
+	if (rc != SP_OK) {
+		sp_cmd_error("report %ld: %s", y, err.msg);
+		return sp_cmd_exit_code(rc);
+	}
+	const char *pdf, *csvp;
+	sp_report_last_paths(&pdf, &csvp);
+	if (!env->quiet) {
+		printf("wrote %s\n", pdf ? pdf : "?");
+		printf("wrote %s\n", csvp ? csvp : "?");
+	}
+	return SP_EXIT_OK;
 }

@@ -1,10 +1,676 @@
 /*
- * report_year.c — PLACEHOLDER until its owner lands the real module (report).
+ * report_year.c — the yearly funnel report: figures (figures.c) -> PDF (pdf.c, charts.c) + CSV,
+ * and the `report` row. See report_year.h.
+ *
+ * Layout: cover; 1 key figures against targets and the year before, 2 the funnel (with the
+ * definitions as a footnote); 3 breakdowns (domain, region, country, source); 4 monthly intake;
+ * 5 the qualified startups (a table over as many pages as needed, header repeated);
+ * 6 data quality and operations; appendix: lineage. Every section says "no data" in words when
+ * it has nothing to show.
  */
-#include "stage.h"
+#include "report_year.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "charts.h"
+#include "pdf.h"
+
+static const char *opt_pdf, *opt_csv;
+static char *last_pdf, *last_csv;
+
+void sp_report_set_paths(const char *pdf, const char *csv)
+{
+	opt_pdf = pdf;
+	opt_csv = csv;
+}
+
+void sp_report_last_paths(const char **pdf, const char **csv)
+{
+	*pdf = last_pdf;
+	*csv = last_csv;
+}
+
+/* ---- formatting helpers -------------------------------------------------------------------- */
+
+static const char *I(char *b, int64_t v)
+{
+	snprintf(b, 32, "%lld", (long long)v);
+	return b;
+}
+
+static const char *PCT(char *b, int64_t a, int64_t d)
+{
+	sp_fig_pct(a, d, b, 32);
+	return b;
+}
+
+/* change from prev to cur: "+12.0 %", "new" when prev is 0 and cur is not, "–" */
+static const char *CHG(char *b, int64_t cur, int64_t prev)
+{
+	if (prev > 0)
+		snprintf(b, 32, "%+.1f %%", 100.0 * (double)(cur - prev) / (double)prev);
+	else if (cur > 0)
+		snprintf(b, 32, "new");
+	else
+		snprintf(b, 32, "\xE2\x80\x93");
+	return b;
+}
+
+static void small_note(sp_pdf *p, const char *s)
+{
+	sp_pdf_text_rgb(p, 0.3f, 0.3f, 0.3f);
+	sp_pdf_para(p, SP_PDF_MARGIN, SP_PDF_CONTENT_W, s, 7.5f, 0);
+	sp_pdf_text_rgb(p, 0, 0, 0);
+}
+
+static void body(sp_pdf *p, const char *s)
+{
+	sp_pdf_para(p, SP_PDF_MARGIN, SP_PDF_CONTENT_W, s, 9.5f, 0);
+	sp_pdf_skip(p, 3);
+}
+
+/* ---- sections ------------------------------------------------------------------------------ */
+
+static void cover(sp_pdf *p, const sp_figures *f, const sp_config *cfg, const char *written)
+{
+	char b[512], n1[32], n2[32], n3[32];
+	sp_pdf_page(p);
+	sp_pdf_rect(p, 0, SP_PDF_H - 250, SP_PDF_W, 250, 0.08f, 0.20f, 0.42f);
+	sp_pdf_text_rgb(p, 1, 1, 1);
+	/* the programme name: two lines at most, then smaller type */
+	const char *prog = cfg->programme && *cfg->programme ? cfg->programme : "Open innovation programme";
+	float ps = sp_pdf_width(p, prog, 22, 1) <= 2 * SP_PDF_CONTENT_W - 40 ? 22 : 16;
+	sp_pdf_set_y(p, SP_PDF_H - 70);
+	sp_pdf_para(p, SP_PDF_MARGIN, SP_PDF_CONTENT_W, prog, ps, 1);
+	snprintf(b, sizeof(b), "Startup scouting funnel report %d", f->year);
+	sp_pdf_text(p, SP_PDF_MARGIN, SP_PDF_H - 165, b, 16, 0, SP_ALIGN_LEFT, SP_PDF_CONTENT_W);
+	snprintf(b, sizeof(b), "Written %s", written);
+	sp_pdf_text(p, SP_PDF_MARGIN, SP_PDF_H - 200, b, 10, 0, SP_ALIGN_LEFT, SP_PDF_CONTENT_W);
+	if (f->data_run)
+		snprintf(b, sizeof(b), "Data as of run %lld  \xC2\xB7  sparker %s", (long long)f->data_run, SP_VERSION);
+	else
+		snprintf(b, sizeof(b), "No pipeline run in the database  \xC2\xB7  sparker %s", SP_VERSION);
+	sp_pdf_text(p, SP_PDF_MARGIN, SP_PDF_H - 216, b, 10, 0, SP_ALIGN_LEFT, SP_PDF_CONTENT_W);
+	sp_pdf_text_rgb(p, 0, 0, 0);
+
+	sp_pdf_set_y(p, SP_PDF_H - 290);
+	if (!f->cur.integrated && !f->cur.pulled && !f->cur.in_scope) {
+		snprintf(b, sizeof(b), "No data for %d: the database holds no startups first seen in %d and no source file "
+				       "parsed in %d. Every section below says so; the figures are zero, not missing.",
+			 f->year, f->year, f->year);
+		sp_pdf_para(p, SP_PDF_MARGIN, SP_PDF_CONTENT_W, b, 12, 1);
+		sp_pdf_skip(p, 10);
+	}
+	/* the headline numbers */
+	const char *lab[] = { "unique startups integrated", "qualified", "accompanied" };
+	char r[64];
+	snprintf(r, sizeof(r), "%s of integrated", PCT(n3, f->cur.qualified, f->cur.integrated));
+	const char *sub[3];
+	char t1[64], t3[64];
+	snprintf(t1, sizeof(t1), "target %lld\xE2\x80\x93%lld", (long long)f->target_int_min, (long long)f->target_int_max);
+	snprintf(t3, sizeof(t3), "target ~%lld", (long long)f->target_acc);
+	sub[0] = t1, sub[1] = r, sub[2] = t3;
+	int64_t v[3] = { f->cur.integrated, f->cur.qualified, f->cur.accompanied };
+	float bw = SP_PDF_CONTENT_W / 3, y = sp_pdf_y(p);
+	for (int i = 0; i < 3; i++) {
+		float x = SP_PDF_MARGIN + bw * (float)i;
+		sp_pdf_rect(p, x + 4, y - 92, bw - 8, 92, 0.93f, 0.95f, 0.98f);
+		sp_pdf_text_rgb(p, 0.08f, 0.20f, 0.42f);
+		sp_pdf_text(p, x + 4, y - 40, I(n1, v[i]), 28, 1, SP_ALIGN_CENTER, bw - 8);
+		sp_pdf_text_rgb(p, 0, 0, 0);
+		sp_pdf_text(p, x + 4, y - 60, lab[i], 9.5f, 0, SP_ALIGN_CENTER, bw - 8);
+		sp_pdf_text_rgb(p, 0.35f, 0.35f, 0.35f);
+		sp_pdf_text(p, x + 4, y - 76, sub[i], 8, 0, SP_ALIGN_CENTER, bw - 8);
+		sp_pdf_text_rgb(p, 0, 0, 0);
+	}
+	(void)n2;
+	sp_pdf_set_y(p, y - 120);
+	sp_pdf_heading(p, "Contents", 2, 80);
+	static const char *const toc[] = {
+		"1  Key figures against targets and the year before",
+		"2  The funnel",
+		"3  Breakdowns: domain, region, country, source",
+		"4  Monthly intake",
+		"5  The qualified startups",
+		"6  Data quality and operations",
+		"A  Lineage: source snapshots, configuration, runs",
+	};
+	for (size_t i = 0; i < SP_ARRAY_LEN(toc); i++)
+		body(p, toc[i]);
+}
+
+static const char *status_range(char *b, int64_t v, int64_t lo, int64_t hi)
+{
+	if (v < lo)
+		snprintf(b, 64, "below (\xE2\x88\x92%lld)", (long long)(lo - v));
+	else if (v > hi)
+		snprintf(b, 64, "above (+%lld)", (long long)(v - hi));
+	else
+		snprintf(b, 64, "within");
+	return b;
+}
+
+static void key_figures(sp_pdf *p, const sp_figures *f)
+{
+	char b[512], c[7][32], st[64], tg[64];
+	const sp_fig_funnel *a = &f->cur, *z = &f->prev;
+	sp_pdf_page(p);
+	snprintf(b, sizeof(b), "1  Key figures %d", f->year);
+	sp_pdf_heading(p, b, 1, 120);
+	char ycur[16], yprev[16];
+	snprintf(ycur, sizeof(ycur), "%d", f->year);
+	snprintf(yprev, sizeof(yprev), "%d", f->year - 1);
+	const sp_pdf_col cols[] = {
+		{ "Figure", 150, SP_ALIGN_LEFT, 0 }, { ycur, 60, SP_ALIGN_RIGHT, 0 }, { yprev, 60, SP_ALIGN_RIGHT, 0 },
+		{ "Change", 60, SP_ALIGN_RIGHT, 0 }, { "Target", 80, SP_ALIGN_RIGHT, 0 }, { "Against target", 85, SP_ALIGN_LEFT, 0 },
+	};
+	sp_pdf_table_begin(p, cols, 6, 9);
+	{
+		snprintf(tg, sizeof(tg), "%lld\xE2\x80\x93%lld", (long long)f->target_int_min, (long long)f->target_int_max);
+		const char *r[] = { "Unique startups integrated", I(c[0], a->integrated), I(c[1], z->integrated),
+				    CHG(c[2], a->integrated, z->integrated), tg,
+				    status_range(st, a->integrated, f->target_int_min, f->target_int_max) };
+		sp_pdf_table_row(p, r);
+	}
+	{
+		const char *r[] = { "Qualified", I(c[0], a->qualified), I(c[1], z->qualified), CHG(c[2], a->qualified, z->qualified),
+				    "", "" };
+		sp_pdf_table_row(p, r);
+	}
+	{
+		snprintf(tg, sizeof(tg), "%.1f\xE2\x80\x93%.1f %%", 100 * f->band_min, 100 * f->band_max);
+		const char *s = "\xE2\x80\x93";
+		if (a->integrated) {
+			double rate = (double)a->qualified / (double)a->integrated;
+			s = rate < f->band_min - 1e-9 ? "below band" : rate > f->band_max + 1e-9 ? "above band" : "within band";
+		}
+		const char *r[] = { "Qualified rate (of integrated)", PCT(c[0], a->qualified, a->integrated),
+				    PCT(c[1], z->qualified, z->integrated), "", tg, s };
+		sp_pdf_table_row(p, r);
+	}
+	{
+		snprintf(tg, sizeof(tg), "~%lld", (long long)f->target_acc);
+		const char *r[] = { "Accompanied", I(c[0], a->accompanied), I(c[1], z->accompanied),
+				    CHG(c[2], a->accompanied, z->accompanied), tg,
+				    a->accompanied < f->target_acc ? "below" : a->accompanied > f->target_acc ? "above" : "on target" };
+		sp_pdf_table_row(p, r);
+	}
+	{
+		const char *r[] = { "Co-creation projects", I(c[0], a->cocreation), I(c[1], z->cocreation),
+				    CHG(c[2], a->cocreation, z->cocreation), "", "" };
+		sp_pdf_table_row(p, r);
+	}
+	{
+		const char *r[] = { "Investments", I(c[0], a->invested), I(c[1], z->invested), CHG(c[2], a->invested, z->invested),
+				    "", "" };
+		sp_pdf_table_row(p, r);
+	}
+	sp_pdf_table_end(p);
+	snprintf(b, sizeof(b),
+		 "Startups are counted in the year the platform first saw them (their cohort). Committee decisions "
+		 "dated in %d, whatever the startup's cohort: accompanied %lld, co-creation %lld, invested %lld "
+		 "(%d: %lld, %lld, %lld).",
+		 f->year, (long long)a->dec_accompanied, (long long)a->dec_cocreation, (long long)a->dec_invested, f->year - 1,
+		 (long long)z->dec_accompanied, (long long)z->dec_cocreation, (long long)z->dec_invested);
+	small_note(p, b);
+	sp_pdf_skip(p, 8);
+
+	snprintf(b, sizeof(b), "2  The funnel %d", f->year);
+	sp_pdf_heading(p, b, 1, 230);
+	static const char *const labels[] = { "Records pulled", "In scope", "Unique startups", "Qualified",
+					      "Accompanied", "Co-creation", "Invested" };
+	const int64_t v[] = { a->pulled, a->in_scope, a->integrated, a->qualified, a->accompanied, a->cocreation, a->invested };
+	snprintf(b, sizeof(b), "No data for %d: nothing was pulled, integrated or decided.", f->year);
+	sp_chart_funnel(p, labels, v, 7, b);
+	small_note(p, "Bar widths on a logarithmic scale (the stages span several orders of magnitude); the counts are exact. "
+		      "The percentage on each line is that stage's count divided by the count of the stage above.");
+	sp_pdf_skip(p, 6);
+	sp_pdf_heading(p, "Definitions", 2, 60);
+	for (int i = 0; SP_FIG_DEFINITIONS[i][0]; i++)
+		small_note(p, SP_FIG_DEFINITIONS[i][1]);
+}
+
+#define MAX_BARS 16
+
+/* Bars of a breakdown; beyond MAX_BARS - 1 rows the rest is summed as "other (N)". */
+static void breakdown_bars(sp_pdf *p, const sp_fig_count *v, int n, const char *what, int year)
+{
+	const char *labels[MAX_BARS];
+	int64_t a[MAX_BARS], b[MAX_BARS];
+	char other[64], msg[128];
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		if (k == MAX_BARS - 1 && n > MAX_BARS) {
+			snprintf(other, sizeof(other), "other %ss (%d)", what, n - i);
+			labels[k] = other;
+			a[k] = b[k] = 0;
+			for (int j = i; j < n; j++)
+				a[k] += v[j].a, b[k] += v[j].b;
+			k++;
+			break;
+		}
+		labels[k] = v[i].key;
+		a[k] = v[i].a;
+		b[k] = v[i].b;
+		k++;
+	}
+	snprintf(msg, sizeof(msg), "No startups in cohort %d: no %s to show.", year, what);
+	sp_chart_hbars(p, labels, a, b, k, "integrated", "qualified", msg);
+}
+
+static void breakdowns(sp_pdf *p, const sp_figures *f)
+{
+	char b[256], c[5][32];
+	sp_pdf_page(p);
+	snprintf(b, sizeof(b), "3  Breakdowns %d", f->year);
+	sp_pdf_heading(p, b, 1, 100);
+	sp_pdf_heading(p, "By domain", 2, 60);
+	breakdown_bars(p, f->domains, f->ndomains, "domain", f->year);
+	small_note(p, "A startup tagged with several domains counts once in each.");
+	sp_pdf_heading(p, "By region (continent)", 2, 60);
+	breakdown_bars(p, f->regions, f->nregions, "region", f->year);
+
+	sp_pdf_heading(p, "By country", 2, 60);
+	if (!f->ncountries) {
+		snprintf(b, sizeof(b), "No startups in cohort %d.", f->year);
+		sp_chart_nodata(p, 40, b);
+	} else {
+		const sp_pdf_col cols[] = {
+			{ "Country", 60, SP_ALIGN_LEFT, 0 }, { "Region", 130, SP_ALIGN_LEFT, 0 }, { "Integrated", 90, SP_ALIGN_RIGHT, 0 },
+			{ "Qualified", 90, SP_ALIGN_RIGHT, 0 }, { "Qualified rate", 95, SP_ALIGN_RIGHT, 0 },
+		};
+		sp_pdf_table_begin(p, cols, 5, 8.5f);
+		int shown = f->ncountries <= 30 ? f->ncountries : 29;
+		for (int i = 0; i < shown; i++) {
+			const sp_fig_count *x = &f->countries[i];
+			const char *r[] = { strcmp(x->key, "??") ? x->key : "unknown", sp_continent(x->key), I(c[0], x->a),
+					    I(c[1], x->b), PCT(c[2], x->b, x->a) };
+			sp_pdf_table_row(p, r);
+		}
+		if (shown < f->ncountries) {
+			int64_t sa = 0, sb = 0;
+			for (int i = shown; i < f->ncountries; i++)
+				sa += f->countries[i].a, sb += f->countries[i].b;
+			snprintf(b, sizeof(b), "%d other countries", f->ncountries - shown);
+			const char *r[] = { b, "", I(c[0], sa), I(c[1], sb), PCT(c[2], sb, sa) };
+			sp_pdf_table_row(p, r);
+		}
+		const char *t[] = { "Total", "", I(c[0], f->cur.integrated), I(c[1], f->cur.qualified),
+				    PCT(c[2], f->cur.qualified, f->cur.integrated) };
+		sp_pdf_table_total(p, t);
+		sp_pdf_table_end(p);
+		small_note(p, "Qualified here: qualified startups of the cohort that are integrated (the total can differ from the key "
+			      "figure only if a qualified startup lost all its records).");
+	}
+
+	sp_pdf_heading(p, "By source", 2, 80);
+	if (!f->nsources) {
+		sp_chart_nodata(p, 40, "No sources configured and none in the database.");
+	} else {
+		const sp_pdf_col cols[] = {
+			{ "Source", 135, SP_ALIGN_LEFT, 0 }, { "Pulled", 70, SP_ALIGN_RIGHT, 0 }, { "Out of scope", 75, SP_ALIGN_RIGHT, 0 },
+			{ "In scope", 65, SP_ALIGN_RIGHT, 0 }, { "Startups", 75, SP_ALIGN_RIGHT, 0 }, { "Duplicates", 75, SP_ALIGN_RIGHT, 0 },
+		};
+		sp_pdf_table_begin(p, cols, 6, 8.5f);
+		int64_t t[5] = { 0 };
+		for (int i = 0; i < f->nsources; i++) {
+			const sp_fig_source *s = &f->sources[i];
+			const char *r[] = { s->name, I(c[0], s->pulled), I(c[1], s->out_of_scope), I(c[2], s->in_scope),
+					    I(c[3], s->unique), I(c[4], s->dups) };
+			sp_pdf_table_row(p, r);
+			t[0] += s->pulled, t[1] += s->out_of_scope, t[2] += s->in_scope, t[3] += s->unique, t[4] += s->dups;
+		}
+		const char *r[] = { "Total", I(c[0], t[0]), I(c[1], t[1]), I(c[2], t[2]), I(c[3], t[3]), I(c[4], t[4]) };
+		sp_pdf_table_total(p, r);
+		sp_pdf_table_end(p);
+		small_note(p, "Pulled, out of scope: rows read and rows left out by the pushdown filter in the files parsed in the "
+			      "year. In scope: records first seen in the year. "
+			      "Startups: startups of the cohort with at least one record from the source (a startup found "
+			      "by two sources counts for both, so the column adds up to more than the integrated total). "
+			      "Duplicates: records that joined a startup which already had an earlier record.");
+	}
+}
+
+static void monthly(sp_pdf *p, const sp_figures *f)
+{
+	char b[256];
+	snprintf(b, sizeof(b), "4  Monthly intake %d", f->year);
+	sp_pdf_heading(p, b, 1, 220);
+	snprintf(b, sizeof(b), "No startups first seen in %d: no monthly intake to show.", f->year);
+	sp_chart_months(p, f->month_int + 1, f->month_qual + 1, "integrated (first seen that month)", "qualified", b);
+	int64_t ti = 0, tq = 0;
+	for (int m = 0; m <= 12; m++)
+		ti += f->month_int[m], tq += f->month_qual[m];
+	if (ti) {
+		static const char *const mon[] = { "unknown", "January", "February", "March", "April", "May", "June",
+						   "July", "August", "September", "October", "November", "December" };
+		char c[3][32];
+		const sp_pdf_col cols[] = {
+			{ "Month", 135, SP_ALIGN_LEFT, 0 }, { "Integrated", 120, SP_ALIGN_RIGHT, 0 },
+			{ "Qualified", 120, SP_ALIGN_RIGHT, 0 }, { "Qualified rate", 120, SP_ALIGN_RIGHT, 0 },
+		};
+		sp_pdf_table_begin(p, cols, 4, 8.5f);
+		for (int m = 1; m <= 12; m++) {
+			const char *r[] = { mon[m], I(c[0], f->month_int[m]), I(c[1], f->month_qual[m]),
+					    PCT(c[2], f->month_qual[m], f->month_int[m]) };
+			sp_pdf_table_row(p, r);
+		}
+		const char *t[] = { "Total", I(c[0], ti), I(c[1], tq), PCT(c[2], tq, ti) };
+		sp_pdf_table_total(p, t);
+		sp_pdf_table_end(p);
+	}
+	if (f->month_int[0]) {
+		snprintf(b, sizeof(b), "%lld startups of the cohort have no first-seen month (%lld of them qualified).",
+			 (long long)f->month_int[0], (long long)f->month_qual[0]);
+		small_note(p, b);
+	}
+}
+
+static void qualified_table(sp_pdf *p, const sp_figures *f)
+{
+	char b[256], rank[16], sc[32];
+	sp_pdf_page(p);
+	snprintf(b, sizeof(b), "5  The qualified startups %d (%d)", f->year, f->nqual);
+	sp_pdf_heading(p, b, 1, 60);
+	if (!f->nqual) {
+		snprintf(b, sizeof(b), "No qualified startups in cohort %d.", f->year);
+		sp_chart_nodata(p, 50, b);
+		return;
+	}
+	small_note(p, "Sorted by relevance score (highest first); the main reason is the first reason the scoring gave. "
+		      "The full list, with every reason, is in `sparker export qualified` and the CSV companion.");
+	sp_pdf_skip(p, 4);
+	const sp_pdf_col cols[] = {
+		{ "#", 22, SP_ALIGN_RIGHT, 0 },      { "Name", 102, SP_ALIGN_LEFT, 2 },   { "Ctry", 26, SP_ALIGN_LEFT, 0 },
+		{ "Domains", 72, SP_ALIGN_LEFT, 2 }, { "Founded", 50, SP_ALIGN_LEFT, 0 }, { "Website", 72, SP_ALIGN_LEFT, 0 },
+		{ "Score", 30, SP_ALIGN_RIGHT, 0 },  { "Main reason", 121, SP_ALIGN_LEFT, 2 },
+	};
+	sp_pdf_table_begin(p, cols, 8, 7);
+	for (int i = 0; i < f->nqual; i++) {
+		const sp_fig_qual *q = &f->qual[i];
+		snprintf(rank, sizeof(rank), "%d", i + 1);
+		snprintf(sc, sizeof(sc), "%.2f", q->score);
+		const char *w = q->website ? q->website : "";
+		if (!strncmp(w, "https://", 8))
+			w += 8;
+		else if (!strncmp(w, "http://", 7))
+			w += 7;
+		/* "a;b" -> "a, b" so the cell can wrap between domains */
+		sp_buf dom = SP_BUF_INIT;
+		for (const char *d = q->domains ? q->domains : ""; *d; d++) {
+			if (*d == ';' || *d == '|')
+				sp_buf_adds(&dom, ", ");
+			else if (!(*d == ' ' && dom.len >= 2 && dom.buf[dom.len - 1] == ' '))
+				sp_buf_addc(&dom, *d);
+		}
+		const char *r[] = { rank, q->name, q->country, dom.len ? dom.buf : "", q->founded, w, sc, q->reason };
+		sp_pdf_table_row(p, r);
+		sp_buf_release(&dom);
+	}
+	sp_pdf_table_end(p);
+}
+
+static void operations(sp_pdf *p, const sp_figures *f)
+{
+	char b[1024], c[6][32];
+	sp_pdf_page(p);
+	snprintf(b, sizeof(b), "6  Data quality and operations %d", f->year);
+	sp_pdf_heading(p, b, 1, 100);
+	sp_pdf_heading(p, "Runs", 2, 40);
+	int64_t total = f->runs_ok + f->runs_partial + f->runs_failed + f->runs_killed + f->runs_other;
+	if (!total) {
+		snprintf(b, sizeof(b), "No pipeline run has a logical date in %d.", f->year);
+		body(p, b);
+	} else {
+		snprintf(b, sizeof(b),
+			 "%lld runs in %d: %lld succeeded, %lld finished with a failed source (partial), %lld failed, %lld were killed%s.",
+			 (long long)total, f->year, (long long)f->runs_ok, (long long)f->runs_partial, (long long)f->runs_failed,
+			 (long long)f->runs_killed, f->runs_other ? ", others still running" : "");
+		body(p, b);
+	}
+
+	sp_pdf_heading(p, "Sources: freshness and failures", 2, 60);
+	sp_buf failing = SP_BUF_INIT;
+	for (int i = 0; i < f->nsources; i++)
+		if (f->sources[i].streak_max >= 3)
+			sp_buf_addf(&failing, "%s%s (%d nights in a row)", failing.len ? ", " : "", f->sources[i].name,
+				    f->sources[i].streak_max);
+	snprintf(b, sizeof(b), "Sources that failed 3 or more nights in a row in %d: %s.", f->year,
+		 failing.len ? failing.buf : "none");
+	body(p, b);
+	sp_buf_release(&failing);
+	if (f->nsources) {
+		const sp_pdf_col cols[] = {
+			{ "Source", 120, SP_ALIGN_LEFT, 0 },           { "Last good snapshot", 100, SP_ALIGN_LEFT, 0 },
+			{ "Max. failures in a row", 110, SP_ALIGN_RIGHT, 0 }, { "Failing at year end", 90, SP_ALIGN_RIGHT, 0 },
+			{ "Rejected rows", 75, SP_ALIGN_RIGHT, 0 },
+		};
+		sp_pdf_table_begin(p, cols, 5, 8.5f);
+		for (int i = 0; i < f->nsources; i++) {
+			const sp_fig_source *s = &f->sources[i];
+			const char *r[] = { s->name, *s->last_good ? s->last_good : "never", I(c[0], s->streak_max),
+					    I(c[1], s->streak_end), I(c[2], s->rejected) };
+			sp_pdf_table_row(p, r);
+		}
+		sp_pdf_table_end(p);
+		small_note(p, "Last good snapshot: the logical date of the newest successful fetch up to the end of the year. "
+			      "Failure runs count consecutive failed fetches (one a night for the nightly job).");
+	}
+
+	sp_pdf_heading(p, "Rejected rows by reason", 2, 50);
+	if (!f->nrejects) {
+		snprintf(b, sizeof(b), "No rows were rejected by the parses of %d.", f->year);
+		body(p, b);
+	} else {
+		const sp_pdf_col cols[] = {
+			{ "Source", 130, SP_ALIGN_LEFT, 0 }, { "Reason", 290, SP_ALIGN_LEFT, 0 }, { "Rows", 75, SP_ALIGN_RIGHT, 0 },
+		};
+		sp_pdf_table_begin(p, cols, 3, 8.5f);
+		for (int i = 0; i < f->nrejects;) {
+			int j = i, shown = 0;
+			int64_t rest = 0;
+			int nrest = 0;
+			for (; j < f->nrejects && !strcmp(f->rejects[j].source ? f->rejects[j].source : "",
+							   f->rejects[i].source ? f->rejects[i].source : "");
+			     j++) {
+				if (shown < 8) {
+					const char *r[] = { shown ? "" : f->rejects[j].source, f->rejects[j].reason, I(c[0], f->rejects[j].n) };
+					sp_pdf_table_row(p, r);
+					shown++;
+				} else {
+					rest += f->rejects[j].n;
+					nrest++;
+				}
+			}
+			if (nrest) {
+				snprintf(b, sizeof(b), "%d other reasons", nrest);
+				const char *r[] = { "", b, I(c[0], rest) };
+				sp_pdf_table_row(p, r);
+			}
+			i = j;
+		}
+		sp_pdf_table_end(p);
+	}
+
+	sp_pdf_heading(p, "Duplicates merged", 2, 40);
+	snprintf(b, sizeof(b), "Source records folded into a startup of cohort %d that already had an earlier record: %lld.",
+		 f->year, (long long)f->dup_records);
+	body(p, b);
+	snprintf(b, sizeof(b), "Startups merged into another one by the runs of %d: %lld.", f->year, (long long)f->entity_merges);
+	body(p, b);
+}
+
+static void lineage(sp_pdf *p, const sp_figures *f, const sp_config *cfg, int64_t epoch)
+{
+	char b[1024];
+	sp_pdf_page(p);
+	sp_pdf_heading(p, "A  Lineage", 1, 80);
+	body(p, "Everything needed to trace each figure back to bytes in the raw store and to regenerate this report.");
+	snprintf(b, sizeof(b), "sparker version: %s", SP_VERSION);
+	body(p, b);
+	snprintf(b, sizeof(b), "Configuration file sha256: %s", cfg->sha256);
+	body(p, b);
+	snprintf(b, sizeof(b), "Configuration hashes of the runs of %d: %s", f->year, *f->config_hashes ? f->config_hashes : "none");
+	body(p, b);
+	snprintf(b, sizeof(b), "Runs of %d: %s", f->year, *f->run_ids ? f->run_ids : "none");
+	body(p, b);
+	snprintf(b, sizeof(b), "Data as of run: %lld", (long long)f->data_run);
+	body(p, b);
+	snprintf(b, sizeof(b), "Regenerate: SOURCE_DATE_EPOCH=%lld sparker report --year %d (same database, same bytes)",
+		 (long long)epoch, f->year);
+	body(p, b);
+	sp_pdf_heading(p, "Source snapshots used", 2, 50);
+	if (!f->nsnaps) {
+		snprintf(b, sizeof(b), "No source snapshot was parsed in %d or holds a record of its cohort.", f->year);
+		body(p, b);
+		return;
+	}
+	small_note(p, "Every snapshot parsed by a run of the year, and every snapshot a record of the cohort was last read from.");
+	sp_pdf_skip(p, 4);
+	for (int i = 0; i < f->nsnaps; i++) {
+		const sp_fig_snap *s = &f->snaps[i];
+		sp_pdf_need(p, 34);
+		snprintf(b, sizeof(b), "%s  \xC2\xB7  %s  \xC2\xB7  fetch %lld", s->source ? s->source : "?", s->date ? s->date : "?",
+			 (long long)s->fetch_id);
+		sp_pdf_para(p, SP_PDF_MARGIN, SP_PDF_CONTENT_W, b, 8, 1);
+		sp_pdf_para(p, SP_PDF_MARGIN + 10, SP_PDF_CONTENT_W - 10, s->url ? s->url : "", 7.5f, 0);
+		snprintf(b, sizeof(b), "sha256 %s", s->sha256 ? s->sha256 : "(none)");
+		sp_pdf_para(p, SP_PDF_MARGIN + 10, SP_PDF_CONTENT_W - 10, b, 7.5f, 0);
+		sp_pdf_skip(p, 3);
+	}
+}
+
+int sp_report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, const char *path, sp_err *err)
+{
+	char written[32], title[256], header[512];
+	sp_time_iso(epoch, written, sizeof(written));
+	written[10] = 0; /* the date is enough for a reader */
+	snprintf(title, sizeof(title), "%s \xE2\x80\x94 startup scouting funnel report %d",
+		 cfg->programme && *cfg->programme ? cfg->programme : "sparker", f->year);
+	snprintf(header, sizeof(header), "%s", title);
+	sp_pdf *p;
+	int rc = sp_pdf_new(&p, title, header, epoch, err);
+	if (rc != SP_OK)
+		return rc;
+	cover(p, f, cfg, written);
+	key_figures(p, f);
+	breakdowns(p, f);
+	monthly(p, f);
+	qualified_table(p, f);
+	operations(p, f);
+	lineage(p, f, cfg, epoch);
+	rc = sp_pdf_save(p, path, err);
+	sp_pdf_free(p);
+	return rc;
+}
+
+/* ---- the stage ----------------------------------------------------------------------------- */
+
+static int write_csv(const sp_figures *f, const sp_config *cfg, const char *written, const char *path, sp_err *err)
+{
+	FILE *o = fopen(path, "w");
+	if (!o)
+		return sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
+	sp_figures_csv(f, cfg, written, o);
+	if (ferror(o) | (fclose(o) != 0))
+		return sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
+	return SP_OK;
+}
+
+static int parent_dir(const char *path, sp_err *err)
+{
+	char *d = sp_xstrdup(path);
+	char *slash = strrchr(d, '/');
+	int rc = SP_OK;
+	if (slash && slash != d) {
+		*slash = 0;
+		rc = sp_mkdir_p(d, err);
+	}
+	free(d);
+	return rc;
+}
 
 int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
-	(void)src, (void)c;
-	return sp_err_set(ctx->err, SP_EIO, "stage not implemented yet");
+	(void)src;
+	int year = ctx->year;
+	if (year <= 0)
+		year = atoi(ctx->as_of) - 1;
+	if (year < 1900 || year > 9999)
+		return sp_err_set(ctx->err, SP_EUSAGE, "report: %d is not a year", year);
+	sp_buf pdf = SP_BUF_INIT, csv = SP_BUF_INIT, tpdf = SP_BUF_INIT, tcsv = SP_BUF_INIT;
+	if (opt_pdf)
+		sp_buf_adds(&pdf, opt_pdf);
+	else
+		sp_buf_addf(&pdf, "%s/sparker-%d.pdf", ctx->cfg->report_dir, year);
+	if (opt_csv)
+		sp_buf_adds(&csv, opt_csv);
+	else
+		sp_buf_addf(&csv, "%s/sparker-%d.csv", ctx->cfg->report_dir, year);
+	sp_buf_addf(&tpdf, "%s.tmp.%ld", pdf.buf, (long)getpid());
+	sp_buf_addf(&tcsv, "%s.tmp.%ld", csv.buf, (long)getpid());
+
+	sp_figures f;
+	int64_t now = sp_now();
+	char written[32];
+	sp_time_iso(now, written, sizeof(written));
+	int rc = sp_figures_load(ctx->db, ctx->cfg, year, &f, ctx->err);
+	if (rc != SP_OK)
+		goto out_f;
+	if ((rc = parent_dir(pdf.buf, ctx->err)) != SP_OK || (rc = parent_dir(csv.buf, ctx->err)) != SP_OK)
+		goto out_f;
+	if ((rc = sp_report_pdf(&f, ctx->cfg, now, tpdf.buf, ctx->err)) != SP_OK ||
+	    (rc = write_csv(&f, ctx->cfg, written, tcsv.buf, ctx->err)) != SP_OK)
+		goto out_f;
+	if (rename(tpdf.buf, pdf.buf) != 0 || rename(tcsv.buf, csv.buf) != 0) {
+		rc = sp_err_set(ctx->err, SP_EIO, "cannot rename the report into %s: %s", pdf.buf, strerror(errno));
+		goto out_f;
+	}
+	char sha[65];
+	if ((rc = sp_sha256_file(pdf.buf, sha, ctx->err)) != SP_OK)
+		goto out_f;
+	sqlite3_stmt *s;
+	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
+		goto out_f;
+	if ((rc = sp_store_prepare(ctx->db,
+				   "INSERT INTO report (year, path, csv_path, sha256, run_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s,
+				   ctx->err)) != SP_OK) {
+		sp_store_rollback(ctx->db);
+		goto out_f;
+	}
+	sqlite3_bind_int(s, 1, year);
+	sp_bind_text(s, 2, pdf.buf);
+	sp_bind_text(s, 3, csv.buf);
+	sp_bind_text(s, 4, sha);
+	if (ctx->run_id)
+		sqlite3_bind_int64(s, 5, ctx->run_id);
+	sp_bind_text(s, 6, written);
+	rc = sp_store_step_done(ctx->db, s, ctx->err);
+	sqlite3_finalize(s);
+	if (rc != SP_OK || (rc = sp_store_commit(ctx->db, ctx->err)) != SP_OK) {
+		sp_store_rollback(ctx->db);
+		goto out_f;
+	}
+	c->in = f.cur.integrated;
+	c->out = f.nqual;
+	snprintf(c->note, sizeof(c->note), "wrote %s", pdf.buf);
+	free(last_pdf);
+	free(last_csv);
+	last_pdf = sp_buf_detach(&pdf);
+	last_csv = sp_buf_detach(&csv);
+out_f:
+	sp_figures_release(&f);
+	if (rc != SP_OK) {
+		unlink(tpdf.buf);
+		unlink(tcsv.buf);
+	}
+	sp_buf_release(&pdf);
+	sp_buf_release(&csv);
+	sp_buf_release(&tpdf);
+	sp_buf_release(&tcsv);
+	return rc;
 }

@@ -1,0 +1,184 @@
+/*
+ * charts.c — funnel, horizontal bars and monthly bars with libharu primitives. See charts.h.
+ */
+#include "charts.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define C_DARK 0.13f, 0.30f, 0.55f
+#define C_LIGHT 0.95f, 0.58f, 0.20f
+#define C_FRAME 0.75f
+
+static void legend(sp_pdf *p, float x, float y, const char *name_a, const char *name_b)
+{
+	sp_pdf_rect(p, x, y, 8, 8, C_DARK);
+	sp_pdf_text(p, x + 12, y + 1, name_a, 8, 0, SP_ALIGN_LEFT, 0);
+	if (name_b) {
+		float w = sp_pdf_width(p, name_a, 8, 0) + 30;
+		sp_pdf_rect(p, x + w, y, 8, 8, C_LIGHT);
+		sp_pdf_text(p, x + w + 12, y + 1, name_b, 8, 0, SP_ALIGN_LEFT, 0);
+	}
+}
+
+void sp_chart_nodata(sp_pdf *p, float h, const char *msg)
+{
+	sp_pdf_need(p, h + 6);
+	float y = sp_pdf_y(p) - h;
+	float x = SP_PDF_MARGIN;
+	sp_pdf_line(p, x, y, x + SP_PDF_CONTENT_W, y, 0.6f, C_FRAME);
+	sp_pdf_line(p, x, y + h, x + SP_PDF_CONTENT_W, y + h, 0.6f, C_FRAME);
+	sp_pdf_line(p, x, y, x, y + h, 0.6f, C_FRAME);
+	sp_pdf_line(p, x + SP_PDF_CONTENT_W, y, x + SP_PDF_CONTENT_W, y + h, 0.6f, C_FRAME);
+	sp_pdf_text_rgb(p, 0.4f, 0.4f, 0.4f);
+	sp_pdf_text(p, x + 10, y + h / 2 - 4, msg, 11, 1, SP_ALIGN_CENTER, SP_PDF_CONTENT_W - 20);
+	sp_pdf_text_rgb(p, 0, 0, 0);
+	sp_pdf_set_y(p, y - 6);
+}
+
+void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int n, const char *nodata)
+{
+	int64_t max = 0;
+	for (int i = 0; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	if (max <= 0) {
+		sp_chart_nodata(p, 120, nodata);
+		return;
+	}
+	const float rh = 26, lab_w = 122, bar_w = 220, cnt_w = 70, rate_w = SP_PDF_CONTENT_W - lab_w - bar_w - cnt_w;
+	float h = rh * (float)n + 20;
+	sp_pdf_need(p, h);
+	float x = SP_PDF_MARGIN, y = sp_pdf_y(p);
+	sp_pdf_text_rgb(p, 0.35f, 0.35f, 0.35f);
+	sp_pdf_text(p, x + lab_w + bar_w, y - 10, "startups / records", 7.5f, 0, SP_ALIGN_RIGHT, cnt_w);
+	sp_pdf_text(p, x + lab_w + bar_w + cnt_w, y - 10, "of the stage above", 7.5f, 0, SP_ALIGN_RIGHT, rate_w);
+	sp_pdf_text_rgb(p, 0, 0, 0);
+	y -= 16;
+	double lmax = log10(1.0 + (double)max);
+	for (int i = 0; i < n; i++) {
+		float top = y - rh * (float)i, mid = top - rh / 2;
+		float w = v[i] > 0 ? (float)((double)bar_w * log10(1.0 + (double)v[i]) / lmax) : 0;
+		if (v[i] > 0 && w < 3)
+			w = 3;
+		float shade = (float)i / (float)(n > 1 ? n - 1 : 1);
+		sp_pdf_rect(p, x + lab_w + (bar_w - w) / 2, top - rh + 3, w, rh - 6, 0.13f + 0.55f * shade * 0.6f,
+			    0.30f + 0.25f * shade, 0.55f - 0.2f * shade);
+		sp_pdf_text(p, x, mid - 3.5f, labels[i], 9.5f, 1, SP_ALIGN_LEFT, lab_w - 6);
+		char buf[48];
+		snprintf(buf, sizeof(buf), "%lld", (long long)v[i]);
+		sp_pdf_text(p, x + lab_w + bar_w, mid - 3.5f, buf, 10, 1, SP_ALIGN_RIGHT, cnt_w);
+		if (i > 0) {
+			char pct[32];
+			if (v[i - 1] > 0)
+				snprintf(pct, sizeof(pct), "%.1f %%", 100.0 * (double)v[i] / (double)v[i - 1]);
+			else
+				snprintf(pct, sizeof(pct), "\xE2\x80\x93");
+			sp_pdf_text(p, x + lab_w + bar_w + cnt_w, top + 2, pct, 8.5f, 0, SP_ALIGN_RIGHT, rate_w);
+		}
+		if (i < n - 1)
+			sp_pdf_line(p, x, top - rh, x + SP_PDF_CONTENT_W, top - rh, 0.3f, 0.88f);
+	}
+	sp_pdf_set_y(p, y - rh * (float)n - 4);
+}
+
+void sp_chart_hbars(sp_pdf *p, const char *const *labels, const int64_t *a, const int64_t *b, int n,
+		    const char *name_a, const char *name_b, const char *nodata)
+{
+	int64_t max = 0;
+	for (int i = 0; i < n; i++)
+		if (a[i] > max)
+			max = a[i];
+	if (n <= 0 || max <= 0) {
+		sp_chart_nodata(p, 60, nodata);
+		return;
+	}
+	const float rh = 14, lab_w = 130, val_w = 90, bar_w = SP_PDF_CONTENT_W - lab_w - val_w - 8;
+	sp_pdf_need(p, 18 + rh * (float)(n < 4 ? n : 4));
+	float x = SP_PDF_MARGIN;
+	legend(p, x + lab_w, sp_pdf_y(p) - 10, name_a, b ? name_b : NULL);
+	sp_pdf_skip(p, 16);
+	for (int i = 0; i < n; i++) {
+		sp_pdf_need(p, rh);
+		float top = sp_pdf_y(p);
+		float wa = (float)((double)bar_w * (double)a[i] / (double)max);
+		if (a[i] > 0 && wa < 1.5f)
+			wa = 1.5f;
+		sp_pdf_rect(p, x + lab_w, top - rh + 2, wa, rh - 4, C_DARK);
+		if (b && b[i] > 0) {
+			float wb = (float)((double)bar_w * (double)b[i] / (double)max);
+			if (wb < 1.5f)
+				wb = 1.5f;
+			sp_pdf_rect(p, x + lab_w, top - rh + 4, wb, rh - 8, C_LIGHT);
+		}
+		sp_pdf_text(p, x, top - rh + 4, labels[i], 8, 0, SP_ALIGN_LEFT, lab_w - 6);
+		char buf[64];
+		if (b)
+			snprintf(buf, sizeof(buf), "%lld / %lld", (long long)a[i], (long long)b[i]);
+		else
+			snprintf(buf, sizeof(buf), "%lld", (long long)a[i]);
+		sp_pdf_text(p, x + lab_w + bar_w + 8, top - rh + 4, buf, 8, 0, SP_ALIGN_RIGHT, val_w);
+		sp_pdf_skip(p, rh);
+	}
+	sp_pdf_skip(p, 6);
+}
+
+/* A tick step of 1, 2 or 5 x 10^k giving at most 5 intervals up to m. */
+static int64_t nice_step(int64_t m)
+{
+	int64_t p = 1;
+	for (;;) {
+		if (p * 5 >= m)
+			return p;
+		if (2 * p * 5 >= m)
+			return 2 * p;
+		if (5 * p * 5 >= m)
+			return 5 * p;
+		p *= 10;
+	}
+}
+
+void sp_chart_months(sp_pdf *p, const int64_t *a, const int64_t *b, const char *name_a, const char *name_b,
+		     const char *nodata)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t max = 0;
+	for (int i = 0; i < 12; i++) {
+		if (a[i] > max)
+			max = a[i];
+		if (b[i] > max)
+			max = b[i];
+	}
+	if (max <= 0) {
+		sp_chart_nodata(p, 90, nodata);
+		return;
+	}
+	const float h = 150, axis_w = 34;
+	sp_pdf_need(p, h + 50);
+	float x = SP_PDF_MARGIN, top = sp_pdf_y(p) - 20, base = top - h;
+	legend(p, x + axis_w, sp_pdf_y(p) - 10, name_a, name_b);
+	int64_t step = nice_step(max), nt = (max + step - 1) / step, ymax = step * nt;
+	for (int64_t k = 0; k <= nt; k++) {
+		float yy = base + h * (float)k / (float)nt;
+		sp_pdf_line(p, x + axis_w, yy, x + SP_PDF_CONTENT_W, yy, k ? 0.3f : 0.8f, k ? 0.85f : 0.3f);
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%lld", (long long)(step * k));
+		sp_pdf_text(p, x + axis_w - 4, yy - 3, buf, 7, 0, SP_ALIGN_RIGHT, 0);
+	}
+	float gw = (SP_PDF_CONTENT_W - axis_w) / 12, bw = gw * 0.36f;
+	for (int i = 0; i < 12; i++) {
+		float gx = x + axis_w + gw * (float)i + gw * 0.12f;
+		float ha = (float)((double)h * (double)a[i] / (double)ymax);
+		float hb = (float)((double)h * (double)b[i] / (double)ymax);
+		sp_pdf_rect(p, gx, base, bw, ha, C_DARK);
+		sp_pdf_rect(p, gx + bw + 1, base, bw, hb, C_LIGHT);
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%lld", (long long)a[i]);
+		sp_pdf_text(p, gx + bw / 2, base + ha + 2, buf, 6, 0, SP_ALIGN_CENTER, 0);
+		snprintf(buf, sizeof(buf), "%lld", (long long)b[i]);
+		sp_pdf_text(p, gx + bw + 1 + bw / 2, base + hb + 2, buf, 6, 0, SP_ALIGN_CENTER, 0);
+		sp_pdf_text(p, gx + bw, base - 11, mon[i], 7.5f, 0, SP_ALIGN_CENTER, 0);
+	}
+	sp_pdf_set_y(p, base - 20);
+}

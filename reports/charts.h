@@ -1,0 +1,38 @@
+/*
+ * charts.h — the report's charts, drawn with libharu primitives through pdf.h.
+ *
+ * Every chart is drawn at the cursor of the sp_pdf (it asks for its height with sp_pdf_need, so a
+ * chart is never cut by a page break) and moves the cursor below itself. Labels are ellipsised to
+ * their column, values are printed next to the bars (a chart is read for its shape, the number is
+ * always there too). A chart whose values are all zero draws a framed "no data" box instead of an
+ * empty frame: an empty year must say so.
+ *
+ * No allocation survives a call; nothing fails (drawing errors are recorded by pdf.c).
+ */
+#ifndef SP_CHARTS_H
+#define SP_CHARTS_H
+
+#include "pdf.h"
+
+/* A framed box of height h with msg in its middle. */
+void sp_chart_nodata(sp_pdf *p, float h, const char *msg);
+
+/*
+ * The funnel: one centred bar per stage, width on a logarithmic scale (the stages span several
+ * orders of magnitude), the count inside or beside it, and the conversion rate from the stage
+ * above on the right.
+ */
+void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int n, const char *nodata);
+
+/*
+ * Horizontal bars, one row per label: series a (dark) and, when b is not NULL, series b (light,
+ * drawn inside a, e.g. qualified within integrated). Linear scale from 0 to the largest a.
+ */
+void sp_chart_hbars(sp_pdf *p, const char *const *labels, const int64_t *a, const int64_t *b, int n,
+		    const char *name_a, const char *name_b, const char *nodata);
+
+/* Twelve months of two series as grouped vertical bars, with a value above each bar. */
+void sp_chart_months(sp_pdf *p, const int64_t *a, const int64_t *b, const char *name_a, const char *name_b,
+		     const char *nodata);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * figures.h — every number of the yearly report, computed once from the database (SQL -> one
+ * struct), so the PDF and the CSV companion can never disagree.
+ *
+ * Definitions (written on the report and in the CSV, SP_FIG_DEFINITIONS below); year Y:
+ *   records pulled  sum of parse_stat.rows_read over the source files parsed by runs whose logical
+ *                   date (run.as_of) is in Y (a snapshot source counts every snapshot parsed);
+ *   in scope        records (gone or not) first seen in Y: rows that passed the pushdown filter
+ *                   and validation and were stored;
+ *   integrated      unique startups of cohort Y: entity.merged_into IS NULL, cohort = Y, at least
+ *                   one member (= `sparker export entities --year Y` rows);
+ *   qualified       selection.qualified = 1 AND selection.cohort = Y
+ *                   (= `sparker export qualified --year Y` rows);
+ *   accompanied, co-creation, invested
+ *                   distinct startups of cohort Y (merged ids followed) with at least one such
+ *                   decision, whatever its date; decisions dated in Y for any cohort are given
+ *                   alongside (dec_*).
+ * Ops figures (runs, rejects, freshness, failure streaks) use the runs whose as_of is in Y; runs
+ * that only wrote a report are left out, so writing a report does not change the next one.
+ *
+ * Ownership: sp_figures owns every string and array in it; sp_figures_release() frees them.
+ * Failure: sp_figures_load() returns SP_EDB with the SQL error in err.
+ */
+#ifndef SP_FIGURES_H
+#define SP_FIGURES_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "store.h"
+
+typedef struct sp_fig_funnel {
+	int64_t pulled, in_scope, integrated, qualified, accompanied, cocreation, invested;
+	int64_t dec_accompanied, dec_cocreation, dec_invested; /* decisions dated in Y, any cohort */
+} sp_fig_funnel;
+
+/* A breakdown line: integrated (a) and qualified (b) startups for one key. */
+typedef struct sp_fig_count {
+	char *key;
+	int64_t a, b;
+} sp_fig_count;
+
+typedef struct sp_fig_source {
+	char *name;
+	char *url;           /* from the config, NULL for a source no longer configured */
+	int64_t pulled, out_of_scope, rejected, in_scope, unique, dups;
+	char last_good[11];  /* logical date of the newest good fetch up to the end of Y, "" = none */
+	int streak_max;      /* longest run of consecutive failed fetches in Y */
+	int streak_end;      /* consecutive failed fetches at the end of Y */
+} sp_fig_source;
+
+typedef struct sp_fig_reject {
+	char *source, *reason;
+	int64_t n;
+} sp_fig_reject;
+
+typedef struct sp_fig_qual {
+	int64_t id;
+	char *name, *country, *domains, *founded, *website, *reason;
+	double score;
+} sp_fig_qual;
+
+typedef struct sp_fig_snap {
+	int64_t fetch_id;
+	char *source, *url, *date, *sha256;
+} sp_fig_snap;
+
+typedef struct sp_figures {
+	int year;
+	sp_fig_funnel cur, prev;
+	/* targets ([report], [select]) */
+	int64_t target_int_min, target_int_max, target_acc;
+	double band_min, band_max;
+	sp_fig_count *domains; int ndomains;     /* sorted by integrated desc, then key */
+	sp_fig_count *regions; int nregions;
+	sp_fig_count *countries; int ncountries;
+	sp_fig_source *sources; int nsources;    /* config order, then others by name */
+	int64_t month_int[13], month_qual[13];   /* [1..12]; [0] = unknown month */
+	sp_fig_qual *qual; int nqual;            /* by score desc, entity id */
+	int64_t runs_ok, runs_partial, runs_failed, runs_killed, runs_other;
+	sp_fig_reject *rejects; int nrejects;    /* by source, count desc, reason */
+	int64_t dup_records;    /* records folded into an earlier record's startup, cohort Y */
+	int64_t entity_merges;  /* entity_merge rows written by runs of Y */
+	sp_fig_snap *snaps; int nsnaps;
+	char *run_ids;          /* runs of Y, as ranges "1-40, 42" ("" when none) */
+	char *config_hashes;    /* distinct config hashes of those runs, comma-separated */
+	int64_t data_run;       /* newest run that wrote data (not a report-only run); 0 = none */
+} sp_figures;
+
+int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f, sp_err *err);
+void sp_figures_release(sp_figures *f);
+
+/* The CSV companion: section,key,metric,value — every figure of the report, definitions included. */
+void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *written, FILE *out);
+
+/* Continent of an ISO 3166-1 alpha-2 code ("Europe", ...; "Unknown" for NULL/unknown). */
+const char *sp_continent(const char *iso2);
+
+/* Definitions printed on the report and in the CSV: {key, text}, NULL-terminated. */
+extern const char *const SP_FIG_DEFINITIONS[][2];
+
+/* a / b as a percentage string ("12.5 %", "–" when b == 0) into out. */
+void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n);
+/* Integer with thin grouping ("4 012") into out. */
+void sp_fig_int(int64_t v, char *out, size_t n);
+
+#endif

@@ -106,14 +106,14 @@ int sp_utf8_valid(const char *str, size_t n)
 	return 1;
 }
 
-static int is_space_comma(unsigned char c) { return c == ' ' || c == '\t'; }
 static int is_space_tab(unsigned char c) { return c == ' '; }
 
 static void parser_init(sp_csv *c)
 {
 	csv_init(&c->p, c->popts);
 	csv_set_delim(&c->p, (unsigned char)c->delim);
-	csv_set_space_func(&c->p, c->delim == '\t' ? is_space_tab : is_space_comma);
+	if (c->delim == '\t')
+		csv_set_space_func(&c->p, is_space_tab); /* else libcsv's inline default: space, tab */
 	csv_set_blk_size(&c->p, 4096);
 }
 
@@ -138,10 +138,59 @@ static void push_field(sp_csv *c, const char *s, size_t len)
 		c->flds = sp_xrealloc(c->flds, c->fcap * sizeof(*c->flds));
 	}
 	fld *f = &c->flds[c->nflds++];
-	f->off = c->arena.len;
+	sp_buf *a = &c->arena;
+	if (a->len + len + 1 > a->cap) {
+		size_t cap = a->cap ? a->cap : 64 * 1024;
+		while (cap < a->len + len + 1)
+			cap *= 2;
+		a->buf = sp_xrealloc(a->buf, cap);
+		a->cap = cap;
+	}
+	f->off = a->len;
 	f->len = len;
-	sp_buf_add(&c->arena, s ? s : "", len);
-	sp_buf_addc(&c->arena, '\0');
+	if (len)
+		memcpy(a->buf + a->len, s, len);
+	a->len += len;
+	a->buf[a->len++] = '\0';
+}
+
+/* One pass over a field: count its line ends (CRLF once) and, when utf8, check UTF-8. Returns 0
+ * when the field is not valid UTF-8. Words of 8 plain ASCII bytes >= 0x0E are skipped at once. */
+static int scan_field(const char *s, size_t n, int utf8, long *lines)
+{
+	size_t i = 0;
+	int ok = 1;
+	long nl = 0;
+	while (i < n) {
+		while (n - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			uint64_t hi = w & 0x8080808080808080ULL;
+			uint64_t lo = (w - 0x0E0E0E0E0E0E0E0EULL) & ~w & 0x8080808080808080ULL; /* a byte < 0x0E */
+			if (hi | lo)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '\n') {
+			nl++;
+		} else if (ch == '\r') {
+			if (i + 1 >= n || s[i + 1] != '\n')
+				nl++;
+		} else if (ch >= 0x80 && utf8 && ok) {
+			/* validate this sequence and go on */
+			size_t k = ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : 2;
+			if (i + k > n || !sp_utf8_valid(s + i, k))
+				ok = 0;
+			else
+				i += k - 1;
+		}
+		i++;
+	}
+	*lines += nl;
+	return ok;
 }
 
 static void on_field(void *data, size_t len, void *user)
@@ -153,8 +202,9 @@ static void on_field(void *data, size_t len, void *user)
 		c->cur_first = c->nflds;
 		c->cur_reject = NULL;
 	}
+	int ok = 1;
 	if (len && s)
-		c->line += (long)count_newlines(s, len);
+		ok = scan_field(s, len, c->check_utf8, &c->line);
 	if (c->cur_n >= c->max_cols) {
 		if (!c->cur_reject)
 			c->cur_reject = "too many columns";
@@ -164,7 +214,7 @@ static void on_field(void *data, size_t len, void *user)
 		if (!c->cur_reject)
 			c->cur_reject = "field too large";
 		len = 256;
-	} else if (c->check_utf8 && len && !sp_utf8_valid(s, len)) {
+	} else if (!ok) {
 		if (!c->cur_reject)
 			c->cur_reject = "invalid UTF-8";
 	}

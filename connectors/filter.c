@@ -77,8 +77,8 @@ int sp_status_inactive(const char *s)
 {
 	while (*s == ' ')
 		s++;
-	if (!*s)
-		return 0;
+	if (!*s || !strcmp(s, "Active") || !strcmp(s, "A"))
+		return 0; /* the common cases, fast */
 	if ((s[0] == 'C' || s[0] == 'F') && (!s[1] || s[1] == ' '))
 		return 1; /* SIRENE etatAdministratif C (cessée), F (fermé, établissements) */
 	static const char *const words[] = {
@@ -158,6 +158,21 @@ static int num(const char **p, int maxdig, int *v)
 	return k;
 }
 
+static void put_iso(char *out, int y, int m, int d)
+{
+	out[0] = (char)('0' + y / 1000 % 10);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = 0;
+}
+
 int sp_date_to_iso(const char *s, int dmy, char *out)
 {
 	out[0] = 0;
@@ -181,7 +196,7 @@ int sp_date_to_iso(const char *s, int dmy, char *out)
 			return 0;
 		if (b < 1 || b > 12 || c < 1 || c > 31)
 			return 0;
-		snprintf(out, 11, "%04d-%02d-%02d", a, b, c);
+		put_iso(out, a, b, c);
 		return 1;
 	}
 	if (ka < 1 || ka > 2 || (*p != '/' && *p != '.' && *p != '-'))
@@ -197,6 +212,6 @@ int sp_date_to_iso(const char *s, int dmy, char *out)
 	int d = dmy ? a : b, m = dmy ? b : a;
 	if (m < 1 || m > 12 || d < 1 || d > 31)
 		return 0;
-	snprintf(out, 11, "%04d-%02d-%02d", c, m, d);
+	put_iso(out, c, m, d);
 	return 1;
 }

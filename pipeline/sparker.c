@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 			env.log = lf;
 		}
 	}
-	optind = 1; /* handlers use getopt_long on their own argv */
+	optind = 0; /* handlers use getopt_long on their own argv; 0 = full reset (glibc), so the "+" of main's optstring does not stop handlers at their first operand */
 	int rc = c->fn(cargc, cargv, &env);
 	if (env.log && env.log != stderr)
 		fclose(env.log);

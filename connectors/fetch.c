@@ -30,6 +30,8 @@
  *   retries = 3, timeout = 600 (s per attempt), connect_timeout = 20 (s),
  *   low_speed_limit = 1 (bytes/s), low_speed_time = 30 (s), max_bytes = 4G (suffix K, M, G),
  *   max_redirects = 5, retry_base_ms = $SPARKER_RETRY_BASE_MS or 1000, retry_after_max = 300 (s),
+ *   ca_file = PEM bundle to trust instead of the system's (relative to the config's directory;
+ *   verification itself can never be turned off),
  *   api_key_env = VAR, header_name = "Authorization: Bearer" (a name with ':' is followed by a
  *   space and the key, a bare name by ": " and the key).
  *
@@ -60,6 +62,7 @@ typedef struct fetch_opts {
 	long retries, timeout, connect_timeout, low_speed_limit, low_speed_time, max_redirects;
 	long retry_base_ms, retry_after_max;
 	int64_t max_bytes;
+	char *ca_file;       /* owned, absolute */
 	char *secret_header; /* owned; wiped before free */
 } fetch_opts;
 
@@ -130,6 +133,8 @@ static int get_num(const sp_config *cfg, const sp_source *src, const char *key, 
 
 static void opts_release(fetch_opts *o)
 {
+	free(o->ca_file);
+	o->ca_file = NULL;
 	if (o->secret_header) {
 		volatile char *p = o->secret_header;
 		while (*p)
@@ -164,6 +169,12 @@ static int read_opts(const sp_config *cfg, const sp_source *src, fetch_opts *o, 
 	if (kv && kv->value && *kv->value && (parse_size(kv->value, &o->max_bytes) != 0 || o->max_bytes <= 0))
 		return sp_err_set(err, SP_ECONFIG, "%s:%d: [%s] max_bytes must be a size such as 500M or 4G, not '%s'",
 				  cfg->path, kv->line, src->section, kv->value);
+	const char *ca = sp_config_get(cfg, src->section, "ca_file", NULL);
+	if (ca && *ca) {
+		o->ca_file = sp_config_path(cfg, ca);
+		if (access(o->ca_file, R_OK) != 0)
+			return sp_err_set(err, SP_ECONFIG, "[%s] ca_file %s: %s", src->section, o->ca_file, strerror(errno));
+	}
 	const char *var = sp_config_get(cfg, src->section, "api_key_env", NULL);
 	if (var && *var) {
 		const char *key = getenv(var);
@@ -637,6 +648,7 @@ int sp_stage_fetch(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 			.retries = (int)fo.retries,
 			.retry_base_ms = fo.retry_base_ms,
 			.retry_after_max = fo.retry_after_max,
+			.ca_file = fo.ca_file,
 			.progress_label = label,
 		};
 		rc = sp_http_get(&req, &resp, err);

@@ -348,7 +348,10 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 	}
 	if (req->max_bytes > 0)
 		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_bytes);
-	/* TLS: libcurl verifies peer and host by default; sparker never turns that off. */
+	/* TLS: libcurl verifies peer and host by default; sparker never turns that off. A ca_file
+	 * only changes which authorities are trusted. */
+	if (req->ca_file && *req->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
 
 	int rc = SP_EIO;
 	sp_buf why = SP_BUF_INIT;

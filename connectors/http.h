@@ -51,6 +51,7 @@ typedef struct sp_http_req {
 	int retries;                   /* attempts after the first */
 	long retry_base_ms;            /* backoff base: attempt k waits ~ base * 2^k (full jitter) */
 	long retry_after_max;          /* cap on an honoured Retry-After, seconds */
+	const char *ca_file;           /* extra trust: a CA bundle (PEM) instead of the system's; NULL = system */
 	const char *progress_label;    /* for progress.h; NULL = none */
 } sp_http_req;
 

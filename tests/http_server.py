@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """http_server.py — a loopback HTTP server for sparker's tests, which misbehaves on request.
 
-Usage: http_server.py --root DIR --port-file FILE [--log FILE]
+Usage: http_server.py --root DIR --port-file FILE [--log FILE] [--tls-cert PEM --tls-key PEM]
 
 Binds 127.0.0.1 on a free port, writes the port to --port-file (atomically), serves files under
 --root (never outside it) and stops on SIGTERM/SIGINT. Python 3 standard library only.
@@ -232,11 +232,18 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="private key of --tls-cert (PEM)")
     a = ap.parse_args()
     ROOT = a.root
     if a.log:
         LOG = open(a.log, "a")
     srv = Server(("127.0.0.1", 0), Handler)
+    if a.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])

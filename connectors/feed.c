@@ -489,6 +489,9 @@ static void html_to_text(const char *s, size_t n, sp_buf *out, size_t max)
 			}
 		} else if (isspace(c) || c == 0) {
 			space = 1;
+		} else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) { /* U+00A0 */
+			space = 1;
+			adv = 2;
 		} else {
 			if (space && out->len)
 				sp_buf_addc(out, ' ');
@@ -532,6 +535,15 @@ static void add_attr(sp_buf *b, const char *v, size_t n, size_t max)
 {
 	sp_buf_reset(b);
 	for (size_t i = 0; i < n && b->len < max; i++) {
+		if (v[i] == '&' && i + 2 < n && v[i + 1] == '#') { /* &#38; &#x26; */
+			char *e = NULL;
+			unsigned long cp = (v[i + 2] == 'x' || v[i + 2] == 'X') ? strtoul(v + i + 3, &e, 16) : strtoul(v + i + 2, &e, 10);
+			if (e && e < v + n && *e == ';' && cp > 0 && cp <= 0x10FFFF) {
+				put_utf8(b, (unsigned)cp);
+				i = (size_t)(e - v);
+				continue;
+			}
+		}
 		if (v[i] == '&') {
 			static const struct { const char *e; char c; } pre[] = {
 				{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' } };

@@ -94,6 +94,7 @@ int sp_cmd_decide(int argc, char **argv, sp_env *env)
 	};
 	const char *date = NULL, *note = NULL;
 	int o;
+	optind = 0; /* full re-initialisation: main's getopt used REQUIRE_ORDER ('+') */
 	while ((o = getopt_long(argc, argv, "d:n:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd': date = optarg; break;

@@ -144,9 +144,7 @@ int sp_cmd_explain(int argc, char **argv, sp_env *env)
 			print_reasons(col(s, 7));
 		}
 		if (sqlite3_column_type(s, 8) != SQLITE_NULL)
-			printf("selection: %s (rank %d of %d in cohort %s): %s\n",
-			       sqlite3_column_int(s, 8) ? "QUALIFIED" : "not qualified", sqlite3_column_int(s, 9),
-			       sqlite3_column_int(s, 14), col(s, 2), col(s, 10));
+			printf("selection: %s — %s\n", sqlite3_column_int(s, 8) ? "QUALIFIED" : "not qualified", col(s, 10));
 		else
 			printf("selection: not selected yet\n");
 		if (sqlite3_column_type(s, 11) != SQLITE_NULL)
@@ -188,6 +186,7 @@ int sp_cmd_pin(int argc, char **argv, sp_env *env)
 	static const struct option opts[] = { { "note", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
 	const char *note = NULL;
 	int o;
+	optind = 0; /* full re-initialisation: main's getopt used REQUIRE_ORDER ('+') */
 	while ((o = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
 		if (o == 'n')
 			note = optarg;
@@ -264,6 +263,7 @@ int sp_cmd_diff_selection(int argc, char **argv, sp_env *env)
 	static const struct option opts[] = { { "year", required_argument, NULL, 'y' }, { NULL, 0, NULL, 0 } };
 	const char *year = NULL;
 	int o;
+	optind = 0; /* full re-initialisation: main's getopt used REQUIRE_ORDER ('+') */
 	while ((o = getopt_long(argc, argv, "y:", opts, NULL)) != -1) {
 		if (o == 'y')
 			year = optarg;

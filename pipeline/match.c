@@ -220,28 +220,32 @@ void sp_matcher_scan(const sp_matcher *cm, const char *t, sp_match_cb cb, void *
 		for (int i = lo; i < m->nwords && !word_cmp(w, wl, m->words[i].first, m->words[i].first_len); i++) {
 			const struct entry *e = &m->words[i];
 			if (!e->rest_len) {
-				cb(user, e->id, (size_t)(w - t));
+				cb(user, e->id, (size_t)(w - t), wl);
 				continue;
 			}
 			if (!*p || strncmp(after, e->rest, e->rest_len))
 				continue;
 			char end = after[e->rest_len];
-			if (e->prefix || end == ' ' || end == '\0')
-				cb(user, e->id, (size_t)(w - t));
+			if (!e->prefix && end != ' ' && end != '\0')
+				continue;
+			size_t stop = (size_t)(after - t) + e->rest_len;
+			while (e->prefix && t[stop] && t[stop] != ' ')
+				stop++;
+			cb(user, e->id, (size_t)(w - t), stop - (size_t)(w - t));
 		}
 		for (int i = 0; i < m->npre; i++) {
 			const struct entry *e = &m->pre[i];
 			if (wl >= e->first_len && !memcmp(w, e->first, e->first_len))
-				cb(user, e->id, (size_t)(w - t));
+				cb(user, e->id, (size_t)(w - t), wl);
 		}
 		if (*p)
 			p++;
 	}
 }
 
-static void found_cb(void *user, int id, size_t pos)
+static void found_cb(void *user, int id, size_t pos, size_t len)
 {
-	(void)id, (void)pos;
+	(void)id, (void)pos, (void)len;
 	*(int *)user = 1;
 }
 

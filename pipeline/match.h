@@ -37,8 +37,9 @@ void sp_matcher_free(sp_matcher *m);
 int sp_matcher_add(sp_matcher *m, const char *phrase, int id);
 int sp_matcher_count(const sp_matcher *m);
 
-/* Called once per occurrence; pos is the byte offset of the match in the folded text. */
-typedef void (*sp_match_cb)(void *user, int id, size_t pos);
+/* Called once per occurrence: the match is folded[pos .. pos+len) (whole words; a prefix phrase
+ * covers the whole last word). */
+typedef void (*sp_match_cb)(void *user, int id, size_t pos, size_t len);
 /* Scan an ALREADY FOLDED text (from sp_match_fold). */
 void sp_matcher_scan(const sp_matcher *m, const char *folded, sp_match_cb cb, void *user);
 

@@ -59,6 +59,11 @@ struct weights {
 	long max_age_years, multi_source_cap;
 };
 
+struct span {
+	int id;
+	size_t pos, len;
+};
+
 struct hit {
 	int item;
 	int64_t record_id;
@@ -84,6 +89,9 @@ struct scorer {
 	const char *cur_ref;
 	const char *cur_field;
 	const char *cur_text; /* raw text for category evidence */
+	size_t cur_folded_len;
+	struct span *spans;
+	int nspans, capspans;
 };
 
 static void add_hit(struct scorer *sc, int item, const char *evidence)
@@ -100,28 +108,56 @@ static void add_hit(struct scorer *sc, int item, const char *evidence)
 	sc->hits[sc->nhits++] = (struct hit){ item, sc->cur_record, sp_xstrdup(evidence), it->kind == K_NEGATIVE ? -w : w };
 }
 
-static void on_kw(void *user, int id, size_t pos)
+/* Matches of the text being scanned, filtered before they count: a match inside a longer match of
+ * the same domain does not count ("charging" inside "charging infrastructure", "battery" inside the
+ * negative "battery farm", a keyword inside a matched category). */
+static void push_span(struct scorer *sc, int id, size_t pos, size_t len)
 {
-	(void)pos;
-	struct scorer *sc = user;
-	if (sc->seen[id])
-		return;
-	char ev[512];
-	snprintf(ev, sizeof(ev), "%s \"%s\" in %s (source %s)", sc->items[id].kind == K_NEGATIVE ? "negative" : "keyword",
-		 sc->items[id].ti->text, sc->cur_field, sc->cur_ref);
-	add_hit(sc, id, ev);
+	if (sc->nspans == sc->capspans) {
+		sc->capspans = sc->capspans ? sc->capspans * 2 : 16;
+		sc->spans = sp_xrealloc(sc->spans, sizeof(*sc->spans) * (size_t)sc->capspans);
+	}
+	sc->spans[sc->nspans++] = (struct span){ id, pos, len };
 }
 
-static void on_cat(void *user, int id, size_t pos)
+static void on_kw(void *user, int id, size_t pos, size_t len)
 {
-	(void)pos;
+	push_span(user, id, pos, len);
+}
+
+static void on_cat(void *user, int id, size_t pos, size_t len)
+{
 	struct scorer *sc = user;
-	if (sc->seen[id])
-		return;
-	char ev[512];
-	snprintf(ev, sizeof(ev), "category \"%s\" matches \"%s\" (source %s)", sc->cur_text, sc->items[id].ti->text,
-		 sc->cur_ref);
-	add_hit(sc, id, ev);
+	(void)pos, (void)len;
+	push_span(sc, id, 0, sc->cur_folded_len); /* a category covers its whole item */
+}
+
+static void flush_spans(struct scorer *sc)
+{
+	for (int i = 0; i < sc->nspans; i++) {
+		const struct span *a = &sc->spans[i];
+		int da = sc->items[a->id].domain, covered = 0;
+		for (int j = 0; j < sc->nspans && !covered; j++) {
+			const struct span *b = &sc->spans[j];
+			if (j == i || sc->items[b->id].domain != da)
+				continue;
+			if (b->pos <= a->pos && a->pos + a->len <= b->pos + b->len &&
+			    (b->len > a->len || (b->len == a->len && j < i)))
+				covered = 1;
+		}
+		if (covered || sc->seen[a->id])
+			continue;
+		const struct item *it = &sc->items[a->id];
+		char ev[600];
+		if (it->kind == K_CATEGORY)
+			snprintf(ev, sizeof(ev), "category \"%s\" matches \"%s\" (source %s)", sc->cur_text, it->ti->text,
+				 sc->cur_ref);
+		else
+			snprintf(ev, sizeof(ev), "%s \"%s\" in %s (source %s)", it->kind == K_NEGATIVE ? "negative" : "keyword",
+				 it->ti->text, sc->cur_field, sc->cur_ref);
+		add_hit(sc, a->id, ev);
+	}
+	sc->nspans = 0;
 }
 
 static void scorer_free(struct scorer *sc)
@@ -135,6 +171,7 @@ static void scorer_free(struct scorer *sc)
 	for (int i = 0; i < sc->nhits; i++)
 		free(sc->hits[i].evidence);
 	free(sc->hits);
+	free(sc->spans);
 }
 
 static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_of, sp_err *err)
@@ -197,9 +234,11 @@ static void scan_categories(struct scorer *sc, const char *cats)
 		char *f = sp_match_fold(part);
 		if (*f) {
 			sc->cur_text = part;
-			sp_matcher_scan(sc->cat, f, on_cat, sc);
+			sc->cur_folded_len = strlen(f);
 			sc->cur_field = "categories";
+			sp_matcher_scan(sc->cat, f, on_cat, sc);
 			sp_matcher_scan(sc->kw, f, on_kw, sc);
+			flush_spans(sc);
 		}
 		free(f);
 		free(part);
@@ -216,6 +255,7 @@ static void scan_text(struct scorer *sc, const char *field, const char *text)
 	char *f = sp_match_fold(text);
 	sc->cur_field = field;
 	sp_matcher_scan(sc->kw, f, on_kw, sc);
+	flush_spans(sc);
 	free(f);
 }
 
@@ -300,7 +340,9 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 	}
 	qsort(ds, (size_t)nd, sizeof(*ds), dom_cmp);
 	sp_buf domains = SP_BUF_INIT, reasons = SP_BUF_INIT, head = SP_BUF_INIT;
-	for (int k = 0; k < nd && ds[k].sum > 0; k++)
+	/* the domains an entity belongs to: those with at least min(min_score, best domain) evidence */
+	double floor_d = nd ? (ds[0].sum < sc->w.min_score ? ds[0].sum : sc->w.min_score) : 0;
+	for (int k = 0; k < nd && ds[k].sum > 0 && ds[k].sum >= floor_d - 1e-9; k++)
 		sp_buf_addf(&domains, "%s%s", k ? ";" : "", sc->tax->domains[ds[k].d].name);
 	double score = 0;
 	int rel = evidence >= sc->w.min_score - 1e-9 && evidence > 0;

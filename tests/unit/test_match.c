@@ -80,9 +80,9 @@ struct hits {
 	int n;
 };
 
-static void collect(void *user, int id, size_t pos)
+static void collect(void *user, int id, size_t pos, size_t len)
 {
-	(void)pos;
+	(void)pos, (void)len;
 	struct hits *h = user;
 	if (h->n < 32)
 		h->ids[h->n++] = id;

@@ -35,12 +35,14 @@ src() { local n=$1 p=$2; shift 2; printf '\n[source %s]\nformat = csv\nurl = %s%
   src loop /fault/redirect-loop/a.csv
   src big /big.csv "max_bytes = 1K"
   src bignolen /fault/nolength/big.csv "max_bytes = 1K"
+  src gzbomb /fault/gzip/big.csv "max_bytes = 8K"
   src badzip /bad.zip
   src badgz /bad.csv.gz
   src empty /empty.csv
   src html /maint.csv
   src missing /nope.csv
   printf '\n[source notxml]\nformat = gleif\nurl = %s/a.csv\n' "$U"
+  printf '\n[source notjson]\nformat = json\nurl = %s/a.csv\n' "$U"
   printf '\n[source noserver]\nformat = csv\nurl = http://127.0.0.1:1/a.csv\nretries = 1\n'
   printf '\n[source badscheme]\nformat = csv\nurl = ftp://127.0.0.1/a.csv\n'
 } >"$T/cfg.ini"
@@ -85,12 +87,14 @@ check slow failed 1 "" ""
 check loop failed 1 "" "edirect"
 check big failed 1 "" "max_bytes"
 check bignolen failed 1 "" "max_bytes"
+check gzbomb failed 1 "" "max_bytes" # compressed size under the limit, decoded over it
 check badzip failed 1 200 "zip"
 check badgz failed 1 200 "gzip"
 check empty failed 1 200 "empty"
 check html failed 1 200 "HTML"
 check missing failed 1 404 ""
 check notxml failed 1 200 "not XML"
+check notjson failed 1 200 "not JSON"
 check noserver failed 2 "" ""
 check badscheme failed 1 "" "only http"
 # the retried sources got the same bytes as the server has

@@ -10,6 +10,7 @@ W=$T/www
 mkdir -p "$W"
 printf 'name,country\nVoltiq,FR\nAcme,GB\n' >"$W/a.csv"
 printf '\xef\xbb\xbf\n  <?xml version="1.0"?><feed/>\n' >"$W/feed.xml"
+printf ' {"items": [{"name": "Voltiq"}]}\n' >"$W/api.json"
 (cd "$W" && printf 'name\nZed\n' >inner.csv && zip -q data.zip inner.csv && gzip -c inner.csv >data.csv.gz)
 http_start "$W"
 
@@ -49,6 +50,10 @@ url = $U/data.csv.gz
 format = feed
 url = $U/feed.xml
 
+[source api]
+format = json
+url = $U/api.json
+
 [source keyed]
 format = csv
 url = http://user:hunter2pw@127.0.0.1:$HTTP_PORT/fault/auth/a.csv?x=1&api_key=qwertyuiop
@@ -58,7 +63,7 @@ export SPARKER_TEST_API_KEY=$HTTP_SERVER_TOKEN
 
 run_fetch
 [ "$RC" = 0 ] || { cat "$T/out"; die "first run exit $RC"; }
-for s in plain noval gz redir zipped gzipped xml keyed; do
+for s in plain noval gz redir zipped gzipped xml api keyed; do
   assert_eq "$(q "select status from fetch where source='$s' order by id desc limit 1")" new "$s first fetch"
   p=$(q "select path from fetch where source='$s' order by id desc limit 1")
   [ -f "$T/raw/$p" ] || die "$s: raw file $p missing"
@@ -72,6 +77,7 @@ assert_eq "$(q "select path like '%.csv' from fetch where source='plain'")" 1 "c
 assert_eq "$(q "select path like '%.zip' from fetch where source='zipped'")" 1 "zip ext"
 assert_eq "$(q "select path like '%.gz' from fetch where source='gzipped'")" 1 "gz ext"
 assert_eq "$(q "select path like '%.xml' from fetch where source='xml'")" 1 "xml ext"
+assert_eq "$(q "select path like '%.json' from fetch where source='api'")" 1 "json ext"
 # gzip transfer: the stored file is the decoded body, identical to the plain one
 assert_eq "$(q "select sha256 from fetch where source='gz'")" "$(q "select sha256 from fetch where source='plain'")" "gzip decoded"
 grep -q 'GET /fault/gzip/a.csv -> 200 .*ae=[^=]*gzip' "$T/http.log" || die "Accept-Encoding gzip not sent"

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# test_report_funnel.sh — `sparker report` on a fixed database (tests/fixtures/report/fixture.sql):
+# the PDF's text layer holds the same figures as `sparker export`, the accented names, and is a
+# valid PDF whose every page renders; the CSV companion agrees; the report row is written;
+# regeneration under SOURCE_DATE_EPOCH is byte-identical; an empty year says "No data".
+. "$(dirname "$0")/../lib.sh"
+for t in pdftotext pdftoppm pdfinfo qpdf sqlite3; do command -v $t >/dev/null || skip "$t not installed"; done
+FX=$ROOT/tests/fixtures/report
+cp "$FX/sparker.ini" "$T/"
+cd "$T"
+$SP -q -c sparker.ini init
+sqlite3 sparker.db < "$FX/fixture.sql"
+export SOURCE_DATE_EPOCH=1767225600
+
+out=$($SP -c sparker.ini report --year 2025)
+assert_contains <(echo "$out") "wrote ./reports/sparker-2025.pdf"
+assert_contains <(echo "$out") "wrote ./reports/sparker-2025.csv"
+PDF=reports/sparker-2025.pdf CSV=reports/sparker-2025.csv
+[ -s $PDF ] && [ -s $CSV ] || die "report files missing"
+qpdf --check $PDF >/dev/null || die "qpdf --check failed"
+
+# every page renders
+pages=$(pdfinfo $PDF | awk '/^Pages:/ {print $2}')
+[ "$pages" -ge 6 ] || die "only $pages pages"
+mkdir png && pdftoppm -r 30 -png $PDF png/p
+assert_eq "$(ls png | wc -l)" "$pages" "rendered pages"
+
+# the text layer: figures equal to the exports, no extraction warnings (ToUnicode is right)
+pdftotext -layout $PDF text.txt 2>warn.txt
+[ ! -s warn.txt ] || die "pdftotext warnings: $(head -3 warn.txt)"
+tr -s ' ' < text.txt > flat.txt
+integrated=$(( $($SP -c sparker.ini export entities --year 2025 | wc -l) - 1 ))
+qualified=$(( $($SP -c sparker.ini export qualified --year 2025 | wc -l) - 1 ))
+integrated_prev=$(( $($SP -c sparker.ini export entities --year 2024 | wc -l) - 1 ))
+qualified_prev=$(( $($SP -c sparker.ini export qualified --year 2024 | wc -l) - 1 ))
+assert_eq "$integrated/$qualified/$integrated_prev/$qualified_prev" "8/5/3/1" "fixture exports"
+assert_contains flat.txt "Unique startups integrated $integrated $integrated_prev "
+assert_contains flat.txt "Qualified $qualified $qualified_prev "
+assert_contains flat.txt "Qualified rate (of integrated) 62.5 % 33.3 %"
+assert_contains flat.txt "Unique startups $integrated"
+assert_contains flat.txt "Accompanied 2 1 "
+assert_contains flat.txt "Records pulled 159"
+assert_contains flat.txt "In scope 10"
+assert_contains flat.txt "registry (3 nights in a row)"
+assert_contains flat.txt "Runs of 2025: 3-7"
+assert_contains flat.txt "4444444444444444444444444444444444444444444444444444444444444444"
+for name in "Société Générale Mobilité" "Zürich Drive" "São Paulo Motors" "Škoda Parts Lab" "Mobilité & Aftermarket"; do
+  assert_contains text.txt "$name"
+done
+# the qualified table is sorted by score, as the export
+sed -n '/The qualified startups 2025/,/Data quality and operations 2025/p' text.txt |
+  grep -oE "Société Générale Mobilité|Zürich Drive|Škoda Parts Lab|São Paulo Motors" > order.txt
+assert_eq "$(tr '\n' '|' < order.txt)" "Société Générale Mobilité|Zürich Drive|Škoda Parts Lab|São Paulo Motors|" "qualified order"
+
+# the CSV companion has the same figures
+assert_contains $CSV "funnel,integrated,count,$integrated"
+assert_contains $CSV "funnel,qualified,count,$qualified"
+assert_contains $CSV "funnel_previous_year,integrated,count,$integrated_prev"
+assert_contains $CSV "funnel,records_pulled,count,159"
+assert_contains $CSV "funnel,accompanied,count,2"
+assert_contains $CSV "funnel,cocreation,count,1"
+assert_contains $CSV "funnel,invested,count,1"
+assert_contains $CSV "country,CH,integrated,1"
+assert_contains $CSV "region,Europe,integrated,4"
+assert_contains $CSV "source,registry,longest_failure_streak,3"
+assert_contains $CSV "qualified,10,name,Société Générale Mobilité"
+assert_contains $CSV "definition,integrated,text,"
+n=$(grep -c '^qualified,[0-9]*,name,' $CSV); assert_eq "$n" "$qualified" "qualified rows in the CSV"
+
+# the report row: path, sha256 of the file, the run that wrote it
+row=$(sqlite3 sparker.db "SELECT path, sha256, run_id IS NOT NULL FROM report WHERE year = 2025 ORDER BY id DESC LIMIT 1")
+assert_eq "$row" "./reports/sparker-2025.pdf|$(sha256sum $PDF | cut -d' ' -f1)|1" "report row"
+
+# regeneration is byte-identical (a report run in between changes nothing)
+sleep 1
+$SP -q -c sparker.ini report --year 2025 --out again.pdf --csv again.csv
+cmp $PDF again.pdf || die "regenerated PDF differs"
+cmp $CSV again.csv || die "regenerated CSV differs"
+# ... and without SOURCE_DATE_EPOCH only the dates may change: the report still succeeds
+env -u SOURCE_DATE_EPOCH $SP -q -c sparker.ini report --year 2025 --out now.pdf --csv now.csv
+qpdf --check now.pdf >/dev/null || die "qpdf --check failed (no SOURCE_DATE_EPOCH)"
+
+# an empty year: a valid PDF that says so, charts replaced by "no data"
+$SP -q -c sparker.ini report --year 2019 --out empty.pdf --csv empty.csv
+qpdf --check empty.pdf >/dev/null || die "qpdf --check failed on the empty year"
+pdftotext empty.pdf empty.txt
+assert_contains empty.txt "No data for 2019"
+assert_contains empty.txt "No startups first seen in 2019"
+assert_contains empty.txt "No qualified startups in cohort 2019"
+assert_contains empty.csv "funnel,integrated,count,0"
+rm -rf png && mkdir png && pdftoppm -r 30 -png empty.pdf png/p
+assert_eq "$(ls png | wc -l)" "$(pdfinfo empty.pdf | awk '/^Pages:/ {print $2}')" "rendered pages (empty year)"
+
+# usage errors
+set +e
+$SP -q -c sparker.ini report >/dev/null 2>&1; assert_eq "$?" "2" "report without --year"
+$SP -q -c sparker.ini report --year abc >/dev/null 2>&1; assert_eq "$?" "2" "report --year abc"
+set -e
+echo "INFO: report $pages pages, integrated $integrated, qualified $qualified"

@@ -24,6 +24,8 @@ not_yet() { # LOG: skip when a stage is still a stub
 t0=$(date +%s)
 rc=0; "$SP" -c "$CFG" run --job nightly --as-of 2025-12-31 --quiet >"$T/run.log" 2>&1 || rc=$?
 if [ $rc != 0 ]; then not_yet "$T/run.log"; cat "$T/run.log"; die "nightly run exited $rc"; fi
+rc=0; "$ROOT/demo/apply_decisions.sh" "$SP" "$CFG" >"$T/decide.log" 2>&1 || rc=$?
+if [ $rc != 0 ]; then not_yet "$T/decide.log"; cat "$T/decide.log"; die "demo/apply_decisions.sh exited $rc"; fi
 rc=0; "$SP" -c "$CFG" report --year 2025 >"$T/report.log" 2>&1 || rc=$?
 if [ $rc != 0 ]; then not_yet "$T/report.log"; cat "$T/report.log"; die "report exited $rc"; fi
 dt=$(( $(date +%s) - t0 ))
@@ -43,6 +45,14 @@ pdf=$(ls "$T"/out/reports/*.pdf 2>/dev/null | head -1)
 if command -v pdftotext >/dev/null; then
   pdftotext "$pdf" "$T/report.txt" || die "pdftotext failed on $pdf"
   grep -qi "integrated" "$T/report.txt" || die "the PDF does not show the funnel ('integrated' not found)"
+  # the cover's key figures are the exports' counts
+  n25=$(awk -F, 'NR > 1 && substr($6, 1, 4) == "2025"' "$T/entities.csv" | wc -l)
+  q25=$(($(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1]))))' "$T/qualified-2025.csv") - 1))
+  grep -qw "$n25" "$T/report.txt" || die "the PDF does not show the $n25 startups integrated in 2025 (export entities)"
+  grep -qw "$q25" "$T/report.txt" || die "the PDF does not show the $q25 qualified in 2025 (export qualified)"
+  acc=$(awk -F, '$2 == "accompanied" && substr($3, 1, 4) == "2025"' "$ROOT/demo/decisions.csv" | wc -l)
+  grep -q "accompanied $acc" "$T/report.txt" || echo "INFO: the PDF text does not say 'accompanied $acc' (demo/decisions.csv)"
+  echo "INFO: demo PDF 2025: $n25 integrated, $q25 qualified, $acc accompanied"
 fi
 
 python3 - "$ROOT/demo/sources" "$T" <<'PY'

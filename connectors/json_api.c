@@ -383,7 +383,7 @@ static int json_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 		map_add(p, SP_F_NAME, "name|title", NULL);
 	}
 
-	if ((rc = sp_stream_open(path, ".json", p->max_bytes + 1, &p->ld_in, err)) < 0)
+	if ((rc = sp_stream_open(path, ".json", 0, &p->ld_in, err)) < 0) /* load_cb bounds it */
 		goto fail;
 	json_error_t je;
 	p->doc = json_load_callback(load_cb, p, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);

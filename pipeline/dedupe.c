@@ -110,6 +110,7 @@ static const char *const rule_names[] = { "override", "regnum", "ra_link", "lei"
 
 typedef struct cand {
 	int64_t rid, old_eid;
+	const char *label; /* first label of the domain, without get/try/hello... prefixes and '-' */
 	const char *source, *srckey, *name, *key, *compact, *city, *domain, *founded, *regnum, *ra, *hard,
 		*lei, *first_seen, *city_raw, *website, *last_seen;
 	char country[3];
@@ -120,7 +121,7 @@ typedef struct cand {
 } cand;
 
 typedef struct edge {
-	int a, b, rule;
+	int a, b, rule, ev; /* ev: corroborating evidence, orders edges of one rule */
 	float score;
 } edge;
 
@@ -131,7 +132,7 @@ typedef struct dd {
 	int n, cap;
 	int *parent, *size, *anchor, *miny, *maxy;
 	const char **hard, **lei;
-	const char **country;
+	const char **country, **city, **domain;
 	edge *e;
 	size_t ne, ecap;
 	long block_cap, window, domain_cap;
@@ -139,7 +140,7 @@ typedef struct dd {
 	int64_t pairs;
 } dd;
 
-static void edge_add(dd *d, int a, int b, int rule, float score)
+static void edge_add(dd *d, int a, int b, int rule, float score, int ev)
 {
 	if (d->ne == d->ecap) {
 		d->ecap = d->ecap ? d->ecap * 2 : 1024;
@@ -149,7 +150,7 @@ static void edge_add(dd *d, int a, int b, int rule, float score)
 		int t = a;
 		a = b, b = t;
 	}
-	d->e[d->ne++] = (edge){ a, b, rule, score };
+	d->e[d->ne++] = (edge){ a, b, rule, ev, score };
 }
 
 static int uf_find(dd *d, int x)
@@ -166,7 +167,7 @@ static int str_conflict(const char *a, const char *b) { return a && b && strcmp(
 static int names_close(const cand *a, const cand *b);
 
 /* Try to union; returns 1 when joined (or already together), 0 when the guard refused. */
-static int uf_union(dd *d, int a, int b, int rule)
+static int uf_union(dd *d, int a, int b, int rule, int ev)
 {
 	int ra = uf_find(d, a), rb = uf_find(d, b);
 	if (ra == rb)
@@ -176,6 +177,10 @@ static int uf_union(dd *d, int a, int b, int rule)
 			return 0;
 		if (rule >= R_EXACT) {
 			if (str_conflict(d->country[ra], d->country[rb]))
+				return 0;
+			if (ev < 2 && str_conflict(d->city[ra], d->city[rb]))
+				return 0;
+			if (str_conflict(d->domain[ra], d->domain[rb]))
 				return 0;
 			if (d->miny[ra] && d->miny[rb]) {
 				int lo = d->miny[ra] < d->miny[rb] ? d->miny[ra] : d->miny[rb];
@@ -203,6 +208,10 @@ static int uf_union(dd *d, int a, int b, int rule)
 		d->lei[ra] = d->lei[rb];
 	if (!d->country[ra])
 		d->country[ra] = d->country[rb];
+	if (!d->city[ra])
+		d->city[ra] = d->city[rb];
+	if (!d->domain[ra])
+		d->domain[ra] = d->domain[rb];
 	if (d->miny[rb] && (!d->miny[ra] || d->miny[rb] < d->miny[ra]))
 		d->miny[ra] = d->miny[rb];
 	if (d->maxy[rb] > d->maxy[ra])
@@ -223,7 +232,7 @@ static void apply_edges(dd *d, size_t from)
 {
 	for (size_t i = from; i < d->ne; i++) {
 		edge *e = &d->e[i];
-		if (uf_union(d, e->a, e->b, e->rule)) {
+		if (uf_union(d, e->a, e->b, e->rule, e->ev)) {
 			reason_set(&d->c[e->a], e->rule, e->score, e->b);
 			reason_set(&d->c[e->b], e->rule, e->score, e->a);
 		} else
@@ -300,6 +309,46 @@ static int tok_soft_all(const toks *a, const toks *b)
 	return 1;
 }
 
+/* One edit (substitution, insertion, deletion, adjacent transposition) apart, the edit not on
+ * the last character (brands of one family often differ only there: Voltix / Voltiq). */
+static int typo1(const char *a, int na, const char *b, int nb)
+{
+	if (na < nb) {
+		const char *t = a;
+		int tn = na;
+		a = b, na = nb, b = t, nb = tn;
+	}
+	if (na - nb > 1 || nb < 4)
+		return 0;
+	int i = 0;
+	while (i < nb && a[i] == b[i])
+		i++;
+	if (na == nb) {
+		if (i == na)
+			return 0;
+		if (i + 1 < na && a[i] == b[i + 1] && a[i + 1] == b[i] && memcmp(a + i + 2, b + i + 2, (size_t)(na - i - 2)) == 0)
+			return 1; /* transposition */
+		return i < na - 1 && memcmp(a + i + 1, b + i + 1, (size_t)(na - i - 1)) == 0; /* substitution */
+	}
+	/* a is one longer: deletion at i */
+	return i < na - 1 && memcmp(a + i + 1, b + i, (size_t)(nb - i)) == 0;
+}
+
+/* Same tokens except exactly one pair that is typo1 apart (in order). */
+static int typo_name(const toks *a, const toks *b)
+{
+	if (a->k != b->k)
+		return 0;
+	int diff = 0;
+	for (int i = 0; i < a->k; i++) {
+		if (a->n[i] == b->n[i] && memcmp(a->w[i], b->w[i], (size_t)a->n[i]) == 0)
+			continue;
+		if (++diff > 1 || !typo1(a->w[i], a->n[i], b->w[i], b->n[i]))
+			return 0;
+	}
+	return diff == 1;
+}
+
 /* Loose closeness for the chain guard: anchors of two clusters must look alike. */
 static int names_close(const cand *a, const cand *b)
 {
@@ -345,6 +394,10 @@ static void compare(dd *d, int i, int j)
 		else
 			contra++;
 	}
+	/* a website named after the other record's exact name ("trycybra.io" for "Cybra") */
+	if (strcmp(a->compact, b->compact) != 0 &&
+	    ((a->label && strcmp(a->label, b->compact) == 0) || (b->label && strcmp(b->label, a->compact) == 0)))
+		ev += 2;
 	int rule = -1;
 	float score = 0;
 	if (strcmp(a->key, b->key) == 0) {
@@ -359,15 +412,19 @@ static void compare(dd *d, int i, int j)
 		} else if (tok_subset(&ta, &tb) || tok_subset(&tb, &ta)) {
 			if (ev >= 2 && contra == 0)
 				rule = R_SUBSET, score = 0.9f;
+		} else if (typo_name(&ta, &tb)) {
+			if (ev >= 1 && contra == 0)
+				rule = R_FUZZY, score = (float)sp_dedupe_jw(a->compact, b->compact);
 		} else if (ta.k == tb.k && tok_soft_all(&ta, &tb) && tok_soft_all(&tb, &ta)) {
 			double jw = sp_dedupe_jw(a->compact, b->compact);
 			size_t len = strlen(a->compact) < strlen(b->compact) ? strlen(a->compact) : strlen(b->compact);
-			if ((jw >= 0.95 && len >= 10 && contra <= ev) || (jw >= 0.90 && ev >= 1 && contra == 0))
+			(void)len;
+			if (jw >= 0.90 && ev >= 2 && contra == 0)
 				rule = R_FUZZY, score = (float)jw;
 		}
 	}
 	if (rule >= 0)
-		edge_add(d, i, j, rule, score);
+		edge_add(d, i, j, rule, score, ev - contra);
 }
 
 /* ---------------------------------------------------------------- blocking */
@@ -490,14 +547,32 @@ static void fuzzy_pass(dd *d)
 				best[1] = h, bdf[1] = df;
 			}
 		}
-		if (nb + 4 > bcap) {
+		if (nb + 24 > bcap) {
 			bcap *= 2;
 			bl = sp_xrealloc(bl, bcap * sizeof(*bl));
 		}
 		for (int k = 0; k < 2; k++)
-			if (bdf[k] != (size_t)-1 && t.k > 1)
+			if (bdf[k] != (size_t)-1)
 				bl[nb++] = (bent){ best[k] ^ 0x5bd1e995ULL, i };
-		bl[nb++] = (bent){ fnv(x->key, strlen(x->key), 2), i };
+		/* exact compact name; a domain label meets the record named like it */
+		bl[nb++] = (bent){ fnv(x->compact, strlen(x->compact), 2), i };
+		if (x->label && strcmp(x->label, x->compact) != 0)
+			bl[nb++] = (bent){ fnv(x->label, strlen(x->label), 2), i };
+		/* one-deletion neighbourhood of the first token (+ the second): typos meet */
+		if (t.k >= 1 && t.n[0] >= 4 && t.n[0] <= 16) {
+			char v[64];
+			int n0 = t.n[0], n1 = t.k > 1 ? (t.n[1] < 30 ? t.n[1] : 30) : 0;
+			for (int del = -1; del < n0; del++) {
+				int m = 0;
+				for (int q = 0; q < n0; q++)
+					if (q != del)
+						v[m++] = t.w[0][q];
+				v[m++] = ' ';
+				memcpy(v + m, t.k > 1 ? t.w[1] : "", (size_t)n1);
+				m += n1;
+				bl[nb++] = (bent){ fnv(v, (size_t)m, 4), i };
+			}
+		}
 		size_t cl = strlen(x->compact);
 		if (cl >= 4)
 			bl[nb++] = (bent){ fnv(x->compact, cl < 6 ? cl : 6, 3), i };
@@ -553,7 +628,7 @@ static void key_links(dd *d)
 			e++;
 		for (size_t x = s + 1; x < e; x++)
 			if (k[x].idx != k[s].idx)
-				edge_add(d, k[s].idx, k[x].idx, (k[s].kind || k[x].kind) ? R_RALINK : R_REGNUM, 1.0f);
+				edge_add(d, k[s].idx, k[x].idx, (k[s].kind || k[x].kind) ? R_RALINK : R_REGNUM, 1.0f, 9);
 		s = e;
 	}
 	/* LEI */
@@ -567,7 +642,7 @@ static void key_links(dd *d)
 		while (e < n && strcmp(k[e].k, k[s].k) == 0)
 			e++;
 		for (size_t x = s + 1; x < e; x++)
-			edge_add(d, k[s].idx, k[x].idx, R_LEI, 1.0f);
+			edge_add(d, k[s].idx, k[x].idx, R_LEI, 1.0f, 9);
 		s = e;
 	}
 	size_t det = 0;
@@ -591,7 +666,7 @@ static void key_links(dd *d)
 					cand *a = &d->c[k[x].idx], *b = &d->c[k[y].idx];
 					int same_country = !a->country[0] || !b->country[0] || strcmp(a->country, b->country) == 0;
 					if (same_country || names_close(a, b))
-						edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f);
+						edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
 				}
 		}
 		s = e;
@@ -657,6 +732,25 @@ static int load(dd *d)
 		x->city = arena_dup(&d->ar, col(s, 6));
 		x->domain = arena_dup(&d->ar, col(s, 7));
 		x->founded = arena_dup(&d->ar, col(s, 8));
+		if (x->domain) {
+			static const char *const pre[] = { "get", "try", "hello", "use", "join", "go", "my", "the", "with" };
+			const char *p = x->domain;
+			size_t ln = strcspn(p, ".");
+			for (size_t k = 0; k < SP_ARRAY_LEN(pre); k++) {
+				size_t pl = strlen(pre[k]);
+				if (ln > pl + 2 && strncmp(p, pre[k], pl) == 0) {
+					p += pl, ln -= pl;
+					break;
+				}
+			}
+			char lb[128];
+			size_t m = 0;
+			for (size_t k = 0; k < ln && m + 1 < sizeof(lb); k++)
+				if (p[k] != '-')
+					lb[m++] = p[k];
+			lb[m] = 0;
+			x->label = arena_dup(&d->ar, lb);
+		}
 		x->year = sqlite3_column_int(s, 9);
 		x->regnum = arena_dup(&d->ar, col(s, 10));
 		x->lei = arena_dup(&d->ar, col(s, 11));
@@ -755,7 +849,7 @@ static int overrides(dd *d, long *nover)
 	}
 	sqlite3_finalize(s);
 	for (size_t i = 0; i < nl; i++)
-		edge_add(d, la[i], lb[i], R_OVERRIDE, 1.0f);
+		edge_add(d, la[i], lb[i], R_OVERRIDE, 1.0f, 9);
 	apply_edges(d, 0);
 	free(la), free(lb), free(by);
 	return SP_OK;
@@ -994,6 +1088,8 @@ static int edge_cmp(const void *x, const void *y)
 	const edge *a = x, *b = y;
 	if (a->rule != b->rule)
 		return a->rule - b->rule;
+	if (a->ev != b->ev)
+		return a->ev > b->ev ? -1 : 1;
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
 	if (a->a != b->a)
@@ -1023,12 +1119,16 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.hard = sp_xmalloc(n1 * sizeof(char *));
 	d.lei = sp_xmalloc(n1 * sizeof(char *));
 	d.country = sp_xmalloc(n1 * sizeof(char *));
+	d.city = sp_xmalloc(n1 * sizeof(char *));
+	d.domain = sp_xmalloc(n1 * sizeof(char *));
 	for (int i = 0; i < d.n; i++) {
 		d.parent[i] = i, d.size[i] = 1, d.anchor[i] = i;
 		d.miny[i] = d.maxy[i] = d.c[i].year;
 		d.hard[i] = d.c[i].hard;
 		d.lei[i] = d.c[i].lei;
 		d.country[i] = d.c[i].country[0] ? d.c[i].country : NULL;
+		d.city[i] = d.c[i].city;
+		d.domain[i] = d.c[i].domain;
 	}
 	long nover = 0;
 	if ((rc = overrides(&d, &nover)) != SP_OK)
@@ -1044,7 +1144,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	rc = write_out(&d, c);
 out:
 	free(d.c), free(d.parent), free(d.size), free(d.anchor), free(d.miny), free(d.maxy);
-	free(d.hard), free(d.lei), free(d.country), free(d.e);
+	free(d.hard), free(d.lei), free(d.country), free(d.city), free(d.domain), free(d.e);
 	arena_free(&d.ar);
 	return rc;
 }

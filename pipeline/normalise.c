@@ -148,7 +148,7 @@ static const struct { const char *from, *to; } abbrev[] = {
 	{ "svcs", "services" }, { "service", "services" },
 	{ "sys", "systems" }, { "system", "systems" },
 	{ "solution", "solutions" },
-	{ "techno", "tech" }, { "technologie", "tech" }, { "technologien", "tech" }, { "technologies", "tech" },
+	{ "techno", "tech" }, { "technik", "tech" }, { "technologie", "tech" }, { "technologien", "tech" }, { "technologies", "tech" },
 	{ "technology", "tech" }, { "technologys", "tech" }, { "techs", "tech" },
 	{ "tecnologia", "tech" }, { "tecnologias", "tech" },
 };
@@ -234,7 +234,7 @@ static const struct { const char *key, *countries; } legal_forms[] = {
 	{ "sca", NULL }, { "scop", NULL }, { "scs", NULL }, { "sdn bhd", NULL }, { "se", "DE FR NL AT LU BE IT ES CZ FI SE DK IE PL" },
 	{ "sl", "ES" }, { "sll", NULL }, { "slu", NULL }, { "snc", NULL }, { "sp zoo", NULL },
 	{ "spa", "IT" }, { "spol sro", NULL }, { "sprl", NULL }, { "srl", NULL }, { "sro", "CZ SK" },
-	{ "srls", NULL }, { "ug", "DE" }, { "ug haftungsbeschrankt", NULL }, { "zrt", NULL },
+	{ "srls", NULL }, { "ug", "DE" }, { "ug haftungsbeschraenkt", NULL }, { "ug haftungsbeschrankt", NULL }, { "zrt", NULL },
 };
 
 static const char *legal_form_find(const char *key, const char *country)
@@ -320,6 +320,41 @@ void sp_norm_name(const char *raw, const char *country, sp_name *out)
 	name_fold(&f, out->display, strlen(out->display), 1);
 	out->key = sp_buf_detach(&f);
 	out->legal_form = form ? sp_xstrdup(form) : NULL;
+}
+
+/* ---------------------------------------------------------------- cities */
+
+/* Native and variant names of cities -> one key (folded English name). Sorted by `from`. */
+static const struct { const char *from, *to; } city_alias[] = {
+	{ "a coruna", "la coruna" }, { "antwerpen", "antwerp" }, { "athina", "athens" }, { "bangalore", "bengaluru" },
+	{ "beograd", "belgrade" }, { "bombay", "mumbai" }, { "braunschweig", "brunswick" }, { "brussel", "brussels" },
+	{ "bruxelles", "brussels" }, { "bucuresti", "bucharest" }, { "calcutta", "kolkata" },
+	{ "ciudad de mexico", "mexico city" }, { "cdmx", "mexico city" }, { "den haag", "the hague" },
+	{ "firenze", "florence" }, { "frankfurt am main", "frankfurt" }, { "geneve", "geneva" }, { "genf", "geneva" },
+	{ "genova", "genoa" }, { "gent", "ghent" }, { "goteborg", "gothenburg" }, { "hannover", "hanover" },
+	{ "kobenhavn", "copenhagen" }, { "koln", "cologne" }, { "krakow", "cracow" }, { "lisboa", "lisbon" },
+	{ "luzern", "lucerne" }, { "madras", "chennai" }, { "milano", "milan" }, { "moskva", "moscow" },
+	{ "munchen", "munich" }, { "napoli", "naples" }, { "new york city", "new york" }, { "nurnberg", "nuremberg" },
+	{ "nyc", "new york" }, { "peking", "beijing" }, { "praha", "prague" }, { "roma", "rome" },
+	{ "s gravenhage", "the hague" }, { "saigon", "ho chi minh city" }, { "sankt peterburg", "saint petersburg" },
+	{ "sevilla", "seville" }, { "sf", "san francisco" }, { "st petersburg", "saint petersburg" },
+	{ "tel aviv yafo", "tel aviv" }, { "torino", "turin" }, { "valencia", "valencia" }, { "venezia", "venice" },
+	{ "warszawa", "warsaw" }, { "wien", "vienna" }, { "zurich", "zurich" },
+};
+
+char *sp_norm_city(const char *raw)
+{
+	char *f = sp_norm_fold(raw);
+	for (size_t i = 0; i < SP_ARRAY_LEN(city_alias); i++)
+		if (strcmp(f, city_alias[i].from) == 0) {
+			free(f);
+			return sp_xstrdup(city_alias[i].to);
+		}
+	if (!*f) {
+		free(f);
+		return NULL;
+	}
+	return f;
 }
 
 /* ---------------------------------------------------------------- countries */

@@ -41,6 +41,10 @@ typedef struct sp_name {
 void sp_norm_name(const char *raw, const char *country, sp_name *out);
 void sp_name_release(sp_name *n);
 
+/* City match key: folded, with native/variant names mapped to one name ("München" -> "munich",
+ * "Lisboa" -> "lisbon", "Bangalore" -> "bengaluru"); NULL when empty. Caller frees. */
+char *sp_norm_city(const char *raw);
+
 /* ISO 3166-1 alpha-2 (static string) or NULL. */
 const char *sp_norm_country(const char *raw);
 

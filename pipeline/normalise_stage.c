@@ -84,7 +84,7 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 			country = so.country;
 		sp_name nm;
 		sp_norm_name(col(sel, 2), country, &nm);
-		char *city = sp_norm_fold(col(sel, 5));
+		char *city = sp_norm_city(col(sel, 5));
 		char *domain = sp_norm_domain(col(sel, 6));
 		char founded[16], pub[16];
 		sp_norm_date(col(sel, 7), so.order, founded, sizeof(founded));

@@ -953,8 +953,11 @@ static void feed_close(sp_parser *p)
 {
 	if (!p)
 		return;
-	if (p->ctxt)
+	if (p->ctxt) {
+		if (p->ctxt->myDoc) /* libxml2 makes one to hold an internal subset's declarations */
+			xmlFreeDoc(p->ctxt->myDoc);
 		xmlFreeParserCtxt(p->ctxt);
+	}
 	sp_stream_close(p->in);
 	sp_buf *bs[] = { &p->out, &p->errmsg, &p->tmp, &p->cap_text, &p->it_title, &p->it_guid, &p->it_id, &p->it_link,
 		         &p->it_desc, &p->it_summary, &p->it_content, &p->it_pub, &p->it_dcdate, &p->it_updated, &p->it_cats,

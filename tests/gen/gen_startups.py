@@ -54,6 +54,10 @@ import sys
 import unicodedata
 from xml.sax.saxutils import escape, quoteattr
 
+# The last year of the data (max of --years): registry dates, GLEIF content date and the like
+# are drawn up to it. Set by main().
+H = 2025
+
 ALL_FORMATS = ["rss", "atom", "rdf", "crunchbase", "companies_house", "sirene", "gleif", "json"]
 
 # ---------------------------------------------------------------------------------------------
@@ -567,9 +571,20 @@ def pick_country(rng):
     return COUNTRIES[-1][0]
 
 
+MIDDLES = ["a", "o", "i", "e", "ri", "ta", "no", "li", "ve", "ro", "ka", "mi", "sa", "du", "ne"]
+
+
 def new_brand(rng, used_brands):
+    """A brand nobody has yet (ASCII-folded); the space grows with the attempts, so any N ends."""
+    tries = 0
     while True:
-        b = rng.choice(PREFIXES) + rng.choice(ENDINGS)
+        tries += 1
+        b = rng.choice(PREFIXES)
+        if rng.random() < 0.35 or tries > 20:
+            b += rng.choice(MIDDLES)
+        if tries > 60:
+            b += rng.choice(MIDDLES)
+        b += rng.choice(ENDINGS)
         if rng.random() < 0.15:
             b += rng.choice(["a", "o", "ix", "er", "on"])
         k = slug(b)
@@ -711,11 +726,11 @@ def noise_company_uk(rng, idx, world):
         words[1] = rng.choice(["WOOD STREET", "PARK LANE", "HIGH STREET", "ELM GROVE"])
     c.name = " ".join(words) + " " + rng.choice(["LIMITED", "LIMITED", "LTD", "(UK) LIMITED", "SERVICES LIMITED"])
     if kind < 0.45:    # old company
-        c.founded = rand_date(rng, 1965, 2012)
+        c.founded = rand_date(rng, 1965, H - 13)
     elif kind < 0.75:  # middle-aged
-        c.founded = rand_date(rng, 2013, 2019)
+        c.founded = rand_date(rng, H - 12, H - 6)
     else:              # recent, some of which pass every filter
-        c.founded = rand_date(rng, 2020, 2025)
+        c.founded = rand_date(rng, H - 5, H)
     c.status = rng.choice(["Active"] * 6 + ["Dissolved", "Liquidation", "Active - Proposal to Strike off"])
     tech = rng.random() < 0.25
     c.sics = rng.sample(["62012", "62020", "62090", "63120", "45200", "49320"], rng.randint(1, 2)) if tech else \
@@ -741,7 +756,7 @@ def noise_company_fr(rng, idx, world):
         w = rng.choice(FR_WORDS)
         c.name = w + " " + (rng.choice(FR_NOMS) if rng.random() < 0.7 else rng.choice(["DES LILAS", "DU CENTRE", "DE L'OUEST", "ET FILS"]))
     r = rng.random()
-    c.founded = rand_date(rng, 1975, 2012) if r < 0.5 else rand_date(rng, 2013, 2025)
+    c.founded = rand_date(rng, 1975, H - 13) if r < 0.5 else rand_date(rng, H - 12, H)
     c.status = "C" if rng.random() < 0.2 else "A"
     c.naf = rng.choice(FR_NOISE_NAF)
     c.siren = make_siren(rng, world.used_siren)
@@ -911,7 +926,7 @@ def write_rss(world, out, rng, members):
 def write_atom(world, out, rng, members):
     fname = "feed_atom.xml"
     items = feed_items(world, rng, members, "atom")
-    updated = rfc3339(items[0][1], 23, 0) if items else "2025-12-31T00:00:00Z"
+    updated = rfc3339(items[0][1], 23, 0) if items else "%d-12-31T00:00:00Z" % H
     parts = ['<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en">\n',
              '  <title>EU-Startups Watch</title>\n  <id>tag:eu-startups-watch.example.net,2023:feed</id>\n',
              '  <link rel="self" href="https://eu-startups-watch.example.net/feed.atom"/>\n',
@@ -1066,10 +1081,10 @@ def ch_row(rng, name, number, addr, status, founded, sics, prev=None):
     a1, a2, town, county, country, pc = addr
     dissolved = ""
     if status == "Dissolved":
-        dissolved = dmy(rand_date(rng, min(max(founded[0] + 1, 2018), 2025), 2025))
+        dissolved = dmy(rand_date(rng, min(max(founded[0] + 1, H - 7), H), H))
     row = [name, number, "", "", a1, a2, town, county, country, pc, "Private Limited Company", status,
            "United Kingdom", dissolved, dmy(founded), str(rng.randint(1, 31)), str(rng.randint(1, 12)),
-           dmy(rand_date(rng, 2026, 2026)), dmy(rand_date(rng, 2024, 2025)) if founded[0] < 2024 else "",
+           dmy(rand_date(rng, H + 1, H + 1)), dmy(rand_date(rng, H - 1, H)) if founded[0] < H - 1 else "",
            rng.choice(["MICRO ENTITY", "TOTAL EXEMPTION FULL", "NO ACCOUNTS FILED", "SMALL", "DORMANT"]),
            "", "", "0", "0", "0", "0"]
     sic_txt = ["%s - %s" % (s, SIC[s]) for s in sics][:4]
@@ -1077,9 +1092,9 @@ def ch_row(rng, name, number, addr, status, founded, sics, prev=None):
     row += ["0", "0", "http://business.data.gov.uk/id/company/%s" % number]
     prevs = []
     if prev:
-        prevs = [dmy(rand_date(rng, founded[0], 2025)), prev]
+        prevs = [dmy(rand_date(rng, min(founded[0], H), H)), prev]
     row += prevs + [""] * (20 - len(prevs))
-    row += [dmy(rand_date(rng, 2026, 2026)), dmy(rand_date(rng, 2025, 2025))]
+    row += [dmy(rand_date(rng, H + 1, H + 1)), dmy(rand_date(rng, H, H))]
     assert len(row) == 55, len(row)
     return row
 
@@ -1151,12 +1166,12 @@ SIRENE_HEADER = ["siren", "statutDiffusionUniteLegale", "unitePurgeeUniteLegale"
 
 
 def sirene_row(rng, siren, created, etat, denom, cj, naf_code, sole=None, usuelle="", sigle=""):
-    last = "%sT%02d:%02d:%02d" % (iso(rand_date(rng, max(created[0], 2019), 2025)), rng.randrange(24), rng.randrange(60),
+    last = "%sT%02d:%02d:%02d" % (iso(rand_date(rng, min(max(created[0], H - 6), H), H)), rng.randrange(24), rng.randrange(60),
                                   rng.randrange(60))
     tranche = rng.choice(["", "NN", "00", "01", "02", "03", "11"])
     row = [siren, "O", "", iso(created), sigle, "", "", "", "", "", "", "", "", tranche,
            "" if tranche in ("", "NN") else "2023", last, str(rng.randint(1, 6)), rng.choice(["PME", "PME", ""]),
-           "2022", iso(rand_date(rng, created[0], 2025)), etat, "", "", denom, usuelle, "", "", cj, naf_code,
+           "2022", iso(rand_date(rng, min(created[0], H), H)), etat, "", "", denom, usuelle, "", "", cj, naf_code,
            "NAFRev2", "%05d" % rng.randint(10, 99999), "", rng.choice(["O", "N", "N"])]
     if sole:
         nom, prenom, sexe = sole
@@ -1230,7 +1245,7 @@ def gleif_record(rng, lei, legal_name, country, city, pc, addr1, ra, legal, stat
     addr = ("          <lei:FirstAddressLine>%s</lei:FirstAddressLine>\n          <lei:City>%s</lei:City>\n"
             "          <lei:Country>%s</lei:Country>\n          <lei:PostalCode>%s</lei:PostalCode>\n"
             % (escape(addr1), escape(city), country, escape(pc)))
-    upd = rand_date(rng, max(reg_date[0], 2024), 2025)
+    upd = rand_date(rng, min(max(reg_date[0], H - 1), H), H)
     return ("    <lei:LEIRecord>\n      <lei:LEI>%s</lei:LEI>\n      <lei:Entity>\n%s%s"
             "        <lei:LegalAddress xml:lang=\"en\">\n%s        </lei:LegalAddress>\n"
             "        <lei:HeadquartersAddress xml:lang=\"en\">\n%s        </lei:HeadquartersAddress>\n%s"
@@ -1265,21 +1280,21 @@ def write_gleif(world, out, rng, members, noise_uk):
                                                                                   "Calle Mayor", "Via Roma", "Avenida Central"]))
         pc = inc[3] if inc else "%05d" % rng.randint(1000, 99999)
         status = "ACTIVE" if c.status == "active" else "INACTIVE"
-        reg = rand_date(rng, max(c.founded[0], 2016), max(c.founded[0], 2025) if c.founded[0] <= 2025 else 2025)
+        reg = rand_date(rng, min(max(c.founded[0], H - 9), H), H)
         prev = (c.previous_name + " " + c.legal) if c.previous_name else None
         recs.append((gleif_record(rng, c.lei, name, c.country, city_variant(c, rng, 0.3), pc, addr1, ra, c.legal,
                                   status, reg, prev), c))
     for c in noise_uk:
         addr = uk_address(rng, c)
         recs.append((gleif_record(rng, c.lei, c.name, "GB", addr[2], addr[5], addr[0], ("RA000585", c.chnum), "Ltd",
-                                  "ACTIVE" if c.status.startswith("Active") else "INACTIVE", rand_date(rng, 2014, 2024)), c))
+                                  "ACTIVE" if c.status.startswith("Active") else "INACTIVE", rand_date(rng, H - 11, H - 1)), c))
     rng.shuffle(recs)
     head = ('<?xml version="1.0" encoding="utf-8"?>\n'
             '<lei:LEIData xmlns:gleif="http://www.gleif.org/concatenated-file/header-extension/2.0" '
             'xmlns:lei="http://www.gleif.org/data/schema/leidata/2016">\n  <lei:LEIHeader>\n'
-            '    <lei:ContentDate>2025-12-31T08:00:00Z</lei:ContentDate>\n'
+            '    <lei:ContentDate>%d-12-31T08:00:00Z</lei:ContentDate>\n'
             '    <lei:FileContent>GLEIF_FULL_PUBLISHED</lei:FileContent>\n    <lei:RecordCount>%d</lei:RecordCount>\n'
-            '  </lei:LEIHeader>\n  <lei:LEIRecords>\n' % (len(recs) + 1))
+            '  </lei:LEIHeader>\n  <lei:LEIRecords>\n' % (H, len(recs) + 1))
     parts = [head]
     for i, (x, c) in enumerate(recs):
         if i == len(recs) // 2:
@@ -1355,6 +1370,10 @@ def main(argv=None):
     ap.add_argument("--noise", type=float, default=0.4, help="registry noise rows per registry, as a fraction of N")
     a = ap.parse_args(argv)
     years = [int(y) for y in a.years.split(",") if y.strip()]
+    if not years:
+        ap.error("--years: at least one year")
+    global H
+    H = max(years)
     formats = [f.strip() for f in a.formats.split(",") if f.strip()]
     for f in formats:
         if f not in ALL_FORMATS:

@@ -26,6 +26,7 @@ rc=0; "$SP" -c "$CFG" run --job nightly --as-of 2025-12-31 --quiet >"$T/run.log"
 if [ $rc != 0 ]; then not_yet "$T/run.log"; cat "$T/run.log"; die "nightly run exited $rc"; fi
 rc=0; "$ROOT/demo/apply_decisions.sh" "$SP" "$CFG" >"$T/decide.log" 2>&1 || rc=$?
 if [ $rc != 0 ]; then not_yet "$T/decide.log"; cat "$T/decide.log"; die "demo/apply_decisions.sh exited $rc"; fi
+grep -q ", 0 skipped," "$T/decide.log" || { cat "$T/decide.log"; die "demo/decisions.csv names records the demo does not have (regenerate it: tests/gen/demo_decisions.py)"; }
 rc=0; "$SP" -c "$CFG" report --year 2025 >"$T/report.log" 2>&1 || rc=$?
 if [ $rc != 0 ]; then not_yet "$T/report.log"; cat "$T/report.log"; die "report exited $rc"; fi
 dt=$(( $(date +%s) - t0 ))

@@ -63,7 +63,9 @@ int sp_lock_take(const sp_config *cfg, const char *what, sp_lock **out, sp_err *
 		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
 		holder[n > 0 ? n : 0] = '\0';
 		holder[strcspn(holder, "\n")] = '\0';
-		sp_err_set(err, SP_ELOCKED, "another run holds the lock %s (%s)", p.buf, *holder ? holder : "holder unknown");
+		char *abs = realpath(p.buf, NULL);
+		sp_err_set(err, SP_ELOCKED, "another run holds the lock %s (%s)", abs ? abs : p.buf, *holder ? holder : "holder unknown");
+		free(abs);
 		close(fd);
 		sp_buf_release(&p);
 		return SP_ELOCKED;

@@ -33,7 +33,7 @@ assert_eq "$rc" 75 "second run exit code"
 assert_eq "$(wc -l < "$T/second.err")" 1 "second run message is one line"
 assert_contains "$T/second.err" "pid $HOLDER "
 assert_contains "$T/second.err" "run --job nightly"
-assert_contains "$T/second.err" "$DB.lock"
+assert_contains "$T/second.err" "$D/$DB.lock"
 echo "INFO: lock refusal in ${dt_ms}ms: $(cat "$T/second.err")"
 # the refused run left no run row behind
 assert_eq "$(sq "$DB" "SELECT count(*) FROM run")" 1 "refused run must not add a run row"

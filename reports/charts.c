@@ -93,7 +93,7 @@ void sp_chart_hbars(sp_pdf *p, const char *const *labels, const int64_t *a, cons
 		sp_chart_nodata(p, 60, nodata);
 		return;
 	}
-	const float rh = 14, lab_w = 130, val_w = 90, bar_w = SP_PDF_CONTENT_W - lab_w - val_w - 8;
+	const float rh = 14, lab_w = 165, val_w = 80, bar_w = SP_PDF_CONTENT_W - lab_w - val_w - 8;
 	sp_pdf_need(p, 18 + rh * (float)(n < 4 ? n : 4));
 	float x = SP_PDF_MARGIN;
 	legend(p, x + lab_w, sp_pdf_y(p) - 10, name_a, b ? name_b : NULL);

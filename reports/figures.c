@@ -13,10 +13,11 @@
 void sp_csv_field(FILE *f, const char *s, int last); /* csv_out.c */
 
 const char *const SP_FIG_DEFINITIONS[][2] = {
-	{ "records_pulled", "Records pulled: data rows read from the source files parsed by the runs of the year "
-			    "(a registry snapshot counts each time a new snapshot is parsed)." },
-	{ "in_scope", "In scope: source records first seen in the year that passed the pushdown filter "
-		      "(age, status, activity codes) and validation, whether still listed or gone since." },
+	{ "records_pulled", "Records pulled: the records in scope, plus the rows that the pushdown filter left out "
+			    "and the rows rejected as unreadable in the source files parsed by the runs of the year." },
+	{ "in_scope", "In scope: source records first seen in the year (or first published in it, as the startup's "
+		      "first-seen date) that passed the pushdown filter (age, status, activity codes) and validation, "
+		      "whether still listed or gone since." },
 	{ "integrated", "Unique startups (integrated): startups first seen in the year (cohort), counted once "
 			"across sources after de-duplication; same rows as `sparker export entities --year Y`." },
 	{ "qualified", "Qualified: startups of the cohort selected by the relevance filter; same rows as "
@@ -140,6 +141,9 @@ static char *col_dup(sqlite3_stmt *s, int i)
 #define ENT_CTE                                                                                                    \
 	"WITH ent AS (SELECT e.id, e.country, e.first_seen FROM entity e WHERE e.merged_into IS NULL"               \
 	" AND e.cohort = CAST(?1 AS INTEGER) AND EXISTS (SELECT 1 FROM member m WHERE m.entity_id = e.id)) "
+/* a record is in scope in the year of its candidate's first_seen (min of first seen, published) */
+#define IN_SCOPE_YEAR                                                                                              \
+	"substr(coalesce((SELECT c.first_seen FROM candidate c WHERE c.record_id = record.id), record.first_seen), 1, 4) = ?1"
 #define RUN_YEAR(col) "substr(" col ", 1, 4) = ?1"
 /* runs that did more than write a report */
 #define DATA_RUN(r) \
@@ -149,9 +153,9 @@ static char *col_dup(sqlite3_stmt *s, int i)
 static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 {
 	memset(fu, 0, sizeof(*fu));
-	if (q_int(q, "SELECT coalesce(sum(ps.rows_read), 0) FROM parse_stat ps LEFT JOIN run r ON r.id = ps.run_id"
-		     " WHERE substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1", y, &fu->pulled) ||
-	    q_int(q, "SELECT count(*) FROM record WHERE substr(first_seen, 1, 4) = ?1", y, &fu->in_scope) ||
+	if (q_int(q, "SELECT coalesce(sum(ps.rows_out_of_scope + ps.rows_rejected), 0) FROM parse_stat ps"
+		     " LEFT JOIN run r ON r.id = ps.run_id WHERE substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1", y, &fu->pulled) ||
+	    q_int(q, "SELECT count(*) FROM record WHERE " IN_SCOPE_YEAR, y, &fu->in_scope) ||
 	    q_int(q, ENT_CTE "SELECT count(*) FROM ent", y, &fu->integrated) ||
 	    q_int(q, "SELECT count(*) FROM selection s JOIN entity e ON e.id = s.entity_id"
 		     " WHERE s.qualified = 1 AND s.cohort = CAST(?1 AS INTEGER)", y, &fu->qualified))
@@ -174,7 +178,10 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 		else if (!strcmp(d, "invested"))
 			fu->invested = coh, fu->dec_invested = iny;
 	}
-	return rc < 0 ? rc : SP_OK;
+	if (rc < 0)
+		return rc;
+	fu->pulled += fu->in_scope;
+	return SP_OK;
 }
 
 /* ---- growable arrays of counts ------------------------------------------------------------- */
@@ -282,10 +289,11 @@ static int load_breakdowns(struct q *q, sp_figures *f)
 	}
 	if (rc < 0)
 		return rc;
-	/* qualified startups that are not integrated (no member any more, merged): count them too */
-	qsort(dom.v, (size_t)dom.n, sizeof(*dom.v), cmp_count);
-	qsort(reg.v, (size_t)reg.n, sizeof(*reg.v), cmp_count);
-	qsort(cty.v, (size_t)cty.n, sizeof(*cty.v), cmp_count);
+	if (dom.n) { /* all three are empty together */
+		qsort(dom.v, (size_t)dom.n, sizeof(*dom.v), cmp_count);
+		qsort(reg.v, (size_t)reg.n, sizeof(*reg.v), cmp_count);
+		qsort(cty.v, (size_t)cty.n, sizeof(*cty.v), cmp_count);
+	}
 	f->domains = dom.v, f->ndomains = dom.n;
 	f->regions = reg.v, f->nregions = reg.n;
 	f->countries = cty.v, f->ncountries = cty.n;
@@ -328,7 +336,7 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 		"SELECT ps.source, sum(ps.rows_read), sum(ps.rows_out_of_scope), sum(ps.rows_rejected) FROM parse_stat ps"
 		" LEFT JOIN run r ON r.id = ps.run_id WHERE substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1 GROUP BY ps.source",
 		/* 1: in scope */
-		"SELECT source, count(*) FROM record WHERE substr(first_seen, 1, 4) = ?1 GROUP BY source",
+		"SELECT source, count(*) FROM record WHERE " IN_SCOPE_YEAR " GROUP BY source",
 		/* 2: unique startups contributed */
 		ENT_CTE "SELECT r.source, count(DISTINCT m.entity_id) FROM member m JOIN ent ON ent.id = m.entity_id"
 			" JOIN record r ON r.id = m.record_id GROUP BY r.source",
@@ -399,6 +407,47 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 	return rc < 0 ? rc : SP_OK;
 }
 
+/*
+ * The main reason of a score: score.c writes "score S = evidence E + ... . Domain D: hit +w; hit +w.
+ * Domain2 ...", best domain first, so the main reason is "Domain: first hit". Other texts: their
+ * first part (up to ';', '|' or a newline).
+ */
+static char *main_reason(const char *rs)
+{
+	if (!rs)
+		return NULL;
+	const char *dot = !strncmp(rs, "score ", 6) ? strstr(rs, ". ") : NULL;
+	if (dot) {
+		const char *d = dot + 2, *colon = strchr(d, ':');
+		if (colon) {
+			const char *lab_end = colon;
+			/* "Label 7.5:" -> "Label" */
+			while (lab_end > d && lab_end[-1] != ' ')
+				lab_end--;
+			if (lab_end > d)
+				lab_end--;
+			const char *h = colon + 1;
+			while (*h == ' ')
+				h++;
+			size_t hn = strcspn(h, ";");
+			const char *next = strstr(h, ". ");
+			if (next && (size_t)(next - h) < hn)
+				hn = (size_t)(next - h);
+			sp_buf b = SP_BUF_INIT;
+			sp_buf_add(&b, d, (size_t)(lab_end - d));
+			sp_buf_adds(&b, ": ");
+			sp_buf_add(&b, h, hn);
+			return sp_buf_detach(&b);
+		}
+	}
+	while (*rs == ' ' || *rs == '[' || *rs == '"')
+		rs++;
+	size_t n = strcspn(rs, ";|\n");
+	while (n && (rs[n - 1] == ' ' || rs[n - 1] == '"' || rs[n - 1] == ']'))
+		n--;
+	return sp_xstrndup(rs, n);
+}
+
 static int load_qualified(struct q *q, sp_figures *f)
 {
 	int rc = q_prep(q, "SELECT e.id, e.name, e.country, sc.domains, e.founded, e.website, sc.score, sc.reasons"
@@ -421,18 +470,7 @@ static int load_qualified(struct q *q, sp_figures *f)
 		r->founded = col_dup(q->s, 4);
 		r->website = col_dup(q->s, 5);
 		r->score = sqlite3_column_double(q->s, 6);
-		/* the main reason: the first of the reasons (separated by ';', '|' or a newline) */
-		const char *rs = (const char *)sqlite3_column_text(q->s, 7);
-		if (rs) {
-			while (*rs == ' ' || *rs == '[' || *rs == '"')
-				rs++;
-			size_t n = strcspn(rs, ";|\n");
-			while (n && (rs[n - 1] == ' ' || rs[n - 1] == '"' || rs[n - 1] == ']'))
-				n--;
-			r->reason = sp_xstrndup(rs, n);
-		} else {
-			r->reason = NULL;
-		}
+		r->reason = main_reason((const char *)sqlite3_column_text(q->s, 7));
 	}
 	return rc < 0 ? rc : SP_OK;
 }

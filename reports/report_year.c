@@ -236,8 +236,16 @@ static void key_figures(sp_pdf *p, const sp_figures *f)
 
 #define MAX_BARS 16
 
+/* A domain's label from its [taxonomy KEY] section, else the key. */
+static const char *domain_label(const sp_config *cfg, const char *key)
+{
+	char sec[256];
+	snprintf(sec, sizeof(sec), "taxonomy %s", key);
+	return sp_config_get(cfg, sec, "label", key);
+}
+
 /* Bars of a breakdown; beyond MAX_BARS - 1 rows the rest is summed as "other (N)". */
-static void breakdown_bars(sp_pdf *p, const sp_fig_count *v, int n, const char *what, int year)
+static void breakdown_bars(sp_pdf *p, const sp_config *cfg, const sp_fig_count *v, int n, const char *what, int year)
 {
 	const char *labels[MAX_BARS];
 	int64_t a[MAX_BARS], b[MAX_BARS];
@@ -253,7 +261,7 @@ static void breakdown_bars(sp_pdf *p, const sp_fig_count *v, int n, const char *
 			k++;
 			break;
 		}
-		labels[k] = v[i].key;
+		labels[k] = cfg ? domain_label(cfg, v[i].key) : v[i].key;
 		a[k] = v[i].a;
 		b[k] = v[i].b;
 		k++;
@@ -262,17 +270,17 @@ static void breakdown_bars(sp_pdf *p, const sp_fig_count *v, int n, const char *
 	sp_chart_hbars(p, labels, a, b, k, "integrated", "qualified", msg);
 }
 
-static void breakdowns(sp_pdf *p, const sp_figures *f)
+static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 {
 	char b[256], c[5][32];
 	sp_pdf_page(p);
 	snprintf(b, sizeof(b), "3  Breakdowns %d", f->year);
 	sp_pdf_heading(p, b, 1, 100);
 	sp_pdf_heading(p, "By domain", 2, 60);
-	breakdown_bars(p, f->domains, f->ndomains, "domain", f->year);
+	breakdown_bars(p, cfg, f->domains, f->ndomains, "domain", f->year);
 	small_note(p, "A startup tagged with several domains counts once in each.");
 	sp_pdf_heading(p, "By region (continent)", 2, 60);
-	breakdown_bars(p, f->regions, f->nregions, "region", f->year);
+	breakdown_bars(p, NULL, f->regions, f->nregions, "region", f->year);
 
 	sp_pdf_heading(p, "By country", 2, 60);
 	if (!f->ncountries) {
@@ -399,11 +407,21 @@ static void qualified_table(sp_pdf *p, const sp_figures *f)
 			w += 8;
 		else if (!strncmp(w, "http://", 7))
 			w += 7;
-		/* "a;b" -> "a, b" so the cell can wrap between domains */
+		if (!strncmp(w, "www.", 4))
+			w += 4;
+		char wbuf[256];
+		snprintf(wbuf, sizeof(wbuf), "%s", w);
+		size_t wl = strlen(wbuf);
+		if (wl && wbuf[wl - 1] == '/')
+			wbuf[wl - 1] = 0;
+		w = wbuf;
+		/* "repair_maintenance;digital_services" -> "repair maintenance, digital services" (wraps) */
 		sp_buf dom = SP_BUF_INIT;
 		for (const char *d = q->domains ? q->domains : ""; *d; d++) {
 			if (*d == ';' || *d == '|')
 				sp_buf_adds(&dom, ", ");
+			else if (*d == '_')
+				sp_buf_addc(&dom, ' ');
 			else if (!(*d == ' ' && dom.len >= 2 && dom.buf[dom.len - 1] == ' '))
 				sp_buf_addc(&dom, *d);
 		}
@@ -427,9 +445,14 @@ static void operations(sp_pdf *p, const sp_figures *f)
 		body(p, b);
 	} else {
 		snprintf(b, sizeof(b),
-			 "%lld runs in %d: %lld succeeded, %lld finished with a failed source (partial), %lld failed, %lld were killed%s.",
-			 (long long)total, f->year, (long long)f->runs_ok, (long long)f->runs_partial, (long long)f->runs_failed,
-			 (long long)f->runs_killed, f->runs_other ? ", others still running" : "");
+			 "Runs in %d: %lld. Succeeded: %lld; finished with a failed source (partial): %lld; failed: %lld; "
+			 "killed: %lld%s.",
+			 f->year, (long long)total, (long long)f->runs_ok, (long long)f->runs_partial, (long long)f->runs_failed,
+			 (long long)f->runs_killed, f->runs_other ? "; still running or unknown: " : "");
+		if (f->runs_other) {
+			size_t l = strlen(b);
+			snprintf(b + l - 1, sizeof(b) - l + 1, "%lld.", (long long)f->runs_other);
+		}
 		body(p, b);
 	}
 
@@ -446,8 +469,8 @@ static void operations(sp_pdf *p, const sp_figures *f)
 	if (f->nsources) {
 		const sp_pdf_col cols[] = {
 			{ "Source", 120, SP_ALIGN_LEFT, 0 },           { "Last good snapshot", 100, SP_ALIGN_LEFT, 0 },
-			{ "Max. failures in a row", 110, SP_ALIGN_RIGHT, 0 }, { "Failing at year end", 90, SP_ALIGN_RIGHT, 0 },
-			{ "Rejected rows", 75, SP_ALIGN_RIGHT, 0 },
+			{ "Max. failures in a row", 105, SP_ALIGN_RIGHT, 0 }, { "Failing at year end", 100, SP_ALIGN_RIGHT, 0 },
+			{ "Rejected rows", 70, SP_ALIGN_RIGHT, 0 },
 		};
 		sp_pdf_table_begin(p, cols, 5, 8.5f);
 		for (int i = 0; i < f->nsources; i++) {
@@ -558,7 +581,7 @@ int sp_report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, cons
 		return rc;
 	cover(p, f, cfg, written);
 	key_figures(p, f);
-	breakdowns(p, f);
+	breakdowns(p, f, cfg);
 	monthly(p, f);
 	qualified_table(p, f);
 	operations(p, f);

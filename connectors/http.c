@@ -103,6 +103,54 @@ char *sp_http_redact(const char *url)
 	return sp_buf_detach(&b);
 }
 
+/* ---- URLs ---------------------------------------------------------------------------------- */
+
+char *sp_http_resolve(const char *base, const char *ref)
+{
+	CURLU *u = curl_url();
+	if (!u)
+		return NULL;
+	char *out = NULL, *res = NULL;
+	if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK && curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+		res = sp_xstrdup(out);
+	curl_free(out);
+	curl_url_cleanup(u);
+	return res;
+}
+
+static char *url_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	if (!u)
+		return NULL;
+	char *sch = NULL, *host = NULL, *port = NULL, *res = NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &sch, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		sp_buf b = SP_BUF_INIT;
+		sp_buf_addf(&b, "%s://%s:%s", sch, host, port);
+		for (char *p = b.buf; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p + 32);
+		res = sp_buf_detach(&b);
+	}
+	curl_free(sch);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return res;
+}
+
+int sp_http_same_origin(const char *a, const char *b)
+{
+	char *x = url_origin(a), *y = url_origin(b);
+	int same = x && y && !strcmp(x, y);
+	free(x);
+	free(y);
+	return same;
+}
+
 /* ---- interruption -------------------------------------------------------------------------- */
 
 /*

@@ -71,6 +71,12 @@ void sp_http_resp_release(sp_http_resp *resp);
  * as "***". Caller frees. NULL in, NULL out. */
 char *sp_http_redact(const char *url);
 
+/* Resolve ref (absolute or relative, e.g. a next-page link) against base (an http(s) URL).
+ * Returns a new string, or NULL when either cannot be parsed. */
+char *sp_http_resolve(const char *base, const char *ref);
+/* 1 when a and b have the same scheme, host and port (credentials go only to the origin). */
+int sp_http_same_origin(const char *a, const char *b);
+
 /* The User-Agent sparker sends. */
 const char *sp_http_user_agent(void);
 

@@ -23,6 +23,8 @@ distinct path per scenario; "N-then-200" fails the first N requests, default 1):
   auth                                  401 unless "Authorization: Bearer $HTTP_SERVER_TOKEN"
                                         (environment of the server; default "test-token")
   noetag                                the file without ETag/Last-Modified
+  query                                 serves NAME.QUERY (e.g. /fault/query/api.json?page=2 ->
+                                        api.json.page=2; '&' in the query becomes '.')
 Every request is logged on one line to stderr (or --log): method, path, status, and the
 conditional/encoding headers it carried (the Authorization value is never logged).
 """
@@ -120,6 +122,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.serve(name, allow_gzip=True)
         if spec == "noetag":
             return self.serve(name, validators=False)
+        if spec == "query":
+            q = self.path.split("?", 1)[1] if "?" in self.path else ""
+            return self.serve(name + ("." + q.replace("&", ".") if q else ""))
         if spec == "auth":
             want = "Bearer " + os.environ.get("HTTP_SERVER_TOKEN", "test-token")
             if self.headers.get("Authorization") != want:

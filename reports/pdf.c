@@ -217,23 +217,29 @@ void sp_pdf_text_rgb(sp_pdf *p, float r, float g, float b)
 	p->tr = r, p->tg = g, p->tb = b;
 }
 
-void sp_pdf_text(sp_pdf *p, float x, float y, const char *s, float size, int bold, int align, float maxw)
+char *sp_pdf_fit(sp_pdf *p, const char *s, float size, int bold, float maxw)
 {
 	char *c = sp_pdf_clean(s);
-	float w = sp_pdf_width(p, c, size, bold);
-	if (maxw > 0 && w > maxw) {
-		const char *ell = "\xE2\x80\xA6"; /* … */
-		float ew = sp_pdf_width(p, ell, size, bold);
-		size_t n = fit_prefix(p, c, size, bold, maxw - ew);
-		while (n > 0 && c[n - 1] == ' ')
-			n--;
-		sp_buf b = SP_BUF_INIT;
-		sp_buf_add(&b, c, n);
+	if (maxw <= 0 || sp_pdf_width(p, c, size, bold) <= maxw)
+		return c;
+	const char *ell = "\xE2\x80\xA6"; /* … */
+	float ew = sp_pdf_width(p, ell, size, bold);
+	size_t n = ew < maxw ? fit_prefix(p, c, size, bold, maxw - ew) : 0;
+	while (n > 0 && c[n - 1] == ' ')
+		n--;
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_add(&b, c, n);
+	if (ew <= maxw)
 		sp_buf_adds(&b, ell);
-		free(c);
-		c = sp_buf_detach(&b);
-		w = sp_pdf_width(p, c, size, bold);
-	}
+	sp_buf_adds(&b, "");
+	free(c);
+	return sp_buf_detach(&b);
+}
+
+void sp_pdf_text(sp_pdf *p, float x, float y, const char *s, float size, int bold, int align, float maxw)
+{
+	char *c = sp_pdf_fit(p, s, size, bold, maxw);
+	float w = sp_pdf_width(p, c, size, bold);
 	float dx = 0;
 	if (maxw > 0)
 		dx = align == SP_ALIGN_RIGHT ? maxw - w : align == SP_ALIGN_CENTER ? (maxw - w) / 2 : 0;

@@ -59,6 +59,9 @@ int sp_pdf_npages(const sp_pdf *p);
 
 /* Width of s in points. */
 float sp_pdf_width(sp_pdf *p, const char *s, float size, int bold);
+/* s cleaned and, when wider than maxw (> 0), cut at a code point and ended with "…" so that it
+ * fits maxw; caller frees. */
+char *sp_pdf_fit(sp_pdf *p, const char *s, float size, int bold, float maxw);
 /* One line at (x, baseline y). maxw > 0: ellipsised to fit maxw (align relative to the box
  * x..x+maxw for RIGHT/CENTER; without maxw, x is the right edge / centre). */
 void sp_pdf_text(sp_pdf *p, float x, float y, const char *s, float size, int bold, int align, float maxw);

@@ -539,7 +539,6 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		rc = sp_store_commit(db, err);
 	if (rc != SP_OK) {
 		sp_store_rollback(db);
-		sp_err_prefix(err, "score");
 	} else {
 		c->in = nent;
 		c->out = qualified;

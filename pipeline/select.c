@@ -156,6 +156,76 @@ struct row {
 	char *decision;
 };
 
+/* rows are in id order when this runs */
+static struct row *row_find(struct row *rows, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (rows[mid].it.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && rows[lo].it.id == id ? &rows[lo] : NULL;
+}
+
+/*
+ * Pins and committee decisions (accompanied|cocreation|invested count as a pin in), including
+ * those recorded on an entity that was later merged into a live one (one level of merge).
+ * A pin on the entity itself wins over a pin inherited from a merged one; an explicit pin wins
+ * over a decision.
+ */
+static int load_pins(sp_store *db, struct row *rows, size_t n, sp_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sp_store_prepare(db,
+				  "SELECT p.entity_id, COALESCE(e.merged_into, p.entity_id), p.direction, p.note FROM pin p"
+				  " LEFT JOIN entity e ON e.id = p.entity_id ORDER BY p.entity_id = COALESCE(e.merged_into, p.entity_id), p.created",
+				  &q, err);
+	if (rc != SP_OK)
+		return rc;
+	int s;
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		/* inherited pins first, own pins last: the last one written wins */
+		struct row *r = row_find(rows, n, sqlite3_column_int64(q, 1));
+		if (!r)
+			continue;
+		const char *dir = (const char *)sqlite3_column_text(q, 2);
+		const char *note = (const char *)sqlite3_column_text(q, 3);
+		r->it.pin = dir && !strcmp(dir, "in") ? 1 : dir && !strcmp(dir, "out") ? -1 : 0;
+		free(r->pin_note);
+		r->pin_note = note && *note ? sp_xstrdup(note) : NULL;
+	}
+	if (s != SQLITE_DONE)
+		rc = sp_store_error(db, err, "select: read pins");
+	sqlite3_finalize(q);
+	if (rc != SP_OK)
+		return rc;
+	rc = sp_store_prepare(db,
+			      "SELECT COALESCE(e.merged_into, d.entity_id), d.decision || ' on ' || d.date FROM decision d"
+			      " LEFT JOIN entity e ON e.id = d.entity_id WHERE d.decision IN ('accompanied','cocreation','invested')"
+			      " ORDER BY d.date DESC, d.id DESC",
+			      &q, err);
+	if (rc != SP_OK)
+		return rc;
+	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+		struct row *r = row_find(rows, n, sqlite3_column_int64(q, 0));
+		if (!r)
+			continue;
+		free(r->decision); /* ordered newest first: the earliest decision is kept */
+		r->decision = sp_xstrdup((const char *)sqlite3_column_text(q, 1));
+		if (!r->it.pin) {
+			r->it.pin = 1;
+			r->decided = 1;
+		}
+	}
+	if (s != SQLITE_DONE)
+		rc = sp_store_error(db, err, "select: read decisions");
+	sqlite3_finalize(q);
+	return rc;
+}
+
 static int row_cmp(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -186,10 +256,8 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 		return rc;
 	sqlite3_stmt *q = NULL, *ins = NULL, *band = NULL;
 	rc = sp_store_prepare(db,
-			      "SELECT e.id, COALESCE(e.cohort, 0), COALESCE(s.score, 0), p.direction, p.note,"
-			      " (SELECT d.decision || ' on ' || d.date FROM decision d WHERE d.entity_id = e.id"
-			      "   AND d.decision IN ('accompanied','cocreation','invested') ORDER BY d.date, d.id LIMIT 1)"
-			      " FROM entity e LEFT JOIN score s ON s.entity_id = e.id LEFT JOIN pin p ON p.entity_id = e.id"
+			      "SELECT e.id, COALESCE(e.cohort, 0), COALESCE(s.score, 0)"
+			      " FROM entity e LEFT JOIN score s ON s.entity_id = e.id"
 			      " WHERE e.merged_into IS NULL ORDER BY e.id",
 			      &q, err);
 	if (rc != SP_OK)
@@ -207,26 +275,12 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 		r->it.id = sqlite3_column_int64(q, 0);
 		r->cohort = sqlite3_column_int64(q, 1);
 		r->it.score = sqlite3_column_double(q, 2);
-		const char *dir = (const char *)sqlite3_column_text(q, 3);
-		const char *pn = (const char *)sqlite3_column_text(q, 4);
-		const char *dec = (const char *)sqlite3_column_text(q, 5);
-		if (dir && !strcmp(dir, "in"))
-			r->it.pin = 1;
-		else if (dir && !strcmp(dir, "out"))
-			r->it.pin = -1;
-		if (pn)
-			r->pin_note = sp_xstrdup(pn);
-		if (dec) {
-			r->decision = sp_xstrdup(dec);
-			if (!r->it.pin) {
-				r->it.pin = 1;
-				r->decided = 1;
-			}
-		}
 	}
 	if (s != SQLITE_DONE)
 		rc = sp_store_error(db, err, "select: read scores");
 	sqlite3_finalize(q);
+	if (rc == SP_OK)
+		rc = load_pins(db, rows, nrows, err);
 	if (rc == SP_OK)
 		rc = sp_store_exec(db, "DELETE FROM selection; DELETE FROM cohort_band;", err);
 	if (rc == SP_OK)

@@ -118,6 +118,13 @@ $SP -c sparker.ini pin 1 clear >/dev/null || die "pin clear failed"
 run_score
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 1")" 1 "cleared pin: back in"
 
+# a pin recorded on an entity that dedupe later merged into another one follows the merge
+q "INSERT INTO entity(id, name, cohort, merged_into) VALUES (300, 'Old duplicate', 2025, 20); INSERT INTO pin VALUES (300, 'in', 'pinned before the merge', '2025-01-01T00:00:00Z')"
+run_score
+assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 20")" 1 "pin inherited through a merge"
+assert_eq "$(q "SELECT count(*) FROM selection WHERE entity_id = 300")" 0 "merged entities are not selected"
+q "DELETE FROM pin WHERE entity_id = 300"
+
 # decisions
 $SP -c sparker.ini decide 2 accompanied --date 2025-06-01 --note "cohort A" >/dev/null || die "decide failed"
 $SP -c sparker.ini decide 99999 accompanied 2>/dev/null && die "decide on a missing entity accepted"

@@ -1,16 +1,25 @@
 /*
  * csv_reader.c — pull-style streaming CSV on top of libcsv. See csv_reader.h.
  *
- * Data flow: sp_stream_read() -> [iconv to UTF-8] -> BOM strip -> slices of SLICE bytes ->
- * csv_parse() -> on_field()/on_row() callbacks append to an arena of fields and a queue of rows
- * -> sp_csv_next() hands out the queue's head. The queue is refilled only when empty, and the
- * arena is compacted then (keeping a row that straddles two slices), so memory stays bounded.
+ * Data flow: a producer (a background thread, so reading and csv_parse run on one core while the
+ * parse stage fills records and SQLite on the other) does sp_stream_read() -> [iconv to UTF-8]
+ * -> BOM strip -> slices of SLICE bytes -> csv_parse() -> on_field()/on_row() callbacks, which
+ * append fields and rows to the producer's current batch (one arena of fields + a row index).
+ * After each CHUNK read, a batch with complete rows is handed to the consumer (sp_csv_next) over
+ * a small queue; a row still being built moves to the next batch. At most NBATCH batches exist,
+ * so memory is bounded (about NBATCH x (CHUNK + max_field)) whatever the file size; the producer
+ * waits when all are in use. With opts.no_thread the producer runs inline in sp_csv_next().
+ *
+ * Errors of the producer (I/O, transcoding) end the stream: the consumer gets the rows read so
+ * far, then the error code and message.
  */
 #include "csv_reader.h"
 
 #include <csv.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,11 +28,22 @@
 
 #define CHUNK (256 * 1024)
 #define SLICE (64 * 1024)
+#define NBATCH 4
 
 typedef struct fld { size_t off, len; } fld;
 typedef struct rowm { size_t first; int n; long line; const char *reject; } rowm;
 
+typedef struct batch {
+	sp_buf arena;
+	fld *flds;
+	size_t nflds, fcap;
+	rowm *rows;
+	size_t nrows, rcap;
+	struct batch *next;
+} batch;
+
 struct sp_csv {
+	/* producer side */
 	sp_stream *st;
 	struct csv_parser p;
 	unsigned char popts;
@@ -34,27 +54,31 @@ struct sp_csv {
 	char *tx;           /* transcoded bytes */
 	size_t tx_cap;
 	int first_chunk;
-	int eof;            /* stream exhausted and csv_fini done */
-	/* arena and queue */
-	sp_buf arena;
-	fld *flds;
-	size_t nflds, fcap;
-	rowm *rows;
-	size_t nrows, rcap, rhead;
-	/* the row being built */
-	size_t cur_first;
+	batch *pb;          /* the batch being filled */
+	size_t cur_first;   /* the row being built: its first field in pb, count, line, reason */
 	int cur_n;
 	long cur_line;
 	const char *cur_reject;
-	/* physical line position */
-	long line;
+	long line;          /* physical line position */
 	int last_term;
 	int skipping;       /* after an oversized field: drop input up to the next line end */
-	/* limits */
 	size_t max_field;
 	int max_cols;
 	int check_utf8;
-	/* output */
+	_Atomic uint64_t pos;
+	/* shared, under mu */
+	int threaded;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	batch *full_head, *full_tail, *free_list;
+	int nalloc;
+	int done, stop;
+	int prod_rc;
+	sp_err perr;
+	/* consumer side */
+	batch *cb;
+	size_t rhead;
 	const char **outf;
 	size_t *outl;
 	sp_csv_row out;
@@ -131,16 +155,16 @@ static size_t count_newlines(const char *s, size_t n)
 	return k;
 }
 
-static void push_field(sp_csv *c, const char *s, size_t len)
+static void push_field(batch *b, const char *s, size_t len)
 {
-	if (c->nflds == c->fcap) {
-		c->fcap = c->fcap ? c->fcap * 2 : 1024;
-		c->flds = sp_xrealloc(c->flds, c->fcap * sizeof(*c->flds));
+	if (b->nflds == b->fcap) {
+		b->fcap = b->fcap ? b->fcap * 2 : 4096;
+		b->flds = sp_xrealloc(b->flds, b->fcap * sizeof(*b->flds));
 	}
-	fld *f = &c->flds[c->nflds++];
-	sp_buf *a = &c->arena;
+	fld *f = &b->flds[b->nflds++];
+	sp_buf *a = &b->arena;
 	if (a->len + len + 1 > a->cap) {
-		size_t cap = a->cap ? a->cap : 64 * 1024;
+		size_t cap = a->cap ? a->cap : 2 * CHUNK;
 		while (cap < a->len + len + 1)
 			cap *= 2;
 		a->buf = sp_xrealloc(a->buf, cap);
@@ -154,8 +178,6 @@ static void push_field(sp_csv *c, const char *s, size_t len)
 	a->buf[a->len++] = '\0';
 }
 
-/* One pass over a field: count its line ends (CRLF once) and, when utf8, check UTF-8. Returns 0
- * when the field is not valid UTF-8. Words of 8 plain ASCII bytes >= 0x0E are skipped at once. */
 static int scan_field(const char *s, size_t n, int utf8, long *lines)
 {
 	size_t i = 0;
@@ -193,13 +215,14 @@ static int scan_field(const char *s, size_t n, int utf8, long *lines)
 	return ok;
 }
 
+
 static void on_field(void *data, size_t len, void *user)
 {
 	sp_csv *c = user;
 	const char *s = data;
 	if (c->cur_n == 0) {
 		c->cur_line = c->line;
-		c->cur_first = c->nflds;
+		c->cur_first = c->pb->nflds;
 		c->cur_reject = NULL;
 	}
 	int ok = 1;
@@ -218,24 +241,25 @@ static void on_field(void *data, size_t len, void *user)
 		if (!c->cur_reject)
 			c->cur_reject = "invalid UTF-8";
 	}
-	push_field(c, s, len);
+	push_field(c->pb, s, len);
 	c->cur_n++;
 }
 
 static void end_row(sp_csv *c)
 {
-	if (c->nrows == c->rcap) {
-		c->rcap = c->rcap ? c->rcap * 2 : 256;
-		c->rows = sp_xrealloc(c->rows, c->rcap * sizeof(*c->rows));
+	batch *b = c->pb;
+	if (b->nrows == b->rcap) {
+		b->rcap = b->rcap ? b->rcap * 2 : 1024;
+		b->rows = sp_xrealloc(b->rows, b->rcap * sizeof(*b->rows));
 	}
-	rowm *r = &c->rows[c->nrows++];
+	rowm *r = &b->rows[b->nrows++];
 	r->first = c->cur_first;
 	r->n = c->cur_n;
 	r->line = c->cur_line;
 	r->reject = c->cur_reject;
 	c->cur_n = 0;
 	c->cur_reject = NULL;
-	c->cur_first = c->nflds;
+	c->cur_first = b->nflds;
 }
 
 static void on_row(int term, void *user)
@@ -263,11 +287,11 @@ static void abandon_field(sp_csv *c)
 {
 	if (c->cur_n == 0) {
 		c->cur_line = c->line;
-		c->cur_first = c->nflds;
+		c->cur_first = c->pb->nflds;
 	}
 	c->line += (long)count_newlines((const char *)c->p.entry_buf, c->p.entry_pos);
 	if (c->cur_n < c->max_cols) {
-		push_field(c, (const char *)c->p.entry_buf, c->p.entry_pos < 256 ? c->p.entry_pos : 256);
+		push_field(c->pb, (const char *)c->p.entry_buf, c->p.entry_pos < 256 ? c->p.entry_pos : 256);
 		c->cur_n++;
 	}
 	c->cur_reject = "field too large";
@@ -334,63 +358,151 @@ static int transcode(sp_csv *c, size_t n, const char **out, size_t *outn, sp_err
 	return SP_OK;
 }
 
-static void compact(sp_csv *c)
+
+static batch *batch_new(void)
 {
-	c->nrows = c->rhead = 0;
-	if (c->cur_n > 0) {
-		size_t base = c->flds[c->cur_first].off;
-		memmove(c->arena.buf, c->arena.buf + base, c->arena.len - base);
-		c->arena.len -= base;
-		for (int i = 0; i < c->cur_n; i++) {
-			c->flds[i] = c->flds[c->cur_first + (size_t)i];
-			c->flds[i].off -= base;
-		}
-		c->nflds = (size_t)c->cur_n;
-	} else {
-		c->arena.len = 0;
-		c->nflds = 0;
-	}
-	c->cur_first = 0;
+	return sp_xcalloc(1, sizeof(batch));
 }
 
-static int fill(sp_csv *c, sp_err *err)
+static void batch_free(batch *b)
 {
-	while (c->rhead == c->nrows && !c->eof) {
-		compact(c);
-		ssize_t n = sp_stream_read(c->st, c->in + c->in_carry, CHUNK, err);
-		if (n < 0)
-			return (int)n;
-		if (n == 0) {
-			if (c->in_carry && c->cd != (iconv_t)-1) {
-				/* a truncated multi-byte sequence at the end */
-				const char *rep = "\xEF\xBF\xBD";
-				feed(c, rep, 3);
-			}
-			if (!c->skipping)
-				csv_fini(&c->p, on_field, on_row, c);
-			else if (c->cur_n)
-				end_row(c);
-			c->eof = 1;
-			break;
-		}
-		const char *d = c->in;
-		size_t dn = c->in_carry + (size_t)n;
-		if (c->cd != (iconv_t)-1) {
-			int rc = transcode(c, dn, &d, &dn, err);
-			if (rc < 0)
-				return rc;
-		}
-		if (c->first_chunk) {
-			c->first_chunk = 0;
-			if (dn >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) {
-				d += 3;
-				dn -= 3;
-			}
-		}
-		feed(c, d, dn);
-	}
-	return SP_OK;
+	if (!b)
+		return;
+	sp_buf_release(&b->arena);
+	free(b->flds);
+	free(b->rows);
+	free(b);
 }
+
+static void batch_reset(batch *b)
+{
+	b->arena.len = 0;
+	b->nflds = b->nrows = 0;
+	b->next = NULL;
+}
+
+static void lock(sp_csv *c) { if (c->threaded) pthread_mutex_lock(&c->mu); }
+static void unlock(sp_csv *c) { if (c->threaded) pthread_mutex_unlock(&c->mu); }
+static void signal_all(sp_csv *c) { if (c->threaded) pthread_cond_broadcast(&c->cv); }
+
+/* Producer: hand the current batch (it has complete rows) to the consumer; the row being built
+ * moves to a fresh batch. Returns 0, or -1 when the consumer has closed the reader. */
+static int handoff(sp_csv *c)
+{
+	lock(c);
+	while (!c->free_list && c->nalloc >= NBATCH && !c->stop)
+		pthread_cond_wait(&c->cv, &c->mu); /* only reachable when threaded */
+	if (c->stop) {
+		unlock(c);
+		return -1;
+	}
+	batch *nb;
+	if (c->free_list) {
+		nb = c->free_list;
+		c->free_list = nb->next;
+	} else {
+		nb = batch_new();
+		c->nalloc++;
+	}
+	unlock(c);
+	batch_reset(nb);
+	batch *pb = c->pb;
+	for (int i = 0; i < c->cur_n; i++) {
+		fld *f = &pb->flds[c->cur_first + (size_t)i];
+		push_field(nb, pb->arena.buf + f->off, f->len);
+	}
+	c->cur_first = 0;
+	pb->next = NULL;
+	lock(c);
+	if (c->full_tail)
+		c->full_tail->next = pb;
+	else
+		c->full_head = pb;
+	c->full_tail = pb;
+	signal_all(c);
+	unlock(c);
+	c->pb = nb;
+	return 0;
+}
+
+static int transcode(sp_csv *c, size_t n, const char **out, size_t *outn, sp_err *err);
+
+/* Producer: read and parse one chunk. Returns 1 = more to come, 0 = finished, < 0 error. */
+static int produce_chunk(sp_csv *c, sp_err *err)
+{
+	ssize_t n = sp_stream_read(c->st, c->in + c->in_carry, CHUNK, err);
+	if (n < 0)
+		return (int)n;
+	atomic_store(&c->pos, sp_stream_pos(c->st));
+	if (n == 0) {
+		if (c->in_carry && c->cd != (iconv_t)-1)
+			feed(c, "\xEF\xBF\xBD", 3); /* a truncated multi-byte sequence at the end */
+		if (!c->skipping)
+			csv_fini(&c->p, on_field, on_row, c);
+		else if (c->cur_n)
+			end_row(c);
+		return 0;
+	}
+	const char *d = c->in;
+	size_t dn = c->in_carry + (size_t)n;
+	if (c->cd != (iconv_t)-1) {
+		int rc = transcode(c, dn, &d, &dn, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (c->first_chunk) {
+		c->first_chunk = 0;
+		if (dn >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) {
+			d += 3;
+			dn -= 3;
+		}
+	}
+	feed(c, d, dn);
+	if (c->pb->nrows && handoff(c) < 0)
+		return 0;
+	return 1;
+}
+
+/* Producer finished (end, error or stop): publish the last rows and the outcome. */
+static void produce_end(sp_csv *c, int rc, const sp_err *err)
+{
+	lock(c);
+	if (c->pb && c->pb->nrows) {
+		c->pb->next = NULL;
+		if (c->full_tail)
+			c->full_tail->next = c->pb;
+		else
+			c->full_head = c->pb;
+		c->full_tail = c->pb;
+	} else if (c->pb) {
+		c->pb->next = c->free_list;
+		c->free_list = c->pb;
+	}
+	c->pb = NULL;
+	c->done = 1;
+	c->prod_rc = rc;
+	if (rc < 0 && err)
+		c->perr = *err;
+	signal_all(c);
+	unlock(c);
+}
+
+static void *producer(void *arg)
+{
+	sp_csv *c = arg;
+	sp_err err = { 0 };
+	int rc;
+	while ((rc = produce_chunk(c, &err)) == 1) {
+		lock(c);
+		int stop = c->stop;
+		unlock(c);
+		if (stop)
+			break;
+	}
+	produce_end(c, rc < 0 ? rc : SP_OK, &err);
+	return NULL;
+}
+
 
 int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *err)
 {
@@ -440,44 +552,104 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 	c->outl = sp_xcalloc((size_t)c->max_cols, sizeof(*c->outl));
 	c->out.f = c->outf;
 	c->out.len = c->outl;
+	c->pb = batch_new();
+	c->nalloc = 1;
+	if (!o->no_thread) {
+		pthread_mutex_init(&c->mu, NULL);
+		pthread_cond_init(&c->cv, NULL);
+		c->threaded = 1;
+		if (pthread_create(&c->th, NULL, producer, c) != 0) {
+			pthread_mutex_destroy(&c->mu);
+			pthread_cond_destroy(&c->cv);
+			c->threaded = 0; /* run inline */
+		}
+	}
 	*out = c;
 	return SP_OK;
 }
 
 int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err)
 {
-	int rc = fill(c, err);
-	if (rc < 0)
-		return rc;
-	if (c->rhead == c->nrows)
-		return SP_EOF;
-	rowm *r = &c->rows[c->rhead++];
-	for (int i = 0; i < r->n; i++) {
-		fld *f = &c->flds[r->first + (size_t)i];
-		c->outf[i] = c->arena.buf + f->off;
-		c->outl[i] = f->len;
+	for (;;) {
+		if (c->cb && c->rhead < c->cb->nrows) {
+			batch *b = c->cb;
+			rowm *r = &b->rows[c->rhead++];
+			for (int i = 0; i < r->n; i++) {
+				fld *f = &b->flds[r->first + (size_t)i];
+				c->outf[i] = b->arena.buf + f->off;
+				c->outl[i] = f->len;
+			}
+			c->out.n = r->n;
+			c->out.line = r->line;
+			c->out.reject = r->reject;
+			*row = &c->out;
+			return r->reject ? SP_REJECT : SP_OK;
+		}
+		lock(c);
+		if (c->cb) {
+			c->cb->next = c->free_list;
+			c->free_list = c->cb;
+			c->cb = NULL;
+			signal_all(c);
+		}
+		if (!c->threaded) {
+			/* inline producer: parse chunks until a batch is ready or the end */
+			while (!c->full_head && !c->done) {
+				sp_err perr = { 0 };
+				int rc = produce_chunk(c, &perr);
+				if (rc <= 0)
+					produce_end(c, rc, &perr);
+			}
+		}
+		while (!c->full_head && !c->done)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->full_head) {
+			c->cb = c->full_head;
+			c->full_head = c->cb->next;
+			if (!c->full_head)
+				c->full_tail = NULL;
+			c->rhead = 0;
+			unlock(c);
+			continue;
+		}
+		int rc = c->prod_rc;
+		if (rc < 0 && err)
+			*err = c->perr;
+		unlock(c);
+		return rc < 0 ? rc : SP_EOF;
 	}
-	c->out.n = r->n;
-	c->out.line = r->line;
-	c->out.reject = r->reject;
-	*row = &c->out;
-	return r->reject ? SP_REJECT : SP_OK;
 }
 
-uint64_t sp_csv_pos(const sp_csv *c) { return sp_stream_pos(c->st); }
+uint64_t sp_csv_pos(const sp_csv *c) { return atomic_load(&((sp_csv *)c)->pos); }
 uint64_t sp_csv_size(const sp_csv *c) { return sp_stream_size(c->st); }
 
 void sp_csv_close(sp_csv *c)
 {
 	if (!c)
 		return;
+	if (c->threaded) {
+		pthread_mutex_lock(&c->mu);
+		c->stop = 1;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->th, NULL);
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+	}
 	csv_free(&c->p);
 	sp_stream_close(c->st);
 	if (c->cd != (iconv_t)-1)
 		iconv_close(c->cd);
-	sp_buf_release(&c->arena);
-	free(c->flds);
-	free(c->rows);
+	batch_free(c->pb);
+	batch_free(c->cb);
+	for (batch *b = c->full_head, *n; b; b = n) {
+		n = b->next;
+		batch_free(b);
+	}
+	for (batch *b = c->free_list, *n; b; b = n) {
+		n = b->next;
+		batch_free(b);
+	}
 	free(c->in);
 	free(c->tx);
 	free(c->outf);
@@ -558,6 +730,8 @@ int sp_csv_opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_sourc
 	o->max_field = (size_t)sp_config_get_long(cfg, src->section, "max_field_bytes", 1024 * 1024);
 	o->max_cols = (int)sp_config_get_long(cfg, src->section, "max_columns", 512);
 	o->want_ext = ".csv";
+	const char *th = sp_config_get(cfg, src->section, "parse_thread", "yes");
+	o->no_thread = !strcasecmp(th, "no") || !strcmp(th, "0") || !strcasecmp(th, "false");
 	return SP_OK;
 }
 

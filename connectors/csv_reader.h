@@ -19,6 +19,10 @@
  *   "invalid UTF-8"     a field is not valid UTF-8 (only checked when input is UTF-8)
  * Connectors add their own ("bad column count", "missing key", ...).
  *
+ * Threads: by default a background thread reads, transcodes and runs libcsv ahead of the caller
+ * (bounded: a few batches of about 256 KiB each), so parsing and the caller's work overlap on two
+ * cores. The reader's functions must be called from one thread; opts.no_thread disables it.
+ *
  * Ownership: the reader owns the row and its strings; they stay valid until the next call to
  * sp_csv_next() or sp_csv_close(). sp_csv_close(NULL) is a no-op.
  *
@@ -42,6 +46,8 @@ typedef struct sp_csv_opts {
 	int max_cols;         /* 0 = 512 */
 	uint64_t max_bytes;   /* limit on decompressed bytes (zip bombs); 0 = none */
 	const char *want_ext; /* zip entry to prefer, default ".csv" */
+	int no_thread;        /* parse in the caller's thread (default: a background thread reads
+	                       * and runs libcsv while the caller consumes rows) */
 } sp_csv_opts;
 
 typedef struct sp_csv_row {
@@ -73,7 +79,8 @@ void sp_utf8_sanitize(char *s, size_t n);
 
 /*
  * Helpers for the CSV-family connectors (companies_house, sirene, csv).
- * sp_csv_opts_from_config: delimiter (one char or "tab"), encoding, max_field_bytes, max_columns.
+ * sp_csv_opts_from_config: delimiter (one char or "tab"), encoding, max_field_bytes, max_columns,
+ * parse_thread (yes|no, default yes).
  * sp_csv_reject: clear rec, set its line, reason and an excerpt of the row; returns SP_REJECT.
  * sp_csv_set: rec field from column col of row (col < 0 or past the row: left empty); "NA" (an R
  * export's missing value) reads as empty when na_empty.

@@ -26,11 +26,17 @@ static const char *write_file(const char *data, size_t n)
 	return path;
 }
 
+static int g_no_thread; /* the whole group runs twice: background producer, then inline */
+
 static sp_csv *open_str(const char *data, size_t n, const sp_csv_opts *o)
 {
 	sp_err err = { 0 };
 	sp_csv *c = NULL;
-	assert_int_equal(sp_csv_open(write_file(data, n), o, &c, &err), SP_OK);
+	sp_csv_opts oo = { 0 };
+	if (o)
+		oo = *o;
+	oo.no_thread = g_no_thread;
+	assert_int_equal(sp_csv_open(write_file(data, n), &oo, &c, &err), SP_OK);
 	unlink(path);
 	return c;
 }
@@ -231,6 +237,18 @@ static void test_many_rows(void **state)
 	expect_eof(c);
 }
 
+static void test_close_early(void **state)
+{
+	size_t cap = 4 * 1024 * 1024, n = 0;
+	char *s = malloc(cap);
+	while (n < cap - 64)
+		n += (size_t)sprintf(s + n, "some,row,of,data\n");
+	sp_csv *c = open_str(s, n, NULL);
+	free(s);
+	expect_row(c, SP_OK, 1, 4, "some", "row", "of", "data");
+	sp_csv_close(c); /* the producer is still ahead: it must stop and be joined */
+}
+
 static void test_header_col(void **state)
 {
 	sp_csv *c = OPEN("CompanyName, CompanyNumber,X\n");
@@ -265,8 +283,11 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_latin1),
 		cmocka_unit_test(test_many_rows),
+		cmocka_unit_test(test_close_early),
 		cmocka_unit_test(test_header_col),
 		cmocka_unit_test(test_utf8_valid),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	g_no_thread = 1;
+	return rc | cmocka_run_group_tests(tests, NULL, NULL);
 }

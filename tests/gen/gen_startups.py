@@ -15,7 +15,7 @@ the pushdown filters have work, and a few malformed rows per file so rejects sho
 Usage:
   gen_startups.py --out DIR --n N --seed S [--years 2024,2025]
                   [--formats rss,atom,rdf,crunchbase,companies_house,sirene,gleif,json]
-                  [--noise F]   (registry noise rows per registry, as a fraction of N; default 0.5)
+                  [--noise F]   (registry noise rows per registry, as a fraction of N; default 0.4)
 
 Output (only the files of the formats asked for, plus the labels):
   feed_rss.xml        RSS 2.0 startup directory: title = name, link = website, guid (the key),

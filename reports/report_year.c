@@ -420,8 +420,8 @@ static void qualified_table(sp_pdf *p, const sp_figures *f)
 		for (const char *d = q->domains ? q->domains : ""; *d; d++) {
 			if (*d == ';' || *d == '|')
 				sp_buf_adds(&dom, ", ");
-			else if (*d == '_')
-				sp_buf_addc(&dom, ' ');
+			else if (*d == '_') /* industry_4_0 -> industry 4.0 */
+				sp_buf_addc(&dom, d > q->domains && d[-1] >= '0' && d[-1] <= '9' && d[1] >= '0' && d[1] <= '9' ? '.' : ' ');
 			else if (!(*d == ' ' && dom.len >= 2 && dom.buf[dom.len - 1] == ' '))
 				sp_buf_addc(&dom, *d);
 		}

@@ -64,7 +64,7 @@ int sp_cmd_report(int argc, char **argv, sp_env *env)
 	sp_buf_release(&args);
 	sp_report_set_paths(NULL, NULL);
 	if (rc != SP_OK) {
-		sp_cmd_error("report %ld: %s", y, err.msg);
+		sp_cmd_error("%s", err.msg);
 		return sp_cmd_exit_code(rc);
 	}
 	const char *pdf, *csvp;

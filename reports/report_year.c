@@ -646,6 +646,12 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto out_f;
 	if ((rc = parent_dir(pdf.buf, ctx->err)) != SP_OK || (rc = parent_dir(csv.buf, ctx->err)) != SP_OK)
 		goto out_f;
+	FILE *probe = fopen(tpdf.buf, "wb"); /* a clear message for an unwritable place (libharu gives a code) */
+	if (!probe) {
+		rc = sp_err_set(ctx->err, SP_EIO, "cannot write %s: %s", pdf.buf, strerror(errno));
+		goto out_f;
+	}
+	fclose(probe);
 	if ((rc = sp_report_pdf(&f, ctx->cfg, now, tpdf.buf, ctx->err)) != SP_OK ||
 	    (rc = write_csv(&f, ctx->cfg, written, tcsv.buf, ctx->err)) != SP_OK)
 		goto out_f;

@@ -80,7 +80,7 @@ void sp_utf8_sanitize(char *s, size_t n);
 /*
  * Helpers for the CSV-family connectors (companies_house, sirene, csv).
  * sp_csv_opts_from_config: delimiter (one char or "tab"), encoding, max_field_bytes, max_columns,
- * parse_thread (yes|no, default yes).
+ * parse_thread (yes|no, default yes), max_unpacked_bytes (limit on bytes out of a zip/gzip, 0 = none).
  * sp_csv_reject: clear rec, set its line, reason and an excerpt of the row; returns SP_REJECT.
  * sp_csv_set: rec field from column col of row (col < 0 or past the row: left empty); "NA" (an R
  * export's missing value) reads as empty when na_empty.

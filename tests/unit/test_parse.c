@@ -290,6 +290,18 @@ static void test_missing_file_and_nothing_fetched(void **state)
 	fake_fetch(e, "ch", "/nonexistent/file.csv");
 	assert_true(parse(e, "ch", &c) < 0);
 	assert_int_equal(q_int(e, "SELECT count(*) FROM record WHERE source = ?1", "ch"), 0);
+	/* a gzip cut short: the stage fails, nothing of it is committed, the previous state stands */
+	fake_fetch(e, "ch", fixture("ch_edge.csv"));
+	assert_int_equal(parse(e, "ch", &c), SP_OK);
+	char gz[256], cmd[1024];
+	snprintf(gz, sizeof(gz), "%s/cut.csv.gz", e->dir);
+	snprintf(cmd, sizeof(cmd), "python3 /dev/fd/3 3<<'EOF'\nimport gzip\nd = gzip.compress(open('%s', 'rb').read() * 200)\n"
+		 "open('%s', 'wb').write(d[:len(d) // 2])\nEOF", fixture("ch_edge.csv"), gz);
+	assert_int_equal(system(cmd), 0);
+	fake_fetch(e, "ch", gz);
+	assert_true(parse(e, "ch", &c) < 0);
+	assert_int_equal(q_int(e, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0", "ch"), 4);
+	assert_int_equal(q_int(e, "SELECT count(*) FROM parse_stat WHERE source = ?1", "ch"), 1);
 	/* not a Companies House file */
 	fake_fetch(e, "ch", fixture("cb_modern.csv"));
 	assert_int_equal(parse(e, "ch", &c), SP_EFORMAT);

@@ -46,13 +46,13 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 		sp_chart_nodata(p, 120, nodata);
 		return;
 	}
-	const float rh = 26, lab_w = 122, bar_w = 220, cnt_w = 70, rate_w = SP_PDF_CONTENT_W - lab_w - bar_w - cnt_w;
+	const float rh = 26, lab_w = 122, bar_w = 215, cnt_w = 60, rate_w = SP_PDF_CONTENT_W - lab_w - bar_w - cnt_w;
 	float h = rh * (float)n + 20;
 	sp_pdf_need(p, h);
 	float x = SP_PDF_MARGIN, y = sp_pdf_y(p);
 	sp_pdf_text_rgb(p, 0.35f, 0.35f, 0.35f);
-	sp_pdf_text(p, x + lab_w + bar_w, y - 10, "startups / records", 7.5f, 0, SP_ALIGN_RIGHT, cnt_w);
-	sp_pdf_text(p, x + lab_w + bar_w + cnt_w, y - 10, "of the stage above", 7.5f, 0, SP_ALIGN_RIGHT, rate_w);
+	sp_pdf_text(p, x + lab_w + bar_w, y - 10, "count", 7.5f, 0, SP_ALIGN_RIGHT, cnt_w);
+	sp_pdf_text(p, x + lab_w + bar_w + cnt_w, y - 10, "% of the stage above", 7.5f, 0, SP_ALIGN_RIGHT, rate_w);
 	sp_pdf_text_rgb(p, 0, 0, 0);
 	y -= 16;
 	double lmax = log10(1.0 + (double)max);
@@ -74,7 +74,9 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 				snprintf(pct, sizeof(pct), "%.1f %%", 100.0 * (double)v[i] / (double)v[i - 1]);
 			else
 				snprintf(pct, sizeof(pct), "\xE2\x80\x93");
-			sp_pdf_text(p, x + lab_w + bar_w + cnt_w, top + 2, pct, 8.5f, 0, SP_ALIGN_RIGHT, rate_w);
+			sp_pdf_text_rgb(p, 0.3f, 0.3f, 0.3f);
+			sp_pdf_text(p, x + lab_w + bar_w + cnt_w, mid - 3.5f, pct, 9, 0, SP_ALIGN_RIGHT, rate_w);
+			sp_pdf_text_rgb(p, 0, 0, 0);
 		}
 		if (i < n - 1)
 			sp_pdf_line(p, x, top - rh, x + SP_PDF_CONTENT_W, top - rh, 0.3f, 0.88f);

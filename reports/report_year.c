@@ -226,7 +226,11 @@ static void key_figures(sp_pdf *p, const sp_figures *f)
 	const int64_t v[] = { a->pulled, a->in_scope, a->integrated, a->qualified, a->accompanied, a->cocreation, a->invested };
 	snprintf(b, sizeof(b), "No data for %d: nothing was pulled, integrated or decided.", f->year);
 	sp_chart_funnel(p, labels, v, 7, b);
-	small_note(p, "Bar widths on a logarithmic scale (the stages span several orders of magnitude); the counts are exact. "
+	int any = 0;
+	for (int i = 0; i < 7; i++)
+		any |= v[i] > 0;
+	if (any)
+		small_note(p, "Bar widths on a logarithmic scale (the stages span several orders of magnitude); the counts are exact. "
 		      "The percentage on each line is that stage's count divided by the count of the stage above.");
 	sp_pdf_skip(p, 6);
 	sp_pdf_heading(p, "Definitions", 2, 60);

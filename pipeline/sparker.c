@@ -45,9 +45,13 @@ const sp_cmd sp_commands[] = {
 	  "  --source NAME     restrict fetch/parse to this source (repeatable)\n"
 	  "  --as-of DATE      the run's logical date (default: today, UTC)\n"
 	  "  --year Y          the year for the report stage\n"
-	  "  --backfill A..B   one run per logical date from A to B, from the raw store, without fetching\n"
-	  "  --dry-run         say what would run, write nothing\n\n"
-	  "Silent on success (unless -v); prints a short summary to stderr on failure.\n" },
+	  "  --backfill A..B   one run per logical date from A to B (parse..score), from the raw store,\n"
+	  "                    without fetching; resumable: the same command skips the dates done\n"
+	  "  --dry-run         say what would run and the rows each stage would read; write nothing\n"
+	  "  -v, --verbose     one log line per stage call on stderr\n"
+	  "  -q, --quiet       on failure, only the closing one-line message\n\n"
+	  "Silent on success (unless -v); prints a short summary to stderr on failure.\n"
+	  "Log lines (timestamp, run id, one per stage call) also go to [sparker] log_file when set.\n" },
 	{ "status", sp_cmd_status, SP_CMD_NEEDS_CONFIG, "last runs, stages, counts and each source's freshness",
 	  "usage: sparker [-c CONFIG] status\n" },
 	{ "runs", sp_cmd_runs, SP_CMD_NEEDS_CONFIG, "list recent runs",
@@ -82,8 +86,12 @@ const sp_cmd sp_commands[] = {
 	{ "decisions", sp_cmd_decisions, SP_CMD_NEEDS_CONFIG, "import or list committee decisions",
 	  "usage: sparker [-c CONFIG] decisions import FILE.csv | list\n\n"
 	  "FILE.csv columns: entity_id,decision,date,note (header row required).\n" },
-	{ "schedule", sp_cmd_schedule, SP_CMD_NEEDS_CONFIG, "print the crontab lines for the configured jobs",
-	  "usage: sparker [-c CONFIG] schedule [--systemd]\n" },
+	{ "schedule", sp_cmd_schedule, SP_CMD_NEEDS_CONFIG, "print the crontab lines (or systemd units) for the configured jobs",
+	  "usage: sparker [-c CONFIG] schedule [--systemd]\n\n"
+	  "Prints a user crontab (install: sparker schedule | crontab -) or, with --systemd, a service\n"
+	  "and a timer per job, with the absolute paths of this binary and CONFIG. [job nightly] runs\n"
+	  "at 02:30, a job with the report stage on 5 January for the year that ended; a job's\n"
+	  "`schedule = M H DOM MON DOW` overrides. See schedules/README.md.\n" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

@@ -20,6 +20,10 @@
  * hash is refreshed with a narrow UPDATE instead of the full upsert. Duplicate keys inside one
  * file: the last row wins.
  *
+ * Guards: a snapshot with no data rows at all never marks a source's records gone (the stage
+ * fails instead); at most `max_rejects_stored` (100000) reject rows are stored per fetch, while
+ * parse_stat and the counts keep the true total.
+ *
  * Counts: c->in = data rows read (stored + out of scope + rejected), c->out = rows written,
  * c->rejected = rejected rows. The source's `country` key fills records without a country.
  */
@@ -204,6 +208,7 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	sp_record rec;
 	sp_record_init(&rec);
 	const char *dcountry = sp_config_get(ctx->cfg, src->section, "country", NULL);
+	int64_t max_rejects = sp_config_get_long(ctx->cfg, src->section, "max_rejects_stored", 100000);
 	int rc = sql_prepare(st, &q, err);
 	if (rc != SP_OK)
 		goto out;
@@ -234,8 +239,10 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 			rc = sp_record_reject(&rec, "missing name", rec.f[SP_F_KEY].buf, rec.f[SP_F_KEY].len);
 		if (rc == SP_REJECT) {
 			t->rejected++;
-			if ((rc = store_reject(st, &q, ctx, src, fetch_id, &rec, err)) != SP_OK)
+			if (t->rejected <= max_rejects &&
+			    (rc = store_reject(st, &q, ctx, src, fetch_id, &rec, err)) != SP_OK)
 				goto out;
+			rc = SP_OK;
 			continue;
 		}
 		if (!rec.in_scope || !sp_filter_keep(flt, &rec)) {
@@ -247,6 +254,11 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 		if ((rc = store_record(st, &q, src, fetch_id, ctx->as_of, &rec, existing != 0, err)) != SP_OK)
 			goto out;
 		t->stored++;
+	}
+	if (src->mode == SP_MODE_SNAPSHOT && existing && t->read == 0) {
+		rc = sp_err_set(err, SP_EFORMAT, "snapshot has no data rows: refusing to mark every record of "
+				"the source gone (check the file)");
+		goto out;
 	}
 	if (src->mode == SP_MODE_SNAPSHOT) {
 		sqlite3_stmt *s;

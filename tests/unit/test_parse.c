@@ -302,6 +302,15 @@ static void test_missing_file_and_nothing_fetched(void **state)
 	assert_true(parse(e, "ch", &c) < 0);
 	assert_int_equal(q_int(e, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0", "ch"), 4);
 	assert_int_equal(q_int(e, "SELECT count(*) FROM parse_stat WHERE source = ?1", "ch"), 1);
+	/* a snapshot with a header and no rows does not wipe the source */
+	char hdr[256];
+	snprintf(hdr, sizeof(hdr), "%s/header_only.csv", e->dir);
+	snprintf(cmd, sizeof(cmd), "head -1 %s > %s", fixture("ch_edge.csv"), hdr);
+	assert_int_equal(system(cmd), 0);
+	fake_fetch(e, "ch", hdr);
+	assert_true(parse(e, "ch", &c) < 0);
+	assert_non_null(strstr(e->err.msg, "no data rows"));
+	assert_int_equal(q_int(e, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0", "ch"), 4);
 	/* not a Companies House file */
 	fake_fetch(e, "ch", fixture("cb_modern.csv"));
 	assert_int_equal(parse(e, "ch", &c), SP_EFORMAT);

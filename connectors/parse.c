@@ -20,7 +20,7 @@
  * hash is refreshed with a narrow UPDATE instead of the full upsert. Duplicate keys inside one
  * file: the last row wins.
  *
- * Guards: a snapshot with no data rows at all never marks a source's records gone (the stage
+ * Guards: a snapshot without a single valid row (empty, or every row rejected) never marks a source's records gone (the stage
  * fails instead); at most `max_rejects_stored` (100000) reject rows are stored per fetch, while
  * parse_stat and the counts keep the true total.
  *
@@ -255,9 +255,9 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 			goto out;
 		t->stored++;
 	}
-	if (src->mode == SP_MODE_SNAPSHOT && existing && t->read == 0) {
-		rc = sp_err_set(err, SP_EFORMAT, "snapshot has no data rows: refusing to mark every record of "
-				"the source gone (check the file)");
+	if (src->mode == SP_MODE_SNAPSHOT && existing && t->read == t->rejected) {
+		rc = sp_err_set(err, SP_EFORMAT, "snapshot has no data rows (%lld read, all rejected): refusing to "
+				"mark every record of the source gone", (long long)t->read);
 		goto out;
 	}
 	if (src->mode == SP_MODE_SNAPSHOT) {

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export SPARKER_RETRY_BASE_MS=10
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost # a proxy in the environment must not see loopback tests
 export HTTP_SERVER_TOKEN=s3cr3t-t0ken-xyz
 W=$T/www
 mkdir -p "$W"

@@ -249,6 +249,36 @@ static void test_close_early(void **state)
 	sp_csv_close(c); /* the producer is still ahead: it must stop and be joined */
 }
 
+/* Hostile input: random bytes drawn from the characters that matter; never a crash, rows come in
+ * line order, fields respect the limits. */
+static void test_random_input(void **state)
+{
+	static const char alphabet[] = ",,\"\"\r\n\n ab\xC3\xA9\xFF\x80\t";
+	unsigned seed = 12345;
+	for (int round = 0; round < 300; round++) {
+		size_t n = (size_t)(rand_r(&seed) % 20000);
+		char *s = malloc(n + 1);
+		for (size_t i = 0; i < n; i++)
+			s[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		sp_csv_opts o = { .max_field = 64 + (size_t)(rand_r(&seed) % 4096), .max_cols = 1 + rand_r(&seed) % 40 };
+		sp_csv *c = open_str(s, n, &o);
+		free(s);
+		sp_err err = { 0 };
+		sp_csv_row *r;
+		int rc;
+		long last = 0;
+		while ((rc = sp_csv_next(c, &r, &err)) == SP_OK || rc == SP_REJECT) {
+			assert_true(r->line > last);
+			last = r->line;
+			assert_true(r->n <= o.max_cols);
+			for (int i = 0; i < r->n; i++)
+				assert_true(r->len[i] <= o.max_field || r->len[i] <= 256);
+		}
+		assert_int_equal(rc, SP_EOF);
+		sp_csv_close(c);
+	}
+}
+
 static void test_header_col(void **state)
 {
 	sp_csv *c = OPEN("CompanyName, CompanyNumber,X\n");
@@ -284,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_latin1),
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_close_early),
+		cmocka_unit_test(test_random_input),
 		cmocka_unit_test(test_header_col),
 		cmocka_unit_test(test_utf8_valid),
 	};

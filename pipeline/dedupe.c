@@ -947,6 +947,8 @@ static int write_out(dd *d, sp_counts *cnt)
 			gid[g] = ++next_id, created++;
 
 	sqlite3_stmt *ent = NULL, *mem = NULL, *mrg = NULL, *mrg2 = NULL, *mrg3 = NULL;
+	if ((rc = sp_store_exec(ctx->db, "PRAGMA cache_size = -262144", ctx->err)) != SP_OK)
+		goto out;
 	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
 		goto out;
 	if ((rc = sp_store_exec(ctx->db, "DELETE FROM member", ctx->err)) != SP_OK)

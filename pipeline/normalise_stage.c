@@ -55,6 +55,9 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	sp_store *db = ctx->db;
 	sqlite3_stmt *sel = NULL, *ins = NULL;
 	int rc;
+	/* one big transaction: a large page cache keeps SQLite from spilling it page by page */
+	if ((rc = sp_store_exec(db, "PRAGMA cache_size = -262144", ctx->err)) != SP_OK)
+		return rc;
 	if ((rc = sp_store_begin(db, ctx->err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_exec(db, "DELETE FROM candidate", ctx->err)) != SP_OK)

@@ -9,7 +9,10 @@
  *   category  a record category that equals or contains (as whole words) a domain category
  *   keyword   a domain keyword found, as whole words, in the record's name, description or
  *             categories (case- and accent-insensitive, match.h)
- *   negative  a domain negative keyword found the same way (its weight is subtracted)
+ *   negative  a domain negative keyword found the same way (its weight is subtracted); negatives
+ *             of a domain without positive evidence are dropped (nothing to speak against)
+ * A domain with `context` phrases counts in full only when one occurs in the entity's texts; otherwise
+ * its score is multiplied by [score] context_factor (0.5).
  * Each taxonomy item counts once per entity, however many records or fields carry it; the tag row
  * keeps the first record where it was seen. A domain's score is max(0, sum) * the domain weight;
  * the entity's evidence is the sum of its domains' scores.
@@ -21,7 +24,7 @@
  * (never below 0.01, so a relevant entity always has a positive score); otherwise score = 0.
  * select.c treats score > 0 as "has relevant evidence".
  *
- * [score] keys and defaults: code_weight 4, category_weight 3, keyword_weight 1 (keywords written
+ * [score] keys and defaults: context_factor 0.5, code_weight 4, category_weight 3, keyword_weight 1 (keywords written
  * without a weight), negative_weight 3, min_score 3, active_bonus 1, inactive_penalty 2,
  * max_age_years 10, age_bonus 1, multi_source_bonus 0.5, multi_source_cap 2.
  *
@@ -44,8 +47,8 @@
 #include "stage.h"
 #include "taxonomy.h"
 
-enum { K_CODE, K_CATEGORY, K_KEYWORD, K_NEGATIVE };
-static const char *const kind_name[] = { "code", "category", "keyword", "negative" };
+enum { K_CODE, K_CATEGORY, K_KEYWORD, K_NEGATIVE, K_CONTEXT };
+static const char *const kind_name[] = { "code", "category", "keyword", "negative", "context" };
 
 /* One taxonomy item in a flat id space. */
 struct item {
@@ -55,6 +58,7 @@ struct item {
 };
 
 struct weights {
+	double context_factor;
 	double min_score, active_bonus, inactive_penalty, age_bonus, multi_source_bonus;
 	long max_age_years, multi_source_cap;
 };
@@ -92,6 +96,7 @@ struct scorer {
 	size_t cur_folded_len;
 	struct span *spans;
 	int nspans, capspans;
+	unsigned char *ctx; /* per domain: a context phrase was seen for this entity */
 };
 
 static void add_hit(struct scorer *sc, int item, const char *evidence)
@@ -122,7 +127,12 @@ static void push_span(struct scorer *sc, int id, size_t pos, size_t len)
 
 static void on_kw(void *user, int id, size_t pos, size_t len)
 {
-	push_span(user, id, pos, len);
+	struct scorer *sc = user;
+	if (sc->items[id].kind == K_CONTEXT) {
+		sc->ctx[sc->items[id].domain] = 1;
+		return;
+	}
+	push_span(sc, id, pos, len);
 }
 
 static void on_cat(void *user, int id, size_t pos, size_t len)
@@ -172,6 +182,7 @@ static void scorer_free(struct scorer *sc)
 		free(sc->hits[i].evidence);
 	free(sc->hits);
 	free(sc->spans);
+	free(sc->ctx);
 }
 
 static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_of, sp_err *err)
@@ -181,6 +192,7 @@ static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_o
 	if (rc != SP_OK)
 		return rc;
 	sc->w.min_score = sp_config_get_double(cfg, "score", "min_score", 3);
+	sc->w.context_factor = sp_config_get_double(cfg, "score", "context_factor", 0.5);
 	sc->w.active_bonus = sp_config_get_double(cfg, "score", "active_bonus", 1);
 	sc->w.inactive_penalty = sp_config_get_double(cfg, "score", "inactive_penalty", 2);
 	sc->w.age_bonus = sp_config_get_double(cfg, "score", "age_bonus", 1);
@@ -194,10 +206,11 @@ static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_o
 	int total = 0;
 	for (int d = 0; d < sc->tax->ndomains; d++) {
 		const sp_tax_domain *dom = &sc->tax->domains[d];
-		total += dom->ncodes + dom->ncategories + dom->nkeywords + dom->nnegatives;
+		total += dom->ncodes + dom->ncategories + dom->nkeywords + dom->nnegatives + dom->ncontext;
 	}
 	sc->items = sp_xcalloc((size_t)total + 1, sizeof(*sc->items));
 	sc->seen = sp_xcalloc((size_t)total + 1, 1);
+	sc->ctx = sp_xcalloc((size_t)sc->tax->ndomains + 1, 1);
 	for (int d = 0; d < sc->tax->ndomains; d++) {
 		const sp_tax_domain *dom = &sc->tax->domains[d];
 		sc->code_base[d] = sc->nitems;
@@ -208,7 +221,8 @@ static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_o
 			int n, kind;
 		} groups[] = { { dom->categories, dom->ncategories, K_CATEGORY },
 			       { dom->keywords, dom->nkeywords, K_KEYWORD },
-			       { dom->negatives, dom->nnegatives, K_NEGATIVE } };
+			       { dom->negatives, dom->nnegatives, K_NEGATIVE },
+			       { dom->context, dom->ncontext, K_CONTEXT } };
 		for (size_t g = 0; g < SP_ARRAY_LEN(groups); g++) {
 			for (int i = 0; i < groups[g].n; i++) {
 				int id = sc->nitems;
@@ -230,7 +244,13 @@ static void scan_categories(struct scorer *sc, const char *cats)
 	const char *p = cats;
 	while (*p) {
 		size_t n = strcspn(p, ",;|\n");
-		char *part = sp_xstrndup(p, n);
+		const char *b = p;
+		size_t bn = n;
+		while (bn && (*b == ' ' || *b == '\t'))
+			b++, bn--;
+		while (bn && (b[bn - 1] == ' ' || b[bn - 1] == '\t' || b[bn - 1] == '\r'))
+			bn--;
+		char *part = sp_xstrndup(b, bn);
 		char *f = sp_match_fold(part);
 		if (*f) {
 			sc->cur_text = part;
@@ -317,6 +337,22 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 	struct dom_sum *ds = sp_xcalloc((size_t)nd, sizeof(*ds));
 	for (int d = 0; d < nd; d++)
 		ds[d].d = d;
+	/* a negative only speaks against a domain the entity has positive evidence for */
+	unsigned char *pos = sp_xcalloc((size_t)nd, 1);
+	for (int i = 0; i < sc->nhits; i++)
+		if (sc->hits[i].weight > 0)
+			pos[sc->items[sc->hits[i].item].domain] = 1;
+	int kept = 0;
+	for (int i = 0; i < sc->nhits; i++) {
+		if (sc->hits[i].weight < 0 && !pos[sc->items[sc->hits[i].item].domain]) {
+			sc->seen[sc->hits[i].item] = 0;
+			free(sc->hits[i].evidence);
+			continue;
+		}
+		sc->hits[kept++] = sc->hits[i];
+	}
+	sc->nhits = kept;
+	free(pos);
 	for (int i = 0; i < sc->nhits && rc == SP_OK; i++) {
 		const struct hit *h = &sc->hits[i];
 		const struct item *it = &sc->items[h->item];
@@ -333,9 +369,14 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 		rc = sp_store_step_done(db, ins_tag, err);
 	}
 	double evidence = 0;
+	unsigned char *offctx = sp_xcalloc((size_t)nd, 1);
 	for (int d = 0; d < nd; d++) {
 		if (ds[d].sum < 0)
 			ds[d].sum = 0;
+		if (ds[d].sum > 0 && sc->tax->domains[d].ncontext && !sc->ctx[d]) {
+			ds[d].sum *= sc->w.context_factor;
+			offctx[d] = 1;
+		}
 		evidence += ds[d].sum;
 	}
 	qsort(ds, (size_t)nd, sizeof(*ds), dom_cmp);
@@ -388,7 +429,10 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 			any |= sc->items[sc->hits[i].item].domain == d;
 		if (!any)
 			continue;
-		sp_buf_addf(&reasons, ". %s %.4g:", sc->tax->domains[d].label, ds[k].sum);
+		sp_buf_addf(&reasons, ". %s %.4g", sc->tax->domains[d].label, ds[k].sum);
+		if (offctx[d])
+			sp_buf_addf(&reasons, " (no context word: x%.4g)", sc->w.context_factor);
+		sp_buf_addc(&reasons, ':');
 		int first = 1;
 		for (int i = 0; i < sc->nhits; i++) {
 			if (sc->items[sc->hits[i].item].domain != d)
@@ -410,6 +454,8 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 	sp_buf_release(&reasons);
 	sp_buf_release(&head);
 	free(ds);
+	free(offctx);
+	memset(sc->ctx, 0, (size_t)nd);
 	for (int i = 0; i < sc->nhits; i++) {
 		sc->seen[sc->hits[i].item] = 0;
 		free(sc->hits[i].evidence);

@@ -137,6 +137,7 @@ void sp_taxonomy_free(sp_taxonomy *t)
 		items_free(d->categories, d->ncategories);
 		items_free(d->keywords, d->nkeywords);
 		items_free(d->negatives, d->nnegatives);
+		items_free(d->context, d->ncontext);
 	}
 	free(t->domains);
 	free(t);
@@ -183,12 +184,14 @@ int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err)
 			} else if (!strcmp(kv->key, "keywords")) {
 				rc = sp_taxonomy_parse_items(kv->value, 0, def.keyword, kv->line, where, &d->keywords,
 							     &d->nkeywords, err);
+			} else if (!strcmp(kv->key, "context")) {
+				rc = sp_taxonomy_parse_items(kv->value, 0, 0, kv->line, where, &d->context, &d->ncontext, err);
 			} else if (!strcmp(kv->key, "negative") || !strcmp(kv->key, "negatives")) {
 				rc = sp_taxonomy_parse_items(kv->value, 0, def.negative, kv->line, where, &d->negatives,
 							     &d->nnegatives, err);
 			} else {
 				rc = sp_err_set(err, SP_ECONFIG,
-						"%s: unknown key '%s' (expected label, weight, codes, categories, keywords, negative)",
+						"%s: unknown key '%s' (expected label, weight, codes, categories, keywords, negative, context)",
 						where, kv->key);
 			}
 		}

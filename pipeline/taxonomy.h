@@ -16,12 +16,18 @@
  *   categories = Electric Vehicle; Battery; EV Charging:4   ; Crunchbase-style names, ';'-separated
  *   keywords   = battery:3 charging station:3; borne de recharge:3 e-mobility:2 batter*:2
  *   negative   = casino:5 payday loan:5
+ *   context    = car* vehicle* automotive mobility    ; optional: see below
  *
  * Items: a keyword/negative item is one or more words; it ends at a word carrying ":WEIGHT"
  * (a decimal number) or at ';' or ','. An item without a weight gets the default from [score]:
  * keyword_weight (1) for keywords, negative_weight (3) for negatives, category_weight (3) for
  * categories, code_weight (4) for codes. A trailing '*' on the last word makes it a word prefix
  * (see match.h). Negative weights are written positive: they are subtracted.
+ *
+ * context: phrases (same syntax, weights ignored) that put the entity in the programme's world. A
+ * domain with a context list counts in full only when one of them occurs somewhere in the
+ * entity's names, descriptions or categories; otherwise its score is multiplied by [score]
+ * context_factor (0.5): a robotics or VR startup with no link to vehicles weighs half.
  *
  * Invariants: every domain has a unique name; codes are stored as digit strings ("45.2" -> "452")
  * and match a NACE class whose digits start with them.
@@ -54,6 +60,8 @@ typedef struct sp_tax_domain {
 	int nkeywords;
 	sp_tax_item *negatives;
 	int nnegatives;
+	sp_tax_item *context;
+	int ncontext;
 } sp_tax_domain;
 
 typedef struct sp_taxonomy {

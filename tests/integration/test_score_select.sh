@@ -45,6 +45,8 @@ for i in range(48):
 ent(101, "Recyclo", 2024, [("cb", "recycling of end-of-life vehicles and car parts", "Recycling,Circular Economy", "38.31")])
 for i in range(9):
     ent(102 + i, "Old%d" % i, 2024, [("cb", "boutique hotel booking", "Travel", None)])
+ent(400, "Robo Works", 2024, [("cb", "collaborative robots for warehouses", "Robotics", None)])
+ent(401, "Robo Cars", 2024, [("cb", "collaborative robots for car plants", "Robotics", None)])
 db.commit()
 PY
 
@@ -72,7 +74,9 @@ tied=$(q "SELECT sum(qualified) FROM selection WHERE entity_id IN (6,7,8)")
 [ "$tied" = 0 ] || [ "$tied" = 3 ] || die "a tie was split: $tied of 3 equal scores qualified"
 assert_eq "$(q "SELECT count(DISTINCT score) FROM score WHERE entity_id IN (6,7,8)")" 1 "fixture: 6-8 are tied"
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 1")" 1 "strongest qualifies"
-assert_eq "$(q "SELECT qualified || '/' || integrated FROM cohort_band WHERE cohort = 2024")" 1/10 "cohort 2024: one of ten"
+assert_eq "$(q "SELECT qualified || '/' || integrated FROM cohort_band WHERE cohort = 2024")" 1/12 "cohort 2024: one of twelve"
+assert_eq "$(q "SELECT reasons LIKE '%(no context word: x0.5)%' FROM score WHERE entity_id = 400")" 1 "no automotive context: half weight"
+assert_eq "$(q "SELECT (SELECT score FROM score WHERE entity_id = 401) > (SELECT score FROM score WHERE entity_id = 400)")" 1 "context counts"
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 101")" 1 "cohort 2024's relevant one"
 
 # idempotent: a rerun changes nothing

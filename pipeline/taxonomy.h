@@ -16,7 +16,7 @@
  *   categories = Electric Vehicle; Battery; EV Charging:4   ; Crunchbase-style names, ';'-separated
  *   keywords   = battery:3 charging station:3; borne de recharge:3 e-mobility:2 batter*:2
  *   negative   = casino:5 payday loan:5
- *   context    = car* vehicle* automotive mobility    ; optional: see below
+ *   context    = car*, vehicle*, automotive, mobility  ; optional: see below (separate with commas)
  *
  * Items: a keyword/negative item is one or more words; it ends at a word carrying ":WEIGHT"
  * (a decimal number) or at ';' or ','. An item without a weight gets the default from [score]:

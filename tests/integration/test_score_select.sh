@@ -76,6 +76,7 @@ assert_eq "$(q "SELECT count(DISTINCT score) FROM score WHERE entity_id IN (6,7,
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 1")" 1 "strongest qualifies"
 assert_eq "$(q "SELECT qualified || '/' || integrated FROM cohort_band WHERE cohort = 2024")" 1/12 "cohort 2024: one of twelve"
 assert_eq "$(q "SELECT reasons LIKE '%(no context word: x0.5)%' FROM score WHERE entity_id = 400")" 1 "no automotive context: half weight"
+assert_eq "$(q "SELECT reasons LIKE '%no context word%' FROM score WHERE entity_id = 401")" 0 "context word 'car' found"
 assert_eq "$(q "SELECT (SELECT score FROM score WHERE entity_id = 401) > (SELECT score FROM score WHERE entity_id = 400)")" 1 "context counts"
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 101")" 1 "cohort 2024's relevant one"
 

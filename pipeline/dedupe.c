@@ -112,7 +112,7 @@ typedef struct cand {
 	int64_t rid, old_eid;
 	const char *label; /* first label of the domain, without get/try/hello... prefixes and '-' */
 	const char *source, *srckey, *name, *key, *compact, *city, *domain, *founded, *regnum, *ra, *hard,
-		*lei, *first_seen, *city_raw, *website, *last_seen;
+		*lei, *first_seen, *city_raw, *website, *last_seen, *postcode;
 	char country[3];
 	int year, active, prio, alone;
 	/* reason */
@@ -394,6 +394,12 @@ static void compare(dd *d, int i, int j)
 		else
 			contra++;
 	}
+	if (a->postcode && b->postcode) {
+		if (strcmp(a->postcode, b->postcode) == 0)
+			ev++;
+		else
+			contra++;
+	}
 	/* a website named after the other record's exact name ("trycybra.io" for "Cybra") */
 	if (strcmp(a->compact, b->compact) != 0 &&
 	    ((a->label && strcmp(a->label, b->compact) == 0) || (b->label && strcmp(b->label, a->compact) == 0)))
@@ -665,6 +671,9 @@ static void key_links(dd *d)
 				for (size_t y = x + 1; y < e; y++) {
 					cand *a = &d->c[k[x].idx], *b = &d->c[k[y].idx];
 					int same_country = !a->country[0] || !b->country[0] || strcmp(a->country, b->country) == 0;
+					/* one website, two postal addresses: branches of a chain, not one record twice */
+					if (str_conflict(a->postcode, b->postcode))
+						continue;
 					if (same_country || names_close(a, b))
 						edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
 				}
@@ -689,7 +698,7 @@ static int load(dd *d)
 	int rc = sp_store_prepare(ctx->db,
 				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
 				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
-				  " r.city, r.website, r.last_seen, m.entity_id"
+				  " r.city, r.website, r.last_seen, m.entity_id, r.postcode"
 				  " FROM candidate c JOIN record r ON r.id = c.record_id"
 				  " LEFT JOIN member m ON m.record_id = c.record_id ORDER BY c.record_id",
 				  &s, ctx->err);
@@ -762,6 +771,18 @@ static int load(dd *d)
 		x->website = arena_dup(&d->ar, col(s, 16));
 		x->last_seen = arena_dup(&d->ar, col(s, 17));
 		x->old_eid = sqlite3_column_int64(s, 18);
+		const char *pc = col(s, 19);
+		if (pc) { /* postcode key: upper-case letters and digits */
+			char pb[32];
+			size_t m = 0;
+			for (; *pc && m + 1 < sizeof(pb); pc++)
+				if ((*pc >= '0' && *pc <= '9') || (*pc >= 'A' && *pc <= 'Z'))
+					pb[m++] = *pc;
+				else if (*pc >= 'a' && *pc <= 'z')
+					pb[m++] = (char)(*pc - 32);
+			pb[m] = 0;
+			x->postcode = arena_dup(&d->ar, pb);
+		}
 		x->rule = -1;
 		x->peer = -1;
 	}

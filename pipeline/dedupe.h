@@ -13,7 +13,7 @@
  *      lei       — same LEI;
  *      domain    — same registrable domain (shared hosts are NULL upstream; a domain held by
  *                  more than [dedupe] domain_cap records is ignored) when the countries agree
- *                  or the names are close.
+ *                  or the names are close, and the postcodes (record.postcode) do not differ.
  *   3. fuzzy, inside blocks (the two rarest name tokens, the exact name key, and a 6-character
  *      prefix of the name; no country in the key so records without one still meet):
  *      exact_name  — same name key (or same tokens in another order), no contradiction;
@@ -21,6 +21,8 @@
  *                    corroborations (same city, same founding year, same domain);
  *      fuzzy_name  — Jaro-Winkler on the compact names >= 0.95 for long names (>= 10 chars) with
  *                    no contradiction, or >= 0.90 with one corroboration, every token matched.
+ *      Evidence: same city, same founding year, same domain, same postcode, a domain named
+ *      after the other record's name; contradictions: different city, domain or postcode.
  *      Never: different countries, different registry keys, different LEIs, founding years two
  *      or more apart, different cities with nothing else for it.
  *      A block larger than [dedupe] block_cap (default 50) is compared by sliding window

@@ -2,7 +2,8 @@
  * parse.c — the parse stage: the current raw snapshot of a source -> record, reject, parse_stat.
  *
  * What it does, per source (see the contract in docs/HACKING.md):
- *   1. picks source_state.last_good_fetch; does nothing (note "unchanged") when it equals
+ *   1. picks the snapshot current at ctx->as_of (normally source_state.last_good_fetch; see
+ *      find_snapshot); does nothing (note "unchanged") when it equals
  *      parsed_fetch unless ctx->force, and nothing (note "nothing fetched") without a snapshot;
  *   2. opens the file (raw_dir/fetch.path) with the connector of the source's format
  *      (registry.c), before taking the write lock;
@@ -169,10 +170,24 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 	*fetch_id = 0;
 	*parsed = 0;
 	*path = NULL;
-	if (sp_store_prepare(ctx->db, "SELECT s.last_good_fetch, s.parsed_fetch, f.path FROM source_state s"
-			     " JOIN fetch f ON f.id = s.last_good_fetch WHERE s.source = ?1", &s, ctx->err) != SP_OK)
+	/*
+	 * The snapshot current at the run's logical date: the newest stored ('new') fetch made by a
+	 * run whose as_of is not after ours. For a nightly run that is last_good_fetch; for a
+	 * backfill of a past date it is the snapshot that was current then. Without such a fetch
+	 * (a date before any fetch of this run history), last_good_fetch.
+	 */
+	if (sp_store_prepare(ctx->db,
+			     "SELECT COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
+			     "                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
+			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch),"
+			     " s.parsed_fetch, f.path FROM source_state s"
+			     " JOIN fetch f ON f.id = COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
+			     "                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
+			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch)"
+			     " WHERE s.source = ?1", &s, ctx->err) != SP_OK)
 		return SP_EDB;
 	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ctx->as_of, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*fetch_id = sqlite3_column_int64(s, 0);

@@ -75,6 +75,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
+# Fuzz targets built with the normal compiler and tests/fuzz/replay_main.c instead of libFuzzer:
+# `make test` replays tests/fuzz/regress/* and the hostile corpus through them
+# (tests/integration/test_fuzz_regress.sh); under `make asan` they run with sanitizers.
+FUZZ_REPLAY := $(BUILD)/fuzz/replay_connector $(BUILD)/fuzz/replay_config $(BUILD)/fuzz/replay_normalise
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS)
+
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 
 # The demo: sample sources made by our own generator (tests/gen/gen_startups.py), committed under
@@ -90,13 +98,13 @@ run: deps $(BIN)
 	$(BIN) -c demo/sparker.ini report --year 2025
 	@ls -1 $(BUILD)/demo/reports/*.pdf 2>/dev/null | sed 's/^/run: report written: /' || true
 
-test: deps $(BIN) $(UNIT_BIN)
+test: deps $(BIN) $(UNIT_BIN) $(FUZZ_REPLAY)
 	@SP_BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) tests/run_tests.sh $(UNIT_BIN) -- $(INTEG)
 
 unit: $(UNIT_BIN)
 	@tests/run_tests.sh $(UNIT_BIN) --
 
-integration: $(BIN)
+integration: $(BIN) $(FUZZ_REPLAY)
 	@SP_BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) tests/run_tests.sh -- $(INTEG)
 
 asan:
@@ -108,6 +116,9 @@ bench: deps $(BIN)
 
 FUZZ_SECONDS ?= 30
 fuzz: deps
+	@command -v clang >/dev/null && [ -n "$$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] || \
+	  { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run_fuzz.sh
 
 install: $(BIN)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -166,13 +167,99 @@ static void test_taxonomy_items(void **state)
 	free(it);
 }
 
+struct span1 {
+	size_t pos, len;
+};
+
+static void span_cb(void *user, int id, size_t pos, size_t len)
+{
+	(void)id;
+	struct span1 *s = user;
+	s->pos = pos;
+	s->len = len;
+}
+
+static void test_match_spans(void **state)
+{
+	(void)state;
+	sp_matcher *m = sp_matcher_new();
+	assert_int_equal(sp_matcher_add(m, "electric vehic*", 1), SP_OK);
+	char *f = sp_match_fold("Smart electric vehicles!");
+	struct span1 sp = { 0, 0 };
+	sp_matcher_scan(m, f, span_cb, &sp);
+	assert_int_equal(sp.pos, 6);
+	assert_int_equal(sp.len, strlen("electric vehicles"));
+	free(f);
+	sp_matcher_free(m);
+}
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/sp_test_tax_XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_taxonomy_load(void **state)
+{
+	(void)state;
+	char *path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\n"
+			       "[score]\nkeyword_weight = 2\n"
+			       "[taxonomy ev]\nlabel = EV\ncodes = 29.31 27.2:5\ncategories = Electric Vehicle; Battery\n"
+			       "keywords = battery:3 charging station\nkeywords = borne de recharge:4\n"
+			       "negative = battery farm\ncontext = car, vehicle*, ev\n");
+	sp_config *cfg = NULL;
+	sp_err err;
+	assert_int_equal(sp_config_load(path, &cfg, &err), SP_OK);
+	sp_taxonomy *t = NULL;
+	assert_int_equal(sp_taxonomy_load(cfg, &t, &err), SP_OK);
+	assert_int_equal(t->ndomains, 1);
+	const sp_tax_domain *d = &t->domains[0];
+	assert_string_equal(d->name, "ev");
+	assert_string_equal(d->label, "EV");
+	assert_int_equal(d->ncodes, 2);
+	assert_true(d->codes[1].weight == 5);
+	assert_int_equal(d->ncategories, 2);
+	assert_int_equal(d->nkeywords, 3); /* keys accumulate */
+	assert_string_equal(d->keywords[1].text, "charging station");
+	assert_true(d->keywords[1].weight == 2); /* [score] keyword_weight */
+	assert_int_equal(d->nnegatives, 1);
+	assert_int_equal(d->ncontext, 3);
+	assert_string_equal(d->context[1].text, "vehicle*");
+	sp_taxonomy_free(t);
+	sp_config_free(cfg);
+	unlink(path);
+	free(path);
+
+	path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\n"
+			 "[taxonomy ev]\nkeywords = battery:3\nkeyword = typo\n");
+	assert_int_equal(sp_config_load(path, &cfg, &err), SP_OK);
+	assert_int_equal(sp_taxonomy_load(cfg, &t, &err), SP_ECONFIG);
+	assert_non_null(strstr(err.msg, ":7: taxonomy ev: unknown key 'keyword'"));
+	sp_config_free(cfg);
+	unlink(path);
+	free(path);
+
+	path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\n");
+	assert_int_equal(sp_config_load(path, &cfg, &err), SP_OK);
+	assert_int_equal(sp_taxonomy_load(cfg, &t, &err), SP_ECONFIG);
+	assert_non_null(strstr(err.msg, "no [taxonomy DOMAIN] section"));
+	sp_config_free(cfg);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold),          cmocka_unit_test(test_word_boundaries),
 		cmocka_unit_test(test_accents_and_case), cmocka_unit_test(test_phrases),
 		cmocka_unit_test(test_prefix),        cmocka_unit_test(test_matcher_many),
-		cmocka_unit_test(test_taxonomy_items),
+		cmocka_unit_test(test_taxonomy_items), cmocka_unit_test(test_match_spans),
+		cmocka_unit_test(test_taxonomy_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -254,7 +254,7 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 				    "INSERT INTO selection_prev(entity_id, cohort, qualified) SELECT entity_id, cohort, qualified FROM selection;",
 				err)) != SP_OK)
 		return rc;
-	sqlite3_stmt *q = NULL, *ins = NULL, *band = NULL;
+	sqlite3_stmt *q = NULL, *ins = NULL, *band = NULL, *upd = NULL;
 	rc = sp_store_prepare(db,
 			      "SELECT e.id, COALESCE(e.cohort, 0), COALESCE(s.score, 0)"
 			      " FROM entity e LEFT JOIN score s ON s.entity_id = e.id"
@@ -290,6 +290,8 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 		rc = sp_store_prepare(db, "INSERT INTO cohort_band(cohort, integrated, qualified, band_min, band_max, reached, run_id)"
 					  " VALUES (?,?,?,?,?,?,?)",
 				      &band, err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "UPDATE score SET reasons = ?1 || '. ' || COALESCE(reasons, '') WHERE entity_id = ?2", &upd, err);
 	if (rc == SP_OK && nrows)
 		qsort(rows, nrows, sizeof(*rows), row_cmp);
 	int64_t total_q = 0;
@@ -335,6 +337,12 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 			sp_bind_text(ins, 5, why.buf);
 			sqlite3_bind_int64(ins, 6, run_id);
 			rc = sp_store_step_done(db, ins, err);
+			if (rc == SP_OK && it->pin) {
+				/* exports and the report read score.reasons: say why a pinned one is (not) there */
+				sqlite3_bind_text(upd, 1, why.buf, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_int64(upd, 2, it->id);
+				rc = sp_store_step_done(db, upd, err);
+			}
 		}
 		if (rc == SP_OK) {
 			sqlite3_bind_int64(band, 1, cohort);
@@ -358,6 +366,7 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 	free(items);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(band);
+	sqlite3_finalize(upd);
 	for (size_t i = 0; i < nrows; i++) {
 		free(rows[i].pin_note);
 		free(rows[i].decision);

@@ -106,6 +106,7 @@ run_score
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 1")" 0 "pinned out"
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 60")" 1 "pinned in"
 assert_eq "$(q "SELECT why LIKE 'pinned in by an analyst: committee asked%' FROM selection WHERE entity_id = 60")" 1 "pin reason"
+assert_eq "$(q "SELECT reasons LIKE 'pinned in by an analyst: committee asked. not relevant%' FROM score WHERE entity_id = 60")" 1 "pin in the score reasons"
 n25=$(q "SELECT qualified FROM cohort_band WHERE cohort = 2025")
 [ "$n25" -ge 5 ] && [ "$n25" -le 6 ] || die "with pins, cohort 2025 qualified $n25, expected 5..6"
 note=$(q "SELECT message FROM stage_run WHERE stage = 'score' ORDER BY id DESC LIMIT 1")

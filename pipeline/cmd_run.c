@@ -23,6 +23,7 @@ struct log_state {
 	const char *cmdline;
 	sp_buf failures; /* lines for the failure summary */
 	sp_buf all;      /* every stage line, printed on failure when not verbose */
+	int by_hand;     /* --stage/--from/--to: an analyst at a terminal sees each stage's outcome */
 };
 
 static void stage_line(sp_buf *b, const sp_stage_result *r)
@@ -81,6 +82,8 @@ static void on_stage(void *user, const sp_stage_result *r)
 	}
 	if (ls->env->verbose && !ls->env->quiet)
 		fputs(line.buf, stderr);
+	else if (ls->by_hand && !ls->env->quiet && r->rc >= 0 && *r->counts.note)
+		printf("%s%s%s: %s\n", r->stage, r->source ? " " : "", r->source ? r->source : "", r->counts.note);
 	sp_buf_adds(&ls->all, line.buf);
 	if (r->rc < 0)
 		sp_buf_adds(&ls->failures, line.buf);
@@ -100,7 +103,8 @@ int sp_cmd_run_one(sp_env *env, sp_run_opts *o, sp_run_summary *sum);
 /* Execute one run with logging; print the failure summary; return the exit code. */
 int sp_cmd_run_one(sp_env *env, sp_run_opts *o, sp_run_summary *sum)
 {
-	struct log_state ls = { env, o->args ? o->args : "run", SP_BUF_INIT, SP_BUF_INIT };
+	struct log_state ls = { env, o->args ? o->args : "run", SP_BUF_INIT, SP_BUF_INIT,
+				(o->stage || o->from || o->to) && !o->job };
 	sp_err err;
 	sp_err_clear(&err);
 	o->on_start = on_start;

@@ -31,7 +31,10 @@ assert_eq "$(q "SELECT group_concat(source_key||'='||gone, ' ') FROM (SELECT * F
   "u1=0 u2=0" "a backfill of 2025-01-15 parses January's snapshot"
 jan=$(q "SELECT f.id FROM fetch f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-01-10' AND f.status='new'")
 assert_eq "$(q "SELECT parsed_fetch FROM source_state WHERE source='cb'")" "$jan" "parsed_fetch is January's"
-"$SP" -c s.ini run --as-of 2025-02-11 --stage parse || die "rerun failed"
+"$SP" -c s.ini run --as-of 2025-02-11 --stage parse > byhand.out || die "rerun failed"
+grep -q '^parse cb: ' byhand.out || die "a run by hand prints each stage's outcome: $(cat byhand.out)"
+"$SP" -c s.ini run --as-of 2025-02-12 > job.out || die "nightly failed"
+[ ! -s job.out ] || die "a job run must be silent on success: $(cat job.out)"
 assert_eq "$(q "SELECT group_concat(source_key||'='||gone, ' ') FROM (SELECT * FROM record ORDER BY source_key)")" \
   "u1=0 u2=1" "a run as of February parses February's snapshot again"
 echo "INFO: parse picks the snapshot current at the logical date"

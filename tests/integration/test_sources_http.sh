@@ -105,7 +105,7 @@ assert_eq "$after" "$before" "the failed source keeps its last good snapshot"
 assert_eq "$(q "SELECT count(*) FROM record WHERE source='feed_rss.xml' AND gone=0")" "$nrec" "records of the failed source untouched"
 assert_eq "$(q "SELECT count(*) FROM fetch f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-06-02' AND f.status='not_modified'")" 6 \
   "the six single-file sources sent conditional requests and got 304"
-assert_eq "$(q "SELECT status FROM fetch f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-06-02' AND f.source='api_page1.json'")" unchanged \
+assert_eq "$(q "SELECT f.status FROM fetch f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-06-02' AND f.source='api_page1.json'")" unchanged \
   "the paginated API (no conditional requests) was downloaded again and found unchanged"
 grep -q "If-None-Match" "$T/http.log" || die "no conditional request seen by the server"
 assert_eq "$(q "SELECT count(*) FROM stage_run s JOIN run r ON r.id=s.run_id WHERE r.as_of='2025-06-02' AND s.stage='parse' AND s.rows_out>0")" 0 \

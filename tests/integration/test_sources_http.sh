@@ -107,7 +107,7 @@ assert_eq "$(q "SELECT count(*) FROM fetch f JOIN run r ON r.id=f.run_id WHERE r
   "the six single-file sources sent conditional requests and got 304"
 assert_eq "$(q "SELECT f.status FROM fetch f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-06-02' AND f.source='api_page1.json'")" unchanged \
   "the paginated API (no conditional requests) was downloaded again and found unchanged"
-grep -q "If-None-Match" "$T/http.log" || die "no conditional request seen by the server"
+grep -q -- "-> 304 inm=\"" "$T/http.log" || die "no conditional request seen by the server"
 assert_eq "$(q "SELECT count(*) FROM stage_run s JOIN run r ON r.id=s.run_id WHERE r.as_of='2025-06-02' AND s.stage='parse' AND s.rows_out>0")" 0 \
   "nothing new parsed on the second night"
 echo "INFO: night 2: 1 source failed (exit 4), 6 not modified, 1 unchanged, nothing re-parsed"

@@ -115,6 +115,7 @@ typedef struct cand {
 		*lei, *first_seen, *city_raw, *website, *last_seen, *postcode;
 	char country[3];
 	int year, active, prio, alone;
+	int amb; /* one-word names: distinct longer names starting with that word in the country */
 	/* reason */
 	int rule, peer;
 	float score;
@@ -309,8 +310,9 @@ static int tok_soft_all(const toks *a, const toks *b)
 	return 1;
 }
 
-/* One edit (substitution, insertion, deletion, adjacent transposition) apart, the edit not on
- * the last character (brands of one family often differ only there: Voltix / Voltiq). */
+/* One edit (substitution, insertion, deletion, adjacent transposition) apart, the edit neither
+ * on the first character (rarely mistyped; Jaro-Winkler's rationale) nor on the last (brands of
+ * one family often differ only there: Voltix / Voltiq). */
 static int typo1(const char *a, int na, const char *b, int nb)
 {
 	if (na < nb) {
@@ -318,7 +320,7 @@ static int typo1(const char *a, int na, const char *b, int nb)
 		int tn = na;
 		a = b, na = nb, b = t, nb = tn;
 	}
-	if (na - nb > 1 || nb < 4)
+	if (na - nb > 1 || nb < 5 || a[0] != b[0]) /* first letters are rarely mistyped */
 		return 0;
 	int i = 0;
 	while (i < nb && a[i] == b[i])
@@ -404,6 +406,8 @@ static void compare(dd *d, int i, int j)
 	if (strcmp(a->compact, b->compact) != 0 &&
 	    ((a->label && strcmp(a->label, b->compact) == 0) || (b->label && strcmp(b->label, a->compact) == 0)))
 		ev += 2;
+	/* one source rarely lists a company twice under two names: single clues count across sources */
+	int two_sources = a->source != b->source && strcmp(a->source, b->source) != 0;
 	int rule = -1;
 	float score = 0;
 	if (strcmp(a->key, b->key) == 0) {
@@ -416,10 +420,14 @@ static void compare(dd *d, int i, int j)
 			if (contra <= ev)
 				rule = R_EXACT, score = 0.99f;
 		} else if (tok_subset(&ta, &tb) || tok_subset(&tb, &ta)) {
+			const cand *sh = ta.k < tb.k ? a : b;
 			if (ev >= 2 && contra == 0)
 				rule = R_SUBSET, score = 0.9f;
+			/* a bare brand and the one longer name of that brand in its country, plus one clue */
+			else if (ev == 1 && contra == 0 && (ta.k == 1 || tb.k == 1) && sh->amb == 1 && two_sources)
+				rule = R_SUBSET, score = 0.85f;
 		} else if (typo_name(&ta, &tb)) {
-			if (ev >= 1 && contra == 0)
+			if ((ev >= 2 || (ev == 1 && two_sources)) && contra == 0)
 				rule = R_FUZZY, score = (float)sp_dedupe_jw(a->compact, b->compact);
 		} else if (ta.k == tb.k && tok_soft_all(&ta, &tb) && tok_soft_all(&tb, &ta)) {
 			double jw = sp_dedupe_jw(a->compact, b->compact);
@@ -493,8 +501,59 @@ static void compare_block(dd *d, bent *blk, size_t n)
 				compare(d, blk[x].idx, blk[y].idx);
 }
 
+typedef struct brent {
+	const char *country, *first, *key;
+	int nfirst, idx;
+} brent;
+
+static int brent_cmp(const void *x, const void *y)
+{
+	const brent *a = x, *b = y;
+	int c = strcmp(a->country, b->country);
+	if (c)
+		return c;
+	int n = a->nfirst < b->nfirst ? a->nfirst : b->nfirst;
+	c = memcmp(a->first, b->first, (size_t)n);
+	if (c || a->nfirst != b->nfirst)
+		return c ? c : a->nfirst - b->nfirst;
+	c = strcmp(a->key, b->key);
+	return c ? c : a->idx - b->idx;
+}
+
+/* For each one-word name: how many distinct longer names start with that word in its country
+ * ("Voltiq" with "Voltiq Energie" only: 1; with "Voltiq Mobility" too: 2, ambiguous). */
+static void brand_ambiguity(dd *d)
+{
+	brent *b = sp_xmalloc(((size_t)d->n + 1) * sizeof(*b));
+	size_t n = 0;
+	for (int i = 0; i < d->n; i++) {
+		cand *x = &d->c[i];
+		if (!x->key || !x->country[0])
+			continue;
+		int nf = (int)strcspn(x->key, " ");
+		b[n++] = (brent){ x->country, x->key, x->key, nf, i };
+	}
+	qsort(b, n, sizeof(*b), brent_cmp);
+	for (size_t s = 0; s < n;) {
+		size_t e = s + 1;
+		while (e < n && strcmp(b[e].country, b[s].country) == 0 && b[e].nfirst == b[s].nfirst &&
+		       memcmp(b[e].first, b[s].first, (size_t)b[s].nfirst) == 0)
+			e++;
+		int distinct = 0;
+		for (size_t k = s; k < e; k++)
+			if (b[k].key[b[k].nfirst] == ' ' && (k == s || strcmp(b[k].key, b[k - 1].key) != 0))
+				distinct++;
+		for (size_t k = s; k < e; k++)
+			if (!b[k].key[b[k].nfirst])
+				d->c[b[k].idx].amb = distinct;
+		s = e;
+	}
+	free(b);
+}
+
 static void fuzzy_pass(dd *d)
 {
+	brand_ambiguity(d);
 	/* document frequency of every token */
 	size_t nt = 0, tcap = (size_t)d->n * 3 + 16;
 	bent *tk = sp_xmalloc(tcap * sizeof(*tk));

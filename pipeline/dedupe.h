@@ -16,11 +16,16 @@
  *                  or the names are close, and the postcodes (record.postcode) do not differ.
  *   3. fuzzy, inside blocks (the two rarest name tokens, the exact name key, and a 6-character
  *      prefix of the name; no country in the key so records without one still meet):
- *      exact_name  — same name key (or same tokens in another order), no contradiction;
+ *      exact_name  — same name key (or same tokens in another order), no more contradictions
+ *                    than corroborations;
  *      name_subset — one name is the other plus words ("Voltiq" / "Voltiq Energie"): needs two
- *                    corroborations (same city, same founding year, same domain);
- *      fuzzy_name  — Jaro-Winkler on the compact names >= 0.95 for long names (>= 10 chars) with
- *                    no contradiction, or >= 0.90 with one corroboration, every token matched.
+ *                    corroborations; or, across two sources, one corroboration when the short
+ *                    name is a bare brand with exactly one longer name in its country (no
+ *                    "Voltiq Mobility" next to "Voltiq Energie");
+ *      fuzzy_name  — one typo (one edit, not on the first or last letter, names >= 5 letters)
+ *                    with one corroboration across sources (two inside one source); or every
+ *                    token close and Jaro-Winkler >= 0.90 on the compact names with two
+ *                    corroborations. Never with any contradiction.
  *      Evidence: same city, same founding year, same domain, same postcode, a domain named
  *      after the other record's name; contradictions: different city, domain or postcode.
  *      Never: different countries, different registry keys, different LEIs, founding years two

@@ -324,7 +324,7 @@ void sp_norm_name(const char *raw, const char *country, sp_name *out)
 
 /* ---------------------------------------------------------------- cities */
 
-/* Native and variant names of cities -> one key (folded English name). Sorted by `from`. */
+/* Native and variant names of cities -> one key (folded English name); scanned linearly. */
 static const struct { const char *from, *to; } city_alias[] = {
 	{ "a coruna", "la coruna" }, { "antwerpen", "antwerp" }, { "athina", "athens" }, { "bangalore", "bengaluru" },
 	{ "beograd", "belgrade" }, { "bombay", "mumbai" }, { "braunschweig", "brunswick" }, { "brussel", "brussels" },
@@ -355,6 +355,56 @@ char *sp_norm_city(const char *raw)
 		return NULL;
 	}
 	return f;
+}
+
+/* Cities that name one country unambiguously (startup hubs), by city key. Used only when a record
+ * has no country. Sorted by city. Ambiguous names (Cambridge, London, Paris, Valencia ...) are absent. */
+static const struct { const char *city, *cc; } city_country[] = {
+	{ "abuja", "NG" }, { "amsterdam", "NL" }, { "antwerp", "BE" }, { "athens", "GR" }, { "auckland", "NZ" },
+	{ "austin", "US" }, { "bangkok", "TH" }, { "barcelona", "ES" }, { "basel", "CH" }, { "beijing", "CN" },
+	{ "belo horizonte", "BR" }, { "bengaluru", "IN" }, { "berlin", "DE" }, { "bilbao", "ES" }, { "bogota", "CO" },
+	{ "bologna", "IT" }, { "bordeaux", "FR" }, { "boston", "US" }, { "braga", "PT" }, { "bratislava", "SK" },
+	{ "brno", "CZ" }, { "brussels", "BE" }, { "bucharest", "RO" }, { "budapest", "HU" }, { "buenos aires", "AR" },
+	{ "busan", "KR" }, { "cairo", "EG" }, { "cape town", "ZA" }, { "casablanca", "MA" }, { "chennai", "IN" },
+	{ "chicago", "US" }, { "clermont ferrand", "FR" }, { "cologne", "DE" }, { "copenhagen", "DK" },
+	{ "coventry", "GB" }, { "cracow", "PL" }, { "delft", "NL" }, { "detroit", "US" }, { "dubai", "AE" },
+	{ "dublin", "IE" }, { "dusseldorf", "DE" }, { "edinburgh", "GB" }, { "eindhoven", "NL" }, { "espoo", "FI" },
+	{ "evora", "PT" }, { "florianopolis", "BR" }, { "geneva", "CH" }, { "gothenburg", "SE" }, { "grenoble", "FR" },
+	{ "haifa", "IL" }, { "hamburg", "DE" }, { "hangzhou", "CN" }, { "helsinki", "FI" }, { "ho chi minh city", "VN" },
+	{ "hong kong", "HK" }, { "istanbul", "TR" }, { "jakarta", "ID" }, { "johannesburg", "ZA" }, { "kyiv", "UA" },
+	{ "lagos", "NG" }, { "lausanne", "CH" }, { "leeds", "GB" }, { "lille", "FR" }, { "linkoping", "SE" },
+	{ "lisbon", "PT" }, { "ljubljana", "SI" }, { "lyon", "FR" }, { "madrid", "ES" }, { "malaga", "ES" },
+	{ "malmo", "SE" }, { "manchester", "GB" }, { "marseille", "FR" }, { "melbourne", "AU" }, { "mexico city", "MX" },
+	{ "milan", "IT" }, { "mlada boleslav", "CZ" }, { "monterrey", "MX" }, { "montreal", "CA" }, { "mumbai", "IN" },
+	{ "munich", "DE" }, { "nagoya", "JP" }, { "nairobi", "KE" }, { "nantes", "FR" }, { "new york", "US" },
+	{ "nuremberg", "DE" }, { "orleans", "FR" }, { "osaka", "JP" }, { "oslo", "NO" }, { "oxford", "GB" },
+	{ "palo alto", "US" }, { "plzen", "CZ" }, { "porto", "PT" }, { "prague", "CZ" }, { "pune", "IN" },
+	{ "rabat", "MA" }, { "reykjavik", "IS" }, { "riga", "LV" }, { "rio de janeiro", "BR" }, { "rome", "IT" },
+	{ "rotterdam", "NL" }, { "saint etienne", "FR" }, { "san francisco", "US" }, { "santiago de chile", "CL" },
+	{ "sao paulo", "BR" }, { "seattle", "US" }, { "seoul", "KR" }, { "seville", "ES" }, { "shanghai", "CN" },
+	{ "shenzhen", "CN" }, { "singapore", "SG" }, { "sofia", "BG" }, { "stockholm", "SE" }, { "stuttgart", "DE" },
+	{ "sydney", "AU" }, { "taipei", "TW" }, { "tallinn", "EE" }, { "tel aviv", "IL" }, { "the hague", "NL" },
+	{ "tokyo", "JP" }, { "toronto", "CA" }, { "toulouse", "FR" }, { "turin", "IT" }, { "vancouver", "CA" },
+	{ "vienna", "AT" }, { "vilnius", "LT" }, { "warsaw", "PL" }, { "wolfsburg", "DE" }, { "zagreb", "HR" },
+	{ "zurich", "CH" },
+};
+
+const char *sp_norm_city_country(const char *city_key)
+{
+	if (!city_key)
+		return NULL;
+	size_t lo = 0, hi = SP_ARRAY_LEN(city_country);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(city_key, city_country[mid].city);
+		if (c == 0)
+			return city_country[mid].cc;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 /* ---------------------------------------------------------------- countries */

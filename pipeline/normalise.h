@@ -45,6 +45,10 @@ void sp_name_release(sp_name *n);
  * "Lisboa" -> "lisbon", "Bangalore" -> "bengaluru"); NULL when empty. Caller frees. */
 char *sp_norm_city(const char *raw);
 
+/* The country of a city key (from sp_norm_city) when the city names one country unambiguously
+ * (a table of startup hubs; "cambridge", "london", "paris" are absent), else NULL. */
+const char *sp_norm_city_country(const char *city_key);
+
 /* ISO 3166-1 alpha-2 (static string) or NULL. */
 const char *sp_norm_country(const char *raw);
 

@@ -3,6 +3,8 @@
  *
  * What it does: in ONE transaction, deletes every candidate and writes one per record with
  * gone = 0, through the pure functions of normalise.h. Running it twice is running it once.
+ * A record without a country gets its source's `country`, else the country of its city when the
+ * city names one country (sp_norm_city_country).
  * Per-source settings read from the config: `country` (default country for records without one)
  * and `date_order = dmy|mdy` (how to read ambiguous nn/nn/yyyy dates; `preset = crunchbase`
  * implies mdy). A record whose source is no longer in the config is still normalised (defaults).
@@ -85,9 +87,11 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		const char *country = sp_norm_country(col(sel, 4));
 		if (!country)
 			country = so.country;
+		char *city = sp_norm_city(col(sel, 5));
+		if (!country) /* "Munich" says Germany; ambiguous city names say nothing */
+			country = sp_norm_city_country(city);
 		sp_name nm;
 		sp_norm_name(col(sel, 2), country, &nm);
-		char *city = sp_norm_city(col(sel, 5));
 		char *domain = sp_norm_domain(col(sel, 6));
 		char founded[16], pub[16];
 		sp_norm_date(col(sel, 7), so.order, founded, sizeof(founded));

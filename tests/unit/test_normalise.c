@@ -203,6 +203,19 @@ static void misc(void **state)
 	assert_string_equal(k, "5493001KJTIIGC8Y1R12");
 	free(k);
 	assert_null(sp_norm_lei("123"));
+	k = sp_norm_city("München");
+	assert_string_equal(k, "munich");
+	free(k);
+	k = sp_norm_city("LISBOA");
+	assert_string_equal(k, "lisbon");
+	free(k);
+	k = sp_norm_city("Saint-Étienne");
+	assert_string_equal(k, "saint etienne");
+	free(k);
+	assert_null(sp_norm_city(" "));
+	assert_string_equal(sp_norm_city_country("munich"), "DE");
+	assert_null(sp_norm_city_country("cambridge")); /* GB or US: says nothing */
+	assert_null(sp_norm_city_country("paris"));
 	k = sp_norm_fold("  Bornes — électriques (V2G)  ");
 	assert_string_equal(k, "bornes electriques v2g");
 	free(k);

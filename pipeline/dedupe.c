@@ -1219,9 +1219,8 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	size_t from = d.ne;
 	fuzzy_pass(&d);
 	/* fuzzy edges: best first, then by records (deterministic) */
-	edge *fe = d.e + from;
-	size_t nfe = d.ne - from;
-	qsort(fe, nfe, sizeof(*fe), edge_cmp);
+	if (d.ne - from > 1)
+		qsort(d.e + from, d.ne - from, sizeof(*d.e), edge_cmp);
 	apply_edges(&d, from);
 	rc = write_out(&d, c);
 out:

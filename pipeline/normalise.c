@@ -215,33 +215,50 @@ static void name_fold(sp_buf *out, const char *s, size_t len, int map_abbrev)
 /* ---------------------------------------------------------------- legal forms */
 
 /* countries: NULL = set aside whatever the country; else a space-separated list of alpha-2 codes
- * where the (short, ambiguous) form is a legal form. */
+ * where the (short, ambiguous) form is a legal form. Sorted by key (binary search). */
 static const struct { const char *key, *countries; } legal_forms[] = {
-	{ "ab", "SE FI" }, { "ag", "DE CH AT LI LU" }, { "ag and co kg", NULL }, { "and co", NULL },
-	{ "and co kg", NULL }, { "aps", NULL }, { "as", "NO DK CZ SK EE TR" }, { "asa", "NO" },
-	{ "bhd", NULL }, { "bv", "NL BE" }, { "bvba", NULL }, { "cic", NULL }, { "co", NULL },
-	{ "co inc", NULL }, { "co kg", NULL }, { "co limited", NULL }, { "co ltd", NULL }, { "company", NULL },
-	{ "company limited", NULL }, { "corp", NULL }, { "corporation", NULL }, { "cvba", NULL },
-	{ "doo", NULL }, { "eurl", NULL }, { "ev", "DE AT" }, { "gbr", NULL }, { "gmbh", NULL },
+	{ "ab", "SE FI" }, { "ag", "DE CH AT LI LU" }, { "ag and co kg", NULL }, { "aktiengesellschaft", NULL },
+	{ "and co", NULL }, { "and co kg", NULL }, { "aps", NULL }, { "as", "NO DK CZ SK EE TR" }, { "asa", "NO" },
+	{ "besloten vennootschap", NULL }, { "bhd", NULL }, { "bv", "NL BE" }, { "bvba", NULL }, { "cic", NULL },
+	{ "co", NULL }, { "co inc", NULL }, { "co kg", NULL }, { "co limited", NULL }, { "co ltd", NULL },
+	{ "community interest company", NULL }, { "company", NULL }, { "company limited", NULL }, { "corp", NULL },
+	{ "corporation", NULL }, { "cvba", NULL }, { "doo", NULL }, { "eurl", NULL }, { "ev", "DE AT" },
+	{ "gbr", NULL }, { "gesellschaft mit beschrankter haftung", NULL }, { "gmbh", NULL },
 	{ "gmbh and co kg", NULL }, { "gmbh and co kgaa", NULL }, { "inc", NULL }, { "incorporated", NULL },
-	{ "kabushiki kaisha", NULL }, { "kft", NULL }, { "kg", "DE AT CH LI" }, { "kgaa", NULL },
-	{ "kk", "JP" }, { "lda", NULL }, { "limitada", NULL }, { "limite", NULL }, { "limited", NULL },
-	{ "llc", NULL }, { "llp", NULL }, { "lp", "US GB CA" }, { "ltd", NULL }, { "ltda", NULL },
-	{ "ltee", NULL }, { "nv", "NL BE CW SX" }, { "ohg", NULL }, { "oy", "FI" }, { "oyj", NULL },
-	{ "pbc", NULL }, { "plc", NULL }, { "private limited", NULL }, { "pte ltd", NULL }, { "pty", NULL },
-	{ "pty ltd", NULL }, { "pvt ltd", NULL }, { "sa", "FR BE CH LU ES PT PL AR BR MX CL CO PE UY GR MA TN" },
-	{ "sa de cv", NULL }, { "sapi de cv", NULL }, { "sarl", NULL }, { "sas", NULL }, { "sasu", NULL },
-	{ "sca", NULL }, { "scop", NULL }, { "scs", NULL }, { "sdn bhd", NULL }, { "se", "DE FR NL AT LU BE IT ES CZ FI SE DK IE PL" },
-	{ "sl", "ES" }, { "sll", NULL }, { "slu", NULL }, { "snc", NULL }, { "sp zoo", NULL },
-	{ "spa", "IT" }, { "spol sro", NULL }, { "sprl", NULL }, { "srl", NULL }, { "sro", "CZ SK" },
-	{ "srls", NULL }, { "ug", "DE" }, { "ug haftungsbeschraenkt", NULL }, { "ug haftungsbeschrankt", NULL }, { "zrt", NULL },
+	{ "kabushiki kaisha", NULL }, { "kft", NULL }, { "kg", "DE AT CH LI" }, { "kgaa", NULL }, { "kk", "JP" },
+	{ "lda", NULL }, { "limitada", NULL }, { "limite", NULL }, { "limited", NULL },
+	{ "limited liability company", NULL }, { "limited liability partnership", NULL }, { "llc", NULL },
+	{ "llp", NULL }, { "lp", "US GB CA" }, { "ltd", NULL }, { "ltda", NULL }, { "ltee", NULL },
+	{ "naamloze vennootschap", NULL }, { "nv", "NL BE CW SX" }, { "ohg", NULL }, { "oy", "FI" },
+	{ "oyj", NULL }, { "pbc", NULL }, { "plc", NULL }, { "private limited", NULL },
+	{ "private limited company", NULL }, { "pte ltd", NULL }, { "pty", NULL }, { "pty ltd", NULL },
+	{ "public limited company", NULL }, { "pvt ltd", NULL },
+	{ "sa", "FR BE CH LU ES PT PL AR BR MX CL CO PE UY GR MA TN" }, { "sa de cv", NULL },
+	{ "sapi de cv", NULL }, { "sarl", NULL }, { "sas", NULL }, { "sasu", NULL }, { "sca", NULL },
+	{ "scop", NULL }, { "scs", NULL }, { "sdn bhd", NULL },
+	{ "se", "DE FR NL AT LU BE IT ES CZ FI SE DK IE PL" }, { "sl", "ES" }, { "sll", NULL }, { "slu", NULL },
+	{ "snc", NULL }, { "sociedad anonima", NULL }, { "sociedad limitada", NULL },
+	{ "societa a responsabilita limitata", NULL }, { "societa per azioni", NULL },
+	{ "societe a responsabilite limitee", NULL }, { "societe anonyme", NULL },
+	{ "societe par actions simplifiee", NULL }, { "sp zoo", NULL }, { "spa", "IT" }, { "spol sro", NULL },
+	{ "sprl", NULL }, { "srl", NULL }, { "srls", NULL }, { "sro", "CZ SK" }, { "ug", "DE" },
+	{ "ug haftungsbeschraenkt", NULL }, { "ug haftungsbeschrankt", NULL }, { "zrt", NULL },
 };
 
 static const char *legal_form_find(const char *key, const char *country)
 {
-	for (size_t i = 0; i < SP_ARRAY_LEN(legal_forms); i++) {
-		if (strcmp(legal_forms[i].key, key) != 0)
+	size_t lo = 0, hi = SP_ARRAY_LEN(legal_forms);
+	while (lo < hi) {
+		size_t i = (lo + hi) / 2;
+		int c = strcmp(key, legal_forms[i].key);
+		if (c < 0) {
+			hi = i;
 			continue;
+		}
+		if (c > 0) {
+			lo = i + 1;
+			continue;
+		}
 		const char *cs = legal_forms[i].countries;
 		if (!cs || !country || !*country)
 			return legal_forms[i].key;

@@ -48,6 +48,12 @@ static void names(void **state)
 	name_is("Kraft AS", "NO", "Kraft", "kraft", "as");
 	name_is("Ｖｏｌｔｉｑ", NULL, "Ｖｏｌｔｉｑ", "voltiq", NULL);     /* NFKC */
 	name_is("The Voltiq Company", "US", "The Voltiq", "voltiq", "company");
+	name_is("Voltiq Société par actions simplifiée", "FR", "Voltiq", "voltiq", "societe par actions simplifiee");
+	name_is("Blitz Gesellschaft mit beschränkter Haftung", "DE", "Blitz", "blitz", "gesellschaft mit beschrankter haftung");
+	name_is("Acme Limited Liability Company", "US", "Acme", "acme", "limited liability company");
+	name_is("Pty Solar (Pty) Ltd", "ZA", "Pty Solar", "pty solar", "pty ltd");
+	name_is("Shenzhen Volt Co., Ltd.", "CN", "Shenzhen Volt", "shenzhen volt", "co ltd");
+	name_is("Volt S.A. de C.V.", "MX", "Volt", "volt", "sa de cv");
 	name_is("", NULL, "", "", NULL);
 }
 

@@ -245,11 +245,24 @@ static char *resolve_ref(sp_store *db, const char *arg, int allow_entity)
 		sqlite3_stmt *s;
 		sp_err err;
 		char *ref = NULL;
+		int64_t id = atoll(arg);
+		for (int hops = 0; hops < 64; hops++) { /* a merged id stands for the entity it joined */
+			int64_t into = 0;
+			if (sp_store_prepare(db, "SELECT merged_into FROM entity WHERE id = ?1", &s, &err) != SP_OK)
+				break;
+			sqlite3_bind_int64(s, 1, id);
+			if (sqlite3_step(s) == SQLITE_ROW)
+				into = sqlite3_column_int64(s, 0);
+			sqlite3_finalize(s);
+			if (!into)
+				break;
+			id = into;
+		}
 		if (sp_store_prepare(db,
 				     "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id"
 				     " WHERE m.entity_id = ?1 ORDER BY r.id LIMIT 1",
 				     &s, &err) == SP_OK) {
-			sqlite3_bind_int64(s, 1, atoll(arg));
+			sqlite3_bind_int64(s, 1, id);
 			if (sqlite3_step(s) == SQLITE_ROW)
 				ref = sp_xstrdup(txt(s, 0));
 			sqlite3_finalize(s);
@@ -298,7 +311,7 @@ static int store_override(int argc, char **argv, sp_env *env, int link)
 	if (!a || (link && !b))
 		goto out;
 	if (link && strcmp(a, b) == 0) {
-		sp_cmd_error("link: %s and %s are the same record", argv[optind], argv[optind + 1]);
+		sp_cmd_error("link: %s and %s resolve to the same record %s", argv[optind], argv[optind + 1], a);
 		goto out;
 	}
 	sqlite3_stmt *s;

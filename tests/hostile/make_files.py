@@ -28,6 +28,15 @@ def ch_row(name, num, inc="14/06/2020", sic="62012 - Business and domestic softw
          "0", "0", "http://business.data.gov.uk/id/company/" + num] + [""] * 20 + ["", ""]
     return r
 
+def zi(name, mode=None):
+    """A ZipInfo with a fixed date, so the committed archives are byte-for-byte reproducible."""
+    z = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    z.compress_type = zipfile.ZIP_DEFLATED
+    if mode is not None:
+        z.external_attr = mode << 16
+    return z
+
+
 def q(v):
     return '"' + v.replace('"', '""') + '"'
 
@@ -99,22 +108,25 @@ def build():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         good = ch([ch_row("SLIP %d LIMITED" % i, "%08d" % (96000000 + i)) for i in range(2)])
-        z.writestr("../../../../tmp/sparker-zipslip-evil.csv", good)
-        z.writestr("/tmp/sparker-zipslip-abs.csv", good)
-        zi = zipfile.ZipInfo("../sparker-zipslip-link.csv")
-        zi.external_attr = (0o120777 << 16)
-        z.writestr(zi, "/etc/passwd")
+        z.writestr(zi("../../../../tmp/sparker-zipslip-evil.csv"), good)
+        z.writestr(zi("/tmp/sparker-zipslip-abs.csv"), good)
+        z.writestr(zi("../sparker-zipslip-link.csv", 0o120777), "/etc/passwd")
     w("zip_slip.zip", buf.getvalue())
 
     # truncated zip: a good archive cut in half, and one cut inside the central directory
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("BasicCompanyData.csv", ch([ch_row("TRUNC %d LIMITED" % i, "%08d" % (97000000 + i)) for i in range(400)]))
+        z.writestr(zi("BasicCompanyData.csv"), ch([ch_row("TRUNC %d LIMITED" % i, "%08d" % (97000000 + i)) for i in range(400)]))
     zb = buf.getvalue()
     w("zip_truncated_half.zip", zb[: len(zb) // 2])
     w("zip_truncated_cd.zip", zb[:-10])
     # gzip cut in the middle
     w("gz_truncated.csv.gz", gzip.compress(ch([ch_row("GZ %d LIMITED" % i, "%08d" % (98000000 + i)) for i in range(400)]), mtime=0)[:3000])
+    # deep nesting: 100,000 levels of JSON arrays inside the items array, and of XML elements
+    w("json_deep.json", '{"data":[' + "[" * 100000 + "]" * 100000 + ',{"id":"ok1","name":"After Deep"}]}\n')
+    w("xml_deep.xml", '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>d</title><item><title>'
+      + "<b>" * 100000 + "x" + "</b>" * 100000 + '</title><guid>d1</guid></item>'
+      '<item><title>After Deep</title><guid>d2</guid></item></channel></rss>\n')
     print("wrote", len(os.listdir(D)), "files into", D)
 
 

@@ -49,22 +49,12 @@ static void ch_close(sp_parser *p)
 static int ch_open(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err)
 {
 	*out = NULL;
-	sp_csv_opts o;
-	int rc = sp_csv_opts_from_config(&o, cfg, src, err);
-	if (rc < 0)
-		return rc;
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
-	p->delim = o.delim;
-	rc = sp_csv_open(path, &o, &p->csv, err);
+	sp_csv_row *h;
+	int rc = sp_csv_open_source(cfg, src, path, &p->csv, &h, &p->delim, err);
 	if (rc < 0) {
 		free(p);
 		return rc;
-	}
-	sp_csv_row *h;
-	rc = sp_csv_next(p->csv, &h, err);
-	if (rc < 0 || rc == SP_EOF) {
-		ch_close(p);
-		return rc < 0 ? rc : sp_err_set(err, SP_EFORMAT, "%s: empty file (no header row)", path);
 	}
 	p->ncols = h->n;
 	p->c_name = sp_csv_col(h, "CompanyName");

@@ -757,3 +757,23 @@ void sp_csv_set(sp_record *rec, sp_field f, const sp_csv_row *row, int col, int 
 		return;
 	sp_record_set(rec, f, s, n);
 }
+
+int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
+		       sp_csv_row **hdr, char *delim, sp_err *err)
+{
+	*csv = NULL;
+	sp_csv_opts o;
+	int rc = sp_csv_opts_from_config(&o, cfg, src, err);
+	if (rc < 0)
+		return rc;
+	*delim = o.delim;
+	if ((rc = sp_csv_open(path, &o, csv, err)) < 0)
+		return rc;
+	rc = sp_csv_next(*csv, hdr, err);
+	if (rc < 0 || rc == SP_EOF) {
+		sp_csv_close(*csv);
+		*csv = NULL;
+		return rc < 0 ? rc : sp_err_set(err, SP_EFORMAT, "%s: empty file (no header row)", path);
+	}
+	return SP_OK;
+}

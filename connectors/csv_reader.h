@@ -88,6 +88,13 @@ void sp_utf8_sanitize(char *s, size_t n);
 #include "config.h"
 #include "connector.h"
 int sp_csv_opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_source *src, sp_err *err);
+/*
+ * What every CSV connector does first: options from the source's config, open the file, read the
+ * header row. On success *csv is open, *hdr is the header (valid until the next sp_csv_next) and
+ * *delim the delimiter; an empty file is SP_EFORMAT "PATH: empty file (no header row)".
+ */
+int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
+		       sp_csv_row **hdr, char *delim, sp_err *err);
 int sp_csv_reject(const sp_csv_row *row, char delim, sp_record *rec, const char *reason);
 void sp_csv_set(sp_record *rec, sp_field f, const sp_csv_row *row, int col, int na_empty);
 

@@ -75,12 +75,7 @@ static int mc_open(sp_parser **out, const sp_config *cfg, const sp_source *src, 
 			return sp_err_set(err, SP_ECONFIG, "source %s: unknown preset '%s' (known: crunchbase)", src->name, preset);
 		crunchbase = 1;
 	}
-	sp_csv_opts o;
-	int rc = sp_csv_opts_from_config(&o, cfg, src, err);
-	if (rc < 0)
-		return rc;
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
-	p->delim = o.delim;
 	const char *sep = sp_config_get(cfg, sec, "categories_sep", crunchbase ? ",|" : ",");
 	snprintf(p->sep, sizeof(p->sep), "%s", *sep ? sep : ",");
 	const char *dord = sp_config_get(cfg, sec, "date_order", crunchbase ? "mdy" : "");
@@ -89,16 +84,11 @@ static int mc_open(sp_parser **out, const sp_config *cfg, const sp_source *src, 
 	p->code_system = cs && *cs ? sp_xstrdup(cs) : NULL;
 	const char *cc = sp_config_get(cfg, sec, "country", NULL);
 	p->country = cc && *cc ? sp_xstrdup(cc) : NULL;
-	rc = sp_csv_open(path, &o, &p->csv, err);
+	sp_csv_row *h;
+	int rc = sp_csv_open_source(cfg, src, path, &p->csv, &h, &p->delim, err);
 	if (rc < 0) {
 		mc_close(p);
 		return rc;
-	}
-	sp_csv_row *h;
-	rc = sp_csv_next(p->csv, &h, err);
-	if (rc < 0 || rc == SP_EOF) {
-		mc_close(p);
-		return rc < 0 ? rc : sp_err_set(err, SP_EFORMAT, "%s: empty file (no header row)", path);
 	}
 	p->ncols = h->n;
 	for (int f = 0; f < SP_F__COUNT; f++)

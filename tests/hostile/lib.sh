@@ -16,7 +16,7 @@
 HOSTILE_TIMEOUT=${HOSTILE_TIMEOUT:-120}
 HOSTILE_MAX_RSS_MB=${HOSTILE_MAX_RSS_MB:-256}
 HOSTILE_ASAN=0
-if nm -an "$SP" 2>/dev/null | grep -q __asan_init || ldd "$SP" 2>/dev/null | grep -q libasan; then
+if [ "$( (nm -an "$SP"; ldd "$SP") 2>/dev/null | grep -c -e __asan_init -e libasan)" != 0 ]; then  # grep -c: no SIGPIPE under pipefail
   HOSTILE_ASAN=1; HOSTILE_MAX_RSS_MB=$((HOSTILE_MAX_RSS_MB * 4)); HOSTILE_TIMEOUT=$((HOSTILE_TIMEOUT * 3))
 fi
 [ -x /usr/bin/time ] || skip "/usr/bin/time is needed to measure peak memory (apt-get install time)"

@@ -6,7 +6,7 @@
 # and when valgrind is absent. SPARKER_VALGRIND_FAST=1 uses a 300-startup generated demo.
 . "$(dirname "$0")/../lib.sh"
 command -v valgrind >/dev/null || skip "valgrind not installed"
-if nm -an "$SP" 2>/dev/null | grep -q __asan_init; then skip "ASan build: valgrind does not run sanitized binaries"; fi
+if [ "$( (nm -an "$SP"; ldd "$SP") 2>/dev/null | grep -c -e __asan_init -e libasan)" != 0 ]; then skip "ASan build: valgrind does not run sanitized binaries"; fi
 mkdir -p "$T/www" "$T/db"
 cp "$ROOT"/demo/sources/* "$T/www/"
 http_start "$T/www"

@@ -44,6 +44,13 @@ void sp_cmd_usage(FILE *to, const sp_cmd *c);
 /* Helpers for handlers. */
 /* Open the config's database (creating/migrating it); prints the error and returns NULL on failure. */
 sp_store *sp_cmd_open_db(sp_env *env);
+/*
+ * For commands that write analysts' tables: take the run lock (so they never interleave with a
+ * run), then open the database. Returns NULL after printing the error, with *code the exit code
+ * (75 when a run holds the lock). Release with sp_lock_release(*lock) after sp_store_close().
+ */
+struct sp_lock;
+sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, struct sp_lock **lock, int *code);
 /* Print "sparker: MSG" to stderr. */
 void sp_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a library return code to an exit code. */

@@ -124,16 +124,11 @@ int sp_cmd_decide(int argc, char **argv, sp_env *env)
 		today(day);
 	}
 	sp_err err;
-	sp_lock *lock = NULL;
-	if (sp_lock_take(env->cfg, "decide", &lock, &err) != SP_OK) {
-		sp_cmd_error("%s", err.msg);
-		return sp_cmd_exit_code(err.code);
-	}
-	sp_store *db = sp_cmd_open_db(env);
-	if (!db) {
-		sp_lock_release(lock);
-		return SP_EXIT_FAIL;
-	}
+	sp_lock *lock;
+	int open_code;
+	sp_store *db = sp_cmd_open_db_locked(env, "decide", &lock, &open_code);
+	if (!db)
+		return open_code;
 	int code = SP_EXIT_OK;
 	int64_t id;
 	int rc = sp_cmd_resolve_entity(db, ent, &id, 0);
@@ -299,17 +294,12 @@ static int decisions_import(sp_env *env, const char *file)
 		return SP_EXIT_FAIL;
 	}
 	sp_err err;
-	sp_lock *lock = NULL;
-	if (sp_lock_take(env->cfg, "decisions import", &lock, &err) != SP_OK) {
-		fclose(f);
-		sp_cmd_error("%s", err.msg);
-		return sp_cmd_exit_code(err.code);
-	}
-	sp_store *db = sp_cmd_open_db(env);
+	sp_lock *lock;
+	int open_code;
+	sp_store *db = sp_cmd_open_db_locked(env, "decisions import", &lock, &open_code);
 	if (!db) {
 		fclose(f);
-		sp_lock_release(lock);
-		return SP_EXIT_FAIL;
+		return open_code;
 	}
 	struct imp im;
 	memset(&im, 0, sizeof(im));

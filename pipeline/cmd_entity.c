@@ -295,16 +295,11 @@ static int store_override(int argc, char **argv, sp_env *env, int link)
 		return SP_EXIT_USAGE;
 	}
 	sp_err err;
-	sp_lock *lock = NULL;
-	if (sp_lock_take(env->cfg, argv[0], &lock, &err) != SP_OK) {
-		sp_cmd_error("%s", err.msg);
-		return sp_cmd_exit_code(err.code);
-	}
-	sp_store *db = sp_cmd_open_db(env);
-	if (!db) {
-		sp_lock_release(lock);
-		return SP_EXIT_FAIL;
-	}
+	sp_lock *lock;
+	int open_code;
+	sp_store *db = sp_cmd_open_db_locked(env, argv[0], &lock, &open_code);
+	if (!db)
+		return open_code;
 	int rc = SP_EXIT_FAIL;
 	char *a = resolve_ref(db, argv[optind], link);
 	char *b = link && a ? resolve_ref(db, argv[optind + 1], 1) : NULL;

@@ -202,16 +202,11 @@ int sp_cmd_pin(int argc, char **argv, sp_env *env)
 	}
 	const char *ent = argv[optind], *dir = argv[optind + 1];
 	sp_err err;
-	sp_lock *lock = NULL;
-	if (sp_lock_take(env->cfg, "pin", &lock, &err) != SP_OK) {
-		sp_cmd_error("%s", err.msg);
-		return sp_cmd_exit_code(err.code);
-	}
-	sp_store *db = sp_cmd_open_db(env);
-	if (!db) {
-		sp_lock_release(lock);
-		return SP_EXIT_FAIL;
-	}
+	sp_lock *lock;
+	int open_code;
+	sp_store *db = sp_cmd_open_db_locked(env, "pin", &lock, &open_code);
+	if (!db)
+		return open_code;
 	int64_t id;
 	int code = SP_EXIT_OK;
 	int rc = sp_cmd_resolve_entity(db, ent, &id, 0);

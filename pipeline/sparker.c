@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "run.h"
 #include "progress.h"
 
 static const char EXIT_CODES[] =
@@ -187,6 +188,24 @@ sp_store *sp_cmd_open_db(sp_env *env)
 	if (sp_store_open(env->cfg->database, &db, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		return NULL;
+	}
+	return db;
+}
+
+sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, int *code)
+{
+	sp_err err;
+	*lock = NULL;
+	if (sp_lock_take(env->cfg, what, lock, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		*code = sp_cmd_exit_code(err.code);
+		return NULL;
+	}
+	sp_store *db = sp_cmd_open_db(env);
+	if (!db) {
+		sp_lock_release(*lock);
+		*lock = NULL;
+		*code = SP_EXIT_FAIL;
 	}
 	return db;
 }

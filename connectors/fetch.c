@@ -358,6 +358,21 @@ static char *file_url_path(const sp_config *cfg, const char *url)
 	return res;
 }
 
+
+/* write(2) all of p, retrying on EINTR; SP_EIO with the reason otherwise. */
+static int write_all(int fd, const char *p, size_t n, sp_err *err)
+{
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return sp_err_set(err, SP_EIO, "write temporary file: %s", strerror(errno));
+		off += (size_t)w;
+	}
+	return SP_OK;
+}
+
 static int copy_local(const char *path, int fd, int64_t max_bytes, const char *label, int64_t *bytes, sp_err *err)
 {
 	*bytes = 0;
@@ -393,17 +408,7 @@ static int copy_local(const char *path, int fd, int64_t max_bytes, const char *l
 			rc = sp_err_set(err, SP_EFORMAT, "read %s: exceeds max_bytes = %lld", path, (long long)max_bytes);
 			break;
 		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = sp_err_set(err, SP_EIO, "write temporary file: %s", strerror(errno));
-				break;
-			}
-			off += w;
-		}
-		if (rc != SP_OK)
+		if ((rc = write_all(fd, buf, (size_t)n, err)) != SP_OK)
 			break;
 		*bytes += n;
 		if (prog)
@@ -629,17 +634,7 @@ static int append_page(const char *page, int out, int64_t *written, sp_err *err)
 		for (ssize_t i = 0; i < n; i++)
 			if (p[i] == '\n' || p[i] == '\r')
 				p[i] = ' ';
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, p + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = sp_err_set(err, SP_EIO, "write temporary file: %s", strerror(errno));
-				break;
-			}
-			off += w;
-		}
-		if (rc != SP_OK)
+		if ((rc = write_all(out, p, (size_t)n, err)) != SP_OK)
 			break;
 		*written += n;
 	}

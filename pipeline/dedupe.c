@@ -376,7 +376,7 @@ static void compare(dd *d, int i, int j)
 		return;
 	if (str_conflict(a->hard, b->hard) || str_conflict(a->lei, b->lei))
 		return;
-	int ev = 0, contra = 0;
+	int ev = 0, contra = 0, strong = 0; /* strong: a shared website, postcode or name-named domain */
 	if (a->city && b->city) {
 		if (strcmp(a->city, b->city) == 0)
 			ev++;
@@ -392,22 +392,29 @@ static void compare(dd *d, int i, int j)
 	}
 	if (a->domain && b->domain) {
 		if (strcmp(a->domain, b->domain) == 0)
-			ev += 2;
+			ev += 2, strong = 1;
 		else
 			contra++;
 	}
 	if (a->postcode && b->postcode) {
 		if (strcmp(a->postcode, b->postcode) == 0)
-			ev++;
+			ev++, strong = 1;
 		else
 			contra++;
 	}
 	/* a website named after the other record's exact name ("trycybra.io" for "Cybra") */
 	if (strcmp(a->compact, b->compact) != 0 &&
 	    ((a->label && strcmp(a->label, b->compact) == 0) || (b->label && strcmp(b->label, a->compact) == 0)))
-		ev += 2;
+		ev += 2, strong = 1;
 	/* one source rarely lists a company twice under two names: single clues count across sources */
 	int two_sources = a->source != b->source && strcmp(a->source, b->source) != 0;
+	/*
+	 * Two different keys of one source under two different names are two companies unless
+	 * something strong says otherwise: a snapshot lists each company once, and in a startup hub
+	 * city and founding year are shared by look-alike names (CircleCi / CircleUp, San Francisco,
+	 * 2011). Likewise a similar-but-not-typo name needs strong evidence anywhere.
+	 */
+	int name_rules_ok = two_sources || strong;
 	int rule = -1;
 	float score = 0;
 	if (strcmp(a->key, b->key) == 0) {
@@ -419,6 +426,8 @@ static void compare(dd *d, int i, int j)
 		if (ta.k == tb.k && tok_subset(&ta, &tb) && tok_subset(&tb, &ta)) {
 			if (contra <= ev)
 				rule = R_EXACT, score = 0.99f;
+		} else if (!name_rules_ok) {
+			/* same source, different names, nothing strong: no fuzzy rule */
 		} else if (tok_subset(&ta, &tb) || tok_subset(&tb, &ta)) {
 			const cand *sh = ta.k < tb.k ? a : b;
 			if (ev >= 2 && contra == 0)
@@ -427,13 +436,13 @@ static void compare(dd *d, int i, int j)
 			else if (ev == 1 && contra == 0 && (ta.k == 1 || tb.k == 1) && sh->amb == 1 && two_sources)
 				rule = R_SUBSET, score = 0.85f;
 		} else if (typo_name(&ta, &tb)) {
-			if ((ev >= 2 || (ev == 1 && two_sources)) && contra == 0)
+			if ((ev >= 2 || strong) && contra == 0)
 				rule = R_FUZZY, score = (float)sp_dedupe_jw(a->compact, b->compact);
 		} else if (ta.k == tb.k && tok_soft_all(&ta, &tb) && tok_soft_all(&tb, &ta)) {
 			double jw = sp_dedupe_jw(a->compact, b->compact);
 			size_t len = strlen(a->compact) < strlen(b->compact) ? strlen(a->compact) : strlen(b->compact);
 			(void)len;
-			if (jw >= 0.90 && ev >= 2 && contra == 0)
+			if (jw >= 0.90 && ev >= 2 && strong && contra == 0)
 				rule = R_FUZZY, score = (float)jw;
 		}
 	}

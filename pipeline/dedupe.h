@@ -23,9 +23,12 @@
  *                    name is a bare brand with exactly one longer name in its country (no
  *                    "Voltiq Mobility" next to "Voltiq Energie");
  *      fuzzy_name  — one typo (one edit, not on the first or last letter, names >= 5 letters)
- *                    with one corroboration across sources (two inside one source); or every
- *                    token close and Jaro-Winkler >= 0.90 on the compact names with two
- *                    corroborations. Never with any contradiction.
+ *                    with two corroborations or one strong one; or every token close and
+ *                    Jaro-Winkler >= 0.90 on the compact names with two corroborations of which
+ *                    one strong. Never with any contradiction.
+ *      Strong evidence: same website domain, same postcode, a domain named after the other name.
+ *      Inside one source, name_subset and fuzzy_name need strong evidence (a source lists each
+ *      company once; in a hub city, look-alike names share city and year: CircleCi / CircleUp).
  *      Evidence: same city, same founding year, same domain, same postcode, a domain named
  *      after the other record's name; contradictions: different city, domain or postcode.
  *      Never: different countries, different registry keys, different LEIs, founding years two

@@ -205,6 +205,29 @@ static void links_and_negatives(void **state)
 	assert_non_null(strstr(c.note, "blocks over cap 3"));
 }
 
+/* Look-alike names in one hub city and year (real Crunchbase pairs) stay apart without strong
+ * evidence; a typo across sources with city and year, or with the same website, still merges. */
+static void lookalikes(void **state)
+{
+	fx *f = *state;
+	rec(f, "cb", "circleci", "CircleCi|US|San Francisco||2011-09-01||||");
+	rec(f, "cb", "circleup", "CircleUp|US|San Francisco||2011-10-01||||");
+	rec(f, "cb", "zimperium", "Zimperium|US|San Francisco||2010-08-01||||");
+	rec(f, "cb", "simperium", "Simperium|US|San Francisco||2010-06-01||||");
+	rec(f, "news", "plated", "Plated|US|New York||||||");
+	rec(f, "cb", "planted", "Planted|US|New York||2013||||");
+	rec(f, "news", "n1", "Brightvolt|US|Austin||2019||||");
+	rec(f, "cb", "c1", "Brigthvolt|US|Austin||2019||||");
+	rec(f, "news", "n2", "Kolibri Charging|DE|Berlin|https://kolibri-charging.de|||||");
+	rec(f, "cb", "c2", "Kolibri Chargign|DE||kolibri-charging.de|||||");
+	run(f, NULL);
+	assert_true(eid(f, "cb", "circleci") != eid(f, "cb", "circleup"));
+	assert_true(eid(f, "cb", "zimperium") != eid(f, "cb", "simperium"));
+	assert_true(eid(f, "news", "plated") != eid(f, "cb", "planted")); /* one typo, only a city */
+	assert_int_equal(eid(f, "news", "n1"), eid(f, "cb", "c1"));         /* typo, city and year */
+	assert_int_equal(eid(f, "news", "n2"), eid(f, "cb", "c2"));         /* same website */
+}
+
 static void stable_ids(void **state)
 {
 	fx *f = *state;
@@ -348,6 +371,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(similarity),
 		cmocka_unit_test_setup_teardown(links_and_negatives, setup, teardown),
+		cmocka_unit_test_setup_teardown(lookalikes, setup, teardown),
 		cmocka_unit_test_setup_teardown(stable_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(measured, setup, teardown),
 	};

@@ -374,6 +374,19 @@ char *sp_norm_city(const char *raw)
 	return f;
 }
 
+char *sp_norm_location(const char *raw, const char **country)
+{
+	*country = NULL;
+	const char *comma = raw ? strchr(raw, ',') : NULL;
+	if (!comma)
+		return sp_norm_city(raw);
+	*country = sp_norm_country(strrchr(raw, ',') + 1);
+	char *first = sp_xstrndup(raw, (size_t)(comma - raw));
+	char *city = sp_norm_city(first);
+	free(first);
+	return city;
+}
+
 /* Cities that name one country unambiguously (startup hubs), by city key. Used only when a record
  * has no country. Sorted by city. Ambiguous names (Cambridge, London, Paris, Valencia ...) are absent. */
 static const struct { const char *city, *cc; } city_country[] = {

@@ -45,6 +45,13 @@ void sp_name_release(sp_name *n);
  * "Lisboa" -> "lisbon", "Bangalore" -> "bengaluru"); NULL when empty. Caller frees. */
 char *sp_norm_city(const char *raw);
 
+/*
+ * A location written as one string, "Palo Alto, California, United States" or "Paris, France":
+ * the city key of its first part (as sp_norm_city), and in *country the country its last part
+ * names (static alpha-2) or NULL. A string without a comma is just a city. Caller frees.
+ */
+char *sp_norm_location(const char *raw, const char **country);
+
 /* The country of a city key (from sp_norm_city) when the city names one country unambiguously
  * (a table of startup hubs; "cambridge", "london", "paris" are absent), else NULL. */
 const char *sp_norm_city_country(const char *city_key);

@@ -3,7 +3,8 @@
  *
  * What it does: in ONE transaction, deletes every candidate and writes one per record with
  * gone = 0, through the pure functions of normalise.h. Running it twice is running it once.
- * A record without a country gets its source's `country`, else the country of its city when the
+ * A record without a country gets the country named at the end of its location ("Palo Alto,
+ * California, United States"), else its source's `country`, else the country of its city when the
  * city names one country (sp_norm_city_country).
  * Per-source settings read from the config: `country` (default country for records without one)
  * and `date_order = dmy|mdy` (how to read ambiguous nn/nn/yyyy dates; `preset = crunchbase`
@@ -84,10 +85,12 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		c->in++;
 		const char *source = col(sel, 1);
 		src_lookup(ctx->cfg, source, &so);
-		const char *country = sp_norm_country(col(sel, 4));
+		const char *country = sp_norm_country(col(sel, 4)), *loc_country;
+		char *city = sp_norm_location(col(sel, 5), &loc_country);
+		if (!country) /* "Palo Alto, California, United States" */
+			country = loc_country;
 		if (!country)
 			country = so.country;
-		char *city = sp_norm_city(col(sel, 5));
 		if (!country) /* "Munich" says Germany; ambiguous city names say nothing */
 			country = sp_norm_city_country(city);
 		sp_name nm;

@@ -222,6 +222,23 @@ static void misc(void **state)
 	assert_string_equal(sp_norm_city_country("munich"), "DE");
 	assert_null(sp_norm_city_country("cambridge")); /* GB or US: says nothing */
 	assert_null(sp_norm_city_country("paris"));
+	const char *cc;
+	k = sp_norm_location("Palo Alto, California, United States", &cc);
+	assert_string_equal(k, "palo alto");
+	assert_string_equal(cc, "US");
+	free(k);
+	k = sp_norm_location("München, Deutschland", &cc);
+	assert_string_equal(k, "munich");
+	assert_string_equal(cc, "DE");
+	free(k);
+	k = sp_norm_location("Lyon", &cc);
+	assert_string_equal(k, "lyon");
+	assert_null(cc);
+	free(k);
+	k = sp_norm_location("Springfield, Somewhere", &cc);
+	assert_string_equal(k, "springfield");
+	assert_null(cc);
+	free(k);
 	k = sp_norm_fold("  Bornes — électriques (V2G)  ");
 	assert_string_equal(k, "bornes electriques v2g");
 	free(k);

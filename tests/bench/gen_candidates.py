@@ -45,7 +45,7 @@ def main():
         k = a.index("--seed"); seed = int(a[k + 1]); del a[k:k + 2]
     db, n = a[0], int(a[1])
     rng = random.Random(seed)
-    vocab = list({word(rng) for _ in range(6000)})
+    vocab = sorted({word(rng) for _ in range(6000)})  # sorted: set order varies between processes
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous = OFF")
     con.execute("BEGIN")

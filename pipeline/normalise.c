@@ -327,10 +327,30 @@ void sp_norm_name(const char *raw, const char *country, sp_name *out)
 		if (!found)
 			break;
 	}
-	/* display: raw up to end, trailing separators trimmed */
-	while (end > 0 && (strchr(" \t,;:-/(", raw[end - 1]) != NULL))
-		end--;
+	/* a legal form written first ("SAS VOLTIQ", "AB Volvo", "S.A.R.L. Dupont"): the form's
+	 * words in capitals or with dots, and at least one word left after it */
 	size_t st = 0;
+	for (int k = keep - 1 < 3 ? keep - 1 : 3; k >= 1; k--) {
+		int caps = 1;
+		for (size_t i = ws[0]; i < we[k - 1]; i++)
+			if (islower((unsigned char)raw[i]))
+				caps = 0;
+		if (!caps && !memchr(raw + ws[0], '.', we[k - 1] - ws[0]))
+			continue;
+		name_fold(&f, raw + ws[0], we[k - 1] - ws[0], 0);
+		const char *lf = f.len ? legal_form_find(sp_buf_str(&f), country) : NULL;
+		if (!lf)
+			continue;
+		if (!form)
+			form = lf;
+		st = ws[k];
+		break;
+	}
+	if (!st && nw)
+		st = ws[0];
+	/* display: raw from st up to end, trailing separators trimmed */
+	while (end > st && (strchr(" \t,;:-/(", raw[end - 1]) != NULL))
+		end--;
 	while (st < end && isspace((unsigned char)raw[st]))
 		st++;
 	out->display = sp_xstrndup(raw + st, end - st);

@@ -28,6 +28,10 @@ static void names(void **state)
 	(void)state;
 	name_is("Voltiq Énergie SAS", "FR", "Voltiq Énergie", "voltiq energie", "sas");
 	name_is("VOLTIQ ENERGIE", "FR", "VOLTIQ ENERGIE", "voltiq energie", NULL);
+	name_is("SAS VOLTIQ ENERGIE", "FR", "VOLTIQ ENERGIE", "voltiq energie", "sas");
+	name_is("S.A.R.L. Dupont Mobilité", "FR", "Dupont Mobilité", "dupont mobilite", "sarl");
+	name_is("  Sas Voltiq", "FR", "Sas Voltiq", "sas voltiq", NULL); /* not in capitals: a word */
+	name_is("SAS", "FR", "SAS", "sas", NULL);                           /* nothing would be left */
 	name_is("Voltiq Energie S.A.S.", "FR", "Voltiq Energie", "voltiq energie", "sas");
 	name_is("Voltiq Energie S.A.S", NULL, "Voltiq Energie", "voltiq energie", "sas");
 	name_is("Acme Technologies Ltd", "GB", "Acme Technologies", "acme tech", "ltd");

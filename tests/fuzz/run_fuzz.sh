@@ -62,7 +62,7 @@ run_target() { # name src defines...
     for c in $B/fuzz/crash-$name-* ; do [ -f "$c" ] && cp "$c" tests/fuzz/regress/$short/ && echo "fuzz $name: saved tests/fuzz/regress/$short/$(basename "$c")"; done
     failed=1
   else
-    grep -E '^(Done|#[0-9]+ *DONE)' "$B/fuzz/$name.log" | tail -1 | sed "s/^/fuzz $name: /" || true
+    grep -E '^Done|^#[0-9]+: cov' "$B/fuzz/$name.log" | tail -1 | sed "s/^/fuzz $name: /" || true
   fi
 }
 while read -r name format extra; do

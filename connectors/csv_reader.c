@@ -6,29 +6,48 @@
  * -> BOM strip -> slices of SLICE bytes -> csv_parse() -> on_field()/on_row() callbacks, which
  * append fields and rows to the producer's current batch (one arena of fields + a row index).
  * After each CHUNK read, a batch with complete rows is handed to the consumer (sp_csv_next) over
- * a small queue; a row still being built moves to the next batch. At most NBATCH batches exist,
- * so memory is bounded (about NBATCH x (CHUNK + max_field)) whatever the file size; the producer
- * waits when all are in use. With opts.no_thread the producer runs inline in sp_csv_next().
+ * a small queue; a row still being built moves to the next batch. At most NBATCH batches exist
+ * per producer, so memory is bounded (about NBATCH x (CHUNK + max_field)) whatever the file size;
+ * a producer waits when all of its batches are in use. With opts.no_thread the producer runs
+ * inline in sp_csv_next().
  *
- * Errors of the producer (I/O, transcoding) end the stream: the consumer gets the rows read so
- * far, then the error code and message.
+ * Two ranges (threaded, plain UTF-8 file of at least split_min bytes): libcsv alone is the
+ * critical path, so the file is cut in two byte ranges parsed by two producer threads, each with
+ * its own libcsv parser and batch queue. The cut is a line end where libcsv starts a fresh row:
+ * the second thread finds it with find_split(), a scan that follows libcsv's quoting state
+ * machine (memchr over quoted text, several times faster than csv_parse) from the start of the
+ * file to a little past the middle, and counts the line ends before it (the first line number of
+ * the second range). The first thread starts parsing at once and only waits if it reaches the
+ * search start before the cut is known. The consumer hands out the header (the first row of range
+ * 1) first, then batches from whichever range has one ready, so rows of the two halves
+ * interleave: callers must not depend on row order beyond the header (parse.c resolves duplicate
+ * keys by line number). No split when the scan meets a field longer than max_field (the reader's
+ * skip-to-line-end recovery could then disagree with the scan) or finds no line end to cut at.
+ *
+ * Errors of a producer (I/O, transcoding) end the stream: the consumer gets rows read so far,
+ * then the error code and message.
  */
 #include "csv_reader.h"
 
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <iconv.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "archive.h"
 
 #define CHUNK (256 * 1024)
 #define SLICE (64 * 1024)
 #define NBATCH 4
+#define SPLIT_MIN_DEFAULT (64ULL * 1024 * 1024)
+#define SCAN_BUF (1024 * 1024)
 
 typedef struct fld { size_t off, len; } fld;
 typedef struct rowm { size_t first; int n; long line; const char *reject; } rowm;
@@ -42,13 +61,13 @@ typedef struct batch {
 	struct batch *next;
 } batch;
 
-struct sp_csv {
-	/* producer side */
-	sp_stream *st;
+/* One producer: a byte range of the input, its libcsv parser, its batches. */
+typedef struct prod {
+	struct sp_csv *c;
+	int id;
+	int fd;             /* ranges: the plain file, read with pread; -1 = read c->st */
+	uint64_t off, end;  /* ranges: next offset, end (UINT64_MAX until known / to EOF) */
 	struct csv_parser p;
-	unsigned char popts;
-	char delim;
-	iconv_t cd;
 	char *in;           /* raw bytes (+ carried incomplete sequence when transcoding) */
 	size_t in_carry;
 	char *tx;           /* transcoded bytes */
@@ -62,22 +81,42 @@ struct sp_csv {
 	long line;          /* physical line position */
 	int last_term;
 	int skipping;       /* after an oversized field: drop input up to the next line end */
+	_Atomic uint64_t pos;
+	/* shared, under c->mu */
+	pthread_t th;
+	int started;
+	batch *full_head, *full_tail, *free_list;
+	int nalloc;
+	int done;
+	int prod_rc;
+	sp_err perr;
+} prod;
+
+struct sp_csv {
+	sp_stream *st;
+	char delim;
+	unsigned char popts;
+	iconv_t cd;
 	size_t max_field;
 	int max_cols;
 	int check_utf8;
-	_Atomic uint64_t pos;
+	prod pr[2];
+	int npr;
+	/* split of a plain file in two ranges */
+	char *path;
+	uint64_t fsize, split_target;
+	int split_known;    /* under mu: 1 once find_split has answered */
+	uint64_t split_at;  /* 0 = no split */
 	/* shared, under mu */
 	int threaded;
-	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	batch *full_head, *full_tail, *free_list;
-	int nalloc;
-	int done, stop;
-	int prod_rc;
-	sp_err perr;
+	_Atomic int stop;
 	/* consumer side */
+	int hdr_done;       /* the first batch of range 1 (with the header) was handed out */
+	int rr;             /* next range to look at */
 	batch *cb;
+	prod *cb_owner;
 	size_t rhead;
 	const char **outf;
 	size_t *outl;
@@ -132,13 +171,13 @@ int sp_utf8_valid(const char *str, size_t n)
 
 static int is_space_tab(unsigned char c) { return c == ' '; }
 
-static void parser_init(sp_csv *c)
+static void parser_init(prod *pr)
 {
-	csv_init(&c->p, c->popts);
-	csv_set_delim(&c->p, (unsigned char)c->delim);
-	if (c->delim == '\t')
-		csv_set_space_func(&c->p, is_space_tab); /* else libcsv's inline default: space, tab */
-	csv_set_blk_size(&c->p, 4096);
+	csv_init(&pr->p, pr->c->popts);
+	csv_set_delim(&pr->p, (unsigned char)pr->c->delim);
+	if (pr->c->delim == '\t')
+		csv_set_space_func(&pr->p, is_space_tab); /* else libcsv's inline default: space, tab */
+	csv_set_blk_size(&pr->p, 4096);
 }
 
 static size_t count_newlines(const char *s, size_t n)
@@ -218,123 +257,124 @@ static int scan_field(const char *s, size_t n, int utf8, long *lines)
 
 static void on_field(void *data, size_t len, void *user)
 {
-	sp_csv *c = user;
+	prod *pr = user;
+	sp_csv *c = pr->c;
 	const char *s = data;
-	if (c->cur_n == 0) {
-		c->cur_line = c->line;
-		c->cur_first = c->pb->nflds;
-		c->cur_reject = NULL;
+	if (pr->cur_n == 0) {
+		pr->cur_line = pr->line;
+		pr->cur_first = pr->pb->nflds;
+		pr->cur_reject = NULL;
 	}
 	int ok = 1;
 	if (len && s)
-		ok = scan_field(s, len, c->check_utf8, &c->line);
-	if (c->cur_n >= c->max_cols) {
-		if (!c->cur_reject)
-			c->cur_reject = "too many columns";
+		ok = scan_field(s, len, c->check_utf8, &pr->line);
+	if (pr->cur_n >= c->max_cols) {
+		if (!pr->cur_reject)
+			pr->cur_reject = "too many columns";
 		return;
 	}
 	if (len > c->max_field) {
-		if (!c->cur_reject)
-			c->cur_reject = "field too large";
+		if (!pr->cur_reject)
+			pr->cur_reject = "field too large";
 		len = 256;
 	} else if (!ok) {
-		if (!c->cur_reject)
-			c->cur_reject = "invalid UTF-8";
+		if (!pr->cur_reject)
+			pr->cur_reject = "invalid UTF-8";
 	}
-	push_field(c->pb, s, len);
-	c->cur_n++;
+	push_field(pr->pb, s, len);
+	pr->cur_n++;
 }
 
-static void end_row(sp_csv *c)
+static void end_row(prod *pr)
 {
-	batch *b = c->pb;
+	batch *b = pr->pb;
 	if (b->nrows == b->rcap) {
 		b->rcap = b->rcap ? b->rcap * 2 : 1024;
 		b->rows = sp_xrealloc(b->rows, b->rcap * sizeof(*b->rows));
 	}
 	rowm *r = &b->rows[b->nrows++];
-	r->first = c->cur_first;
-	r->n = c->cur_n;
-	r->line = c->cur_line;
-	r->reject = c->cur_reject;
-	c->cur_n = 0;
-	c->cur_reject = NULL;
-	c->cur_first = b->nflds;
+	r->first = pr->cur_first;
+	r->n = pr->cur_n;
+	r->line = pr->cur_line;
+	r->reject = pr->cur_reject;
+	pr->cur_n = 0;
+	pr->cur_reject = NULL;
+	pr->cur_first = b->nflds;
 }
 
 static void on_row(int term, void *user)
 {
-	sp_csv *c = user;
-	if (c->cur_n == 0) {
+	prod *pr = user;
+	if (pr->cur_n == 0) {
 		/* a bare line end outside a record (CSV_REPALL_NL) */
-		if (term == '\n' && c->last_term == '\r') {
-			c->last_term = 0;
+		if (term == '\n' && pr->last_term == '\r') {
+			pr->last_term = 0;
 			return; /* second half of CRLF */
 		}
 		if (term == '\n' || term == '\r')
-			c->line++;
-		c->last_term = term;
+			pr->line++;
+		pr->last_term = term;
 		return;
 	}
-	end_row(c);
+	end_row(pr);
 	if (term == '\n' || term == '\r')
-		c->line++;
-	c->last_term = term;
+		pr->line++;
+	pr->last_term = term;
 }
 
 /* An oversized field is in libcsv's buffer: reject the row, reset the parser, skip to line end. */
-static void abandon_field(sp_csv *c)
+static void abandon_field(prod *pr)
 {
-	if (c->cur_n == 0) {
-		c->cur_line = c->line;
-		c->cur_first = c->pb->nflds;
+	if (pr->cur_n == 0) {
+		pr->cur_line = pr->line;
+		pr->cur_first = pr->pb->nflds;
 	}
-	c->line += (long)count_newlines((const char *)c->p.entry_buf, c->p.entry_pos);
-	if (c->cur_n < c->max_cols) {
-		push_field(c->pb, (const char *)c->p.entry_buf, c->p.entry_pos < 256 ? c->p.entry_pos : 256);
-		c->cur_n++;
+	pr->line += (long)count_newlines((const char *)pr->p.entry_buf, pr->p.entry_pos);
+	if (pr->cur_n < pr->c->max_cols) {
+		push_field(pr->pb, (const char *)pr->p.entry_buf, pr->p.entry_pos < 256 ? pr->p.entry_pos : 256);
+		pr->cur_n++;
 	}
-	c->cur_reject = "field too large";
-	end_row(c);
-	csv_free(&c->p);
-	parser_init(c);
-	c->skipping = 1;
+	pr->cur_reject = "field too large";
+	end_row(pr);
+	csv_free(&pr->p);
+	parser_init(pr);
+	pr->skipping = 1;
 }
 
 /* Feed bytes to libcsv in slices, watching the field-size limit. */
-static void feed(sp_csv *c, const char *s, size_t n)
+static void feed(prod *pr, const char *s, size_t n)
 {
 	while (n) {
-		if (c->skipping) {
+		if (pr->skipping) {
 			size_t i = 0;
 			while (i < n && s[i] != '\n' && s[i] != '\r')
 				i++;
 			if (i == n)
 				return;
-			c->skipping = 0;
-			c->line++;
-			c->last_term = s[i];
+			pr->skipping = 0;
+			pr->line++;
+			pr->last_term = s[i];
 			s += i + 1;
 			n -= i + 1;
 			continue;
 		}
 		size_t k = n < SLICE ? n : SLICE;
-		csv_parse(&c->p, s, k, on_field, on_row, c);
+		csv_parse(&pr->p, s, k, on_field, on_row, pr);
 		s += k;
 		n -= k;
-		if (c->p.entry_pos > c->max_field)
-			abandon_field(c);
+		if (pr->p.entry_pos > pr->c->max_field)
+			abandon_field(pr);
 	}
 }
 
-static int transcode(sp_csv *c, size_t n, const char **out, size_t *outn, sp_err *err)
+static int transcode(prod *pr, size_t n, const char **out, size_t *outn, sp_err *err)
 {
-	char *ip = c->in;
+	char *ip = pr->in;
 	size_t il = n;
-	char *op = c->tx;
-	size_t ol = c->tx_cap;
+	char *op = pr->tx;
+	size_t ol = pr->tx_cap;
 	while (il) {
-		size_t r = iconv(c->cd, &ip, &il, &op, &ol);
+		size_t r = iconv(pr->c->cd, &ip, &il, &op, &ol);
 		if (r != (size_t)-1)
 			break;
 		if (errno == EILSEQ) {
@@ -351,13 +391,12 @@ static int transcode(sp_csv *c, size_t n, const char **out, size_t *outn, sp_err
 			return sp_err_set(err, SP_EFORMAT, "transcoding: %s", strerror(errno));
 		}
 	}
-	memmove(c->in, ip, il);
-	c->in_carry = il;
-	*out = c->tx;
-	*outn = (size_t)(op - c->tx);
+	memmove(pr->in, ip, il);
+	pr->in_carry = il;
+	*out = pr->tx;
+	*outn = (size_t)(op - pr->tx);
 	return SP_OK;
 }
-
 
 static batch *batch_new(void)
 {
@@ -387,122 +426,452 @@ static void signal_all(sp_csv *c) { if (c->threaded) pthread_cond_broadcast(&c->
 
 /* Producer: hand the current batch (it has complete rows) to the consumer; the row being built
  * moves to a fresh batch. Returns 0, or -1 when the consumer has closed the reader. */
-static int handoff(sp_csv *c)
+static int handoff(prod *pr)
 {
+	sp_csv *c = pr->c;
 	lock(c);
-	while (!c->free_list && c->nalloc >= NBATCH && !c->stop)
+	while (!pr->free_list && pr->nalloc >= NBATCH && !c->stop)
 		pthread_cond_wait(&c->cv, &c->mu); /* only reachable when threaded */
 	if (c->stop) {
 		unlock(c);
 		return -1;
 	}
 	batch *nb;
-	if (c->free_list) {
-		nb = c->free_list;
-		c->free_list = nb->next;
+	if (pr->free_list) {
+		nb = pr->free_list;
+		pr->free_list = nb->next;
 	} else {
 		nb = batch_new();
-		c->nalloc++;
+		pr->nalloc++;
 	}
 	unlock(c);
 	batch_reset(nb);
-	batch *pb = c->pb;
-	for (int i = 0; i < c->cur_n; i++) {
-		fld *f = &pb->flds[c->cur_first + (size_t)i];
+	batch *pb = pr->pb;
+	for (int i = 0; i < pr->cur_n; i++) {
+		fld *f = &pb->flds[pr->cur_first + (size_t)i];
 		push_field(nb, pb->arena.buf + f->off, f->len);
 	}
-	c->cur_first = 0;
+	pr->cur_first = 0;
 	pb->next = NULL;
 	lock(c);
-	if (c->full_tail)
-		c->full_tail->next = pb;
+	if (pr->full_tail)
+		pr->full_tail->next = pb;
 	else
-		c->full_head = pb;
-	c->full_tail = pb;
+		pr->full_head = pb;
+	pr->full_tail = pb;
 	signal_all(c);
 	unlock(c);
-	c->pb = nb;
+	pr->pb = nb;
 	return 0;
 }
 
-static int transcode(sp_csv *c, size_t n, const char **out, size_t *outn, sp_err *err);
+/*
+ * The cut between the two ranges: the offset just past a '\n' at or after target where libcsv
+ * (as configured by parser_init) is between rows, found by following its state machine from the
+ * start of the file (quoted text is skipped with memchr). *line = the reader's line number there
+ * (1 + line ends before it, CRLF as one; "\r  \n" between rows is one line end for the reader, as
+ * on_row merges a bare LF after a CR). Returns 0 (no split) when a field is longer than max_field,
+ * no such line end exists, stop was set, or on a read error.
+ */
+enum { SC_ROW, SC_FIELD, SC_UNQ, SC_Q, SC_QEND };
+
+static uint64_t find_split_scalar(sp_csv *c, int fd, unsigned char *buf, long *line)
+{
+	const unsigned char delim = (unsigned char)c->delim;
+	int st = SC_ROW, spaces = 0, last_term = 0, pend_cr = 0;
+	unsigned char prev = 0;
+	uint64_t base = 0, fstart = 0, split = 0;
+	long nl = 0, corr = 0;
+	for (;;) {
+		ssize_t n = pread(fd, buf, SCAN_BUF, (off_t)base);
+		if (n <= 0)
+			break;
+		size_t i = 0, len = (size_t)n;
+		if (base == 0 && len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+			i = 3; /* the reader strips a BOM */
+		for (; i < len && !split; i++) {
+			unsigned char ch = buf[i];
+			int sp = ch == ' ' || (ch == '\t' && delim != '\t');
+			int term = ch == '\n' || ch == '\r';
+			switch (st) {
+			case SC_ROW:
+			case SC_FIELD:
+				if (sp && ch != delim)
+					break;
+				if (term) {
+					if (st == SC_ROW) { /* a bare line end: on_row with no field */
+						if (ch == '\n' && last_term == '\r') {
+							if (prev != '\r')
+								corr++;
+							last_term = 0;
+						} else {
+							last_term = ch;
+						}
+					} else {
+						last_term = ch;
+					}
+					st = SC_ROW;
+					goto row_end;
+				}
+				if (ch == delim) {
+					st = SC_FIELD;
+					break;
+				}
+				fstart = base + i;
+				st = ch == '"' ? SC_Q : SC_UNQ;
+				break;
+			case SC_UNQ:
+				if (ch == delim || term)
+					goto field_end;
+				break;
+			case SC_Q: {
+				const unsigned char *q = memchr(buf + i, '"', len - i);
+				if (!q) {
+					i = len - 1;
+					break;
+				}
+				i = (size_t)(q - buf);
+				st = SC_QEND;
+				spaces = 0;
+				break;
+			}
+			case SC_QEND:
+				if (ch == delim || term)
+					goto field_end;
+				if (sp)
+					spaces = 1;
+				else if (ch == '"' && spaces)
+					spaces = 0;
+				else
+					st = SC_Q;
+				break;
+			}
+			prev = ch;
+			continue;
+		field_end:
+			if (base + i - fstart > c->max_field)
+				goto out; /* the reader would abandon it and resync on its own */
+			if (!term) {
+				st = SC_FIELD;
+				prev = ch;
+				continue;
+			}
+			last_term = ch;
+			st = SC_ROW;
+		row_end:
+			prev = ch;
+			if (ch == '\n' && base + i + 1 >= c->split_target)
+				split = base + i + 1;
+		}
+		/* line ends in [base, base + counted) */
+		size_t counted = split ? (size_t)(split - base) : len;
+		if (pend_cr && buf[0] != '\n')
+			nl++;
+		pend_cr = 0;
+		for (size_t k = 0; k < counted; k++)
+			nl += buf[k] == '\n';
+		for (const unsigned char *r = buf; (r = memchr(r, '\r', counted - (size_t)(r - buf))); r++) {
+			if ((size_t)(r - buf) + 1 < counted)
+				nl += r[1] != '\n';
+			else
+				pend_cr = 1; /* the next byte decides */
+		}
+		if (split)
+			break;
+		base += len;
+		if (c->stop)
+			break;
+	}
+out:
+	if (split && split < c->fsize) {
+		*line = 1 + nl - corr;
+		return split;
+	}
+	return 0;
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* 64-bit mask of the bytes of b[0..64) equal to ch. */
+static inline uint64_t eq_mask(const __m128i v[4], char ch)
+{
+	__m128i k = _mm_set1_epi8(ch);
+	uint64_t m0 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[0], k));
+	uint64_t m1 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[1], k));
+	uint64_t m2 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[2], k));
+	uint64_t m3 = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[3], k));
+	return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+}
+
+static inline uint64_t prefix_xor(uint64_t m)
+{
+	m ^= m << 1;
+	m ^= m << 2;
+	m ^= m << 4;
+	m ^= m << 8;
+	m ^= m << 16;
+	m ^= m << 32;
+	return m;
+}
+
+/*
+ * find_split's fast path, 64 bytes at a time (SSE2): "inside quotes" is the parity of the quote
+ * characters so far, which is libcsv's own view as long as every opening quote follows a
+ * delimiter, a line end or a quote (a doubled quote) and every closing quote is followed by one
+ * of those. Returns the cut (> 0), 0 = no cut, -1 = the file breaks those rules (or has a CR
+ * followed by a space between rows, where the reader's line count is not the physical one, or a
+ * field longer than max_field): use the scalar scan.
+ */
+static int64_t find_split_fast(sp_csv *c, int fd, unsigned char *buf, long *line)
+{
+	const char delim = c->delim;
+	const int tab_sp = delim != '\t';
+	uint64_t base = 0, last_struct = 0;
+	uint64_t in_q = 0;          /* all ones when inside quotes at the block start */
+	uint64_t prev_ok = 1;       /* the byte before the block may precede an opening quote */
+	uint64_t pend_close = 0, pend_cr_out = 0, pend_cr = 0;
+	long nl = 0;
+	size_t skip = 0;
+	for (;;) {
+		ssize_t n = pread(fd, buf, SCAN_BUF, (off_t)base);
+		if (n <= 0)
+			return 0;
+		size_t len = (size_t)n;
+		if (base == 0 && len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3))
+			skip = 3;
+		size_t i = skip;
+		skip = 0;
+		for (; i + 64 <= len; i += 64) {
+			__m128i v[4];
+			for (int k = 0; k < 4; k++)
+				v[k] = _mm_loadu_si128((const __m128i *)(buf + i + 16 * k));
+			uint64_t q = eq_mask(v, '"'), d = eq_mask(v, delim), lf = eq_mask(v, '\n'), cr = eq_mask(v, '\r');
+			uint64_t sp = eq_mask(v, ' ') | (tab_sp ? eq_mask(v, '\t') : 0);
+			uint64_t inside = prefix_xor(q) ^ in_q; /* after each byte */
+			in_q = (uint64_t)0 - (inside >> 63);
+			uint64_t open = q & inside, close = q & ~inside;
+			uint64_t ok = d | lf | cr | q;
+			if (open & ~(ok << 1 | prev_ok))
+				return -1;
+			if ((pend_close && !(ok & 1)) || ((close << 1) & ~ok))
+				return -1;
+			pend_close = close >> 63;
+			prev_ok = ok >> 63;
+			uint64_t out = ~inside & ~q;
+			uint64_t cr_out = cr & out, lf_out = lf & out;
+			if ((pend_cr_out && (sp & 1)) || ((cr_out << 1) & sp))
+				return -1;
+			pend_cr_out = cr_out >> 63;
+			/* field lengths: gaps between delimiters / line ends outside quotes */
+			uint64_t st = (d & out) | cr_out | lf_out, pos = base + i;
+			if (st) {
+				if (pos + (uint64_t)__builtin_ctzll(st) - last_struct > c->max_field)
+					return -1;
+				last_struct = pos + 63 - (uint64_t)__builtin_clzll(st);
+			} else if (pos + 64 - last_struct > c->max_field) {
+				return -1;
+			}
+			/* the cut: the first LF outside quotes at or past the target */
+			uint64_t cut = 0, upto = ~0ULL;
+			if (pos + 64 > c->split_target) {
+				uint64_t from = c->split_target > pos + 1 ? c->split_target - pos - 1 : 0;
+				uint64_t cand = lf_out & (~0ULL << from);
+				if (cand) {
+					int k = __builtin_ctzll(cand);
+					cut = pos + (uint64_t)k + 1;
+					upto = k == 63 ? ~0ULL : (1ULL << (k + 1)) - 1;
+				}
+			}
+			/* physical line ends before the cut: LF, and CR not followed by LF */
+			if (pend_cr && !(lf & 1))
+				nl++;
+			uint64_t lone_cr = cr & ~(lf >> 1) & (upto >> 1);
+			pend_cr = cut ? 0 : cr >> 63;
+			nl += __builtin_popcountll(lf & upto) + __builtin_popcountll(lone_cr & ~(1ULL << 63));
+			if (cut) {
+				*line = 1 + nl;
+				return cut < c->fsize ? (int64_t)cut : 0;
+			}
+		}
+		if (len < SCAN_BUF || c->stop)
+			return 0; /* the end (a short tail of the file is never a cut) */
+		base += i; /* the next read starts at the first byte not scanned */
+	}
+}
+#endif
+
+static uint64_t find_split(sp_csv *c, int fd, long *line)
+{
+	unsigned char *buf = sp_xmalloc(SCAN_BUF);
+	int64_t at = -1;
+#ifdef __SSE2__
+	if (c->max_field >= 64 && !getenv("SPARKER_CSV_SCALAR_SCAN"))
+		at = find_split_fast(c, fd, buf, line);
+#endif
+	if (at < 0)
+		at = (int64_t)find_split_scalar(c, fd, buf, line);
+	free(buf);
+	return (uint64_t)at;
+}
+
+static int read_input(prod *pr, sp_err *err)
+{
+	sp_csv *c = pr->c;
+	if (pr->fd < 0)
+		return (int)sp_stream_read(c->st, pr->in + pr->in_carry, CHUNK, err);
+	if (pr->id == 0 && pr->end == UINT64_MAX && c->npr == 2) {
+		/* range 1: may read up to the search start; past it, the end must be known */
+		lock(c);
+		while (!c->split_known && pr->off + CHUNK > c->split_target && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->split_known && c->split_at)
+			pr->end = c->split_at;
+		unlock(c);
+	}
+	size_t want = CHUNK;
+	if (pr->end != UINT64_MAX && pr->end - pr->off < want)
+		want = (size_t)(pr->end - pr->off);
+	if (!want)
+		return 0;
+	ssize_t n = pread(pr->fd, pr->in, want, (off_t)pr->off);
+	if (n < 0)
+		return sp_err_set(err, SP_EIO, "%s: read: %s", c->path, strerror(errno));
+	pr->off += (uint64_t)n;
+	return (int)n;
+}
 
 /* Producer: read and parse one chunk. Returns 1 = more to come, 0 = finished, < 0 error. */
-static int produce_chunk(sp_csv *c, sp_err *err)
+static int produce_chunk(prod *pr, sp_err *err)
 {
-	ssize_t n = sp_stream_read(c->st, c->in + c->in_carry, CHUNK, err);
+	sp_csv *c = pr->c;
+	int n = read_input(pr, err);
 	if (n < 0)
-		return (int)n;
-	atomic_store(&c->pos, sp_stream_pos(c->st));
+		return n;
+	atomic_store(&pr->pos, pr->fd < 0 ? sp_stream_pos(c->st) : pr->off - (pr->id ? c->split_at : 0));
 	if (n == 0) {
-		if (c->in_carry && c->cd != (iconv_t)-1)
-			feed(c, "\xEF\xBF\xBD", 3); /* a truncated multi-byte sequence at the end */
-		if (!c->skipping)
-			csv_fini(&c->p, on_field, on_row, c);
-		else if (c->cur_n)
-			end_row(c);
+		if (pr->in_carry && c->cd != (iconv_t)-1)
+			feed(pr, "\xEF\xBF\xBD", 3); /* a truncated multi-byte sequence at the end */
+		if (!pr->skipping)
+			csv_fini(&pr->p, on_field, on_row, pr);
+		else if (pr->cur_n)
+			end_row(pr);
 		return 0;
 	}
-	const char *d = c->in;
-	size_t dn = c->in_carry + (size_t)n;
+	const char *d = pr->in;
+	size_t dn = pr->in_carry + (size_t)n;
 	if (c->cd != (iconv_t)-1) {
-		int rc = transcode(c, dn, &d, &dn, err);
+		int rc = transcode(pr, dn, &d, &dn, err);
 		if (rc < 0)
 			return rc;
 	}
-	if (c->first_chunk) {
-		c->first_chunk = 0;
+	if (pr->first_chunk) {
+		pr->first_chunk = 0;
 		if (dn >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) {
 			d += 3;
 			dn -= 3;
 		}
 	}
-	feed(c, d, dn);
-	if (c->pb->nrows && handoff(c) < 0)
+	feed(pr, d, dn);
+	if (pr->pb->nrows && handoff(pr) < 0)
 		return 0;
 	return 1;
 }
 
 /* Producer finished (end, error or stop): publish the last rows and the outcome. */
-static void produce_end(sp_csv *c, int rc, const sp_err *err)
+static void produce_end(prod *pr, int rc, const sp_err *err)
 {
+	sp_csv *c = pr->c;
 	lock(c);
-	if (c->pb && c->pb->nrows) {
-		c->pb->next = NULL;
-		if (c->full_tail)
-			c->full_tail->next = c->pb;
+	if (pr->pb && pr->pb->nrows) {
+		pr->pb->next = NULL;
+		if (pr->full_tail)
+			pr->full_tail->next = pr->pb;
 		else
-			c->full_head = c->pb;
-		c->full_tail = c->pb;
-	} else if (c->pb) {
-		c->pb->next = c->free_list;
-		c->free_list = c->pb;
+			pr->full_head = pr->pb;
+		pr->full_tail = pr->pb;
+	} else if (pr->pb) {
+		pr->pb->next = pr->free_list;
+		pr->free_list = pr->pb;
 	}
-	c->pb = NULL;
-	c->done = 1;
-	c->prod_rc = rc;
+	pr->pb = NULL;
+	pr->done = 1;
+	pr->prod_rc = rc;
 	if (rc < 0 && err)
-		c->perr = *err;
+		pr->perr = *err;
 	signal_all(c);
 	unlock(c);
 }
 
 static void *producer(void *arg)
 {
-	sp_csv *c = arg;
+	prod *pr = arg;
+	sp_csv *c = pr->c;
 	sp_err err = { 0 };
-	int rc;
-	while ((rc = produce_chunk(c, &err)) == 1) {
+	int rc = 1;
+	if (pr->id == 1) {
+		/* range 2: find the cut first (range 1 is already parsing) */
+		long line = 1;
+		uint64_t at = find_split(c, pr->fd, &line);
+		lock(c);
+		c->split_at = at;
+		c->split_known = 1;
+		signal_all(c);
+		unlock(c);
+		pr->off = at;
+		pr->line = line;
+		if (!at)
+			rc = 0; /* no split: range 1 reads the whole file */
+	}
+	while (rc == 1 && (rc = produce_chunk(pr, &err)) == 1) {
 		lock(c);
 		int stop = c->stop;
 		unlock(c);
 		if (stop)
 			break;
 	}
-	produce_end(c, rc < 0 ? rc : SP_OK, &err);
+	produce_end(pr, rc < 0 ? rc : SP_OK, &err);
 	return NULL;
 }
 
+static void prod_init(sp_csv *c, int id, int fd)
+{
+	prod *pr = &c->pr[id];
+	pr->c = c;
+	pr->id = id;
+	pr->fd = fd;
+	pr->end = UINT64_MAX;
+	pr->line = 1;
+	pr->first_chunk = id == 0;
+	parser_init(pr);
+	pr->in = sp_xmalloc(CHUNK + 16);
+	if (c->cd != (iconv_t)-1) {
+		pr->tx_cap = (CHUNK + 16) * 4;
+		pr->tx = sp_xmalloc(pr->tx_cap);
+	}
+	pr->pb = batch_new();
+	pr->nalloc = 1;
+}
+
+static void prod_free(prod *pr)
+{
+	if (!pr->c)
+		return;
+	csv_free(&pr->p);
+	if (pr->fd >= 0)
+		close(pr->fd);
+	batch_free(pr->pb);
+	for (batch *b = pr->full_head, *n; b; b = n) {
+		n = b->next;
+		batch_free(b);
+	}
+	for (batch *b = pr->free_list, *n; b; b = n) {
+		n = b->next;
+		batch_free(b);
+	}
+	free(pr->in);
+	free(pr->tx);
+}
 
 int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *err)
 {
@@ -515,8 +884,6 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 	c->delim = o->delim ? o->delim : ',';
 	c->max_field = o->max_field ? o->max_field : 1024 * 1024;
 	c->max_cols = o->max_cols > 0 ? o->max_cols : 512;
-	c->line = 1;
-	c->first_chunk = 1;
 	const char *enc = o->encoding;
 	if (enc && *enc && strcasecmp(enc, "UTF-8") && strcasecmp(enc, "UTF8")) {
 		const char *name = enc;
@@ -542,30 +909,79 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 		return rc;
 	}
 	c->popts = CSV_REPALL_NL;
-	parser_init(c);
-	c->in = sp_xmalloc(CHUNK + 16);
-	if (c->cd != (iconv_t)-1) {
-		c->tx_cap = (CHUNK + 16) * 4;
-		c->tx = sp_xmalloc(c->tx_cap);
-	}
 	c->outf = sp_xcalloc((size_t)c->max_cols, sizeof(*c->outf));
 	c->outl = sp_xcalloc((size_t)c->max_cols, sizeof(*c->outl));
 	c->out.f = c->outf;
 	c->out.len = c->outl;
-	c->pb = batch_new();
-	c->nalloc = 1;
+	/* two ranges? (plain UTF-8 file, big enough, threaded) */
+	uint64_t split_min = o->split_min;
+	const char *env = getenv("SPARKER_CSV_SPLIT_MIN");
+	if (!split_min && env && *env)
+		split_min = strtoull(env, NULL, 10);
+	if (!split_min)
+		split_min = SPLIT_MIN_DEFAULT;
+	int fd0 = -1, fd1 = -1;
+	struct stat sb;
+	if (!o->no_thread && c->cd == (iconv_t)-1 && c->delim != ' ' && c->delim != '"' && c->delim != '\n' &&
+	    c->delim != '\r' && sp_stream_kind_of(c->st) == SP_KIND_PLAIN &&
+	    (fd0 = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd0, &sb) == 0 &&
+	    (uint64_t)sb.st_size >= split_min && (uint64_t)sb.st_size >= 2 * CHUNK &&
+	    (fd1 = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		c->fsize = (uint64_t)sb.st_size;
+		/* range 2 also scans range 1 (at a few times libcsv's speed): cut past the middle */
+		c->split_target = c->fsize / 2 + c->fsize / 16;
+		c->path = sp_xstrdup(path);
+		c->npr = 2;
+	} else {
+		if (fd0 >= 0)
+			close(fd0);
+		fd0 = -1;
+		c->npr = 1;
+	}
+	prod_init(c, 0, fd0);
+	if (c->npr == 2)
+		prod_init(c, 1, fd1);
 	if (!o->no_thread) {
 		pthread_mutex_init(&c->mu, NULL);
 		pthread_cond_init(&c->cv, NULL);
 		c->threaded = 1;
-		if (pthread_create(&c->th, NULL, producer, c) != 0) {
-			pthread_mutex_destroy(&c->mu);
-			pthread_cond_destroy(&c->cv);
-			c->threaded = 0; /* run inline */
+		for (int i = 0; i < c->npr; i++) {
+			if (pthread_create(&c->pr[i].th, NULL, producer, &c->pr[i]) == 0) {
+				c->pr[i].started = 1;
+			} else if (i == 0) {
+				pthread_mutex_destroy(&c->mu);
+				pthread_cond_destroy(&c->cv);
+				c->threaded = 0; /* run inline, one range */
+				prod_free(&c->pr[1]);
+				memset(&c->pr[1], 0, sizeof(c->pr[1]));
+				c->npr = 1;
+				break;
+			} else {
+				/* no second thread: range 1 reads the whole file */
+				pthread_mutex_lock(&c->mu);
+				c->split_known = 1;
+				c->split_at = 0;
+				c->pr[1].done = 1;
+				pthread_cond_broadcast(&c->cv);
+				pthread_mutex_unlock(&c->mu);
+			}
 		}
 	}
 	*out = c;
 	return SP_OK;
+}
+
+/* Under mu: a range with a batch ready, or NULL. The header comes first (range 1). */
+static prod *ready_range(sp_csv *c)
+{
+	if (!c->hdr_done)
+		return c->pr[0].full_head ? &c->pr[0] : NULL;
+	for (int k = 0; k < c->npr; k++) {
+		prod *pr = &c->pr[(c->rr + k) % c->npr];
+		if (pr->full_head)
+			return pr;
+	}
+	return NULL;
 }
 
 int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err)
@@ -587,41 +1003,80 @@ int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err)
 		}
 		lock(c);
 		if (c->cb) {
-			c->cb->next = c->free_list;
-			c->free_list = c->cb;
+			c->cb->next = c->cb_owner->free_list;
+			c->cb_owner->free_list = c->cb;
 			c->cb = NULL;
 			signal_all(c);
 		}
 		if (!c->threaded) {
-			/* inline producer: parse chunks until a batch is ready or the end */
-			while (!c->full_head && !c->done) {
+			/* inline producer (one range): parse chunks until a batch is ready or the end */
+			prod *pr = &c->pr[0];
+			while (!pr->full_head && !pr->done) {
 				sp_err perr = { 0 };
-				int rc = produce_chunk(c, &perr);
+				int rc = produce_chunk(pr, &perr);
 				if (rc <= 0)
-					produce_end(c, rc, &perr);
+					produce_end(pr, rc, &perr);
 			}
 		}
-		while (!c->full_head && !c->done)
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (c->full_head) {
-			c->cb = c->full_head;
-			c->full_head = c->cb->next;
-			if (!c->full_head)
-				c->full_tail = NULL;
-			c->rhead = 0;
-			unlock(c);
-			continue;
+		for (;;) {
+			prod *pr = ready_range(c);
+			if (pr) {
+				c->cb = pr->full_head;
+				c->cb_owner = pr;
+				pr->full_head = c->cb->next;
+				if (!pr->full_head)
+					pr->full_tail = NULL;
+				c->rhead = 0;
+				c->hdr_done = 1;
+				c->rr = (pr->id + 1) % c->npr;
+				break;
+			}
+			/* nothing ready: an error ends the stream; the end is when every range is done */
+			int ndone = 0;
+			for (int k = 0; k < c->npr; k++) {
+				prod *q = &c->pr[k];
+				if (q->done && !q->full_head && q->prod_rc < 0) {
+					int rc = q->prod_rc;
+					if (err)
+						*err = q->perr;
+					unlock(c);
+					return rc;
+				}
+				ndone += q->done && !q->full_head;
+			}
+			if (!c->hdr_done && c->pr[0].done) {
+				c->hdr_done = 1; /* range 1 had no rows */
+				continue;
+			}
+			if (ndone == c->npr) {
+				unlock(c);
+				return SP_EOF;
+			}
+			pthread_cond_wait(&c->cv, &c->mu); /* only reachable when threaded */
 		}
-		int rc = c->prod_rc;
-		if (rc < 0 && err)
-			*err = c->perr;
 		unlock(c);
-		return rc < 0 ? rc : SP_EOF;
 	}
 }
 
-uint64_t sp_csv_pos(const sp_csv *c) { return atomic_load(&((sp_csv *)c)->pos); }
+uint64_t sp_csv_pos(const sp_csv *c)
+{
+	uint64_t p = 0;
+	for (int i = 0; i < c->npr; i++)
+		p += atomic_load(&((sp_csv *)c)->pr[i].pos);
+	return p;
+}
+
 uint64_t sp_csv_size(const sp_csv *c) { return sp_stream_size(c->st); }
+
+int sp_csv_ranges(const sp_csv *c)
+{
+	if (c->npr < 2)
+		return 1;
+	lock((sp_csv *)c);
+	int n = c->split_known && c->split_at ? 2 : 1;
+	unlock((sp_csv *)c);
+	return n;
+}
 
 void sp_csv_close(sp_csv *c)
 {
@@ -632,28 +1087,21 @@ void sp_csv_close(sp_csv *c)
 		c->stop = 1;
 		pthread_cond_broadcast(&c->cv);
 		pthread_mutex_unlock(&c->mu);
-		pthread_join(c->th, NULL);
+		for (int i = 0; i < c->npr; i++)
+			if (c->pr[i].started)
+				pthread_join(c->pr[i].th, NULL);
 		pthread_mutex_destroy(&c->mu);
 		pthread_cond_destroy(&c->cv);
 	}
-	csv_free(&c->p);
+	for (int i = 0; i < c->npr; i++)
+		prod_free(&c->pr[i]);
 	sp_stream_close(c->st);
 	if (c->cd != (iconv_t)-1)
 		iconv_close(c->cd);
-	batch_free(c->pb);
 	batch_free(c->cb);
-	for (batch *b = c->full_head, *n; b; b = n) {
-		n = b->next;
-		batch_free(b);
-	}
-	for (batch *b = c->free_list, *n; b; b = n) {
-		n = b->next;
-		batch_free(b);
-	}
-	free(c->in);
-	free(c->tx);
 	free(c->outf);
 	free(c->outl);
+	free(c->path);
 	free(c);
 }
 

@@ -22,6 +22,11 @@
  * Threads: by default a background thread reads, transcodes and runs libcsv ahead of the caller
  * (bounded: a few batches of about 256 KiB each), so parsing and the caller's work overlap on two
  * cores. The reader's functions must be called from one thread; opts.no_thread disables it.
+ * A plain (not zip/gzip), UTF-8 file of at least split_min bytes (default 64 MiB; environment
+ * SPARKER_CSV_SPLIT_MIN when the option is 0) is parsed as two byte ranges by two threads, cut
+ * at a line end between rows: the first row returned is still the file's first row (the header),
+ * but the rows after it come from both halves interleaved, NOT in file order. row->line stays the
+ * row's physical line in the whole file; use it to order rows (e.g. "last row wins").
  *
  * Ownership: the reader owns the row and its strings; they stay valid until the next call to
  * sp_csv_next() or sp_csv_close(). sp_csv_close(NULL) is a no-op.
@@ -48,6 +53,9 @@ typedef struct sp_csv_opts {
 	const char *want_ext; /* zip entry to prefer, default ".csv" */
 	int no_thread;        /* parse in the caller's thread (default: a background thread reads
 	                       * and runs libcsv while the caller consumes rows) */
+	uint64_t split_min;   /* threaded, plain UTF-8 file at least this big: two ranges, two threads
+	                       * (rows out of file order); 0 = $SPARKER_CSV_SPLIT_MIN or 64 MiB,
+	                       * UINT64_MAX = never */
 } sp_csv_opts;
 
 typedef struct sp_csv_row {
@@ -64,6 +72,8 @@ int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err);
 /* Bytes read from the (decompressed) stream so far, and its total size when known (else 0). */
 uint64_t sp_csv_pos(const sp_csv *c);
 uint64_t sp_csv_size(const sp_csv *c);
+/* 2 when the file is being parsed as two ranges (known once the cut is found: surely at SP_EOF), else 1. */
+int sp_csv_ranges(const sp_csv *c);
 void sp_csv_close(sp_csv *c);
 
 /* Column of a header row whose name equals name, ignoring case and surrounding spaces; -1 if none. */

@@ -19,7 +19,9 @@
  * Speed: statements are prepared once per call and reused; text is bound SQLITE_STATIC from the
  * record's buffers (no per-row allocation); a row whose key already exists with the same content
  * hash is refreshed with a narrow UPDATE instead of the full upsert. Duplicate keys inside one
- * file: the last row wins.
+ * file: the last row wins, by line number, not by arrival: the CSV reader may hand out the rows
+ * of a big file's two halves interleaved (csv_reader.h), so a row only replaces a record already
+ * written by the same fetch when its line is not smaller (equal: a forced re-parse of the fetch).
  *
  * Guards: a snapshot without a single valid row (empty, or every row rejected) never marks a source's records gone (the stage
  * fails instead); at most `max_rejects_stored` (100000) reject rows are stored per fetch, while
@@ -54,11 +56,12 @@ static const char SQL_UPSERT[] =
 	" founded = excluded.founded, status = excluded.status, description = excluded.description,"
 	" categories = excluded.categories, codes = excluded.codes, code_system = excluded.code_system,"
 	" regnum = excluded.regnum, lei = excluded.lei, ra_id = excluded.ra_id,"
-	" ra_entity_id = excluded.ra_entity_id, published = excluded.published";
+	" ra_entity_id = excluded.ra_entity_id, published = excluded.published"
+	" WHERE record.fetch_id IS NOT excluded.fetch_id OR excluded.line >= record.line";
 
 static const char SQL_TOUCH[] =
 	"UPDATE record SET fetch_id = ?3, line = ?4, last_seen = ?5, gone = 0"
-	" WHERE source = ?1 AND source_key = ?2 AND hash = ?6";
+	" WHERE source = ?1 AND source_key = ?2 AND hash = ?6 AND (fetch_id IS NOT ?3 OR line <= ?4)";
 
 static void sql_free(parse_sql *q)
 {

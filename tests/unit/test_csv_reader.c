@@ -1,5 +1,6 @@
 /*
- * test_csv_reader.c — csv_reader: quoting, line ends, BOM, embedded newlines, limits, encodings.
+ * test_csv_reader.c — csv_reader: quoting, line ends, BOM, embedded newlines, limits, encodings,
+ * and the two-range parse of a big file (same rows, lines and rejects as one range).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -301,6 +302,230 @@ static void test_utf8_valid(void **state)
 	assert_false(sp_utf8_valid("abcdefgh\xFF", 9));
 }
 
+
+/* ---- two ranges: the same rows, lines and rejects as one range ---------------------------- */
+
+typedef struct sigs { char **v; size_t n, cap; char *first; int ranges; } sigs;
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Every row of the file as "line|rc|reject|n|f0\x1f f1...", sorted; the first row kept apart. */
+static void collect(const char *data, size_t n, const sp_csv_opts *o, uint64_t split_min, sigs *out)
+{
+	sp_err err = { 0 };
+	sp_csv *c = NULL;
+	sp_csv_opts oo = { 0 };
+	if (o)
+		oo = *o;
+	oo.no_thread = 0;
+	oo.split_min = split_min;
+	assert_int_equal(sp_csv_open(write_file(data, n), &oo, &c, &err), SP_OK);
+	unlink(path);
+	memset(out, 0, sizeof(*out));
+	sp_csv_row *r;
+	int rc;
+	size_t cap = 1 << 16;
+	char *b = malloc(cap);
+	while ((rc = sp_csv_next(c, &r, &err)) == SP_OK || rc == SP_REJECT) {
+		size_t need = 64;
+		for (int i = 0; i < r->n; i++)
+			need += r->len[i] + 1;
+		if (need > cap)
+			b = realloc(b, cap = need * 2);
+		size_t k = (size_t)snprintf(b, cap, "%012ld|%d|%s|%d|", r->line, rc, r->reject ? r->reject : "", r->n);
+		for (int i = 0; i < r->n; i++) {
+			memcpy(b + k, r->f[i], r->len[i]);
+			k += r->len[i];
+			b[k++] = 0x1f;
+		}
+		b[k] = 0;
+		if (!out->first) {
+			out->first = strdup(b);
+			continue;
+		}
+		if (out->n == out->cap)
+			out->v = realloc(out->v, (out->cap = out->cap ? out->cap * 2 : 1024) * sizeof(char *));
+		out->v[out->n++] = strdup(b);
+	}
+	free(b);
+	assert_int_equal(rc, SP_EOF);
+	out->ranges = sp_csv_ranges(c);
+	sp_csv_close(c);
+	qsort(out->v, out->n, sizeof(char *), cmp_str);
+}
+
+static void sigs_free(sigs *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	free(s->first);
+}
+
+/* Parse data with one range and with two; same header, same multiset of rows. Returns ranges used. */
+static int same_both_ways(const char *data, size_t n, const sp_csv_opts *o)
+{
+	sigs one, two;
+	collect(data, n, o, UINT64_MAX, &one);
+	collect(data, n, o, 1, &two);
+	assert_int_equal(one.ranges, 1);
+	if (one.first || two.first)
+		assert_string_equal(one.first, two.first);
+	assert_int_equal(one.n, two.n);
+	for (size_t i = 0; i < one.n; i++)
+		assert_string_equal(one.v[i], two.v[i]);
+	int ranges = two.ranges;
+	sigs_free(&one);
+	sigs_free(&two);
+	return ranges;
+}
+
+/* A file of about size bytes: quoted fields with commas, doubled quotes and embedded newlines
+ * (often), CRLF or LF, a few rejects (invalid UTF-8, too many columns). */
+static char *gen_csv(size_t size, unsigned seed, const char *eol, int bom, size_t *len)
+{
+	char *s = malloc(size + 4096);
+	size_t n = 0;
+	if (bom)
+		n += (size_t)sprintf(s + n, "\xEF\xBB\xBF");
+	n += (size_t)sprintf(s + n, "\"key\",\"name\",\"note\"%s", eol);
+	for (int i = 0; n < size; i++) {
+		int k = rand_r(&seed) % 10;
+		if (k == 0)
+			n += (size_t)sprintf(s + n, "%d,\"multi%sline, \"\"quoted\"\"%s\",x%s", i, eol, eol, eol);
+		else if (k == 1)
+			n += (size_t)sprintf(s + n, "%d,\"bad \xFF utf8\",y%s", i, eol);
+		else if (k == 2)
+			n += (size_t)sprintf(s + n, "%d,a,b,c,d,e%s", i, eol);
+		else if (k == 3)
+			n += (size_t)sprintf(s + n, "%s", eol); /* a blank line */
+		else
+			n += (size_t)sprintf(s + n, "\"%d\",\"Company %d, Ltd\",  plain %d  %s", i, i, i, eol);
+	}
+	*len = n;
+	return s;
+}
+
+static void test_ranges_same_rows(void **state)
+{
+	sp_csv_opts o = { .max_cols = 4 };
+	for (unsigned seed = 1; seed <= 6; seed++) {
+		size_t n;
+		char *s = gen_csv(600 * 1024 + seed * 7919, seed, seed % 2 ? "\n" : "\r\n", seed == 3, &n);
+		assert_int_equal(same_both_ways(s, n, &o), 2);
+		free(s);
+	}
+}
+
+static void test_ranges_cut_in_quoted_field(void **state)
+{
+	/* the middle of the file is inside one big quoted field (with line ends): the cut comes after it */
+	size_t cap = 2 * 1024 * 1024, n = 0;
+	char *s = malloc(cap);
+	n += (size_t)sprintf(s + n, "k,v\n");
+	for (int i = 0; n < 300 * 1024; i++)
+		n += (size_t)sprintf(s + n, "%d,\"row %d\"\n", i, i);
+	n += (size_t)sprintf(s + n, "big,\"");
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)sprintf(s + n, "line %d of a long, \"\"quoted\"\" field\n", i);
+	n += (size_t)sprintf(s + n, "\"\n");
+	for (int i = 0; n < 800 * 1024; i++)
+		n += (size_t)sprintf(s + n, "%d,\"after %d\"\n", i, i);
+	assert_int_equal(same_both_ways(s, n, NULL), 2);
+	/* with a limit below the big field, no cut before it (one range, still the same rows) */
+	sp_csv_opts o = { .max_field = 64 * 1024 };
+	same_both_ways(s, n, &o);
+	free(s);
+}
+
+static void test_ranges_hostile(void **state)
+{
+	/* random bytes from the characters that matter (stray quotes, CR, spaces): the exact scan */
+	static const char alphabet[] = ",,\"\r\n\n  ab\xC3\xA9\t";
+	unsigned seed = 777;
+	for (int round = 0; round < 12; round++) {
+		size_t n = 520 * 1024 + (size_t)(rand_r(&seed) % 100000);
+		char *s = malloc(n);
+		/* mostly well-formed rows with random noise, so that cuts exist */
+		size_t k = 0;
+		while (k < n) {
+			if (rand_r(&seed) % 8 == 0) {
+				s[k++] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+			} else {
+				int m = snprintf(s + k, n - k, "\"v\",w x,\"y\"\"z\"\n");
+				k += m > 0 && (size_t)m < n - k ? (size_t)m : n - k;
+			}
+		}
+		sp_csv_opts o = { .max_field = 4096 + (size_t)(rand_r(&seed) % 65536), .max_cols = 64 };
+		int rg = same_both_ways(s, n, &o);
+		if (getenv("SP_TEST_VERBOSE"))
+			fprintf(stderr, "hostile round %d: %d ranges\n", round, rg);
+		free(s);
+	}
+	/* the same with the scalar scan forced on well-formed files */
+	setenv("SPARKER_CSV_SCALAR_SCAN", "1", 1);
+	for (unsigned seed2 = 11; seed2 <= 13; seed2++) {
+		size_t n;
+		char *s = gen_csv(700 * 1024, seed2, seed2 % 2 ? "\r\n" : "\n", 0, &n);
+		assert_int_equal(same_both_ways(s, n, NULL), 2);
+		free(s);
+	}
+	unsetenv("SPARKER_CSV_SCALAR_SCAN");
+}
+
+
+/* Quoting corners before the middle of the file that change where rows start far after them: a
+ * stray quote in an unquoted field, text after a closing quote, a quote after spaces, spaces
+ * before an opening quote, CR + spaces + LF between rows. A scan that got libcsv's state wrong
+ * would cut inside a row. Run with the fast and the scalar scan. */
+static void test_ranges_tricky(void **state)
+{
+	static const char *const corner[] = {
+		"ab\"c,d\n",            /* literal quote in an unquoted field: no quoted text follows */
+		"x,\"abc\"d, still quoted", /* text after a closing quote: libcsv stays in the quoted field */
+		"x,\"abc\" \" still quoted", /* a quote after spaces after a closing quote: literal */
+		"x,  \"opened after spaces", /* spaces, then an opening quote */
+		"x,y\r  \n\r \t\n",       /* CR, spaces, LF: one line end for the reader */
+		"\"a\"\"\"\"b\",\"\"\n",   /* doubled quotes, empty quoted field */
+	};
+	static const char *const closer[] = { "", "\"\n", "\"\n", "\"\n", "", "" };
+	for (int scalar = 0; scalar < 2; scalar++) {
+		if (scalar)
+			setenv("SPARKER_CSV_SCALAR_SCAN", "1", 1);
+		for (size_t k = 0; k < sizeof(corner) / sizeof(*corner); k++) {
+			size_t cap = 1024 * 1024, n = 0;
+			char *s = malloc(cap);
+			n += (size_t)sprintf(s + n, "h1,h2\n");
+			for (int i = 0; n < 300 * 1024; i++)
+				n += (size_t)sprintf(s + n, "\"%d\",\"before\"\n", i);
+			n += (size_t)sprintf(s + n, "%s", corner[k]);
+			for (int i = 0; n < 560 * 1024; i++)
+				n += (size_t)sprintf(s + n, "plain text line %d\n", i); /* no quote, no comma */
+			n += (size_t)sprintf(s + n, "%s", closer[k]);
+			for (int i = 0; n < 800 * 1024; i++)
+				n += (size_t)sprintf(s + n, "\"%d\",\"after\"\n", i);
+			same_both_ways(s, n, NULL);
+			free(s);
+		}
+	}
+	unsetenv("SPARKER_CSV_SCALAR_SCAN");
+}
+
+static void test_ranges_small_or_packed(void **state)
+{
+	/* below the size limit, zip/gzip never reach here (their streams are not plain): one range */
+	sigs a;
+	collect("k,v\n1,2\n", 8, NULL, 0, &a);
+	assert_int_equal(a.ranges, 1);
+	assert_int_equal(a.n, 1);
+	sigs_free(&a);
+	/* a CR-only file has no LF to cut at: one range, same rows */
+	size_t n;
+	char *s = gen_csv(600 * 1024, 5, "\r", 0, &n);
+	assert_int_equal(same_both_ways(s, n, NULL), 1);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,5 +545,13 @@ int main(void)
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	g_no_thread = 1;
-	return rc | cmocka_run_group_tests(tests, NULL, NULL);
+	rc |= cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest ranges[] = {
+		cmocka_unit_test(test_ranges_same_rows),
+		cmocka_unit_test(test_ranges_cut_in_quoted_field),
+		cmocka_unit_test(test_ranges_hostile),
+		cmocka_unit_test(test_ranges_tricky),
+		cmocka_unit_test(test_ranges_small_or_packed),
+	};
+	return rc | cmocka_run_group_tests(ranges, NULL, NULL);
 }

@@ -89,6 +89,13 @@ int sp_stream_open(const char *path, const char *want_ext, uint64_t max_out, sp_
 	sp_stream *s = sp_xcalloc(1, sizeof(*s));
 	s->kind = kind;
 	s->max_out = max_out;
+	if (!max_out && kind != SP_KIND_PLAIN) {
+		/* Default bomb guard: real registry archives inflate 5-20x (a 363 MB Companies House zip
+		 * holds 2.7 GB of CSV); allow 100x the archive's size, at least 256 MiB. */
+		struct stat stt;
+		uint64_t csize = stat(path, &stt) == 0 ? (uint64_t)stt.st_size : 0;
+		s->max_out = csize * 100 > (256ull << 20) ? csize * 100 : (256ull << 20);
+	}
 	int rc = SP_OK;
 	if (kind == SP_KIND_ZIP) {
 		rc = open_zip(s, path, want_ext, err);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -258,6 +259,9 @@ int main(int argc, char **argv)
 		if (!strcmp(cargv[i], "--"))
 			break;
 	}
+	/* what sparker writes (database, raw store, reports, logs) is for its owner and group only */
+	mode_t um = umask(0);
+	umask(um | 007);
 	sp_progress_enable(isatty(STDERR_FILENO) && !env.quiet);
 	if (c->flags & SP_CMD_NEEDS_CONFIG) {
 		sp_err err;

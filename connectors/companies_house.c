@@ -126,10 +126,10 @@ static int ch_next(sp_parser *p, sp_record *rec, sp_err *err)
 		sp_csv_set(rec, SP_F_COUNTRY, r, p->c_origin, 1);
 	if (p->c_inc >= 0) {
 		char iso[11];
+		/* the registry writes dd/mm/yyyy: anything else (01/13/2020, 31/02/2024) is no date,
+		 * not a date to be read another way downstream */
 		if (sp_date_to_iso(r->f[p->c_inc], 1, iso))
 			sp_record_sets(rec, SP_F_FOUNDED, iso);
-		else
-			sp_csv_set(rec, SP_F_FOUNDED, r, p->c_inc, 1);
 	}
 	for (int i = 0; i < NSIC; i++)
 		if (p->c_sic[i] >= 0)

@@ -43,6 +43,10 @@
 
 #include "archive.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define CHUNK (256 * 1024)
 #define SLICE (64 * 1024)
 #define NBATCH 4
@@ -255,6 +259,35 @@ static int scan_field(const char *s, size_t n, int utf8, long *lines)
 }
 
 
+#ifdef __SSE2__
+/*
+ * on_field's fast path for a short field (most of a registry's): one 16-byte load checks it is
+ * ASCII without line ends and one 16-byte store copies it. The load may read past the field but
+ * stays inside libcsv's entry buffer (s is its start, at least 16 bytes allocated); the store
+ * stays inside the arena (16 bytes of slack reserved). Returns 0 when the slow path must run.
+ */
+static int short_field(prod *pr, const char *s, size_t len)
+{
+	if (len > 16 || s != (const char *)pr->p.entry_buf || pr->p.entry_size < 16)
+		return 0;
+	__m128i v = _mm_loadu_si128((const __m128i *)s);
+	unsigned bad = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x0E))); /* < 0x0E or >= 0x80 */
+	if (bad & ((1u << len) - 1))
+		return 0;
+	batch *b = pr->pb;
+	sp_buf *a = &b->arena;
+	if (b->nflds == b->fcap || a->len + 16 + 1 > a->cap)
+		return 0;
+	fld *f = &b->flds[b->nflds++];
+	f->off = a->len;
+	f->len = len;
+	_mm_storeu_si128((__m128i *)(a->buf + a->len), v);
+	a->len += len;
+	a->buf[a->len++] = '\0';
+	return 1;
+}
+#endif
+
 static void on_field(void *data, size_t len, void *user)
 {
 	prod *pr = user;
@@ -265,6 +298,12 @@ static void on_field(void *data, size_t len, void *user)
 		pr->cur_first = pr->pb->nflds;
 		pr->cur_reject = NULL;
 	}
+#ifdef __SSE2__
+	if (pr->cur_n < c->max_cols && len <= c->max_field && short_field(pr, s, len)) {
+		pr->cur_n++;
+		return;
+	}
+#endif
 	int ok = 1;
 	if (len && s)
 		ok = scan_field(s, len, c->check_utf8, &pr->line);
@@ -591,8 +630,6 @@ out:
 }
 
 #ifdef __SSE2__
-#include <emmintrin.h>
-
 /* 64-bit mask of the bytes of b[0..64) equal to ch. */
 static inline uint64_t eq_mask(const __m128i v[4], char ch)
 {

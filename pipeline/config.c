@@ -269,6 +269,13 @@ int sp_config_load(const char *path, sp_config **out, sp_err *err)
 	cfg->dir = slash ? sp_xstrndup(path, (size_t)(slash - path)) : sp_xstrdup(".");
 	if (slash == path)
 		strcpy(cfg->dir, "/");
+	/* relative paths resolve against the config's real directory, so messages, logs and cron
+	 * mail name absolute paths ("/srv/sparker/build/demo/reports", not "demo/../build/...") */
+	char *real = realpath(cfg->dir, NULL);
+	if (real) {
+		free(cfg->dir);
+		cfg->dir = real;
+	}
 	struct load_state st = { cfg, f, 0 };
 	int rc = ini_parse_stream(read_line, &st, on_kv, &st);
 	fclose(f);

@@ -13,8 +13,8 @@ sqlite3 sparker.db < "$FX/fixture.sql"
 export SOURCE_DATE_EPOCH=1767225600
 
 out=$($SP -c sparker.ini report --year 2025)
-assert_contains <(echo "$out") "wrote ./reports/sparker-2025.pdf"
-assert_contains <(echo "$out") "wrote ./reports/sparker-2025.csv"
+assert_contains <(echo "$out") "wrote $(pwd -P)/reports/sparker-2025.pdf"
+assert_contains <(echo "$out") "wrote $(pwd -P)/reports/sparker-2025.csv"
 PDF=reports/sparker-2025.pdf CSV=reports/sparker-2025.csv
 [ -s $PDF ] && [ -s $CSV ] || die "report files missing"
 qpdf --check $PDF >/dev/null || die "qpdf --check failed"
@@ -69,7 +69,7 @@ n=$(grep -c '^qualified,[0-9]*,name,' $CSV); assert_eq "$n" "$qualified" "qualif
 
 # the report row: path, sha256 of the file, the run that wrote it
 row=$(sqlite3 sparker.db "SELECT path, sha256, run_id IS NOT NULL FROM report WHERE year = 2025 ORDER BY id DESC LIMIT 1")
-assert_eq "$row" "./reports/sparker-2025.pdf|$(sha256sum $PDF | cut -d' ' -f1)|1" "report row"
+assert_eq "$row" "$(pwd -P)/reports/sparker-2025.pdf|$(sha256sum $PDF | cut -d' ' -f1)|1" "report row"
 
 # regeneration is byte-identical (a report run in between changes nothing)
 sleep 1

@@ -99,7 +99,7 @@ static int founded_iso(const char *s, char out[11])
 	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
 	    isdigit((unsigned char)s[3]) && (s[4] == 0 || s[4] == '-')) {
 		memcpy(out, s, 4);
-		strcpy(out + 4, "-01-01");
+		memcpy(out + 4, "-01-01", sizeof("-01-01"));
 		if (s[4] == '-' && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6])) {
 			out[5] = s[5];
 			out[6] = s[6];

@@ -267,8 +267,10 @@ int sp_config_load(const char *path, sp_config **out, sp_err *err)
 	cfg->path = sp_xstrdup(path);
 	const char *slash = strrchr(path, '/');
 	cfg->dir = slash ? sp_xstrndup(path, (size_t)(slash - path)) : sp_xstrdup(".");
-	if (slash == path)
-		strcpy(cfg->dir, "/");
+	if (slash == path) {
+		free(cfg->dir);
+		cfg->dir = sp_xstrdup("/");
+	}
 	/* relative paths resolve against the config's real directory, so messages, logs and cron
 	 * mail name absolute paths ("/srv/sparker/build/demo/reports", not "demo/../build/...") */
 	char *real = realpath(cfg->dir, NULL);

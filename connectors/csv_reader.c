@@ -1282,3 +1282,19 @@ int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *p
 	}
 	return SP_OK;
 }
+
+int sp_csv_next_record(sp_csv *c, int ncols, char delim, sp_record *rec, sp_csv_row **row, sp_err *err)
+{
+	sp_csv_row *r;
+	int rc = sp_csv_next(c, &r, err);
+	if (rc < 0 || rc == SP_EOF)
+		return rc;
+	if (rc == SP_REJECT)
+		return sp_csv_reject(r, delim, rec, r->reject);
+	if (r->n != ncols)
+		return sp_csv_reject(r, delim, rec, "bad column count");
+	sp_record_clear(rec);
+	rec->line = r->line;
+	*row = r;
+	return SP_OK;
+}

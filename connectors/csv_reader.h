@@ -105,6 +105,12 @@ int sp_csv_opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_sourc
  */
 int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
 		       sp_csv_row **hdr, char *delim, sp_err *err);
+/*
+ * What every CSV connector's next() does first: the next row; SP_REJECT (rec filled by
+ * sp_csv_reject) for a row the reader rejected or one whose column count is not ncols; else
+ * SP_OK with rec cleared, rec->line set and *row the row. SP_EOF and errors pass through.
+ */
+int sp_csv_next_record(sp_csv *c, int ncols, char delim, sp_record *rec, sp_csv_row **row, sp_err *err);
 int sp_csv_reject(const sp_csv_row *row, char delim, sp_record *rec, const char *reason);
 void sp_csv_set(sp_record *rec, sp_field f, const sp_csv_row *row, int col, int na_empty);
 

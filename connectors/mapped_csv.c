@@ -140,15 +140,9 @@ static void add_split(sp_parser *p, sp_record *rec, sp_field f, const char *s, s
 static int mc_next(sp_parser *p, sp_record *rec, sp_err *err)
 {
 	sp_csv_row *r;
-	int rc = sp_csv_next(p->csv, &r, err);
-	if (rc < 0 || rc == SP_EOF)
+	int rc = sp_csv_next_record(p->csv, p->ncols, p->delim, rec, &r, err);
+	if (rc != SP_OK)
 		return rc;
-	if (rc == SP_REJECT)
-		return sp_csv_reject(r, p->delim, rec, r->reject);
-	if (r->n != p->ncols)
-		return sp_csv_reject(r, p->delim, rec, "bad column count");
-	sp_record_clear(rec);
-	rec->line = r->line;
 	for (int f = 0; f < SP_F__COUNT; f++) {
 		int c = p->col[f];
 		if (c < 0)

@@ -92,15 +92,9 @@ static const char *col(const sp_csv_row *r, int c, size_t *n)
 static int si_next(sp_parser *p, sp_record *rec, sp_err *err)
 {
 	sp_csv_row *r;
-	int rc = sp_csv_next(p->csv, &r, err);
-	if (rc < 0 || rc == SP_EOF)
+	int rc = sp_csv_next_record(p->csv, p->ncols, p->delim, rec, &r, err);
+	if (rc != SP_OK)
 		return rc;
-	if (rc == SP_REJECT)
-		return sp_csv_reject(r, p->delim, rec, r->reject);
-	if (r->n != p->ncols)
-		return sp_csv_reject(r, p->delim, rec, "bad column count");
-	sp_record_clear(rec);
-	rec->line = r->line;
 	sp_csv_set(rec, SP_F_KEY, r, p->c_siren, 0);
 	if (!rec->f[SP_F_KEY].len)
 		return sp_csv_reject(r, p->delim, rec, "missing key");

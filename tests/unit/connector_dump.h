@@ -16,6 +16,50 @@
 
 #include "connector.h"
 
+/*
+ * sp_collect(conn, cfg, src, path, &a): pull every record of a file into a, keeping the first 16
+ * (a->n), counting OK (a->ok) and REJECT (a->rej); a->rc is the final code (SP_EOF or < 0, or the
+ * open() failure) with the message in a->err. sp_collect_free releases the kept records.
+ */
+typedef struct {
+	int n, ok, rej, rc;
+	sp_record r[16];
+	sp_err err;
+} all_t;
+
+static void sp_collect(const sp_connector *c, const sp_config *cfg, const sp_source *src, const char *path, all_t *a)
+{
+	memset(a, 0, sizeof(*a));
+	sp_parser *p = NULL;
+	a->rc = c->open(&p, cfg, src, path, &a->err);
+	if (a->rc < 0)
+		return;
+	for (;;) {
+		sp_record_init(&a->r[a->n]);
+		int rc = c->next(p, &a->r[a->n], &a->err);
+		if (rc != SP_OK && rc != SP_REJECT) {
+			sp_record_release(&a->r[a->n]);
+			a->rc = rc;
+			break;
+		}
+		rc == SP_OK ? a->ok++ : a->rej++;
+		if (a->n < 15)
+			a->n++;
+		else
+			sp_record_release(&a->r[a->n]);
+	}
+	c->close(p);
+}
+
+static void free_all(all_t *a)
+{
+	for (int i = 0; i < a->n; i++)
+		sp_record_release(&a->r[i]);
+}
+
+#define F(a, i, f) sp_record_get(&(a)->r[i], f)
+#define REASON(a, i) sp_buf_str(&(a)->r[i].reject_reason)
+
 typedef struct sp_dump_stats {
 	long ok, rejected;
 	int rc;

@@ -21,48 +21,14 @@
 
 #define FX "tests/fixtures/xml/"
 
-typedef struct {
-	int n, ok, rej, rc;
-	sp_record r[16];
-	sp_err err;
-} all_t;
-
 static char tmpdir[256];
 
 static void run_all_cfg(const sp_config *cfg, const sp_source *src, const char *path, all_t *a)
 {
-	memset(a, 0, sizeof(*a));
-	sp_parser *p = NULL;
-	a->rc = sp_connector_feed.open(&p, cfg, src, path, &a->err);
-	if (a->rc < 0)
-		return;
-	for (;;) {
-		sp_record_init(&a->r[a->n]);
-		int rc = sp_connector_feed.next(p, &a->r[a->n], &a->err);
-		if (rc != SP_OK && rc != SP_REJECT) {
-			sp_record_release(&a->r[a->n]);
-			a->rc = rc;
-			break;
-		}
-		rc == SP_OK ? a->ok++ : a->rej++;
-		if (a->n < 15)
-			a->n++;
-		else
-			sp_record_release(&a->r[a->n]);
-	}
-	sp_connector_feed.close(p);
+	sp_collect(&sp_connector_feed, cfg, src, path, a);
 }
 
 static void run_all(const char *path, all_t *a) { run_all_cfg(NULL, NULL, path, a); }
-
-static void free_all(all_t *a)
-{
-	for (int i = 0; i < a->n; i++)
-		sp_record_release(&a->r[i]);
-}
-
-#define F(a, i, f) sp_record_get(&(a)->r[i], f)
-#define REASON(a, i) sp_buf_str(&(a)->r[i].reject_reason)
 
 static void rss2(void **state)
 {

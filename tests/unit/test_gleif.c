@@ -19,44 +19,10 @@
 
 #define FX "tests/fixtures/xml/"
 
-/* Collect every record of a file. */
-typedef struct {
-	int n, ok, rej, rc;
-	sp_record r[16];
-	sp_err err;
-} all_t;
-
 static void run_all(const char *path, all_t *a)
 {
-	memset(a, 0, sizeof(*a));
-	sp_parser *p = NULL;
-	a->rc = sp_connector_gleif.open(&p, NULL, NULL, path, &a->err);
-	if (a->rc < 0)
-		return;
-	for (;;) {
-		sp_record_init(&a->r[a->n]);
-		int rc = sp_connector_gleif.next(p, &a->r[a->n], &a->err);
-		if (rc != SP_OK && rc != SP_REJECT) {
-			sp_record_release(&a->r[a->n]);
-			a->rc = rc;
-			break;
-		}
-		rc == SP_OK ? a->ok++ : a->rej++;
-		if (a->n < 15)
-			a->n++;
-		else
-			sp_record_release(&a->r[a->n]);
-	}
-	sp_connector_gleif.close(p);
+	sp_collect(&sp_connector_gleif, NULL, NULL, path, a);
 }
-
-static void free_all(all_t *a)
-{
-	for (int i = 0; i < a->n; i++)
-		sp_record_release(&a->r[i]);
-}
-
-#define F(a, i, f) sp_record_get(&(a)->r[i], f)
 
 static void check_gleif3(const char *path)
 {

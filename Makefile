@@ -78,7 +78,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 # Fuzz targets built with the normal compiler and tests/fuzz/replay_main.c instead of libFuzzer:
 # `make test` replays tests/fuzz/regress/* and the hostile corpus through them
 # (tests/integration/test_fuzz_regress.sh); under `make asan` they run with sanitizers.
-FUZZ_REPLAY := $(BUILD)/fuzz/replay_connector $(BUILD)/fuzz/replay_config $(BUILD)/fuzz/replay_normalise
+FUZZ_REPLAY := $(BUILD)/fuzz/replay_connector $(BUILD)/fuzz/replay_config $(BUILD)/fuzz/replay_normalise \
+               $(BUILD)/fuzz/replay_csv_diff
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS)

@@ -1,17 +1,25 @@
 /*
  * csv_reader.c — pull-style streaming CSV on top of libcsv. See csv_reader.h.
  *
- * Data flow: a producer (a background thread, so reading and csv_parse run on one core while the
+ * Data flow: a producer (a background thread, so reading and tokenizing run on one core while the
  * parse stage fills records and SQLite on the other) does sp_stream_read() -> [iconv to UTF-8]
- * -> BOM strip -> slices of SLICE bytes -> csv_parse() -> on_field()/on_row() callbacks, which
- * append fields and rows to the producer's current batch (one arena of fields + a row index).
+ * -> BOM strip -> feed(): fast_rows() splits ordinary rows itself, 16 bytes at a time (SSE2),
+ * and hands any other row whole to libcsv (csv_parse in slices of SLICE bytes -> on_field()/
+ * on_row()); both append fields and rows to the producer's current batch (one arena of fields +
+ * a row index) through keep_field()/on_row(), so line numbers and rejects are booked the same
+ * way; that both split the same fields is what test_csv_reader.c and the fuzz target csv_diff
+ * check. A row cut by the end of a read waits in pr->carry (at most CARRY_MAX + CARRY_STEP
+ * bytes, else libcsv takes it) and is finished with the next read.
+ * Why our own tokenizer beside libcsv: libcsv's byte-at-a-time state machine plus one callback
+ * per field was the critical path (issue 8: parse must beat libcsv alone); fast_rows() takes only
+ * the rows whose meaning is plain, and libcsv stays the reference for everything else.
  * After each CHUNK read, a batch with complete rows is handed to the consumer (sp_csv_next) over
  * a small queue; a row still being built moves to the next batch. At most NBATCH batches exist
  * per producer, so memory is bounded (about NBATCH x (CHUNK + max_field)) whatever the file size;
  * a producer waits when all of its batches are in use. With opts.no_thread the producer runs
  * inline in sp_csv_next().
  *
- * Two ranges (threaded, plain UTF-8 file of at least split_min bytes): libcsv alone is the
+ * Two ranges (threaded, plain UTF-8 file of at least split_min bytes): tokenizing is the
  * critical path, so the file is cut in two byte ranges parsed by two producer threads, each with
  * its own libcsv parser and batch queue. The cut is a line end where libcsv starts a fresh row:
  * the second thread finds it with find_split(), a scan that follows libcsv's quoting state
@@ -52,6 +60,9 @@
 
 #define CHUNK (256 * 1024)
 #define SLICE (64 * 1024)
+#define PAD 64              /* readable (zeroed) bytes past the data the fast tokenizer is given */
+#define CARRY_STEP 4096     /* bytes of the next read tried at a time to finish a carried row */
+#define CARRY_MAX (64 * 1024) /* a carried row longer than this goes to libcsv */
 #define NBATCH 4
 #define SPLIT_MIN_DEFAULT (64ULL * 1024 * 1024)
 #define SCAN_BUF (1024 * 1024)
@@ -89,6 +100,8 @@ typedef struct prod {
 	long line;          /* physical line position */
 	int last_term;
 	int skipping;       /* after an oversized field: drop input up to the next line end */
+	int in_row;         /* libcsv is inside a row the fast tokenizer handed it (see feed) */
+	sp_buf carry;       /* the start of a row cut by the end of a read (fast tokenizer) */
 	_Atomic uint64_t pos;
 	/* shared, under c->mu */
 	pthread_t th;
@@ -108,6 +121,8 @@ struct sp_csv {
 	size_t max_field;
 	int max_cols;
 	int check_utf8;
+	int fast;           /* the fast tokenizer is on (else libcsv parses every row) */
+	size_t chunk;       /* bytes per read */
 	prod pr[2];
 	int npr;
 	/* split of a plain file in two ranges */
@@ -202,29 +217,6 @@ static size_t count_newlines(const char *s, size_t n)
 	return k;
 }
 
-static void push_field(batch *b, const char *s, size_t len)
-{
-	if (b->nflds == b->fcap) {
-		b->fcap = b->fcap ? b->fcap * 2 : 4096;
-		b->flds = sp_xrealloc(b->flds, b->fcap * sizeof(*b->flds));
-	}
-	fld *f = &b->flds[b->nflds++];
-	sp_buf *a = &b->arena;
-	if (a->len + len + 1 > a->cap) {
-		size_t cap = a->cap ? a->cap : 2 * CHUNK;
-		while (cap < a->len + len + 1)
-			cap *= 2;
-		a->buf = sp_xrealloc(a->buf, cap);
-		a->cap = cap;
-	}
-	f->off = a->len;
-	f->len = len;
-	if (len)
-		memcpy(a->buf + a->len, s, len);
-	a->len += len;
-	a->buf[a->len++] = '\0';
-}
-
 /*
  * Count the line ends in a field (for line numbers) and check it: returns 1 when it is fine,
  * 0 for invalid UTF-8 (when utf8 is set), -1 for a NUL byte (C readers of the value would stop
@@ -270,69 +262,90 @@ static int scan_field(const char *s, size_t n, int utf8, long *lines)
 }
 
 
-#ifdef __SSE2__
-/*
- * on_field's fast path for a short field (most of a registry's): one 16-byte load checks it is
- * ASCII without line ends and one 16-byte store copies it. The load may read past the field but
- * stays inside libcsv's entry buffer (s is its start, at least 16 bytes allocated); the store
- * stays inside the arena (16 bytes of slack reserved). Returns 0 when the slow path must run.
- */
-static int short_field(prod *pr, const char *s, size_t len)
+/* A row's first field: remember where the row starts (line, first field). */
+static inline void row_begin(prod *pr)
 {
-	if (len > 16 || s != (const char *)pr->p.entry_buf || pr->p.entry_size < 16)
-		return 0;
-	__m128i v = _mm_loadu_si128((const __m128i *)s);
-	unsigned bad = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x0E))); /* < 0x0E or >= 0x80 */
-	if (bad & ((1u << len) - 1))
-		return 0;
-	batch *b = pr->pb;
-	sp_buf *a = &b->arena;
-	if (b->nflds == b->fcap || a->len + 16 + 1 > a->cap)
-		return 0;
-	fld *f = &b->flds[b->nflds++];
-	f->off = a->len;
-	f->len = len;
-	_mm_storeu_si128((__m128i *)(a->buf + a->len), v);
-	a->len += len;
-	a->buf[a->len++] = '\0';
-	return 1;
-}
-#endif
-
-static void on_field(void *data, size_t len, void *user)
-{
-	prod *pr = user;
-	sp_csv *c = pr->c;
-	const char *s = data;
 	if (pr->cur_n == 0) {
 		pr->cur_line = pr->line;
 		pr->cur_first = pr->pb->nflds;
 		pr->cur_reject = NULL;
 	}
-#ifdef __SSE2__
-	if (pr->cur_n < c->max_cols && len <= c->max_field && short_field(pr, s, len)) {
-		pr->cur_n++;
+}
+
+/* Make room for n more bytes in the arena. */
+static void arena_room(batch *b, size_t n)
+{
+	sp_buf *a = &b->arena;
+	if (a->len + n <= a->cap)
 		return;
-	}
-#endif
-	int ok = 1;
-	if (len && s)
-		ok = scan_field(s, len, c->check_utf8, &pr->line);
-	if (pr->cur_n >= c->max_cols) {
+	size_t cap = a->cap ? a->cap : 2 * CHUNK;
+	while (cap < a->len + n)
+		cap *= 2;
+	a->buf = sp_xrealloc(a->buf, cap);
+	a->cap = cap;
+}
+
+/*
+ * The field of len bytes already written at the arena's end (not yet counted) joins the row being
+ * built; ok is scan_field's verdict on it. Both tokenizers end here, so rejects are the same.
+ */
+static inline void keep_field(prod *pr, size_t len, int ok)
+{
+	batch *b = pr->pb;
+	if (pr->cur_n >= pr->c->max_cols) {
 		if (!pr->cur_reject)
 			pr->cur_reject = "too many columns";
 		return;
 	}
-	if (len > c->max_field) {
+	if (ok != 1 && !pr->cur_reject)
+		pr->cur_reject = ok < 0 ? "NUL byte" : "invalid UTF-8";
+	if (b->nflds == b->fcap) {
+		b->fcap = b->fcap ? b->fcap * 2 : 4096;
+		b->flds = sp_xrealloc(b->flds, b->fcap * sizeof(*b->flds));
+	}
+	fld *f = &b->flds[b->nflds++];
+	f->off = b->arena.len;
+	f->len = len;
+	b->arena.buf[b->arena.len + len] = '\0';
+	b->arena.len += len + 1;
+	pr->cur_n++;
+}
+
+/* Append a field (copied) to batch b, outside any row bookkeeping (handoff, abandon_field). */
+static void push_field(batch *b, const char *s, size_t len)
+{
+	if (b->nflds == b->fcap) {
+		b->fcap = b->fcap ? b->fcap * 2 : 4096;
+		b->flds = sp_xrealloc(b->flds, b->fcap * sizeof(*b->flds));
+	}
+	arena_room(b, len + 1);
+	fld *f = &b->flds[b->nflds++];
+	sp_buf *a = &b->arena;
+	f->off = a->len;
+	f->len = len;
+	if (len)
+		memcpy(a->buf + a->len, s, len);
+	a->len += len;
+	a->buf[a->len++] = '\0';
+}
+
+/* libcsv's field callback. */
+static void on_field(void *data, size_t len, void *user)
+{
+	prod *pr = user;
+	sp_csv *c = pr->c;
+	row_begin(pr);
+	int ok = len && data ? scan_field(data, len, c->check_utf8, &pr->line) : 1;
+	if (pr->cur_n < c->max_cols && len > c->max_field) {
 		if (!pr->cur_reject)
 			pr->cur_reject = "field too large";
 		len = 256;
-	} else if (ok != 1) {
-		if (!pr->cur_reject)
-			pr->cur_reject = ok < 0 ? "NUL byte" : "invalid UTF-8";
+		ok = 1;
 	}
-	push_field(pr->pb, s, len);
-	pr->cur_n++;
+	arena_room(pr->pb, len + 1);
+	if (len)
+		memcpy(pr->pb->arena.buf + pr->pb->arena.len, data, len);
+	keep_field(pr, len, ok);
 }
 
 static void end_row(prod *pr)
@@ -391,9 +404,257 @@ static void abandon_field(prod *pr)
 	pr->skipping = 1;
 }
 
-/* Feed bytes to libcsv in slices, watching the field-size limit. */
+/*
+ * Feed s[0..n) to libcsv in slices, watching the field-size limit. Returns the bytes used: less
+ * than n only when a field grew past max_field (abandon_field: pr->skipping is then set).
+ */
+static size_t feed_libcsv(prod *pr, const char *s, size_t n)
+{
+	size_t used = 0;
+	while (used < n) {
+		size_t k = n - used < SLICE ? n - used : SLICE;
+		csv_parse(&pr->p, s + used, k, on_field, on_row, pr);
+		used += k;
+		if (pr->p.entry_pos > pr->c->max_field) {
+			abandon_field(pr);
+			break;
+		}
+	}
+	return used;
+}
+
+/* Bytes of s[0..n) up to and including the first line end (CR or LF), or n. */
+static size_t upto_line_end(const char *s, size_t n)
+{
+	const char *lf = memchr(s, '\n', n);
+	size_t m = lf ? (size_t)(lf - s) + 1 : n;
+	const char *cr = memchr(s, '\r', m);
+	return cr ? (size_t)(cr - s) + 1 : m;
+}
+
+#ifdef __SSE2__
+enum { FR_END, FR_PARTIAL, FR_IRREGULAR };
+
+/* libcsv's "space" (skipped before a field, trimmed after an unquoted one), see parser_init. */
+static inline int fast_space(const sp_csv *c, unsigned char ch)
+{
+	return ch == ' ' || (ch == '\t' && c->delim != '\t');
+}
+
+/*
+ * The fast tokenizer: the rows of buf[0..n) (PAD readable bytes follow), from a row start, until
+ * one is cut by the end of buf (*st = FR_PARTIAL), one is not ordinary (FR_IRREGULAR: a quote in
+ * an unquoted field, a space around a field, anything but the delimiter or a line end after a
+ * closing quote, a field over max_field) or buf ends between rows (FR_END). Returns the bytes
+ * used, always up to a row start; the fields of a row it gives up on are taken back.
+ *
+ * What it emits is what libcsv's callbacks would (parser_init's options: CSV_REPALL_NL, quote '"',
+ * not strict): a line end at a row start is a bare on_row(); `""` inside quotes is one quote; a
+ * line end right after a delimiter ends an empty last field. Fields are copied into the arena 16
+ * bytes at a time while they are scanned (a copy may run 15 bytes past a field: the arena has
+ * room for n + PAD). A field holding a byte below 0x0E or above 0x7F (line ends, NUL, tab,
+ * UTF-8) goes through scan_field as libcsv's do, for the line count and the checks.
+ */
+static size_t fast_rows(prod *pr, const char *buf, size_t n, int *st)
+{
+	sp_csv *c = pr->c;
+	batch *b = pr->pb;
+	const unsigned char *p = (const unsigned char *)buf, *end = p + n;
+	const unsigned char delim = (unsigned char)c->delim;
+	const __m128i vq = _mm_set1_epi8('"'), vd = _mm_set1_epi8((char)delim);
+	const __m128i vlf = _mm_set1_epi8('\n'), vcr = _mm_set1_epi8('\r'), vlow = _mm_set1_epi8(0x0E);
+	arena_room(b, n + PAD);
+	for (;;) {
+		const unsigned char *row = p;
+		size_t nf0 = b->nflds, al0 = b->arena.len;
+		long line0 = pr->line;
+		if (p >= end) {
+			*st = FR_END;
+			return n;
+		}
+		if (*p == '\n' || *p == '\r') {
+			on_row(*p++, pr);
+			continue;
+		}
+		for (;;) { /* a field starts at p */
+			if (p >= end)
+				goto partial;
+			unsigned char ch = *p, nx;
+			char *dst = b->arena.buf + b->arena.len;
+			size_t len = 0;
+			unsigned special = 0;
+			if (ch == '"') {
+				const unsigned char *q = p + 1;
+				for (;;) {
+					if (q >= end)
+						goto partial;
+					__m128i v = _mm_loadu_si128((const __m128i *)q);
+					_mm_storeu_si128((__m128i *)(dst + len), v);
+					unsigned avail = end - q >= 16 ? 0xFFFFu : (1u << (end - q)) - 1;
+					unsigned mq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)) & avail;
+					unsigned ms = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, vlow));
+					if (!mq) {
+						if (avail != 0xFFFFu)
+							goto partial;
+						special |= ms;
+						len += 16;
+						q += 16;
+						if (len > c->max_field)
+							goto irregular;
+						continue;
+					}
+					unsigned k = (unsigned)__builtin_ctz(mq);
+					special |= ms & ((1u << k) - 1);
+					len += k;
+					q += k; /* at a quote: doubled, or the closing one */
+					if (q + 1 >= end)
+						goto partial;
+					if (q[1] != '"')
+						break;
+					dst[len++] = '"';
+					q += 2;
+				}
+				nx = q[1];
+				if (nx != delim && nx != '\n' && nx != '\r')
+					goto irregular;
+				p = q + 2;
+			} else if (ch == delim || ch == '\n' || ch == '\r') {
+				nx = ch; /* an empty field (a line end here comes after a delimiter) */
+				p++;
+			} else {
+				if (fast_space(c, ch))
+					goto irregular;
+				const unsigned char *q = p;
+				for (;;) {
+					if (q >= end)
+						goto partial;
+					__m128i v = _mm_loadu_si128((const __m128i *)q);
+					_mm_storeu_si128((__m128i *)(dst + len), v);
+					unsigned avail = end - q >= 16 ? 0xFFFFu : (1u << (end - q)) - 1;
+					__m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vq)),
+								    _mm_or_si128(_mm_cmpeq_epi8(v, vlf), _mm_cmpeq_epi8(v, vcr)));
+					unsigned ms = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, vlow));
+					unsigned mstop = (unsigned)_mm_movemask_epi8(stop) & avail;
+					if (mstop) {
+						unsigned k = (unsigned)__builtin_ctz(mstop);
+						special |= ms & ((1u << k) - 1);
+						len += k;
+						q += k;
+						break;
+					}
+					if (avail != 0xFFFFu)
+						goto partial;
+					special |= ms;
+					len += 16;
+					q += 16;
+					if (len > c->max_field)
+						goto irregular;
+				}
+				nx = *q;
+				if (nx == '"' || fast_space(c, (unsigned char)dst[len - 1]))
+					goto irregular;
+				p = q + 1;
+			}
+			if (len > c->max_field)
+				goto irregular;
+			row_begin(pr);
+			keep_field(pr, len, special ? scan_field(dst, len, c->check_utf8, &pr->line) : 1);
+			if (nx != delim) {
+				on_row(nx, pr);
+				break;
+			}
+		}
+		continue;
+	partial:
+		*st = FR_PARTIAL;
+		goto take_back;
+	irregular:
+		*st = FR_IRREGULAR;
+	take_back:
+		b->nflds = nf0;
+		b->arena.len = al0;
+		pr->line = line0;
+		pr->cur_n = 0;
+		pr->cur_reject = NULL;
+		return (size_t)(row - (const unsigned char *)buf);
+	}
+}
+#else
+enum { FR_END, FR_PARTIAL, FR_IRREGULAR };
+static size_t fast_rows(prod *pr, const char *buf, size_t n, int *st)
+{
+	(void)pr, (void)buf, (void)n;
+	*st = FR_IRREGULAR; /* not reached: c->fast is 0 without SSE2 */
+	return 0;
+}
+#endif
+
+/* Append s[0..n) to the carried row, keeping PAD zero bytes after it. */
+static void carry_add(prod *pr, const char *s, size_t n)
+{
+	sp_buf *cb = &pr->carry;
+	if (cb->len + n + PAD > cb->cap) {
+		size_t cap = cb->cap ? cb->cap : 4 * CARRY_STEP;
+		while (cap < cb->len + n + PAD)
+			cap *= 2;
+		cb->buf = sp_xrealloc(cb->buf, cap);
+		cb->cap = cap;
+	}
+	memcpy(cb->buf + cb->len, s, n);
+	cb->len += n;
+	memset(cb->buf + cb->len, 0, PAD);
+}
+
+static void feed(prod *pr, const char *s, size_t n);
+
+/* Hand the carried row to libcsv (not ordinary, too long, or the input ended). */
+static void carry_to_libcsv(prod *pr)
+{
+	sp_buf row = pr->carry;
+	sp_buf_init(&pr->carry);
+	pr->in_row = 1;
+	feed(pr, row.buf, row.len);
+	if (!pr->carry.cap) {
+		pr->carry = row; /* keep the allocation */
+		pr->carry.len = 0;
+	} else {
+		sp_buf_release(&row);
+	}
+}
+
+/*
+ * A row was cut by the end of the last read (pr->carry): add up to CARRY_STEP bytes of s[0..n) to
+ * it and try again. Returns the bytes of s used; the bytes after the last complete row go back
+ * to the caller.
+ */
+static size_t feed_carry(prod *pr, const char *s, size_t n)
+{
+	sp_buf *cb = &pr->carry;
+	size_t k = n < CARRY_STEP ? n : CARRY_STEP;
+	carry_add(pr, s, k);
+	int st;
+	size_t used = fast_rows(pr, cb->buf, cb->len, &st);
+	if (used) { /* the carried row ended inside the k new bytes */
+		size_t back = cb->len - used;
+		cb->len = 0;
+		pr->in_row = st == FR_IRREGULAR;
+		return k - back;
+	}
+	if (st == FR_IRREGULAR || cb->len > CARRY_MAX)
+		carry_to_libcsv(pr);
+	return k;
+}
+
+/*
+ * Feed decoded bytes (PAD readable bytes after s + n) to the tokenizers: the fast one while rows
+ * are ordinary; libcsv for a row the fast one hands over (in_row: fed up to each line end until
+ * libcsv is between rows again), or for everything when c->fast is off; a row cut by the end of
+ * s waits in pr->carry for the next call. After an abandoned field, input is skipped to the next
+ * line end.
+ */
 static void feed(prod *pr, const char *s, size_t n)
 {
+	sp_csv *c = pr->c;
 	while (n) {
 		if (pr->skipping) {
 			size_t i = 0;
@@ -408,12 +669,26 @@ static void feed(prod *pr, const char *s, size_t n)
 			n -= i + 1;
 			continue;
 		}
-		size_t k = n < SLICE ? n : SLICE;
-		csv_parse(&pr->p, s, k, on_field, on_row, pr);
+		size_t k;
+		if (!c->fast) {
+			k = feed_libcsv(pr, s, n);
+		} else if (pr->in_row) {
+			k = feed_libcsv(pr, s, upto_line_end(s, n));
+			pr->in_row = pr->p.pstate != 0; /* libcsv's ROW_NOT_BEGUN: between rows */
+		} else if (pr->carry.len) {
+			k = feed_carry(pr, s, n);
+		} else {
+			int st;
+			k = fast_rows(pr, s, n, &st);
+			if (st == FR_IRREGULAR) {
+				pr->in_row = 1;
+			} else if (st == FR_PARTIAL) {
+				carry_add(pr, s + k, n - k);
+				k = n;
+			}
+		}
 		s += k;
 		n -= k;
-		if (pr->p.entry_pos > pr->c->max_field)
-			abandon_field(pr);
 	}
 }
 
@@ -767,17 +1042,17 @@ static int read_input(prod *pr, sp_err *err)
 {
 	sp_csv *c = pr->c;
 	if (pr->fd < 0)
-		return (int)sp_stream_read(c->st, pr->in + pr->in_carry, CHUNK, err);
+		return (int)sp_stream_read(c->st, pr->in + pr->in_carry, c->chunk, err);
 	if (pr->id == 0 && pr->end == UINT64_MAX && c->npr == 2) {
 		/* range 1: may read up to the search start; past it, the end must be known */
 		lock(c);
-		while (!c->split_known && pr->off + CHUNK > c->split_target && !c->stop)
+		while (!c->split_known && pr->off + c->chunk > c->split_target && !c->stop)
 			pthread_cond_wait(&c->cv, &c->mu);
 		if (c->split_known && c->split_at)
 			pr->end = c->split_at;
 		unlock(c);
 	}
-	size_t want = CHUNK;
+	size_t want = c->chunk;
 	if (pr->end != UINT64_MAX && pr->end - pr->off < want)
 		want = (size_t)(pr->end - pr->off);
 	if (!want)
@@ -798,8 +1073,11 @@ static int produce_chunk(prod *pr, sp_err *err)
 		return n;
 	atomic_store(&pr->pos, pr->fd < 0 ? sp_stream_pos(c->st) : pr->off - (pr->id ? c->split_at : 0));
 	if (n == 0) {
+		static const char fffd[3 + PAD] = "\xEF\xBF\xBD";
 		if (pr->in_carry && c->cd != (iconv_t)-1)
-			feed(pr, "\xEF\xBF\xBD", 3); /* a truncated multi-byte sequence at the end */
+			feed(pr, fffd, 3); /* a truncated multi-byte sequence at the end */
+		if (pr->carry.len)
+			carry_to_libcsv(pr); /* a last row without a line end: csv_fini ends it */
 		if (!pr->skipping)
 			csv_fini(&pr->p, on_field, on_row, pr);
 		else if (pr->cur_n)
@@ -813,6 +1091,7 @@ static int produce_chunk(prod *pr, sp_err *err)
 		if (rc < 0)
 			return rc;
 	}
+	memset((char *)d + dn, 0, PAD); /* feed's padding (pr->in and pr->tx have room for it) */
 	if (pr->first_chunk) {
 		pr->first_chunk = 0;
 		if (dn >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) {
@@ -901,10 +1180,10 @@ static void prod_init(sp_csv *c, int id, int fd)
 	pr->line = 1;
 	pr->first_chunk = id == 0;
 	parser_init(pr);
-	pr->in = sp_xmalloc(CHUNK + 16);
+	pr->in = sp_xmalloc(c->chunk + 16 + PAD); /* + an incomplete sequence carried by transcode */
 	if (c->cd != (iconv_t)-1) {
-		pr->tx_cap = (CHUNK + 16) * 4;
-		pr->tx = sp_xmalloc(pr->tx_cap);
+		pr->tx_cap = (c->chunk + 16) * 4; /* <= 3 bytes out per byte in, and PAD to spare */
+		pr->tx = sp_xmalloc(pr->tx_cap + PAD);
 	}
 	pr->pb = batch_new();
 	pr->nalloc = 1;
@@ -928,6 +1207,7 @@ static void prod_free(prod *pr)
 	}
 	free(pr->in);
 	free(pr->tx);
+	sp_buf_release(&pr->carry);
 }
 
 int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *err)
@@ -966,6 +1246,14 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 		return rc;
 	}
 	c->popts = CSV_REPALL_NL;
+	c->chunk = o->chunk ? o->chunk : CHUNK;
+	const char *tok = getenv("SPARKER_CSV_TOKENIZER");
+#ifdef __SSE2__
+	c->fast = !o->libcsv_only && !(tok && !strcmp(tok, "libcsv")) && c->delim != ' ' && c->delim != '"' &&
+		  c->delim != '\n' && c->delim != '\r';
+#else
+	(void)tok; /* no fast tokenizer without SSE2: libcsv parses every row */
+#endif
 	c->outf = sp_xcalloc((size_t)c->max_cols, sizeof(*c->outf));
 	c->outl = sp_xcalloc((size_t)c->max_cols, sizeof(*c->outl));
 	c->out.f = c->outf;
@@ -982,7 +1270,7 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 	if (!o->no_thread && c->cd == (iconv_t)-1 && c->delim != ' ' && c->delim != '"' && c->delim != '\n' &&
 	    c->delim != '\r' && sp_stream_kind_of(c->st) == SP_KIND_PLAIN &&
 	    (fd0 = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd0, &sb) == 0 &&
-	    (uint64_t)sb.st_size >= split_min && (uint64_t)sb.st_size >= 2 * CHUNK &&
+	    (uint64_t)sb.st_size >= split_min && (uint64_t)sb.st_size >= 2 * c->chunk &&
 	    (fd1 = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		c->fsize = (uint64_t)sb.st_size;
 		/* range 2 also scans range 1 (at a few times libcsv's speed): cut past the middle */

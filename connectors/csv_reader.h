@@ -19,6 +19,15 @@
  *   "invalid UTF-8"     a field is not valid UTF-8 (only checked when input is UTF-8)
  * Connectors add their own ("bad column count", "missing key", ...).
  *
+ * Tokenizer: rows written the ordinary way (each field unquoted without quotes, surrounding
+ * spaces or line ends, or quoted and followed at once by the delimiter or the line end) are split
+ * by our own SSE2 tokenizer, 16 bytes at a time; any other row is handed whole to libcsv, which
+ * parses it to its end, and the fast path resumes at the next row. Both give the same fields,
+ * lines and rejects for every input (tests/unit/test_csv_reader.c and the fuzz target csv_diff run
+ * both on the same bytes and compare). opts.libcsv_only (or SPARKER_CSV_TOKENIZER=libcsv) hands
+ * every row to libcsv. One exception to "the same": after a field larger than max_field, where
+ * the reader resynchronises (skips to the next line end) depends on where reads and slices fall.
+ *
  * Threads: by default a background thread reads, transcodes and runs libcsv ahead of the caller
  * (bounded: a few batches of about 256 KiB each), so parsing and the caller's work overlap on two
  * cores. The reader's functions must be called from one thread; opts.no_thread disables it.
@@ -56,6 +65,9 @@ typedef struct sp_csv_opts {
 	uint64_t split_min;   /* threaded, plain UTF-8 file at least this big: two ranges, two threads
 	                       * (rows out of file order); 0 = $SPARKER_CSV_SPLIT_MIN or 64 MiB,
 	                       * UINT64_MAX = never */
+	int libcsv_only;      /* every row through libcsv (default: the fast tokenizer where it can) */
+	size_t chunk;         /* bytes per read, 0 = 256 KiB (tests use tiny reads to hit every
+	                       * boundary) */
 } sp_csv_opts;
 
 typedef struct sp_csv_row {

@@ -11,7 +11,7 @@
 #   FUZZ_JOBS=N         libFuzzer -fork=N workers per target (default 1)
 #
 # Targets: one per connector format (tests/fuzz/targets.txt, built from fuzz_connector.c with
-# -DFUZZ_FORMAT), config (fuzz_config.c), name / date / domain (fuzz_normalise.c with
+# -DFUZZ_FORMAT), config (fuzz_config.c), csv_diff (fuzz_csv_diff.c: the fast CSV tokenizer against libcsv), name / date / domain (fuzz_normalise.c with
 # -DFUZZ_ONLY) and normalise (every function of normalise.h on each input).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,6 +38,7 @@ seeds() {
     csv)     echo tests/fixtures/parse/cb_modern.csv tests/fixtures/parse/crunchbase_mac.csv demo/sources/crunchbase.csv demo/sources/malformed.csv tests/hostile/files/csv_*;;
     json)    echo tests/fixtures/json/* demo/sources/api_page1.json;;
     config)  echo demo/sparker.ini tests/fixtures/report/sparker.ini;;
+    csv_diff) echo tests/fixtures/parse/*.csv demo/sources/malformed.csv tests/hostile/files/csv_*;;
     name|normalise) echo demo/sources/startups.csv;;
   esac
 }
@@ -70,6 +71,7 @@ while read -r name format extra; do
   run_target "fuzz_$name" tests/fuzz/fuzz_connector.c -DFUZZ_FORMAT="\"$format\"" -DFUZZ_EXTRA="\"$(printf '%s' "$extra")\""
 done < tests/fuzz/targets.txt
 run_target fuzz_config tests/fuzz/fuzz_config.c
+run_target fuzz_csv_diff tests/fuzz/fuzz_csv_diff.c
 for fam in name date domain; do
   run_target "fuzz_$fam" tests/fuzz/fuzz_normalise.c -DFUZZ_ONLY="\"$fam\""
 done

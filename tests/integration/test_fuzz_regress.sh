@@ -2,11 +2,12 @@
 # Replays, through the fuzz targets built without libFuzzer ($BUILD/fuzz/replay_*, `make test`
 # builds them with the normal compiler, `make asan` with sanitizers): every crash kept in
 # tests/fuzz/regress/<target>/, the hand-made seeds in tests/fuzz/corpus/<target>/, and the small
-# hostile corpus (tests/hostile/files/) through every connector and through normalise.
+# hostile corpus (tests/hostile/files/) through every connector and through normalise; every CSV
+# fixture through csv_diff (the fast tokenizer against libcsv).
 # Each input must return (no crash, no sanitizer report) within 30 s.
 . "$(dirname "$0")/../lib.sh"
 B=${BUILD:-$ROOT/build}/fuzz
-for b in replay_connector replay_config replay_normalise; do
+for b in replay_connector replay_config replay_normalise replay_csv_diff; do
   [ -x "$B/$b" ] || die "$B/$b missing (make $B/$b)"
 done
 n=0
@@ -27,5 +28,8 @@ while read -r name format extra; do
   FUZZ_FORMAT=$format FUZZ_EXTRA=$extra replay replay_connector $(files "$ROOT/tests/fuzz/regress/$name" "$ROOT/tests/fuzz/corpus/$name") $hostile
 done < "$ROOT/tests/fuzz/targets.txt"
 replay replay_config $(files "$ROOT/tests/fuzz/regress/config" "$ROOT/tests/fuzz/corpus/config")
+# the fast CSV tokenizer must give libcsv's rows on every CSV we keep (the first byte picks options)
+replay replay_csv_diff $(files "$ROOT/tests/fuzz/regress/csv_diff" "$ROOT/tests/fuzz/corpus/csv_diff") \
+  $(ls "$ROOT"/tests/fixtures/parse/*.csv "$ROOT"/demo/sources/*.csv "$ROOT"/tests/hostile/files/csv_* 2>/dev/null)
 replay replay_normalise $(files "$ROOT/tests/fuzz/regress/"{name,date,domain,normalise} "$ROOT/tests/fuzz/corpus/"{name,date,domain,normalise}) $hostile
 echo "INFO: fuzz regressions: $n inputs replayed clean"

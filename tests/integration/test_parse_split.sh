@@ -2,7 +2,9 @@
 # test_parse_split.sh — a Companies House file parsed as two byte ranges by two threads
 # (csv_reader.c; SPARKER_CSV_SPLIT_MIN lowers the 64 MiB threshold) gives exactly the records,
 # lines and rejects of the one-range parse, and duplicate company numbers keep the LAST row of the
-# file whichever half each copy is in (rows of the two halves reach parse.c interleaved).
+# file whichever half each copy is in (rows of the two halves reach parse.c interleaved). A third
+# parse with libcsv on every row (SPARKER_CSV_TOKENIZER=libcsv) must store exactly what the fast
+# tokenizer stores.
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
 cd "$T"
@@ -36,7 +38,7 @@ with open('ch.csv', 'w', newline='') as f:
         f.write(','.join(q(x) for x in [r[1], r[0], r[2], r[3], r[4]]) + '\n')
 PY
 [ "$(stat -c %s ch.csv)" -gt 600000 ] || die "test file too small to be cut"
-for mode in one two; do
+for mode in one two lib; do
   mkdir -p $mode && cat > $mode/s.ini <<EOF2
 [sparker]
 database = db.sqlite
@@ -46,8 +48,9 @@ format = companies_house
 url = $T/ch.csv
 mode = snapshot
 EOF2
-  min=1; [ $mode = one ] && min=999999999999999
-  (cd $mode && SPARKER_CSV_SPLIT_MIN=$min "$SP" -q -c s.ini run --from fetch --to parse --as-of 2025-12-31 >out 2>&1) \
+  min=1; [ $mode != two ] && min=999999999999999
+  tok=fast; [ $mode = lib ] && tok=libcsv
+  (cd $mode && SPARKER_CSV_TOKENIZER=$tok SPARKER_CSV_SPLIT_MIN=$min "$SP" -q -c s.ini run --from fetch --to parse --as-of 2025-12-31 >out 2>&1) \
     || { cat $mode/out; die "$mode: run failed"; }
   sqlite3 $mode/db.sqlite "SELECT source_key, line, name, hash FROM record ORDER BY source_key" >$mode/records
   sqlite3 $mode/db.sqlite "SELECT line, reason, excerpt FROM reject ORDER BY line" >$mode/rejects
@@ -58,6 +61,9 @@ assert_eq "$(cat two/stat)" "$(cat one/stat)" "parse_stat"
 assert_eq "$(cat two/stat)" "30000|29998|0|2|0" "parse_stat counts"
 cmp -s one/records two/records || die "records differ between one and two ranges: $(diff one/records two/records | head -5)"
 cmp -s one/rejects two/rejects || die "rejects differ between one and two ranges"
+assert_eq "$(cat lib/stat)" "$(cat one/stat)" "parse_stat, libcsv on every row"
+cmp -s one/records lib/records || die "records differ between the fast tokenizer and libcsv: $(diff lib/records one/records | head -5)"
+cmp -s one/rejects lib/rejects || die "rejects differ between the fast tokenizer and libcsv"
 assert_eq "$(q "SELECT name FROM record WHERE source_key = 'DUPA'")" "A second half (last)" "A"
 assert_eq "$(q "SELECT name FROM record WHERE source_key = 'DUPB'")" "B last" "B"
 assert_eq "$(q "SELECT name FROM record WHERE source_key = 'DUPC'")" "C last" "C"
@@ -72,4 +78,4 @@ assert_eq "$(q "SELECT group_concat(reason || '@' || line, ' ') FROM (SELECT * F
   || { cat two/out; die "re-parse failed"; }
 assert_eq "$(q "SELECT name || '|' || last_seen FROM record WHERE source_key = 'DUPA'")" "A second half (last)|2026-01-31" "A after re-parse"
 assert_eq "$(q "SELECT count(*) FROM record WHERE last_seen = '2026-01-31'")" "29994" "every record refreshed"
-echo "INFO: two-range parse of $(stat -c %s ch.csv) bytes identical to one range"
+echo "INFO: two-range parse of $(stat -c %s ch.csv) bytes identical to one range and to libcsv alone"

@@ -1,6 +1,7 @@
 /*
  * test_csv_reader.c — csv_reader: quoting, line ends, BOM, embedded newlines, limits, encodings,
- * and the two-range parse of a big file (same rows, lines and rejects as one range).
+ * the two-range parse of a big file (same rows, lines and rejects as one range), and the fast
+ * tokenizer against libcsv (the same rows in the same order for every read size).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -526,6 +527,177 @@ static void test_ranges_small_or_packed(void **state)
 	free(s);
 }
 
+/* ---- the fast tokenizer gives what libcsv gives ------------------------------------------ */
+
+/* Every row, in order, as "line|rc|reject|n|f0\x1f f1..." lines in one string (caller frees). */
+static char *rows_of(const char *data, size_t n, sp_csv_opts o, int libcsv_only)
+{
+	sp_err err = { 0 };
+	sp_csv *c = NULL;
+	o.no_thread = 1;
+	o.libcsv_only = libcsv_only;
+	assert_int_equal(sp_csv_open(write_file(data, n), &o, &c, &err), SP_OK);
+	unlink(path);
+	sp_buf out = SP_BUF_INIT;
+	sp_csv_row *r;
+	int rc;
+	while ((rc = sp_csv_next(c, &r, &err)) == SP_OK || rc == SP_REJECT) {
+		sp_buf_addf(&out, "%ld|%d|%s|%d|", r->line, rc, r->reject ? r->reject : "", r->n);
+		for (int i = 0; i < r->n; i++) {
+			sp_buf_add(&out, r->f[i], r->len[i]);
+			sp_buf_addc(&out, 0x1f);
+		}
+		sp_buf_addc(&out, '\n');
+	}
+	assert_int_equal(rc, SP_EOF);
+	sp_csv_close(c);
+	return sp_buf_detach(&out);
+}
+
+/* Both tokenizers on data with options o: the same rows, lines and rejects, in the same order. */
+static void agree(const char *data, size_t n, sp_csv_opts o)
+{
+	char *want = rows_of(data, n, o, 1);
+	char *got = rows_of(data, n, o, 0);
+	if (strcmp(want, got)) {
+		fprintf(stderr, "tokenizers disagree (chunk %zu, delim '%c'), input:\n%.*s\nlibcsv:\n%s\nfast:\n%s\n",
+			o.chunk, o.delim ? o.delim : ',', (int)n, data, want, got);
+		fail();
+	}
+	free(want);
+	free(got);
+}
+
+/* Read sizes that cut rows everywhere (1 byte, odd sizes, about one row, the default). */
+static const size_t chunks[] = { 1, 2, 3, 5, 7, 13, 16, 17, 31, 64, 100, 4096, 0 };
+#define NCHUNKS (sizeof(chunks) / sizeof(*chunks))
+
+static void test_tokenizers_agree_corners(void **state)
+{
+	static const char *const corner[] = {
+		"a,b,c\n1,2,3\n",
+		"\"a\",\"b\",\"c\"\r\n\"1\",\"2\",\"3\"\r\n",
+		"\"a\"\"b\",\"\"\"\",\"\"\"\"\"\"\",\"\"\n",      /* doubled quotes, empty quoted */
+		"\"multi\nline\r\nand\rcr\",x\n\"a\nb\"\n",        /* line ends inside quotes */
+		"a,,c,\n,\n,,\n",                                 /* empty fields, trailing delimiter */
+		"\n\n\r\n\r\ra,b\n\r\n",                          /* blank lines, CR-only, CRLF */
+		"x,y\r  \n\r \t\nz\n",                            /* CR, spaces, LF */
+		"  a  ,\t b\t,  \"c\"  ,\"d\"  ,e\n",             /* spaces around fields */
+		"ab\"c,d\"\"e\"\n\"x\"y,\"z\" \"w\"\n",           /* quotes in unquoted fields, text after a closing quote */
+		"\"unterminated,a,b\nc,d\n",                      /* a quote never closed */
+		"a,b\nc,d",                                       /* no line end at the end */
+		"\"a\",\"b\"",                                    /* quoted, no line end at the end */
+		"a,\"b\"",
+		"\"a\"\"",
+		"k,v\n1,caf\xC3\xA9\n2,\"\xE2\x82\xAC \xF0\x9F\x98\x80\"\n", /* UTF-8 */
+		"k,v\n1,bad \xFF\n2,\"bad \xC3\"\n3,ok\n",        /* invalid UTF-8 */
+		"k,v\n1,nul \0 inside\n2,\"nul\0\"\n3,ok\n",      /* NUL bytes */
+		"a,b,c,d,e,f,g,h,i,j,k,l\n1,2\n",                 /* too many columns (max_cols 5) */
+		"\xEF\xBB\xBF\"h1\",\"h2\"\n\"1\",\"2\"\n",        /* BOM */
+		"a;b;c\n\"x;y\";z\n",                             /* another delimiter inside quotes */
+		"a\tb\t\"c\td\"\n \ta\t\n",                       /* tabs */
+		"\"0123456789abcdef0123456789abcdef\",\"0123456789abcdef\"\n0123456789abcdefg,h\n",
+		"\"\"\n\"\",\"\"\n,\n",
+		"a\r\"b\"\r\"c\r\n\"\r",
+		"\"x\"\r\n\"y\"\n\r",
+	};
+	static const char delims[] = { ',', ';', '\t', '|' };
+	for (size_t k = 0; k < sizeof(corner) / sizeof(*corner); k++) {
+		size_t n = strlen(corner[k]);
+		if (strstr(corner[k], "nul "))
+			n = 36; /* the NUL example: its whole length */
+		for (size_t d = 0; d < sizeof(delims); d++)
+			for (size_t ch = 0; ch < NCHUNKS; ch++)
+				agree(corner[k], n, (sp_csv_opts){ .delim = delims[d], .chunk = chunks[ch], .max_cols = 5 });
+	}
+}
+
+/* Random CSV-ish text: rows of fields, quoted or not, with every hazard now and then. */
+static char *gen_hazards(unsigned *seed, char delim, size_t *len)
+{
+	static const char *const bits[] = { "x", "Ltd", "caf\xC3\xA9", "\xFF", "\"", "\"\"", " ", "\t",
+		"\r", "\n", "\r\n", "0123456789ABCDEFGHIJ", "\0", "a b" };
+	size_t cap = 8192, n = 0;
+	char *s = malloc(cap);
+	int rows = rand_r(seed) % 40;
+	for (int r = 0; r < rows && n + 512 < cap; r++) {
+		int fields = 1 + rand_r(seed) % 8;
+		for (int f = 0; f < fields; f++) {
+			int quoted = rand_r(seed) % 2;
+			if (rand_r(seed) % 15 == 0)
+				s[n++] = ' ';
+			if (quoted)
+				s[n++] = '"';
+			int parts = rand_r(seed) % 5;
+			for (int p = 0; p < parts; p++) {
+				int hazard = rand_r(seed) % 6 == 0;
+				const char *b = bits[hazard ? 3 + rand_r(seed) % 11 : rand_r(seed) % 3];
+				size_t bl = strcmp(b, "") ? strlen(b) : 1; /* "\0" is one NUL byte */
+				if (quoted && !strcmp(b, "\""))
+					b = "\"\"", bl = 2; /* mostly doubled inside quotes */
+				if (quoted && rand_r(seed) % 40 == 0)
+					b = "\"", bl = 1;   /* and sometimes not */
+				memcpy(s + n, b, bl);
+				n += bl;
+				if (rand_r(seed) % 8 == 0)
+					s[n++] = delim;
+			}
+			if (quoted && rand_r(seed) % 30)
+				s[n++] = '"';
+			if (rand_r(seed) % 15 == 0)
+				s[n++] = ' ';
+			if (f + 1 < fields)
+				s[n++] = delim;
+		}
+		const char *eol = rand_r(seed) % 5 == 0 ? "\r\n" : rand_r(seed) % 10 == 0 ? "\r" : "\n";
+		memcpy(s + n, eol, strlen(eol));
+		n += strlen(eol);
+	}
+	*len = n;
+	return s;
+}
+
+static void test_tokenizers_agree_random(void **state)
+{
+	static const char delims[] = { ',', ';', '\t' };
+	unsigned seed = 4242;
+	for (int round = 0; round < 3000; round++) {
+		char delim = delims[rand_r(&seed) % 3];
+		size_t n;
+		char *s = gen_hazards(&seed, delim, &n);
+		sp_csv_opts o = { .delim = delim, .chunk = chunks[rand_r(&seed) % NCHUNKS],
+				  .max_cols = 1 + rand_r(&seed) % 10 };
+		agree(s, n, o);
+		free(s);
+	}
+}
+
+/* Fields over max_field: both tokenizers reject the row with "field too large", quoted or not,
+ * whichever read cuts it; the rows around it are the same. */
+static void test_tokenizers_field_too_large(void **state)
+{
+	char s[4096];
+	size_t n = 0;
+	n += (size_t)sprintf(s + n, "k,v\n1,ok\n2,");
+	memset(s + n, 'x', 300), n += 300;
+	n += (size_t)sprintf(s + n, "\n3,\"");
+	memset(s + n, 'y', 300), n += 300;
+	n += (size_t)sprintf(s + n, "\"\n4,ok\n");
+	for (size_t ch = 0; ch < NCHUNKS; ch++) {
+		sp_csv_opts o = { .max_field = 100, .chunk = chunks[ch] };
+		for (int lib = 0; lib < 2; lib++) {
+			char *rows = rows_of(s, n, o, lib);
+			const char *r3 = strstr(rows, "\n3|"), *r4 = strstr(rows, "\n4|");
+			assert_non_null(r3);
+			assert_non_null(r4);
+			assert_non_null(strstr(r3, "|field too large|"));
+			assert_non_null(strstr(r4, "|field too large|"));
+			assert_non_null(strstr(rows, "\n5|0||2|4\x1fok\x1f\n")); /* the row after both */
+			free(rows);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +724,9 @@ int main(void)
 		cmocka_unit_test(test_ranges_hostile),
 		cmocka_unit_test(test_ranges_tricky),
 		cmocka_unit_test(test_ranges_small_or_packed),
+		cmocka_unit_test(test_tokenizers_agree_corners),
+		cmocka_unit_test(test_tokenizers_agree_random),
+		cmocka_unit_test(test_tokenizers_field_too_large),
 	};
 	return rc | cmocka_run_group_tests(ranges, NULL, NULL);
 }

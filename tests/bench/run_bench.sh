@@ -150,8 +150,8 @@ cat <<EOT
 Written by \`make bench\` (tests/bench/run_bench.sh) on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?').
 Every figure comes from one run, on the same generated files, next to the tool a user would reach
 for; compare the **ratios**, absolute times drift on shared machines (on the 2-core VM where
-this was first run, sparker's parse of the same 5M-row file took between 7.0 and 9.1 s across
-runs while the floor stayed near 5.4 s: read the ratios as +/- 25 %). Peak RSS is the process
+this was written, libcsv alone read the same 5M-row file in 5.0 s one hour and 8.4 s the next:
+read the ratios as +/- 25 %; that is why the floor is timed right next to each sparker parse). Peak RSS is the process
 maximum resident set (/usr/bin/time). Inputs: tests/bench/gen_registry.py (Companies House
 55-column layout, every field quoted; GLEIF LEI-CDF 2.1) and tests/bench/gen_candidates.py (dedupe).
 

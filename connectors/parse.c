@@ -16,7 +16,8 @@
  *      replaces parse_stat of the fetch; sets source_state.parsed_fetch.
  *   A kill or an error at any point leaves the previous committed state (rollback).
  *
- * Speed: statements are prepared once per call and reused; text is bound SQLITE_STATIC from the
+ * Speed: the connector runs ahead in the pump's thread (pump.h: reading, tokenizing, the checks
+ * and the filter) while this thread stores; statements are prepared once per call and reused; text is bound SQLITE_STATIC from the
  * record's buffers (no per-row allocation); a row whose key already exists with the same content
  * hash is refreshed with a narrow UPDATE instead of the full upsert. Duplicate keys inside one
  * file: the last row wins, by line number, not by arrival: the CSV reader may hand out the rows
@@ -37,6 +38,7 @@
 #include "connector.h"
 #include "filter.h"
 #include "progress.h"
+#include "pump.h"
 #include "stage.h"
 
 typedef struct parse_sql {
@@ -223,8 +225,7 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	sp_store *st = ctx->db;
 	sp_err *err = ctx->err;
 	parse_sql q = { 0 };
-	sp_record rec;
-	sp_record_init(&rec);
+	sp_pump *pm = NULL;
 	const char *dcountry = sp_config_get(ctx->cfg, src->section, "country", NULL);
 	int64_t max_rejects = sp_config_get_long(ctx->cfg, src->section, "max_rejects_stored", 100000);
 	int rc = sql_prepare(st, &q, err);
@@ -239,9 +240,18 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	sqlite3_bind_int64(q.del_reject, 2, fetch_id);
 	if ((rc = step_done(st, q.del_reject, err, "parse: clear rejects")) != SP_OK)
 		goto out;
+	/* the connector, the key/name checks and the filter run in the pump's thread (pump.h) */
+	int threaded = strcmp(sp_config_get(ctx->cfg, src->section, "parse_thread", "yes"), "no") != 0;
+	if ((rc = sp_pump_start(&pm, conn, p, flt, threaded, err)) != SP_OK)
+		goto out;
 	sp_progress_start(src->name, 0, "rows");
+	int64_t next_progress = 0x10000;
 	for (;;) {
-		rc = conn->next(p, &rec, err);
+		sp_record *rec;
+		int64_t dropped = 0;
+		rc = sp_pump_next(pm, &rec, &dropped, err);
+		t->out_of_scope += dropped;
+		t->read += dropped;
 		if (rc == SP_EOF) {
 			rc = SP_OK;
 			break;
@@ -249,27 +259,21 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 		if (rc < 0)
 			goto out;
 		t->read++;
-		if ((t->read & 0xFFFF) == 0)
+		if (t->read >= next_progress) {
 			sp_progress_update(t->read);
-		if (rc == SP_OK && !rec.f[SP_F_KEY].len)
-			rc = sp_record_reject(&rec, "missing key", rec.f[SP_F_NAME].buf, rec.f[SP_F_NAME].len);
-		else if (rc == SP_OK && !rec.f[SP_F_NAME].len)
-			rc = sp_record_reject(&rec, "missing name", rec.f[SP_F_KEY].buf, rec.f[SP_F_KEY].len);
+			next_progress = t->read + 0x10000;
+		}
 		if (rc == SP_REJECT) {
 			t->rejected++;
 			if (t->rejected <= max_rejects &&
-			    (rc = store_reject(st, &q, ctx, src, fetch_id, &rec, err)) != SP_OK)
+			    (rc = store_reject(st, &q, ctx, src, fetch_id, rec, err)) != SP_OK)
 				goto out;
 			rc = SP_OK;
 			continue;
 		}
-		if (!rec.in_scope || !sp_filter_keep(flt, &rec)) {
-			t->out_of_scope++;
-			continue;
-		}
-		if (dcountry && *dcountry && !rec.f[SP_F_COUNTRY].len)
-			sp_record_sets(&rec, SP_F_COUNTRY, dcountry);
-		if ((rc = store_record(st, &q, src, fetch_id, ctx->as_of, &rec, existing != 0, err)) != SP_OK)
+		if (dcountry && *dcountry && !rec->f[SP_F_COUNTRY].len)
+			sp_record_sets(rec, SP_F_COUNTRY, dcountry);
+		if ((rc = store_record(st, &q, src, fetch_id, ctx->as_of, rec, existing != 0, err)) != SP_OK)
 			goto out;
 		t->stored++;
 	}
@@ -323,9 +327,9 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 		sqlite3_finalize(s);
 	}
 out:
+	sp_pump_stop(pm);
 	sp_progress_end();
 	sql_free(&q);
-	sp_record_release(&rec);
 	return rc;
 }
 

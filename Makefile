@@ -71,7 +71,8 @@ $(LIBA): $(LIB_OBJ)
 $(BIN): $(MAIN_OBJ) $(LIBA)
 	$(CC) $(ALL_CFLAGS) -o $@ $(MAIN_OBJ) $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBA)
+TEST_HDRS := $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBA) $(TEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
@@ -80,7 +81,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 # (tests/integration/test_fuzz_regress.sh); under `make asan` they run with sanitizers.
 FUZZ_REPLAY := $(BUILD)/fuzz/replay_connector $(BUILD)/fuzz/replay_config $(BUILD)/fuzz/replay_normalise \
                $(BUILD)/fuzz/replay_csv_diff
-$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIBA)
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIBA) $(TEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS)
 

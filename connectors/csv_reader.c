@@ -287,6 +287,16 @@ static void arena_room(batch *b, size_t n)
 	a->cap = cap;
 }
 
+/* The next field slot of batch b. */
+static inline fld *new_fld(batch *b)
+{
+	if (b->nflds == b->fcap) {
+		b->fcap = b->fcap ? b->fcap * 2 : 4096;
+		b->flds = sp_xrealloc(b->flds, b->fcap * sizeof(*b->flds));
+	}
+	return &b->flds[b->nflds++];
+}
+
 /*
  * The field of len bytes already written at the arena's end (not yet counted) joins the row being
  * built; ok is scan_field's verdict on it. Both tokenizers end here, so rejects are the same.
@@ -301,11 +311,7 @@ static inline void keep_field(prod *pr, size_t len, int ok)
 	}
 	if (ok != 1 && !pr->cur_reject)
 		pr->cur_reject = ok < 0 ? "NUL byte" : "invalid UTF-8";
-	if (b->nflds == b->fcap) {
-		b->fcap = b->fcap ? b->fcap * 2 : 4096;
-		b->flds = sp_xrealloc(b->flds, b->fcap * sizeof(*b->flds));
-	}
-	fld *f = &b->flds[b->nflds++];
+	fld *f = new_fld(b);
 	f->off = b->arena.len;
 	f->len = len;
 	b->arena.buf[b->arena.len + len] = '\0';
@@ -316,12 +322,8 @@ static inline void keep_field(prod *pr, size_t len, int ok)
 /* Append a field (copied) to batch b, outside any row bookkeeping (handoff, abandon_field). */
 static void push_field(batch *b, const char *s, size_t len)
 {
-	if (b->nflds == b->fcap) {
-		b->fcap = b->fcap ? b->fcap * 2 : 4096;
-		b->flds = sp_xrealloc(b->flds, b->fcap * sizeof(*b->flds));
-	}
 	arena_room(b, len + 1);
-	fld *f = &b->flds[b->nflds++];
+	fld *f = new_fld(b);
 	sp_buf *a = &b->arena;
 	f->off = a->len;
 	f->len = len;

@@ -4,7 +4,7 @@
 # lines and rejects of the one-range parse, and duplicate company numbers keep the LAST row of the
 # file whichever half each copy is in (rows of the two halves reach parse.c interleaved). A third
 # parse with libcsv on every row (SPARKER_CSV_TOKENIZER=libcsv) must store exactly what the fast
-# tokenizer stores.
+# tokenizer stores, and so must a fourth with parse_thread = no (no pump thread, no reader thread).
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
 cd "$T"
@@ -38,7 +38,7 @@ with open('ch.csv', 'w', newline='') as f:
         f.write(','.join(q(x) for x in [r[1], r[0], r[2], r[3], r[4]]) + '\n')
 PY
 [ "$(stat -c %s ch.csv)" -gt 600000 ] || die "test file too small to be cut"
-for mode in one two lib; do
+for mode in one two lib inl; do
   mkdir -p $mode && cat > $mode/s.ini <<EOF2
 [sparker]
 database = db.sqlite
@@ -47,6 +47,7 @@ raw_dir = raw
 format = companies_house
 url = $T/ch.csv
 mode = snapshot
+$([ $mode = inl ] && echo 'parse_thread = no')
 EOF2
   min=1; [ $mode != two ] && min=999999999999999
   tok=fast; [ $mode = lib ] && tok=libcsv
@@ -64,6 +65,9 @@ cmp -s one/rejects two/rejects || die "rejects differ between one and two ranges
 assert_eq "$(cat lib/stat)" "$(cat one/stat)" "parse_stat, libcsv on every row"
 cmp -s one/records lib/records || die "records differ between the fast tokenizer and libcsv: $(diff lib/records one/records | head -5)"
 cmp -s one/rejects lib/rejects || die "rejects differ between the fast tokenizer and libcsv"
+assert_eq "$(cat inl/stat)" "$(cat one/stat)" "parse_stat, parse_thread = no"
+cmp -s one/records inl/records || die "records differ with parse_thread = no: $(diff inl/records one/records | head -5)"
+cmp -s one/rejects inl/rejects || die "rejects differ with parse_thread = no"
 assert_eq "$(q "SELECT name FROM record WHERE source_key = 'DUPA'")" "A second half (last)" "A"
 assert_eq "$(q "SELECT name FROM record WHERE source_key = 'DUPB'")" "B last" "B"
 assert_eq "$(q "SELECT name FROM record WHERE source_key = 'DUPC'")" "C last" "C"
@@ -78,4 +82,4 @@ assert_eq "$(q "SELECT group_concat(reason || '@' || line, ' ') FROM (SELECT * F
   || { cat two/out; die "re-parse failed"; }
 assert_eq "$(q "SELECT name || '|' || last_seen FROM record WHERE source_key = 'DUPA'")" "A second half (last)|2026-01-31" "A after re-parse"
 assert_eq "$(q "SELECT count(*) FROM record WHERE last_seen = '2026-01-31'")" "29994" "every record refreshed"
-echo "INFO: two-range parse of $(stat -c %s ch.csv) bytes identical to one range and to libcsv alone"
+echo "INFO: two-range parse of $(stat -c %s ch.csv) bytes identical to one range, to libcsv alone and to parse_thread = no"

@@ -1569,8 +1569,7 @@ int sp_csv_opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_sourc
 	o->max_cols = (int)sp_config_get_long(cfg, src->section, "max_columns", 512);
 	o->want_ext = ".csv";
 	o->max_bytes = (uint64_t)sp_config_get_long(cfg, src->section, "max_unpacked_bytes", 0);
-	const char *th = sp_config_get(cfg, src->section, "parse_thread", "yes");
-	o->no_thread = !strcasecmp(th, "no") || !strcmp(th, "0") || !strcasecmp(th, "false");
+	o->no_thread = !sp_config_get_bool(cfg, src->section, "parse_thread", 1);
 	return SP_OK;
 }
 

@@ -842,8 +842,7 @@ static int feed_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
 	p->max_text = SP_FEED_MAX_TEXT;
 	if (cfg && src) {
-		const char *v = sp_config_get(cfg, src->section, "link_is_website", "no");
-		p->link_is_website = !strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1");
+		p->link_is_website = sp_config_get_bool(cfg, src->section, "link_is_website", 0);
 		long mb = sp_config_get_long(cfg, src->section, "max_xml_mb", 0);
 		if (mb > 0)
 			max_out = (uint64_t)mb << 20;

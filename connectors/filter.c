@@ -7,18 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-static int is_yes(const char *v)
-{
-	return v && (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on"));
-}
 
 int sp_filter_init(sp_filter *f, const sp_config *cfg, const sp_source *src, const char *as_of, sp_err *err)
 {
 	memset(f, 0, sizeof(*f));
 	const char *sec = src->section;
-	f->active = is_yes(sp_config_get(cfg, sec, "filter.active", NULL));
+	f->active = sp_config_get_bool(cfg, sec, "filter.active", 0);
 	const char *age = sp_config_get(cfg, sec, "filter.max_age_years", NULL);
 	if (age && *age) {
 		char *end;

@@ -17,8 +17,8 @@
  *   A kill or an error at any point leaves the previous committed state (rollback).
  *
  * Speed: the connector runs ahead in the pump's thread (pump.h: reading, tokenizing, the checks
- * and the filter) while this thread stores; statements are prepared once per call and reused; text is bound SQLITE_STATIC from the
- * record's buffers (no per-row allocation); a row whose key already exists with the same content
+ * and the filter) while this thread stores; statements are prepared once per call and reused;
+ * text is bound SQLITE_STATIC from the record's buffers (no per-row allocation); a row whose key already exists with the same content
  * hash is refreshed with a narrow UPDATE instead of the full upsert. Duplicate keys inside one
  * file: the last row wins, by line number, not by arrival: the CSV reader may hand out the rows
  * of a big file's two halves interleaved (csv_reader.h), so a row only replaces a record already
@@ -241,7 +241,7 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	if ((rc = step_done(st, q.del_reject, err, "parse: clear rejects")) != SP_OK)
 		goto out;
 	/* the connector, the key/name checks and the filter run in the pump's thread (pump.h) */
-	int threaded = strcmp(sp_config_get(ctx->cfg, src->section, "parse_thread", "yes"), "no") != 0;
+	int threaded = sp_config_get_bool(ctx->cfg, src->section, "parse_thread", 1);
 	if ((rc = sp_pump_start(&pm, conn, p, flt, threaded, err)) != SP_OK)
 		goto out;
 	sp_progress_start(src->name, 0, "rows");

@@ -73,6 +73,18 @@ long sp_config_get_long(const sp_config *cfg, const char *section, const char *k
 	return *end ? def : r;
 }
 
+int sp_config_get_bool(const sp_config *cfg, const char *section, const char *key, int def)
+{
+	const char *v = sp_config_get(cfg, section, key, NULL);
+	if (!v)
+		return def;
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+		return 1;
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcmp(v, "0"))
+		return 0;
+	return def;
+}
+
 double sp_config_get_double(const sp_config *cfg, const char *section, const char *key, double def)
 {
 	const char *v = sp_config_get(cfg, section, key, NULL);

@@ -73,6 +73,8 @@ const char *sp_config_get(const sp_config *cfg, const char *section, const char 
 /* Like sp_config_get, with the line it came from (0 when absent). */
 const sp_kv *sp_config_find(const sp_config *cfg, const char *section, const char *key);
 long sp_config_get_long(const sp_config *cfg, const char *section, const char *key, long def);
+/* yes/true/on/1 -> 1, no/false/off/0 -> 0 (any case); absent, empty or anything else -> def. */
+int sp_config_get_bool(const sp_config *cfg, const char *section, const char *key, int def);
 double sp_config_get_double(const sp_config *cfg, const char *section, const char *key, double def);
 
 /*

@@ -51,6 +51,7 @@ static void config_ok(void **state)
 	const char *p = write_file("ok.ini",
 				   "[sparker]\ndatabase = db/x.db\n\n"
 				   "[source feed1]\nformat = feed\nurl = http://127.0.0.1/f.xml\nmode = append\npriority = 3\n"
+				   "link_is_website = On\nparse_thread = FALSE\nfilter.active = maybe\n"
 				   "[source ch]\nformat = companies_house\nurl = ch.zip\n"
 				   "[job nightly]\nstages = fetch parse normalise\n"
 				   "[taxonomy electrification]\nkeywords = battery:3\n");
@@ -73,6 +74,12 @@ static void config_ok(void **state)
 	const sp_kv *kv = sp_config_find(cfg, "source feed1", "priority");
 	assert_non_null(kv);
 	assert_int_equal(kv->line, 8);
+	/* yes/no keys: any case, yes/true/on/1 and no/false/off/0; absent or unknown -> default */
+	assert_int_equal(sp_config_get_bool(cfg, "source feed1", "link_is_website", 0), 1);
+	assert_int_equal(sp_config_get_bool(cfg, "source feed1", "parse_thread", 1), 0);
+	assert_int_equal(sp_config_get_bool(cfg, "source feed1", "filter.active", 0), 0);
+	assert_int_equal(sp_config_get_bool(cfg, "source feed1", "filter.active", 1), 1);
+	assert_int_equal(sp_config_get_bool(cfg, "source ch", "parse_thread", 1), 1);
 	sp_config_free(cfg);
 }
 

@@ -7,8 +7,8 @@
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
 #   make install  PREFIX=/usr/local DESTDIR=
 #
-# Sources are picked up by wildcard: adding a .c file under pipeline/, connectors/ or reports/
-# adds it to the program; adding tests/unit/test_*.c adds a unit-test binary;
+# Sources are picked up by wildcard: a .c file under core/, connectors/, pipeline/ or reports/ goes
+# into libsparker.a (which the tests link), one under cli/ into the program only; adding tests/unit/test_*.c adds a unit-test binary;
 # adding tests/integration/test_*.sh adds an integration test.
 
 PREFIX   ?= /usr/local
@@ -28,13 +28,14 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lhpdf -lm
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -Ipipeline -Iconnectors -Ireports \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. \
              -DSP_VERSION='"$(VERSION)"' -DSP_DATADIR='"$(PREFIX)/share/sparker"' $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 
-LIB_SRC  := $(filter-out pipeline/sparker.c,$(wildcard pipeline/*.c connectors/*.c reports/*.c))
+LIB_SRC  := $(wildcard core/*.c connectors/*.c pipeline/*.c reports/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ := $(BUILD)/pipeline/sparker.o
+CLI_SRC  := $(wildcard cli/*.c)
+MAIN_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 BIN      := $(BUILD)/sparker
 LIBA     := $(BUILD)/libsparker.a
 

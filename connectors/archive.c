@@ -1,7 +1,7 @@
 /*
  * archive.c — plain, zip (libzip) and gzip (zlib) byte streams. See archive.h.
  */
-#include "archive.h"
+#include "connectors/archive.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef struct sp_stream sp_stream;
 

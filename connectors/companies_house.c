@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connector.h"
-#include "csv_reader.h"
-#include "filter.h"
+#include "connectors/connector.h"
+#include "connectors/csv_reader.h"
+#include "connectors/filter.h"
 
 #define NSIC 4
 #define NPREV 10

@@ -21,8 +21,8 @@
 #ifndef SP_CONNECTOR_H
 #define SP_CONNECTOR_H
 
-#include "common.h"
-#include "config.h"
+#include "core/common.h"
+#include "core/config.h"
 
 typedef enum {
 	SP_F_KEY = 0,       /* key in the source: company number, SIREN, LEI, uuid/permalink, guid/link */

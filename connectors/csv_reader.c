@@ -39,7 +39,7 @@
  * Errors of a producer (I/O, transcoding) end the stream: the consumer gets rows read so far,
  * then the error code and message.
  */
-#include "csv_reader.h"
+#include "connectors/csv_reader.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -54,7 +54,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "archive.h"
+#include "connectors/archive.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>

@@ -49,7 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef struct sp_csv sp_csv;
 
@@ -107,8 +107,8 @@ void sp_utf8_sanitize(char *s, size_t n);
  * sp_csv_set: rec field from column col of row (col < 0 or past the row: left empty); "NA" (an R
  * export's missing value) reads as empty when na_empty.
  */
-#include "config.h"
-#include "connector.h"
+#include "core/config.h"
+#include "connectors/connector.h"
 int sp_csv_opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_source *src, sp_err *err);
 /*
  * What every CSV connector does first: options from the source's config, open the file, read the

@@ -33,8 +33,8 @@
  * stream with SP_EOF when recover mode could close it, else with SP_EFORMAT naming the line:
  * the items already yielded stand.
  */
-#include "connector.h"
-#include "archive.h"
+#include "connectors/connector.h"
+#include "connectors/archive.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -62,10 +62,10 @@
 #include <zip.h>
 #include <zlib.h>
 
-#include "archive.h"
-#include "http.h"
-#include "progress.h"
-#include "stage.h"
+#include "connectors/archive.h"
+#include "connectors/http.h"
+#include "core/progress.h"
+#include "pipeline/stage.h"
 
 typedef struct fetch_opts {
 	long retries, timeout, connect_timeout, low_speed_limit, low_speed_time, max_redirects;

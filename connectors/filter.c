@@ -1,7 +1,7 @@
 /*
  * filter.c — the pushdown filter. See filter.h.
  */
-#include "filter.h"
+#include "connectors/filter.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -19,8 +19,8 @@
 #ifndef SP_FILTER_H
 #define SP_FILTER_H
 
-#include "config.h"
-#include "connector.h"
+#include "core/config.h"
+#include "connectors/connector.h"
 
 typedef struct sp_filter {
 	int active;          /* filter.active = yes */

@@ -24,8 +24,8 @@
  * A file that is not XML, or XML with no LEIRecord at all, ends in SP_EFORMAT; an XML error
  * after some records were yielded ends the stream with SP_EFORMAT naming the line.
  */
-#include "connector.h"
-#include "archive.h"
+#include "connectors/connector.h"
+#include "connectors/archive.h"
 
 #include <stdlib.h>
 #include <string.h>

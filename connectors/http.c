@@ -1,7 +1,7 @@
 /*
  * http.c — libcurl GET into a file with retries, limits and conditional headers. See http.h.
  */
-#include "http.h"
+#include "connectors/http.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 
 #include <curl/curl.h>
 
-#include "progress.h"
+#include "core/progress.h"
 
 #ifndef SP_VERSION
 #define SP_VERSION "0"

@@ -34,7 +34,7 @@
 
 #include <stdint.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef struct sp_http_req {
 	const char *url;

@@ -31,8 +31,8 @@
  * is rejected "missing key"/"missing name", a non-object item "item is not an object"; a missing
  * items path is SP_EFORMAT naming the path.
  */
-#include "connector.h"
-#include "archive.h"
+#include "connectors/connector.h"
+#include "connectors/archive.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -26,9 +26,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "connector.h"
-#include "csv_reader.h"
-#include "filter.h"
+#include "connectors/connector.h"
+#include "connectors/csv_reader.h"
+#include "connectors/filter.h"
 
 struct sp_parser {
 	sp_csv *csv;

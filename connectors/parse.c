@@ -35,11 +35,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connector.h"
-#include "filter.h"
-#include "progress.h"
-#include "pump.h"
-#include "stage.h"
+#include "connectors/connector.h"
+#include "connectors/filter.h"
+#include "core/progress.h"
+#include "connectors/pump.h"
+#include "pipeline/stage.h"
 
 typedef struct parse_sql {
 	sqlite3_stmt *upsert, *touch, *reject, *del_reject;

@@ -8,7 +8,7 @@
  * list. At most NBATCH batches exist; the producer waits when all are in use. The last batch
  * always reaches the queue (even after an error), so the consumer never waits for nothing.
  */
-#include "pump.h"
+#include "connectors/pump.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -28,8 +28,8 @@
 
 #include <stdint.h>
 
-#include "connector.h"
-#include "filter.h"
+#include "connectors/connector.h"
+#include "connectors/filter.h"
 
 typedef struct sp_pump sp_pump;
 

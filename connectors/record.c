@@ -1,7 +1,7 @@
 /*
  * record.c — the sp_record baton passed through connectors. See connector.h.
  */
-#include "connector.h"
+#include "connectors/connector.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "connector.h"
+#include "connectors/connector.h"
 
 static const sp_connector *const connectors[] = {
 	&sp_connector_companies_house,

@@ -22,8 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "connector.h"
-#include "csv_reader.h"
+#include "connectors/connector.h"
+#include "connectors/csv_reader.h"
 
 struct sp_parser {
 	sp_csv *csv;

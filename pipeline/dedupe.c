@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dedupe.h"
-#include "store.h"
+#include "pipeline/dedupe.h"
+#include "core/store.h"
 
 /* ---------------------------------------------------------------- arena */
 

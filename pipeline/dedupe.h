@@ -54,8 +54,8 @@
 #ifndef SP_DEDUPE_H
 #define SP_DEDUPE_H
 
-#include "config.h"
-#include "stage.h"
+#include "core/config.h"
+#include "pipeline/stage.h"
 
 /* Jaro-Winkler similarity of two byte strings, in [0,1]. */
 double sp_dedupe_jw(const char *a, const char *b);

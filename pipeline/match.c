@@ -9,7 +9,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "match.h"
+#include "pipeline/match.h"
 
 struct entry {
 	char *first; /* first folded word */

@@ -24,7 +24,7 @@
 #ifndef SP_MATCH_H
 #define SP_MATCH_H
 
-#include "common.h"
+#include "core/common.h"
 
 /* Folded copy of s (see above); caller frees. s may be NULL (gives ""). */
 char *sp_match_fold(const char *s);

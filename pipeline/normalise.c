@@ -13,9 +13,9 @@
 #include <libpsl.h>
 #include <utf8proc.h>
 
-#include "normalise.h"
+#include "pipeline/normalise.h"
 
-#include "normalise_countries.inc"
+#include "pipeline/normalise_countries.inc"
 
 /* ---------------------------------------------------------------- folding */
 

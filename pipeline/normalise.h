@@ -25,7 +25,7 @@
 #ifndef SP_NORMALISE_H
 #define SP_NORMALISE_H
 
-#include "common.h"
+#include "core/common.h"
 
 /* Generic fold: NFKC, casefold, marks stripped; every run of non letter/digit -> one space,
  * trimmed. NULL gives "". Caller frees. */

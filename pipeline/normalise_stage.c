@@ -20,8 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "normalise.h"
-#include "stage.h"
+#include "pipeline/normalise.h"
+#include "pipeline/stage.h"
 
 typedef struct src_opts {
 	char name[128];

@@ -1,7 +1,7 @@
 /*
  * run.c — lock, run rows, stage table and stage execution. See run.h.
  */
-#include "run.h"
+#include "pipeline/run.h"
 
 #include <errno.h>
 #include <fcntl.h>

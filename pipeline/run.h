@@ -33,7 +33,7 @@
 #ifndef SP_RUN_H
 #define SP_RUN_H
 
-#include "stage.h"
+#include "pipeline/stage.h"
 
 typedef struct sp_run_opts {
 	const char *job;

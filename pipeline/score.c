@@ -41,11 +41,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "match.h"
-#include "progress.h"
-#include "select.h"
-#include "stage.h"
-#include "taxonomy.h"
+#include "pipeline/match.h"
+#include "core/progress.h"
+#include "pipeline/select.h"
+#include "pipeline/stage.h"
+#include "pipeline/taxonomy.h"
 
 enum { K_CODE, K_CATEGORY, K_KEYWORD, K_NEGATIVE, K_CONTEXT };
 static const char *const kind_name[] = { "code", "category", "keyword", "negative", "context" };

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "select.h"
+#include "pipeline/select.h"
 
 #define EPS 1e-9
 

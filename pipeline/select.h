@@ -33,8 +33,8 @@
 
 #include <stdint.h>
 
-#include "config.h"
-#include "store.h"
+#include "core/config.h"
+#include "core/store.h"
 
 typedef struct sp_sel_item {
 	int64_t id;

@@ -17,9 +17,9 @@
 #ifndef SP_STAGE_H
 #define SP_STAGE_H
 
-#include "common.h"
-#include "config.h"
-#include "store.h"
+#include "core/common.h"
+#include "core/config.h"
+#include "core/store.h"
 
 typedef struct sp_counts {
 	int64_t in, out, rejected;

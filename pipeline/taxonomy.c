@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "taxonomy.h"
+#include "pipeline/taxonomy.h"
 
 void sp_tax_defaults_from_config(const sp_config *cfg, sp_tax_defaults *d)
 {

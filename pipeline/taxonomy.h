@@ -38,8 +38,8 @@
 #ifndef SP_TAXONOMY_H
 #define SP_TAXONOMY_H
 
-#include "common.h"
-#include "config.h"
+#include "core/common.h"
+#include "core/config.h"
 
 typedef struct sp_tax_item {
 	char *text;    /* as written (codes: as written, e.g. "29.10") */

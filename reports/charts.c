@@ -1,7 +1,7 @@
 /*
  * charts.c — funnel, horizontal bars and monthly bars with libharu primitives. See charts.h.
  */
-#include "charts.h"
+#include "reports/charts.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 #ifndef SP_CHARTS_H
 #define SP_CHARTS_H
 
-#include "pdf.h"
+#include "reports/pdf.h"
 
 /* A framed box of height h with msg in its middle. */
 void sp_chart_nodata(sp_pdf *p, float h, const char *msg);

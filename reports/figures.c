@@ -5,7 +5,7 @@
  * of Y" bound is needed, and compares dates as ISO 8601 text, so a backfilled run counts in the
  * year of its logical date (run.as_of), not of the wall clock.
  */
-#include "figures.h"
+#include "reports/figures.h"
 
 #include <stdlib.h>
 #include <string.h>

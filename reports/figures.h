@@ -26,8 +26,8 @@
 
 #include <stdio.h>
 
-#include "config.h"
-#include "store.h"
+#include "core/config.h"
+#include "core/store.h"
 
 typedef struct sp_fig_funnel {
 	int64_t pulled, in_scope, integrated, qualified, accompanied, cocreation, invested;

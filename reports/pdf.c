@@ -1,7 +1,7 @@
 /*
  * pdf.c — libharu helpers. See pdf.h.
  */
-#include "pdf.h"
+#include "reports/pdf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

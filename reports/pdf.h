@@ -24,7 +24,7 @@
 
 #include <hpdf.h>
 
-#include "common.h"
+#include "core/common.h"
 
 #ifndef SP_PDF_FONT_DIR
 #define SP_PDF_FONT_DIR "/usr/share/fonts/truetype/dejavu"

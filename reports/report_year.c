@@ -8,7 +8,7 @@
  * 6 data quality and operations; appendix: lineage. Every section says "no data" in words when
  * it has nothing to show.
  */
-#include "report_year.h"
+#include "reports/report_year.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "charts.h"
-#include "pdf.h"
+#include "reports/charts.h"
+#include "reports/pdf.h"
 
 static const char *opt_pdf, *opt_csv;
 static char *last_pdf, *last_csv;

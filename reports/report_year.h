@@ -14,8 +14,8 @@
 #ifndef SP_REPORT_YEAR_H
 #define SP_REPORT_YEAR_H
 
-#include "figures.h"
-#include "stage.h"
+#include "reports/figures.h"
+#include "pipeline/stage.h"
 
 /* NULL keeps the default for that file. The strings must outlive the stage call. */
 void sp_report_set_paths(const char *pdf, const char *csv);

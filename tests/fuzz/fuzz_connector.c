@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connector.h"
+#include "connectors/connector.h"
 
 /* The libFuzzer builds fix the format at compile time; the replay build (`make test`, one binary
  * for every format) takes it from the environment: FUZZ_FORMAT, FUZZ_EXTRA (with "\n"). */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csv_reader.h"
+#include "connectors/csv_reader.h"
 #include "../unit/csv_rows.h"
 
 static char path[64];

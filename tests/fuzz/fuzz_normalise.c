@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normalise.h"
+#include "pipeline/normalise.h"
 
 #define ONLY(x) (!defined_only || strcmp(only, x) == 0)
 #ifdef FUZZ_ONLY

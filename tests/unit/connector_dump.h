@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connector.h"
+#include "connectors/connector.h"
 
 /*
  * sp_collect(conn, cfg, src, path, &a): pull every record of a file into a, keeping the first 16

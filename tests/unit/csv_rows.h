@@ -10,7 +10,7 @@
 #ifndef SP_TEST_CSV_ROWS_H
 #define SP_TEST_CSV_ROWS_H
 
-#include "csv_reader.h"
+#include "connectors/csv_reader.h"
 
 static char *csv_rows(const char *path, sp_csv_opts o, int libcsv_only, sp_err *err)
 {

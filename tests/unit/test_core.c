@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "run.h"
-#include "store.h"
+#include "core/config.h"
+#include "pipeline/run.h"
+#include "core/store.h"
 
 static char tmpdir[256];
 

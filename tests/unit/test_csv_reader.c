@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "csv_reader.h"
+#include "connectors/csv_reader.h"
 #include "csv_rows.h"
 
 static char tmpl[] = "/tmp/sp_csv_test_XXXXXX";

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "dedupe.h"
-#include "normalise.h"
-#include "stage.h"
+#include "pipeline/dedupe.h"
+#include "pipeline/normalise.h"
+#include "pipeline/stage.h"
 
 typedef struct fx {
 	char dir[64];

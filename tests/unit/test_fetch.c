@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "archive.h"
-#include "http.h"
+#include "connectors/archive.h"
+#include "connectors/http.h"
 
 static void check(const char *in, const char *want)
 {

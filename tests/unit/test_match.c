@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "match.h"
-#include "taxonomy.h"
+#include "pipeline/match.h"
+#include "pipeline/taxonomy.h"
 
 static void test_fold(void **state)
 {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "normalise.h"
+#include "pipeline/normalise.h"
 
 static void name_is(const char *raw, const char *country, const char *display, const char *key, const char *form)
 {

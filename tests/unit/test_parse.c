@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "connector.h"
-#include "filter.h"
-#include "stage.h"
-#include "store.h"
+#include "core/config.h"
+#include "connectors/connector.h"
+#include "connectors/filter.h"
+#include "pipeline/stage.h"
+#include "core/store.h"
 
 #ifndef FIXTURES
 #define FIXTURES "tests/fixtures/parse"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pump.h"
+#include "connectors/pump.h"
 
 /* The synthetic connector: row i (1-based) is
  *   i % 7 == 0  out of scope (rec->in_scope = 0)

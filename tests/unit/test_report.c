@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "charts.h"
-#include "figures.h"
-#include "pdf.h"
+#include "reports/charts.h"
+#include "reports/figures.h"
+#include "reports/pdf.h"
 
 static void test_continent(void **state)
 {

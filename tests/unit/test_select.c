@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "select.h"
+#include "pipeline/select.h"
 
 /* n items with ids 1..n and the given scores. */
 static sp_sel_item *mk(int n, const double *scores)

@@ -16,7 +16,7 @@
  *   report ................ report stage
  *   override (link/unlink), pin, decision ... analyst commands
  */
-#include "store.h"
+#include "core/store.h"
 
 const char *const sp_schema_migrations[] = {
 	/* version 1 */

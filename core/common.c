@@ -3,7 +3,7 @@
  * See common.h for the contracts. Hashing uses OpenSSL's libcrypto EVP (already a dependency of
  * libcurl on Debian); we do not write our own SHA-256.
  */
-#include "common.h"
+#include "core/common.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /*
  * store.c — SQLite connection, migrations, transactions. See store.h.
  */
-#include "store.h"
+#include "core/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -24,8 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "run.h"
+#include "cli/cmd.h"
+#include "pipeline/run.h"
 
 #define DAILY "30 2 * * *"
 #define YEARLY "0 6 5 1 *"

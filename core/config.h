@@ -19,7 +19,7 @@
 #ifndef SP_CONFIG_H
 #define SP_CONFIG_H
 
-#include "common.h"
+#include "core/common.h"
 
 typedef struct sp_kv {
 	char *section; /* full section name, e.g. "source feed1", "taxonomy electrification" */

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd.h"
-#include "progress.h"
-#include "run.h"
+#include "cli/cmd.h"
+#include "core/progress.h"
+#include "pipeline/run.h"
 
 struct log_state {
 	sp_env *env;

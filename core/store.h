@@ -19,7 +19,7 @@
 
 #include <sqlite3.h>
 
-#include "common.h"
+#include "core/common.h"
 
 typedef struct sp_store {
 	sqlite3 *db;

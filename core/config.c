@@ -1,7 +1,7 @@
 /*
  * config.c — INI loading with inih, then validation of the core sections. See config.h.
  */
-#include "config.h"
+#include "core/config.h"
 
 #include <ctype.h>
 #include <stdio.h>

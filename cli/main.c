@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "run.h"
-#include "progress.h"
+#include "cli/cmd.h"
+#include "pipeline/run.h"
+#include "core/progress.h"
 
 static const char EXIT_CODES[] =
 	"Exit codes:\n"

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cmd.h"
-#include "run.h"
+#include "cli/cmd.h"
+#include "pipeline/run.h"
 
 int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet); /* cmd_select.c */
 

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "run.h"
+#include "cli/cmd.h"
+#include "pipeline/run.h"
 
 int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cli/cmd.h"
 
 void sp_csv_field(FILE *f, const char *s, int last); /* reports/csv_out.c */
 

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "report_year.h"
-#include "run.h"
+#include "cli/cmd.h"
+#include "reports/report_year.h"
+#include "pipeline/run.h"
 
 int sp_cmd_report(int argc, char **argv, sp_env *env)
 {

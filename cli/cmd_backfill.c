@@ -27,8 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "run.h"
+#include "cli/cmd.h"
+#include "pipeline/run.h"
 
 int sp_run_backfill(sp_env *env, const sp_run_opts *base, const char *range);
 int sp_cmd_run_one(sp_env *env, sp_run_opts *o, sp_run_summary *sum); /* cmd_run.c */

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cli/cmd.h"
 
 static const char *col(sqlite3_stmt *s, int i)
 {

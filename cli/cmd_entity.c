@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "dedupe.h"
-#include "run.h"
+#include "cli/cmd.h"
+#include "pipeline/dedupe.h"
+#include "pipeline/run.h"
 
 static const char *txt(sqlite3_stmt *s, int i)
 {

@@ -1,12 +1,12 @@
 /*
  * progress.c — see progress.h. State is process-global: one progress line at a time.
  */
-#include "progress.h"
+#include "core/progress.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "common.h"
+#include "core/common.h"
 
 static struct {
 	int on;

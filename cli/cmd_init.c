@@ -1,7 +1,7 @@
 /*
  * cmd_init.c — `sparker init`: create the database (schema migrated), raw store and report dir.
  */
-#include "cmd.h"
+#include "cli/cmd.h"
 
 int sp_cmd_init(int argc, char **argv, sp_env *env)
 {

@@ -11,9 +11,9 @@
 
 #include <stdio.h>
 
-#include "common.h"
-#include "config.h"
-#include "store.h"
+#include "core/common.h"
+#include "core/config.h"
+#include "core/store.h"
 
 enum {
 	SP_CMD_NEEDS_CONFIG = 1 << 0, /* main loads -c CONFIG (default ./sparker.ini) into env->cfg */

@@ -1,10 +1,12 @@
 /*
- * cmd.h — the command table's types and the handlers (one cmd_*.c file per group).
+ * cmd.h — what a command is, the entries of every command, and the helpers handlers share.
  *
  * A handler gets argv with argv[0] = the command name and returns a process exit code (SP_EXIT_*).
- * Handlers are the only code besides main that print to the user or decide exit codes.
- * main has already handled `COMMAND --help` (from the table) and loaded the config when the
- * command's flags ask for it.
+ * cli/ is the only layer that prints to the user or decides exit codes; the layers below return
+ * an SP_E* code and one message in an sp_err, which the handler prints (sp_cmd_error) and maps
+ * (sp_cmd_exit_code). main has already handled `COMMAND --help` (from the entry) and loaded the
+ * config when the entry's flags ask for it; after the handler it checks that everything written
+ * to stdout reached it (a full disk or closed pipe is an error, exit 1).
  */
 #ifndef SP_CMD_H
 #define SP_CMD_H
@@ -13,6 +15,7 @@
 
 #include "core/common.h"
 #include "core/config.h"
+#include "core/lock.h"
 #include "core/store.h"
 
 enum {
@@ -29,6 +32,14 @@ typedef struct sp_env {
 
 typedef int (*sp_cmd_fn)(int argc, char **argv, sp_env *env);
 
+/*
+ * A command: one entry, defined beside its handler in cli/cmd_<name>.c (tmux's cmd_entry), listed
+ * in the table of cli/main.c. `sparker help` and `sparker COMMAND --help` print from it.
+ *
+ * To add a command: write cli/cmd_<name>.c with a static handler and its `sp_cmd_<name>_entry`
+ * (name, handler, flags, one-line summary, usage text with every option), declare the entry
+ * below, add it to the table in main.c, document it in docs/sparker.1 and the README's table.
+ */
 typedef struct sp_cmd {
 	const char *name;
 	sp_cmd_fn fn;
@@ -37,7 +48,25 @@ typedef struct sp_cmd {
 	const char *usage;   /* full text for `sparker COMMAND --help` */
 } sp_cmd;
 
-extern const sp_cmd sp_commands[];
+extern const sp_cmd sp_cmd_help_entry;
+extern const sp_cmd sp_cmd_version_entry;
+extern const sp_cmd sp_cmd_init_entry;
+extern const sp_cmd sp_cmd_run_entry;
+extern const sp_cmd sp_cmd_status_entry;
+extern const sp_cmd sp_cmd_runs_entry;
+extern const sp_cmd sp_cmd_report_entry;
+extern const sp_cmd sp_cmd_export_entry;
+extern const sp_cmd sp_cmd_show_entry;
+extern const sp_cmd sp_cmd_link_entry;
+extern const sp_cmd sp_cmd_unlink_entry;
+extern const sp_cmd sp_cmd_explain_entry;
+extern const sp_cmd sp_cmd_pin_entry;
+extern const sp_cmd sp_cmd_diff_selection_entry;
+extern const sp_cmd sp_cmd_decide_entry;
+extern const sp_cmd sp_cmd_decisions_entry;
+extern const sp_cmd sp_cmd_schedule_entry;
+
+/* The entry named name, or NULL. */
 const sp_cmd *sp_cmd_find(const char *name);
 void sp_cmd_usage(FILE *to, const sp_cmd *c);
 
@@ -49,32 +78,12 @@ sp_store *sp_cmd_open_db(sp_env *env);
  * run), then open the database. Returns NULL after printing the error, with *code the exit code
  * (75 when a run holds the lock). Release with sp_lock_release(*lock) after sp_store_close().
  */
-struct sp_lock;
-sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, struct sp_lock **lock, int *code);
+sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, int *code);
 /* Print "sparker: MSG" to stderr. */
 void sp_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a library return code to an exit code. */
 int sp_cmd_exit_code(int rc);
 /* Open -o FILE for writing (or stdout when path is NULL or "-"). */
 FILE *sp_cmd_open_out(const char *path);
-
-/* Handlers. */
-int sp_cmd_help(int argc, char **argv, sp_env *env);     /* sparker.c */
-int sp_cmd_version(int argc, char **argv, sp_env *env);  /* sparker.c */
-int sp_cmd_init(int argc, char **argv, sp_env *env);     /* cmd_init.c */
-int sp_cmd_run(int argc, char **argv, sp_env *env);      /* cmd_run.c */
-int sp_cmd_status(int argc, char **argv, sp_env *env);   /* cmd_status.c */
-int sp_cmd_runs(int argc, char **argv, sp_env *env);     /* cmd_status.c */
-int sp_cmd_export(int argc, char **argv, sp_env *env);   /* cmd_export.c */
-int sp_cmd_report(int argc, char **argv, sp_env *env);   /* cmd_report.c */
-int sp_cmd_show(int argc, char **argv, sp_env *env);     /* cmd_entity.c */
-int sp_cmd_link(int argc, char **argv, sp_env *env);     /* cmd_entity.c */
-int sp_cmd_unlink(int argc, char **argv, sp_env *env);   /* cmd_entity.c */
-int sp_cmd_explain(int argc, char **argv, sp_env *env);  /* cmd_select.c */
-int sp_cmd_pin(int argc, char **argv, sp_env *env);      /* cmd_select.c */
-int sp_cmd_diff_selection(int argc, char **argv, sp_env *env); /* cmd_select.c */
-int sp_cmd_decide(int argc, char **argv, sp_env *env);   /* cmd_decide.c */
-int sp_cmd_decisions(int argc, char **argv, sp_env *env); /* cmd_decide.c */
-int sp_cmd_schedule(int argc, char **argv, sp_env *env); /* cmd_schedule.c */
 
 #endif

@@ -26,6 +26,26 @@
 #include "cli/cmd.h"
 #include "pipeline/run.h"
 
+static int cmd_decide(int argc, char **argv, sp_env *env);
+static int cmd_decisions(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_decide_entry = {
+	.name = "decide",
+	.fn = cmd_decide,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "record a committee decision",
+	.usage = "usage: sparker [-c CONFIG] decide ENTITY_ID accompanied|cocreation|invested|declined [--date D] [--note N]\n"
+};
+
+const sp_cmd sp_cmd_decisions_entry = {
+	.name = "decisions",
+	.fn = cmd_decisions,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "import or list committee decisions",
+	.usage = "usage: sparker [-c CONFIG] decisions import FILE.csv | list\n\n"
+	         "FILE.csv columns: entity_id,decision,date,note (header row required).\n"
+};
+
 int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet); /* cmd_select.c */
 
 static const char *const DECISIONS[] = { "accompanied", "cocreation", "invested", "declined" };
@@ -87,7 +107,7 @@ static int record_decision(sp_store *db, int64_t id, const char *decision, const
 	return rc;
 }
 
-int sp_cmd_decide(int argc, char **argv, sp_env *env)
+static int cmd_decide(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = {
 		{ "date", required_argument, NULL, 'd' }, { "note", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 }
@@ -392,7 +412,7 @@ static int decisions_list(sp_env *env, const char *year)
 	return SP_EXIT_OK;
 }
 
-int sp_cmd_decisions(int argc, char **argv, sp_env *env)
+static int cmd_decisions(int argc, char **argv, sp_env *env)
 {
 	static const char usage[] = "usage: sparker decisions import FILE.csv | list [--year Y]";
 	if (argc >= 3 && !strcmp(argv[1], "import")) {

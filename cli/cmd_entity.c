@@ -20,6 +20,36 @@
 #include "pipeline/dedupe.h"
 #include "pipeline/run.h"
 
+static int cmd_show(int argc, char **argv, sp_env *env);
+static int cmd_link(int argc, char **argv, sp_env *env);
+static int cmd_unlink(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_show_entry = {
+	.name = "show",
+	.fn = cmd_show,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "an entity's golden record and why each member is in it",
+	.usage = "usage: sparker [-c CONFIG] show ENTITY_ID | SOURCE:KEY\n"
+};
+
+const sp_cmd sp_cmd_link_entry = {
+	.name = "link",
+	.fn = cmd_link,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "force two records (or entities) into one entity",
+	.usage = "usage: sparker [-c CONFIG] link A B [--note TEXT]\n\n"
+	         "A and B are SOURCE:KEY record references or entity ids. The judgement is stored and\n"
+	         "respected by every later dedupe run.\n"
+};
+
+const sp_cmd sp_cmd_unlink_entry = {
+	.name = "unlink",
+	.fn = cmd_unlink,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "force a record out of its entity",
+	.usage = "usage: sparker [-c CONFIG] unlink SOURCE:KEY [--note TEXT]\n"
+};
+
 static const char *txt(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
@@ -75,7 +105,7 @@ static int mrow_cmp(const void *x, const void *y)
 	return a->rid > b->rid ? -1 : (a->rid < b->rid);
 }
 
-int sp_cmd_show(int argc, char **argv, sp_env *env)
+static int cmd_show(int argc, char **argv, sp_env *env)
 {
 	if (argc != 2) {
 		sp_cmd_usage(stderr, sp_cmd_find("show"));
@@ -344,12 +374,12 @@ out:
 	return rc;
 }
 
-int sp_cmd_link(int argc, char **argv, sp_env *env)
+static int cmd_link(int argc, char **argv, sp_env *env)
 {
 	return store_override(argc, argv, env, 1);
 }
 
-int sp_cmd_unlink(int argc, char **argv, sp_env *env)
+static int cmd_unlink(int argc, char **argv, sp_env *env)
 {
 	return store_override(argc, argv, env, 0);
 }

@@ -10,8 +10,22 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "reports/csv_out.h"
 
-void sp_csv_field(FILE *f, const char *s, int last); /* reports/csv_out.c */
+static int cmd_export(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_export_entry = {
+	.name = "export",
+	.fn = cmd_export,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "CSV exports: members, entities, qualified, rejects",
+	.usage = "usage: sparker [-c CONFIG] export members|entities|qualified|rejects [--year Y] [-o FILE]\n\n"
+	         "  members    source,source_key,entity_id\n"
+	         "  entities   entity_id,name,country,founded,website,first_seen,members\n"
+	         "  qualified  entity_id,name,country,score,domains,reasons   (--year Y: that cohort)\n"
+	         "  rejects    source,fetch_id,line,reason,excerpt\n"
+};
+
 
 struct export_kind {
 	const char *name;
@@ -36,7 +50,7 @@ static const struct export_kind kinds[] = {
 	  "SELECT source, fetch_id, line, reason, excerpt FROM reject ORDER BY source, fetch_id, line" },
 };
 
-int sp_cmd_export(int argc, char **argv, sp_env *env)
+static int cmd_export(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = {
 		{ "year", required_argument, NULL, 'y' }, { "output", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },

@@ -3,7 +3,19 @@
  */
 #include "cli/cmd.h"
 
-int sp_cmd_init(int argc, char **argv, sp_env *env)
+static int cmd_init(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_init_entry = {
+	.name = "init",
+	.fn = cmd_init,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "create the database and raw store of a configuration",
+	.usage = "usage: sparker [-c CONFIG] init\n\n"
+	         "Creates (or migrates) the database, the raw store and the report directory named in the\n"
+	         "[sparker] section of CONFIG. Safe to run again.\n"
+};
+
+static int cmd_init(int argc, char **argv, sp_env *env)
 {
 	(void)argv;
 	if (argc > 1) {

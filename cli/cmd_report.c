@@ -14,7 +14,19 @@
 #include "reports/report_year.h"
 #include "pipeline/run.h"
 
-int sp_cmd_report(int argc, char **argv, sp_env *env)
+static int cmd_report(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_report_entry = {
+	.name = "report",
+	.fn = cmd_report,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "write the yearly PDF funnel report",
+	.usage = "usage: sparker [-c CONFIG] report --year Y [--out FILE.pdf] [--csv FILE.csv]\n\n"
+	         "Default output: REPORT_DIR/sparker-Y.pdf and REPORT_DIR/sparker-Y.csv.\n"
+	         "Set SOURCE_DATE_EPOCH for a byte-identical regeneration.\n"
+};
+
+static int cmd_report(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = {
 		{ "year", required_argument, NULL, 'y' }, { "out", required_argument, NULL, 'o' },
@@ -47,13 +59,14 @@ int sp_cmd_report(int argc, char **argv, sp_env *env)
 		sp_cmd_error("report: --year '%s' is not a year", year);
 		return SP_EXIT_USAGE;
 	}
-	sp_report_set_paths(out, csv);
 	sp_buf args = SP_BUF_INIT;
 	for (int i = 0; i < argc; i++)
 		sp_buf_addf(&args, "%s%s", i ? " " : "", argv[i]);
 	sp_run_opts o = { 0 };
 	o.stage = "report";
 	o.year = (int)y;
+	o.report_pdf = out;
+	o.report_csv = csv;
 	o.quiet = env->quiet;
 	o.verbose = env->verbose;
 	o.args = args.buf;
@@ -62,16 +75,16 @@ int sp_cmd_report(int argc, char **argv, sp_env *env)
 	sp_err_clear(&err);
 	int rc = sp_run_execute(env->cfg, &o, NULL, NULL, &sum, &err);
 	sp_buf_release(&args);
-	sp_report_set_paths(NULL, NULL);
 	if (rc != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		return sp_cmd_exit_code(rc);
 	}
-	const char *pdf, *csvp;
-	sp_report_last_paths(&pdf, &csvp);
 	if (!env->quiet) {
-		printf("wrote %s\n", pdf ? pdf : "?");
-		printf("wrote %s\n", csvp ? csvp : "?");
+		sp_buf pdf = SP_BUF_INIT, csvp = SP_BUF_INIT;
+		sp_report_paths(env->cfg, (int)y, out, csv, &pdf, &csvp);
+		printf("wrote %s\nwrote %s\n", pdf.buf, csvp.buf);
+		sp_buf_release(&pdf);
+		sp_buf_release(&csvp);
 	}
 	return SP_EXIT_OK;
 }

@@ -16,7 +16,33 @@
 
 #include "cli/cmd.h"
 #include "core/progress.h"
-#include "pipeline/run.h"
+#include "pipeline/backfill.h"
+
+static int cmd_run(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_run_entry = {
+	.name = "run",
+	.fn = cmd_run,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "run a job, one stage, or a range of stages",
+	.usage = "usage: sparker [-c CONFIG] run [--job NAME | --stage S | --from S [--to S]]\n"
+	         "                              [--source NAME]... [--as-of YYYY-MM-DD] [--year Y]\n"
+	         "                              [--backfill FROM..TO] [--dry-run]\n\n"
+	         "Stages, in order: fetch parse normalise dedupe score report.\n"
+	         "  --job NAME        run the stages of [job NAME] (default: nightly)\n"
+	         "  --stage S         run stage S only (rerun by hand: reprocesses even unchanged input)\n"
+	         "  --from S --to S   run a range of stages (--from alone stops after score)\n"
+	         "  --source NAME     restrict fetch/parse to this source (repeatable)\n"
+	         "  --as-of DATE      the run's logical date (default: today, UTC)\n"
+	         "  --year Y          the year for the report stage\n"
+	         "  --backfill A..B   one run per logical date from A to B (parse..score), from the raw store,\n"
+	         "                    without fetching; resumable: the same command skips the dates done\n"
+	         "  --dry-run         say what would run and the rows each stage would read; write nothing\n"
+	         "  -v, --verbose     one log line per stage call on stderr\n"
+	         "  -q, --quiet       on failure, only the closing one-line message\n\n"
+	         "Silent on success (unless -v); prints a short summary to stderr on failure.\n"
+	         "Log lines (timestamp, run id, one per stage call) also go to [sparker] log_file when set.\n"
+};
 
 struct log_state {
 	sp_env *env;
@@ -24,6 +50,7 @@ struct log_state {
 	sp_buf failures; /* lines for the failure summary */
 	sp_buf all;      /* every stage line, printed on failure when not verbose */
 	int by_hand;     /* --stage/--from/--to: an analyst at a terminal sees each stage's outcome */
+	int dry_run;
 };
 
 static void stage_line(sp_buf *b, const sp_stage_result *r)
@@ -97,38 +124,93 @@ static void on_dry(void *user, const sp_stage_result *r)
 	       r->counts.note);
 }
 
-int sp_run_backfill(sp_env *env, const sp_run_opts *base, const char *range); /* cmd_backfill.c */
-int sp_cmd_run_one(sp_env *env, sp_run_opts *o, sp_run_summary *sum);
-
-/* Execute one run with logging; print the failure summary; return the exit code. */
-int sp_cmd_run_one(sp_env *env, sp_run_opts *o, sp_run_summary *sum)
+/* The exit code of one run: partial (a source failed, the others went on) has its own. */
+static int run_exit_code(int rc, const sp_run_summary *sum)
 {
-	struct log_state ls = { env, o->args ? o->args : "run", SP_BUF_INIT, SP_BUF_INIT,
-				(o->stage || o->from || o->to) && !o->job };
+	if (rc == SP_OK)
+		return SP_EXIT_OK;
+	if (rc == SP_EIO && sum->partial && !sum->failed)
+		return SP_EXIT_PARTIAL;
+	return sp_cmd_exit_code(rc);
+}
+
+/* After a run: the closing log line, and on failure the stage lines and one closing message. */
+static void on_run_end(void *user, const sp_run_opts *o, int rc, const sp_run_summary *sum, const sp_err *err,
+		       double secs)
+{
+	struct log_state *ls = user;
+	int code = run_exit_code(rc, sum);
+	if (!o->dry_run)
+		on_end(ls, sum, rc == SP_OK ? "ok" : code == SP_EXIT_PARTIAL ? "partial" : "failed", secs);
+	if (rc != SP_OK) {
+		if (rc == SP_ELOCKED || !sum->run_id) {
+			sp_cmd_error("%s", err->msg);
+		} else {
+			if (!ls->env->verbose && !ls->env->quiet && ls->all.len)
+				fputs(ls->all.buf, stderr);
+			sp_cmd_error("run %lld %s: %s", (long long)sum->run_id,
+				     code == SP_EXIT_PARTIAL ? "finished with failed sources" : "failed", err->msg);
+		}
+	}
+	sp_buf_reset(&ls->all);
+	sp_buf_reset(&ls->failures);
+}
+
+/* Backfill: each date, before its run (dry run: a heading, or "would skip"). */
+static void on_date(void *user, const char *date, int64_t prev_run)
+{
+	struct log_state *ls = user;
+	if (ls->dry_run)
+		printf(prev_run ? "%s: would skip (done in run %lld)\n" : "%s:\n", date, (long long)prev_run);
+	else if (prev_run && ls->env->verbose && !ls->env->quiet)
+		fprintf(stderr, "backfill %s: skipped, done in run %lld\n", date, (long long)prev_run);
+}
+
+static int run_backfill(sp_env *env, sp_run_opts *o, const char *range)
+{
+	struct log_state ls = { env, o->args, SP_BUF_INIT, SP_BUF_INIT, 0, o->dry_run };
+	sp_backfill_hooks h = { &ls, on_date, o->dry_run ? on_dry : on_stage, on_run_end };
+	sp_backfill_result res;
 	sp_err err;
 	sp_err_clear(&err);
 	o->on_start = on_start;
-	double t0 = sp_mono();
-	int rc = sp_run_execute(env->cfg, o, o->dry_run ? on_dry : on_stage, &ls, sum, &err);
-	int code = rc == SP_OK ? SP_EXIT_OK : rc == SP_EIO && sum->partial && !sum->failed ? SP_EXIT_PARTIAL : sp_cmd_exit_code(rc);
-	if (!o->dry_run)
-		on_end(&ls, sum, rc == SP_OK ? "ok" : code == SP_EXIT_PARTIAL ? "partial" : "failed", sp_mono() - t0);
-	if (rc != SP_OK) {
-		if (rc == SP_ELOCKED || !sum->run_id) {
+	int rc = sp_backfill(env->cfg, o, range, &h, &res, &err);
+	int code;
+	if (res.run_failed) {
+		code = run_exit_code(rc, &res.last);
+		if (!o->dry_run)
 			sp_cmd_error("%s", err.msg);
-		} else {
-			if (!env->verbose && !env->quiet && ls.all.len)
-				fputs(ls.all.buf, stderr);
-			sp_cmd_error("run %lld %s: %s", (long long)sum->run_id,
-				     code == SP_EXIT_PARTIAL ? "finished with failed sources" : "failed", err.msg);
-		}
+	} else if (rc != SP_OK) {
+		code = sp_cmd_exit_code(rc);
+		sp_cmd_error("%s", err.msg);
+	} else {
+		code = SP_EXIT_OK;
+		if (env->verbose && !env->quiet && !o->dry_run)
+			fprintf(stderr, "backfill %s: %d runs, %d dates already done\n", range, res.ran, res.skipped);
 	}
 	sp_buf_release(&ls.failures);
 	sp_buf_release(&ls.all);
 	return code;
 }
 
-int sp_cmd_run(int argc, char **argv, sp_env *env)
+/* Execute one run with logging; print the failure summary; return the exit code. */
+static int run_one(sp_env *env, sp_run_opts *o)
+{
+	struct log_state ls = { env, o->args ? o->args : "run", SP_BUF_INIT, SP_BUF_INIT,
+				(o->stage || o->from || o->to) && !o->job, o->dry_run };
+	sp_run_summary sum;
+	sp_err err;
+	sp_err_clear(&err);
+	o->on_start = on_start;
+	double t0 = sp_mono();
+	int rc = sp_run_execute(env->cfg, o, o->dry_run ? on_dry : on_stage, &ls, &sum, &err);
+	on_run_end(&ls, o, rc, &sum, &err, sp_mono() - t0);
+	sp_buf_release(&ls.failures);
+	sp_buf_release(&ls.all);
+	return run_exit_code(rc, &sum);
+}
+
+static int cmd_run(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = {
 		{ "job", required_argument, NULL, 'j' },   { "stage", required_argument, NULL, 's' },
@@ -172,7 +254,7 @@ int sp_cmd_run(int argc, char **argv, sp_env *env)
 		return SP_EXIT_USAGE;
 	}
 	if (env->quiet)
-		sp_progress_enable(0);
+		sp_progress_set_sink(NULL);
 	if (!o.job && !o.stage && !o.from && !o.to && !backfill)
 		o.job = "nightly";
 	o.sources = sources;
@@ -183,13 +265,7 @@ int sp_cmd_run(int argc, char **argv, sp_env *env)
 		sp_buf_addf(&args, "%s%s", i ? " " : "", argv[i]);
 	o.args = args.buf;
 
-	int code;
-	if (backfill) {
-		code = sp_run_backfill(env, &o, backfill);
-	} else {
-		sp_run_summary sum;
-		code = sp_cmd_run_one(env, &o, &sum);
-	}
+	int code = backfill ? run_backfill(env, &o, backfill) : run_one(env, &o);
 	sp_buf_release(&args);
 	free(sources);
 	return code;

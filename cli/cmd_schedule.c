@@ -27,6 +27,20 @@
 #include "cli/cmd.h"
 #include "pipeline/run.h"
 
+static int cmd_schedule(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_schedule_entry = {
+	.name = "schedule",
+	.fn = cmd_schedule,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "print the crontab lines (or systemd units) for the configured jobs",
+	.usage = "usage: sparker [-c CONFIG] schedule [--systemd]\n\n"
+	         "Prints a user crontab (install: sparker schedule | crontab -) or, with --systemd, a service\n"
+	         "and a timer per job, with the absolute paths of this binary and CONFIG. [job nightly] runs\n"
+	         "at 02:30, a job with the report stage on 5 January for the year that ended; a job's\n"
+	         "`schedule = M H DOM MON DOW` overrides. See schedules/README.md.\n"
+};
+
 #define DAILY "30 2 * * *"
 #define YEARLY "0 6 5 1 *"
 
@@ -226,7 +240,7 @@ static int unit_name_ok(const char *s)
 	return 1;
 }
 
-int sp_cmd_schedule(int argc, char **argv, sp_env *env)
+static int cmd_schedule(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = { { "systemd", no_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
 	int systemd = 0, c;

@@ -21,6 +21,34 @@
 #include "cli/cmd.h"
 #include "pipeline/run.h"
 
+static int cmd_explain(int argc, char **argv, sp_env *env);
+static int cmd_pin(int argc, char **argv, sp_env *env);
+static int cmd_diff_selection(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_explain_entry = {
+	.name = "explain",
+	.fn = cmd_explain,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "an entity's relevance score and every reason",
+	.usage = "usage: sparker [-c CONFIG] explain ENTITY_ID\n"
+};
+
+const sp_cmd sp_cmd_pin_entry = {
+	.name = "pin",
+	.fn = cmd_pin,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "pin a startup in or out of the selection",
+	.usage = "usage: sparker [-c CONFIG] pin ENTITY_ID in|out|clear [--note TEXT]\n"
+};
+
+const sp_cmd sp_cmd_diff_selection_entry = {
+	.name = "diff-selection",
+	.fn = cmd_diff_selection,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "startups that entered or left the selection at the last scoring",
+	.usage = "usage: sparker [-c CONFIG] diff-selection [--year Y]\n"
+};
+
 int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet);
 
 /* Resolve an entity id or SOURCE:KEY to a live entity id; prints the error. Returns SP_OK or < 0. */
@@ -98,7 +126,7 @@ static void print_reasons(const char *r)
 	fputc('\n', stdout);
 }
 
-int sp_cmd_explain(int argc, char **argv, sp_env *env)
+static int cmd_explain(int argc, char **argv, sp_env *env)
 {
 	if (argc != 2) {
 		sp_cmd_error("usage: sparker explain ENTITY_ID | SOURCE:KEY");
@@ -181,7 +209,7 @@ int sp_cmd_explain(int argc, char **argv, sp_env *env)
 	return code;
 }
 
-int sp_cmd_pin(int argc, char **argv, sp_env *env)
+static int cmd_pin(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = { { "note", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
 	const char *note = NULL;
@@ -253,7 +281,7 @@ out:
 	return code;
 }
 
-int sp_cmd_diff_selection(int argc, char **argv, sp_env *env)
+static int cmd_diff_selection(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = { { "year", required_argument, NULL, 'y' }, { NULL, 0, NULL, 0 } };
 	const char *year = NULL;

@@ -18,6 +18,26 @@
 
 #include "cli/cmd.h"
 
+static int cmd_status(int argc, char **argv, sp_env *env);
+static int cmd_runs(int argc, char **argv, sp_env *env);
+
+const sp_cmd sp_cmd_status_entry = {
+	.name = "status",
+	.fn = cmd_status,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "last runs, stages, counts and each source's freshness",
+	.usage = "usage: sparker [-c CONFIG] status\n"
+};
+
+const sp_cmd sp_cmd_runs_entry = {
+	.name = "runs",
+	.fn = cmd_runs,
+	.flags = SP_CMD_NEEDS_CONFIG,
+	.summary = "list recent runs",
+	.usage = "usage: sparker [-c CONFIG] runs [-n N] [RUN_ID]\n\n"
+	         "Without RUN_ID, the last N runs (default 20); with it, that run's stage rows.\n"
+};
+
 static const char *col(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
@@ -150,7 +170,7 @@ static void print_sources(sp_env *env, sp_store *db)
 	sqlite3_finalize(s);
 }
 
-int sp_cmd_status(int argc, char **argv, sp_env *env)
+static int cmd_status(int argc, char **argv, sp_env *env)
 {
 	(void)argv;
 	if (argc > 1) {
@@ -168,7 +188,7 @@ int sp_cmd_status(int argc, char **argv, sp_env *env)
 	return SP_EXIT_OK;
 }
 
-int sp_cmd_runs(int argc, char **argv, sp_env *env)
+static int cmd_runs(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = { { "limit", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
 	int limit = 20, c;

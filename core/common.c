@@ -49,33 +49,41 @@ void sp_err_clear(sp_err *err)
 	}
 }
 
+static sp_oom_fn oom_handler;
+
+void sp_set_oom_handler(sp_oom_fn fn)
+{
+	oom_handler = fn;
+}
+
+static void out_of_memory(size_t n)
+{
+	if (oom_handler)
+		oom_handler(n);
+	abort();
+}
+
 void *sp_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
-	if (!p) {
-		fputs("sparker: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		out_of_memory(n);
 	return p;
 }
 
 void *sp_xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (!p) {
-		fputs("sparker: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		out_of_memory(n);
 	return p;
 }
 
 void *sp_xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fputs("sparker: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		out_of_memory(n);
 	return p;
 }
 

@@ -54,7 +54,13 @@ int sp_err_set(sp_err *err, int code, const char *fmt, ...) __attribute__((forma
 int sp_err_prefix(sp_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sp_err_clear(sp_err *err);
 
-/* Allocation that aborts on OOM: the only place sparker gives up on its own (nothing sane to do). */
+/*
+ * Allocation that aborts on OOM: the only place sparker gives up on its own (nothing sane to do).
+ * Before abort() it calls the handler cli/ installed (which says so on stderr); the handler may
+ * not return, and if it does the process aborts all the same.
+ */
+typedef void (*sp_oom_fn)(size_t requested);
+void sp_set_oom_handler(sp_oom_fn fn);
 void *sp_xmalloc(size_t n);
 void *sp_xcalloc(size_t n, size_t size);
 void *sp_xrealloc(void *p, size_t n);

@@ -1,5 +1,6 @@
 /*
- * progress.c — see progress.h. State is process-global: one progress line at a time.
+ * progress.c — see progress.h. State is process-global: one progress line at a time, formatted
+ * here and handed to the sink that cli/ installed (this file never writes to a stream).
  */
 #include "core/progress.h"
 
@@ -9,7 +10,7 @@
 #include "core/common.h"
 
 static struct {
-	int on;
+	sp_progress_sink sink;
 	int active;
 	char label[64];
 	char unit[8];
@@ -17,19 +18,21 @@ static struct {
 	double started, last;
 } P;
 
-void sp_progress_enable(int on)
+void sp_progress_set_sink(sp_progress_sink sink)
 {
-	P.on = on;
+	P.sink = sink;
+	if (!sink)
+		P.active = 0;
 }
 
 int sp_progress_enabled(void)
 {
-	return P.on;
+	return P.sink != NULL;
 }
 
 void sp_progress_start(const char *label, int64_t total, const char *unit)
 {
-	if (!P.on)
+	if (!P.sink)
 		return;
 	snprintf(P.label, sizeof(P.label), "%s", label);
 	snprintf(P.unit, sizeof(P.unit), "%s", unit ? unit : "");
@@ -56,7 +59,7 @@ static void human(double v, const char *unit, char *out, size_t n)
 
 void sp_progress_update(int64_t done)
 {
-	if (!P.on || !P.active)
+	if (!P.sink || !P.active)
 		return;
 	double now = sp_mono();
 	if (now - P.last < 0.2)
@@ -64,24 +67,23 @@ void sp_progress_update(int64_t done)
 	P.last = now;
 	double el = now - P.started;
 	double rate = el > 0 ? (double)done / el : 0;
-	char d[32], r[32];
+	char d[32], r[32], line[192];
 	human((double)done, P.unit, d, sizeof(d));
 	human(rate, P.unit, r, sizeof(r));
 	if (P.total > 0) {
 		double pct = 100.0 * (double)done / (double)P.total;
 		double eta = rate > 0 ? (double)(P.total - done) / rate : 0;
-		fprintf(stderr, "\r\033[K%s: %s (%.0f%%) %s/s ETA %.0fs", P.label, d, pct, r, eta);
+		snprintf(line, sizeof(line), "%s: %s (%.0f%%) %s/s ETA %.0fs", P.label, d, pct, r, eta);
 	} else {
-		fprintf(stderr, "\r\033[K%s: %s %s/s", P.label, d, r);
+		snprintf(line, sizeof(line), "%s: %s %s/s", P.label, d, r);
 	}
-	fflush(stderr);
+	P.sink(line);
 }
 
 void sp_progress_end(void)
 {
-	if (!P.on || !P.active)
+	if (!P.sink || !P.active)
 		return;
-	fprintf(stderr, "\r\033[K");
-	fflush(stderr);
+	P.sink(NULL);
 	P.active = 0;
 }

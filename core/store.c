@@ -138,6 +138,14 @@ static int migrate(sp_store *st, sp_err *err)
 int sp_store_open(const char *path, sp_store **out, sp_err *err)
 {
 	*out = NULL;
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		char *dir = sp_xstrndup(path, (size_t)(slash - path));
+		int rc = sp_mkdir_p(dir, err);
+		free(dir);
+		if (rc != SP_OK)
+			return rc;
+	}
 	sp_store *st = sp_xcalloc(1, sizeof(*st));
 	st->path = sp_xstrdup(path);
 	/* the database holds analysts' judgements: owner and group only */

@@ -30,6 +30,7 @@ typedef struct sp_store {
 extern const char *const sp_schema_migrations[]; /* schema.c; index i brings version i to i+1 */
 extern const int sp_schema_version;              /* number of migrations */
 
+/* Open (creating the file and its directory, and migrating the schema) the database at path. */
 int sp_store_open(const char *path, sp_store **out, sp_err *err);
 void sp_store_close(sp_store *st);
 

@@ -33,6 +33,7 @@
 #ifndef SP_RUN_H
 #define SP_RUN_H
 
+#include "core/lock.h"
 #include "pipeline/stage.h"
 
 typedef struct sp_run_opts {
@@ -44,6 +45,7 @@ typedef struct sp_run_opts {
 	int nsources;
 	const char *as_of; /* YYYY-MM-DD; NULL = today (UTC) */
 	int year;
+	const char *report_pdf, *report_csv; /* report stage: output paths, NULL = the default */
 	int dry_run;
 	int verbose;
 	int quiet;
@@ -75,11 +77,6 @@ typedef struct sp_run_summary {
 
 int sp_run_execute(sp_config *cfg, const sp_run_opts *opts, sp_stage_cb on_stage, void *user,
 		   sp_run_summary *sum, sp_err *err);
-
-/* The lock alone (used by run and by commands that write analysts' tables alongside a run). */
-typedef struct sp_lock sp_lock;
-int sp_lock_take(const sp_config *cfg, const char *what, sp_lock **out, sp_err *err);
-void sp_lock_release(sp_lock *l);
 
 /* Validate a logical date "YYYY-MM-DD" (real calendar date). */
 int sp_date_valid(const char *s);

@@ -32,6 +32,7 @@ typedef struct sp_ctx {
 	int64_t run_id;
 	char as_of[11];      /* logical date YYYY-MM-DD */
 	int year;            /* --year, 0 if not given (report, score) */
+	const char *report_pdf, *report_csv; /* report: output paths, NULL = the default */
 	int verbose;
 	int quiet;
 	int dry_run;

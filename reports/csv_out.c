@@ -1,6 +1,8 @@
 /*
- * csv_out.c — writing one CSV field (RFC 4180 quoting). Used by export and the report's CSV.
+ * csv_out.c — writing one CSV field. See csv_out.h.
  */
+#include "reports/csv_out.h"
+
 #include <stdio.h>
 #include <string.h>
 

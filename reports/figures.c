@@ -6,11 +6,11 @@
  * year of its logical date (run.as_of), not of the wall clock.
  */
 #include "reports/figures.h"
+#include "reports/csv_out.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void sp_csv_field(FILE *f, const char *s, int last); /* csv_out.c */
 
 const char *const SP_FIG_DEFINITIONS[][2] = {
 	{ "records_pulled", "Records pulled: the records in scope, plus the rows that the pushdown filter left out "

@@ -19,19 +19,18 @@
 #include "reports/charts.h"
 #include "reports/pdf.h"
 
-static const char *opt_pdf, *opt_csv;
-static char *last_pdf, *last_csv;
-
-void sp_report_set_paths(const char *pdf, const char *csv)
+void sp_report_paths(const sp_config *cfg, int year, const char *pdf_opt, const char *csv_opt, sp_buf *pdf, sp_buf *csv)
 {
-	opt_pdf = pdf;
-	opt_csv = csv;
-}
-
-void sp_report_last_paths(const char **pdf, const char **csv)
-{
-	*pdf = last_pdf;
-	*csv = last_csv;
+	sp_buf_reset(pdf);
+	sp_buf_reset(csv);
+	if (pdf_opt)
+		sp_buf_adds(pdf, pdf_opt);
+	else
+		sp_buf_addf(pdf, "%s/sparker-%d.pdf", cfg->report_dir, year);
+	if (csv_opt)
+		sp_buf_adds(csv, csv_opt);
+	else
+		sp_buf_addf(csv, "%s/sparker-%d.csv", cfg->report_dir, year);
 }
 
 /* ---- formatting helpers -------------------------------------------------------------------- */
@@ -630,14 +629,7 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	if (year < 1900 || year > 9999)
 		return sp_err_set(ctx->err, SP_EUSAGE, "report: %d is not a year", year);
 	sp_buf pdf = SP_BUF_INIT, csv = SP_BUF_INIT, tpdf = SP_BUF_INIT, tcsv = SP_BUF_INIT;
-	if (opt_pdf)
-		sp_buf_adds(&pdf, opt_pdf);
-	else
-		sp_buf_addf(&pdf, "%s/sparker-%d.pdf", ctx->cfg->report_dir, year);
-	if (opt_csv)
-		sp_buf_adds(&csv, opt_csv);
-	else
-		sp_buf_addf(&csv, "%s/sparker-%d.csv", ctx->cfg->report_dir, year);
+	sp_report_paths(ctx->cfg, year, ctx->report_pdf, ctx->report_csv, &pdf, &csv);
 	sp_buf_addf(&tpdf, "%s.tmp.%ld", pdf.buf, (long)getpid());
 	sp_buf_addf(&tcsv, "%s.tmp.%ld", csv.buf, (long)getpid());
 
@@ -691,10 +683,6 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	c->in = f.cur.integrated;
 	c->out = f.nqual;
 	snprintf(c->note, sizeof(c->note), "wrote %s", pdf.buf);
-	free(last_pdf);
-	free(last_csv);
-	last_pdf = sp_buf_detach(&pdf);
-	last_csv = sp_buf_detach(&csv);
 out_f:
 	sp_figures_release(&f);
 	if (rc != SP_OK) {

@@ -1,0 +1,70 @@
+/*
+ * lock.c — the run lock. See lock.h.
+ */
+#include "core/lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+struct sp_lock {
+	int fd;
+	char *path;
+};
+
+int sp_lock_take(const sp_config *cfg, const char *what, sp_lock **out, sp_err *err)
+{
+	*out = NULL;
+	sp_buf p = SP_BUF_INIT;
+	sp_buf_addf(&p, "%s.lock", cfg->database);
+	int fd = open(p.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	if (fd < 0) {
+		sp_err_set(err, SP_EIO, "cannot open lock file %s: %s", p.buf, strerror(errno));
+		sp_buf_release(&p);
+		return SP_EIO;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char holder[256] = "";
+		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		char *abs = realpath(p.buf, NULL);
+		sp_err_set(err, SP_ELOCKED, "another run holds the lock %s (%s)", abs ? abs : p.buf, *holder ? holder : "holder unknown");
+		free(abs);
+		close(fd);
+		sp_buf_release(&p);
+		return SP_ELOCKED;
+	}
+	char host[128] = "?";
+	gethostname(host, sizeof(host) - 1);
+	char when[32];
+	sp_time_iso((int64_t)time(NULL), when, sizeof(when));
+	char line[512];
+	int n = snprintf(line, sizeof(line), "pid %ld on %s since %s: %s\n", (long)getpid(), host, when, what);
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n) {
+		/* the lock is held all the same; the holder line is only informative */
+	}
+	sp_lock *l = sp_xcalloc(1, sizeof(*l));
+	l->fd = fd;
+	l->path = sp_buf_detach(&p);
+	*out = l;
+	return SP_OK;
+}
+
+void sp_lock_release(sp_lock *l)
+{
+	if (!l)
+		return;
+	if (ftruncate(l->fd, 0) != 0) {
+		/* informative content only */
+	}
+	flock(l->fd, LOCK_UN);
+	close(l->fd);
+	free(l->path);
+	free(l);
+}

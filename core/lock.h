@@ -1,0 +1,25 @@
+/*
+ * lock.h — the run lock: one writer of the pipeline's and the analysts' tables at a time.
+ *
+ * What it does: flock() on "<database>.lock", taken without waiting. The holder writes one line
+ * into the file ("pid N on HOST since TIME: what"), which a refused taker quotes in its message.
+ * A killed holder never leaves a stale lock: the kernel drops a flock with the process.
+ *
+ * Who takes it: a run (pipeline/run.c), a backfill (for all its dates), and the commands that
+ * write analysts' tables (link, unlink, pin, decide, decisions import), so they never interleave
+ * with a run. Ownership: the sp_lock belongs to the taker; sp_lock_release(NULL) is a no-op.
+ *
+ * Failure: SP_ELOCKED with the holder named in err when another process holds it; SP_EIO when
+ * the lock file cannot be opened.
+ */
+#ifndef SP_LOCK_H
+#define SP_LOCK_H
+
+#include "core/common.h"
+#include "core/config.h"
+
+typedef struct sp_lock sp_lock;
+int sp_lock_take(const sp_config *cfg, const char *what, sp_lock **out, sp_err *err);
+void sp_lock_release(sp_lock *l);
+
+#endif

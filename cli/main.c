@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	sp_progress_set_sink(isatty(STDERR_FILENO) && !env.quiet ? progress_line : NULL);
 	if (c->flags & SP_CMD_NEEDS_CONFIG) {
 		sp_err err;
-		if (sp_config_load(env.config_path, &env.cfg, &err) != SP_OK) {
+		if (sp_config_load(env.config_path, &sp_run_vocab, &env.cfg, &err) != SP_OK) {
 			sp_cmd_error("%s", err.msg);
 			return SP_EXIT_CONFIG;
 		}

@@ -82,6 +82,8 @@ typedef struct sp_connector {
 
 /* The connector for a format, or NULL. The table lives in connectors/registry.c. */
 const sp_connector *sp_connector_find(const char *format);
+/* The format of the i-th connector of the registry, NULL past the last (the config's vocabulary). */
+const char *sp_connector_format_at(size_t i);
 
 extern const sp_connector sp_connector_gleif;
 extern const sp_connector sp_connector_feed;

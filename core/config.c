@@ -10,8 +10,6 @@
 
 #include <ini.h>
 
-static const char *const known_formats[] = { "companies_house", "sirene", "gleif", "feed", "csv", "json" };
-static const char *const known_stages[] = { "fetch", "parse", "normalise", "dedupe", "score", "report" };
 
 /*
  * Debian's inih is built without INI_HANDLER_LINENO, so the handler gets no line number: we read
@@ -161,12 +159,30 @@ static int section_line(const sp_config *cfg, const char *section)
 	return 0;
 }
 
-static int in_list(const char *v, const char *const *list, size_t n)
+/* Is v one of the names at(0), at(1), ... ? */
+static int in_names(const char *v, const char *(*at)(size_t))
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v, list[i]))
+	const char *n;
+	for (size_t i = 0; (n = at(i)); i++)
+		if (!strcmp(v, n))
 			return 1;
 	return 0;
+}
+
+static size_t count_names(const char *(*at)(size_t))
+{
+	size_t i = 0;
+	while (at(i))
+		i++;
+	return i;
+}
+
+/* "a, b, c" (sep ", ") from the names at(0), at(1), ..., into a buffer the caller releases. */
+static void list_names(sp_buf *b, const char *(*at)(size_t), const char *sep)
+{
+	const char *n;
+	for (size_t i = 0; (n = at(i)); i++)
+		sp_buf_addf(b, "%s%s", i ? sep : "", n);
 }
 
 static int valid_name(const char *s)
@@ -179,7 +195,7 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-static int load_source(sp_config *cfg, const char *section, sp_err *err)
+static int load_source(sp_config *cfg, const sp_config_vocab *vocab, const char *section, sp_err *err)
 {
 	const char *name = section + strlen("source ");
 	int line = section_line(cfg, section);
@@ -191,13 +207,16 @@ static int load_source(sp_config *cfg, const char *section, sp_err *err)
 	const char *format = sp_config_get(cfg, section, "format", NULL);
 	const char *url = sp_config_get(cfg, section, "url", NULL);
 	const char *mode = sp_config_get(cfg, section, "mode", "snapshot");
-	if (!format)
-		return sp_err_set(err, SP_ECONFIG, "%s:%d: [%s] has no 'format' (one of companies_house, sirene, gleif, feed, csv, json)",
-				  cfg->path, line, section);
-	if (!in_list(format, known_formats, SP_ARRAY_LEN(known_formats))) {
-		const sp_kv *kv = sp_config_find(cfg, section, "format");
-		return sp_err_set(err, SP_ECONFIG, "%s:%d: unknown format '%s' (one of companies_house, sirene, gleif, feed, csv, json)",
-				  cfg->path, kv->line, format);
+	if (!format || !in_names(format, vocab->format)) {
+		sp_buf names = SP_BUF_INIT;
+		list_names(&names, vocab->format, ", ");
+		if (!format)
+			sp_err_set(err, SP_ECONFIG, "%s:%d: [%s] has no 'format' (one of %s)", cfg->path, line, section, names.buf);
+		else
+			sp_err_set(err, SP_ECONFIG, "%s:%d: unknown format '%s' (one of %s)", cfg->path,
+				   sp_config_find(cfg, section, "format")->line, format, names.buf);
+		sp_buf_release(&names);
+		return SP_ECONFIG;
 	}
 	if (!url || !*url)
 		return sp_err_set(err, SP_ECONFIG, "%s:%d: [%s] has no 'url'", cfg->path, line, section);
@@ -218,7 +237,7 @@ static int load_source(sp_config *cfg, const char *section, sp_err *err)
 	return SP_OK;
 }
 
-static int load_job(sp_config *cfg, const char *section, sp_err *err)
+static int load_job(sp_config *cfg, const sp_config_vocab *vocab, const char *section, sp_err *err)
 {
 	const char *name = section + strlen("job ");
 	const sp_kv *kv = sp_config_find(cfg, section, "stages");
@@ -229,16 +248,19 @@ static int load_job(sp_config *cfg, const char *section, sp_err *err)
 	sp_job *j = &cfg->jobs[cfg->njobs++];
 	memset(j, 0, sizeof(*j));
 	j->name = sp_xstrdup(name);
-	j->stages = sp_xcalloc(SP_ARRAY_LEN(known_stages) + 1, sizeof(char *));
+	size_t nstages = count_names(vocab->stage);
+	j->stages = sp_xcalloc(nstages + 1, sizeof(char *));
 	char *copy = sp_xstrdup(kv->value), *save = NULL;
 	for (char *tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-		if (!in_list(tok, known_stages, SP_ARRAY_LEN(known_stages))) {
-			sp_err_set(err, SP_ECONFIG, "%s:%d: unknown stage '%s' (stages: fetch parse normalise dedupe score report)",
-				   cfg->path, kv->line, tok);
+		if (!in_names(tok, vocab->stage)) {
+			sp_buf names = SP_BUF_INIT;
+			list_names(&names, vocab->stage, " ");
+			sp_err_set(err, SP_ECONFIG, "%s:%d: unknown stage '%s' (stages: %s)", cfg->path, kv->line, tok, names.buf);
+			sp_buf_release(&names);
 			free(copy);
 			return SP_ECONFIG;
 		}
-		if ((size_t)j->nstages >= SP_ARRAY_LEN(known_stages)) {
+		if ((size_t)j->nstages >= nstages) {
 			free(copy);
 			return sp_err_set(err, SP_ECONFIG, "%s:%d: a stage is listed twice", cfg->path, kv->line);
 		}
@@ -248,7 +270,7 @@ static int load_job(sp_config *cfg, const char *section, sp_err *err)
 	return SP_OK;
 }
 
-static int load_core(sp_config *cfg, sp_err *err)
+static int load_core(sp_config *cfg, const sp_config_vocab *vocab, sp_err *err)
 {
 	const char *db = sp_config_get(cfg, "sparker", "database", "sparker.db");
 	cfg->database = sp_config_path(cfg, db);
@@ -260,16 +282,16 @@ static int load_core(sp_config *cfg, sp_err *err)
 	int it = 0;
 	const char *sec;
 	while ((sec = sp_config_section_next(cfg, "source ", &it)))
-		if (load_source(cfg, sec, err) != SP_OK)
+		if (load_source(cfg, vocab, sec, err) != SP_OK)
 			return SP_ECONFIG;
 	it = 0;
 	while ((sec = sp_config_section_next(cfg, "job ", &it)))
-		if (load_job(cfg, sec, err) != SP_OK)
+		if (load_job(cfg, vocab, sec, err) != SP_OK)
 			return SP_ECONFIG;
 	return SP_OK;
 }
 
-int sp_config_load(const char *path, sp_config **out, sp_err *err)
+int sp_config_load(const char *path, const sp_config_vocab *vocab, sp_config **out, sp_err *err)
 {
 	*out = NULL;
 	FILE *f = fopen(path, "r");
@@ -304,7 +326,7 @@ int sp_config_load(const char *path, sp_config **out, sp_err *err)
 	sp_err hash_err;
 	if (sp_sha256_file(path, cfg->sha256, &hash_err) != SP_OK)
 		cfg->sha256[0] = '\0';
-	if (load_core(cfg, err) != SP_OK) {
+	if (load_core(cfg, vocab, err) != SP_OK) {
 		sp_config_free(cfg);
 		return SP_ECONFIG;
 	}

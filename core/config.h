@@ -65,7 +65,17 @@ typedef struct sp_config {
 	int njobs;
 } sp_config;
 
-int sp_config_load(const char *path, sp_config **out, sp_err *err);
+/*
+ * The names a config is checked against, owned by the layers that define them: the formats of
+ * the connector registry and the stages of the stage table. pipeline/run.h gives the program's
+ * (sp_run_vocab); each function returns the i-th name, NULL past the last.
+ */
+typedef struct sp_config_vocab {
+	const char *(*format)(size_t i);
+	const char *(*stage)(size_t i);
+} sp_config_vocab;
+
+int sp_config_load(const char *path, const sp_config_vocab *vocab, sp_config **out, sp_err *err);
 void sp_config_free(sp_config *cfg);
 
 /* Value of key in section, or def when absent. */

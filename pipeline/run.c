@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connectors/connector.h"
+
 const sp_stage sp_stages[] = {
 	{ "fetch", sp_stage_fetch, 1, "download each source into the raw store (conditional, retried)" },
 	{ "parse", sp_stage_parse, 1, "read the newest raw snapshot of each source into records and rejects" },
@@ -33,6 +35,13 @@ const sp_stage *sp_stage_find(const char *name)
 			return &sp_stages[i];
 	return NULL;
 }
+
+static const char *stage_name_at(size_t i)
+{
+	return i < (size_t)sp_nstages ? sp_stages[i].name : NULL;
+}
+
+const sp_config_vocab sp_run_vocab = { sp_connector_format_at, stage_name_at };
 
 static int stage_index(const char *name)
 {

@@ -75,6 +75,9 @@ typedef struct sp_run_summary {
 	int failed;  /* the run stopped: a global stage failed, the database failed, or a signal */
 } sp_run_summary;
 
+/* The names a config is checked against: the connector registry's formats, the stage table. */
+extern const sp_config_vocab sp_run_vocab;
+
 int sp_run_execute(sp_config *cfg, const sp_run_opts *opts, sp_stage_cb on_stage, void *user,
 		   sp_run_summary *sum, sp_err *err);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "pipeline/run.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	sp_config *cfg = NULL;
 	sp_err err;
-	if (sp_config_load(path, &cfg, &err) == SP_OK)
+	if (sp_config_load(path, &sp_run_vocab, &cfg, &err) == SP_OK)
 		sp_config_free(cfg);
 	unlink(path);
 	return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "connectors/connector.h"
+#include "pipeline/run.h"
 
 /* The libFuzzer builds fix the format at compile time; the replay build (`make test`, one binary
  * for every format) takes it from the environment: FUZZ_FORMAT, FUZZ_EXTRA (with "\n"). */
@@ -77,7 +78,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fprintf(f, "[sparker]\ndatabase = fuzz.db\n[source s]\nformat = %s\nurl = input\n%s\n", fuzz_format(), fuzz_extra());
 	fclose(f);
 	sp_err err;
-	if (sp_config_load(ini, &cfg, &err) != SP_OK) {
+	if (sp_config_load(ini, &sp_run_vocab, &cfg, &err) != SP_OK) {
 		fprintf(stderr, "fuzz config: %s\n", err.msg);
 		abort();
 	}

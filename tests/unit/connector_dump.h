@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "connectors/connector.h"
+#include "pipeline/run.h"
 
 /*
  * sp_collect(conn, cfg, src, path, &a): pull every record of a file into a, keeping the first 16
@@ -110,7 +111,7 @@ static int sp_dump_main(const sp_connector *c, int argc, char **argv)
 	const sp_source *src = NULL;
 	if (getenv("SP_DUMP_CONFIG")) {
 		sp_err err;
-		if (sp_config_load(getenv("SP_DUMP_CONFIG"), &cfg, &err) < 0) {
+		if (sp_config_load(getenv("SP_DUMP_CONFIG"), &sp_run_vocab, &cfg, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			return 2;
 		}

@@ -57,7 +57,7 @@ static void config_ok(void **state)
 				   "[taxonomy electrification]\nkeywords = battery:3\n");
 	sp_config *cfg;
 	sp_err err;
-	assert_int_equal(sp_config_load(p, &cfg, &err), SP_OK);
+	assert_int_equal(sp_config_load(p, &sp_run_vocab, &cfg, &err), SP_OK);
 	assert_int_equal(cfg->nsources, 2);
 	assert_string_equal(cfg->sources[0].name, "feed1");
 	assert_int_equal(cfg->sources[0].mode, SP_MODE_APPEND);
@@ -88,7 +88,7 @@ static void expect_config_error(const char *text, const char *needle)
 	const char *p = write_file("bad.ini", text);
 	sp_config *cfg = NULL;
 	sp_err err;
-	assert_int_equal(sp_config_load(p, &cfg, &err), SP_ECONFIG);
+	assert_int_equal(sp_config_load(p, &sp_run_vocab, &cfg, &err), SP_ECONFIG);
 	assert_null(cfg);
 	if (!strstr(err.msg, needle))
 		fail_msg("error '%s' lacks '%s'", err.msg, needle);
@@ -105,7 +105,7 @@ static void config_errors(void **state)
 	expect_config_error("[source ../x]\nformat = feed\nurl = x\n", "may use only letters");
 	sp_config *cfg;
 	sp_err err;
-	assert_int_equal(sp_config_load("/nonexistent/x.ini", &cfg, &err), SP_ECONFIG);
+	assert_int_equal(sp_config_load("/nonexistent/x.ini", &sp_run_vocab, &cfg, &err), SP_ECONFIG);
 }
 
 static void store_migrates(void **state)
@@ -152,7 +152,7 @@ static void lock_excludes(void **state)
 	const char *p = write_file("lock.ini", "[sparker]\ndatabase = l.db\n");
 	sp_config *cfg;
 	sp_err err;
-	assert_int_equal(sp_config_load(p, &cfg, &err), SP_OK);
+	assert_int_equal(sp_config_load(p, &sp_run_vocab, &cfg, &err), SP_OK);
 	sp_lock *a, *b;
 	assert_int_equal(sp_lock_take(cfg, "first", &a, &err), SP_OK);
 	pid_t pid = fork();

@@ -17,6 +17,7 @@
 #include "pipeline/dedupe.h"
 #include "pipeline/normalise.h"
 #include "pipeline/stage.h"
+#include "pipeline/run.h"
 
 typedef struct fx {
 	char dir[64];
@@ -45,7 +46,7 @@ static int setup(void **state)
 		   "[source defeed]\nformat = feed\nurl = d.xml\nmode = append\ncountry = DE\n"
 		   "[dedupe]\nblock_cap = 3\n");
 	fclose(o);
-	if (sp_config_load(path, &f->cfg, &f->err) != SP_OK)
+	if (sp_config_load(path, &sp_run_vocab, &f->cfg, &f->err) != SP_OK)
 		return -1;
 	if (sp_store_open(f->cfg->database, &f->db, &f->err) != SP_OK)
 		return -1;

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "connector_dump.h"
+#include "pipeline/run.h"
 
 #define FX "tests/fixtures/xml/"
 
@@ -86,7 +87,7 @@ static void atom_with_config(void **state)
 	fclose(f);
 	sp_config *cfg = NULL;
 	sp_err err;
-	assert_int_equal(sp_config_load(ini, &cfg, &err), SP_OK);
+	assert_int_equal(sp_config_load(ini, &sp_run_vocab, &cfg, &err), SP_OK);
 	all_t a;
 	run_all_cfg(cfg, sp_config_source(cfg, "eu"), FX "atom.xml", &a);
 	assert_int_equal(a.rc, SP_EOF);

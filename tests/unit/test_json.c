@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "connector_dump.h"
+#include "pipeline/run.h"
 
 #define FX "tests/fixtures/json/"
 
@@ -48,7 +49,7 @@ static int setup(void **state)
 	           "[job nightly]\nstages = parse\n");
 	fclose(f);
 	sp_err err;
-	return sp_config_load(ini, &cfg, &err) == SP_OK ? 0 : -1;
+	return sp_config_load(ini, &sp_run_vocab, &cfg, &err) == SP_OK ? 0 : -1;
 }
 
 static int teardown(void **state)

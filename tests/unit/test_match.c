@@ -13,6 +13,7 @@
 
 #include "pipeline/match.h"
 #include "pipeline/taxonomy.h"
+#include "pipeline/run.h"
 
 static void test_fold(void **state)
 {
@@ -213,7 +214,7 @@ static void test_taxonomy_load(void **state)
 			       "negative = battery farm\ncontext = car, vehicle*, ev\n");
 	sp_config *cfg = NULL;
 	sp_err err;
-	assert_int_equal(sp_config_load(path, &cfg, &err), SP_OK);
+	assert_int_equal(sp_config_load(path, &sp_run_vocab, &cfg, &err), SP_OK);
 	sp_taxonomy *t = NULL;
 	assert_int_equal(sp_taxonomy_load(cfg, &t, &err), SP_OK);
 	assert_int_equal(t->ndomains, 1);
@@ -236,7 +237,7 @@ static void test_taxonomy_load(void **state)
 
 	path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\n"
 			 "[taxonomy ev]\nkeywords = battery:3\nkeyword = typo\n");
-	assert_int_equal(sp_config_load(path, &cfg, &err), SP_OK);
+	assert_int_equal(sp_config_load(path, &sp_run_vocab, &cfg, &err), SP_OK);
 	assert_int_equal(sp_taxonomy_load(cfg, &t, &err), SP_ECONFIG);
 	assert_non_null(strstr(err.msg, ":7: taxonomy ev: unknown key 'keyword'"));
 	sp_config_free(cfg);
@@ -244,7 +245,7 @@ static void test_taxonomy_load(void **state)
 	free(path);
 
 	path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\n");
-	assert_int_equal(sp_config_load(path, &cfg, &err), SP_OK);
+	assert_int_equal(sp_config_load(path, &sp_run_vocab, &cfg, &err), SP_OK);
 	assert_int_equal(sp_taxonomy_load(cfg, &t, &err), SP_ECONFIG);
 	assert_non_null(strstr(err.msg, "no [taxonomy DOMAIN] section"));
 	sp_config_free(cfg);

@@ -18,6 +18,7 @@
 #include "connectors/filter.h"
 #include "pipeline/stage.h"
 #include "core/store.h"
+#include "pipeline/run.h"
 
 #ifndef FIXTURES
 #define FIXTURES "tests/fixtures/parse"
@@ -47,7 +48,7 @@ static void write_cfg(env *e, const char *body)
 	assert_non_null(f);
 	fprintf(f, "[sparker]\ndatabase = db.sqlite\nraw_dir = raw\n\n%s", body);
 	fclose(f);
-	assert_int_equal(sp_config_load(p, &e->cfg, &e->err), SP_OK);
+	assert_int_equal(sp_config_load(p, &sp_run_vocab, &e->cfg, &e->err), SP_OK);
 }
 
 static env *env_new(const char *cfg_body)

@@ -164,11 +164,6 @@ sp_stream_kind sp_stream_kind_of(const sp_stream *s)
 	return s->kind;
 }
 
-const char *sp_stream_entry(const sp_stream *s)
-{
-	return s->entry;
-}
-
 void sp_stream_close(sp_stream *s)
 {
 	if (!s)

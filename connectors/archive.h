@@ -32,8 +32,6 @@ ssize_t sp_stream_read(sp_stream *s, void *buf, size_t n, sp_err *err);
 uint64_t sp_stream_pos(const sp_stream *s);
 uint64_t sp_stream_size(const sp_stream *s);
 sp_stream_kind sp_stream_kind_of(const sp_stream *s);
-/* The name of the zip entry being read, or NULL. */
-const char *sp_stream_entry(const sp_stream *s);
 void sp_stream_close(sp_stream *s);
 
 /* Detect the kind of a file from its magic bytes. */

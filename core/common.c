@@ -244,14 +244,6 @@ int sp_sha256_file(const char *path, char out[65], sp_err *err)
 	return SP_OK;
 }
 
-void sp_sha256_mem(const void *p, size_t n, char out[65])
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned dn = 0;
-	EVP_Digest(p, n, d, &dn, EVP_sha256(), NULL);
-	hex(d, dn, out);
-}
-
 int sp_mkdir_p(const char *path, sp_err *err)
 {
 	char tmp[4096];

@@ -95,8 +95,6 @@ long sp_peak_rss_kb(void);
 
 /* sha256 of a file as 64 lowercase hex chars + NUL. */
 int sp_sha256_file(const char *path, char out[65], sp_err *err);
-/* sha256 of a memory block. */
-void sp_sha256_mem(const void *p, size_t n, char out[65]);
 
 /* mkdir -p; returns SP_OK or SP_EIO with message naming the path. */
 int sp_mkdir_p(const char *path, sp_err *err);

@@ -49,12 +49,6 @@ static void days_date(int64_t days, char out[11])
 	snprintf(out, 11, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-static int stage_pos(const char *name)
-{
-	const sp_stage *s = sp_stage_find(name);
-	return s ? (int)(s - sp_stages) : -1;
-}
-
 /* Id of an ok run of this key/config for date, or 0. */
 static int64_t done_run(sp_store *db, const char *key, const char *hash, const char *date)
 {
@@ -97,10 +91,10 @@ static int check_args(const sp_config *cfg, const sp_run_opts *base, const char 
 	/* The stage range: parse..score unless narrowed. */
 	*s_from = base->stage ? base->stage : base->from ? base->from : "parse";
 	*s_to = base->stage ? base->stage : base->to ? base->to : "score";
-	int pf = stage_pos(*s_from), pt = stage_pos(*s_to);
+	int pf = sp_stage_index(*s_from), pt = sp_stage_index(*s_to);
 	if (pf < 0 || pt < 0)
 		return sp_err_set(err, SP_EUSAGE, "run --backfill: unknown stage '%s'", pf < 0 ? *s_from : *s_to);
-	if (pf < stage_pos("parse") || pt > stage_pos("score") || pf > pt)
+	if (pf < sp_stage_index("parse") || pt > sp_stage_index("score") || pf > pt)
 		return sp_err_set(err, SP_EUSAGE,
 				  "run --backfill: stages must lie within parse..score (backfill never fetches nor reports), got %s..%s",
 				  *s_from, *s_to);

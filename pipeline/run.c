@@ -16,7 +16,7 @@
 
 #include "connectors/connector.h"
 
-const sp_stage sp_stages[] = {
+static const sp_stage sp_stages[] = {
 	{ "fetch", sp_stage_fetch, 1, "download each source into the raw store (conditional, retried)" },
 	{ "parse", sp_stage_parse, 1, "read the newest raw snapshot of each source into records and rejects" },
 	{ "normalise", sp_stage_normalise, 0, "names, countries, dates, domains, activity codes -> candidates" },
@@ -24,7 +24,7 @@ const sp_stage sp_stages[] = {
 	{ "score", sp_stage_score, 0, "tag domains, score relevance, select each cohort's shortlist" },
 	{ "report", sp_stage_report, 0, "write the yearly PDF and CSV report" },
 };
-const int sp_nstages = (int)SP_ARRAY_LEN(sp_stages);
+static const int sp_nstages = (int)SP_ARRAY_LEN(sp_stages);
 
 static volatile sig_atomic_t interrupted; /* SIGINT/SIGTERM during a run: stop between stage calls */
 
@@ -43,7 +43,7 @@ static const char *stage_name_at(size_t i)
 
 const sp_config_vocab sp_run_vocab = { sp_connector_format_at, stage_name_at };
 
-static int stage_index(const char *name)
+int sp_stage_index(const char *name)
 {
 	const sp_stage *s = sp_stage_find(name);
 	return s ? (int)(s - sp_stages) : -1;
@@ -165,21 +165,21 @@ static int select_stages(const sp_config *cfg, const sp_run_opts *o, int *sel, s
 {
 	memset(sel, 0, sizeof(int) * (size_t)sp_nstages);
 	if (o->stage) {
-		int i = stage_index(o->stage);
+		int i = sp_stage_index(o->stage);
 		if (i < 0)
 			return sp_err_set(err, SP_EUSAGE, "unknown stage '%s'", o->stage);
 		sel[i] = 1;
 		return SP_OK;
 	}
 	if (o->from || o->to) {
-		int a = o->from ? stage_index(o->from) : 0;
-		int b = o->to ? stage_index(o->to) : sp_nstages - 1;
+		int a = o->from ? sp_stage_index(o->from) : 0;
+		int b = o->to ? sp_stage_index(o->to) : sp_nstages - 1;
 		if (a < 0 || b < 0)
 			return sp_err_set(err, SP_EUSAGE, "unknown stage '%s'", a < 0 ? o->from : o->to);
 		if (a > b)
 			return sp_err_set(err, SP_EUSAGE, "--from %s comes after --to %s", o->from, o->to);
 		if (!o->to && !o->job) /* --from alone: up to score; report runs only when asked or in a job */
-			b = stage_index("score");
+			b = sp_stage_index("score");
 		if (b < a)
 			b = a;
 		for (int i = a; i <= b; i++)
@@ -191,7 +191,7 @@ static int select_stages(const sp_config *cfg, const sp_run_opts *o, int *sel, s
 	if (!j)
 		return sp_err_set(err, SP_EUSAGE, "%s: no [job %s] in the configuration", cfg->path, jname);
 	for (int k = 0; k < j->nstages; k++)
-		sel[stage_index(j->stages[k])] = 1;
+		sel[sp_stage_index(j->stages[k])] = 1;
 	return SP_OK;
 }
 

@@ -49,10 +49,10 @@ typedef struct sp_stage {
 	const char *help;
 } sp_stage;
 
-/* The stage table, in pipeline order (run.c). */
-extern const sp_stage sp_stages[];
-extern const int sp_nstages;
+/* The stage table, in pipeline order, is in run.c: the one list of stages. */
 const sp_stage *sp_stage_find(const char *name);
+/* The stage's place in pipeline order (0 = fetch), or -1 for an unknown name. */
+int sp_stage_index(const char *name);
 
 /* The stage functions (each in its own module). */
 int sp_stage_fetch(sp_ctx *ctx, const sp_source *src, sp_counts *c);     /* connectors/fetch.c */

@@ -8,7 +8,7 @@
 
 #include "pipeline/taxonomy.h"
 
-void sp_tax_defaults_from_config(const sp_config *cfg, sp_tax_defaults *d)
+static void tax_defaults_from_config(const sp_config *cfg, sp_tax_defaults *d)
 {
 	d->code = sp_config_get_double(cfg, "score", "code_weight", 4);
 	d->category = sp_config_get_double(cfg, "score", "category_weight", 3);
@@ -147,7 +147,7 @@ int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err)
 {
 	*out = NULL;
 	sp_tax_defaults def;
-	sp_tax_defaults_from_config(cfg, &def);
+	tax_defaults_from_config(cfg, &def);
 	sp_taxonomy *t = sp_xcalloc(1, sizeof(*t));
 	int it = 0;
 	const char *sec;

@@ -73,7 +73,6 @@ typedef struct sp_taxonomy {
 typedef struct sp_tax_defaults {
 	double code, category, keyword, negative;
 } sp_tax_defaults;
-void sp_tax_defaults_from_config(const sp_config *cfg, sp_tax_defaults *d);
 
 int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err);
 void sp_taxonomy_free(sp_taxonomy *t);

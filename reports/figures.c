@@ -37,11 +37,6 @@ void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n)
 		snprintf(out, n, "%.1f %%", 100.0 * (double)a / (double)b);
 }
 
-void sp_fig_int(int64_t v, char *out, size_t n)
-{
-	snprintf(out, n, "%lld", (long long)v);
-}
-
 /* ---- continents ---------------------------------------------------------------------------- */
 
 static const struct {

@@ -101,7 +101,5 @@ extern const char *const SP_FIG_DEFINITIONS[][2];
 
 /* a / b as a percentage string ("12.5 %", "–" when b == 0) into out. */
 void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n);
-/* Integer with thin grouping ("4 012") into out. */
-void sp_fig_int(int64_t v, char *out, size_t n);
 
 #endif

@@ -279,12 +279,12 @@ int sp_pdf_need(sp_pdf *p, float h)
 float sp_pdf_y(const sp_pdf *p) { return p->y; }
 void sp_pdf_set_y(sp_pdf *p, float y) { p->y = y; }
 void sp_pdf_skip(sp_pdf *p, float h) { p->y -= h; }
-HPDF_Page sp_pdf_hpage(sp_pdf *p) { return p->npages ? p->pages[p->npages - 1] : NULL; }
+static HPDF_Page pdf_hpage(sp_pdf *p) { return p->npages ? p->pages[p->npages - 1] : NULL; }
 int sp_pdf_npages(const sp_pdf *p) { return p->npages; }
 
 void sp_pdf_rect(sp_pdf *p, float x, float y, float w, float h, float r, float g, float b)
 {
-	HPDF_Page pg = sp_pdf_hpage(p);
+	HPDF_Page pg = pdf_hpage(p);
 	if (p->failed || !pg || w <= 0 || h <= 0)
 		return;
 	HPDF_Page_SetRGBFill(pg, r, g, b);
@@ -294,7 +294,7 @@ void sp_pdf_rect(sp_pdf *p, float x, float y, float w, float h, float r, float g
 
 void sp_pdf_line(sp_pdf *p, float x0, float y0, float x1, float y1, float width, float gray)
 {
-	HPDF_Page pg = sp_pdf_hpage(p);
+	HPDF_Page pg = pdf_hpage(p);
 	if (p->failed || !pg)
 		return;
 	HPDF_Page_SetLineWidth(pg, width);

@@ -54,7 +54,6 @@ int sp_pdf_need(sp_pdf *p, float h);
 float sp_pdf_y(const sp_pdf *p);
 void sp_pdf_set_y(sp_pdf *p, float y);
 void sp_pdf_skip(sp_pdf *p, float h);
-HPDF_Page sp_pdf_hpage(sp_pdf *p);
 int sp_pdf_npages(const sp_pdf *p);
 
 /* Width of s in points. */

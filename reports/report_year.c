@@ -570,7 +570,8 @@ static void lineage(sp_pdf *p, const sp_figures *f, const sp_config *cfg, int64_
 	}
 }
 
-int sp_report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, const char *path, sp_err *err)
+/* Render the PDF of figures f to path (epoch: date written). */
+static int report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, const char *path, sp_err *err)
 {
 	char written[32], title[256], header[512];
 	sp_time_iso(epoch, written, sizeof(written));
@@ -648,7 +649,7 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto out_f;
 	}
 	fclose(probe);
-	if ((rc = sp_report_pdf(&f, ctx->cfg, now, tpdf.buf, ctx->err)) != SP_OK ||
+	if ((rc = report_pdf(&f, ctx->cfg, now, tpdf.buf, ctx->err)) != SP_OK ||
 	    (rc = write_csv(&f, ctx->cfg, written, tcsv.buf, ctx->err)) != SP_OK)
 		goto out_f;
 	if (rename(tpdf.buf, pdf.buf) != 0 || rename(tcsv.buf, csv.buf) != 0) {

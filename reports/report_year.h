@@ -20,7 +20,4 @@
 void sp_report_paths(const sp_config *cfg, int year, const char *pdf_opt, const char *csv_opt, sp_buf *pdf,
 		     sp_buf *csv);
 
-/* Render the PDF of figures f to path (epoch: date written). */
-int sp_report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, const char *path, sp_err *err);
-
 #endif

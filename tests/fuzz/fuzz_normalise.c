@@ -1,7 +1,7 @@
 /*
  * fuzz_normalise.c — libFuzzer target for the pure functions of pipeline/normalise.h: names
- * (with and without a country), cities, countries, dates (core/date.h, every order), domains and shared
- * hosts, activity codes, status, registry numbers, GLEIF RA keys and LEIs.
+ * (with and without a country), cities, countries, dates (core/date.h, every order), domains and
+ * shared hosts, activity codes, status, registry numbers, GLEIF RA keys and LEIs.
  *
  * The input is split at the first NUL byte (if any): before it is the text, after it a second
  * text used as country / code system / RA entity id. Every function must return, never read

@@ -7,7 +7,8 @@
  * header names with leading spaces such as " CompanyNumber" match), and yields one record per
  * company:
  *   key, regnum = CompanyNumber; name = CompanyName; legal_form = CompanyCategory;
- *   status = CompanyStatus; founded = IncorporationDate dd/mm/yyyy -> YYYY-MM-DD;
+ *   status = CompanyStatus; founded = IncorporationDate dd/mm/yyyy -> YYYY-MM-DD (sp_date_parse,
+ *   day first only; a field that is no such date leaves founded empty);
  *   country = RegAddress.Country, else CountryOfOrigin (raw); city = RegAddress.PostTown;
  *   postcode = RegAddress.PostCode; codes = the SIC codes of SICCode.SicText_1..4
  *   ("62012 - Business and domestic software development" -> "62012"), code_system = sic2007;
@@ -24,7 +25,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/csv_reader.h"
-#include "connectors/filter.h"
+#include "core/date.h"
 
 #define NSIC 4
 #define NPREV 10
@@ -119,10 +120,10 @@ static int ch_next(sp_parser *p, sp_record *rec, sp_err *err)
 	if (!rec->f[SP_F_COUNTRY].len)
 		sp_csv_set(rec, SP_F_COUNTRY, r, p->c_origin, 1);
 	if (p->c_inc >= 0) {
-		char iso[11];
+		char iso[SP_DATE_ISO_SIZE];
 		/* the registry writes dd/mm/yyyy: anything else (01/13/2020, 31/02/2024) is no date,
 		 * not a date to be read another way downstream */
-		if (sp_date_to_iso(r->f[p->c_inc], 1, iso))
+		if (sp_date_parse(r->f[p->c_inc], SP_DATE_DMY_ONLY, iso, sizeof(iso)))
 			sp_record_sets(rec, SP_F_FOUNDED, iso);
 	}
 	for (int i = 0; i < NSIC; i++)

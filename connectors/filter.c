@@ -13,6 +13,7 @@ int sp_filter_init(sp_filter *f, const sp_config *cfg, const sp_source *src, con
 	memset(f, 0, sizeof(*f));
 	const char *sec = src->section;
 	f->active = sp_config_get_bool(cfg, sec, "filter.active", 0);
+	f->date_order = sp_date_order_config(cfg, sec, NULL);
 	const char *age = sp_config_get(cfg, sec, "filter.max_age_years", NULL);
 	if (age && *age) {
 		char *end;
@@ -85,35 +86,13 @@ int sp_status_inactive(const char *s)
 	return 0;
 }
 
-/* Founded date as YYYY-MM-DD for comparison, or 0 when unknown. Missing month/day read as 01. */
-static int founded_iso(const char *s, char out[11])
-{
-	while (*s == ' ')
-		s++;
-	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
-	    isdigit((unsigned char)s[3]) && (s[4] == 0 || s[4] == '-')) {
-		memcpy(out, s, 4);
-		memcpy(out + 4, "-01-01", sizeof("-01-01"));
-		if (s[4] == '-' && isdigit((unsigned char)s[5]) && isdigit((unsigned char)s[6])) {
-			out[5] = s[5];
-			out[6] = s[6];
-			if (s[7] == '-' && isdigit((unsigned char)s[8]) && isdigit((unsigned char)s[9])) {
-				out[8] = s[8];
-				out[9] = s[9];
-			}
-		}
-		return 1;
-	}
-	return sp_date_to_iso(s, 1, out);
-}
-
 int sp_filter_keep(const sp_filter *f, const sp_record *r)
 {
 	if (f->active && sp_status_inactive(sp_record_get(r, SP_F_STATUS)))
 		return 0;
 	if (f->has_min_date) {
-		char d[11];
-		if (founded_iso(sp_record_get(r, SP_F_FOUNDED), d) && strcmp(d, f->min_date) < 0)
+		char d[SP_DATE_ISO_SIZE];
+		if (sp_date_first_day(sp_record_get(r, SP_F_FOUNDED), f->date_order, d) && strcmp(d, f->min_date) < 0)
 			return 0;
 	}
 	if (f->nprefixes) {
@@ -137,75 +116,5 @@ int sp_filter_keep(const sp_filter *f, const sp_record *r)
 		}
 		return 0;
 	}
-	return 1;
-}
-
-static int num(const char **p, int maxdig, int *v)
-{
-	int k = 0;
-	*v = 0;
-	while (k < maxdig && isdigit((unsigned char)**p)) {
-		*v = *v * 10 + (**p - '0');
-		(*p)++;
-		k++;
-	}
-	return k;
-}
-
-static void put_iso(char *out, int y, int m, int d)
-{
-	out[0] = (char)('0' + y / 1000 % 10);
-	out[1] = (char)('0' + y / 100 % 10);
-	out[2] = (char)('0' + y / 10 % 10);
-	out[3] = (char)('0' + y % 10);
-	out[4] = '-';
-	out[5] = (char)('0' + m / 10);
-	out[6] = (char)('0' + m % 10);
-	out[7] = '-';
-	out[8] = (char)('0' + d / 10);
-	out[9] = (char)('0' + d % 10);
-	out[10] = 0;
-}
-
-int sp_date_to_iso(const char *s, int dmy, char *out)
-{
-	out[0] = 0;
-	while (*s == ' ')
-		s++;
-	const char *p = s;
-	int a, b, c;
-	int ka = num(&p, 4, &a);
-	if (ka == 4) {
-		if (!*p) {
-			snprintf(out, 11, "%04d", a);
-			return 1;
-		}
-		if (*p != '-' && *p != '/')
-			return 0;
-		char sep = *p++;
-		if (!num(&p, 2, &b) || *p != sep)
-			return 0;
-		p++;
-		if (!num(&p, 2, &c))
-			return 0;
-		if (b < 1 || b > 12 || c < 1 || c > 31)
-			return 0;
-		put_iso(out, a, b, c);
-		return 1;
-	}
-	if (ka < 1 || ka > 2 || (*p != '/' && *p != '.' && *p != '-'))
-		return 0;
-	char sep = *p++;
-	if (!num(&p, 2, &b) || *p != sep)
-		return 0;
-	p++;
-	if (num(&p, 4, &c) != 4)
-		return 0;
-	if (*p && *p != ' ' && *p != 'T')
-		return 0;
-	int d = dmy ? a : b, m = dmy ? b : a;
-	if (m < 1 || m > 12 || d < 1 || d > 31)
-		return 0;
-	put_iso(out, c, m, d);
 	return 1;
 }

@@ -10,8 +10,9 @@
  *   filter.code_prefixes = 62 63 45.2
  *                              keep records with an activity code starting with one of these,
  *                              dots and spaces ignored; records without any code are kept
- * Dates understood in the founded field: YYYY, YYYY-MM, YYYY-MM-DD[...], DD/MM/YYYY (connectors
- * that know their source's order store ISO dates, see sp_date_to_iso).
+ * The founded field is read by sp_date_parse (core/date.h) in the source's date_order
+ * (sp_date_order_config), the same reading the normalise stage stores: a date at year or month
+ * precision counts from its first day; text that is no date counts as no founding date.
  *
  * Ownership: sp_filter_release() frees the prefixes; a zeroed sp_filter keeps everything.
  * Failure: sp_filter_init returns SP_ECONFIG with the key named in err.
@@ -20,12 +21,14 @@
 #define SP_FILTER_H
 
 #include "core/config.h"
+#include "core/date.h"
 #include "connectors/connector.h"
 
 typedef struct sp_filter {
 	int active;          /* filter.active = yes */
 	int has_min_date;
 	char min_date[11];   /* YYYY-MM-DD: founded must be >= this */
+	sp_date_order date_order; /* how the source's nn/nn/yyyy founded dates read */
 	char **prefixes;     /* dots removed */
 	int nprefixes;
 } sp_filter;
@@ -36,12 +39,5 @@ void sp_filter_release(sp_filter *f);
 int sp_filter_keep(const sp_filter *f, const sp_record *r);
 /* 1 if the raw status reads as clearly inactive. */
 int sp_status_inactive(const char *status);
-
-/*
- * Convert a date to ISO 8601 into out (>= 11 bytes): "YYYY-MM-DD" from YYYY-MM-DD, and from
- * D/M/YYYY (dmy = 1) or M/D/YYYY (dmy = 0) with '/', '.' or '-' separators; also "YYYY".
- * Returns 1 when converted, 0 when the input is not a date we know (out = "").
- */
-int sp_date_to_iso(const char *s, int dmy, char *out);
 
 #endif

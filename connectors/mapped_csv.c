@@ -12,8 +12,10 @@
  *   status = status. Explicit map.* keys override the preset.
  * Multi-valued columns (categories, codes, other_names) are split on any character of
  * `categories_sep` (default ",", preset "," and "|") and stored ';'-separated.
- * Dates: `date_order = mdy | dmy` converts slash dates of the founded column to YYYY-MM-DD
- * (preset crunchbase: mdy); ISO dates pass through; other text is kept raw.
+ * Dates: when the source declares `date_order = mdy | dmy` (preset crunchbase: mdy; see
+ * sp_date_order_config), founded dates are converted to ISO by sp_date_parse in exactly that order
+ * (no day/month swap: 03/25/2024 in a dmy source stays raw); other text is kept raw, for the
+ * normalise stage to read with the same parser.
  * `code_system = nace2` (a constant) when the file has no such column; `country = XX` (the
  * source's default country) fills records without one.
  *
@@ -28,14 +30,15 @@
 
 #include "connectors/connector.h"
 #include "connectors/csv_reader.h"
-#include "connectors/filter.h"
+#include "core/date.h"
 
 struct sp_parser {
 	sp_csv *csv;
 	char delim;
 	int ncols;
 	int col[SP_F__COUNT];
-	int date_order; /* 0 none, 1 dmy, 2 mdy */
+	int convert_dates;        /* the source declares its date order */
+	sp_date_order date_order; /* SP_DATE_DMY_ONLY or SP_DATE_MDY_ONLY */
 	char sep[8];
 	char *code_system;
 	char *country;
@@ -78,8 +81,8 @@ static int mc_open(sp_parser **out, const sp_config *cfg, const sp_source *src, 
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
 	const char *sep = sp_config_get(cfg, sec, "categories_sep", crunchbase ? ",|" : ",");
 	snprintf(p->sep, sizeof(p->sep), "%s", *sep ? sep : ",");
-	const char *dord = sp_config_get(cfg, sec, "date_order", crunchbase ? "mdy" : "");
-	p->date_order = !strcasecmp(dord, "dmy") ? 1 : !strcasecmp(dord, "mdy") ? 2 : 0;
+	p->date_order = sp_date_order_config(cfg, sec, &p->convert_dates) == SP_DATE_MDY ? SP_DATE_MDY_ONLY
+											 : SP_DATE_DMY_ONLY;
 	const char *cs = sp_config_get(cfg, sec, "code_system", NULL);
 	p->code_system = cs && *cs ? sp_xstrdup(cs) : NULL;
 	const char *cc = sp_config_get(cfg, sec, "country", NULL);
@@ -153,9 +156,9 @@ static int mc_next(sp_parser *p, sp_record *rec, sp_err *err)
 			continue; /* R's missing value */
 		if (f == SP_F_CATEGORIES || f == SP_F_CODES || f == SP_F_OTHER_NAMES) {
 			add_split(p, rec, (sp_field)f, s, n);
-		} else if (f == SP_F_FOUNDED && p->date_order) {
-			char iso[11];
-			if (sp_date_to_iso(s, p->date_order == 1, iso))
+		} else if (f == SP_F_FOUNDED && p->convert_dates) {
+			char iso[SP_DATE_ISO_SIZE];
+			if (sp_date_parse(s, p->date_order, iso, sizeof(iso)))
 				sp_record_sets(rec, SP_F_FOUNDED, iso);
 			else
 				sp_record_set(rec, SP_F_FOUNDED, s, n);

@@ -10,9 +10,8 @@
  *     Short, ambiguous legal forms (SA, AS, AB, AG, NV, BV, KK, Oy, SL, SE, Co ...) are set aside
  *     only when the record's country uses them or is unknown; a name is never reduced to nothing.
  *   - countries: ISO 3166-1 alpha-2 from alpha-2, alpha-3, English and native names.
- *   - dates: ISO 8601 from yyyy-mm-dd, dd/mm/yyyy, dd.mm.yyyy, mm/dd/yyyy (when unambiguous, or
- *     when the source says its order is mdy), RFC 822, RFC 3339, "2 Jan 2020", yyyymmdd, yyyy-mm,
- *     yyyy. A year-only date stays year-only; an impossible date (31/02/2024) gives "".
+ *   - dates are not here: the normalise stage reads them with the one date parser that the
+ *     pushdown filter and the connectors use too (core/date.h, sp_date_parse).
  *   - websites: the registrable domain (libpsl); shared hosts (linkedin.com, facebook.com,
  *     medium.com, github.io, wixsite.com, twitter.com, crunchbase.com ...) give NULL.
  *   - activity codes: UK SIC 2007 ("62012 - Business ..."), NAF rev.2 ("62.01Z"), NACE rev.2
@@ -58,12 +57,6 @@ const char *sp_norm_city_country(const char *city_key);
 
 /* ISO 3166-1 alpha-2 (static string) or NULL. */
 const char *sp_norm_country(const char *raw);
-
-/* Date order hint for ambiguous nn/nn/yyyy dates. */
-enum { SP_DATE_DMY = 0, SP_DATE_MDY = 1 };
-/* ISO 8601 into out (>= 11 bytes): "YYYY-MM-DD", "YYYY-MM" or "YYYY"; returns 1, or 0 with
- * out = "" when the date is missing or invalid. */
-int sp_norm_date(const char *raw, int order, char *out, size_t n);
 
 /* Registrable domain, lower case; NULL for empty, unparsable or shared hosts. Caller frees. */
 char *sp_norm_domain(const char *url);

@@ -8,7 +8,9 @@
  * city names one country (sp_norm_city_country).
  * Per-source settings read from the config: `country` (default country for records without one)
  * and `date_order = dmy|mdy` (how to read ambiguous nn/nn/yyyy dates; `preset = crunchbase`
- * implies mdy). A record whose source is no longer in the config is still normalised (defaults).
+ * implies mdy; see sp_date_order_config). Dates go through sp_date_parse() with that order, the
+ * same call the pushdown filter makes, so both read a record's date alike.
+ * A record whose source is no longer in the config is still normalised (defaults).
  *
  * Speed: one prepared SELECT and one prepared INSERT, no per-record query; about 1M records in
  * a few seconds (utf8proc only for non-ASCII names).
@@ -18,15 +20,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "core/date.h"
 #include "pipeline/normalise.h"
 #include "pipeline/stage.h"
 
 typedef struct src_opts {
 	char name[128];
 	const char *country; /* static alpha-2 or NULL */
-	int order;
+	sp_date_order order; /* the source's date_order, as the pushdown filter reads it */
 } src_opts;
 
 static void src_lookup(const sp_config *cfg, const char *name, src_opts *o)
@@ -40,10 +42,7 @@ static void src_lookup(const sp_config *cfg, const char *name, src_opts *o)
 	if (!s)
 		return;
 	o->country = sp_norm_country(sp_config_get(cfg, s->section, "country", NULL));
-	const char *ord = sp_config_get(cfg, s->section, "date_order", NULL);
-	const char *preset = sp_config_get(cfg, s->section, "preset", NULL);
-	if ((ord && strcasecmp(ord, "mdy") == 0) || (!ord && preset && strcasecmp(preset, "crunchbase") == 0))
-		o->order = SP_DATE_MDY;
+	o->order = sp_date_order_config(cfg, s->section, NULL);
 }
 
 static const char *col(sqlite3_stmt *s, int i)
@@ -97,8 +96,8 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		sp_norm_name(col(sel, 2), country, &nm);
 		char *domain = sp_norm_domain(col(sel, 6));
 		char founded[16], pub[16];
-		sp_norm_date(col(sel, 7), so.order, founded, sizeof(founded));
-		sp_norm_date(col(sel, 15), so.order, pub, sizeof(pub));
+		sp_date_parse(col(sel, 7), so.order, founded, sizeof(founded));
+		sp_date_parse(col(sel, 15), so.order, pub, sizeof(pub));
 		char *nace = sp_norm_codes(col(sel, 9), col(sel, 10));
 		char *regnum = sp_norm_regnum(col(sel, 11), country);
 		char *lei = sp_norm_lei(col(sel, 12));

@@ -328,16 +328,11 @@ struct entity_state {
 	int founded_year;
 };
 
-/* Compute the score of the current entity, write its tags and score row, reset the hit list. */
-static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stmt *ins_tag, sqlite3_stmt *ins_score,
-			 sp_store *db, int64_t run_id, int *relevant, sp_err *err)
+/* A negative only speaks against a domain the entity has positive evidence for: drop the others
+ * from the hit list (and from seen[], so the list and seen[] stay in step). */
+static void drop_unopposed_negatives(struct scorer *sc)
 {
-	int rc = SP_OK;
 	int nd = sc->tax->ndomains;
-	struct dom_sum *ds = sp_xcalloc((size_t)nd, sizeof(*ds));
-	for (int d = 0; d < nd; d++)
-		ds[d].d = d;
-	/* a negative only speaks against a domain the entity has positive evidence for */
 	unsigned char *pos = sp_xcalloc((size_t)nd, 1);
 	for (int i = 0; i < sc->nhits; i++)
 		if (sc->hits[i].weight > 0)
@@ -353,11 +348,16 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 	}
 	sc->nhits = kept;
 	free(pos);
+}
+
+/* One tag row per hit of the entity. */
+static int write_tags(const struct scorer *sc, int64_t entity, sqlite3_stmt *ins_tag, sp_store *db, sp_err *err)
+{
+	int rc = SP_OK;
 	for (int i = 0; i < sc->nhits && rc == SP_OK; i++) {
 		const struct hit *h = &sc->hits[i];
 		const struct item *it = &sc->items[h->item];
-		ds[it->domain].sum += h->weight;
-		sqlite3_bind_int64(ins_tag, 1, es->id);
+		sqlite3_bind_int64(ins_tag, 1, entity);
 		sp_bind_text(ins_tag, 2, sc->tax->domains[it->domain].name);
 		sp_bind_text(ins_tag, 3, kind_name[it->kind]);
 		sp_bind_text(ins_tag, 4, h->evidence);
@@ -368,8 +368,22 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 		sqlite3_bind_double(ins_tag, 6, h->weight);
 		rc = sp_store_step_done(db, ins_tag, err);
 	}
+	return rc;
+}
+
+/*
+ * Per domain score into ds (indexed by domain, ds[d].d = d): the sum of its hits' weights, never
+ * below 0, times context_factor when the domain has context phrases and none was seen (offctx[d]
+ * = 1). Returns the entity's evidence, the sum over domains.
+ */
+static double domain_scores(const struct scorer *sc, struct dom_sum *ds, unsigned char *offctx)
+{
+	int nd = sc->tax->ndomains;
+	for (int d = 0; d < nd; d++)
+		ds[d].d = d;
+	for (int i = 0; i < sc->nhits; i++)
+		ds[sc->items[sc->hits[i].item].domain].sum += sc->hits[i].weight;
 	double evidence = 0;
-	unsigned char *offctx = sp_xcalloc((size_t)nd, 1);
 	for (int d = 0; d < nd; d++) {
 		if (ds[d].sum < 0)
 			ds[d].sum = 0;
@@ -379,68 +393,122 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 		}
 		evidence += ds[d].sum;
 	}
-	qsort(ds, (size_t)nd, sizeof(*ds), dom_cmp);
-	sp_buf domains = SP_BUF_INIT, reasons = SP_BUF_INIT, head = SP_BUF_INIT;
-	/* the domains an entity belongs to: those with at least min(min_score, best domain) evidence */
+	return evidence;
+}
+
+/* The domains an entity belongs to, ';'-joined from ds sorted best first: those with at least
+ * min(min_score, best domain) evidence. */
+static void domain_list(const struct scorer *sc, const struct dom_sum *ds, sp_buf *out)
+{
+	int nd = sc->tax->ndomains;
 	double floor_d = nd ? (ds[0].sum < sc->w.min_score ? ds[0].sum : sc->w.min_score) : 0;
 	for (int k = 0; k < nd && ds[k].sum > 0 && ds[k].sum >= floor_d - 1e-9; k++)
-		sp_buf_addf(&domains, "%s%s", k ? ";" : "", sc->tax->domains[ds[k].d].name);
-	double score = 0;
-	int rel = evidence >= sc->w.min_score - 1e-9 && evidence > 0;
-	if (rel) {
-		score = evidence;
-		sp_buf_addf(&head, "evidence %.4g", evidence);
-		if (es->active == 1 && sc->w.active_bonus) {
-			score += sc->w.active_bonus;
-			sp_buf_addf(&head, " + active %.4g", sc->w.active_bonus);
-		} else if (es->active == 0 && sc->w.inactive_penalty) {
-			score -= sc->w.inactive_penalty;
-			sp_buf_addf(&head, " - inactive %.4g", sc->w.inactive_penalty);
-		}
-		if (es->founded_year > 0 && sc->as_of_year > 0 && sc->w.age_bonus &&
-		    sc->as_of_year - es->founded_year <= sc->w.max_age_years && es->founded_year <= sc->as_of_year) {
-			score += sc->w.age_bonus;
-			sp_buf_addf(&head, " + founded %d (within %ld years) %.4g", es->founded_year, sc->w.max_age_years,
-				    sc->w.age_bonus);
-		}
-		if (es->nsources > 1 && sc->w.multi_source_bonus) {
-			long extra = es->nsources - 1;
-			if (extra > sc->w.multi_source_cap)
-				extra = sc->w.multi_source_cap;
-			double b = sc->w.multi_source_bonus * (double)extra;
-			if (b) {
-				score += b;
-				sp_buf_addf(&head, " + %d sources %.4g", es->nsources, b);
-			}
-		}
-		if (score < 0.01)
-			score = 0.01;
-		sp_buf_addf(&reasons, "score %.4g = %s", score, head.buf);
-	} else if (evidence > 0 || sc->nhits) {
-		sp_buf_addf(&reasons, "not relevant: evidence %.4g below min_score %.4g", evidence, sc->w.min_score);
-	} else {
-		sp_buf_adds(&reasons, "not relevant: no code, category or keyword of the taxonomy");
+		sp_buf_addf(out, "%s%s", k ? ";" : "", sc->tax->domains[ds[k].d].name);
+}
+
+/*
+ * The relevance score of a relevant entity (evidence >= min_score): evidence plus the bonuses and
+ * penalties of the module comment, never below 0.01. Appends "score S = evidence E + ..." to
+ * reasons.
+ */
+static double relevance_score(const struct scorer *sc, const struct entity_state *es, double evidence, sp_buf *reasons)
+{
+	sp_buf head = SP_BUF_INIT;
+	double score = evidence;
+	sp_buf_addf(&head, "evidence %.4g", evidence);
+	if (es->active == 1 && sc->w.active_bonus) {
+		score += sc->w.active_bonus;
+		sp_buf_addf(&head, " + active %.4g", sc->w.active_bonus);
+	} else if (es->active == 0 && sc->w.inactive_penalty) {
+		score -= sc->w.inactive_penalty;
+		sp_buf_addf(&head, " - inactive %.4g", sc->w.inactive_penalty);
 	}
-	/* per domain: its evidence, best first; then domains whose evidence cancelled out */
-	for (int k = 0; k < nd; k++) {
+	if (es->founded_year > 0 && sc->as_of_year > 0 && sc->w.age_bonus &&
+	    sc->as_of_year - es->founded_year <= sc->w.max_age_years && es->founded_year <= sc->as_of_year) {
+		score += sc->w.age_bonus;
+		sp_buf_addf(&head, " + founded %d (within %ld years) %.4g", es->founded_year, sc->w.max_age_years,
+			    sc->w.age_bonus);
+	}
+	if (es->nsources > 1 && sc->w.multi_source_bonus) {
+		long extra = es->nsources - 1;
+		if (extra > sc->w.multi_source_cap)
+			extra = sc->w.multi_source_cap;
+		double b = sc->w.multi_source_bonus * (double)extra;
+		if (b) {
+			score += b;
+			sp_buf_addf(&head, " + %d sources %.4g", es->nsources, b);
+		}
+	}
+	if (score < 0.01)
+		score = 0.01;
+	sp_buf_addf(reasons, "score %.4g = %s", score, head.buf);
+	sp_buf_release(&head);
+	return score;
+}
+
+/* Per domain with hits, best first (ds sorted): ". Label S (no context word: xF): evidence +w; ...";
+ * domains whose evidence cancelled out come with S = 0. */
+static void domain_reasons(const struct scorer *sc, const struct dom_sum *ds, const unsigned char *offctx,
+			   sp_buf *reasons)
+{
+	for (int k = 0; k < sc->tax->ndomains; k++) {
 		int d = ds[k].d;
 		int any = 0;
 		for (int i = 0; i < sc->nhits; i++)
 			any |= sc->items[sc->hits[i].item].domain == d;
 		if (!any)
 			continue;
-		sp_buf_addf(&reasons, ". %s %.4g", sc->tax->domains[d].label, ds[k].sum);
+		sp_buf_addf(reasons, ". %s %.4g", sc->tax->domains[d].label, ds[k].sum);
 		if (offctx[d])
-			sp_buf_addf(&reasons, " (no context word: x%.4g)", sc->w.context_factor);
-		sp_buf_addc(&reasons, ':');
+			sp_buf_addf(reasons, " (no context word: x%.4g)", sc->w.context_factor);
+		sp_buf_addc(reasons, ':');
 		int first = 1;
 		for (int i = 0; i < sc->nhits; i++) {
 			if (sc->items[sc->hits[i].item].domain != d)
 				continue;
-			sp_buf_addf(&reasons, "%s %s %+.4g", first ? "" : ";", sc->hits[i].evidence, sc->hits[i].weight);
+			sp_buf_addf(reasons, "%s %s %+.4g", first ? "" : ";", sc->hits[i].evidence, sc->hits[i].weight);
 			first = 0;
 		}
 	}
+}
+
+/* Forget the entity: hits, seen[] and the context flags, ready for the next one. */
+static void reset_entity(struct scorer *sc)
+{
+	memset(sc->ctx, 0, (size_t)sc->tax->ndomains);
+	for (int i = 0; i < sc->nhits; i++) {
+		sc->seen[sc->hits[i].item] = 0;
+		free(sc->hits[i].evidence);
+	}
+	sc->nhits = 0;
+}
+
+/*
+ * Score the current entity from its hits: write its tag rows and its score row (score 0 and the
+ * reason when not relevant), set *relevant, and reset the hit list for the next entity (also on
+ * failure).
+ */
+static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stmt *ins_tag, sqlite3_stmt *ins_score,
+			 sp_store *db, int64_t run_id, int *relevant, sp_err *err)
+{
+	int nd = sc->tax->ndomains;
+	drop_unopposed_negatives(sc);
+	int rc = write_tags(sc, es->id, ins_tag, db, err);
+	struct dom_sum *ds = sp_xcalloc((size_t)nd, sizeof(*ds));
+	unsigned char *offctx = sp_xcalloc((size_t)nd, 1);
+	double evidence = domain_scores(sc, ds, offctx);
+	qsort(ds, (size_t)nd, sizeof(*ds), dom_cmp);
+	sp_buf domains = SP_BUF_INIT, reasons = SP_BUF_INIT;
+	domain_list(sc, ds, &domains);
+	double score = 0;
+	int rel = evidence >= sc->w.min_score - 1e-9 && evidence > 0;
+	if (rel)
+		score = relevance_score(sc, es, evidence, &reasons);
+	else if (evidence > 0 || sc->nhits)
+		sp_buf_addf(&reasons, "not relevant: evidence %.4g below min_score %.4g", evidence, sc->w.min_score);
+	else
+		sp_buf_adds(&reasons, "not relevant: no code, category or keyword of the taxonomy");
+	domain_reasons(sc, ds, offctx, &reasons);
 	if (rc == SP_OK) {
 		sqlite3_bind_int64(ins_score, 1, es->id);
 		sqlite3_bind_double(ins_score, 2, score);
@@ -452,15 +520,9 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 	*relevant = rel;
 	sp_buf_release(&domains);
 	sp_buf_release(&reasons);
-	sp_buf_release(&head);
 	free(ds);
 	free(offctx);
-	memset(sc->ctx, 0, (size_t)nd);
-	for (int i = 0; i < sc->nhits; i++) {
-		sc->seen[sc->hits[i].item] = 0;
-		free(sc->hits[i].evidence);
-	}
-	sc->nhits = 0;
+	reset_entity(sc);
 	return rc;
 }
 

@@ -243,23 +243,17 @@ static const char *status_word(int st)
 	}
 }
 
-int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *qualified, char *note,
-		  size_t note_size, sp_err *err)
+/* Every live entity with its cohort and score (0 without a score row), in id order. */
+static int read_rows(sp_store *db, struct row **out, size_t *nout, sp_err *err)
 {
-	double bmin, bmax;
-	int rc = sp_select_band(cfg, &bmin, &bmax, err);
-	if (rc != SP_OK)
-		return rc;
-	if ((rc = sp_store_exec(db, "DELETE FROM selection_prev;"
-				    "INSERT INTO selection_prev(entity_id, cohort, qualified) SELECT entity_id, cohort, qualified FROM selection;",
-				err)) != SP_OK)
-		return rc;
-	sqlite3_stmt *q = NULL, *ins = NULL, *band = NULL, *upd = NULL;
-	rc = sp_store_prepare(db,
-			      "SELECT e.id, COALESCE(e.cohort, 0), COALESCE(s.score, 0)"
-			      " FROM entity e LEFT JOIN score s ON s.entity_id = e.id"
-			      " WHERE e.merged_into IS NULL ORDER BY e.id",
-			      &q, err);
+	sqlite3_stmt *q = NULL;
+	*out = NULL;
+	*nout = 0;
+	int rc = sp_store_prepare(db,
+				  "SELECT e.id, COALESCE(e.cohort, 0), COALESCE(s.score, 0)"
+				  " FROM entity e LEFT JOIN score s ON s.entity_id = e.id"
+				  " WHERE e.merged_into IS NULL ORDER BY e.id",
+				  &q, err);
 	if (rc != SP_OK)
 		return rc;
 	struct row *rows = NULL;
@@ -279,120 +273,193 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 	if (s != SQLITE_DONE)
 		rc = sp_store_error(db, err, "select: read scores");
 	sqlite3_finalize(q);
-	if (rc == SP_OK)
-		rc = load_pins(db, rows, nrows, err);
-	if (rc == SP_OK)
-		rc = sp_store_exec(db, "DELETE FROM selection; DELETE FROM cohort_band;", err);
-	if (rc == SP_OK)
-		rc = sp_store_prepare(db, "INSERT INTO selection(entity_id, cohort, qualified, rank, why, run_id) VALUES (?,?,?,?,?,?)",
-				      &ins, err);
-	if (rc == SP_OK)
-		rc = sp_store_prepare(db, "INSERT INTO cohort_band(cohort, integrated, qualified, band_min, band_max, reached, run_id)"
-					  " VALUES (?,?,?,?,?,?,?)",
-				      &band, err);
-	if (rc == SP_OK)
-		rc = sp_store_prepare(db, "UPDATE score SET reasons = ?1 || '. ' || COALESCE(reasons, '') WHERE entity_id = ?2", &upd, err);
-	if (rc == SP_OK && nrows)
-		qsort(rows, nrows, sizeof(*rows), row_cmp);
-	int64_t total_q = 0;
-	int ncohorts = 0, notreached = 0;
-	sp_buf why = SP_BUF_INIT, cohorts_note = SP_BUF_INIT;
-	sp_sel_item *items = NULL;
-	for (size_t a = 0; rc == SP_OK && a < nrows;) {
-		size_t b = a;
-		while (b < nrows && rows[b].cohort == rows[a].cohort)
-			b++;
-		int n = (int)(b - a);
-		items = sp_xrealloc(items, sizeof(*items) * (size_t)n);
-		for (int i = 0; i < n; i++) {
-			items[i] = rows[a + (size_t)i].it;
-			items[i].tag = i;
-		}
-		sp_sel_result res;
-		sp_select_cohort(items, n, bmin, bmax, &res);
-		int64_t cohort = rows[a].cohort;
-		for (int i = 0; rc == SP_OK && i < n; i++) {
-			const sp_sel_item *it = &items[i];
-			const struct row *r = &rows[a + (size_t)it->tag];
-			sp_buf_reset(&why);
-			if (it->pin > 0 && r->decided)
-				sp_buf_addf(&why, "committee decision %s (counts as pinned in)", r->decision);
-			else if (it->pin > 0)
-				sp_buf_addf(&why, "pinned in by an analyst%s%s", r->pin_note ? ": " : "", r->pin_note ? r->pin_note : "");
-			else if (it->pin < 0)
-				sp_buf_addf(&why, "pinned out by an analyst%s%s", r->pin_note ? ": " : "", r->pin_note ? r->pin_note : "");
-			else if (it->qualified)
-				sp_buf_addf(&why, "score %.4g, rank %d of %d in cohort %lld, at or above the cut %.4g (next %.4g)",
-					    it->score, it->rank, n, (long long)cohort, res.cut, res.next);
-			else if (it->score > 1e-9)
-				sp_buf_addf(&why, "score %.4g below the cut %.4g of cohort %lld", it->score, res.cut, (long long)cohort);
-			else
-				sp_buf_addf(&why, "no relevant evidence");
-			if (!res.reached && (it->qualified || it->score > 1e-9))
-				sp_buf_addf(&why, " [%s]", res.note);
-			sqlite3_bind_int64(ins, 1, it->id);
-			sqlite3_bind_int64(ins, 2, cohort);
-			sqlite3_bind_int(ins, 3, it->qualified);
-			sqlite3_bind_int(ins, 4, it->rank);
-			sp_bind_text(ins, 5, why.buf);
-			sqlite3_bind_int64(ins, 6, run_id);
-			rc = sp_store_step_done(db, ins, err);
-			if (rc == SP_OK && it->pin) {
-				/* exports and the report read score.reasons: say why a pinned one is (not) there */
-				sqlite3_bind_text(upd, 1, why.buf, -1, SQLITE_TRANSIENT);
-				sqlite3_bind_int64(upd, 2, it->id);
-				rc = sp_store_step_done(db, upd, err);
-			}
-		}
-		if (rc == SP_OK) {
-			sqlite3_bind_int64(band, 1, cohort);
-			sqlite3_bind_int(band, 2, res.n);
-			sqlite3_bind_int(band, 3, res.qualified);
-			sqlite3_bind_double(band, 4, bmin);
-			sqlite3_bind_double(band, 5, bmax);
-			sqlite3_bind_int(band, 6, res.reached);
-			sqlite3_bind_int64(band, 7, run_id);
-			rc = sp_store_step_done(db, band, err);
-		}
-		total_q += res.qualified;
-		ncohorts++;
-		if (!res.reached) {
-			notreached++;
-			sp_buf_addf(&cohorts_note, "%s%lld: %s", cohorts_note.len ? ", " : "", (long long)cohort,
-				    status_word(res.status));
-		}
-		a = b;
-	}
-	free(items);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(band);
-	sqlite3_finalize(upd);
+	*out = rows;
+	*nout = nrows;
+	return rc;
+}
+
+static void free_rows(struct row *rows, size_t nrows)
+{
 	for (size_t i = 0; i < nrows; i++) {
 		free(rows[i].pin_note);
 		free(rows[i].decision);
 	}
 	free(rows);
-	sp_buf_release(&why);
-	if (rc == SP_OK) {
-		int64_t entered = 0, left = 0;
-		rc = sp_store_int(db,
-				  "SELECT count(*) FROM selection s LEFT JOIN selection_prev p ON p.entity_id = s.entity_id"
-				  " WHERE s.qualified = 1 AND COALESCE(p.qualified, 0) = 0",
-				  &entered, err);
-		if (rc == SP_OK)
-			rc = sp_store_int(db,
-					  "SELECT count(*) FROM selection_prev p LEFT JOIN selection s ON s.entity_id = p.entity_id"
-					  " WHERE p.qualified = 1 AND COALESCE(s.qualified, 0) = 0",
-					  &left, err);
-		if (rc == SP_OK) {
-			snprintf(note, note_size, "+%lld entered, -%lld left; %lld qualified in %d cohort%s%s%s%s",
-				 (long long)entered, (long long)left, (long long)total_q, ncohorts, ncohorts == 1 ? "" : "s",
-				 notreached ? " (band not reached: " : "", notreached ? sp_buf_str(&cohorts_note) : "",
-				 notreached ? ")" : "");
-			if (qualified)
-				*qualified = total_q;
+}
+
+/* The statements that write one run's selection. */
+struct writer {
+	sqlite3_stmt *ins;  /* selection row */
+	sqlite3_stmt *band; /* cohort_band row */
+	sqlite3_stmt *upd;  /* prefix score.reasons of a pinned entity with why */
+	double bmin, bmax;
+	int64_t run_id;
+	sp_buf why;
+};
+
+static int writer_prepare(sp_store *db, struct writer *w, sp_err *err)
+{
+	int rc = sp_store_prepare(db, "INSERT INTO selection(entity_id, cohort, qualified, rank, why, run_id) VALUES (?,?,?,?,?,?)",
+				  &w->ins, err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "INSERT INTO cohort_band(cohort, integrated, qualified, band_min, band_max, reached, run_id)"
+					  " VALUES (?,?,?,?,?,?,?)",
+				      &w->band, err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "UPDATE score SET reasons = ?1 || '. ' || COALESCE(reasons, '') WHERE entity_id = ?2",
+				      &w->upd, err);
+	return rc;
+}
+
+static void writer_release(struct writer *w)
+{
+	sqlite3_finalize(w->ins);
+	sqlite3_finalize(w->band);
+	sqlite3_finalize(w->upd);
+	sp_buf_release(&w->why);
+}
+
+/* Why an entity of a cohort of n is (not) in the selection, into why (reset first). */
+static void why_text(sp_buf *why, const sp_sel_item *it, const struct row *r, int n, int64_t cohort,
+		     const sp_sel_result *res)
+{
+	sp_buf_reset(why);
+	if (it->pin > 0 && r->decided)
+		sp_buf_addf(why, "committee decision %s (counts as pinned in)", r->decision);
+	else if (it->pin > 0)
+		sp_buf_addf(why, "pinned in by an analyst%s%s", r->pin_note ? ": " : "", r->pin_note ? r->pin_note : "");
+	else if (it->pin < 0)
+		sp_buf_addf(why, "pinned out by an analyst%s%s", r->pin_note ? ": " : "", r->pin_note ? r->pin_note : "");
+	else if (it->qualified)
+		sp_buf_addf(why, "score %.4g, rank %d of %d in cohort %lld, at or above the cut %.4g (next %.4g)",
+			    it->score, it->rank, n, (long long)cohort, res->cut, res->next);
+	else if (it->score > 1e-9)
+		sp_buf_addf(why, "score %.4g below the cut %.4g of cohort %lld", it->score, res->cut, (long long)cohort);
+	else
+		sp_buf_addf(why, "no relevant evidence");
+	if (!res->reached && (it->qualified || it->score > 1e-9))
+		sp_buf_addf(why, " [%s]", res->note);
+}
+
+/*
+ * Select inside one cohort (rows[0..n), all of the same cohort) and write its selection rows, the
+ * reasons of its pinned entities and its cohort_band row. items is scratch, grown as needed;
+ * *res gets the cohort's result even when writing fails.
+ */
+static int select_cohort(sp_store *db, struct writer *w, const struct row *rows, int n, sp_sel_item **items,
+			 sp_sel_result *res, sp_err *err)
+{
+	int rc = SP_OK;
+	*items = sp_xrealloc(*items, sizeof(**items) * (size_t)n);
+	sp_sel_item *its = *items;
+	for (int i = 0; i < n; i++) {
+		its[i] = rows[i].it;
+		its[i].tag = i;
+	}
+	sp_select_cohort(its, n, w->bmin, w->bmax, res);
+	int64_t cohort = rows[0].cohort;
+	for (int i = 0; rc == SP_OK && i < n; i++) {
+		const sp_sel_item *it = &its[i];
+		why_text(&w->why, it, &rows[it->tag], n, cohort, res);
+		sqlite3_bind_int64(w->ins, 1, it->id);
+		sqlite3_bind_int64(w->ins, 2, cohort);
+		sqlite3_bind_int(w->ins, 3, it->qualified);
+		sqlite3_bind_int(w->ins, 4, it->rank);
+		sp_bind_text(w->ins, 5, w->why.buf);
+		sqlite3_bind_int64(w->ins, 6, w->run_id);
+		rc = sp_store_step_done(db, w->ins, err);
+		if (rc == SP_OK && it->pin) {
+			/* exports and the report read score.reasons: say why a pinned one is (not) there */
+			sqlite3_bind_text(w->upd, 1, w->why.buf, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(w->upd, 2, it->id);
+			rc = sp_store_step_done(db, w->upd, err);
 		}
 	}
+	if (rc == SP_OK) {
+		sqlite3_bind_int64(w->band, 1, cohort);
+		sqlite3_bind_int(w->band, 2, res->n);
+		sqlite3_bind_int(w->band, 3, res->qualified);
+		sqlite3_bind_double(w->band, 4, w->bmin);
+		sqlite3_bind_double(w->band, 5, w->bmax);
+		sqlite3_bind_int(w->band, 6, res->reached);
+		sqlite3_bind_int64(w->band, 7, w->run_id);
+		rc = sp_store_step_done(db, w->band, err);
+	}
+	return rc;
+}
+
+/* "+N entered, -M left; Q qualified in C cohorts (band not reached: ...)" into note, comparing
+ * selection with selection_prev. */
+static int summary_note(sp_store *db, int64_t total_q, int ncohorts, int notreached, sp_buf *cohorts_note, char *note,
+			size_t note_size, sp_err *err)
+{
+	int64_t entered = 0, left = 0;
+	int rc = sp_store_int(db,
+			      "SELECT count(*) FROM selection s LEFT JOIN selection_prev p ON p.entity_id = s.entity_id"
+			      " WHERE s.qualified = 1 AND COALESCE(p.qualified, 0) = 0",
+			      &entered, err);
+	if (rc == SP_OK)
+		rc = sp_store_int(db,
+				  "SELECT count(*) FROM selection_prev p LEFT JOIN selection s ON s.entity_id = p.entity_id"
+				  " WHERE p.qualified = 1 AND COALESCE(s.qualified, 0) = 0",
+				  &left, err);
+	if (rc == SP_OK)
+		snprintf(note, note_size, "+%lld entered, -%lld left; %lld qualified in %d cohort%s%s%s%s",
+			 (long long)entered, (long long)left, (long long)total_q, ncohorts, ncohorts == 1 ? "" : "s",
+			 notreached ? " (band not reached: " : "", notreached ? sp_buf_str(cohorts_note) : "",
+			 notreached ? ")" : "");
+	return rc;
+}
+
+int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *qualified, char *note,
+		  size_t note_size, sp_err *err)
+{
+	struct writer w = { .run_id = run_id, .why = SP_BUF_INIT };
+	int rc = sp_select_band(cfg, &w.bmin, &w.bmax, err);
+	if (rc != SP_OK)
+		return rc;
+	if ((rc = sp_store_exec(db, "DELETE FROM selection_prev;"
+				    "INSERT INTO selection_prev(entity_id, cohort, qualified) SELECT entity_id, cohort, qualified FROM selection;",
+				err)) != SP_OK)
+		return rc;
+	struct row *rows;
+	size_t nrows;
+	rc = read_rows(db, &rows, &nrows, err);
+	if (rc == SP_OK)
+		rc = load_pins(db, rows, nrows, err);
+	if (rc == SP_OK)
+		rc = sp_store_exec(db, "DELETE FROM selection; DELETE FROM cohort_band;", err);
+	if (rc == SP_OK)
+		rc = writer_prepare(db, &w, err);
+	if (rc == SP_OK && nrows)
+		qsort(rows, nrows, sizeof(*rows), row_cmp);
+	/* rows sorted by cohort: each run of one cohort is selected on its own */
+	int64_t total_q = 0;
+	int ncohorts = 0, notreached = 0;
+	sp_buf cohorts_note = SP_BUF_INIT;
+	sp_sel_item *items = NULL;
+	for (size_t a = 0; rc == SP_OK && a < nrows;) {
+		size_t b = a;
+		while (b < nrows && rows[b].cohort == rows[a].cohort)
+			b++;
+		sp_sel_result res;
+		rc = select_cohort(db, &w, rows + a, (int)(b - a), &items, &res, err);
+		total_q += res.qualified;
+		ncohorts++;
+		if (!res.reached) {
+			notreached++;
+			sp_buf_addf(&cohorts_note, "%s%lld: %s", cohorts_note.len ? ", " : "", (long long)rows[a].cohort,
+				    status_word(res.status));
+		}
+		a = b;
+	}
+	free(items);
+	writer_release(&w);
+	free_rows(rows, nrows);
+	if (rc == SP_OK)
+		rc = summary_note(db, total_q, ncohorts, notreached, &cohorts_note, note, note_size, err);
+	if (rc == SP_OK && qualified)
+		*qualified = total_q;
 	sp_buf_release(&cohorts_note);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * fuzz_normalise.c — libFuzzer target for the pure functions of pipeline/normalise.h: names
- * (with and without a country), cities, countries, dates (both orders), domains and shared
- * hosts, activity codes, status, registry numbers, GLEIF RA keys and LEIs.
+ * (with and without a country), cities, countries, dates (core/date.h, every order), domains and
+ * shared hosts, activity codes, status, registry numbers, GLEIF RA keys and LEIs.
  *
  * The input is split at the first NUL byte (if any): before it is the text, after it a second
  * text used as country / code system / RA entity id. Every function must return, never read
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date.h"
 #include "pipeline/normalise.h"
 
 #define ONLY(x) (!defined_only || strcmp(only, x) == 0)
@@ -57,10 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ONLY("date")) {
 		char out[16];
 		memset(out, 'x', sizeof(out));
-		sp_norm_date(a, SP_DATE_DMY, out, 11);
-		check_str(out, 11);
-		sp_norm_date(a, SP_DATE_MDY, out, sizeof(out));
+		sp_date_parse(a, SP_DATE_DMY, out, SP_DATE_ISO_SIZE);
+		check_str(out, SP_DATE_ISO_SIZE);
+		sp_date_parse(a, SP_DATE_MDY, out, sizeof(out));
 		check_str(out, sizeof(out));
+		sp_date_parse(a, SP_DATE_DMY_ONLY, out, 5);
+		check_str(out, 5);
+		sp_date_first_day(a, SP_DATE_MDY_ONLY, out);
+		check_str(out, SP_DATE_ISO_SIZE);
 	}
 	if (ONLY("domain")) {
 		free(sp_norm_domain(a));

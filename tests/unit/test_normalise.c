@@ -1,5 +1,6 @@
 /*
- * test_normalise.c — the pure normalisation functions: names, countries, dates, websites, codes.
+ * test_normalise.c — the pure normalisation functions: names, countries, websites, codes (dates:
+ * test_date.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,40 +92,6 @@ static void countries(void **state)
 	country_is("Narnia", NULL);
 	country_is("", NULL);
 	country_is("XX", NULL);
-}
-
-static void date_is(const char *raw, int order, const char *want)
-{
-	char out[16];
-	sp_norm_date(raw, order, out, sizeof(out));
-	if (strcmp(out, want))
-		fail_msg("date '%s': got '%s' want '%s'", raw, out, want);
-}
-
-static void dates(void **state)
-{
-	(void)state;
-	date_is("2024-03-05", SP_DATE_DMY, "2024-03-05");
-	date_is("05/03/2024", SP_DATE_DMY, "2024-03-05");
-	date_is("5/3/2024", SP_DATE_MDY, "2024-05-03");
-	date_is("03/25/2024", SP_DATE_DMY, "2024-03-25"); /* unambiguous mm/dd */
-	date_is("25/03/2024", SP_DATE_MDY, "2024-03-25"); /* unambiguous dd/mm */
-	date_is("31/02/2024", SP_DATE_DMY, "");
-	date_is("29/02/2024", SP_DATE_DMY, "2024-02-29");
-	date_is("29/02/2023", SP_DATE_DMY, "");
-	date_is("2019", SP_DATE_DMY, "2019");
-	date_is("2019-07", SP_DATE_DMY, "2019-07");
-	date_is("Mon, 02 Jan 2006 15:04:05 +0000", SP_DATE_DMY, "2006-01-02");
-	date_is("2006-01-02T15:04:05Z", SP_DATE_DMY, "2006-01-02");
-	date_is("2006-01-02T15:04:05+02:00", SP_DATE_DMY, "2006-01-02");
-	date_is("2 January 2020", SP_DATE_DMY, "2020-01-02");
-	date_is("Jan 2, 2020", SP_DATE_DMY, "2020-01-02");
-	date_is("March 2019", SP_DATE_DMY, "2019-03");
-	date_is("20200102", SP_DATE_DMY, "2020-01-02");
-	date_is("12.03.2021", SP_DATE_DMY, "2021-03-12");
-	date_is("not a date", SP_DATE_DMY, "");
-	date_is("", SP_DATE_DMY, "");
-	date_is("2024-13-01", SP_DATE_DMY, "");
 }
 
 static void domain_is(const char *url, const char *want)
@@ -251,7 +218,7 @@ static void misc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(names), cmocka_unit_test(countries), cmocka_unit_test(dates),
+		cmocka_unit_test(names), cmocka_unit_test(countries),
 		cmocka_unit_test(domains), cmocka_unit_test(codes), cmocka_unit_test(misc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -320,15 +320,7 @@ static void test_missing_file_and_nothing_fetched(void **state)
 
 static void test_filter_unit(void **state)
 {
-	char iso[11];
-	assert_true(sp_date_to_iso("15/03/2021", 1, iso));
-	assert_string_equal(iso, "2021-03-15");
-	assert_true(sp_date_to_iso("6/1/2012", 0, iso));
-	assert_string_equal(iso, "2012-06-01");
-	assert_true(sp_date_to_iso("2012-06-01", 0, iso));
-	assert_string_equal(iso, "2012-06-01");
-	assert_false(sp_date_to_iso("NA", 1, iso));
-	assert_false(sp_date_to_iso("31/31/2020", 1, iso));
+	/* the dates the connectors convert: test_date.c */
 	assert_true(sp_status_inactive("Dissolved"));
 	assert_true(sp_status_inactive("Converted/Closed"));
 	assert_true(sp_status_inactive("C"));

@@ -25,6 +25,7 @@
 
 #include "cli/cmd.h"
 #include "pipeline/run.h"
+#include "core/date.h"
 
 static int cmd_decide(int argc, char **argv, sp_env *env);
 static int cmd_decisions(int argc, char **argv, sp_env *env);
@@ -135,7 +136,7 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 	}
 	char day[11];
 	if (date) {
-		if (!sp_date_valid(date)) {
+		if (!sp_date_is_iso_valid(date)) {
 			sp_cmd_error("decide: bad date '%s' (expected a real date YYYY-MM-DD)", date);
 			return SP_EXIT_USAGE;
 		}
@@ -290,7 +291,7 @@ static void on_row(int c, void *data)
 		bad_line(im, "unknown decision '%s' (accompanied, cocreation, invested or declined)", dec);
 		return;
 	}
-	if (!sp_date_valid(date)) {
+	if (!sp_date_is_iso_valid(date)) {
 		bad_line(im, "bad date '%s' (expected a real date YYYY-MM-DD)", date);
 		return;
 	}

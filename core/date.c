@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 enum { YEAR_MIN = 1000, YEAR_MAX = 2999 };
 
@@ -256,6 +257,25 @@ int sp_date_is_iso_valid(const char *s)
 	if (!digits(s, 4, &y) || !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d))
 		return 0;
 	return y >= 1900 && y <= 2200 && real_day(y, m, d);
+}
+
+int64_t sp_date_days(const char *iso)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(iso) - 1900;
+	tm.tm_mon = atoi(iso + 5) - 1;
+	tm.tm_mday = atoi(iso + 8);
+	tm.tm_hour = 12;
+	return (int64_t)timegm(&tm) / 86400;
+}
+
+void sp_date_from_days(int64_t days, char out[SP_DATE_ISO_SIZE])
+{
+	time_t t = (time_t)(days * 86400 + 43200);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, SP_DATE_ISO_SIZE, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 sp_date_order sp_date_order_config(const sp_config *cfg, const char *section, int *declared)

@@ -27,6 +27,7 @@
 #define SP_DATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/config.h"
 
@@ -66,6 +67,10 @@ int sp_date_first_day(const char *raw, sp_date_order order, char out[SP_DATE_ISO
  * run dates, --as-of, backfill ranges and committee decision dates); else 0. NULL gives 0.
  */
 int sp_date_is_iso_valid(const char *s);
+
+/* Day number (days since 1970-01-01) of a date sp_date_is_iso_valid() accepts, and back. */
+int64_t sp_date_days(const char *iso);
+void sp_date_from_days(int64_t days, char out[SP_DATE_ISO_SIZE]);
 
 /*
  * The order a source declares for its nn/nn/yyyy dates: `date_order = dmy | mdy` (any case), or

@@ -28,26 +28,9 @@
 
 #include "pipeline/backfill.h"
 
+#include "core/date.h"
+
 #define MAX_DAYS 3700 /* ten years and a bit: a typo like 2205 for 2025 is refused */
-
-static int64_t date_days(const char *d)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = atoi(d) - 1900;
-	tm.tm_mon = atoi(d + 5) - 1;
-	tm.tm_mday = atoi(d + 8);
-	tm.tm_hour = 12;
-	return (int64_t)timegm(&tm) / 86400;
-}
-
-static void days_date(int64_t days, char out[11])
-{
-	time_t t = (time_t)(days * 86400 + 43200);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	snprintf(out, 11, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
 
 /* Id of an ok run of this key/config for date, or 0. */
 static int64_t done_run(sp_store *db, const char *key, const char *hash, const char *date)
@@ -75,11 +58,11 @@ static int check_args(const sp_config *cfg, const sp_run_opts *base, const char 
 	memcpy(from_d, range, 10);
 	from_d[10] = '\0';
 	snprintf(to_d, 11, "%s", dots + 2);
-	if (!sp_date_valid(from_d) || !sp_date_valid(to_d))
+	if (!sp_date_is_iso_valid(from_d) || !sp_date_is_iso_valid(to_d))
 		return sp_err_set(err, SP_EUSAGE,
 				  "run --backfill: '%s' is not a range of real dates (YYYY-MM-DD..YYYY-MM-DD)", range);
-	*a = date_days(from_d);
-	*b = date_days(to_d);
+	*a = sp_date_days(from_d);
+	*b = sp_date_days(to_d);
 	if (*a > *b)
 		return sp_err_set(err, SP_EUSAGE, "run --backfill: %s comes after %s", from_d, to_d);
 	if (*b - *a + 1 > MAX_DAYS)
@@ -129,7 +112,7 @@ int sp_backfill(sp_config *cfg, const sp_run_opts *base, const char *range, cons
 		goto out;
 	for (int64_t d = a; d <= b; d++) {
 		char date[11];
-		days_date(d, date);
+		sp_date_from_days(d, date);
 		int64_t prev = done_run(db, key.buf, cfg->sha256, date);
 		if (h->on_date)
 			h->on_date(h->user, date, prev);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "connectors/connector.h"
+#include "core/date.h"
 
 static const sp_stage sp_stages[] = {
 	{ "fetch", sp_stage_fetch, 1, "download each source into the raw store (conditional, retried)" },
@@ -47,21 +48,6 @@ int sp_stage_index(const char *name)
 {
 	const sp_stage *s = sp_stage_find(name);
 	return s ? (int)(s - sp_stages) : -1;
-}
-
-/* ---- dates --------------------------------------------------------------------------------- */
-
-int sp_date_valid(const char *s)
-{
-	int y, m, d;
-	char extra;
-	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
-		return 0;
-	if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1)
-		return 0;
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
 /* ---- run rows ------------------------------------------------------------------------------ */
@@ -456,7 +442,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 			return sp_err_set(err, SP_EUSAGE, "no source named '%s' in %s", o->sources[i], cfg->path);
 	char as_of[11];
 	if (o->as_of) {
-		if (!sp_date_valid(o->as_of))
+		if (!sp_date_is_iso_valid(o->as_of))
 			return sp_err_set(err, SP_EUSAGE, "--as-of '%s' is not a date (YYYY-MM-DD)", o->as_of);
 		snprintf(as_of, sizeof(as_of), "%s", o->as_of);
 	} else {

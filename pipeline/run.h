@@ -81,7 +81,5 @@ extern const sp_config_vocab sp_run_vocab;
 int sp_run_execute(sp_config *cfg, const sp_run_opts *opts, sp_stage_cb on_stage, void *user,
 		   sp_run_summary *sum, sp_err *err);
 
-/* Validate a logical date "YYYY-MM-DD" (real calendar date). */
-int sp_date_valid(const char *s);
 
 #endif

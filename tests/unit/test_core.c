@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "pipeline/run.h"
 #include "core/store.h"
+#include "core/date.h"
 
 static char tmpdir[256];
 
@@ -170,11 +171,11 @@ static void lock_excludes(void **state)
 static void dates(void **state)
 {
 	(void)state;
-	assert_true(sp_date_valid("2024-02-29"));
-	assert_false(sp_date_valid("2023-02-29"));
-	assert_false(sp_date_valid("2024-13-01"));
-	assert_false(sp_date_valid("2024-1-01"));
-	assert_false(sp_date_valid("yesterday"));
+	assert_true(sp_date_is_iso_valid("2024-02-29"));
+	assert_false(sp_date_is_iso_valid("2023-02-29"));
+	assert_false(sp_date_is_iso_valid("2024-13-01"));
+	assert_false(sp_date_is_iso_valid("2024-1-01"));
+	assert_false(sp_date_is_iso_valid("yesterday"));
 }
 
 int main(void)

@@ -23,6 +23,7 @@
 #include "core/store.h"
 #include "connectors/connector.h"
 #include "connectors/filter.h"
+#include "pipeline/run.h"
 #include "pipeline/stage.h"
 
 static void date_is(const char *raw, sp_date_order order, const char *want)
@@ -149,7 +150,7 @@ static void first_day(void **state)
 static void iso_valid(void **state)
 {
 	(void)state;
-	/* the cases of sp_date_valid (pipeline/run.c), which this is to replace */
+	/* run dates: --as-of, backfill ranges, decision dates */
 	assert_true(sp_date_is_iso_valid("2024-02-29"));
 	assert_false(sp_date_is_iso_valid("2023-02-29"));
 	assert_false(sp_date_is_iso_valid("2024-13-01"));
@@ -179,7 +180,7 @@ static sp_config *load_cfg(const char *body)
 	fclose(f);
 	sp_config *cfg;
 	sp_err err;
-	if (sp_config_load(p, &cfg, &err) != SP_OK)
+	if (sp_config_load(p, &sp_run_vocab, &cfg, &err) != SP_OK)
 		fail_msg("config: %s", err.msg);
 	return cfg;
 }

@@ -85,5 +85,11 @@ void sp_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int sp_cmd_exit_code(int rc);
 /* Open -o FILE for writing (or stdout when path is NULL or "-"). */
 FILE *sp_cmd_open_out(const char *path);
+/*
+ * An entity id or SOURCE:KEY record reference -> the live entity id (merges followed by
+ * sp_entity_live; unless quiet, says on stderr when the id was merged). Prints the error and
+ * returns < 0 (SP_EUSAGE for an argument that is neither) or SP_OK. cmd_select.c.
+ */
+int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet);
 
 #endif

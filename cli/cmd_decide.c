@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "cli/cmd.h"
+#include "pipeline/entity.h"
 #include "pipeline/run.h"
 #include "core/date.h"
 
@@ -46,8 +47,6 @@ const sp_cmd sp_cmd_decisions_entry = {
 	.usage = "usage: sparker [-c CONFIG] decisions import FILE.csv | list\n\n"
 	         "FILE.csv columns: entity_id,decision,date,note (header row required).\n"
 };
-
-int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet); /* cmd_select.c */
 
 static const char *const DECISIONS[] = { "accompanied", "cocreation", "invested", "declined" };
 
@@ -277,16 +276,18 @@ static void on_row(int c, void *data)
 		bad_line(im, "entity_id '%s' is not a positive integer", ent);
 		return;
 	}
-	int64_t n = 0, into = 0;
-	if (sp_store_int(im->db, "SELECT count(*) FROM entity WHERE id = ?", &n, &im->err, ent) != SP_OK) {
-		im->fatal = 1;
-		return;
-	}
-	if (!n) {
+	int64_t live = 0; /* a merged entity stands for the entity it joined */
+	sp_err lerr;      /* im->err is only for fatal errors: a missing entity is a bad line */
+	int rc = sp_entity_live(im->db, id, &live, &lerr);
+	if (rc == SP_ENOTFOUND) {
 		bad_line(im, "no entity %s", ent);
 		return;
 	}
-	sp_store_int(im->db, "SELECT COALESCE(merged_into, 0) FROM entity WHERE id = ?", &into, &im->err, ent);
+	if (rc != SP_OK) {
+		im->err = lerr;
+		im->fatal = 1;
+		return;
+	}
 	if (!decision_valid(dec)) {
 		bad_line(im, "unknown decision '%s' (accompanied, cocreation, invested or declined)", dec);
 		return;
@@ -296,7 +297,7 @@ static void on_row(int c, void *data)
 		return;
 	}
 	int updated = 0;
-	if (record_decision(im->db, into ? into : id, dec, date, note && *note ? note : NULL, im->origin, &updated,
+	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->origin, &updated,
 			    &im->err) != SP_OK) {
 		im->fatal = 1;
 		return;

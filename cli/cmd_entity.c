@@ -17,7 +17,8 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "pipeline/dedupe.h"
+#include "pipeline/entity.h"
+#include "pipeline/golden.h"
 #include "pipeline/run.h"
 
 static int cmd_show(int argc, char **argv, sp_env *env);
@@ -87,86 +88,70 @@ static int64_t record_of(sp_store *db, const char *ref)
 	return id;
 }
 
+/* What `show` prints for one member: its record as normalised (display values only). */
 typedef struct mrow {
 	int64_t rid;
-	char *source, *key, *name, *country, *city, *founded, *website, *rule, *peer, *last_seen;
+	char *source, *key, *name, *country, *city, *founded, *website, *rule, *peer;
 	double score;
-	int active, prio;
 } mrow;
 
-static int mrow_cmp(const void *x, const void *y)
+static int mrow_by_rid(const void *x, const void *y)
 {
 	const mrow *a = x, *b = y;
-	if (a->prio != b->prio)
-		return a->prio > b->prio ? -1 : 1;
-	int c = strcmp(b->last_seen, a->last_seen);
-	if (c)
-		return c;
-	return a->rid > b->rid ? -1 : (a->rid < b->rid);
+	return a->rid < b->rid ? -1 : (a->rid > b->rid);
 }
 
-static int cmd_show(int argc, char **argv, sp_env *env)
+/*
+ * show, step 1: ENTITY_ID | SOURCE:KEY -> the live entity id in *eid, saying so when the id was
+ * merged. *eid = 0 with SP_EXIT_OK when the record is in no entity yet (said too); SP_EXIT_FAIL
+ * after printing the error.
+ */
+static int show_resolve(sp_store *db, const char *arg, int64_t *eid)
 {
-	if (argc != 2) {
-		sp_cmd_usage(stderr, sp_cmd_find("show"));
-		return SP_EXIT_USAGE;
-	}
-	sp_store *db = sp_cmd_open_db(env);
-	if (!db)
-		return SP_EXIT_FAIL;
 	sp_err err;
-	int64_t eid = 0;
-	if (is_number(argv[1])) {
-		eid = atoll(argv[1]);
+	int64_t asked = 0;
+	*eid = 0;
+	if (is_number(arg)) {
+		asked = atoll(arg);
 	} else {
-		int64_t rid = record_of(db, argv[1]);
+		int64_t rid = record_of(db, arg);
 		if (!rid) {
-			sp_cmd_error("show: no record %s (expected ENTITY_ID or SOURCE:KEY)", argv[1]);
-			sp_store_close(db);
+			sp_cmd_error("show: no record %s (expected ENTITY_ID or SOURCE:KEY)", arg);
 			return SP_EXIT_FAIL;
 		}
 		sqlite3_stmt *s;
 		if (sp_store_prepare(db, "SELECT entity_id FROM member WHERE record_id = ?1", &s, &err) == SP_OK) {
 			sqlite3_bind_int64(s, 1, rid);
 			if (sqlite3_step(s) == SQLITE_ROW)
-				eid = sqlite3_column_int64(s, 0);
+				asked = sqlite3_column_int64(s, 0);
 			sqlite3_finalize(s);
 		}
-		if (!eid) {
-			printf("Record %s is in no entity yet (run the dedupe stage).\n", argv[1]);
-			sp_store_close(db);
+		if (!asked) {
+			printf("Record %s is in no entity yet (run the dedupe stage).\n", arg);
 			return SP_EXIT_OK;
 		}
 	}
-	/* follow merges */
-	sqlite3_stmt *s;
-	int64_t asked = eid;
-	for (int hops = 0; hops < 64; hops++) {
-		if (sp_store_prepare(db, "SELECT merged_into FROM entity WHERE id = ?1", &s, &err) != SP_OK)
-			break;
-		sqlite3_bind_int64(s, 1, eid);
-		int64_t into = 0;
-		int found = sqlite3_step(s) == SQLITE_ROW;
-		if (found)
-			into = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-		if (!found) {
-			sp_cmd_error("show: no entity %lld", (long long)eid);
-			sp_store_close(db);
-			return SP_EXIT_FAIL;
-		}
-		if (!into)
-			break;
-		eid = into;
+	int64_t live = 0;
+	if (sp_entity_live(db, asked, &live, &err) != SP_OK) {
+		sp_cmd_error("show: %s", err.msg);
+		return SP_EXIT_FAIL;
 	}
-	if (eid != asked)
-		printf("Entity %lld was merged into entity %lld.\n\n", (long long)asked, (long long)eid);
+	if (live != asked)
+		printf("Entity %lld was merged into entity %lld.\n\n", (long long)asked, (long long)live);
+	*eid = live;
+	return SP_EXIT_OK;
+}
+
+/* show, step 2: the entity row as the dedupe stage wrote it. */
+static int show_entity(sp_store *db, int64_t eid)
+{
+	sp_err err;
+	sqlite3_stmt *s;
 	if (sp_store_prepare(db,
 			     "SELECT COALESCE(name,''), COALESCE(country,''), COALESCE(first_seen,''), COALESCE(cohort,''),"
 			     " nsources, active, created_run FROM entity WHERE id = ?1",
 			     &s, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
-		sp_store_close(db);
 		return SP_EXIT_FAIL;
 	}
 	sqlite3_bind_int64(s, 1, eid);
@@ -180,85 +165,136 @@ static int cmd_show(int argc, char **argv, sp_env *env)
 		       *txt(s, 6) ? txt(s, 6) : "-");
 	}
 	sqlite3_finalize(s);
+	return SP_EXIT_OK;
+}
 
-	/* members */
+/* show, step 3: the golden record of the members, by the dedupe stage's own rule (golden.h). */
+static void show_golden(const sp_golden_member *m, size_t n)
+{
+	sp_golden g;
+	sp_golden_compute(m, n, &g);
+	printf("\nGolden record (per field: highest source priority, then most recent record):\n");
+	for (int f = 0; f < SP_GOLDEN_NFIELDS; f++) {
+		const char *v = sp_golden_value(&g, m, f);
+		if (v) {
+			const sp_golden_member *w = &m[g.from[f]];
+			printf("  %-8s %-40s from %s:%s (priority %d)\n", sp_golden_field_names[f], v, w->source,
+			       w->source_key ? w->source_key : "", w->prio);
+		} else {
+			printf("  %-8s -\n", sp_golden_field_names[f]);
+		}
+	}
+}
+
+/* The member rows of an entity with their reasons, by record id. */
+static mrow *members_read(sp_store *db, int64_t eid, size_t *n)
+{
+	sp_err err;
+	sqlite3_stmt *s;
 	mrow *m = NULL;
-	int n = 0, cap = 0;
+	size_t cap = 0;
+	*n = 0;
 	if (sp_store_prepare(db,
 			     "SELECT r.id, r.source, r.source_key, COALESCE(c.name, r.name, ''), COALESCE(c.country,''),"
 			     " COALESCE(r.city,''), COALESCE(c.founded,''), COALESCE(r.website, c.domain, ''), m.rule,"
-			     " m.score, COALESCE(p.source || ':' || p.source_key, ''), r.last_seen, c.active"
+			     " m.score, COALESCE(p.source || ':' || p.source_key, '')"
 			     " FROM member m JOIN record r ON r.id = m.record_id LEFT JOIN candidate c ON c.record_id = r.id"
 			     " LEFT JOIN record p ON p.id = m.peer_record_id WHERE m.entity_id = ?1 ORDER BY r.id",
-			     &s, &err) == SP_OK) {
-		sqlite3_bind_int64(s, 1, eid);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 8;
-				m = sp_xrealloc(m, (size_t)cap * sizeof(*m));
-			}
-			mrow *x = &m[n++];
-			x->rid = sqlite3_column_int64(s, 0);
-			x->source = sp_xstrdup(txt(s, 1));
-			x->key = sp_xstrdup(txt(s, 2));
-			x->name = sp_xstrdup(txt(s, 3));
-			x->country = sp_xstrdup(txt(s, 4));
-			x->city = sp_xstrdup(txt(s, 5));
-			x->founded = sp_xstrdup(txt(s, 6));
-			x->website = sp_xstrdup(txt(s, 7));
-			x->rule = sp_xstrdup(txt(s, 8));
-			x->score = sqlite3_column_double(s, 9);
-			x->peer = sp_xstrdup(txt(s, 10));
-			x->last_seen = sp_xstrdup(txt(s, 11));
-			x->active = sqlite3_column_type(s, 12) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 12);
-			x->prio = sp_dedupe_priority(env->cfg, x->source);
+			     &s, &err) != SP_OK)
+		return NULL;
+	sqlite3_bind_int64(s, 1, eid);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			m = sp_xrealloc(m, cap * sizeof(*m));
 		}
-		sqlite3_finalize(s);
+		mrow *x = &m[(*n)++];
+		x->rid = sqlite3_column_int64(s, 0);
+		x->source = sp_xstrdup(txt(s, 1));
+		x->key = sp_xstrdup(txt(s, 2));
+		x->name = sp_xstrdup(txt(s, 3));
+		x->country = sp_xstrdup(txt(s, 4));
+		x->city = sp_xstrdup(txt(s, 5));
+		x->founded = sp_xstrdup(txt(s, 6));
+		x->website = sp_xstrdup(txt(s, 7));
+		x->rule = sp_xstrdup(txt(s, 8));
+		x->score = sqlite3_column_double(s, 9);
+		x->peer = sp_xstrdup(txt(s, 10));
 	}
-	qsort(m, (size_t)n, sizeof(*m), mrow_cmp);
-	printf("\nGolden record (per field: highest source priority, then most recent record):\n");
-	static const char *const fields[] = { "name", "country", "city", "founded", "website", "active" };
-	for (int f = 0; f < 6; f++) {
-		const mrow *w = NULL;
-		const char *v = NULL;
-		for (int i = 0; i < n && !w; i++) {
-			const mrow *x = &m[i];
-			const char *c = f == 0 ? x->name : f == 1 ? x->country : f == 2 ? x->city : f == 3 ? x->founded
-				      : f == 4 ? x->website : (x->active < 0 ? "" : x->active ? "yes" : "no");
-			if (*c)
-				w = x, v = c;
-		}
-		if (w)
-			printf("  %-8s %-40s from %s:%s (priority %d)\n", fields[f], v, w->source, w->key, w->prio);
-		else
-			printf("  %-8s -\n", fields[f]);
-	}
-	printf("\nMembers (%d):\n", n);
-	for (int i = 0; i < n; i++) {
-		const mrow *x = &m[i];
+	sqlite3_finalize(s);
+	return m;
+}
+
+/* show, step 4: every member with the rule, score and peer that placed it, in golden order. */
+static void show_members(sp_store *db, int64_t eid, const sp_golden_member *gm, size_t ngm)
+{
+	size_t n;
+	mrow *m = members_read(db, eid, &n);
+	printf("\nMembers (%zu):\n", n);
+	for (size_t i = 0; i < ngm; i++) {
+		mrow key = { .rid = gm[i].rid };
+		const mrow *x = n ? bsearch(&key, m, n, sizeof(*m), mrow_by_rid) : NULL;
+		if (!x)
+			continue;
 		printf("  %s:%s\n    \"%s\" %s %s %s %s\n    rule %s, score %.2f%s%s\n", x->source, x->key, x->name,
 		       *x->country ? x->country : "-", *x->city ? x->city : "-", *x->founded ? x->founded : "-",
 		       *x->website ? x->website : "-", x->rule, x->score, *x->peer ? ", matched with " : "", x->peer);
 	}
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		mrow *x = &m[i];
 		free(x->source), free(x->key), free(x->name), free(x->country), free(x->city), free(x->founded);
-		free(x->website), free(x->rule), free(x->peer), free(x->last_seen);
+		free(x->website), free(x->rule), free(x->peer);
 	}
 	free(m);
+}
+
+/* show, step 5: the ids that were merged into this entity. */
+static void show_merged_ids(sp_store *db, int64_t eid)
+{
+	sp_err err;
+	sqlite3_stmt *s;
 	if (sp_store_prepare(db, "SELECT old_id, COALESCE(run_id,''), COALESCE(reason,'') FROM entity_merge WHERE into_id = ?1 ORDER BY old_id",
-			     &s, &err) == SP_OK) {
-		sqlite3_bind_int64(s, 1, eid);
-		int first = 1;
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			printf("%s  entity %s (run %s: %s)\n", first ? "\nMerged into this entity:\n" : "", txt(s, 0),
-			       txt(s, 1), txt(s, 2));
-			first = 0;
+			     &s, &err) != SP_OK)
+		return;
+	sqlite3_bind_int64(s, 1, eid);
+	int first = 1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		printf("%s  entity %s (run %s: %s)\n", first ? "\nMerged into this entity:\n" : "", txt(s, 0), txt(s, 1),
+		       txt(s, 2));
+		first = 0;
+	}
+	sqlite3_finalize(s);
+}
+
+static int cmd_show(int argc, char **argv, sp_env *env)
+{
+	if (argc != 2) {
+		sp_cmd_usage(stderr, sp_cmd_find("show"));
+		return SP_EXIT_USAGE;
+	}
+	sp_store *db = sp_cmd_open_db(env);
+	if (!db)
+		return SP_EXIT_FAIL;
+	int64_t eid = 0;
+	int code = show_resolve(db, argv[1], &eid);
+	if (code == SP_EXIT_OK && eid)
+		code = show_entity(db, eid);
+	if (code == SP_EXIT_OK && eid) {
+		sp_err err;
+		sp_golden_member *gm = NULL;
+		size_t ngm = 0;
+		if (sp_golden_load(db, env->cfg, eid, &gm, &ngm, &err) != SP_OK) {
+			sp_cmd_error("show: %s", err.msg);
+			code = SP_EXIT_FAIL;
+		} else {
+			show_golden(gm, ngm);
+			show_members(db, eid, gm, ngm);
+			show_merged_ids(db, eid);
 		}
-		sqlite3_finalize(s);
+		sp_golden_members_free(gm, ngm);
 	}
 	sp_store_close(db);
-	return SP_EXIT_OK;
+	return code;
 }
 
 /* Turn an argument into a SOURCE:KEY reference (entity ids: the entity's earliest record). */
@@ -276,18 +312,9 @@ static char *resolve_ref(sp_store *db, const char *arg, int allow_entity)
 		sp_err err;
 		char *ref = NULL;
 		int64_t id = atoll(arg);
-		for (int hops = 0; hops < 64; hops++) { /* a merged id stands for the entity it joined */
-			int64_t into = 0;
-			if (sp_store_prepare(db, "SELECT merged_into FROM entity WHERE id = ?1", &s, &err) != SP_OK)
-				break;
-			sqlite3_bind_int64(s, 1, id);
-			if (sqlite3_step(s) == SQLITE_ROW)
-				into = sqlite3_column_int64(s, 0);
-			sqlite3_finalize(s);
-			if (!into)
-				break;
-			id = into;
-		}
+		int64_t live;
+		if (sp_entity_live(db, id, &live, &err) == SP_OK) /* a merged id stands for the entity it joined */
+			id = live;
 		if (sp_store_prepare(db,
 				     "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id"
 				     " WHERE m.entity_id = ?1 ORDER BY r.id LIMIT 1",

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "pipeline/entity.h"
 #include "pipeline/run.h"
 
 static int cmd_explain(int argc, char **argv, sp_env *env);
@@ -49,9 +50,7 @@ const sp_cmd sp_cmd_diff_selection_entry = {
 	.usage = "usage: sparker [-c CONFIG] diff-selection [--year Y]\n"
 };
 
-int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet);
-
-/* Resolve an entity id or SOURCE:KEY to a live entity id; prints the error. Returns SP_OK or < 0. */
+/* Declared in cmd.h. The merge chain is followed by sp_entity_live (pipeline/entity.h). */
 int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet)
 {
 	sp_err err;
@@ -86,19 +85,16 @@ int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet
 		sp_cmd_error("'%s' is neither an entity id nor a SOURCE:KEY record reference", arg);
 		return SP_EUSAGE;
 	}
-	for (int hops = 0; hops < 64; hops++) {
-		int64_t into = 0;
-		char idbuf[32];
-		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
-		if (sp_store_int(db, "SELECT COALESCE(merged_into, 0) FROM entity WHERE id = ?", &into, &err, idbuf) != SP_OK)
-			break;
-		if (!into)
-			break;
-		if (!quiet)
-			fprintf(stderr, "sparker: entity %lld was merged into %lld; using %lld\n", (long long)id,
-				(long long)into, (long long)into);
-		id = into;
+	int64_t live = 0;
+	int rc = sp_entity_live(db, id, &live, &err);
+	if (rc != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return rc;
 	}
+	if (live != id && !quiet)
+		fprintf(stderr, "sparker: entity %lld was merged into %lld; using %lld\n", (long long)id, (long long)live,
+			(long long)live);
+	id = live;
 	*out = id;
 	return SP_OK;
 }

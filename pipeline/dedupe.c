@@ -1,54 +1,31 @@
 /*
- * dedupe.c — the dedupe stage (contract in dedupe.h).
+ * dedupe.c — the dedupe stage's driver and its linking rules (contract in dedupe.h).
+ *
+ * What it does: sp_stage_dedupe() loads the candidates (dedupe_load.c), applies overrides, then
+ * links records in the order of dedupe.h — registry keys, RA links, LEIs, domains, then fuzzy
+ * names inside blocks — each link a union-find union checked by the chain guard (uf_union), and
+ * hands the clusters to the writer (dedupe_write.c). Jaro-Winkler and the source priority live
+ * here too.
+ *
+ * Invariants: every decision depends only on the candidates and the config, never on memory
+ * addresses or hash order, so a rerun on unchanged input makes the same clusters: edges of a
+ * pass are applied in a fixed order (fuzzy edges sorted by rule, evidence, score, records), and
+ * every sort breaks ties by candidate index. A union refused by the guard is counted, not retried.
  *
  * Memory: one struct per candidate plus its strings in an arena (about 200 bytes per record),
  * block entries (16 bytes each, about 4 per record), edges. No SQL per pair: one SELECT in,
- * one transaction of prepared INSERT/UPDATEs out.
+ * one transaction of prepared INSERT/UPDATEs out. The dd and everything hanging off it belong to
+ * sp_stage_dedupe, which frees them on every path.
+ *
+ * Failure: only reading and writing the database can fail (SP_EDB, ctx->err set); linking
+ * itself cannot (allocation failure aborts, as everywhere in sparker).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/dedupe.h"
 #include "core/store.h"
-
-/* ---------------------------------------------------------------- arena */
-
-typedef struct arena_blk {
-	struct arena_blk *next;
-	size_t used, cap;
-	char data[];
-} arena_blk;
-
-typedef struct arena {
-	arena_blk *head;
-} arena;
-
-static const char *arena_dup(arena *a, const char *s)
-{
-	if (!s || !*s)
-		return NULL;
-	size_t n = strlen(s) + 1;
-	if (!a->head || a->head->used + n > a->head->cap) {
-		size_t cap = n > (1 << 20) ? n : (1 << 20);
-		arena_blk *b = sp_xmalloc(sizeof(*b) + cap);
-		b->next = a->head, b->used = 0, b->cap = cap;
-		a->head = b;
-	}
-	char *p = a->head->data + a->head->used;
-	memcpy(p, s, n);
-	a->head->used += n;
-	return p;
-}
-
-static void arena_free(arena *a)
-{
-	while (a->head) {
-		arena_blk *n = a->head->next;
-		free(a->head);
-		a->head = n;
-	}
-}
+#include "pipeline/dedupe.h"
+#include "pipeline/dedupe_int.h"
 
 /* ---------------------------------------------------------------- similarity */
 
@@ -102,46 +79,9 @@ int sp_dedupe_priority(const sp_config *cfg, const char *source)
 	return s ? s->priority : 0;
 }
 
-/* ---------------------------------------------------------------- data */
+/* ---------------------------------------------------------------- edges and clusters */
 
-enum { R_OVERRIDE, R_REGNUM, R_RALINK, R_LEI, R_DOMAIN, R_EXACT, R_SUBSET, R_FUZZY, R_SINGLE };
-static const char *const rule_names[] = { "override", "regnum", "ra_link", "lei", "domain",
-					  "exact_name", "name_subset", "fuzzy_name", "single" };
-
-typedef struct cand {
-	int64_t rid, old_eid;
-	const char *label; /* first label of the domain, without get/try/hello... prefixes and '-' */
-	const char *source, *srckey, *name, *key, *compact, *city, *domain, *founded, *regnum, *ra, *hard,
-		*lei, *first_seen, *city_raw, *website, *last_seen, *postcode;
-	char country[3];
-	int year, active, prio, alone;
-	int amb; /* one-word names: distinct longer names starting with that word in the country */
-	/* reason */
-	int rule, peer;
-	float score;
-} cand;
-
-typedef struct edge {
-	int a, b, rule, ev; /* ev: corroborating evidence, orders edges of one rule */
-	float score;
-} edge;
-
-typedef struct dd {
-	sp_ctx *ctx;
-	arena ar;
-	cand *c;
-	int n, cap;
-	int *parent, *size, *anchor, *miny, *maxy;
-	const char **hard, **lei;
-	const char **country, **city, **domain;
-	edge *e;
-	size_t ne, ecap;
-	long block_cap, window, domain_cap;
-	long capped_blocks, largest_block, capped_domains, refused;
-	int64_t pairs;
-} dd;
-
-static void edge_add(dd *d, int a, int b, int rule, float score, int ev)
+void dd_edge_add(dd *d, int a, int b, int rule, float score, int ev)
 {
 	if (d->ne == d->ecap) {
 		d->ecap = d->ecap ? d->ecap * 2 : 1024;
@@ -154,7 +94,7 @@ static void edge_add(dd *d, int a, int b, int rule, float score, int ev)
 	d->e[d->ne++] = (edge){ a, b, rule, ev, score };
 }
 
-static int uf_find(dd *d, int x)
+int dd_find(dd *d, int x)
 {
 	while (d->parent[x] != x) {
 		d->parent[x] = d->parent[d->parent[x]];
@@ -170,7 +110,7 @@ static int names_close(const cand *a, const cand *b);
 /* Try to union; returns 1 when joined (or already together), 0 when the guard refused. */
 static int uf_union(dd *d, int a, int b, int rule, int ev)
 {
-	int ra = uf_find(d, a), rb = uf_find(d, b);
+	int ra = dd_find(d, a), rb = dd_find(d, b);
 	if (ra == rb)
 		return 1;
 	if (rule != R_OVERRIDE) {
@@ -229,7 +169,7 @@ static void reason_set(cand *x, int rule, float score, int peer)
 	}
 }
 
-static void apply_edges(dd *d, size_t from)
+void dd_apply_edges(dd *d, size_t from)
 {
 	for (size_t i = from; i < d->ne; i++) {
 		edge *e = &d->e[i];
@@ -440,14 +380,12 @@ static void compare(dd *d, int i, int j)
 				rule = R_FUZZY, score = (float)sp_dedupe_jw(a->compact, b->compact);
 		} else if (ta.k == tb.k && tok_soft_all(&ta, &tb) && tok_soft_all(&tb, &ta)) {
 			double jw = sp_dedupe_jw(a->compact, b->compact);
-			size_t len = strlen(a->compact) < strlen(b->compact) ? strlen(a->compact) : strlen(b->compact);
-			(void)len;
 			if (jw >= 0.90 && ev >= 2 && strong && contra == 0)
 				rule = R_FUZZY, score = (float)jw;
 		}
 	}
 	if (rule >= 0)
-		edge_add(d, i, j, rule, score, ev - contra);
+		dd_edge_add(d, i, j, rule, score, ev - contra);
 }
 
 /* ---------------------------------------------------------------- blocking */
@@ -475,10 +413,11 @@ static int bent_cmp(const void *x, const void *y)
 	return a->idx - b->idx;
 }
 
-static dd *g_sort_dd; /* qsort context for window_cmp (single-threaded stage) */
-static int window_cmp(const void *x, const void *y)
+/* Order of a capped block's sliding window: country, compact name, candidate. */
+static int window_cmp(const void *x, const void *y, void *ctx)
 {
-	const cand *a = &g_sort_dd->c[((const bent *)x)->idx], *b = &g_sort_dd->c[((const bent *)y)->idx];
+	const dd *d = ctx;
+	const cand *a = &d->c[((const bent *)x)->idx], *b = &d->c[((const bent *)y)->idx];
 	int c = strcmp(a->country, b->country);
 	if (c)
 		return c;
@@ -495,18 +434,17 @@ static void compare_block(dd *d, bent *blk, size_t n)
 	if ((long)n <= d->block_cap) {
 		for (size_t x = 0; x < n; x++)
 			for (size_t y = x + 1; y < n; y++)
-				if (uf_find(d, blk[x].idx) != uf_find(d, blk[y].idx))
+				if (dd_find(d, blk[x].idx) != dd_find(d, blk[y].idx))
 					compare(d, blk[x].idx, blk[y].idx);
 		return;
 	}
 	d->capped_blocks++;
 	if ((long)n > d->largest_block)
 		d->largest_block = (long)n;
-	g_sort_dd = d;
-	qsort(blk, n, sizeof(*blk), window_cmp);
+	qsort_r(blk, n, sizeof(*blk), window_cmp, d);
 	for (size_t x = 0; x < n; x++)
 		for (size_t y = x + 1; y < n && (long)(y - x) <= d->window; y++)
-			if (uf_find(d, blk[x].idx) != uf_find(d, blk[y].idx))
+			if (dd_find(d, blk[x].idx) != dd_find(d, blk[y].idx))
 				compare(d, blk[x].idx, blk[y].idx);
 }
 
@@ -702,7 +640,7 @@ static void key_links(dd *d)
 			e++;
 		for (size_t x = s + 1; x < e; x++)
 			if (k[x].idx != k[s].idx)
-				edge_add(d, k[s].idx, k[x].idx, (k[s].kind || k[x].kind) ? R_RALINK : R_REGNUM, 1.0f, 9);
+				dd_edge_add(d, k[s].idx, k[x].idx, (k[s].kind || k[x].kind) ? R_RALINK : R_REGNUM, 1.0f, 9);
 		s = e;
 	}
 	/* LEI */
@@ -716,11 +654,11 @@ static void key_links(dd *d)
 		while (e < n && strcmp(k[e].k, k[s].k) == 0)
 			e++;
 		for (size_t x = s + 1; x < e; x++)
-			edge_add(d, k[s].idx, k[x].idx, R_LEI, 1.0f, 9);
+			dd_edge_add(d, k[s].idx, k[x].idx, R_LEI, 1.0f, 9);
 		s = e;
 	}
 	size_t det = 0;
-	apply_edges(d, det);
+	dd_apply_edges(d, det);
 	det = d->ne;
 	/* domains: every pair of a small group, when countries agree or names are close */
 	n = 0;
@@ -743,437 +681,18 @@ static void key_links(dd *d)
 					if (str_conflict(a->postcode, b->postcode))
 						continue;
 					if (same_country || names_close(a, b))
-						edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
+						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
 				}
 		}
 		s = e;
 	}
 	free(k);
-	apply_edges(d, det);
+	dd_apply_edges(d, det);
 }
 
-/* ---------------------------------------------------------------- load */
+/* ---------------------------------------------------------------- the stage */
 
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-static int load(dd *d)
-{
-	sp_ctx *ctx = d->ctx;
-	sqlite3_stmt *s;
-	int rc = sp_store_prepare(ctx->db,
-				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
-				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
-				  " r.city, r.website, r.last_seen, m.entity_id, r.postcode"
-				  " FROM candidate c JOIN record r ON r.id = c.record_id"
-				  " LEFT JOIN member m ON m.record_id = c.record_id ORDER BY c.record_id",
-				  &s, ctx->err);
-	if (rc != SP_OK)
-		return rc;
-	const char *last_src = NULL;
-	int last_prio = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (d->n == d->cap) {
-			d->cap = d->cap ? d->cap * 2 : 1024;
-			d->c = sp_xrealloc(d->c, (size_t)d->cap * sizeof(*d->c));
-		}
-		cand *x = &d->c[d->n++];
-		memset(x, 0, sizeof(*x));
-		x->rid = sqlite3_column_int64(s, 0);
-		const char *src = col(s, 1);
-		if (!last_src || strcmp(last_src, src) != 0) {
-			last_src = arena_dup(&d->ar, src);
-			last_prio = sp_dedupe_priority(ctx->cfg, src);
-		}
-		x->source = last_src;
-		x->prio = last_prio;
-		x->srckey = arena_dup(&d->ar, col(s, 2));
-		x->name = arena_dup(&d->ar, col(s, 3));
-		x->key = arena_dup(&d->ar, col(s, 4));
-		if (x->key) {
-			char buf[512];
-			size_t m = 0;
-			for (const char *p = x->key; *p && m + 1 < sizeof(buf); p++)
-				if (*p != ' ')
-					buf[m++] = *p;
-			buf[m] = 0;
-			x->compact = arena_dup(&d->ar, buf);
-		}
-		if (!x->compact)
-			x->compact = "";
-		const char *cc = col(s, 5);
-		if (cc && strlen(cc) == 2)
-			memcpy(x->country, cc, 3);
-		x->city = arena_dup(&d->ar, col(s, 6));
-		x->domain = arena_dup(&d->ar, col(s, 7));
-		x->founded = arena_dup(&d->ar, col(s, 8));
-		if (x->domain) {
-			static const char *const pre[] = { "get", "try", "hello", "use", "join", "go", "my", "the", "with" };
-			const char *p = x->domain;
-			size_t ln = strcspn(p, ".");
-			for (size_t k = 0; k < SP_ARRAY_LEN(pre); k++) {
-				size_t pl = strlen(pre[k]);
-				if (ln > pl + 2 && strncmp(p, pre[k], pl) == 0) {
-					p += pl, ln -= pl;
-					break;
-				}
-			}
-			char lb[128];
-			size_t m = 0;
-			for (size_t k = 0; k < ln && m + 1 < sizeof(lb); k++)
-				if (p[k] != '-')
-					lb[m++] = p[k];
-			lb[m] = 0;
-			x->label = arena_dup(&d->ar, lb);
-		}
-		x->year = sqlite3_column_int(s, 9);
-		x->regnum = arena_dup(&d->ar, col(s, 10));
-		x->lei = arena_dup(&d->ar, col(s, 11));
-		x->ra = arena_dup(&d->ar, col(s, 12));
-		x->hard = x->regnum ? x->regnum : x->ra;
-		x->active = sqlite3_column_type(s, 13) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 13);
-		x->first_seen = arena_dup(&d->ar, col(s, 14));
-		x->city_raw = arena_dup(&d->ar, col(s, 15));
-		x->website = arena_dup(&d->ar, col(s, 16));
-		x->last_seen = arena_dup(&d->ar, col(s, 17));
-		x->old_eid = sqlite3_column_int64(s, 18);
-		const char *pc = col(s, 19);
-		if (pc) { /* postcode key: upper-case letters and digits */
-			char pb[32];
-			size_t m = 0;
-			for (; *pc && m + 1 < sizeof(pb); pc++)
-				if ((*pc >= '0' && *pc <= '9') || (*pc >= 'A' && *pc <= 'Z'))
-					pb[m++] = *pc;
-				else if (*pc >= 'a' && *pc <= 'z')
-					pb[m++] = (char)(*pc - 32);
-			pb[m] = 0;
-			x->postcode = arena_dup(&d->ar, pb);
-		}
-		x->rule = -1;
-		x->peer = -1;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = sp_store_error(ctx->db, ctx->err, "dedupe: reading candidates");
-		sqlite3_finalize(s);
-		return rc;
-	}
-	sqlite3_finalize(s);
-	return SP_OK;
-}
-
-/* ---------------------------------------------------------------- overrides */
-
-static dd *g_ref_dd;
-static int ref_cmp(const void *x, const void *y)
-{
-	const cand *a = &g_ref_dd->c[*(const int *)x], *b = &g_ref_dd->c[*(const int *)y];
-	int c = strcmp(a->source, b->source);
-	return c ? c : strcmp(a->srckey ? a->srckey : "", b->srckey ? b->srckey : "");
-}
-
-static int ref_find(dd *d, const int *by, const char *ref)
-{
-	const char *colon = ref ? strchr(ref, ':') : NULL;
-	if (!colon)
-		return -1;
-	size_t sl = (size_t)(colon - ref);
-	int lo = 0, hi = d->n;
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-		const cand *x = &d->c[by[mid]];
-		int c = strncmp(x->source, ref, sl);
-		if (c == 0 && x->source[sl])
-			c = 1;
-		if (c == 0)
-			c = strcmp(x->srckey ? x->srckey : "", colon + 1);
-		if (c == 0)
-			return by[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static int overrides(dd *d, long *nover)
-{
-	sqlite3_stmt *s;
-	int rc = sp_store_prepare(d->ctx->db, "SELECT kind, a, b FROM override ORDER BY id", &s, d->ctx->err);
-	if (rc != SP_OK)
-		return rc;
-	int *by = sp_xmalloc(((size_t)d->n + 1) * sizeof(int));
-	for (int i = 0; i < d->n; i++)
-		by[i] = i;
-	g_ref_dd = d;
-	qsort(by, (size_t)d->n, sizeof(int), ref_cmp);
-	int *la = NULL, *lb = NULL;
-	size_t nl = 0, lcap = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *kind = col(s, 0);
-		int a = ref_find(d, by, col(s, 1));
-		if (a < 0)
-			continue;
-		if (strcmp(kind, "unlink") == 0) {
-			d->c[a].alone = 1;
-			size_t w = 0; /* drop earlier links touching a */
-			for (size_t i = 0; i < nl; i++)
-				if (la[i] != a && lb[i] != a)
-					la[w] = la[i], lb[w] = lb[i], w++;
-			nl = w;
-		} else {
-			int b = ref_find(d, by, col(s, 2));
-			if (b < 0 || b == a)
-				continue;
-			if (nl == lcap) {
-				lcap = lcap ? lcap * 2 : 16;
-				la = sp_xrealloc(la, lcap * sizeof(int));
-				lb = sp_xrealloc(lb, lcap * sizeof(int));
-			}
-			la[nl] = a, lb[nl] = b, nl++;
-		}
-		(*nover)++;
-	}
-	sqlite3_finalize(s);
-	for (size_t i = 0; i < nl; i++)
-		edge_add(d, la[i], lb[i], R_OVERRIDE, 1.0f, 9);
-	apply_edges(d, 0);
-	free(la), free(lb), free(by);
-	return SP_OK;
-}
-
-/* ---------------------------------------------------------------- clusters, ids, output */
-
-typedef struct gm {
-	int root, idx;
-} gm;
-
-static dd *g_gm_dd;
-static int gm_cmp(const void *x, const void *y) /* by cluster (earliest record), then golden order */
-{
-	const gm *a = x, *b = y;
-	const cand *ca = &g_gm_dd->c[a->idx], *cb = &g_gm_dd->c[b->idx];
-	int aa = g_gm_dd->anchor[a->root], ab = g_gm_dd->anchor[b->root];
-	if (aa != ab)
-		return aa < ab ? -1 : 1;
-	if (ca->prio != cb->prio)
-		return ca->prio > cb->prio ? -1 : 1;
-	int c = strcmp(cb->last_seen ? cb->last_seen : "", ca->last_seen ? ca->last_seen : "");
-	if (c)
-		return c;
-	return ca->rid > cb->rid ? -1 : (ca->rid < cb->rid);
-}
-
-typedef struct claim {
-	int64_t eid;
-	int g, count;
-} claim;
-
-static int claim_cmp(const void *x, const void *y)
-{
-	const claim *a = x, *b = y;
-	if (a->eid != b->eid)
-		return a->eid < b->eid ? -1 : 1;
-	return a->g - b->g;
-}
-
-static int write_out(dd *d, sp_counts *cnt)
-{
-	sp_ctx *ctx = d->ctx;
-	int n = d->n, rc;
-	gm *m = sp_xmalloc(((size_t)n + 1) * sizeof(*m));
-	for (int i = 0; i < n; i++)
-		m[i] = (gm){ uf_find(d, i), i };
-	g_gm_dd = d;
-	qsort(m, (size_t)n, sizeof(*m), gm_cmp);
-	/* groups */
-	int ng = 0;
-	int *gstart = sp_xmalloc(((size_t)n + 2) * sizeof(int));
-	for (int i = 0; i < n; i++)
-		if (i == 0 || m[i].root != m[i - 1].root)
-			gstart[ng++] = i;
-	gstart[ng] = n;
-	/* claims of old ids */
-	claim *cl = sp_xmalloc(((size_t)n + 1) * sizeof(*cl));
-	size_t ncl = 0;
-	for (int g = 0; g < ng; g++)
-		for (int i = gstart[g]; i < gstart[g + 1]; i++)
-			if (d->c[m[i].idx].old_eid > 0)
-				cl[ncl++] = (claim){ d->c[m[i].idx].old_eid, g, 1 };
-	qsort(cl, ncl, sizeof(*cl), claim_cmp);
-	int64_t *gid = sp_xcalloc((size_t)ng + 1, sizeof(int64_t));
-	/* winners: per old id, the group with most members (ties: lower g = earlier record) */
-	int64_t *won = sp_xmalloc((ncl + 1) * sizeof(int64_t));
-	int *won_g = sp_xmalloc((ncl + 1) * sizeof(int));
-	size_t nwon = 0;
-	for (size_t s = 0; s < ncl;) {
-		size_t e = s;
-		int bestg = -1, bestc = 0;
-		while (e < ncl && cl[e].eid == cl[s].eid) {
-			size_t f = e;
-			int c = 0;
-			while (f < ncl && cl[f].eid == cl[e].eid && cl[f].g == cl[e].g)
-				f++, c++;
-			if (c > bestc)
-				bestc = c, bestg = cl[e].g;
-			e = f;
-		}
-		won[nwon] = cl[s].eid, won_g[nwon] = bestg, nwon++;
-		s = e;
-	}
-	/* each group keeps the smallest id it won (won[] is in ascending id order) */
-	for (size_t w = 0; w < nwon; w++)
-		if (!gid[won_g[w]])
-			gid[won_g[w]] = won[w];
-	int64_t next_id = 0;
-	if ((rc = sp_store_int(ctx->db, "SELECT COALESCE(max(id),0) FROM entity", &next_id, ctx->err)) != SP_OK)
-		goto out;
-	long created = 0, merged = 0;
-	for (int g = 0; g < ng; g++)
-		if (!gid[g])
-			gid[g] = ++next_id, created++;
-
-	sqlite3_stmt *ent = NULL, *mem = NULL, *mrg = NULL, *mrg2 = NULL, *mrg3 = NULL;
-	if ((rc = sp_store_exec(ctx->db, "PRAGMA cache_size = -262144", ctx->err)) != SP_OK)
-		goto out;
-	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
-		goto out;
-	if ((rc = sp_store_exec(ctx->db, "DELETE FROM member", ctx->err)) != SP_OK)
-		goto fail;
-	if ((rc = sp_store_prepare(ctx->db,
-				   "INSERT INTO entity (id, name, country, city, founded, website, first_seen, cohort,"
-				   " created_run, merged_into, active, nsources) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,NULL,?10,?11)"
-				   " ON CONFLICT(id) DO UPDATE SET name = excluded.name, country = excluded.country,"
-				   " city = excluded.city, founded = excluded.founded, website = excluded.website,"
-				   " first_seen = excluded.first_seen, cohort = excluded.cohort, merged_into = NULL,"
-				   " active = excluded.active, nsources = excluded.nsources",
-				   &ent, ctx->err)) != SP_OK)
-		goto fail;
-	if ((rc = sp_store_prepare(ctx->db,
-				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id)"
-				   " VALUES (?1,?2,?3,?4,?5,?6)",
-				   &mem, ctx->err)) != SP_OK)
-		goto fail;
-	if ((rc = sp_store_prepare(ctx->db, "UPDATE entity SET merged_into = ?2, nsources = 0 WHERE id = ?1", &mrg,
-				   ctx->err)) != SP_OK)
-		goto fail;
-	if ((rc = sp_store_prepare(ctx->db,
-				   "INSERT OR REPLACE INTO entity_merge (old_id, into_id, run_id, reason) VALUES (?1,?2,?3,?4)",
-				   &mrg2, ctx->err)) != SP_OK)
-		goto fail;
-	if ((rc = sp_store_prepare(ctx->db,
-				   "UPDATE entity_merge SET into_id = ?2 WHERE into_id = ?1",
-				   &mrg3, ctx->err)) != SP_OK)
-		goto fail;
-	const char **srcs = sp_xmalloc(((size_t)n + 1) * sizeof(char *));
-	for (int g = 0; g < ng; g++) {
-		const cand *name = NULL, *country = NULL, *city = NULL, *founded = NULL, *web = NULL, *act = NULL;
-		const char *fs = NULL;
-		int nsrc = 0;
-		for (int i = gstart[g]; i < gstart[g + 1]; i++) {
-			const cand *x = &d->c[m[i].idx];
-			if (!name && x->name) name = x;
-			if (!country && x->country[0]) country = x;
-			if (!city && x->city_raw) city = x;
-			if (!founded && x->founded) founded = x;
-			if (!web && (x->website || x->domain)) web = x;
-			if (!act && x->active >= 0) act = x;
-			if (x->first_seen && (!fs || strcmp(x->first_seen, fs) < 0))
-				fs = x->first_seen;
-			int seen = 0;
-			for (int k = 0; k < nsrc && !seen; k++)
-				seen = srcs[k] == x->source || strcmp(srcs[k], x->source) == 0;
-			if (!seen)
-				srcs[nsrc++] = x->source;
-		}
-		sqlite3_bind_int64(ent, 1, gid[g]);
-		sp_bind_text(ent, 2, name ? name->name : NULL);
-		sp_bind_text(ent, 3, country ? country->country : NULL);
-		sp_bind_text(ent, 4, city ? city->city_raw : NULL);
-		sp_bind_text(ent, 5, founded ? founded->founded : NULL);
-		sp_bind_text(ent, 6, web ? (web->website ? web->website : web->domain) : NULL);
-		sp_bind_text(ent, 7, fs);
-		if (fs)
-			sqlite3_bind_int(ent, 8, atoi(fs));
-		else
-			sqlite3_bind_null(ent, 8);
-		sqlite3_bind_int64(ent, 9, ctx->run_id);
-		if (act)
-			sqlite3_bind_int(ent, 10, act->active);
-		else
-			sqlite3_bind_null(ent, 10);
-		sqlite3_bind_int(ent, 11, nsrc);
-		if ((rc = sp_store_step_done(ctx->db, ent, ctx->err)) != SP_OK)
-			break;
-		for (int i = gstart[g]; i < gstart[g + 1] && rc == SP_OK; i++) {
-			const cand *x = &d->c[m[i].idx];
-			int single = gstart[g + 1] - gstart[g] == 1 || x->rule < 0;
-			sqlite3_bind_int64(mem, 1, x->rid);
-			sqlite3_bind_int64(mem, 2, gid[g]);
-			sp_bind_text(mem, 3, rule_names[single ? R_SINGLE : x->rule]);
-			sqlite3_bind_double(mem, 4, single ? 1.0 : (double)x->score);
-			if (!single && x->peer >= 0)
-				sqlite3_bind_int64(mem, 5, d->c[x->peer].rid);
-			else
-				sqlite3_bind_null(mem, 5);
-			sqlite3_bind_int64(mem, 6, ctx->run_id);
-			rc = sp_store_step_done(ctx->db, mem, ctx->err);
-		}
-		if (rc != SP_OK)
-			break;
-	}
-	free(srcs);
-	/* old ids that lost to a smaller id in the same group: merged */
-	for (size_t w = 0; w < nwon && rc == SP_OK; w++) {
-		int64_t into = gid[won_g[w]];
-		if (won[w] == into)
-			continue;
-		merged++;
-		sqlite3_bind_int64(mrg, 1, won[w]);
-		sqlite3_bind_int64(mrg, 2, into);
-		if ((rc = sp_store_step_done(ctx->db, mrg, ctx->err)) != SP_OK)
-			break;
-		sqlite3_bind_int64(mrg2, 1, won[w]);
-		sqlite3_bind_int64(mrg2, 2, into);
-		sqlite3_bind_int64(mrg2, 3, ctx->run_id);
-		sp_bind_text(mrg2, 4, "clusters joined");
-		if ((rc = sp_store_step_done(ctx->db, mrg2, ctx->err)) != SP_OK)
-			break;
-		sqlite3_bind_int64(mrg3, 1, won[w]);
-		sqlite3_bind_int64(mrg3, 2, into);
-		if ((rc = sp_store_step_done(ctx->db, mrg3, ctx->err)) != SP_OK)
-			break;
-	}
-	if (rc == SP_OK)
-		rc = sp_store_exec(ctx->db,
-				   "UPDATE entity SET merged_into = (SELECT into_id FROM entity_merge WHERE old_id = entity.id)"
-				   " WHERE merged_into IS NOT NULL AND id IN (SELECT old_id FROM entity_merge);"
-				   "UPDATE entity SET nsources = 0, active = NULL WHERE merged_into IS NULL AND nsources != 0"
-				   " AND id NOT IN (SELECT entity_id FROM member)",
-				   ctx->err);
-	sqlite3_finalize(ent), sqlite3_finalize(mem), sqlite3_finalize(mrg), sqlite3_finalize(mrg2), sqlite3_finalize(mrg3);
-	ent = mem = mrg = mrg2 = mrg3 = NULL;
-	if (rc != SP_OK)
-		goto fail;
-	if ((rc = sp_store_commit(ctx->db, ctx->err)) != SP_OK)
-		goto fail;
-	cnt->out = ng;
-	snprintf(cnt->note, sizeof(cnt->note),
-		 "%d entities (%ld new, %ld merged); %lld pairs compared; blocks over cap %ld: %ld (largest %ld, "
-		 "window %ld); domains over cap %ld: %ld; guard refused %ld",
-		 ng, created, merged, (long long)d->pairs, d->block_cap, d->capped_blocks, d->largest_block, d->window,
-		 d->domain_cap, d->capped_domains, d->refused);
-	goto out;
-fail:
-	sqlite3_finalize(ent), sqlite3_finalize(mem), sqlite3_finalize(mrg), sqlite3_finalize(mrg2), sqlite3_finalize(mrg3);
-	sp_store_rollback(ctx->db);
-out:
-	free(m), free(gstart), free(cl), free(gid), free(won), free(won_g);
-	return rc;
-}
-
+/* Fuzzy edges: best first (rule, evidence, score), then by records. */
 static int edge_cmp(const void *x, const void *y)
 {
 	const edge *a = x, *b = y;
@@ -1197,7 +716,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.block_cap = sp_config_get_long(ctx->cfg, "dedupe", "block_cap", 50);
 	d.window = sp_config_get_long(ctx->cfg, "dedupe", "window", 20);
 	d.domain_cap = sp_config_get_long(ctx->cfg, "dedupe", "domain_cap", 20);
-	int rc = load(&d);
+	int rc = dd_load(&d);
 	if (rc != SP_OK)
 		goto out;
 	c->in = d.n;
@@ -1222,7 +741,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		d.domain[i] = d.c[i].domain;
 	}
 	long nover = 0;
-	if ((rc = overrides(&d, &nover)) != SP_OK)
+	if ((rc = dd_overrides(&d, &nover)) != SP_OK)
 		goto out;
 	key_links(&d);
 	size_t from = d.ne;
@@ -1230,12 +749,12 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	/* fuzzy edges: best first, then by records (deterministic) */
 	if (d.ne - from > 1)
 		qsort(d.e + from, d.ne - from, sizeof(*d.e), edge_cmp);
-	apply_edges(&d, from);
-	rc = write_out(&d, c);
+	dd_apply_edges(&d, from);
+	rc = dd_write(&d, c);
 out:
 	free(d.c), free(d.parent), free(d.size), free(d.anchor), free(d.miny), free(d.maxy);
 	free(d.hard), free(d.lei), free(d.country), free(d.city), free(d.domain), free(d.e);
-	arena_free(&d.ar);
+	dd_arena_free(&d.ar);
 	return rc;
 }
 

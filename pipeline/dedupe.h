@@ -47,9 +47,14 @@
  * new id (max + 1, in order of earliest record). Unchanged input -> unchanged ids. An entity
  * whose records all disappeared keeps its row with nsources = 0 (other tables may refer to it).
  *
- * Golden record: per field (name, country, city, founded, website, active), the value of the
- * member whose source has the highest config `priority`, then the most recent record.last_seen,
- * then the highest record id. first_seen = min member first_seen, cohort = its year.
+ * Golden record: golden.h (one rule, shared with `sparker show`).
+ *
+ * Files: dedupe.c (driver, linking, clustering), dedupe_load.c (candidates, overrides),
+ * dedupe_ids.c (stable ids, no SQL), golden.c (golden record), dedupe_write.c (the SQL writer);
+ * dedupe_int.h is their private header. entity.h reads what this stage wrote (merged_into).
+ *
+ * Failure: sp_stage_dedupe returns SP_OK, or SP_EDB with ctx->err set and nothing written (the
+ * write is one transaction, rolled back on error).
  */
 #ifndef SP_DEDUPE_H
 #define SP_DEDUPE_H
@@ -62,5 +67,31 @@ double sp_dedupe_jw(const char *a, const char *b);
 
 /* Source priority from the config (0 when the source is unknown). */
 int sp_dedupe_priority(const sp_config *cfg, const char *source);
+
+/*
+ * Stable entity ids (dedupe_ids.c; pure: no SQL, no config). The rule of "Stable ids" above:
+ * clusters are numbered 0..nclusters-1 in order of their earliest record; each member that was
+ * in an entity before is one claim (its old id for its new cluster). max_id is the largest id
+ * ever given (SELECT max(id) FROM entity); new ids continue from it.
+ */
+typedef struct sp_dedupe_claim {
+	int64_t old_id; /* > 0 */
+	int cluster;
+} sp_dedupe_claim;
+
+typedef struct sp_dedupe_merge {
+	int64_t old_id, into; /* old_id lost to the smaller id `into` of the same cluster */
+} sp_dedupe_merge;
+
+typedef struct sp_dedupe_ids {
+	int64_t *id;            /* [nclusters]: the id each cluster keeps or gets */
+	sp_dedupe_merge *merge; /* in ascending old_id */
+	size_t nmerge;
+	long created;           /* clusters that got a new id */
+} sp_dedupe_ids;
+
+/* Fill *out (release with sp_dedupe_ids_release). Sorts claims in place. */
+void sp_dedupe_assign_ids(sp_dedupe_claim *claims, size_t nclaims, int nclusters, int64_t max_id, sp_dedupe_ids *out);
+void sp_dedupe_ids_release(sp_dedupe_ids *ids);
 
 #endif

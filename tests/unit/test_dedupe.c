@@ -1,7 +1,8 @@
 /*
  * test_dedupe.c — normalise + dedupe stages on records inserted directly into a temp database:
  * deterministic links, hard negatives, stable ids, merges, overrides, golden record, and a
- * labelled fixture measured pairwise (MEASURE line).
+ * labelled fixture measured pairwise (MEASURE line). Without a database: the id assignment
+ * (sp_dedupe_assign_ids) and the golden record rule (sp_golden_compute).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "pipeline/dedupe.h"
+#include "pipeline/golden.h"
 #include "pipeline/normalise.h"
 #include "pipeline/stage.h"
 #include "pipeline/run.h"
@@ -367,10 +369,105 @@ static void similarity(void **state)
 	assert_true(sp_dedupe_jw("", "abc") == 0.0);
 }
 
+/* Stable ids without SQL: keep, grow, join (smaller id survives), split (majority, then the
+ * earlier cluster), new ids after max_id in cluster order; claims may come in any order. */
+static void id_assignment(void **state)
+{
+	(void)state;
+	sp_dedupe_ids ids;
+	/* unchanged input: every cluster keeps its id, nothing new, nothing merged */
+	sp_dedupe_claim same[] = { { 9, 2 }, { 5, 0 }, { 3, 1 }, { 5, 0 } };
+	sp_dedupe_assign_ids(same, SP_ARRAY_LEN(same), 3, 9, &ids);
+	assert_int_equal(ids.id[0], 5);
+	assert_int_equal(ids.id[1], 3);
+	assert_int_equal(ids.id[2], 9);
+	assert_int_equal(ids.nmerge, 0);
+	assert_int_equal(ids.created, 0);
+	sp_dedupe_ids_release(&ids);
+
+	/*
+	 * cluster 0: two old members of 7 and one of 4 -> joined: keeps 4, 7 merged into 4
+	 * cluster 1: one old member of 3;  cluster 2: two of 3 -> 3 goes to cluster 2 (majority)
+	 * cluster 3: one of 6;  cluster 4: one of 6 -> tie: 6 goes to cluster 3 (earlier record)
+	 * clusters 1, 4 and 5 win nothing -> 21, 22, 23 (after max_id 20, in cluster order)
+	 */
+	sp_dedupe_claim cl[] = { { 6, 4 }, { 7, 0 }, { 3, 2 }, { 4, 0 }, { 3, 1 }, { 7, 0 }, { 6, 3 }, { 3, 2 } };
+	sp_dedupe_assign_ids(cl, SP_ARRAY_LEN(cl), 6, 20, &ids);
+	assert_int_equal(ids.id[0], 4);
+	assert_int_equal(ids.id[1], 21);
+	assert_int_equal(ids.id[2], 3);
+	assert_int_equal(ids.id[3], 6);
+	assert_int_equal(ids.id[4], 22);
+	assert_int_equal(ids.id[5], 23);
+	assert_int_equal(ids.created, 3);
+	assert_int_equal(ids.nmerge, 1);
+	assert_int_equal(ids.merge[0].old_id, 7);
+	assert_int_equal(ids.merge[0].into, 4);
+	sp_dedupe_ids_release(&ids);
+
+	/* three old ids in one cluster: the smallest survives, merges in ascending old id */
+	sp_dedupe_claim three[] = { { 12, 0 }, { 8, 0 }, { 10, 0 } };
+	sp_dedupe_assign_ids(three, SP_ARRAY_LEN(three), 1, 12, &ids);
+	assert_int_equal(ids.id[0], 8);
+	assert_int_equal(ids.nmerge, 2);
+	assert_int_equal(ids.merge[0].old_id, 10);
+	assert_int_equal(ids.merge[1].old_id, 12);
+	assert_int_equal(ids.merge[1].into, 8);
+	sp_dedupe_ids_release(&ids);
+
+	/* no claims at all (first run) and no clusters */
+	sp_dedupe_assign_ids(NULL, 0, 2, 0, &ids);
+	assert_int_equal(ids.id[0], 1);
+	assert_int_equal(ids.id[1], 2);
+	assert_int_equal(ids.created, 2);
+	sp_dedupe_ids_release(&ids);
+	sp_dedupe_assign_ids(NULL, 0, 0, 5, &ids);
+	assert_int_equal(ids.created, 0);
+	sp_dedupe_ids_release(&ids);
+}
+
+/* The golden rule without a database: per field the member first in golden order that has it. */
+static void golden_rule(void **state)
+{
+	(void)state;
+	sp_golden_member m[4];
+	memset(m, 0, sizeof(m));
+	m[0] = (sp_golden_member){ .rid = 1, .source = "feed", .prio = 10, .last_seen = "2025-06-01", .first_seen = "2024-02-01" };
+	sp_golden_member_fields(&m[0], "Voltiq Energie", "FR", "Paris", "2019", NULL, "voltiq.fr", 1);
+	m[1] = (sp_golden_member){ .rid = 2, .source = "sirene", .prio = 50, .last_seen = "2025-01-01", .first_seen = "2025-01-01" };
+	sp_golden_member_fields(&m[1], "VOLTIQ ENERGIE", "FRA", "", NULL, NULL, NULL, -1);
+	m[2] = (sp_golden_member){ .rid = 3, .source = "feed", .prio = 10, .last_seen = "2025-06-01" };
+	sp_golden_member_fields(&m[2], "Voltiq", NULL, "Lyon", NULL, "https://voltiq.fr", NULL, 0);
+	m[3] = (sp_golden_member){ .rid = 4, .source = "cb", .prio = 30, .last_seen = NULL };
+	sp_golden_member_fields(&m[3], NULL, "FR", NULL, "2019-03-12", NULL, NULL, -1);
+	sp_golden g;
+	sp_golden_compute(m, 4, &g);
+	assert_string_equal(sp_golden_value(&g, m, SP_GOLDEN_NAME), "VOLTIQ ENERGIE"); /* priority 50 */
+	assert_string_equal(sp_golden_value(&g, m, SP_GOLDEN_COUNTRY), "FR");          /* "FRA" is no code */
+	assert_int_equal(g.from[SP_GOLDEN_COUNTRY], 3);                               /* cb (30) over feed (10) */
+	assert_int_equal(g.from[SP_GOLDEN_CITY], 2);         /* same priority and date: higher record id */
+	assert_string_equal(sp_golden_value(&g, m, SP_GOLDEN_FOUNDED), "2019-03-12");
+	assert_string_equal(sp_golden_value(&g, m, SP_GOLDEN_WEBSITE), "https://voltiq.fr");
+	assert_string_equal(sp_golden_value(&g, m, SP_GOLDEN_ACTIVE), "no");
+	assert_string_equal(g.first_seen, "2024-02-01");
+	assert_int_equal(g.nsources, 3);
+	/* the order of the members does not matter */
+	sp_golden_member r[4] = { m[3], m[2], m[1], m[0] };
+	sp_golden h;
+	sp_golden_compute(r, 4, &h);
+	for (int f = 0; f < SP_GOLDEN_NFIELDS; f++)
+		assert_int_equal(r[h.from[f]].rid, m[g.from[f]].rid);
+	sp_golden_compute(m, 0, &h);
+	assert_null(sp_golden_value(&h, m, SP_GOLDEN_NAME));
+	assert_int_equal(h.nsources, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(similarity),
+		cmocka_unit_test(id_assignment),
+		cmocka_unit_test(golden_rule),
 		cmocka_unit_test_setup_teardown(links_and_negatives, setup, teardown),
 		cmocka_unit_test_setup_teardown(lookalikes, setup, teardown),
 		cmocka_unit_test_setup_teardown(stable_ids, setup, teardown),

@@ -1,0 +1,89 @@
+/*
+ * dedupe_int.h — PRIVATE to the dedupe stage's files (dedupe.c, dedupe_load.c, dedupe_write.c).
+ * No other module includes it; the stage's API is dedupe.h, the golden record's golden.h.
+ *
+ * What it holds: the in-memory working set of one dedupe run (`dd`), shared by
+ *   dedupe_load.c   reads candidates (and their previous entity) and the analysts' overrides;
+ *   dedupe.c        links records (keys, blocks, fuzzy names) and clusters them (union-find);
+ *   dedupe_write.c  gives clusters their stable ids and golden records and writes them out.
+ *
+ * Invariants: d->c[0..n) are ordered by record id (the order of the loading SELECT); every
+ * string a cand points to lives in d->ar (or is a static "") and lives as long as the dd.
+ * parent/size/anchor/miny/maxy/hard/lei/country/city/domain are indexed by candidate and are
+ * meaningful at union-find roots: anchor is the cluster's earliest candidate, the others are the
+ * cluster's values for the chain guard.
+ *
+ * Ownership: sp_stage_dedupe (dedupe.c) owns the dd and frees every array and the arena.
+ */
+#ifndef SP_DEDUPE_INT_H
+#define SP_DEDUPE_INT_H
+
+#include <stdint.h>
+
+#include "pipeline/stage.h"
+
+/* Strings of the candidates, in 1 MB blocks freed all at once. */
+typedef struct dd_arena_blk {
+	struct dd_arena_blk *next;
+	size_t used, cap;
+	char data[];
+} dd_arena_blk;
+
+typedef struct dd_arena {
+	dd_arena_blk *head;
+} dd_arena;
+
+/* The rules, in priority order: a record keeps the lowest rule that placed it. */
+enum { R_OVERRIDE, R_REGNUM, R_RALINK, R_LEI, R_DOMAIN, R_EXACT, R_SUBSET, R_FUZZY, R_SINGLE };
+
+typedef struct cand {
+	int64_t rid, old_eid; /* record id; entity of the previous run (0: none) */
+	const char *label; /* first label of the domain, without get/try/hello... prefixes and '-' */
+	const char *source, *srckey, *name, *key, *compact, *city, *domain, *founded, *regnum, *ra, *hard,
+		*lei, *first_seen, *city_raw, *website, *last_seen, *postcode;
+	char country[3];
+	int year, active, prio, alone;
+	int amb; /* one-word names: distinct longer names starting with that word in the country */
+	/* reason: the rule, score and peer that placed the record (rule -1: none) */
+	int rule, peer;
+	float score;
+} cand;
+
+typedef struct edge {
+	int a, b, rule, ev; /* ev: corroborating evidence, orders edges of one rule */
+	float score;
+} edge;
+
+typedef struct dd {
+	sp_ctx *ctx;
+	dd_arena ar;
+	cand *c;
+	int n, cap;
+	int *parent, *size, *anchor, *miny, *maxy;
+	const char **hard, **lei;
+	const char **country, **city, **domain;
+	edge *e;
+	size_t ne, ecap;
+	long block_cap, window, domain_cap;
+	long capped_blocks, largest_block, capped_domains, refused;
+	int64_t pairs;
+} dd;
+
+/* dedupe_load.c */
+void dd_arena_free(dd_arena *a);
+/* Append every candidate to d->c (one SELECT). SP_OK, or SP_EDB with ctx->err set. */
+int dd_load(dd *d);
+/* Apply the override table: unlinked records get `alone`, links become R_OVERRIDE unions.
+ * *nover counts the overrides that named known records. SP_OK or SP_EDB. */
+int dd_overrides(dd *d, long *nover);
+
+/* dedupe.c */
+int dd_find(dd *d, int x);                                     /* union-find root */
+void dd_edge_add(dd *d, int a, int b, int rule, float score, int ev);
+void dd_apply_edges(dd *d, size_t from);                       /* union edges[from..ne) */
+
+/* dedupe_write.c: ids, golden records, members, merges in one transaction; fills cnt->out and
+ * cnt->note. SP_OK, or an error code with ctx->err set and the transaction rolled back. */
+int dd_write(dd *d, sp_counts *cnt);
+
+#endif

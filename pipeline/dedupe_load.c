@@ -1,0 +1,256 @@
+/*
+ * dedupe_load.c — the dedupe stage's input: candidates into memory, overrides onto them.
+ *
+ * What it does: dd_load() reads every candidate joined to its record and to its previous
+ * membership in ONE SELECT ordered by record id, and derives per candidate what linking needs
+ * (compact name key, domain label, postcode key, source priority). dd_overrides() reads the
+ * analysts' `override` rows (in id order) and applies them: `unlink A` marks A alone and drops
+ * earlier links touching A; `link A B` becomes a forced union. References that name no current
+ * candidate are skipped.
+ *
+ * Invariants: candidates keep the SELECT's order (record id), which every later tie-break relies
+ * on. Strings are copied into the run's arena; an empty string is stored as NULL.
+ *
+ * Ownership: everything allocated here hangs off the dd and is freed by sp_stage_dedupe
+ * (dd_arena_free for the strings).
+ *
+ * Failure: SP_EDB with ctx->err set when a query fails; nothing is written.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/store.h"
+#include "pipeline/dedupe.h"
+#include "pipeline/dedupe_int.h"
+
+/* ---------------------------------------------------------------- arena */
+
+static const char *arena_dup(dd_arena *a, const char *s)
+{
+	if (!s || !*s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	if (!a->head || a->head->used + n > a->head->cap) {
+		size_t cap = n > (1 << 20) ? n : (1 << 20);
+		dd_arena_blk *b = sp_xmalloc(sizeof(*b) + cap);
+		b->next = a->head, b->used = 0, b->cap = cap;
+		a->head = b;
+	}
+	char *p = a->head->data + a->head->used;
+	memcpy(p, s, n);
+	a->head->used += n;
+	return p;
+}
+
+void dd_arena_free(dd_arena *a)
+{
+	while (a->head) {
+		dd_arena_blk *n = a->head->next;
+		free(a->head);
+		a->head = n;
+	}
+}
+
+/* ---------------------------------------------------------------- load */
+
+static const char *col(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+/* The first label of a domain without a marketing prefix or '-' ("trycybra.io" -> "cybra"):
+ * what a website named after the company's name looks like. */
+static const char *domain_label(dd_arena *ar, const char *domain)
+{
+	static const char *const pre[] = { "get", "try", "hello", "use", "join", "go", "my", "the", "with" };
+	const char *p = domain;
+	size_t ln = strcspn(p, ".");
+	for (size_t k = 0; k < SP_ARRAY_LEN(pre); k++) {
+		size_t pl = strlen(pre[k]);
+		if (ln > pl + 2 && strncmp(p, pre[k], pl) == 0) {
+			p += pl, ln -= pl;
+			break;
+		}
+	}
+	char lb[128];
+	size_t m = 0;
+	for (size_t k = 0; k < ln && m + 1 < sizeof(lb); k++)
+		if (p[k] != '-')
+			lb[m++] = p[k];
+	lb[m] = 0;
+	return arena_dup(ar, lb);
+}
+
+/* Postcode key: upper-case letters and digits only. */
+static const char *postcode_key(dd_arena *ar, const char *pc)
+{
+	char pb[32];
+	size_t m = 0;
+	for (; *pc && m + 1 < sizeof(pb); pc++)
+		if ((*pc >= '0' && *pc <= '9') || (*pc >= 'A' && *pc <= 'Z'))
+			pb[m++] = *pc;
+		else if (*pc >= 'a' && *pc <= 'z')
+			pb[m++] = (char)(*pc - 32);
+	pb[m] = 0;
+	return arena_dup(ar, pb);
+}
+
+int dd_load(dd *d)
+{
+	sp_ctx *ctx = d->ctx;
+	sqlite3_stmt *s;
+	int rc = sp_store_prepare(ctx->db,
+				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
+				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
+				  " r.city, r.website, r.last_seen, m.entity_id, r.postcode"
+				  " FROM candidate c JOIN record r ON r.id = c.record_id"
+				  " LEFT JOIN member m ON m.record_id = c.record_id ORDER BY c.record_id",
+				  &s, ctx->err);
+	if (rc != SP_OK)
+		return rc;
+	const char *last_src = NULL;
+	int last_prio = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (d->n == d->cap) {
+			d->cap = d->cap ? d->cap * 2 : 1024;
+			d->c = sp_xrealloc(d->c, (size_t)d->cap * sizeof(*d->c));
+		}
+		cand *x = &d->c[d->n++];
+		memset(x, 0, sizeof(*x));
+		x->rid = sqlite3_column_int64(s, 0);
+		const char *src = col(s, 1);
+		if (!last_src || strcmp(last_src, src) != 0) {
+			last_src = arena_dup(&d->ar, src);
+			last_prio = sp_dedupe_priority(ctx->cfg, src);
+		}
+		x->source = last_src;
+		x->prio = last_prio;
+		x->srckey = arena_dup(&d->ar, col(s, 2));
+		x->name = arena_dup(&d->ar, col(s, 3));
+		x->key = arena_dup(&d->ar, col(s, 4));
+		if (x->key) {
+			char buf[512];
+			size_t m = 0;
+			for (const char *p = x->key; *p && m + 1 < sizeof(buf); p++)
+				if (*p != ' ')
+					buf[m++] = *p;
+			buf[m] = 0;
+			x->compact = arena_dup(&d->ar, buf);
+		}
+		if (!x->compact)
+			x->compact = "";
+		const char *cc = col(s, 5);
+		if (cc && strlen(cc) == 2)
+			memcpy(x->country, cc, 3);
+		x->city = arena_dup(&d->ar, col(s, 6));
+		x->domain = arena_dup(&d->ar, col(s, 7));
+		x->founded = arena_dup(&d->ar, col(s, 8));
+		if (x->domain)
+			x->label = domain_label(&d->ar, x->domain);
+		x->year = sqlite3_column_int(s, 9);
+		x->regnum = arena_dup(&d->ar, col(s, 10));
+		x->lei = arena_dup(&d->ar, col(s, 11));
+		x->ra = arena_dup(&d->ar, col(s, 12));
+		x->hard = x->regnum ? x->regnum : x->ra;
+		x->active = sqlite3_column_type(s, 13) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 13);
+		x->first_seen = arena_dup(&d->ar, col(s, 14));
+		x->city_raw = arena_dup(&d->ar, col(s, 15));
+		x->website = arena_dup(&d->ar, col(s, 16));
+		x->last_seen = arena_dup(&d->ar, col(s, 17));
+		x->old_eid = sqlite3_column_int64(s, 18);
+		const char *pc = col(s, 19);
+		if (pc)
+			x->postcode = postcode_key(&d->ar, pc);
+		x->rule = -1;
+		x->peer = -1;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sp_store_error(ctx->db, ctx->err, "dedupe: reading candidates");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	return SP_OK;
+}
+
+/* ---------------------------------------------------------------- overrides */
+
+/* Candidate indexes by (source, source key), for looking up SOURCE:KEY references. */
+static int ref_cmp(const void *x, const void *y, void *ctx)
+{
+	const dd *d = ctx;
+	const cand *a = &d->c[*(const int *)x], *b = &d->c[*(const int *)y];
+	int c = strcmp(a->source, b->source);
+	return c ? c : strcmp(a->srckey ? a->srckey : "", b->srckey ? b->srckey : "");
+}
+
+static int ref_find(dd *d, const int *by, const char *ref)
+{
+	const char *colon = ref ? strchr(ref, ':') : NULL;
+	if (!colon)
+		return -1;
+	size_t sl = (size_t)(colon - ref);
+	int lo = 0, hi = d->n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		const cand *x = &d->c[by[mid]];
+		int c = strncmp(x->source, ref, sl);
+		if (c == 0 && x->source[sl])
+			c = 1;
+		if (c == 0)
+			c = strcmp(x->srckey ? x->srckey : "", colon + 1);
+		if (c == 0)
+			return by[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+int dd_overrides(dd *d, long *nover)
+{
+	sqlite3_stmt *s;
+	int rc = sp_store_prepare(d->ctx->db, "SELECT kind, a, b FROM override ORDER BY id", &s, d->ctx->err);
+	if (rc != SP_OK)
+		return rc;
+	int *by = sp_xmalloc(((size_t)d->n + 1) * sizeof(int));
+	for (int i = 0; i < d->n; i++)
+		by[i] = i;
+	qsort_r(by, (size_t)d->n, sizeof(int), ref_cmp, d);
+	int *la = NULL, *lb = NULL;
+	size_t nl = 0, lcap = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *kind = col(s, 0);
+		int a = ref_find(d, by, col(s, 1));
+		if (a < 0)
+			continue;
+		if (strcmp(kind, "unlink") == 0) {
+			d->c[a].alone = 1;
+			size_t w = 0; /* drop earlier links touching a */
+			for (size_t i = 0; i < nl; i++)
+				if (la[i] != a && lb[i] != a)
+					la[w] = la[i], lb[w] = lb[i], w++;
+			nl = w;
+		} else {
+			int b = ref_find(d, by, col(s, 2));
+			if (b < 0 || b == a)
+				continue;
+			if (nl == lcap) {
+				lcap = lcap ? lcap * 2 : 16;
+				la = sp_xrealloc(la, lcap * sizeof(int));
+				lb = sp_xrealloc(lb, lcap * sizeof(int));
+			}
+			la[nl] = a, lb[nl] = b, nl++;
+		}
+		(*nover)++;
+	}
+	sqlite3_finalize(s);
+	for (size_t i = 0; i < nl; i++)
+		dd_edge_add(d, la[i], lb[i], R_OVERRIDE, 1.0f, 9);
+	dd_apply_edges(d, 0);
+	free(la), free(lb), free(by);
+	return SP_OK;
+}
+

@@ -1,0 +1,269 @@
+/*
+ * dedupe_write.c — the dedupe stage's output: clusters -> `entity`, `member`, `entity_merge`.
+ *
+ * What it does: dd_write() numbers the clusters in order of their earliest record, lets
+ * sp_dedupe_assign_ids() (dedupe_ids.c) decide which id each keeps, and in ONE transaction
+ *   - replaces `member` (every candidate with the rule, score and peer that placed it; a
+ *     record alone in its cluster, or placed by no rule, is "single" with score 1);
+ *   - upserts one `entity` per cluster with its golden record (sp_golden_compute, golden.h);
+ *   - for every old id that lost to a smaller one: merged_into + nsources 0 on its row, an
+ *     `entity_merge` row, and earlier merges into it redirected (chains stay one hop deep);
+ *   - gives entities whose records all disappeared nsources 0 and active NULL (the row stays:
+ *     other tables may refer to it).
+ * It then fills the stage counts: out = clusters, note = the linking statistics.
+ *
+ * Invariants: all SQL of the stage's output is here; which id and which field value are
+ * decided elsewhere (dedupe_ids.c, golden.c) without SQL. Entity rows are written in cluster
+ * order, merges in ascending old id.
+ *
+ * Ownership: reads the dd (owned by sp_stage_dedupe); everything allocated here is freed here.
+ *
+ * Failure: SP_EDB with ctx->err set; once the transaction is open it is rolled back, so a
+ * failed or killed write leaves the previous run's entities and members intact.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/store.h"
+#include "pipeline/dedupe.h"
+#include "pipeline/dedupe_int.h"
+#include "pipeline/golden.h"
+
+static const char *const rule_names[] = { "override", "regnum", "ra_link", "lei", "domain",
+					  "exact_name", "name_subset", "fuzzy_name", "single" };
+
+/* A candidate and its cluster, named by the cluster's earliest candidate (its anchor). */
+typedef struct gm {
+	int anchor, idx;
+} gm;
+
+static int gm_cmp(const void *x, const void *y)
+{
+	const gm *a = x, *b = y;
+	if (a->anchor != b->anchor)
+		return a->anchor < b->anchor ? -1 : 1;
+	return a->idx - b->idx;
+}
+
+/* The clusters: members m[start[g]..start[g+1]) of cluster g, clusters in order of earliest record. */
+typedef struct clusters {
+	gm *m;
+	int *start;
+	int n, largest; /* number of clusters; members of the largest */
+} clusters;
+
+static void clusters_build(dd *d, clusters *cs)
+{
+	cs->m = sp_xmalloc(((size_t)d->n + 1) * sizeof(*cs->m));
+	for (int i = 0; i < d->n; i++)
+		cs->m[i] = (gm){ d->anchor[dd_find(d, i)], i };
+	qsort(cs->m, (size_t)d->n, sizeof(*cs->m), gm_cmp);
+	cs->start = sp_xmalloc(((size_t)d->n + 2) * sizeof(int));
+	cs->n = 0;
+	for (int i = 0; i < d->n; i++)
+		if (i == 0 || cs->m[i].anchor != cs->m[i - 1].anchor)
+			cs->start[cs->n++] = i;
+	cs->start[cs->n] = d->n;
+	cs->largest = 0;
+	for (int g = 0; g < cs->n; g++)
+		if (cs->start[g + 1] - cs->start[g] > cs->largest)
+			cs->largest = cs->start[g + 1] - cs->start[g];
+}
+
+/* Every member that was in an entity before claims that id for its cluster. */
+static void assign_ids(const dd *d, const clusters *cs, int64_t max_id, sp_dedupe_ids *ids)
+{
+	sp_dedupe_claim *cl = sp_xmalloc(((size_t)d->n + 1) * sizeof(*cl));
+	size_t ncl = 0;
+	for (int g = 0; g < cs->n; g++)
+		for (int i = cs->start[g]; i < cs->start[g + 1]; i++)
+			if (d->c[cs->m[i].idx].old_eid > 0)
+				cl[ncl++] = (sp_dedupe_claim){ d->c[cs->m[i].idx].old_eid, g };
+	sp_dedupe_assign_ids(cl, ncl, cs->n, max_id, ids);
+	free(cl);
+}
+
+/* ---------------------------------------------------------------- SQL */
+
+typedef struct writer {
+	sp_ctx *ctx;
+	sqlite3_stmt *ent, *mem, *mrg, *mrg2, *mrg3;
+	sp_golden_member *gbuf; /* one cluster's members, for the golden rule */
+} writer;
+
+static int writer_prepare(writer *w)
+{
+	sp_store *db = w->ctx->db;
+	sp_err *err = w->ctx->err;
+	int rc;
+	if ((rc = sp_store_prepare(db,
+				   "INSERT INTO entity (id, name, country, city, founded, website, first_seen, cohort,"
+				   " created_run, merged_into, active, nsources) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,NULL,?10,?11)"
+				   " ON CONFLICT(id) DO UPDATE SET name = excluded.name, country = excluded.country,"
+				   " city = excluded.city, founded = excluded.founded, website = excluded.website,"
+				   " first_seen = excluded.first_seen, cohort = excluded.cohort, merged_into = NULL,"
+				   " active = excluded.active, nsources = excluded.nsources",
+				   &w->ent, err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_prepare(db,
+				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id)"
+				   " VALUES (?1,?2,?3,?4,?5,?6)",
+				   &w->mem, err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_prepare(db, "UPDATE entity SET merged_into = ?2, nsources = 0 WHERE id = ?1", &w->mrg,
+				   err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_prepare(db,
+				   "INSERT OR REPLACE INTO entity_merge (old_id, into_id, run_id, reason) VALUES (?1,?2,?3,?4)",
+				   &w->mrg2, err)) != SP_OK)
+		return rc;
+	return sp_store_prepare(db, "UPDATE entity_merge SET into_id = ?2 WHERE into_id = ?1", &w->mrg3, err);
+}
+
+static void writer_finalize(writer *w)
+{
+	sqlite3_finalize(w->ent), sqlite3_finalize(w->mem), sqlite3_finalize(w->mrg);
+	sqlite3_finalize(w->mrg2), sqlite3_finalize(w->mrg3);
+	w->ent = w->mem = w->mrg = w->mrg2 = w->mrg3 = NULL;
+}
+
+/* The entity row of one cluster: its id and its golden record. */
+static int write_entity(writer *w, const dd *d, const gm *m, int n, int64_t id)
+{
+	for (int i = 0; i < n; i++) {
+		const cand *x = &d->c[m[i].idx];
+		sp_golden_member *y = &w->gbuf[i];
+		y->rid = x->rid, y->source = x->source, y->source_key = x->srckey, y->prio = x->prio;
+		y->last_seen = x->last_seen, y->first_seen = x->first_seen;
+		sp_golden_member_fields(y, x->name, x->country, x->city_raw, x->founded, x->website, x->domain, x->active);
+	}
+	sp_golden g;
+	sp_golden_compute(w->gbuf, (size_t)n, &g);
+	sqlite3_stmt *ent = w->ent;
+	sqlite3_bind_int64(ent, 1, id);
+	sp_bind_text(ent, 2, sp_golden_value(&g, w->gbuf, SP_GOLDEN_NAME));
+	sp_bind_text(ent, 3, sp_golden_value(&g, w->gbuf, SP_GOLDEN_COUNTRY));
+	sp_bind_text(ent, 4, sp_golden_value(&g, w->gbuf, SP_GOLDEN_CITY));
+	sp_bind_text(ent, 5, sp_golden_value(&g, w->gbuf, SP_GOLDEN_FOUNDED));
+	sp_bind_text(ent, 6, sp_golden_value(&g, w->gbuf, SP_GOLDEN_WEBSITE));
+	sp_bind_text(ent, 7, g.first_seen);
+	if (g.first_seen)
+		sqlite3_bind_int(ent, 8, atoi(g.first_seen));
+	else
+		sqlite3_bind_null(ent, 8);
+	sqlite3_bind_int64(ent, 9, w->ctx->run_id);
+	if (g.from[SP_GOLDEN_ACTIVE] >= 0)
+		sqlite3_bind_int(ent, 10, w->gbuf[g.from[SP_GOLDEN_ACTIVE]].active);
+	else
+		sqlite3_bind_null(ent, 10);
+	sqlite3_bind_int(ent, 11, g.nsources);
+	return sp_store_step_done(w->ctx->db, ent, w->ctx->err);
+}
+
+/* The member rows of one cluster, with the reason that placed each record. */
+static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
+{
+	int rc = SP_OK;
+	for (int i = 0; i < n && rc == SP_OK; i++) {
+		const cand *x = &d->c[m[i].idx];
+		int single = n == 1 || x->rule < 0;
+		sqlite3_bind_int64(w->mem, 1, x->rid);
+		sqlite3_bind_int64(w->mem, 2, id);
+		sp_bind_text(w->mem, 3, rule_names[single ? R_SINGLE : x->rule]);
+		sqlite3_bind_double(w->mem, 4, single ? 1.0 : (double)x->score);
+		if (!single && x->peer >= 0)
+			sqlite3_bind_int64(w->mem, 5, d->c[x->peer].rid);
+		else
+			sqlite3_bind_null(w->mem, 5);
+		sqlite3_bind_int64(w->mem, 6, w->ctx->run_id);
+		rc = sp_store_step_done(w->ctx->db, w->mem, w->ctx->err);
+	}
+	return rc;
+}
+
+/* Old ids that lost to a smaller id in the same cluster. */
+static int write_merges(writer *w, const sp_dedupe_ids *ids)
+{
+	sp_store *db = w->ctx->db;
+	int rc = SP_OK;
+	for (size_t k = 0; k < ids->nmerge && rc == SP_OK; k++) {
+		int64_t old = ids->merge[k].old_id, into = ids->merge[k].into;
+		sqlite3_bind_int64(w->mrg, 1, old);
+		sqlite3_bind_int64(w->mrg, 2, into);
+		if ((rc = sp_store_step_done(db, w->mrg, w->ctx->err)) != SP_OK)
+			break;
+		sqlite3_bind_int64(w->mrg2, 1, old);
+		sqlite3_bind_int64(w->mrg2, 2, into);
+		sqlite3_bind_int64(w->mrg2, 3, w->ctx->run_id);
+		sp_bind_text(w->mrg2, 4, "clusters joined");
+		if ((rc = sp_store_step_done(db, w->mrg2, w->ctx->err)) != SP_OK)
+			break;
+		sqlite3_bind_int64(w->mrg3, 1, old);
+		sqlite3_bind_int64(w->mrg3, 2, into);
+		rc = sp_store_step_done(db, w->mrg3, w->ctx->err);
+	}
+	if (rc == SP_OK)
+		rc = sp_store_exec(db,
+				   "UPDATE entity SET merged_into = (SELECT into_id FROM entity_merge WHERE old_id = entity.id)"
+				   " WHERE merged_into IS NOT NULL AND id IN (SELECT old_id FROM entity_merge);"
+				   "UPDATE entity SET nsources = 0, active = NULL WHERE merged_into IS NULL AND nsources != 0"
+				   " AND id NOT IN (SELECT entity_id FROM member)",
+				   w->ctx->err);
+	return rc;
+}
+
+/* The whole output in one transaction; rolled back on any error after BEGIN. */
+static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids)
+{
+	sp_ctx *ctx = d->ctx;
+	int rc;
+	if ((rc = sp_store_exec(ctx->db, "PRAGMA cache_size = -262144", ctx->err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
+		return rc;
+	writer w = { .ctx = ctx };
+	w.gbuf = sp_xmalloc(((size_t)cs->largest + 1) * sizeof(*w.gbuf));
+	if ((rc = sp_store_exec(ctx->db, "DELETE FROM member", ctx->err)) == SP_OK)
+		rc = writer_prepare(&w);
+	for (int g = 0; g < cs->n && rc == SP_OK; g++) {
+		const gm *m = cs->m + cs->start[g];
+		int n = cs->start[g + 1] - cs->start[g];
+		if ((rc = write_entity(&w, d, m, n, ids->id[g])) == SP_OK)
+			rc = write_members(&w, d, m, n, ids->id[g]);
+	}
+	if (rc == SP_OK)
+		rc = write_merges(&w, ids);
+	writer_finalize(&w);
+	free(w.gbuf);
+	if (rc == SP_OK)
+		rc = sp_store_commit(ctx->db, ctx->err);
+	if (rc != SP_OK)
+		sp_store_rollback(ctx->db);
+	return rc;
+}
+
+int dd_write(dd *d, sp_counts *cnt)
+{
+	sp_ctx *ctx = d->ctx;
+	clusters cs;
+	clusters_build(d, &cs);
+	sp_dedupe_ids ids = { 0 };
+	int64_t max_id = 0;
+	int rc = sp_store_int(ctx->db, "SELECT COALESCE(max(id),0) FROM entity", &max_id, ctx->err);
+	if (rc == SP_OK) {
+		assign_ids(d, &cs, max_id, &ids);
+		rc = write_all(d, &cs, &ids);
+	}
+	if (rc == SP_OK) {
+		cnt->out = cs.n;
+		snprintf(cnt->note, sizeof(cnt->note),
+			 "%d entities (%ld new, %zu merged); %lld pairs compared; blocks over cap %ld: %ld (largest %ld, "
+			 "window %ld); domains over cap %ld: %ld; guard refused %ld",
+			 cs.n, ids.created, ids.nmerge, (long long)d->pairs, d->block_cap, d->capped_blocks,
+			 d->largest_block, d->window, d->domain_cap, d->capped_domains, d->refused);
+	}
+	sp_dedupe_ids_release(&ids);
+	free(cs.m), free(cs.start);
+	return rc;
+}

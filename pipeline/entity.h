@@ -1,0 +1,27 @@
+/*
+ * entity.h — reading entities as the dedupe stage left them: following merges.
+ *
+ * What it does: when two clusters join, the dedupe stage keeps the smaller id and marks the
+ * other entity `merged_into` the survivor (dedupe.h, "Stable ids"); the old id stays valid as a
+ * name for the company. sp_entity_live() is the one way to turn any entity id into the live one
+ * (merged_into IS NULL); every command that takes an entity id goes through it.
+ *
+ * Invariants: the dedupe stage keeps chains one hop deep, but this follows any length up to
+ * SP_ENTITY_MAX_HOPS and refuses cycles, so a damaged database gives an error, not a hang.
+ *
+ * Failure: SP_OK with *live set; SP_ENOTFOUND with "no entity N" (N: the id that is missing,
+ * the argument or one on its chain); SP_EDB when the chain loops or is too long, or on a
+ * database error. *live is untouched on failure.
+ */
+#ifndef SP_ENTITY_H
+#define SP_ENTITY_H
+
+#include <stdint.h>
+
+#include "core/store.h"
+
+#define SP_ENTITY_MAX_HOPS 64
+
+int sp_entity_live(sp_store *db, int64_t id, int64_t *live, sp_err *err);
+
+#endif

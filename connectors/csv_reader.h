@@ -100,7 +100,7 @@ int sp_utf8_valid(const char *s, size_t n);
 void sp_utf8_sanitize(char *s, size_t n);
 
 /*
- * Helpers for the CSV-family connectors (companies_house, sirene, csv).
+ * Helpers for the CSV-family connectors (companies_house, sirene, csv), in csv_source.c.
  * sp_csv_opts_from_config: delimiter (one char or "tab"), encoding, max_field_bytes, max_columns,
  * parse_thread (yes|no, default yes), max_unpacked_bytes (limit on bytes out of a zip/gzip, 0 = none).
  * sp_csv_reject: clear rec, set its line, reason and an excerpt of the row; returns SP_REJECT.

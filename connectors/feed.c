@@ -13,6 +13,7 @@
  * bare '&' become "&amp;" (so no entity reference ever reaches the tree: nothing to expand);
  * when the document is (or claims to be) UTF-8, bytes that are not valid UTF-8 are read as
  * Latin-1/Windows-1252 and re-encoded. CDATA sections are passed through untouched.
+ * The entity table and the HTML-to-text stripper are in feed_text.c.
  *
  * Record: key = guid (RSS), id (Atom), else link, else title; name = title (HTML stripped);
  * website = link, only when the source says link_is_website = yes; categories = RSS <category>,
@@ -35,6 +36,7 @@
  */
 #include "connectors/connector.h"
 #include "connectors/archive.h"
+#include "connectors/feed_text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -48,80 +50,13 @@
 #define SP_FEED_MAX_TEXT 4096
 #define FEED_RAW_MAX (256 * 1024) /* raw text collected from one element before stripping */
 
-/* ---- HTML entities (shared by the repair filter and the HTML-to-text stripper) ---- */
-
-static const struct {
-	const char *name;
-	unsigned cp;
-} html_entities[] = {
-	{ "AElig", 198 }, { "Aacute", 193 }, { "Acirc", 194 }, { "Agrave", 192 }, { "Aring", 197 },
-	{ "Atilde", 195 }, { "Auml", 196 }, { "Ccedil", 199 }, { "Dagger", 8225 }, { "ETH", 208 },
-	{ "Eacute", 201 }, { "Ecirc", 202 }, { "Egrave", 200 }, { "Euml", 203 }, { "Iacute", 205 },
-	{ "Icirc", 206 }, { "Igrave", 204 }, { "Iuml", 207 }, { "Ntilde", 209 }, { "OElig", 338 },
-	{ "Oacute", 211 }, { "Ocirc", 212 }, { "Ograve", 210 }, { "Oslash", 216 }, { "Otilde", 213 },
-	{ "Ouml", 214 }, { "Prime", 8243 }, { "Scaron", 352 }, { "THORN", 222 }, { "Uacute", 218 },
-	{ "Ucirc", 219 }, { "Ugrave", 217 }, { "Uuml", 220 }, { "Yacute", 221 }, { "Yuml", 376 },
-	{ "aacute", 225 }, { "acirc", 226 }, { "acute", 180 }, { "aelig", 230 }, { "agrave", 224 },
-	{ "amp", '&' }, { "apos", '\'' }, { "aring", 229 }, { "atilde", 227 }, { "auml", 228 },
-	{ "bdquo", 8222 }, { "brvbar", 166 }, { "bull", 8226 }, { "ccedil", 231 }, { "cedil", 184 },
-	{ "cent", 162 }, { "circ", 710 }, { "copy", 169 }, { "curren", 164 }, { "dagger", 8224 },
-	{ "darr", 8595 }, { "deg", 176 }, { "divide", 247 }, { "eacute", 233 }, { "ecirc", 234 },
-	{ "egrave", 232 }, { "emsp", 8195 }, { "ensp", 8194 }, { "eth", 240 }, { "euml", 235 },
-	{ "euro", 8364 }, { "frac12", 189 }, { "frac14", 188 }, { "frac34", 190 }, { "gt", '>' },
-	{ "hearts", 9829 }, { "hellip", 8230 }, { "iacute", 237 }, { "icirc", 238 }, { "iexcl", 161 },
-	{ "igrave", 236 }, { "iquest", 191 }, { "iuml", 239 }, { "laquo", 171 }, { "larr", 8592 },
-	{ "ldquo", 8220 }, { "lrm", 8206 }, { "lsaquo", 8249 }, { "lsquo", 8216 }, { "lt", '<' },
-	{ "macr", 175 }, { "mdash", 8212 }, { "micro", 181 }, { "middot", 183 }, { "nbsp", 160 },
-	{ "ndash", 8211 }, { "not", 172 }, { "ntilde", 241 }, { "oacute", 243 }, { "ocirc", 244 },
-	{ "oelig", 339 }, { "ograve", 242 }, { "ordf", 170 }, { "ordm", 186 }, { "oslash", 248 },
-	{ "otilde", 245 }, { "ouml", 246 }, { "para", 182 }, { "permil", 8240 }, { "plusmn", 177 },
-	{ "pound", 163 }, { "prime", 8242 }, { "quot", '"' }, { "raquo", 187 }, { "rarr", 8594 },
-	{ "rdquo", 8221 }, { "reg", 174 }, { "rlm", 8207 }, { "rsaquo", 8250 }, { "rsquo", 8217 },
-	{ "sbquo", 8218 }, { "scaron", 353 }, { "sect", 167 }, { "shy", 173 }, { "sup1", 185 },
-	{ "sup2", 178 }, { "sup3", 179 }, { "szlig", 223 }, { "thinsp", 8201 }, { "thorn", 254 },
-	{ "tilde", 732 }, { "times", 215 }, { "trade", 8482 }, { "uacute", 250 }, { "uarr", 8593 },
-	{ "ucirc", 251 }, { "ugrave", 249 }, { "uml", 168 }, { "uuml", 252 }, { "yacute", 253 },
-	{ "yen", 165 }, { "yuml", 255 }, { "zwj", 8205 }, { "zwnj", 8204 },
-};
-
-static unsigned entity_lookup(const char *name, size_t n)
-{
-	for (size_t i = 0; i < SP_ARRAY_LEN(html_entities); i++)
-		if (strlen(html_entities[i].name) == n && !memcmp(html_entities[i].name, name, n))
-			return html_entities[i].cp;
-	return 0;
-}
+/* ---- bytes the repair filter re-encodes ---- */
 
 /* Windows-1252 0x80..0x9F; other bytes are Latin-1. */
 static const unsigned short cp1252[32] = {
 	8364, 0x81, 8218, 402, 8222, 8230, 8224, 8225, 710, 8240, 352, 8249, 338, 0x8D, 381, 0x8F,
 	0x90, 8216, 8217, 8220, 8221, 8226, 8211, 8212, 732, 8482, 353, 8250, 339, 0x9D, 382, 376,
 };
-
-static void put_utf8(sp_buf *b, unsigned cp)
-{
-	char o[4];
-	if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		cp = 0xFFFD;
-	if (cp < 0x80) {
-		sp_buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		o[0] = (char)(0xC0 | (cp >> 6));
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		sp_buf_add(b, o, 2);
-	} else if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | (cp >> 12));
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		sp_buf_add(b, o, 3);
-	} else {
-		o[0] = (char)(0xF0 | (cp >> 18));
-		o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		o[3] = (char)(0x80 | (cp & 0x3F));
-		sp_buf_add(b, o, 4);
-	}
-}
 
 /* Length of a valid UTF-8 sequence at s (n bytes available), 0 if invalid, -1 if incomplete. */
 static int utf8_seq(const unsigned char *s, size_t n)
@@ -298,7 +233,7 @@ static size_t filter_chunk(sp_parser *p, const unsigned char *s, size_t n, int a
 				           (nl == 4 && !memcmp(name, "apos", 4))) {
 					sp_buf_add(&p->out, (const char *)s + i, j + 1 - i);
 				} else {
-					unsigned cp = entity_lookup(name, nl);
+					unsigned cp = sp_feed_entity(name, nl);
 					if (cp)
 						sp_buf_addf(&p->out, "&#%u;", cp);
 					else { /* unknown entity: keep it as text, never as a reference */
@@ -334,7 +269,7 @@ static size_t filter_chunk(sp_parser *p, const unsigned char *s, size_t n, int a
 			if (len < 0 && !at_eof)
 				return i; /* incomplete sequence: carry */
 			if (len <= 0) {
-				put_utf8(&p->out, c >= 0x80 && c < 0xA0 ? cp1252[c - 0x80] : c);
+				sp_feed_put_utf8(&p->out, c >= 0x80 && c < 0xA0 ? cp1252[c - 0x80] : c);
 				i++;
 				continue;
 			}
@@ -397,118 +332,6 @@ static int feed_read(void *ctx, char *buf, int len)
 	return (int)k;
 }
 
-static int block_tag(const char *t, size_t n)
-{
-	static const char *const tags[] = { "p", "br", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2",
-		                            "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "hr", "dd", "dt" };
-	for (size_t i = 0; i < SP_ARRAY_LEN(tags); i++)
-		if (strlen(tags[i]) == n && !strncasecmp(tags[i], t, n))
-			return 1;
-	return 0;
-}
-
-/*
- * HTML (or plain text) -> plain text into out: tags dropped (script/style with their content),
- * entities decoded, white space folded, at most max bytes (cut on a UTF-8 boundary).
- */
-static void html_to_text(const char *s, size_t n, sp_buf *out, size_t max)
-{
-	sp_buf_reset(out);
-	int space = 1;
-	size_t i = 0;
-	sp_buf dec = SP_BUF_INIT;
-	while (i < n && out->len < max) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '<' && i + 1 < n && (isalpha((unsigned char)s[i + 1]) || s[i + 1] == '/' || s[i + 1] == '!' || s[i + 1] == '?')) {
-			size_t j = i + 1;
-			if (n - j >= 3 && !memcmp(s + j, "!--", 3)) {
-				const char *e = memmem(s + j + 3, n - j - 3, "-->", 3);
-				i = e ? (size_t)(e - s) + 3 : n;
-				continue;
-			}
-			if (s[j] == '/')
-				j++;
-			size_t t0 = j;
-			while (j < n && isalnum((unsigned char)s[j]))
-				j++;
-			size_t tl = j - t0;
-			int skip_body = s[i + 1] != '/' && ((tl == 6 && !strncasecmp(s + t0, "script", 6)) ||
-			                                    (tl == 5 && !strncasecmp(s + t0, "style", 5)));
-			const char *gt = memchr(s + j, '>', n - j);
-			i = gt ? (size_t)(gt - s) + 1 : n;
-			if (skip_body) {
-				const char *close = NULL;
-				for (size_t k = i; k + 1 < n; k++)
-					if (s[k] == '<' && s[k + 1] == '/' && k + 2 + tl <= n && !strncasecmp(s + k + 2, s + t0, tl)) {
-						close = s + k;
-						break;
-					}
-				if (close) {
-					const char *g2 = memchr(close, '>', (size_t)(s + n - close));
-					i = g2 ? (size_t)(g2 - s) + 1 : n;
-				} else {
-					i = n;
-				}
-			}
-			if (block_tag(s + t0, tl) || tl == 0)
-				space = 1;
-			else if (tl == 3 && !strncasecmp(s + t0, "img", 3))
-				space = 1;
-			continue;
-		}
-		unsigned cp = 0;
-		size_t adv = 1;
-		if (c == '&') {
-			size_t j = i + 1;
-			while (j < n && j - i < 12 && (isalnum((unsigned char)s[j]) || s[j] == '#'))
-				j++;
-			if (j < n && s[j] == ';' && j > i + 1) {
-				if (s[i + 1] == '#') {
-					char *e = NULL;
-					unsigned long v = (s[i + 2] == 'x' || s[i + 2] == 'X') ? strtoul(s + i + 3, &e, 16)
-					                                                   : strtoul(s + i + 2, &e, 10);
-					if (e == s + j)
-						cp = v > 0x10FFFF ? 0xFFFD : (unsigned)v;
-				} else {
-					cp = entity_lookup(s + i + 1, j - i - 1);
-				}
-				if (cp)
-					adv = j + 1 - i;
-			}
-		}
-		if (cp) {
-			if (cp == 160 || cp == 8201 || cp == 8194 || cp == 8195 || (cp < 0x20 && cp != 0) || cp == ' ') {
-				space = 1;
-			} else {
-				if (space && out->len)
-					sp_buf_addc(out, ' ');
-				space = 0;
-				sp_buf_reset(&dec);
-				put_utf8(&dec, cp);
-				sp_buf_add(out, dec.buf, dec.len);
-			}
-		} else if (isspace(c) || c == 0) {
-			space = 1;
-		} else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) { /* U+00A0 */
-			space = 1;
-			adv = 2;
-		} else {
-			if (space && out->len)
-				sp_buf_addc(out, ' ');
-			space = 0;
-			sp_buf_addc(out, (char)c);
-		}
-		i += adv;
-	}
-	sp_buf_release(&dec);
-	if (out->len > max) {
-		out->len = max;
-		while (out->len && ((unsigned char)out->buf[out->len] & 0xC0) == 0x80)
-			out->len--;
-		out->buf[out->len] = '\0';
-	}
-}
-
 /* ---- SAX handlers: build one item at a time ---- */
 
 static int ns_core(const xmlChar *uri)
@@ -539,7 +362,7 @@ static void add_attr(sp_buf *b, const char *v, size_t n, size_t max)
 			char *e = NULL;
 			unsigned long cp = (v[i + 2] == 'x' || v[i + 2] == 'X') ? strtoul(v + i + 3, &e, 16) : strtoul(v + i + 2, &e, 10);
 			if (e && e < v + n && *e == ';' && cp > 0 && cp <= 0x10FFFF) {
-				put_utf8(b, (unsigned)cp);
+				sp_feed_put_utf8(b, (unsigned)cp);
 				i = (size_t)(e - v);
 				continue;
 			}
@@ -642,7 +465,7 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 		return;
 	}
 	if (p->cap != C_NONE) { /* markup inside a captured child (Atom xhtml content) */
-		if (p->cap_text.len < FEED_RAW_MAX && block_tag(ln, strlen(ln)))
+		if (p->cap_text.len < FEED_RAW_MAX && sp_feed_block_tag(ln, strlen(ln)))
 			sp_buf_addc(&p->cap_text, ' ');
 		return;
 	}
@@ -741,20 +564,20 @@ static void capture_end(sp_parser *p)
 	switch (p->cap) {
 	case C_TITLE:
 		if (!p->it_title.len)
-			html_to_text(s, raw->len, &p->it_title, p->max_text);
+			sp_feed_html_to_text(s, raw->len, &p->it_title, p->max_text);
 		break;
 	case C_DESC:
-		html_to_text(s, raw->len, &p->it_desc, p->max_text);
+		sp_feed_html_to_text(s, raw->len, &p->it_desc, p->max_text);
 		break;
 	case C_SUMMARY:
-		html_to_text(s, raw->len, &p->it_summary, p->max_text);
+		sp_feed_html_to_text(s, raw->len, &p->it_summary, p->max_text);
 		break;
 	case C_CONTENT:
 		if (!p->it_content.len)
-			html_to_text(s, raw->len, &p->it_content, p->max_text);
+			sp_feed_html_to_text(s, raw->len, &p->it_content, p->max_text);
 		break;
 	case C_CATEGORY:
-		html_to_text(s, raw->len, &p->tmp, 512);
+		sp_feed_html_to_text(s, raw->len, &p->tmp, 512);
 		if (p->tmp.len && p->it_cats.len + p->tmp.len < p->max_text) {
 			for (size_t i = 0; i < p->tmp.len; i++)
 				if (p->tmp.buf[i] == ';')
@@ -768,7 +591,7 @@ static void capture_end(sp_parser *p)
 	case C_CITY: {
 		sp_buf *dst = p->cap == C_COUNTRY ? &p->it_country : &p->it_city;
 		if (!dst->len)
-			html_to_text(s, raw->len, dst, 256);
+			sp_feed_html_to_text(s, raw->len, dst, 256);
 		break;
 	}
 	default: {
@@ -800,7 +623,7 @@ static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, 
 	sp_parser *p = ctx;
 	if (p->cap != C_NONE && p->depth == p->cap_depth)
 		capture_end(p);
-	else if (p->cap != C_NONE && p->cap_text.len < FEED_RAW_MAX && block_tag((const char *)localname, strlen((const char *)localname)))
+	else if (p->cap != C_NONE && p->cap_text.len < FEED_RAW_MAX && sp_feed_block_tag((const char *)localname, strlen((const char *)localname)))
 		sp_buf_addc(&p->cap_text, ' ');
 	if (p->item_depth && p->depth == p->item_depth)
 		item_finish(p, 0);

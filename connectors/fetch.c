@@ -1,20 +1,20 @@
 /*
  * fetch.c — the fetch stage: bring each source's newest bytes into the raw store, safely.
  *
- * What it does, per source (sp_stage_fetch is called once per source by run.c):
- *   1. reads the source's fetch keys (below) and its source_state (ETag, Last-Modified, the last
- *      good snapshot);
- *   2. streams the URL into a temporary file raw/<source>/.part-XXXXXX: http(s) through http.c
- *      (conditional, retried, size-capped), file:// and plain paths (relative to the config's
- *      directory) by copying;
- *   3. verifies it: not empty; a zip opens with libzip; a gzip inflates to its end with a good CRC;
- *      plain XML (gleif, feed) starts with '<' after an optional BOM and white space, plain JSON with
- *      '{' or '[', plain CSV is not an HTML page;
- *   4. hashes it (sha256) and either drops it (same hash as the last good snapshot: 'unchanged') or
- *      fsyncs and renames it atomically to raw/<source>/<sha256>.<ext> ('new'), ext from the magic
- *      bytes (zip, gz) or else from the format (csv, xml, json);
- *   5. in one transaction, writes a fetch row for the outcome (new | unchanged | not_modified |
- *      failed) and updates source_state.
+ * What it does, per source (sp_stage_fetch is called once per source by run.c), in four steps:
+ *   1. open: reads the source's source_state (ETag, Last-Modified, the last good snapshot; a
+ *      database error ends the fetch here, with no fetch row), then (fetch_open) its fetch keys
+ *      (below), creates the temporary file raw/<source>/.part-XXXXXX (rawstore.h) and picks the
+ *      conditional headers;
+ *   2. download (fetch_download): streams the URL into the part file: http(s) through http.c
+ *      (conditional, retried, size-capped), every page of a paginated JSON API (fetch_pages.c),
+ *      file:// and plain paths (relative to the config's directory) by copying;
+ *   3. commit the snapshot (fetch_commit, rawstore.c): verifies it (not empty; a zip opens; a gzip
+ *      inflates to its end; XML, JSON and CSV look like what they claim), hashes it (sha256) and
+ *      either drops it (same hash as the last good snapshot: 'unchanged') or fsyncs and renames it
+ *      atomically to raw/<source>/<sha256>.<ext> ('new');
+ *   4. record the outcome: in one transaction, writes a fetch row (new | unchanged | not_modified |
+ *      failed) and updates source_state (record_outcome; fetch_record_failure for 'failed').
  *
  * Invariants:
  *   - A failed, truncated, oversized or unverifiable download never touches the last good
@@ -35,19 +35,14 @@
  *   api_key_env = VAR, header_name = "Authorization: Bearer" (a name with ':' is followed by a
  *   space and the key, a bare name by ": " and the key).
  *
- * Paginated JSON APIs (format = json with `next = dotted.path.to.next.url` or `page_param = page`):
- * every page is fetched in turn (the API key only to the configured URL's origin; no conditional
- * requests) and the snapshot is one file of JSON Lines, one page per line, bytes as served except
- * line breaks (white space in JSON) turned to spaces; a single page stays one JSON document. Paging
- * stops at a missing/null/empty next link, a page whose `items` array is empty, a link back to the
- * same page, or `max_pages` (default 1000; reaching it is noted, not an error). `page_start`
- * (default 1) is the first page number when page_param is used. Any page failing fails the fetch.
+ * Paginated JSON APIs (format = json with `next = dotted.path.to.next.url` or `page_param = page`;
+ * also `items`, `page_start` = 1, `max_pages` = 1000): every page is fetched in turn into one
+ * snapshot of JSON Lines, see fetch_pages.c. Any page failing fails the fetch.
  *
  * Failure: returns < 0 with "SOURCE: what failed" in ctx->err (the failed fetch row is committed
  * first); run.c records the stage as failed and goes on with the other sources. SP_EDB when the
  * database itself failed.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,22 +53,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-#include <zip.h>
-#include <zlib.h>
-
-#include "connectors/archive.h"
+#include "connectors/fetch_int.h"
 #include "connectors/http.h"
+#include "connectors/rawstore.h"
 #include "core/progress.h"
 #include "pipeline/stage.h"
 
-typedef struct fetch_opts {
-	long retries, timeout, connect_timeout, low_speed_limit, low_speed_time, max_redirects;
-	long retry_base_ms, retry_after_max;
-	int64_t max_bytes;
-	char *ca_file;       /* owned, absolute */
-	char *secret_header; /* owned; wiped before free */
-} fetch_opts;
 
 typedef struct fetch_state {
 	char *etag, *last_modified;
@@ -338,7 +323,7 @@ static int hexval(int c)
 }
 
 /* file:///abs, file://localhost/abs; file://rel (not a standard form) is taken relative. */
-static char *file_url_path(const sp_config *cfg, const char *url)
+char *sp_fetch_file_url_path(const sp_config *cfg, const char *url)
 {
 	const char *p = url + 7;
 	if (!strncasecmp(p, "localhost/", 10))
@@ -360,7 +345,7 @@ static char *file_url_path(const sp_config *cfg, const char *url)
 
 
 /* write(2) all of p, retrying on EINTR; SP_EIO with the reason otherwise. */
-static int write_all(int fd, const char *p, size_t n, sp_err *err)
+int sp_fetch_write_all(int fd, const char *p, size_t n, sp_err *err)
 {
 	for (size_t off = 0; off < n;) {
 		ssize_t w = write(fd, p + off, n - off);
@@ -373,7 +358,7 @@ static int write_all(int fd, const char *p, size_t n, sp_err *err)
 	return SP_OK;
 }
 
-static int copy_local(const char *path, int fd, int64_t max_bytes, const char *label, int64_t *bytes, sp_err *err)
+int sp_fetch_copy_local(const char *path, int fd, int64_t max_bytes, const char *label, int64_t *bytes, sp_err *err)
 {
 	*bytes = 0;
 	int in = open(path, O_RDONLY | O_CLOEXEC);
@@ -408,7 +393,7 @@ static int copy_local(const char *path, int fd, int64_t max_bytes, const char *l
 			rc = sp_err_set(err, SP_EFORMAT, "read %s: exceeds max_bytes = %lld", path, (long long)max_bytes);
 			break;
 		}
-		if ((rc = write_all(fd, buf, (size_t)n, err)) != SP_OK)
+		if ((rc = sp_fetch_write_all(fd, buf, (size_t)n, err)) != SP_OK)
 			break;
 		*bytes += n;
 		if (prog)
@@ -418,354 +403,6 @@ static int copy_local(const char *path, int fd, int64_t max_bytes, const char *l
 		sp_progress_end();
 	free(buf);
 	close(in);
-	return rc;
-}
-
-/* ---- verification -------------------------------------------------------------------------- */
-
-static const char *format_ext(const char *format)
-{
-	if (!strcmp(format, "gleif") || !strcmp(format, "feed"))
-		return "xml";
-	if (!strcmp(format, "json"))
-		return "json";
-	return "csv";
-}
-
-/* First significant byte of a plain file (after a UTF-8/UTF-16 BOM and white space), and the
- * next bytes for a small sniff. Returns the number of bytes in head. */
-static size_t sniff_head(const char *path, char *head, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	unsigned char buf[4096];
-	size_t got = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	size_t i = 0;
-	if (got >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF)
-		i = 3;
-	while (i < got && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-		i++;
-	size_t k = 0;
-	for (; i < got && k + 1 < n; i++)
-		head[k++] = (char)buf[i];
-	head[k] = '\0';
-	return k;
-}
-
-static int verify_file(const char *tmp, const sp_source *src, int64_t size, const char **ext, sp_err *err)
-{
-	if (size <= 0)
-		return sp_err_set(err, SP_EFORMAT, "the download is empty");
-	sp_stream_kind kind;
-	if (sp_stream_detect(tmp, &kind, err) != SP_OK)
-		return SP_EIO;
-	if (kind == SP_KIND_ZIP) {
-		int zerr = 0;
-		zip_t *za = zip_open(tmp, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
-		if (!za) {
-			zip_error_t ze;
-			zip_error_init_with_code(&ze, zerr);
-			sp_err_set(err, SP_EFORMAT, "not a readable zip archive: %s", zip_error_strerror(&ze));
-			zip_error_fini(&ze);
-			return SP_EFORMAT;
-		}
-		zip_int64_t n = zip_get_num_entries(za, 0);
-		int files = 0;
-		for (zip_int64_t i = 0; i < n && !files; i++) {
-			const char *name = zip_get_name(za, (zip_uint64_t)i, 0);
-			if (name && *name && name[strlen(name) - 1] != '/')
-				files++;
-		}
-		zip_discard(za);
-		if (!files)
-			return sp_err_set(err, SP_EFORMAT, "zip archive has no file entry");
-		*ext = "zip";
-		return SP_OK;
-	}
-	if (kind == SP_KIND_GZIP) {
-		gzFile gz = gzopen(tmp, "rb");
-		if (!gz)
-			return sp_err_set(err, SP_EIO, "cannot open the gzip download: %s", strerror(errno));
-		gzbuffer(gz, 1 << 16);
-		char *buf = sp_xmalloc(1 << 16);
-		int r;
-		int64_t total = 0;
-		while ((r = gzread(gz, buf, 1 << 16)) > 0)
-			total += r;
-		int zerrno = Z_OK;
-		const char *m = gzerror(gz, &zerrno);
-		int bad = r < 0 || (zerrno != Z_OK && zerrno != Z_STREAM_END);
-		if (bad)
-			sp_err_set(err, SP_EFORMAT, "gzip data does not inflate: %s", m && *m ? m : "corrupt or truncated");
-		free(buf);
-		gzclose(gz);
-		if (bad)
-			return SP_EFORMAT;
-		if (total == 0)
-			return sp_err_set(err, SP_EFORMAT, "gzip data inflates to nothing");
-		*ext = "gz";
-		return SP_OK;
-	}
-	char head[64];
-	size_t k = sniff_head(tmp, head, sizeof(head));
-	*ext = format_ext(src->format);
-	if (!strcmp(*ext, "xml")) {
-		if (!k || head[0] != '<')
-			return sp_err_set(err, SP_EFORMAT, "format %s: the download is not XML (does not start with '<')",
-					  src->format);
-	} else if (!strcmp(*ext, "json")) {
-		if (!k || (head[0] != '{' && head[0] != '['))
-			return sp_err_set(err, SP_EFORMAT, "format json: the download is not JSON (does not start with '{' or '[')");
-	} else {
-		if (!k)
-			return sp_err_set(err, SP_EFORMAT, "the download holds only white space");
-		if (!strncasecmp(head, "<!doctype html", 14) || !strncasecmp(head, "<html", 5))
-			return sp_err_set(err, SP_EFORMAT, "format %s: the download is an HTML page, not CSV", src->format);
-	}
-	return SP_OK;
-}
-
-/* ---- paginated JSON APIs ------------------------------------------------------------------- */
-
-typedef struct page_opts {
-	const char *next_path;  /* dotted path of the next-page link, or NULL */
-	const char *page_param; /* query parameter carrying the page number, or NULL */
-	const char *items_path; /* dotted path of the items array (empty: the document) */
-	long page_start, max_pages;
-} page_opts;
-
-static json_t *json_at(json_t *v, const char *path)
-{
-	if (!path || !*path)
-		return v;
-	char *dup = sp_xstrdup(path), *save = NULL;
-	for (char *seg = strtok_r(dup, ".", &save); seg && v; seg = strtok_r(NULL, ".", &save)) {
-		if (json_is_object(v)) {
-			v = json_object_get(v, seg);
-		} else if (json_is_array(v)) {
-			char *end;
-			long i = strtol(seg, &end, 10);
-			v = (*end || i < 0) ? NULL : json_array_get(v, (size_t)i);
-		} else {
-			v = NULL;
-		}
-	}
-	free(dup);
-	return v;
-}
-
-/* base with its page_param set to n: replaced in place when the query has it, else appended. */
-static char *page_url(const char *base, const char *param, long n)
-{
-	sp_buf b = SP_BUF_INIT;
-	size_t qpos = strcspn(base, "?#");
-	sp_buf_add(&b, base, qpos);
-	const char *q = base[qpos] == '?' ? base + qpos + 1 : NULL;
-	size_t plen = strlen(param);
-	int first = 1, done = 0;
-	if (q) {
-		while (*q && *q != '#') {
-			size_t k = strcspn(q, "&#");
-			sp_buf_addc(&b, first ? '?' : '&');
-			first = 0;
-			if (!done && k >= plen && !strncmp(q, param, plen) && (k == plen || q[plen] == '=')) {
-				sp_buf_addf(&b, "%s=%ld", param, n);
-				done = 1;
-			} else {
-				sp_buf_add(&b, q, k);
-			}
-			q += k;
-			if (*q == '&')
-				q++;
-		}
-	}
-	if (!done)
-		sp_buf_addf(&b, "%c%s=%ld", first ? '?' : '&', param, n);
-	return sp_buf_detach(&b);
-}
-
-static int is_scheme(const char *url, const char *scheme);
-
-/* A next link seen from page cur: absolute URL, file:// URL, or relative (to cur's URL or directory). */
-static char *resolve_next(const sp_config *cfg, const char *cur, int cur_http, const char *ref)
-{
-	if (is_scheme(ref, "http://") || is_scheme(ref, "https://"))
-		return sp_xstrdup(ref);
-	if (cur_http)
-		return sp_http_resolve(cur, ref);
-	if (is_scheme(ref, "file://"))
-		return file_url_path(cfg, ref);
-	if (ref[0] == '/')
-		return sp_xstrdup(ref);
-	const char *slash = strrchr(cur, '/');
-	sp_buf b = SP_BUF_INIT;
-	if (slash)
-		sp_buf_add(&b, cur, (size_t)(slash - cur + 1));
-	sp_buf_adds(&b, ref);
-	return sp_buf_detach(&b);
-}
-
-/* Append the page file to out as one line (BOM dropped, CR/LF to spaces). */
-static int append_page(const char *page, int out, int64_t *written, sp_err *err)
-{
-	int in = open(page, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return sp_err_set(err, SP_EIO, "read %s: %s", page, strerror(errno));
-	char *buf = sp_xmalloc(1 << 16);
-	int rc = SP_OK, first = 1;
-	for (;;) {
-		ssize_t n = read(in, buf, 1 << 16);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = sp_err_set(err, SP_EIO, "read %s: %s", page, strerror(errno));
-			break;
-		}
-		char *p = buf;
-		if (first && n >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) {
-			p += 3;
-			n -= 3;
-		}
-		first = 0;
-		if (n == 0)
-			break;
-		for (ssize_t i = 0; i < n; i++)
-			if (p[i] == '\n' || p[i] == '\r')
-				p[i] = ' ';
-		if ((rc = write_all(out, p, (size_t)n, err)) != SP_OK)
-			break;
-		*written += n;
-	}
-	if (rc == SP_OK) {
-		if (write(out, "\n", 1) != 1)
-			rc = sp_err_set(err, SP_EIO, "write temporary file: %s", strerror(errno));
-		else
-			(*written)++;
-	}
-	free(buf);
-	close(in);
-	return rc;
-}
-
-typedef struct page_result {
-	int64_t downloaded, written;
-	int pages, capped, attempts;
-	long http_status;
-} page_result;
-
-static int fetch_pages(const sp_config *cfg, const sp_source *src, const fetch_opts *fo, const page_opts *po,
-		       const char *first, int first_http, const char *dir, int out, const char *label,
-		       page_result *pr, sp_err *err)
-{
-	memset(pr, 0, sizeof(*pr));
-	sp_buf b = SP_BUF_INIT;
-	sp_buf_addf(&b, "%s/.part-page-XXXXXX", dir);
-	char *ptmp = sp_buf_detach(&b);
-	int pfd = mkstemp(ptmp);
-	if (pfd < 0) {
-		int e = errno;
-		free(ptmp);
-		return sp_err_set(err, SP_EIO, "cannot create a temporary file in %s: %s", dir, strerror(e));
-	}
-	char *cur = sp_xstrdup(first);
-	int cur_http = first_http, rc = SP_OK;
-	for (long i = 0;; i++) {
-		if (i >= po->max_pages) {
-			pr->capped = 1;
-			break;
-		}
-		int64_t room = fo->max_bytes > 0 ? fo->max_bytes - pr->downloaded : 0;
-		if (fo->max_bytes > 0 && room <= 0) {
-			rc = sp_err_set(err, SP_EFORMAT, "pages exceed max_bytes = %lld", (long long)fo->max_bytes);
-			break;
-		}
-		int64_t got = 0;
-		char *shown = sp_http_redact(cur);
-		if (cur_http) {
-			sp_http_req req = {
-				.url = cur,
-				.fd = pfd,
-				.secret_header = sp_http_same_origin(src->url, cur) ? fo->secret_header : NULL,
-				.timeout = fo->timeout,
-				.connect_timeout = fo->connect_timeout,
-				.low_speed_limit = fo->low_speed_limit,
-				.low_speed_time = fo->low_speed_time,
-				.max_bytes = room,
-				.max_redirects = fo->max_redirects,
-				.retries = (int)fo->retries,
-				.retry_base_ms = fo->retry_base_ms,
-				.retry_after_max = fo->retry_after_max,
-				.ca_file = fo->ca_file,
-				.progress_label = label,
-			};
-			sp_http_resp resp;
-			rc = sp_http_get(&req, &resp, err);
-			pr->http_status = resp.status;
-			pr->attempts += resp.attempts;
-			got = resp.bytes;
-			sp_http_resp_release(&resp);
-		} else {
-			pr->attempts++;
-			if (ftruncate(pfd, 0) != 0 || lseek(pfd, 0, SEEK_SET) != 0)
-				rc = sp_err_set(err, SP_EIO, "cannot truncate %s: %s", ptmp, strerror(errno));
-			else
-				rc = copy_local(cur, pfd, room, NULL, &got, err);
-		}
-		if (rc != SP_OK) {
-			sp_err_prefix(err, "page %ld", i + 1);
-			free(shown);
-			break;
-		}
-		pr->downloaded += got;
-		json_error_t je;
-		json_t *doc = NULL;
-		FILE *pf = fopen(ptmp, "rb");
-		if (pf) {
-			unsigned char bom[3];
-			if (fread(bom, 1, 3, pf) != 3 || bom[0] != 0xEF || bom[1] != 0xBB || bom[2] != 0xBF)
-				rewind(pf);
-			doc = json_loadf(pf, JSON_DECODE_INT_AS_REAL | JSON_DECODE_ANY, &je);
-			fclose(pf);
-		} else {
-			snprintf(je.text, sizeof(je.text), "%s", strerror(errno));
-			je.line = 0;
-		}
-		if (!doc) {
-			rc = sp_err_set(err, SP_EFORMAT, "page %ld (%s) is not JSON: %s (line %d)", i + 1, shown, je.text, je.line);
-			free(shown);
-			break;
-		}
-		free(shown);
-		if ((rc = append_page(ptmp, out, &pr->written, err)) != SP_OK) {
-			json_decref(doc);
-			break;
-		}
-		pr->pages++;
-		json_t *items = json_at(doc, po->items_path);
-		int empty = !items || (json_is_array(items) && json_array_size(items) == 0);
-		char *next = NULL;
-		if (po->next_path) {
-			json_t *nx = json_at(doc, po->next_path);
-			if (json_is_string(nx) && *json_string_value(nx))
-				next = resolve_next(cfg, cur, cur_http, json_string_value(nx));
-		} else if (po->page_param) {
-			next = page_url(src->url, po->page_param, po->page_start + i + 1);
-		}
-		json_decref(doc);
-		if (!next || empty || !strcmp(next, cur)) {
-			free(next);
-			break;
-		}
-		free(cur);
-		cur = next;
-		cur_http = is_scheme(cur, "http://") || is_scheme(cur, "https://");
-	}
-	free(cur);
-	close(pfd);
-	unlink(ptmp);
-	free(ptmp);
 	return rc;
 }
 
@@ -786,272 +423,249 @@ static void human_size(int64_t v, char *out, size_t n)
 		snprintf(out, n, "%.1f %s", d, u[i]);
 }
 
-static void remove_stale_parts(const char *dir)
+/* One source's fetch, from open to the recorded outcome. */
+typedef struct fetch_job {
+	sp_ctx *ctx;
+	const sp_source *src;
+	char *shown;            /* the URL, redacted (for messages and the fetch row); owned */
+	int is_http;
+	char *local;            /* not http: the local path; owned */
+	fetch_opts fo;
+	fetch_state st;         /* source_state and the last good fetch */
+	page_opts po;           /* next_path or page_param set: a paginated JSON API */
+	const char *if_none_match, *if_modified_since; /* conditional headers, borrowed from st */
+	sp_rawstore_part part;  /* the temporary file the bytes go to */
+	char label[96];         /* progress label */
+	sp_http_resp resp;      /* non-paginated http: the response (o's validators point into it) */
+	int64_t bytes;          /* bytes in the part file */
+	int pages, capped;
+	outcome o;
+} fetch_job;
+
+/* Page options of a json source (none set: not paginated). */
+static int read_page_opts(fetch_job *j, sp_err *err)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	sp_buf p = SP_BUF_INIT;
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, ".part-", 6))
-			continue;
-		sp_buf_reset(&p);
-		sp_buf_addf(&p, "%s/%s", dir, e->d_name);
-		unlink(p.buf);
+	const sp_config *cfg = j->ctx->cfg;
+	const sp_source *src = j->src;
+	page_opts *po = &j->po;
+	if (strcmp(src->format, "json"))
+		return SP_OK;
+	po->next_path = sp_config_get(cfg, src->section, "next", NULL);
+	po->page_param = sp_config_get(cfg, src->section, "page_param", NULL);
+	po->items_path = sp_config_get(cfg, src->section, "items", NULL);
+	if (po->next_path && !*po->next_path)
+		po->next_path = NULL;
+	if (po->page_param && !*po->page_param)
+		po->page_param = NULL;
+	int rc;
+	if ((rc = get_num(cfg, src, "page_start", 1, 0, 1000000000L, &po->page_start, err)) != SP_OK ||
+	    (rc = get_num(cfg, src, "max_pages", 1000, 1, 1000000L, &po->max_pages, err)) != SP_OK)
+		return rc;
+	if (po->page_param && !j->is_http)
+		return sp_err_set(err, SP_ECONFIG, "[%s] page_param needs an http(s) url", src->section);
+	return SP_OK;
+}
+
+/*
+ * Step 1, open: what to fetch (options, the local path or URL, pages), the part file to fetch
+ * into, and the conditional headers: the last good fetch's validators, sent only when its
+ * snapshot is still on disk.
+ */
+static int fetch_open(fetch_job *j, sp_err *err)
+{
+	const sp_config *cfg = j->ctx->cfg;
+	const sp_source *src = j->src;
+	int rc = read_opts(cfg, src, &j->fo, err);
+	if (rc != SP_OK)
+		return rc;
+	if (!j->is_http) {
+		if (sp_fetch_is_scheme(src->url, "file://"))
+			j->local = sp_fetch_file_url_path(cfg, src->url);
+		else if (strstr(src->url, "://"))
+			return sp_err_set(err, SP_ECONFIG, "url %s: only http://, https://, file:// and paths are supported",
+					  j->shown);
+		else
+			j->local = sp_config_path(cfg, src->url);
 	}
-	sp_buf_release(&p);
-	closedir(d);
+	if ((rc = sp_rawstore_open(cfg->raw_dir, src->name, &j->part, err)) != SP_OK)
+		return rc;
+	snprintf(j->label, sizeof(j->label), "fetch %s", src->name);
+	if ((rc = read_page_opts(j, err)) != SP_OK)
+		return rc;
+	if (j->is_http && !j->po.next_path && !j->po.page_param && j->st.last_good_fetch > 0 &&
+	    sp_rawstore_exists(cfg->raw_dir, j->st.last_path)) {
+		j->if_none_match = j->st.etag;
+		j->if_modified_since = j->st.last_modified;
+	}
+	return SP_OK;
 }
 
-static int file_exists(const char *raw_dir, const char *rel)
+/* Step 2, download into the part file: every page, one http(s) GET, or a local copy. A 304 sets
+ * o.status = "not_modified" and discards the part. */
+static int fetch_download(fetch_job *j, sp_counts *c, sp_err *err)
 {
-	if (!rel)
-		return 0;
-	sp_buf p = SP_BUF_INIT;
-	sp_buf_addf(&p, "%s/%s", raw_dir, rel);
-	struct stat st;
-	int ok = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
-	sp_buf_release(&p);
-	return ok;
+	fetch_opts *fo = &j->fo;
+	outcome *o = &j->o;
+	int rc;
+	if (j->po.next_path || j->po.page_param) {
+		page_result pr;
+		rc = sp_fetch_pages(j->ctx->cfg, j->src, fo, &j->po, j->is_http ? j->src->url : j->local, j->is_http,
+				 j->part.dir, j->part.fd, j->label, &pr, err);
+		o->http_status = pr.http_status;
+		o->attempts = pr.attempts;
+		if (rc != SP_OK)
+			return rc;
+		c->in = pr.downloaded;
+		j->bytes = pr.written;
+		j->pages = pr.pages;
+		j->capped = pr.capped;
+		if (!j->pages)
+			c->in = j->bytes;
+		return SP_OK;
+	}
+	if (!j->is_http) {
+		o->attempts = 1;
+		rc = sp_fetch_copy_local(j->local, j->part.fd, fo->max_bytes, j->label, &j->bytes, err);
+		if (rc == SP_OK)
+			c->in = j->bytes;
+		return rc;
+	}
+	sp_http_req req = {
+		.url = j->src->url,
+		.fd = j->part.fd,
+		.if_none_match = j->if_none_match,
+		.if_modified_since = j->if_modified_since,
+		.secret_header = fo->secret_header,
+		.timeout = fo->timeout,
+		.connect_timeout = fo->connect_timeout,
+		.low_speed_limit = fo->low_speed_limit,
+		.low_speed_time = fo->low_speed_time,
+		.max_bytes = fo->max_bytes,
+		.max_redirects = fo->max_redirects,
+		.retries = (int)fo->retries,
+		.retry_base_ms = fo->retry_base_ms,
+		.retry_after_max = fo->retry_after_max,
+		.ca_file = fo->ca_file,
+		.progress_label = j->label,
+	};
+	rc = sp_http_get(&req, &j->resp, err);
+	o->http_status = j->resp.status;
+	o->attempts = j->resp.attempts;
+	j->bytes = j->resp.bytes;
+	if (rc != SP_OK)
+		return rc;
+	o->etag = j->resp.etag;
+	o->last_modified = j->resp.last_modified;
+	if (j->resp.status == 304) {
+		o->status = "not_modified";
+		sp_rawstore_discard(&j->part);
+		c->in = 0;
+		snprintf(c->note, sizeof(c->note), "304 not modified");
+		return SP_OK;
+	}
+	c->in = j->bytes;
+	return SP_OK;
 }
 
-static int fsync_dir(const char *dir)
+/* Step 3, commit the snapshot: verify, hash, then unchanged (dropped) or new (renamed into the
+ * raw store); the note says which. */
+static int fetch_commit(fetch_job *j, sp_counts *c, sp_err *err)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int r = fsync(fd);
-	close(fd);
-	return r;
+	outcome *o = &j->o;
+	o->size = j->bytes;
+	int is_new = 0;
+	int rc = sp_rawstore_commit(&j->part, j->src->format, j->bytes, j->st.last_sha, j->st.last_path, o->sha,
+				    &o->path, &is_new, err);
+	if (rc != SP_OK)
+		return rc;
+	char size_s[32];
+	human_size(j->bytes, size_s, sizeof(size_s));
+	if (is_new) {
+		o->status = "new";
+		c->out = 1;
+		snprintf(c->note, sizeof(c->note), "new %s", size_s);
+	} else {
+		o->status = "unchanged";
+		snprintf(c->note, sizeof(c->note), "unchanged (%s)", size_s);
+	}
+	if (j->pages) {
+		size_t n = strlen(c->note);
+		snprintf(c->note + n, sizeof(c->note) - n, ", %d page%s%s", j->pages, j->pages == 1 ? "" : "s",
+			 j->capped ? " (max_pages reached)" : "");
+	}
+	return SP_OK;
 }
 
-static int is_scheme(const char *url, const char *scheme)
+/*
+ * Step 4 after a failure (rc < 0, message in err): the part file is removed and a 'failed' fetch
+ * row recorded with the message, which gets the URL in front unless it already names it (http.c's
+ * "GET URL: ..."). Returns the code to give the run: rc, or SP_EDB when recording failed too.
+ */
+static int fetch_record_failure(fetch_job *j, int rc, sp_err *err)
 {
-	return !strncasecmp(url, scheme, strlen(scheme));
+	if (!err->msg[0])
+		sp_err_set(err, rc < 0 ? rc : SP_EIO, "fetch failed");
+	/* The source's name is in the fetch row, the stage_run row and run.c's message, so it is not
+	 * repeated. */
+	if (!(j->is_http && strstr(err->msg, "GET ") == err->msg))
+		sp_err_prefix(err, "%s", j->shown);
+	int code = rc < 0 ? rc : SP_EIO;
+	char msg[SP_ERR_MAX];
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	outcome *o = &j->o;
+	o->status = "failed";
+	o->error = msg;
+	o->sha[0] = '\0';
+	free(o->path);
+	o->path = NULL;
+	o->etag = o->last_modified = NULL;
+	sp_rawstore_discard(&j->part);
+	int64_t fid = 0;
+	sp_err e2;
+	sp_err_clear(&e2);
+	if (record_outcome(j->ctx, j->src, j->shown, &j->st, o, &fid, &e2) != SP_OK) {
+		sp_err_set(err, SP_EDB, "%s (and recording the failure failed: %s)", msg, e2.msg);
+		return SP_EDB;
+	}
+	sp_err_set(err, code, "%s", msg);
+	return code;
+}
+
+static void job_release(fetch_job *j)
+{
+	sp_rawstore_release(&j->part);
+	sp_http_resp_release(&j->resp);
+	opts_release(&j->fo);
+	state_release(&j->st);
+	free(j->o.path);
+	free(j->shown);
+	free(j->local);
 }
 
 int sp_stage_fetch(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	sp_err *err = ctx->err;
-	const sp_config *cfg = ctx->cfg;
-	fetch_opts fo;
-	fetch_state st;
-	outcome o;
-	memset(&o, 0, sizeof(o));
-	o.size = -1;
-	char *shown = sp_http_redact(src->url);
-	char *dir = NULL, *tmp = NULL, *local = NULL, *final = NULL;
-	int fd = -1, rc;
-	int is_http = is_scheme(src->url, "http://") || is_scheme(src->url, "https://");
-	sp_http_resp resp;
-	memset(&resp, 0, sizeof(resp));
-
-	rc = state_load(ctx->db, src->name, &st, err);
+	fetch_job j;
+	memset(&j, 0, sizeof(j));
+	j.ctx = ctx;
+	j.src = src;
+	j.part.fd = -1;
+	j.o.size = -1;
+	j.shown = sp_http_redact(src->url);
+	j.is_http = sp_fetch_is_scheme(src->url, "http://") || sp_fetch_is_scheme(src->url, "https://");
+	int rc = state_load(ctx->db, src->name, &j.st, err);
 	if (rc != SP_OK) {
-		free(shown);
+		job_release(&j);
 		return SP_EDB;
 	}
-	rc = read_opts(cfg, src, &fo, err);
-	if (rc != SP_OK)
-		goto failed;
-
-	if (!is_http) {
-		if (is_scheme(src->url, "file://")) {
-			local = file_url_path(cfg, src->url);
-		} else if (strstr(src->url, "://")) {
-			rc = sp_err_set(err, SP_ECONFIG, "url %s: only http://, https://, file:// and paths are supported",
-					shown);
-			goto failed;
-		} else {
-			local = sp_config_path(cfg, src->url);
-		}
-	}
-
-	sp_buf b = SP_BUF_INIT;
-	sp_buf_addf(&b, "%s/%s", cfg->raw_dir, src->name);
-	dir = sp_buf_detach(&b);
-	if ((rc = sp_mkdir_p(dir, err)) != SP_OK)
-		goto failed;
-	remove_stale_parts(dir);
-	sp_buf_addf(&b, "%s/.part-XXXXXX", dir);
-	tmp = sp_buf_detach(&b);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = sp_err_set(err, SP_EIO, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto failed;
-	}
-
-	int64_t bytes = 0;
-	char label[96];
-	snprintf(label, sizeof(label), "fetch %s", src->name);
-	page_opts po = { 0 };
-	if (!strcmp(src->format, "json")) {
-		po.next_path = sp_config_get(cfg, src->section, "next", NULL);
-		po.page_param = sp_config_get(cfg, src->section, "page_param", NULL);
-		po.items_path = sp_config_get(cfg, src->section, "items", NULL);
-		if (po.next_path && !*po.next_path)
-			po.next_path = NULL;
-		if (po.page_param && !*po.page_param)
-			po.page_param = NULL;
-		if ((rc = get_num(cfg, src, "page_start", 1, 0, 1000000000L, &po.page_start, err)) != SP_OK ||
-		    (rc = get_num(cfg, src, "max_pages", 1000, 1, 1000000L, &po.max_pages, err)) != SP_OK)
-			goto failed;
-		if (po.page_param && !is_http) {
-			rc = sp_err_set(err, SP_ECONFIG, "[%s] page_param needs an http(s) url", src->section);
-			goto failed;
-		}
-	}
-	int pages = 0, capped = 0;
-	if (po.next_path || po.page_param) {
-		page_result pr;
-		rc = fetch_pages(cfg, src, &fo, &po, is_http ? src->url : local, is_http, dir, fd, label, &pr, err);
-		o.http_status = pr.http_status;
-		o.attempts = pr.attempts;
-		if (rc != SP_OK)
-			goto failed;
-		c->in = pr.downloaded;
-		bytes = pr.written;
-		pages = pr.pages;
-		capped = pr.capped;
-	} else if (is_http) {
-		int have_snapshot = st.last_good_fetch > 0 && file_exists(cfg->raw_dir, st.last_path);
-		sp_http_req req = {
-			.url = src->url,
-			.fd = fd,
-			.if_none_match = have_snapshot ? st.etag : NULL,
-			.if_modified_since = have_snapshot ? st.last_modified : NULL,
-			.secret_header = fo.secret_header,
-			.timeout = fo.timeout,
-			.connect_timeout = fo.connect_timeout,
-			.low_speed_limit = fo.low_speed_limit,
-			.low_speed_time = fo.low_speed_time,
-			.max_bytes = fo.max_bytes,
-			.max_redirects = fo.max_redirects,
-			.retries = (int)fo.retries,
-			.retry_base_ms = fo.retry_base_ms,
-			.retry_after_max = fo.retry_after_max,
-			.ca_file = fo.ca_file,
-			.progress_label = label,
-		};
-		rc = sp_http_get(&req, &resp, err);
-		o.http_status = resp.status;
-		o.attempts = resp.attempts;
-		bytes = resp.bytes;
-		if (rc != SP_OK)
-			goto failed;
-		o.etag = resp.etag;
-		o.last_modified = resp.last_modified;
-		if (resp.status == 304) {
-			o.status = "not_modified";
-			close(fd);
-			fd = -1;
-			unlink(tmp);
-			c->in = 0;
-			snprintf(c->note, sizeof(c->note), "304 not modified");
-			goto record;
-		}
-	} else {
-		o.attempts = 1;
-		rc = copy_local(local, fd, fo.max_bytes, label, &bytes, err);
-		if (rc != SP_OK)
-			goto failed;
-	}
-	if (!pages)
-		c->in = bytes;
-	o.size = bytes;
-
-	if (fsync(fd) != 0) {
-		rc = sp_err_set(err, SP_EIO, "fsync %s: %s", tmp, strerror(errno));
-		goto failed;
-	}
-	close(fd);
-	fd = -1;
-
-	const char *ext = NULL;
-	if ((rc = verify_file(tmp, src, bytes, &ext, err)) != SP_OK)
-		goto failed;
-	if ((rc = sp_sha256_file(tmp, o.sha, err)) != SP_OK)
-		goto failed;
-	char size_s[32];
-	human_size(bytes, size_s, sizeof(size_s));
-	if (st.last_sha && !strcmp(st.last_sha, o.sha) && file_exists(cfg->raw_dir, st.last_path)) {
-		o.status = "unchanged";
-		o.path = sp_xstrdup(st.last_path);
-		unlink(tmp);
-		snprintf(c->note, sizeof(c->note), "unchanged (%s)", size_s);
-	} else {
-		sp_buf_addf(&b, "%s/%s.%s", dir, o.sha, ext);
-		final = sp_buf_detach(&b);
-		if (rename(tmp, final) != 0) {
-			rc = sp_err_set(err, SP_EIO, "rename %s -> %s: %s", tmp, final, strerror(errno));
-			goto failed;
-		}
-		fsync_dir(dir);
-		sp_buf_addf(&b, "%s/%s.%s", src->name, o.sha, ext);
-		o.path = sp_buf_detach(&b);
-		o.status = "new";
-		c->out = 1;
-		snprintf(c->note, sizeof(c->note), "new %s", size_s);
-	}
-	if (pages) {
-		size_t n = strlen(c->note);
-		snprintf(c->note + n, sizeof(c->note) - n, ", %d page%s%s", pages, pages == 1 ? "" : "s",
-			 capped ? " (max_pages reached)" : "");
-	}
-
-record:;
-	int64_t fid = 0;
-	rc = record_outcome(ctx, src, shown, &st, &o, &fid, err);
-	goto out;
-
-failed:
-	if (!err->msg[0])
-		sp_err_set(err, rc < 0 ? rc : SP_EIO, "fetch failed");
-	/* messages from http.c already name the URL; others get it here. The source's name is in
-	 * the fetch row, the stage_run row and run.c's message, so it is not repeated. */
-	if (!(is_http && strstr(err->msg, "GET ") == err->msg))
-		sp_err_prefix(err, "%s", shown);
-	{
-		int code = rc < 0 ? rc : SP_EIO;
-		char msg[SP_ERR_MAX];
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		o.status = "failed";
-		o.error = msg;
-		o.sha[0] = '\0';
-		free(o.path);
-		o.path = NULL;
-		o.etag = o.last_modified = NULL;
-		if (fd >= 0) {
-			close(fd);
-			fd = -1;
-		}
-		if (tmp)
-			unlink(tmp);
+	if ((rc = fetch_open(&j, err)) == SP_OK && (rc = fetch_download(&j, c, err)) == SP_OK && !j.o.status)
+		rc = fetch_commit(&j, c, err);
+	if (rc == SP_OK) {
 		int64_t fid = 0;
-		sp_err e2;
-		sp_err_clear(&e2);
-		if (record_outcome(ctx, src, shown, &st, &o, &fid, &e2) != SP_OK) {
-			sp_err_set(err, SP_EDB, "%s (and recording the failure failed: %s)", msg, e2.msg);
-			rc = SP_EDB;
-		} else {
-			sp_err_set(err, code, "%s", msg);
-			rc = code;
-		}
+		rc = record_outcome(ctx, src, j.shown, &j.st, &j.o, &fid, err); /* step 4: the fetch row */
+	} else {
+		rc = fetch_record_failure(&j, rc, err);
 	}
-out:
-	if (fd >= 0)
-		close(fd);
-	sp_http_resp_release(&resp);
-	opts_release(&fo);
-	state_release(&st);
-	free(o.path);
-	free(shown);
-	free(dir);
-	free(tmp);
-	free(local);
-	free(final);
+	job_release(&j);
 	return rc;
 }

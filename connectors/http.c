@@ -1,5 +1,12 @@
 /*
- * http.c — libcurl GET into a file with retries, limits and conditional headers. See http.h.
+ * http.c — libcurl GET into a file with retries, limits and conditional headers. See http.h (what
+ * it does, invariants, ownership, failure).
+ *
+ * Layout: URL helpers (redaction, resolution, origin), the SIGINT/SIGTERM hook that lets a run
+ * interrupt a transfer or a backoff, the transfer callbacks (on_write, on_progress), then
+ * sp_http_get() in three steps: get_setup (headers and handle options), get_transfer (attempts
+ * with backoff between them) and attempt_outcome (what one attempt's result means: success,
+ * retry, or a final error).
  */
 #include "connectors/http.h"
 
@@ -339,36 +346,41 @@ void sp_http_resp_release(sp_http_resp *r)
 	r->etag = r->last_modified = NULL;
 }
 
-int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
+/* ---- the GET: setup, transfer with retries, outcome ------------------------------------------ */
+
+/* One sp_http_get call: the request, the libcurl handle with its headers, the transfer state. */
+typedef struct get_call {
+	const sp_http_req *req;
+	CURL *h;
+	struct curl_slist *hdrs;
+	char errbuf[CURL_ERROR_SIZE];
+	struct xfer x;
+	int conditional; /* If-None-Match or If-Modified-Since is sent */
+} get_call;
+
+/* Request headers (conditional ones, the credential) and every option of the handle. */
+static void get_setup(get_call *g)
 {
-	memset(resp, 0, sizeof(*resp));
-	if (http_global_init(err) != SP_OK)
-		return SP_EIO;
-	char *shown = sp_http_redact(req->url);
-	CURL *h = curl_easy_init();
-	if (!h) {
-		sp_err_set(err, SP_EIO, "GET %s: cannot create a libcurl handle", shown);
-		free(shown);
-		return SP_EIO;
-	}
-	struct curl_slist *hdrs = NULL;
+	const sp_http_req *req = g->req;
+	CURL *h = g->h;
 	sp_buf line = SP_BUF_INIT;
 	if (req->if_none_match && *req->if_none_match) {
 		sp_buf_addf(&line, "If-None-Match: %s", req->if_none_match);
-		hdrs = curl_slist_append(hdrs, line.buf);
+		g->hdrs = curl_slist_append(g->hdrs, line.buf);
 	}
 	if (req->if_modified_since && *req->if_modified_since) {
 		sp_buf_reset(&line);
 		sp_buf_addf(&line, "If-Modified-Since: %s", req->if_modified_since);
-		hdrs = curl_slist_append(hdrs, line.buf);
+		g->hdrs = curl_slist_append(g->hdrs, line.buf);
 	}
 	if (req->secret_header && *req->secret_header)
-		hdrs = curl_slist_append(hdrs, req->secret_header);
+		g->hdrs = curl_slist_append(g->hdrs, req->secret_header);
 	sp_buf_release(&line);
+	g->conditional = (req->if_none_match && *req->if_none_match) ||
+			 (req->if_modified_since && *req->if_modified_since);
 
-	char errbuf[CURL_ERROR_SIZE];
-	struct xfer x = { .h = h, .fd = req->fd, .max = req->max_bytes, .label = req->progress_label };
-	x.progress = req->progress_label && sp_progress_enabled();
+	g->x = (struct xfer){ .h = h, .fd = req->fd, .max = req->max_bytes, .label = req->progress_label };
+	g->x.progress = req->progress_label && sp_progress_enabled();
 
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -378,14 +390,14 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, SP_UA);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, g->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &g->x);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &g->x);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L); /* the callback also watches for signals */
-	if (hdrs)
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (g->hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, g->hdrs);
 	if (req->timeout > 0)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT, req->timeout);
 	if (req->connect_timeout > 0)
@@ -400,114 +412,146 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 	 * only changes which authorities are trusted. */
 	if (req->ca_file && *req->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
+}
 
+/* The final response's validators into resp. */
+static void keep_validators(CURL *h, sp_http_resp *resp)
+{
+	free(resp->etag);
+	free(resp->last_modified);
+	resp->etag = header_value(h, "ETag");
+	resp->last_modified = header_value(h, "Last-Modified");
+}
+
+/*
+ * The outcome of one attempt (curl_easy_perform returned cc, resp->status and resp->bytes are
+ * set): SP_OK for a 2xx with the whole body or a 304 to a conditional request; else an error code
+ * with the reason in why, *retry set when another attempt may succeed and *wait_ms to an honoured
+ * Retry-After.
+ */
+static int attempt_outcome(get_call *g, CURLcode cc, sp_http_resp *resp, sp_buf *why, int *retry, long *wait_ms)
+{
+	const struct xfer *x = &g->x;
+	long status = resp->status;
+	*retry = 0;
+	*wait_ms = 0;
+	if (got_signal || cc == CURLE_ABORTED_BY_CALLBACK) {
+		sp_buf_adds(why, "interrupted by a signal");
+		return SP_EINTERRUPTED;
+	}
+	if (x->oversized || cc == CURLE_FILESIZE_EXCEEDED) {
+		resp->oversized = 1;
+		sp_buf_addf(why, "body exceeds max_bytes = %lld", (long long)g->req->max_bytes);
+		return SP_EFORMAT;
+	}
+	if (x->io_errno) {
+		sp_buf_addf(why, "cannot write the temporary file: %s", strerror(x->io_errno));
+		return SP_EIO;
+	}
+	if (cc != CURLE_OK) {
+		sp_buf_addf(why, "%s", *g->errbuf ? g->errbuf : curl_easy_strerror(cc));
+		if (status)
+			sp_buf_addf(why, " (HTTP %ld)", status);
+		*retry = retryable_curl(cc);
+		return SP_EIO;
+	}
+	if (status == 304 && g->conditional) {
+		keep_validators(g->h, resp);
+		resp->bytes = 0;
+		return SP_OK;
+	}
+	if (status < 200 || status >= 300) {
+		sp_buf_addf(why, "HTTP %ld", status);
+		*retry = retryable_status(status);
+		if (*retry && (status == 429 || status == 503)) {
+			curl_off_t ra = -1;
+			if (curl_easy_getinfo(g->h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0) {
+				long cap = g->req->retry_after_max > 0 ? g->req->retry_after_max : 300;
+				*wait_ms = (long)(ra > cap ? cap : ra) * 1000L;
+				sp_buf_addf(why, " (Retry-After %lld s)", (long long)ra);
+			}
+		}
+		return SP_EIO;
+	}
+	curl_off_t cl = -1, got = 0;
+	curl_easy_getinfo(g->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	curl_easy_getinfo(g->h, CURLINFO_SIZE_DOWNLOAD_T, &got);
+	if (cl >= 0 && got != cl) {
+		sp_buf_addf(why, "body cut short: %lld of %lld bytes", (long long)got, (long long)cl);
+		*retry = 1;
+		return SP_EIO;
+	}
+	keep_validators(g->h, resp);
+	return SP_OK;
+}
+
+/* Attempts until one succeeds, one fails for good, the retries run out or a signal arrives; the
+ * file is truncated before each, and a backoff (or Retry-After) waited between them. */
+static int get_transfer(get_call *g, sp_http_resp *resp, sp_buf *why)
+{
+	const sp_http_req *req = g->req;
 	int rc = SP_EIO;
-	sp_buf why = SP_BUF_INIT;
-	signals_hook();
-	int conditional = (req->if_none_match && *req->if_none_match) ||
-			  (req->if_modified_since && *req->if_modified_since);
 	for (int attempt = 0; attempt <= (req->retries > 0 ? req->retries : 0); attempt++) {
 		resp->attempts = attempt + 1;
 		if (ftruncate(req->fd, 0) != 0 || lseek(req->fd, 0, SEEK_SET) != 0) {
-			sp_buf_reset(&why);
-			sp_buf_addf(&why, "cannot truncate the temporary file: %s", strerror(errno));
-			rc = SP_EIO;
-			break;
+			sp_buf_reset(why);
+			sp_buf_addf(why, "cannot truncate the temporary file: %s", strerror(errno));
+			return SP_EIO;
 		}
-		x.bytes = 0;
-		x.oversized = 0;
-		x.io_errno = 0;
-		x.have_total = 0;
-		errbuf[0] = '\0';
-		if (x.progress)
+		g->x.bytes = 0;
+		g->x.oversized = 0;
+		g->x.io_errno = 0;
+		g->x.have_total = 0;
+		g->errbuf[0] = '\0';
+		if (g->x.progress)
 			sp_progress_start(req->progress_label, 0, "B");
-		CURLcode cc = curl_easy_perform(h);
-		if (x.progress)
+		CURLcode cc = curl_easy_perform(g->h);
+		if (g->x.progress)
 			sp_progress_end();
 		long status = 0;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(g->h, CURLINFO_RESPONSE_CODE, &status);
 		resp->status = status;
-		resp->bytes = x.bytes;
-		int retry = 0;
-		long wait_ms = 0;
-		sp_buf_reset(&why);
-		if (got_signal || cc == CURLE_ABORTED_BY_CALLBACK) {
-			sp_buf_adds(&why, "interrupted by a signal");
-			rc = SP_EINTERRUPTED;
-			break;
-		}
-		if (x.oversized || cc == CURLE_FILESIZE_EXCEEDED) {
-			resp->oversized = 1;
-			sp_buf_addf(&why, "body exceeds max_bytes = %lld", (long long)req->max_bytes);
-			rc = SP_EFORMAT;
-			break;
-		}
-		if (x.io_errno) {
-			sp_buf_addf(&why, "cannot write the temporary file: %s", strerror(x.io_errno));
-			rc = SP_EIO;
-			break;
-		}
-		if (cc != CURLE_OK) {
-			sp_buf_addf(&why, "%s", *errbuf ? errbuf : curl_easy_strerror(cc));
-			if (status)
-				sp_buf_addf(&why, " (HTTP %ld)", status);
-			retry = retryable_curl(cc);
-			rc = SP_EIO;
-		} else if (status == 304 && conditional) {
-			free(resp->etag);
-			free(resp->last_modified);
-			resp->etag = header_value(h, "ETag");
-			resp->last_modified = header_value(h, "Last-Modified");
-			resp->bytes = 0;
-			rc = SP_OK;
-			break;
-		} else if (status < 200 || status >= 300) {
-			sp_buf_addf(&why, "HTTP %ld", status);
-			retry = retryable_status(status);
-			if (retry && (status == 429 || status == 503)) {
-				curl_off_t ra = -1;
-				if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0) {
-					long cap = req->retry_after_max > 0 ? req->retry_after_max : 300;
-					wait_ms = (long)(ra > cap ? cap : ra) * 1000L;
-					sp_buf_addf(&why, " (Retry-After %lld s)", (long long)ra);
-				}
-			}
-			rc = SP_EIO;
-		} else {
-			curl_off_t cl = -1, got = 0;
-			curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-			curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
-			if (cl >= 0 && got != cl) {
-				sp_buf_addf(&why, "body cut short: %lld of %lld bytes", (long long)got, (long long)cl);
-				retry = 1;
-				rc = SP_EIO;
-			} else {
-				free(resp->etag);
-				free(resp->last_modified);
-				resp->etag = header_value(h, "ETag");
-				resp->last_modified = header_value(h, "Last-Modified");
-				rc = SP_OK;
-				break;
-			}
-		}
-		if (!retry || attempt >= req->retries)
+		resp->bytes = g->x.bytes;
+		int retry;
+		long wait_ms;
+		sp_buf_reset(why);
+		rc = attempt_outcome(g, cc, resp, why, &retry, &wait_ms);
+		if (rc == SP_OK || !retry || attempt >= req->retries)
 			break;
 		long b = backoff_ms(req->retry_base_ms, attempt);
 		if (b > wait_ms)
 			wait_ms = b;
 		if (sleep_ms(wait_ms) != 0 || got_signal) {
-			sp_buf_adds(&why, "; retries abandoned: interrupted by a signal");
-			rc = SP_EINTERRUPTED;
-			break;
+			sp_buf_adds(why, "; retries abandoned: interrupted by a signal");
+			return SP_EINTERRUPTED;
 		}
 	}
+	return rc;
+}
+
+int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
+{
+	memset(resp, 0, sizeof(*resp));
+	if (http_global_init(err) != SP_OK)
+		return SP_EIO;
+	char *shown = sp_http_redact(req->url);
+	get_call g = { .req = req, .h = curl_easy_init() };
+	if (!g.h) {
+		sp_err_set(err, SP_EIO, "GET %s: cannot create a libcurl handle", shown);
+		free(shown);
+		return SP_EIO;
+	}
+	get_setup(&g);
+	sp_buf why = SP_BUF_INIT;
+	signals_hook();
+	int rc = get_transfer(&g, resp, &why);
 	signals_unhook();
 	if (rc != SP_OK)
 		sp_err_set(err, rc, "GET %s: %s (%d attempt%s)", shown, sp_buf_str(&why), resp->attempts,
 			   resp->attempts == 1 ? "" : "s");
 	sp_buf_release(&why);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
+	curl_slist_free_all(g.hdrs);
+	curl_easy_cleanup(g.h);
 	free(shown);
 	return rc;
 }

@@ -5,7 +5,7 @@
  * What it does: sp_http_get() downloads req->url into the open file descriptor req->fd (which it
  * truncates before every attempt), following redirects up to a limit, accepting compressed
  * transfer (the file holds the decoded body), sending If-None-Match / If-Modified-Since when
- * given, and retrying with exponential backoff and full jitter on timeouts, connection errors,
+ * given, and retrying with exponential backoff and equal jitter on timeouts, connection errors,
  * a body cut short, HTTP 5xx, 408 and 429 (Retry-After honoured, capped). It does not retry any
  * other 4xx, a redirect loop, a TLS verification failure, or a body larger than req->max_bytes.
  *
@@ -49,7 +49,7 @@ typedef struct sp_http_req {
 	int64_t max_bytes;             /* 0 = no limit */
 	long max_redirects;
 	int retries;                   /* attempts after the first */
-	long retry_base_ms;            /* backoff base: attempt k waits ~ base * 2^k (full jitter) */
+	long retry_base_ms;            /* backoff base: attempt k waits ~ base * 2^k (equal jitter) */
 	long retry_after_max;          /* cap on an honoured Retry-After, seconds */
 	const char *ca_file;           /* extra trust: a CA bundle (PEM) instead of the system's; NULL = system */
 	const char *progress_label;    /* for progress.h; NULL = none */

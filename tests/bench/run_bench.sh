@@ -194,7 +194,7 @@ $(for t in small mid big; do
     echo "| $(printf "%'d" "$r") | $(py "'%.0f' % ($(stat -c %s "$f") / 1e6)") | ${!s} | ${!fs} | $(ratio "${!s}" "${!fs}")x | ${!is} | $(ratio "${!is}" "${!s}")x | ${!m} |"
   done)
 
-How the parse gets below libcsv's own time (connectors/csv_reader.c): ordinary rows are split by
+How the parse gets below libcsv's own time (connectors/csv_tokenizer.c): ordinary rows are split by
 our own SSE2 tokenizer, 16 bytes at a time, and only rows with anything unusual (a quote inside an
 unquoted field, spaces around a field, text after a closing quote, a field over max_field) go to
 libcsv, which remains the reference; the fuzz target csv_diff and tests/unit/test_csv_reader.c

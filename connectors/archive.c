@@ -19,7 +19,7 @@ struct sp_stream {
 	zip_t *za;        /* zip */
 	zip_file_t *zf;
 	char *entry;
-	uint64_t pos, size, max_out;
+	uint64_t pos, max_out; /* bytes produced so far; the bomb guard (0 = none) */
 };
 
 int sp_stream_detect(const char *path, sp_stream_kind *kind, sp_err *err)
@@ -70,9 +70,6 @@ static int open_zip(sp_stream *s, const char *path, const char *want_ext, sp_err
 	}
 	if (pick < 0)
 		return sp_err_set(err, SP_EFORMAT, "%s: zip archive has no file entry", path);
-	zip_stat_t st;
-	if (zip_stat_index(s->za, (zip_uint64_t)pick, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE))
-		s->size = st.size;
 	s->entry = sp_xstrdup(zip_get_name(s->za, (zip_uint64_t)pick, 0));
 	s->zf = zip_fopen_index(s->za, (zip_uint64_t)pick, 0);
 	if (!s->zf)
@@ -107,11 +104,8 @@ int sp_stream_open(const char *path, const char *want_ext, uint64_t max_out, sp_
 			gzbuffer(s->gz, 1 << 16);
 	} else {
 		s->f = fopen(path, "rb");
-		struct stat stt;
 		if (!s->f)
 			rc = sp_err_set(err, SP_EIO, "%s: %s", path, strerror(errno));
-		else if (fstat(fileno(s->f), &stt) == 0)
-			s->size = (uint64_t)stt.st_size;
 	}
 	if (rc != SP_OK) {
 		sp_stream_close(s);
@@ -149,15 +143,6 @@ ssize_t sp_stream_read(sp_stream *s, void *buf, size_t n, sp_err *err)
 	return got;
 }
 
-uint64_t sp_stream_pos(const sp_stream *s)
-{
-	return s->pos;
-}
-
-uint64_t sp_stream_size(const sp_stream *s)
-{
-	return s->size;
-}
 
 sp_stream_kind sp_stream_kind_of(const sp_stream *s)
 {

@@ -28,9 +28,6 @@ typedef enum { SP_KIND_PLAIN, SP_KIND_ZIP, SP_KIND_GZIP } sp_stream_kind;
 int sp_stream_open(const char *path, const char *want_ext, uint64_t max_out, sp_stream **out, sp_err *err);
 /* Read up to n bytes. Returns bytes read (>0), 0 at end, or < 0 (SP_EIO/SP_EFORMAT, message in err). */
 ssize_t sp_stream_read(sp_stream *s, void *buf, size_t n, sp_err *err);
-/* Bytes produced so far (decompressed), and the total when known (plain file size, zip entry size), else 0. */
-uint64_t sp_stream_pos(const sp_stream *s);
-uint64_t sp_stream_size(const sp_stream *s);
 sp_stream_kind sp_stream_kind_of(const sp_stream *s);
 void sp_stream_close(sp_stream *s);
 

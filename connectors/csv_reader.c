@@ -153,7 +153,6 @@ static int produce_chunk(prod *pr, sp_err *err)
 	int n = read_input(pr, err);
 	if (n < 0)
 		return n;
-	atomic_store(&pr->pos, pr->fd < 0 ? sp_stream_pos(c->st) : pr->off - (pr->id ? c->split_at : 0));
 	if (n == 0) {
 		static const char fffd[3 + PAD] = "\xEF\xBF\xBD";
 		if (pr->in_carry && c->cd != (iconv_t)-1)
@@ -444,16 +443,6 @@ int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err)
 		csv_unlock(c);
 	}
 }
-
-uint64_t sp_csv_pos(const sp_csv *c)
-{
-	uint64_t p = 0;
-	for (int i = 0; i < c->npr; i++)
-		p += atomic_load(&((sp_csv *)c)->pr[i].pos);
-	return p;
-}
-
-uint64_t sp_csv_size(const sp_csv *c) { return sp_stream_size(c->st); }
 
 int sp_csv_ranges(const sp_csv *c)
 {

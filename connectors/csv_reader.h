@@ -81,9 +81,6 @@ typedef struct sp_csv_row {
 int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *err);
 /* SP_OK (row in *row), SP_REJECT (row in *row, row->reject set), SP_EOF, or < 0. */
 int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err);
-/* Bytes read from the (decompressed) stream so far, and its total size when known (else 0). */
-uint64_t sp_csv_pos(const sp_csv *c);
-uint64_t sp_csv_size(const sp_csv *c);
 /* 2 when the file is being parsed as two ranges (known once the cut is found: surely at SP_EOF), else 1. */
 int sp_csv_ranges(const sp_csv *c);
 void sp_csv_close(sp_csv *c);
@@ -101,15 +98,15 @@ void sp_utf8_sanitize(char *s, size_t n);
 
 /*
  * Helpers for the CSV-family connectors (companies_house, sirene, csv), in csv_source.c.
- * sp_csv_opts_from_config: delimiter (one char or "tab"), encoding, max_field_bytes, max_columns,
- * parse_thread (yes|no, default yes), max_unpacked_bytes (limit on bytes out of a zip/gzip, 0 = none).
+ * The reader's options come from the source's config: delimiter (one char or "tab"), encoding,
+ * max_field_bytes, max_columns, parse_thread (yes|no, default yes), max_unpacked_bytes (limit on
+ * bytes out of a zip/gzip, 0 = none).
  * sp_csv_reject: clear rec, set its line, reason and an excerpt of the row; returns SP_REJECT.
  * sp_csv_set: rec field from column col of row (col < 0 or past the row: left empty); "NA" (an R
  * export's missing value) reads as empty when na_empty.
  */
 #include "core/config.h"
 #include "connectors/connector.h"
-int sp_csv_opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_source *src, sp_err *err);
 /*
  * What every CSV connector does first: options from the source's config, open the file, read the
  * header row. On success *csv is open, *hdr is the header (valid until the next sp_csv_next) and

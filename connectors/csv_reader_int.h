@@ -81,7 +81,6 @@ typedef struct prod {
 	int skipping;       /* after an oversized field: drop input up to the next line end */
 	int in_row;         /* libcsv is inside a row the fast tokenizer handed it (see feed) */
 	sp_buf carry;       /* the start of a row cut by the end of a read (fast tokenizer) */
-	_Atomic uint64_t pos;
 	/* shared, under c->mu */
 	pthread_t th;
 	int started;

@@ -51,7 +51,7 @@ void sp_csv_excerpt(const sp_csv_row *row, char delim, sp_buf *out, size_t max)
 }
 
 
-int sp_csv_opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_source *src, sp_err *err)
+static int opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_source *src, sp_err *err)
 {
 	memset(o, 0, sizeof(*o));
 	const char *d = sp_config_get(cfg, src->section, "delimiter", ",");
@@ -98,7 +98,7 @@ int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *p
 {
 	*csv = NULL;
 	sp_csv_opts o;
-	int rc = sp_csv_opts_from_config(&o, cfg, src, err);
+	int rc = opts_from_config(&o, cfg, src, err);
 	if (rc < 0)
 		return rc;
 	*delim = o.delim;

@@ -32,7 +32,8 @@ void sp_dedupe_assign_ids(sp_dedupe_claim *cl, size_t ncl, int nclusters, int64_
 {
 	memset(out, 0, sizeof(*out));
 	out->id = sp_xcalloc((size_t)nclusters + 1, sizeof(int64_t));
-	qsort(cl, ncl, sizeof(*cl), claim_cmp);
+	if (ncl)
+		qsort(cl, ncl, sizeof(*cl), claim_cmp);
 	/* winners: per old id (ascending), the cluster with most claims on it */
 	int64_t *won = sp_xmalloc((ncl + 1) * sizeof(int64_t));
 	int *won_g = sp_xmalloc((ncl + 1) * sizeof(int));

@@ -30,7 +30,8 @@ void sp_golden_member_fields(sp_golden_member *m, const char *name, const char *
 	m->active = active;
 }
 
-int sp_golden_cmp(const void *x, const void *y)
+/* Golden order, as a qsort comparator on sp_golden_member: < 0 when x comes first. */
+static int golden_cmp(const void *x, const void *y)
 {
 	const sp_golden_member *a = x, *b = y;
 	if (a->prio != b->prio)
@@ -71,7 +72,7 @@ void sp_golden_compute(const sp_golden_member *m, size_t n, sp_golden *g)
 	for (size_t i = 0; i < n; i++) {
 		const sp_golden_member *x = &m[i];
 		for (int f = 0; f < SP_GOLDEN_NFIELDS; f++)
-			if (has_field(x, f) && (g->from[f] < 0 || sp_golden_cmp(x, &m[g->from[f]]) < 0))
+			if (has_field(x, f) && (g->from[f] < 0 || golden_cmp(x, &m[g->from[f]]) < 0))
 				g->from[f] = (int)i;
 		if (x->first_seen && (!g->first_seen || strcmp(x->first_seen, g->first_seen) < 0))
 			g->first_seen = x->first_seen;
@@ -145,7 +146,7 @@ int sp_golden_load(sp_store *db, const sp_config *cfg, int64_t eid, sp_golden_me
 	}
 	sqlite3_finalize(s);
 	if (*n > 1)
-		qsort(m, *n, sizeof(*m), sp_golden_cmp);
+		qsort(m, *n, sizeof(*m), golden_cmp);
 	*out = m;
 	return SP_OK;
 }

@@ -65,9 +65,6 @@ typedef struct sp_golden {
 void sp_golden_member_fields(sp_golden_member *m, const char *name, const char *country, const char *city,
 			     const char *founded, const char *website, const char *domain, int active);
 
-/* Golden order, as a qsort comparator on sp_golden_member: < 0 when a comes first. */
-int sp_golden_cmp(const void *a, const void *b);
-
 /* Compute the golden record of n members (n may be 0: no field, no source). */
 void sp_golden_compute(const sp_golden_member *m, size_t n, sp_golden *g);
 

@@ -29,7 +29,7 @@ static const int sp_nstages = (int)SP_ARRAY_LEN(sp_stages);
 
 static volatile sig_atomic_t interrupted; /* SIGINT/SIGTERM during a run: stop between stage calls */
 
-const sp_stage *sp_stage_find(const char *name)
+static const sp_stage *stage_find(const char *name)
 {
 	for (int i = 0; i < sp_nstages; i++)
 		if (!strcmp(sp_stages[i].name, name))
@@ -46,7 +46,7 @@ const sp_config_vocab sp_run_vocab = { sp_connector_format_at, stage_name_at };
 
 int sp_stage_index(const char *name)
 {
-	const sp_stage *s = sp_stage_find(name);
+	const sp_stage *s = stage_find(name);
 	return s ? (int)(s - sp_stages) : -1;
 }
 

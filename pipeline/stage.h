@@ -50,7 +50,6 @@ typedef struct sp_stage {
 } sp_stage;
 
 /* The stage table, in pipeline order, is in run.c: the one list of stages. */
-const sp_stage *sp_stage_find(const char *name);
 /* The stage's place in pipeline order (0 = fetch), or -1 for an unknown name. */
 int sp_stage_index(const char *name);
 

@@ -16,7 +16,6 @@
 #include "core/config.h"
 #include "pipeline/run.h"
 #include "core/store.h"
-#include "core/date.h"
 
 static char tmpdir[256];
 
@@ -168,21 +167,11 @@ static void lock_excludes(void **state)
 	sp_config_free(cfg);
 }
 
-static void dates(void **state)
-{
-	(void)state;
-	assert_true(sp_date_is_iso_valid("2024-02-29"));
-	assert_false(sp_date_is_iso_valid("2023-02-29"));
-	assert_false(sp_date_is_iso_valid("2024-13-01"));
-	assert_false(sp_date_is_iso_valid("2024-1-01"));
-	assert_false(sp_date_is_iso_valid("yesterday"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config_ok),    cmocka_unit_test(config_errors), cmocka_unit_test(store_migrates),
-		cmocka_unit_test(buf_works),    cmocka_unit_test(lock_excludes), cmocka_unit_test(dates),
+		cmocka_unit_test(buf_works),    cmocka_unit_test(lock_excludes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

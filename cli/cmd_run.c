@@ -46,9 +46,7 @@ const sp_cmd sp_cmd_run_entry = {
 
 struct log_state {
 	sp_env *env;
-	const char *cmdline;
-	sp_buf failures; /* lines for the failure summary */
-	sp_buf all;      /* every stage line, printed on failure when not verbose */
+	sp_buf all;      /* the run's log lines, printed on failure when not verbose */
 	int by_hand;     /* --stage/--from/--to: an analyst at a terminal sees each stage's outcome */
 	int dry_run;
 };
@@ -73,13 +71,13 @@ static void log_out(struct log_state *ls, const char *line)
 		fputs(line, stderr);
 }
 
-static void on_start(void *user, int64_t run_id, const char *as_of)
+static void on_start(void *user, int64_t run_id, const char *as_of, const char *args)
 {
 	struct log_state *ls = user;
 	char now[32];
 	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
 	sp_buf line = SP_BUF_INIT;
-	sp_buf_addf(&line, "%s run %lld start as-of %s: %s\n", now, (long long)run_id, as_of, ls->cmdline);
+	sp_buf_addf(&line, "%s run %lld start as-of %s: %s\n", now, (long long)run_id, as_of, args);
 	log_out(ls, line.buf);
 	sp_buf_adds(&ls->all, line.buf);
 	sp_buf_release(&line);
@@ -103,17 +101,10 @@ static void on_stage(void *user, const sp_stage_result *r)
 	struct log_state *ls = user;
 	sp_buf line = SP_BUF_INIT;
 	stage_line(&line, r);
-	if (ls->env->log && ls->env->log != stderr) {
-		fputs(line.buf, ls->env->log);
-		fflush(ls->env->log);
-	}
-	if (ls->env->verbose && !ls->env->quiet)
-		fputs(line.buf, stderr);
-	else if (ls->by_hand && !ls->env->quiet && r->rc >= 0 && *r->counts.note)
+	log_out(ls, line.buf);
+	if (!ls->env->verbose && ls->by_hand && !ls->env->quiet && r->rc >= 0 && *r->counts.note)
 		printf("%s%s%s: %s\n", r->stage, r->source ? " " : "", r->source ? r->source : "", r->counts.note);
 	sp_buf_adds(&ls->all, line.buf);
-	if (r->rc < 0)
-		sp_buf_adds(&ls->failures, line.buf);
 	sp_buf_release(&line);
 }
 
@@ -153,7 +144,6 @@ static void on_run_end(void *user, const sp_run_opts *o, int rc, const sp_run_su
 		}
 	}
 	sp_buf_reset(&ls->all);
-	sp_buf_reset(&ls->failures);
 }
 
 /* Backfill: each date, before its run (dry run: a heading, or "would skip"). */
@@ -168,7 +158,7 @@ static void on_date(void *user, const char *date, int64_t prev_run)
 
 static int run_backfill(sp_env *env, sp_run_opts *o, const char *range)
 {
-	struct log_state ls = { env, o->args, SP_BUF_INIT, SP_BUF_INIT, 0, o->dry_run };
+	struct log_state ls = { env, SP_BUF_INIT, 0, o->dry_run };
 	sp_backfill_hooks h = { &ls, on_date, o->dry_run ? on_dry : on_stage, on_run_end };
 	sp_backfill_result res;
 	sp_err err;
@@ -188,7 +178,6 @@ static int run_backfill(sp_env *env, sp_run_opts *o, const char *range)
 		if (env->verbose && !env->quiet && !o->dry_run)
 			fprintf(stderr, "backfill %s: %d runs, %d dates already done\n", range, res.ran, res.skipped);
 	}
-	sp_buf_release(&ls.failures);
 	sp_buf_release(&ls.all);
 	return code;
 }
@@ -196,8 +185,7 @@ static int run_backfill(sp_env *env, sp_run_opts *o, const char *range)
 /* Execute one run with logging; print the failure summary; return the exit code. */
 static int run_one(sp_env *env, sp_run_opts *o)
 {
-	struct log_state ls = { env, o->args ? o->args : "run", SP_BUF_INIT, SP_BUF_INIT,
-				(o->stage || o->from || o->to) && !o->job, o->dry_run };
+	struct log_state ls = { env, SP_BUF_INIT, (o->stage || o->from || o->to) && !o->job, o->dry_run };
 	sp_run_summary sum;
 	sp_err err;
 	sp_err_clear(&err);
@@ -205,7 +193,6 @@ static int run_one(sp_env *env, sp_run_opts *o)
 	double t0 = sp_mono();
 	int rc = sp_run_execute(env->cfg, o, o->dry_run ? on_dry : on_stage, &ls, &sum, &err);
 	on_run_end(&ls, o, rc, &sum, &err, sp_mono() - t0);
-	sp_buf_release(&ls.failures);
 	sp_buf_release(&ls.all);
 	return run_exit_code(rc, &sum);
 }

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pipeline/backfill.h"
@@ -47,40 +46,46 @@ static int64_t done_run(sp_store *db, const char *key, const char *hash, const c
 	return id;
 }
 
-/* The range FROM..TO and the stage range, checked; day numbers into *a, *b. */
-static int check_args(const sp_config *cfg, const sp_run_opts *base, const char *range, char from_d[11], char to_d[11],
-		      int64_t *a, int64_t *b, const char **s_from, const char **s_to, sp_err *err)
+/* What a backfill replays: the dates (also as day numbers a..b) and the stages. */
+typedef struct span {
+	char from_d[SP_DATE_ISO_SIZE], to_d[SP_DATE_ISO_SIZE];
+	int64_t a, b;
+	const char *s_from, *s_to;
+} span;
+
+/* The range FROM..TO and the stage range of base, checked, into *sp. */
+static int check_args(const sp_config *cfg, const sp_run_opts *base, const char *range, span *sp, sp_err *err)
 {
 	const char *dots = strstr(range, "..");
 	if (!dots || dots - range != 10 || strlen(dots + 2) != 10)
 		return sp_err_set(err, SP_EUSAGE,
 				  "run --backfill: '%s' is not a range FROM..TO of dates (YYYY-MM-DD..YYYY-MM-DD)", range);
-	memcpy(from_d, range, 10);
-	from_d[10] = '\0';
-	snprintf(to_d, 11, "%s", dots + 2);
-	if (!sp_date_is_iso_valid(from_d) || !sp_date_is_iso_valid(to_d))
+	memcpy(sp->from_d, range, 10);
+	sp->from_d[10] = '\0';
+	snprintf(sp->to_d, sizeof(sp->to_d), "%s", dots + 2);
+	if (!sp_date_is_iso_valid(sp->from_d) || !sp_date_is_iso_valid(sp->to_d))
 		return sp_err_set(err, SP_EUSAGE,
 				  "run --backfill: '%s' is not a range of real dates (YYYY-MM-DD..YYYY-MM-DD)", range);
-	*a = sp_date_days(from_d);
-	*b = sp_date_days(to_d);
-	if (*a > *b)
-		return sp_err_set(err, SP_EUSAGE, "run --backfill: %s comes after %s", from_d, to_d);
-	if (*b - *a + 1 > MAX_DAYS)
+	sp->a = sp_date_days(sp->from_d);
+	sp->b = sp_date_days(sp->to_d);
+	if (sp->a > sp->b)
+		return sp_err_set(err, SP_EUSAGE, "run --backfill: %s comes after %s", sp->from_d, sp->to_d);
+	if (sp->b - sp->a + 1 > MAX_DAYS)
 		return sp_err_set(err, SP_EUSAGE, "run --backfill: %lld days is more than %d; split the range",
-				  (long long)(*b - *a + 1), MAX_DAYS);
+				  (long long)(sp->b - sp->a + 1), MAX_DAYS);
 	if (base->job || base->as_of)
 		return sp_err_set(err, SP_EUSAGE, "run --backfill: --%s does not go with --backfill (the range gives the dates)",
 				  base->job ? "job" : "as-of");
 	/* The stage range: parse..score unless narrowed. */
-	*s_from = base->stage ? base->stage : base->from ? base->from : "parse";
-	*s_to = base->stage ? base->stage : base->to ? base->to : "score";
-	int pf = sp_stage_index(*s_from), pt = sp_stage_index(*s_to);
+	sp->s_from = base->stage ? base->stage : base->from ? base->from : "parse";
+	sp->s_to = base->stage ? base->stage : base->to ? base->to : "score";
+	int pf = sp_stage_index(sp->s_from), pt = sp_stage_index(sp->s_to);
 	if (pf < 0 || pt < 0)
-		return sp_err_set(err, SP_EUSAGE, "run --backfill: unknown stage '%s'", pf < 0 ? *s_from : *s_to);
+		return sp_err_set(err, SP_EUSAGE, "run --backfill: unknown stage '%s'", pf < 0 ? sp->s_from : sp->s_to);
 	if (pf < sp_stage_index("parse") || pt > sp_stage_index("score") || pf > pt)
 		return sp_err_set(err, SP_EUSAGE,
 				  "run --backfill: stages must lie within parse..score (backfill never fetches nor reports), got %s..%s",
-				  *s_from, *s_to);
+				  sp->s_from, sp->s_to);
 	for (int i = 0; i < base->nsources; i++)
 		if (!sp_config_source(cfg, base->sources[i]))
 			return sp_err_set(err, SP_EUSAGE, "run --backfill: no source named '%s' in %s", base->sources[i], cfg->path);
@@ -90,17 +95,15 @@ static int check_args(const sp_config *cfg, const sp_run_opts *base, const char 
 int sp_backfill(sp_config *cfg, const sp_run_opts *base, const char *range, const sp_backfill_hooks *h,
 		sp_backfill_result *res, sp_err *err)
 {
-	char from_d[11], to_d[11];
-	int64_t a = 0, b = 0;
-	const char *s_from = NULL, *s_to = NULL;
+	span sp;
 	memset(res, 0, sizeof(*res));
-	int rc = check_args(cfg, base, range, from_d, to_d, &a, &b, &s_from, &s_to, err);
+	int rc = check_args(cfg, base, range, &sp, err);
 	if (rc != SP_OK)
 		return rc;
-	res->total = (int)(b - a + 1);
+	res->total = (int)(sp.b - sp.a + 1);
 
 	sp_buf key = SP_BUF_INIT;
-	sp_buf_addf(&key, "backfill %s..%s stages %s..%s", from_d, to_d, s_from, s_to);
+	sp_buf_addf(&key, "backfill %s..%s stages %s..%s", sp.from_d, sp.to_d, sp.s_from, sp.s_to);
 	for (int i = 0; i < base->nsources; i++)
 		sp_buf_addf(&key, "%s%s", i ? "," : " sources ", base->sources[i]);
 
@@ -110,8 +113,8 @@ int sp_backfill(sp_config *cfg, const sp_run_opts *base, const char *range, cons
 		goto out;
 	if ((!base->dry_run || access(cfg->database, F_OK) == 0) && (rc = sp_store_open(cfg->database, &db, err)) != SP_OK)
 		goto out;
-	for (int64_t d = a; d <= b; d++) {
-		char date[11];
+	for (int64_t d = sp.a; d <= sp.b; d++) {
+		char date[SP_DATE_ISO_SIZE];
 		sp_date_from_days(d, date);
 		int64_t prev = done_run(db, key.buf, cfg->sha256, date);
 		if (h->on_date)
@@ -123,8 +126,8 @@ int sp_backfill(sp_config *cfg, const sp_run_opts *base, const char *range, cons
 		sp_run_opts o = *base;
 		o.job = "backfill";
 		o.stage = NULL;
-		o.from = s_from;
-		o.to = s_to;
+		o.from = sp.s_from;
+		o.to = sp.s_to;
 		o.as_of = date;
 		o.args = key.buf;
 		o.lock_held = 1;

@@ -481,7 +481,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 		goto out;
 	sum->run_id = ctx.run_id;
 	if (o->on_start && !o->dry_run)
-		o->on_start(user, ctx.run_id, as_of);
+		o->on_start(user, ctx.run_id, as_of, o->args ? o->args : "run");
 
 	struct sigaction sa, old_int, old_term;
 	memset(&sa, 0, sizeof(sa));

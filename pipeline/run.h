@@ -19,7 +19,8 @@
  * stages go on from the snapshots already stored (run status partial, exit 4).
  *
  * opts->lock_held: the caller already holds the run lock (backfill holds it across its runs).
- * opts->on_start (may be NULL) is called once the run row exists, with its id and logical date.
+ * opts->on_start (may be NULL) is called once the run row exists, with its id, logical date and
+ * the args stored in it.
  *
  * Test hook: SPARKER_TEST_STALL=STAGE:SECONDS sleeps that long inside the stage call (after its
  * stage_run row is written, before the stage runs), so tests can hold the lock or kill a run
@@ -51,7 +52,7 @@ typedef struct sp_run_opts {
 	int quiet;
 	const char *args;  /* the command line, stored in the run row */
 	int lock_held;     /* the caller holds the run lock */
-	void (*on_start)(void *user, int64_t run_id, const char *as_of);
+	void (*on_start)(void *user, int64_t run_id, const char *as_of, const char *args);
 } sp_run_opts;
 
 typedef struct sp_stage_result {

@@ -1,13 +1,18 @@
 /*
  * cmd.c — helpers shared by the command handlers: messages, exit codes, opening the database
- * (alone or under the run lock) and output files. Like every file of cli/, it prints.
+ * (alone or under the run lock), output files, the analyst's name and entity arguments. Like
+ * every file of cli/, it prints.
  */
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli/cmd.h"
+#include "pipeline/entity.h"
 #include "pipeline/run.h"
 
 void sp_cmd_error(const char *fmt, ...)
@@ -74,4 +79,34 @@ FILE *sp_cmd_open_out(const char *path)
 	if (!f)
 		sp_cmd_error("cannot write %s: %m", path);
 	return f;
+}
+
+const char *sp_cmd_user(const sp_env *env)
+{
+	const char *u = env->user;
+	if (!u || !*u)
+		u = getenv("SPARKER_USER");
+	if (!u || !*u) {
+		const struct passwd *pw = getpwuid(geteuid());
+		u = pw ? pw->pw_name : NULL;
+	}
+	if (!u || !*u)
+		u = getenv("USER");
+	return u && *u ? u : "unknown";
+}
+
+int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet)
+{
+	sp_err err;
+	int64_t asked = 0, live = 0;
+	int rc = sp_entity_resolve(db, arg, &asked, &live, &err);
+	if (rc != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return rc;
+	}
+	if (live != asked && !quiet)
+		fprintf(stderr, "sparker: entity %lld was merged into %lld; using %lld\n", (long long)asked, (long long)live,
+			(long long)live);
+	*out = live;
+	return SP_OK;
 }

@@ -27,6 +27,7 @@ typedef struct sp_env {
 	sp_config *cfg;
 	int verbose;
 	int quiet;
+	const char *user; /* --user NAME; see sp_cmd_user */
 	FILE *log; /* where stage lines go: stderr or the config's log_file */
 } sp_env;
 
@@ -65,6 +66,8 @@ extern const sp_cmd sp_cmd_diff_selection_entry;
 extern const sp_cmd sp_cmd_decide_entry;
 extern const sp_cmd sp_cmd_decisions_entry;
 extern const sp_cmd sp_cmd_schedule_entry;
+extern const sp_cmd sp_cmd_judgements_entry;
+extern const sp_cmd sp_cmd_note_entry;
 
 /* The entry named name, or NULL. */
 const sp_cmd *sp_cmd_find(const char *name);
@@ -86,10 +89,16 @@ int sp_cmd_exit_code(int rc);
 /* Open -o FILE for writing (or stdout when path is NULL or "-"). */
 FILE *sp_cmd_open_out(const char *path);
 /*
- * An entity id or SOURCE:KEY record reference -> the live entity id (merges followed by
- * sp_entity_live; unless quiet, says on stderr when the id was merged). Prints the error and
- * returns < 0 (SP_EUSAGE for an argument that is neither) or SP_OK. cmd_select.c.
+ * An entity id or SOURCE:KEY record reference -> the live entity id (sp_entity_resolve; unless
+ * quiet, says on stderr when the id was merged and which id is used). Prints the error and
+ * returns < 0 (SP_EUSAGE for an argument that is neither form) or SP_OK.
  */
 int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet);
+/* Print the judgements in force placed on a live entity ("judgements:" and one line each, with
+ * "needs review" where its records are split). Prints the error and returns SP_EDB on failure.
+ * cmd_judgements.c. */
+int sp_cmd_judgements_on(sp_store *db, int64_t entity);
+/* Who records a judgement: --user, else $SPARKER_USER, else the login name, else "unknown". */
+const char *sp_cmd_user(const sp_env *env);
 
 #endif

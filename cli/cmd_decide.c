@@ -2,16 +2,20 @@
  * cmd_decide.c — committee decisions: `sparker decide`, `sparker decisions import|list`.
  *
  * decide ENTITY accompanied|cocreation|invested|declined [--date YYYY-MM-DD] [--note TEXT]
- *     ENTITY is an entity id or SOURCE:KEY (a merged entity is followed); the date must be a real
- *     calendar date (default: today, UTC; SOURCE_DATE_EPOCH honoured). One row in `decision`
- *     (origin "cli"). Recording the same entity, decision and date again updates the note.
+ *     ENTITY is an entity id or SOURCE:KEY (a merged entity is followed, and said). The date
+ *     must be a real calendar date (default: today, UTC; SOURCE_DATE_EPOCH honoured); a date in
+ *     the future is recorded with a warning. The decision is a judgement (pipeline/judgement.h)
+ *     anchored to the startup's records, with who and when. The same decision and date again
+ *     with the same note is already recorded; with another note it replaces the earlier one.
  * decisions import FILE.csv
- *     Header row `entity_id,decision,date,note` (note optional; any order; case-insensitive).
- *     Every bad line is reported as "FILE:LINE: reason" on stderr; the valid lines are imported
- *     (one transaction; origin "import:FILE"; an existing entity+decision+date gets the new note,
- *     so importing a file twice is importing it once); exit 1 when any line was bad.
+ *     Header row naming the columns entity (or entity_id, or record), decision, date and
+ *     optionally note, in any order. The entity column holds an entity id or SOURCE:KEY. Every
+ *     bad line is reported as "FILE:LINE: reason" on stderr; the valid lines are imported in one
+ *     transaction (origin "import:FILE"), so importing a file twice is importing it once; exit 1
+ *     when any line was bad. Warnings (stderr, exit unchanged): dates in the future, and a
+ *     startup that ends up both declined and accompanied/co-created/invested.
  * decisions list [--year Y]
- *     Every decision (of year Y), with the entity's name.
+ *     The decisions in force (of year Y): where each lands now, who recorded it and when.
  *
  * The writers take the run lock (run.h), so they never interleave with a nightly run.
  */
@@ -24,9 +28,10 @@
 #include <strings.h>
 
 #include "cli/cmd.h"
-#include "pipeline/entity.h"
-#include "pipeline/run.h"
 #include "core/date.h"
+#include "pipeline/entity.h"
+#include "pipeline/judgement.h"
+#include "pipeline/run.h"
 
 static int cmd_decide(int argc, char **argv, sp_env *env);
 static int cmd_decisions(int argc, char **argv, sp_env *env);
@@ -36,7 +41,9 @@ const sp_cmd sp_cmd_decide_entry = {
 	.fn = cmd_decide,
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "record a committee decision",
-	.usage = "usage: sparker [-c CONFIG] decide ENTITY_ID accompanied|cocreation|invested|declined [--date D] [--note N]\n"
+	.usage = "usage: sparker [-c CONFIG] decide ENTITY accompanied|cocreation|invested|declined [--date D] [--note N]\n\n"
+	         "ENTITY is an entity id or SOURCE:KEY. The decision stays with the startup's records\n"
+	         "through every later link, unlink and rerun.\n"
 };
 
 const sp_cmd sp_cmd_decisions_entry = {
@@ -44,19 +51,10 @@ const sp_cmd sp_cmd_decisions_entry = {
 	.fn = cmd_decisions,
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "import or list committee decisions",
-	.usage = "usage: sparker [-c CONFIG] decisions import FILE.csv | list\n\n"
-	         "FILE.csv columns: entity_id,decision,date,note (header row required).\n"
+	.usage = "usage: sparker [-c CONFIG] decisions import FILE.csv | list [--year Y]\n\n"
+	         "FILE.csv columns: entity,decision,date[,note] with a header row; entity is an entity id\n"
+	         "or SOURCE:KEY (the column may also be named entity_id or record).\n"
 };
-
-static const char *const DECISIONS[] = { "accompanied", "cocreation", "invested", "declined" };
-
-static int decision_valid(const char *d)
-{
-	for (size_t i = 0; i < SP_ARRAY_LEN(DECISIONS); i++)
-		if (!strcmp(d, DECISIONS[i]))
-			return 1;
-	return 0;
-}
 
 static void today(char out[11])
 {
@@ -65,46 +63,13 @@ static void today(char out[11])
 	snprintf(out, 11, "%.10s", iso);
 }
 
-/* Insert, or update the note of an identical (entity, decision, date) row. */
+/* Record one decision on a live entity as a judgement. */
 static int record_decision(sp_store *db, int64_t id, const char *decision, const char *date, const char *note,
-			   const char *origin, int *updated, sp_err *err)
+			   const char *user, const char *origin, sp_judgement_out *out, sp_err *err)
 {
-	int64_t existing = 0;
-	char idbuf[32];
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
-	int rc = sp_store_int(db,
-			      "SELECT COALESCE(max(id), 0) FROM decision WHERE entity_id = ? AND decision = ? AND date = ?",
-			      &existing, err, idbuf, decision, date);
-	if (rc != SP_OK)
-		return rc;
-	sqlite3_stmt *s = NULL;
-	char now[32];
-	sp_time_iso(sp_now(), now, sizeof(now));
-	if (existing) {
-		rc = sp_store_prepare(db, "UPDATE decision SET note = ?, origin = ? WHERE id = ?", &s, err);
-		if (rc == SP_OK) {
-			sp_bind_text(s, 1, note);
-			sp_bind_text(s, 2, origin);
-			sqlite3_bind_int64(s, 3, existing);
-		}
-	} else {
-		rc = sp_store_prepare(db, "INSERT INTO decision(entity_id, decision, date, note, created, origin) VALUES (?,?,?,?,?,?)",
-				      &s, err);
-		if (rc == SP_OK) {
-			sqlite3_bind_int64(s, 1, id);
-			sp_bind_text(s, 2, decision);
-			sp_bind_text(s, 3, date);
-			sp_bind_text(s, 4, note);
-			sp_bind_text(s, 5, now);
-			sp_bind_text(s, 6, origin);
-		}
-	}
-	if (rc == SP_OK)
-		rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
-	if (updated)
-		*updated = existing != 0;
-	return rc;
+	sp_judgement j = { .kind = SP_J_DECISION, .value = decision, .date = date, .entity = id, .note = note,
+			   .user = user, .origin = origin };
+	return sp_judgement_record(db, &j, out, err);
 }
 
 static int cmd_decide(int argc, char **argv, sp_env *env)
@@ -129,7 +94,7 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 		return SP_EXIT_USAGE;
 	}
 	const char *ent = argv[optind], *decision = argv[optind + 1];
-	if (!decision_valid(decision)) {
+	if (!sp_decision_valid(decision)) {
 		sp_cmd_error("decide: unknown decision '%s' (accompanied, cocreation, invested or declined)", decision);
 		return SP_EXIT_USAGE;
 	}
@@ -143,6 +108,10 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 	} else {
 		today(day);
 	}
+	char now[11];
+	today(now);
+	if (strcmp(day, now) > 0)
+		fprintf(stderr, "sparker: warning: decision date %s is in the future\n", day);
 	sp_err err;
 	sp_lock *lock;
 	int open_code;
@@ -155,12 +124,13 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 	if (rc != SP_OK) {
 		code = rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 	} else {
-		int updated = 0;
-		if (record_decision(db, id, decision, day, note, "cli", &updated, &err) != SP_OK) {
-			sp_cmd_error("%s", err.msg);
-			code = SP_EXIT_FAIL;
+		sp_judgement_out out;
+		if (record_decision(db, id, decision, day, note, sp_cmd_user(env), "cli", &out, &err) != SP_OK) {
+			sp_cmd_error("decide: %s", err.msg);
+			code = sp_cmd_exit_code(err.code);
 		} else if (!env->quiet) {
-			printf("entity %lld: %s on %s%s\n", (long long)id, decision, day, updated ? " (already recorded; note updated)" : "");
+			printf("entity %lld: %s on %s (judgement %lld%s)\n", (long long)id, decision, day, (long long)out.id,
+			       out.same ? ", already recorded" : out.superseded ? ", replaces the earlier note" : "");
 		}
 	}
 	sp_store_close(db);
@@ -180,8 +150,12 @@ struct imp {
 	long row;        /* rows seen */
 	int col_entity, col_decision, col_date, col_note;
 	int header_done;
-	int bad, imported, updated, fatal;
+	int bad, imported, updated, same, fatal;
 	char origin[300];
+	char today[11];
+	const char *user;
+	int64_t *touched; /* live entities decided on, for the contradiction check */
+	size_t ntouched;
 	sp_err err;
 };
 
@@ -229,7 +203,7 @@ static void on_row(int c, void *data)
 			char *h = trim(im->fields[i].buf ? im->fields[i].buf : (char *)"");
 			if (!strncmp(h, "\xEF\xBB\xBF", 3)) /* BOM */
 				h += 3;
-			if (!strcasecmp(h, "entity_id") || !strcasecmp(h, "entity"))
+			if (!strcasecmp(h, "entity_id") || !strcasecmp(h, "entity") || !strcasecmp(h, "record"))
 				im->col_entity = i;
 			else if (!strcasecmp(h, "decision"))
 				im->col_decision = i;
@@ -240,7 +214,7 @@ static void on_row(int c, void *data)
 		}
 		im->header_done = 1;
 		if (im->col_entity < 0 || im->col_decision < 0 || im->col_date < 0) {
-			fprintf(stderr, "%s:%ld: header must name the columns entity_id,decision,date[,note]\n", im->file, im->line);
+			fprintf(stderr, "%s:%ld: header must name the columns entity,decision,date[,note]\n", im->file, im->line);
 			im->bad++;
 			im->fatal = 1;
 		}
@@ -249,7 +223,7 @@ static void on_row(int c, void *data)
 	im->row++;
 	if (im->overflow) {
 		im->overflow = 0;
-		bad_line(im, "%s", "too many columns (expected entity_id,decision,date,note)");
+		bad_line(im, "%s", "too many columns (expected entity,decision,date,note)");
 		return;
 	}
 	int need = im->col_entity > im->col_decision ? im->col_entity : im->col_decision;
@@ -260,7 +234,7 @@ static void on_row(int c, void *data)
 	if (nf <= need) {
 		char msg[64];
 		snprintf(msg, sizeof(msg), "%d", nf);
-		bad_line(im, "only %s column(s) (expected entity_id,decision,date,note)", msg);
+		bad_line(im, "only %s column(s) (expected entity,decision,date,note)", msg);
 		return;
 	}
 	char *ent = trim(im->fields[im->col_entity].buf);
@@ -270,17 +244,11 @@ static void on_row(int c, void *data)
 				   ? trim(im->fields[im->col_note].buf) : NULL;
 	for (char *p = dec; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	char *end;
-	long long id = strtoll(ent, &end, 10);
-	if (!*ent || *end || id <= 0) {
-		bad_line(im, "entity_id '%s' is not a positive integer", ent);
-		return;
-	}
-	int64_t live = 0; /* a merged entity stands for the entity it joined */
-	sp_err lerr;      /* im->err is only for fatal errors: a missing entity is a bad line */
-	int rc = sp_entity_live(im->db, id, &live, &lerr);
-	if (rc == SP_ENOTFOUND) {
-		bad_line(im, "no entity %s", ent);
+	int64_t asked = 0, live = 0; /* a merged entity stands for the entity it joined */
+	sp_err lerr;                 /* im->err is only for fatal errors: a missing entity is a bad line */
+	int rc = sp_entity_resolve(im->db, ent, &asked, &live, &lerr);
+	if (rc == SP_ENOTFOUND || rc == SP_EUSAGE) {
+		bad_line(im, "%s", lerr.msg);
 		return;
 	}
 	if (rc != SP_OK) {
@@ -288,7 +256,7 @@ static void on_row(int c, void *data)
 		im->fatal = 1;
 		return;
 	}
-	if (!decision_valid(dec)) {
+	if (!sp_decision_valid(dec)) {
 		bad_line(im, "unknown decision '%s' (accompanied, cocreation, invested or declined)", dec);
 		return;
 	}
@@ -296,16 +264,56 @@ static void on_row(int c, void *data)
 		bad_line(im, "bad date '%s' (expected a real date YYYY-MM-DD)", date);
 		return;
 	}
-	int updated = 0;
-	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->origin, &updated,
-			    &im->err) != SP_OK) {
-		im->fatal = 1;
+	if (strcmp(date, im->today) > 0)
+		fprintf(stderr, "%s:%ld: warning: date %s is in the future\n", im->file, im->line, date);
+	sp_judgement_out out;
+	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->user, im->origin, &out, &lerr) != SP_OK) {
+		if (lerr.code == SP_EDB) {
+			im->err = lerr;
+			im->fatal = 1;
+		} else {
+			bad_line(im, "%s", lerr.msg);
+		}
 		return;
 	}
-	if (updated)
+	if (out.same)
+		im->same++;
+	else if (out.superseded)
 		im->updated++;
 	else
 		im->imported++;
+	if (im->ntouched % 64 == 0)
+		im->touched = sp_xrealloc(im->touched, (im->ntouched + 64) * sizeof(int64_t));
+	im->touched[im->ntouched++] = live;
+}
+
+/* A startup the committee both declined and took on: said, not refused (the later may be right). */
+static void warn_contradictions(struct imp *im)
+{
+	sqlite3_stmt *s;
+	sp_err err;
+	if (!im->ntouched ||
+	    sp_store_prepare(im->db,
+			     "SELECT e.id, COALESCE(e.name, ''), group_concat(DISTINCT j.value) FROM judgement_active j"
+			     " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries JOIN entity e ON e.id = p.entity_id"
+			     " WHERE j.kind = 'decision' AND p.entity_id = ?1 GROUP BY e.id"
+			     " HAVING max(j.value = 'declined') = 1 AND max(j.value <> 'declined') = 1",
+			     &s, &err) != SP_OK)
+		return;
+	for (size_t i = 0; i < im->ntouched; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = im->touched[k] == im->touched[i];
+		if (dup)
+			continue;
+		sqlite3_bind_int64(s, 1, im->touched[i]);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			fprintf(stderr, "%s: warning: entity %lld (%s) has contradicting decisions: %s\n", im->file,
+				(long long)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+				(const char *)sqlite3_column_text(s, 2));
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
 }
 
 static int decisions_import(sp_env *env, const char *file)
@@ -327,6 +335,8 @@ static int decisions_import(sp_env *env, const char *file)
 	memset(&im, 0, sizeof(im));
 	im.file = file;
 	im.db = db;
+	im.user = sp_cmd_user(env);
+	today(im.today);
 	snprintf(im.origin, sizeof(im.origin), "import:%s", file);
 	sp_err_clear(&im.err);
 	struct csv_parser p;
@@ -367,25 +377,44 @@ static int decisions_import(sp_env *env, const char *file)
 		code = SP_EXIT_FAIL;
 		goto out;
 	}
+	warn_contradictions(&im);
 	if (!env->quiet || im.bad)
-		fprintf(im.bad ? stderr : stdout, "%s: %d decision%s imported, %d updated, %d bad line%s\n", file, im.imported,
-			im.imported == 1 ? "" : "s", im.updated, im.bad, im.bad == 1 ? "" : "s");
+		fprintf(im.bad ? stderr : stdout, "%s: %d decision%s imported, %d with a new note, %d already recorded, %d bad line%s\n",
+			file, im.imported, im.imported == 1 ? "" : "s", im.updated, im.same, im.bad, im.bad == 1 ? "" : "s");
 	if (im.bad)
 		code = SP_EXIT_FAIL;
 out:
 	csv_free(&p);
 	for (size_t i = 0; i < SP_ARRAY_LEN(im.fields); i++)
 		sp_buf_release(&im.fields[i]);
+	free(im.touched);
 	fclose(f);
 	sp_store_close(db);
 	sp_lock_release(lock);
 	return code;
 }
 
-static const char *col(sqlite3_stmt *s, int i)
+struct list_ctx {
+	const char *year;
+	int n;
+};
+
+static int list_one(const sp_judgement_row *r, void *user)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
-	return v ? v : "";
+	struct list_ctx *lc = user;
+	if (r->kind != SP_J_DECISION || (lc->year && strncmp(r->date ? r->date : "", lc->year, 4)))
+		return 0;
+	if (!lc->n++)
+		printf("%-6s %-8s %-32s %-12s %-10s %-12s %s\n", "id", "entity", "name (when decided)", "decision", "date",
+		       "by", "note");
+	char where[32];
+	if (r->carrier)
+		snprintf(where, sizeof(where), "%lld%s", (long long)r->carrier, r->parts > 1 ? "*" : "");
+	else
+		snprintf(where, sizeof(where), "-");
+	printf("%-6lld %-8s %-32.32s %-12s %-10s %-12.12s %s\n", (long long)r->id, where, r->name_then ? r->name_then : "",
+	       r->value ? r->value : "", r->date ? r->date : "", r->user ? r->user : "", r->note ? r->note : "");
+	return 0;
 }
 
 static int decisions_list(sp_env *env, const char *year)
@@ -394,24 +423,16 @@ static int decisions_list(sp_env *env, const char *year)
 	if (!db)
 		return SP_EXIT_FAIL;
 	sp_err err;
-	sqlite3_stmt *s = NULL;
-	if (sp_store_prepare(db,
-			     "SELECT d.id, d.entity_id, e.name, d.decision, d.date, d.note, d.origin FROM decision d"
-			     " LEFT JOIN entity e ON e.id = d.entity_id WHERE (?1 IS NULL OR substr(d.date, 1, 4) = ?1)"
-			     " ORDER BY d.date, d.id",
-			     &s, &err) != SP_OK) {
+	struct list_ctx lc = { year, 0 };
+	int rc = sp_judgement_each(db, SP_J_LIST_ACTIVE, 0, list_one, &lc, &err);
+	if (rc != SP_OK)
 		sp_cmd_error("%s", err.msg);
-		sp_store_close(db);
-		return SP_EXIT_FAIL;
-	}
-	sp_bind_text(s, 1, year);
-	printf("%-6s %-8s %-36s %-12s %-10s %s\n", "id", "entity", "name", "decision", "date", "note");
-	while (sqlite3_step(s) == SQLITE_ROW)
-		printf("%-6lld %-8lld %-36s %-12s %-10s %s\n", (long long)sqlite3_column_int64(s, 0),
-		       (long long)sqlite3_column_int64(s, 1), col(s, 2), col(s, 3), col(s, 4), col(s, 5));
-	sqlite3_finalize(s);
+	else if (!lc.n)
+		printf("no decisions%s%s\n", year ? " in " : "", year ? year : "");
+	else
+		printf("(* the startup's records are split across entities: see `sparker judgements list`)\n");
 	sp_store_close(db);
-	return SP_EXIT_OK;
+	return rc == SP_OK ? SP_EXIT_OK : SP_EXIT_FAIL;
 }
 
 static int cmd_decisions(int argc, char **argv, sp_env *env)

@@ -4,12 +4,15 @@
  *
  * show ENTITY_ID | SOURCE:KEY prints the golden record with the member (and source) that won
  * each field — by the same rule as the dedupe stage: highest source priority, then the most
- * recent record — then every member with the rule, score and peer that placed it. A merged
- * entity id is followed to the entity it was merged into.
+ * recent record — then every member with the rule, score and peer that placed it, the ids
+ * merged into it and the judgements placed on it. A merged entity id is followed (and said).
  *
- * link A B / unlink A write one `override` row (under the run lock, so they never race a run).
- * A and B are SOURCE:KEY record references; link also accepts entity ids (stored as the
- * reference of the entity's earliest record). They apply at the next dedupe run.
+ * link A B (same company), unlink A B (not the same company: kept apart, nothing else) and
+ * unlink A (out of every automatic link) record one match judgement each (pipeline/judgement.h:
+ * who, when, note; an identical one in force is not stored twice; the opposite judgement of the
+ * pair is removed, recorded). A and B are SOURCE:KEY record references or entity ids (which
+ * stand for the entity's earliest record). Written under the run lock; applied at the next
+ * dedupe run.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "cli/cmd.h"
 #include "pipeline/entity.h"
 #include "pipeline/golden.h"
+#include "pipeline/judgement.h"
 #include "pipeline/run.h"
 
 static int cmd_show(int argc, char **argv, sp_env *env);
@@ -37,18 +41,24 @@ const sp_cmd sp_cmd_link_entry = {
 	.name = "link",
 	.fn = cmd_link,
 	.flags = SP_CMD_NEEDS_CONFIG,
-	.summary = "force two records (or entities) into one entity",
+	.summary = "judge two records (or entities) the same company",
 	.usage = "usage: sparker [-c CONFIG] link A B [--note TEXT]\n\n"
-	         "A and B are SOURCE:KEY record references or entity ids. The judgement is stored and\n"
-	         "respected by every later dedupe run.\n"
+	         "A and B are SOURCE:KEY record references or entity ids (an entity id stands for its\n"
+	         "earliest record). The judgement is stored with who and when, and respected by every\n"
+	         "later dedupe run; `sparker judgements remove ID` takes it back.\n"
 };
 
 const sp_cmd sp_cmd_unlink_entry = {
 	.name = "unlink",
 	.fn = cmd_unlink,
 	.flags = SP_CMD_NEEDS_CONFIG,
-	.summary = "force a record out of its entity",
-	.usage = "usage: sparker [-c CONFIG] unlink SOURCE:KEY [--note TEXT]\n"
+	.summary = "judge two records different companies, or take a record out",
+	.usage = "usage: sparker [-c CONFIG] unlink A B [--note TEXT]\n"
+	         "       sparker [-c CONFIG] unlink SOURCE:KEY [--note TEXT]\n\n"
+	         "unlink A B: A and B are not the same company; they are kept apart, and their other\n"
+	         "links stay. A and B are SOURCE:KEY or entity ids (an entity id stands for its earliest\n"
+	         "record). unlink SOURCE:KEY: the record leaves its entity and joins no other\n"
+	         "automatically (its links are removed, recorded). Applied at the next dedupe run.\n"
 };
 
 static const char *txt(sqlite3_stmt *s, int i)
@@ -99,47 +109,6 @@ static int mrow_by_rid(const void *x, const void *y)
 {
 	const mrow *a = x, *b = y;
 	return a->rid < b->rid ? -1 : (a->rid > b->rid);
-}
-
-/*
- * show, step 1: ENTITY_ID | SOURCE:KEY -> the live entity id in *eid, saying so when the id was
- * merged. *eid = 0 with SP_EXIT_OK when the record is in no entity yet (said too); SP_EXIT_FAIL
- * after printing the error.
- */
-static int show_resolve(sp_store *db, const char *arg, int64_t *eid)
-{
-	sp_err err;
-	int64_t asked = 0;
-	*eid = 0;
-	if (is_number(arg)) {
-		asked = atoll(arg);
-	} else {
-		int64_t rid = record_of(db, arg);
-		if (!rid) {
-			sp_cmd_error("show: no record %s (expected ENTITY_ID or SOURCE:KEY)", arg);
-			return SP_EXIT_FAIL;
-		}
-		sqlite3_stmt *s;
-		if (sp_store_prepare(db, "SELECT entity_id FROM member WHERE record_id = ?1", &s, &err) == SP_OK) {
-			sqlite3_bind_int64(s, 1, rid);
-			if (sqlite3_step(s) == SQLITE_ROW)
-				asked = sqlite3_column_int64(s, 0);
-			sqlite3_finalize(s);
-		}
-		if (!asked) {
-			printf("Record %s is in no entity yet (run the dedupe stage).\n", arg);
-			return SP_EXIT_OK;
-		}
-	}
-	int64_t live = 0;
-	if (sp_entity_live(db, asked, &live, &err) != SP_OK) {
-		sp_cmd_error("show: %s", err.msg);
-		return SP_EXIT_FAIL;
-	}
-	if (live != asked)
-		printf("Entity %lld was merged into entity %lld.\n\n", (long long)asked, (long long)live);
-	*eid = live;
-	return SP_EXIT_OK;
 }
 
 /* show, step 2: the entity row as the dedupe stage wrote it. */
@@ -276,10 +245,9 @@ static int cmd_show(int argc, char **argv, sp_env *env)
 	if (!db)
 		return SP_EXIT_FAIL;
 	int64_t eid = 0;
-	int code = show_resolve(db, argv[1], &eid);
-	if (code == SP_EXIT_OK && eid)
-		code = show_entity(db, eid);
-	if (code == SP_EXIT_OK && eid) {
+	int rc = sp_cmd_resolve_entity(db, argv[1], &eid, 0);
+	int code = rc == SP_OK ? show_entity(db, eid) : rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+	if (code == SP_EXIT_OK) {
 		sp_err err;
 		sp_golden_member *gm = NULL;
 		size_t ngm = 0;
@@ -290,6 +258,9 @@ static int cmd_show(int argc, char **argv, sp_env *env)
 			show_golden(gm, ngm);
 			show_members(db, eid, gm, ngm);
 			show_merged_ids(db, eid);
+			printf("\n");
+			if (sp_cmd_judgements_on(db, eid) != SP_OK)
+				code = SP_EXIT_FAIL;
 		}
 		sp_golden_members_free(gm, ngm);
 	}
@@ -297,7 +268,7 @@ static int cmd_show(int argc, char **argv, sp_env *env)
 	return code;
 }
 
-/* Turn an argument into a SOURCE:KEY reference (entity ids: the entity's earliest record). */
+/* Turn an argument into a SOURCE:KEY reference (an entity id: the live entity's earliest record). */
 static char *resolve_ref(sp_store *db, const char *arg, int allow_entity)
 {
 	if (strchr(arg, ':')) {
@@ -307,31 +278,33 @@ static char *resolve_ref(sp_store *db, const char *arg, int allow_entity)
 		}
 		return sp_xstrdup(arg);
 	}
-	if (allow_entity && is_number(arg)) {
-		sqlite3_stmt *s;
-		sp_err err;
-		char *ref = NULL;
-		int64_t id = atoll(arg);
-		int64_t live;
-		if (sp_entity_live(db, id, &live, &err) == SP_OK) /* a merged id stands for the entity it joined */
-			id = live;
-		if (sp_store_prepare(db,
-				     "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id"
-				     " WHERE m.entity_id = ?1 ORDER BY r.id LIMIT 1",
-				     &s, &err) == SP_OK) {
-			sqlite3_bind_int64(s, 1, id);
-			if (sqlite3_step(s) == SQLITE_ROW)
-				ref = sp_xstrdup(txt(s, 0));
-			sqlite3_finalize(s);
-		}
-		if (!ref)
-			sp_cmd_error("no entity %s with members", arg);
-		return ref;
+	if (!allow_entity || !is_number(arg)) {
+		sp_cmd_error("'%s' is not a record reference SOURCE:KEY%s", arg, allow_entity ? " or an entity id" : "");
+		return NULL;
 	}
-	sp_cmd_error("'%s' is not a record reference SOURCE:KEY%s", arg, allow_entity ? " or an entity id" : "");
-	return NULL;
+	int64_t id;
+	if (sp_cmd_resolve_entity(db, arg, &id, 0) != SP_OK)
+		return NULL;
+	sqlite3_stmt *s;
+	sp_err err;
+	char *ref = NULL;
+	if (sp_store_prepare(db,
+			     "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id"
+			     " WHERE m.entity_id = ?1 ORDER BY r.id LIMIT 1",
+			     &s, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		ref = sp_xstrdup(txt(s, 0));
+	sqlite3_finalize(s);
+	if (!ref)
+		sp_cmd_error("entity %lld has no records", (long long)id);
+	return ref;
 }
 
+/* link A B | unlink A B | unlink A: one match judgement. */
 static int store_override(int argc, char **argv, sp_env *env, int link)
 {
 	static const struct option opts[] = { { "note", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
@@ -346,59 +319,51 @@ static int store_override(int argc, char **argv, sp_env *env, int link)
 			return SP_EXIT_USAGE;
 		}
 	}
-	int need = link ? 2 : 1;
-	if (argc - optind != need) {
+	int nargs = argc - optind;
+	if (nargs != 2 && (link || nargs != 1)) {
 		sp_cmd_usage(stderr, sp_cmd_find(argv[0]));
 		return SP_EXIT_USAGE;
 	}
+	sp_jkind kind = link ? SP_J_LINK : nargs == 2 ? SP_J_APART : SP_J_ALONE;
 	sp_err err;
 	sp_lock *lock;
 	int open_code;
 	sp_store *db = sp_cmd_open_db_locked(env, argv[0], &lock, &open_code);
 	if (!db)
 		return open_code;
-	int rc = SP_EXIT_FAIL;
-	char *a = resolve_ref(db, argv[optind], link);
-	char *b = link && a ? resolve_ref(db, argv[optind + 1], 1) : NULL;
-	if (!a || (link && !b))
+	int code = SP_EXIT_FAIL;
+	char *a = resolve_ref(db, argv[optind], kind != SP_J_ALONE);
+	char *b = nargs == 2 && a ? resolve_ref(db, argv[optind + 1], 1) : NULL;
+	if (!a || (nargs == 2 && !b))
 		goto out;
-	if (link && strcmp(a, b) == 0) {
-		sp_cmd_error("link: %s and %s resolve to the same record %s", argv[optind], argv[optind + 1], a);
-		goto out;
-	}
-	sqlite3_stmt *s;
-	if (sp_store_prepare(db, "INSERT INTO override (kind, a, b, note, created) VALUES (?1, ?2, ?3, ?4, ?5)", &s,
-			     &err) != SP_OK) {
-		sp_cmd_error("%s", err.msg);
+	if (b && !strcmp(a, b)) {
+		sp_cmd_error("%s: %s and %s are the same record %s", argv[0], argv[optind], argv[optind + 1], a);
+		code = SP_EXIT_USAGE;
 		goto out;
 	}
-	char now[32];
-	sp_time_iso(sp_now(), now, sizeof(now));
-	sp_bind_text(s, 1, link ? "link" : "unlink");
-	sp_bind_text(s, 2, a);
-	sp_bind_text(s, 3, b);
-	sp_bind_text(s, 4, note);
-	sp_bind_text(s, 5, now);
-	if (sp_store_step_done(db, s, &err) != SP_OK) {
-		sqlite3_finalize(s);
-		sp_cmd_error("%s", err.msg);
+	sp_judgement j = { .kind = kind, .a = a, .b = b, .note = note, .user = sp_cmd_user(env), .origin = "cli" };
+	sp_judgement_out res;
+	if (sp_judgement_record(db, &j, &res, &err) != SP_OK) {
+		sp_cmd_error("%s: %s", argv[0], err.msg);
+		code = sp_cmd_exit_code(err.code);
 		goto out;
 	}
-	sqlite3_finalize(s);
-	if (link)
-		printf("Stored: link %s %s (override %lld). It applies at the next dedupe run"
-		       " (sparker run --stage dedupe, or the nightly job).\n",
-		       a, b, (long long)sp_store_last_id(db));
+	code = SP_EXIT_OK;
+	if (env->quiet)
+		goto out;
+	if (res.same)
+		printf("Already recorded: %s %s%s%s (judgement %lld); nothing stored.\n", sp_judgement_kind_names[kind], a,
+		       b ? " " : "", b ? b : "", (long long)res.id);
 	else
-		printf("Stored: unlink %s (override %lld). It applies at the next dedupe run"
+		printf("Stored: %s %s%s%s (judgement %lld%s). It applies at the next dedupe run"
 		       " (sparker run --stage dedupe, or the nightly job).\n",
-		       a, (long long)sp_store_last_id(db));
-	rc = SP_EXIT_OK;
+		       sp_judgement_kind_names[kind], a, b ? " " : "", b ? b : "", (long long)res.id,
+		       res.superseded ? "; the judgements it contradicts are removed" : "");
 out:
 	free(a), free(b);
 	sp_store_close(db);
 	sp_lock_release(lock);
-	return rc;
+	return code;
 }
 
 static int cmd_link(int argc, char **argv, sp_env *env)

@@ -2,16 +2,16 @@
  * cmd_select.c — `sparker explain`, `sparker pin`, `sparker diff-selection`.
  *
  * explain ENTITY      the score, every reason and piece of evidence, the selection status and why,
- *                     pins and decisions. ENTITY is an entity id or a SOURCE:KEY record reference;
- *                     a merged entity is followed to the entity it was merged into.
+ *                     and the judgements (pins, decisions, notes) placed on it. ENTITY is an
+ *                     entity id or a SOURCE:KEY record reference; a merged id is followed (said).
  * pin ENTITY in|out|clear [--note TEXT]
- *                     stores the analyst's pin (table pin), under the run lock; it takes effect at
- *                     the next scoring and survives every rerun and rescoring.
+ *                     records the analyst's pin as a judgement anchored to the startup's records
+ *                     (pipeline/judgement.h), under the run lock; a new pin replaces the one the
+ *                     startup carries, clear removes it (both recorded). It takes effect at the
+ *                     next scoring and survives every rerun, rescoring, link and unlink.
  * diff-selection [--year Y]
  *                     entities that entered / left the qualified list at the last scoring
  *                     (selection vs selection_prev), with names.
- *
- * sp_cmd_resolve_entity() is shared with cmd_decide.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 
 #include "cli/cmd.h"
 #include "pipeline/entity.h"
+#include "pipeline/judgement.h"
 #include "pipeline/run.h"
 
 static int cmd_explain(int argc, char **argv, sp_env *env);
@@ -31,7 +32,7 @@ const sp_cmd sp_cmd_explain_entry = {
 	.fn = cmd_explain,
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "an entity's relevance score and every reason",
-	.usage = "usage: sparker [-c CONFIG] explain ENTITY_ID\n"
+	.usage = "usage: sparker [-c CONFIG] explain ENTITY\n\nENTITY is an entity id or SOURCE:KEY.\n"
 };
 
 const sp_cmd sp_cmd_pin_entry = {
@@ -39,7 +40,7 @@ const sp_cmd sp_cmd_pin_entry = {
 	.fn = cmd_pin,
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "pin a startup in or out of the selection",
-	.usage = "usage: sparker [-c CONFIG] pin ENTITY_ID in|out|clear [--note TEXT]\n"
+	.usage = "usage: sparker [-c CONFIG] pin ENTITY in|out|clear [--note TEXT]\n\nENTITY is an entity id or SOURCE:KEY.\n"
 };
 
 const sp_cmd sp_cmd_diff_selection_entry = {
@@ -49,55 +50,6 @@ const sp_cmd sp_cmd_diff_selection_entry = {
 	.summary = "startups that entered or left the selection at the last scoring",
 	.usage = "usage: sparker [-c CONFIG] diff-selection [--year Y]\n"
 };
-
-/* Declared in cmd.h. The merge chain is followed by sp_entity_live (pipeline/entity.h). */
-int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet)
-{
-	sp_err err;
-	int64_t id = 0;
-	char *end;
-	long long v = strtoll(arg, &end, 10);
-	if (*arg && !*end && v > 0) {
-		id = v;
-		int64_t n = 0;
-		char idbuf[32];
-		snprintf(idbuf, sizeof(idbuf), "%lld", v);
-		if (sp_store_int(db, "SELECT count(*) FROM entity WHERE id = ?", &n, &err, idbuf) != SP_OK) {
-			sp_cmd_error("%s", err.msg);
-			return SP_EDB;
-		}
-		if (!n) {
-			sp_cmd_error("no entity %s", arg);
-			return SP_ENOTFOUND;
-		}
-	} else if (strchr(arg, ':')) {
-		const char *colon = strchr(arg, ':');
-		char *source = sp_xstrndup(arg, (size_t)(colon - arg));
-		int rc = sp_store_int(db, "SELECT m.entity_id FROM record r JOIN member m ON m.record_id = r.id"
-					  " WHERE r.source = ? AND r.source_key = ?",
-				      &id, &err, source, colon + 1);
-		free(source);
-		if (rc != SP_OK || !id) {
-			sp_cmd_error("no entity for record %s%s%s", arg, rc == SP_OK ? "" : ": ", rc == SP_OK ? "" : err.msg);
-			return rc == SP_OK ? SP_ENOTFOUND : rc;
-		}
-	} else {
-		sp_cmd_error("'%s' is neither an entity id nor a SOURCE:KEY record reference", arg);
-		return SP_EUSAGE;
-	}
-	int64_t live = 0;
-	int rc = sp_entity_live(db, id, &live, &err);
-	if (rc != SP_OK) {
-		sp_cmd_error("%s", err.msg);
-		return rc;
-	}
-	if (live != id && !quiet)
-		fprintf(stderr, "sparker: entity %lld was merged into %lld; using %lld\n", (long long)id, (long long)live,
-			(long long)live);
-	id = live;
-	*out = id;
-	return SP_OK;
-}
 
 static const char *col(sqlite3_stmt *s, int i)
 {
@@ -125,7 +77,7 @@ static void print_reasons(const char *r)
 static int cmd_explain(int argc, char **argv, sp_env *env)
 {
 	if (argc != 2) {
-		sp_cmd_error("usage: sparker explain ENTITY_ID | SOURCE:KEY");
+		sp_cmd_error("usage: sparker explain ENTITY (an entity id or SOURCE:KEY)");
 		return SP_EXIT_USAGE;
 	}
 	sp_store *db = sp_cmd_open_db(env);
@@ -142,10 +94,9 @@ static int cmd_explain(int argc, char **argv, sp_env *env)
 	int code = SP_EXIT_OK;
 	if (sp_store_prepare(db,
 			     "SELECT e.name, e.country, e.cohort, e.first_seen, e.nsources, sc.score, sc.domains, sc.reasons,"
-			     " sl.qualified, sl.rank, sl.why, p.direction, p.note, p.created,"
-			     " (SELECT count(*) FROM selection x WHERE x.cohort = sl.cohort)"
+			     " sl.qualified, sl.rank, sl.why"
 			     " FROM entity e LEFT JOIN score sc ON sc.entity_id = e.id LEFT JOIN selection sl ON sl.entity_id = e.id"
-			     " LEFT JOIN pin p ON p.entity_id = e.id WHERE e.id = ?",
+			     " WHERE e.id = ?",
 			     &s, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		sp_store_close(db);
@@ -171,8 +122,6 @@ static int cmd_explain(int argc, char **argv, sp_env *env)
 			printf("selection: %s — %s\n", sqlite3_column_int(s, 8) ? "QUALIFIED" : "not qualified", col(s, 10));
 		else
 			printf("selection: not selected yet\n");
-		if (sqlite3_column_type(s, 11) != SQLITE_NULL)
-			printf("pin: %s since %s%s%s\n", col(s, 11), col(s, 13), *col(s, 12) ? " — " : "", col(s, 12));
 	}
 	sqlite3_finalize(s);
 	s = NULL;
@@ -189,18 +138,8 @@ static int cmd_explain(int argc, char **argv, sp_env *env)
 		sqlite3_finalize(s);
 		s = NULL;
 	}
-	if (sp_store_prepare(db, "SELECT decision, date, note, origin FROM decision WHERE entity_id = ? ORDER BY date, id", &s,
-			     &err) == SP_OK) {
-		sqlite3_bind_int64(s, 1, id);
-		int first = 1;
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			if (first)
-				printf("decisions:\n");
-			first = 0;
-			printf("  %s %s%s%s\n", col(s, 1), col(s, 0), *col(s, 2) ? " — " : "", col(s, 2));
-		}
-		sqlite3_finalize(s);
-	}
+	if (sp_cmd_judgements_on(db, id) != SP_OK)
+		code = SP_EXIT_FAIL;
 	sp_store_close(db);
 	return code;
 }
@@ -215,13 +154,13 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 		if (o == 'n')
 			note = optarg;
 		else {
-			sp_cmd_error("usage: sparker pin ENTITY_ID in|out|clear [--note TEXT]");
+			sp_cmd_error("usage: sparker pin ENTITY in|out|clear [--note TEXT]");
 			return SP_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2 || (strcmp(argv[optind + 1], "in") && strcmp(argv[optind + 1], "out") &&
 				   strcmp(argv[optind + 1], "clear"))) {
-		sp_cmd_error("usage: sparker pin ENTITY_ID in|out|clear [--note TEXT]");
+		sp_cmd_error("usage: sparker pin ENTITY in|out|clear [--note TEXT]");
 		return SP_EXIT_USAGE;
 	}
 	const char *ent = argv[optind], *dir = argv[optind + 1];
@@ -238,38 +177,29 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 		code = rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 		goto out;
 	}
-	sqlite3_stmt *s = NULL;
 	if (!strcmp(dir, "clear")) {
-		rc = sp_store_prepare(db, "DELETE FROM pin WHERE entity_id = ?", &s, &err);
-		if (rc == SP_OK) {
-			sqlite3_bind_int64(s, 1, id);
-			rc = sp_store_step_done(db, s, &err);
+		int n = 0;
+		rc = sp_judgement_clear_pins(db, id, sp_cmd_user(env), note, &n, &err);
+		if (rc == SP_OK && !env->quiet) {
+			if (n)
+				printf("entity %lld: pin cleared; takes effect at the next scoring (`sparker run --stage score`)\n",
+				       (long long)id);
+			else
+				printf("entity %lld has no pin; nothing to clear\n", (long long)id);
 		}
 	} else {
-		char now[32];
-		sp_time_iso(sp_now(), now, sizeof(now));
-		rc = sp_store_prepare(db, "INSERT OR REPLACE INTO pin(entity_id, direction, note, created) VALUES (?,?,?,?)", &s,
-				      &err);
-		if (rc == SP_OK) {
-			sqlite3_bind_int64(s, 1, id);
-			sp_bind_text(s, 2, dir);
-			sp_bind_text(s, 3, note);
-			sp_bind_text(s, 4, now);
-			rc = sp_store_step_done(db, s, &err);
-		}
+		sp_judgement j = { .kind = SP_J_PIN, .value = dir, .entity = id, .note = note, .user = sp_cmd_user(env),
+				   .origin = "cli" };
+		sp_judgement_out o;
+		rc = sp_judgement_record(db, &j, &o, &err);
+		if (rc == SP_OK && !env->quiet)
+			printf("entity %lld: pinned %s (judgement %lld%s); takes effect at the next scoring"
+			       " (`sparker run --stage score`)\n",
+			       (long long)id, dir, (long long)o.id, o.same ? ", already recorded" : o.superseded ? ", replaces its earlier pin" : "");
 	}
-	sqlite3_finalize(s);
 	if (rc != SP_OK) {
-		sp_cmd_error("%s", err.msg);
-		code = SP_EXIT_FAIL;
-		goto out;
-	}
-	if (!env->quiet) {
-		if (!strcmp(dir, "clear"))
-			printf("entity %lld: pin cleared", (long long)id);
-		else
-			printf("entity %lld: pinned %s", (long long)id, dir);
-		printf("; takes effect at the next scoring (`sparker run --stage score`)\n");
+		sp_cmd_error("pin: %s", err.msg);
+		code = sp_cmd_exit_code(rc);
 	}
 out:
 	sp_store_close(db);

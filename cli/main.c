@@ -96,6 +96,8 @@ static const sp_cmd *const commands[] = {
 	&sp_cmd_diff_selection_entry,
 	&sp_cmd_decide_entry,
 	&sp_cmd_decisions_entry,
+	&sp_cmd_judgements_entry,
+	&sp_cmd_note_entry,
 	&sp_cmd_schedule_entry,
 	NULL,
 };
@@ -111,14 +113,16 @@ const sp_cmd *sp_cmd_find(const char *name)
 void sp_cmd_usage(FILE *to, const sp_cmd *c)
 {
 	fprintf(to, "%s\n%s", c->summary, c->usage);
-	fprintf(to, "\nGlobal options: -c CONFIG (default ./sparker.ini), -v/--verbose, -q/--quiet\n\n%s", EXIT_CODES);
+	fprintf(to, "\nGlobal options: -c CONFIG (default ./sparker.ini), -v/--verbose, -q/--quiet,\n"
+		    "  --user NAME (who records a judgement; default $SPARKER_USER, else the login name)\n\n%s",
+		EXIT_CODES);
 }
 
 static void usage_all(FILE *to)
 {
 	fprintf(to,
 		"sparker %s — batch startup-scouting pipeline and yearly funnel report\n\n"
-		"usage: sparker [-c CONFIG] [-v|-q] COMMAND [ARGS]\n\nCommands:\n",
+		"usage: sparker [-c CONFIG] [-v|-q] [--user NAME] COMMAND [ARGS]\n\nCommands:\n",
 		SP_VERSION);
 	for (size_t i = 0; commands[i]; i++)
 		fprintf(to, "  %-15s %s\n", commands[i]->name, commands[i]->summary);
@@ -154,7 +158,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },      { NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'V' },      { "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {
@@ -162,6 +167,7 @@ int main(int argc, char **argv)
 		case 'c': env.config_path = optarg; break;
 		case 'v': env.verbose = 1; break;
 		case 'q': env.quiet = 1; break;
+		case 'u': env.user = optarg; break;
 		case 'h': usage_all(stdout); return finish_stdout(SP_EXIT_OK);
 		case 'V': return finish_stdout(cmd_version(0, NULL, &env));
 		default: usage_all(stderr); return SP_EXIT_USAGE;

@@ -11,10 +11,10 @@
  *   fetch, source_state ... fetch stage (connectors/fetch.c)
  *   record, reject, parse_stat ... parse stage (connectors/parse.c)
  *   candidate ............. normalise stage
- *   entity, member, entity_merge ... dedupe stage
+ *   entity, member, entity_merge, review_pair ... dedupe stage
  *   tag, score, selection, selection_prev ... score stage
  *   report ................ report stage
- *   override (link/unlink), pin, decision ... analyst commands
+ *   judgement, judgement_record ... analysts' commands, through pipeline/judgement.c only
  */
 #include "core/store.h"
 
@@ -108,6 +108,63 @@ const char *const sp_schema_migrations[] = {
 	"  id INTEGER PRIMARY KEY, year INTEGER NOT NULL, path TEXT NOT NULL, csv_path TEXT, sha256 TEXT,"
 	"  run_id INTEGER, created TEXT NOT NULL);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);",
+
+	/* version 2: analysts' judgements anchored to records, append-only (pipeline/judgement.h);
+	 * records' home entity (id stability under undo); the review queue's near misses. The
+	 * override, pin and decision rows of version 1 become judgements, anchored to the records
+	 * of the entity they were made on (its live entity when it was merged since). */
+	"CREATE TABLE judgement ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"               /* link|apart|alone|unsure|pin|decision|note|remove (judgement.h) */
+	"  value TEXT,"                       /* pin: in|out; decision: accompanied|cocreation|invested|declined */
+	"  date TEXT,"                        /* decision: the committee's date */
+	"  a TEXT, b TEXT,"                   /* link|apart|unsure: two records, alone: one (SOURCE:KEY) */
+	"  entity_id INTEGER, name TEXT,"     /* the live entity and its name when recorded: display only */
+	"  note TEXT, user TEXT NOT NULL, created TEXT NOT NULL, origin TEXT,"
+	"  target INTEGER REFERENCES judgement(id));" /* remove: the judgement it removes */
+	"CREATE INDEX judgement_target ON judgement(target);"
+	"CREATE TABLE judgement_record ("      /* the records a pin, decision or note was made on */
+	"  judgement_id INTEGER NOT NULL REFERENCES judgement(id), source TEXT NOT NULL, source_key TEXT NOT NULL,"
+	"  PRIMARY KEY (judgement_id, source, source_key));"
+	"CREATE TRIGGER judgement_no_update BEFORE UPDATE ON judgement"
+	"  BEGIN SELECT RAISE(ABORT, 'judgements are append-only: record a remove instead'); END;"
+	"CREATE TRIGGER judgement_no_delete BEFORE DELETE ON judgement"
+	"  BEGIN SELECT RAISE(ABORT, 'judgements are append-only: record a remove instead'); END;"
+	"CREATE TRIGGER judgement_record_no_update BEFORE UPDATE ON judgement_record"
+	"  BEGIN SELECT RAISE(ABORT, 'judgements are append-only'); END;"
+	"CREATE TRIGGER judgement_record_no_delete BEFORE DELETE ON judgement_record"
+	"  BEGIN SELECT RAISE(ABORT, 'judgements are append-only'); END;"
+	/* the judgements in force: not a remove, and not removed */
+	"CREATE VIEW judgement_active AS SELECT j.* FROM judgement j WHERE j.kind <> 'remove'"
+	"  AND NOT EXISTS (SELECT 1 FROM judgement x WHERE x.kind = 'remove' AND x.target = j.id);"
+	/* where an anchored judgement lands: per entity holding some of its records, how many; the
+	 * entity with the most (ties: the oldest, i.e. smallest id) carries it; parts > 1 means its
+	 * records are split across entities and the judgement needs review */
+	"CREATE VIEW judgement_place AS"
+	"  WITH c AS (SELECT a.judgement_id AS jid, m.entity_id AS eid, count(*) AS n FROM judgement_record a"
+	"             JOIN record r ON r.source = a.source AND r.source_key = a.source_key"
+	"             JOIN member m ON m.record_id = r.id GROUP BY a.judgement_id, m.entity_id),"
+	"       k AS (SELECT jid, eid, n, row_number() OVER (PARTITION BY jid ORDER BY n DESC, eid) AS rk,"
+	"             count(*) OVER (PARTITION BY jid) AS parts FROM c)"
+	"  SELECT jid AS judgement_id, eid AS entity_id, n AS records, rk = 1 AS carries, parts FROM k;"
+
+	"ALTER TABLE member ADD COLUMN home_id INTEGER;" /* the entity the record was first placed in */
+	"UPDATE member SET home_id = entity_id;"
+	"CREATE TABLE review_pair ("          /* dedupe's near misses, replaced by each dedupe run */
+	"  a INTEGER NOT NULL REFERENCES record(id), b INTEGER NOT NULL REFERENCES record(id),"
+	"  rule TEXT, score REAL, reason TEXT NOT NULL, run_id INTEGER, PRIMARY KEY (a, b));"
+
+	"INSERT INTO judgement (kind, a, b, note, user, created, origin)"
+	"  SELECT CASE kind WHEN 'link' THEN 'link' ELSE 'alone' END, a, b, note, 'unknown', created,"
+	"  'schema 2: override ' || id FROM override ORDER BY id;"
+	"INSERT INTO judgement (kind, value, entity_id, note, user, created, origin)"
+	"  SELECT 'pin', direction, entity_id, note, 'unknown', created, 'schema 2: pin' FROM pin ORDER BY created, entity_id;"
+	"INSERT INTO judgement (kind, value, date, entity_id, note, user, created, origin)"
+	"  SELECT 'decision', decision, date, entity_id, note, 'unknown', created, COALESCE(origin, 'cli') FROM decision ORDER BY id;"
+	"INSERT INTO judgement_record SELECT DISTINCT j.id, r.source, r.source_key FROM judgement j"
+	"  JOIN entity e ON e.id = j.entity_id JOIN member m ON m.entity_id = COALESCE(e.merged_into, e.id)"
+	"  JOIN record r ON r.id = m.record_id WHERE j.kind IN ('pin', 'decision');"
+	"DROP TABLE override; DROP TABLE pin; DROP TABLE decision;",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

@@ -107,40 +107,81 @@ static int str_conflict(const char *a, const char *b) { return a && b && strcmp(
 
 static int names_close(const cand *a, const cand *b);
 
-/* Try to union; returns 1 when joined (or already together), 0 when the guard refused. */
-static int uf_union(dd *d, int a, int b, int rule, int ev)
+/* Would joining roots ra and rb put both records of an analyst's `apart` pair in one cluster? */
+static int apart_between(dd *d, int ra, int rb)
+{
+	if (!d->napart_root[ra] || !d->napart_root[rb])
+		return 0;
+	for (size_t k = 0; k < d->napart; k++) {
+		int x = dd_find(d, d->apart[k].a), y = dd_find(d, d->apart[k].b);
+		if ((x == ra && y == rb) || (x == rb && y == ra))
+			return 1;
+	}
+	return 0;
+}
+
+/* Why the chain guard refuses to join roots ra and rb under rule (NULL: it does not). */
+static const char *guard_refusal(dd *d, int ra, int rb, int rule, int ev)
+{
+	if (rule == R_OVERRIDE)
+		return NULL;
+	if (str_conflict(d->hard[ra], d->hard[rb]))
+		return "guard: the clusters hold different registry numbers";
+	if (str_conflict(d->lei[ra], d->lei[rb]))
+		return "guard: the clusters hold different LEIs";
+	if (rule < R_EXACT)
+		return NULL;
+	if (str_conflict(d->country[ra], d->country[rb]))
+		return "guard: the clusters are in different countries";
+	if (ev < 2 && str_conflict(d->city[ra], d->city[rb]))
+		return "guard: the clusters are in different cities";
+	if (str_conflict(d->domain[ra], d->domain[rb]))
+		return "guard: the clusters have different websites";
+	if (d->miny[ra] && d->miny[rb]) {
+		int lo = d->miny[ra] < d->miny[rb] ? d->miny[ra] : d->miny[rb];
+		int hi = d->maxy[ra] > d->maxy[rb] ? d->maxy[ra] : d->maxy[rb];
+		if (hi - lo >= 2)
+			return "guard: founding years two or more apart";
+	}
+	if (d->size[ra] + d->size[rb] > 100)
+		return "guard: the cluster would exceed 100 records";
+	if (!names_close(&d->c[d->anchor[ra]], &d->c[d->anchor[rb]]))
+		return "guard: the clusters' first names are not alike";
+	return NULL;
+}
+
+/* A pair for the review queue; the first near_cap found are kept. */
+static void near_add(dd *d, int a, int b, int rule, float score, const char *why)
+{
+	if (d->nnear >= d->near_cap)
+		return;
+	if (d->nnear % 1024 == 0)
+		d->near = sp_xrealloc(d->near, (d->nnear + 1024) * sizeof(*d->near));
+	d->near[d->nnear++] = (dd_near){ a, b, rule, score, why };
+}
+
+/* Join the clusters of a and b unless an analyst's apart pair or the chain guard forbids it.
+ * Returns 1 when joined (or already together), 0 when refused (*why: the guard's reason, or
+ * NULL for an apart pair). */
+static int uf_union(dd *d, int a, int b, int rule, int ev, const char **why)
 {
 	int ra = dd_find(d, a), rb = dd_find(d, b);
+	*why = NULL;
 	if (ra == rb)
 		return 1;
-	if (rule != R_OVERRIDE) {
-		if (str_conflict(d->hard[ra], d->hard[rb]) || str_conflict(d->lei[ra], d->lei[rb]))
-			return 0;
-		if (rule >= R_EXACT) {
-			if (str_conflict(d->country[ra], d->country[rb]))
-				return 0;
-			if (ev < 2 && str_conflict(d->city[ra], d->city[rb]))
-				return 0;
-			if (str_conflict(d->domain[ra], d->domain[rb]))
-				return 0;
-			if (d->miny[ra] && d->miny[rb]) {
-				int lo = d->miny[ra] < d->miny[rb] ? d->miny[ra] : d->miny[rb];
-				int hi = d->maxy[ra] > d->maxy[rb] ? d->maxy[ra] : d->maxy[rb];
-				if (hi - lo >= 2)
-					return 0;
-			}
-			if (d->size[ra] + d->size[rb] > 100)
-				return 0;
-			if (!names_close(&d->c[d->anchor[ra]], &d->c[d->anchor[rb]]))
-				return 0;
-		}
+	if (apart_between(d, ra, rb)) {
+		d->apart_refused++;
+		return 0;
 	}
+	if ((*why = guard_refusal(d, ra, rb, rule, ev)) != NULL)
+		return 0;
 	if (d->size[ra] < d->size[rb] || (d->size[ra] == d->size[rb] && ra > rb)) {
 		int t = ra;
 		ra = rb, rb = t;
 	}
 	d->parent[rb] = ra;
 	d->size[ra] += d->size[rb];
+	d->napart_root[ra] += d->napart_root[rb];
 	if (d->anchor[rb] < d->anchor[ra])
 		d->anchor[ra] = d->anchor[rb];
 	if (!d->hard[ra])
@@ -173,11 +214,14 @@ void dd_apply_edges(dd *d, size_t from)
 {
 	for (size_t i = from; i < d->ne; i++) {
 		edge *e = &d->e[i];
-		if (uf_union(d, e->a, e->b, e->rule, e->ev)) {
+		const char *why;
+		if (uf_union(d, e->a, e->b, e->rule, e->ev, &why)) {
 			reason_set(&d->c[e->a], e->rule, e->score, e->b);
 			reason_set(&d->c[e->b], e->rule, e->score, e->a);
-		} else
+		} else if (why) {
 			d->refused++;
+			near_add(d, e->a, e->b, e->rule, e->score, why);
+		}
 	}
 }
 
@@ -317,11 +361,12 @@ static void compare(dd *d, int i, int j)
 	if (str_conflict(a->hard, b->hard) || str_conflict(a->lei, b->lei))
 		return;
 	int ev = 0, contra = 0, strong = 0; /* strong: a shared website, postcode or name-named domain */
+	int cflags = 0;                      /* which fields contradict: 1 city, 2 website, 4 postcode */
 	if (a->city && b->city) {
 		if (strcmp(a->city, b->city) == 0)
 			ev++;
 		else
-			contra++;
+			contra++, cflags |= 1;
 	}
 	if (a->year && b->year) {
 		int dy = abs(a->year - b->year);
@@ -334,13 +379,13 @@ static void compare(dd *d, int i, int j)
 		if (strcmp(a->domain, b->domain) == 0)
 			ev += 2, strong = 1;
 		else
-			contra++;
+			contra++, cflags |= 2;
 	}
 	if (a->postcode && b->postcode) {
 		if (strcmp(a->postcode, b->postcode) == 0)
 			ev++, strong = 1;
 		else
-			contra++;
+			contra++, cflags |= 4;
 	}
 	/* a website named after the other record's exact name ("trycybra.io" for "Cybra") */
 	if (strcmp(a->compact, b->compact) != 0 &&
@@ -355,19 +400,32 @@ static void compare(dd *d, int i, int j)
 	 * 2011). Likewise a similar-but-not-typo name needs strong evidence anywhere.
 	 */
 	int name_rules_ok = two_sources || strong;
+	static const char *const same_name_but[8] = {
+		"same name; more against than for", "same name; different cities", "same name; different websites",
+		"same name; different cities and websites", "same name; different postcodes",
+		"same name; different cities and postcodes", "same name; different websites and postcodes",
+		"same name; different cities, websites and postcodes",
+	};
 	int rule = -1;
 	float score = 0;
+	const char *why = NULL; /* a near miss: why no rule took the pair */
 	if (strcmp(a->key, b->key) == 0) {
 		if (contra <= ev)
 			rule = R_EXACT, score = 1.0f;
+		else
+			why = same_name_but[cflags];
 	} else {
 		toks ta, tb;
 		tokenize(a->key, &ta), tokenize(b->key, &tb);
 		if (ta.k == tb.k && tok_subset(&ta, &tb) && tok_subset(&tb, &ta)) {
 			if (contra <= ev)
 				rule = R_EXACT, score = 0.99f;
+			else
+				why = same_name_but[cflags];
 		} else if (!name_rules_ok) {
 			/* same source, different names, nothing strong: no fuzzy rule */
+			if (typo_name(&ta, &tb))
+				why = "one source, names one letter apart, nothing strong links them";
 		} else if (tok_subset(&ta, &tb) || tok_subset(&tb, &ta)) {
 			const cand *sh = ta.k < tb.k ? a : b;
 			if (ev >= 2 && contra == 0)
@@ -375,17 +433,27 @@ static void compare(dd *d, int i, int j)
 			/* a bare brand and the one longer name of that brand in its country, plus one clue */
 			else if (ev == 1 && contra == 0 && (ta.k == 1 || tb.k == 1) && sh->amb == 1 && two_sources)
 				rule = R_SUBSET, score = 0.85f;
+			if (rule < 0 && ev >= 1)
+				why = contra ? "one name contains the other; a field contradicts"
+					     : "one name contains the other; too little evidence";
 		} else if (typo_name(&ta, &tb)) {
 			if ((ev >= 2 || strong) && contra == 0)
 				rule = R_FUZZY, score = (float)sp_dedupe_jw(a->compact, b->compact);
+			else
+				why = contra ? "names one letter apart; a field contradicts"
+					     : "names one letter apart; too little evidence";
 		} else if (ta.k == tb.k && tok_soft_all(&ta, &tb) && tok_soft_all(&tb, &ta)) {
 			double jw = sp_dedupe_jw(a->compact, b->compact);
 			if (jw >= 0.90 && ev >= 2 && strong && contra == 0)
 				rule = R_FUZZY, score = (float)jw;
+			else if (jw >= 0.90 && ev >= 1)
+				why = "similar names; too little strong evidence";
 		}
 	}
 	if (rule >= 0)
 		dd_edge_add(d, i, j, rule, score, ev - contra);
+	else if (why)
+		near_add(d, i, j, -1, (float)sp_dedupe_jw(a->compact, b->compact), why);
 }
 
 /* ---------------------------------------------------------------- blocking */
@@ -716,6 +784,8 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.block_cap = sp_config_get_long(ctx->cfg, "dedupe", "block_cap", 50);
 	d.window = sp_config_get_long(ctx->cfg, "dedupe", "window", 20);
 	d.domain_cap = sp_config_get_long(ctx->cfg, "dedupe", "domain_cap", 20);
+	long review_cap = sp_config_get_long(ctx->cfg, "dedupe", "review_cap", 20000);
+	d.near_cap = review_cap > 0 ? (size_t)review_cap : 0;
 	int rc = dd_load(&d);
 	if (rc != SP_OK)
 		goto out;
@@ -731,6 +801,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.country = sp_xmalloc(n1 * sizeof(char *));
 	d.city = sp_xmalloc(n1 * sizeof(char *));
 	d.domain = sp_xmalloc(n1 * sizeof(char *));
+	d.napart_root = sp_xcalloc(n1, sizeof(int));
 	for (int i = 0; i < d.n; i++) {
 		d.parent[i] = i, d.size[i] = 1, d.anchor[i] = i;
 		d.miny[i] = d.maxy[i] = d.c[i].year;
@@ -754,6 +825,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 out:
 	free(d.c), free(d.parent), free(d.size), free(d.anchor), free(d.miny), free(d.maxy);
 	free(d.hard), free(d.lei), free(d.country), free(d.city), free(d.domain), free(d.e);
+	free(d.napart_root), free(d.apart), free(d.near);
 	dd_arena_free(&d.ar);
 	return rc;
 }

@@ -41,11 +41,22 @@
  *   countries differ, their founding years are two or more apart, their anchor names (each
  *   cluster's earliest record) are not close, or the result would exceed 100 records.
  *
- * Stable ids: each old entity id goes to the new cluster holding most of its former members
+ * Stable ids: each old entity id goes to the new cluster holding most of the records born in it
+ * (their home id: the entity a record was first placed in), then most of its former members
  * (ties: the cluster with the earliest record); a cluster winning several keeps the smallest
- * (oldest) and the others get merged_into + an entity_merge row; a cluster winning none gets a
- * new id (max + 1, in order of earliest record). Unchanged input -> unchanged ids. An entity
+ * (oldest) and the others get merged_into + an entity_merge row. A cluster winning none takes
+ * back the home id of most of its records when no cluster won that id (undoing a merge gives
+ * the split-off startup its old id again: "revived", its entity_merge row dropped); else it gets
+ * a new id (max + 1, in order of earliest record). Unchanged input -> unchanged ids. An entity
  * whose records all disappeared keeps its row with nsources = 0 (other tables may refer to it).
+ *
+ * Analysts' match judgements (judgement.h): `link` is rule 1; `apart A B` refuses every union,
+ * forced or not, that would put A and B in one cluster (counted in the note); `alone A` keeps A
+ * out of every automatic rule.
+ *
+ * Near misses: pairs a rule considered and refused (a contradicting field, too little evidence,
+ * the chain guard) are written to `review_pair` with the reason, at most [dedupe] review_cap
+ * (default 20000) in the order found, for `sparker review`.
  *
  * Golden record: golden.h (one rule, shared with `sparker show`).
  *
@@ -75,7 +86,8 @@ int sp_dedupe_priority(const sp_config *cfg, const char *source);
  * ever given (SELECT max(id) FROM entity); new ids continue from it.
  */
 typedef struct sp_dedupe_claim {
-	int64_t old_id; /* > 0 */
+	int64_t old_id;  /* the entity the record was in at the last run (0: none) */
+	int64_t home_id; /* the entity the record was first placed in (0: none) */
 	int cluster;
 } sp_dedupe_claim;
 
@@ -87,6 +99,8 @@ typedef struct sp_dedupe_ids {
 	int64_t *id;            /* [nclusters]: the id each cluster keeps or gets */
 	sp_dedupe_merge *merge; /* in ascending old_id */
 	size_t nmerge;
+	int64_t *revived;       /* ids given back to a split-off cluster (were merged or idle), ascending */
+	size_t nrevived;
 	long created;           /* clusters that got a new id */
 } sp_dedupe_ids;
 

@@ -38,11 +38,13 @@ enum { R_OVERRIDE, R_REGNUM, R_RALINK, R_LEI, R_DOMAIN, R_EXACT, R_SUBSET, R_FUZ
 
 typedef struct cand {
 	int64_t rid, old_eid; /* record id; entity of the previous run (0: none) */
+	int64_t home_eid;     /* the entity the record was first placed in (0: none) */
 	const char *label; /* first label of the domain, without get/try/hello... prefixes and '-' */
 	const char *source, *srckey, *name, *key, *compact, *city, *domain, *founded, *regnum, *ra, *hard,
 		*lei, *first_seen, *city_raw, *website, *last_seen, *postcode;
 	char country[3];
 	int year, active, prio, alone;
+	int napart; /* analysts' `apart` pairs naming this candidate */
 	int amb; /* one-word names: distinct longer names starting with that word in the country */
 	/* reason: the rule, score and peer that placed the record (rule -1: none) */
 	int rule, peer;
@@ -53,6 +55,17 @@ typedef struct edge {
 	int a, b, rule, ev; /* ev: corroborating evidence, orders edges of one rule */
 	float score;
 } edge;
+
+typedef struct dd_pair {
+	int a, b;
+} dd_pair;
+
+/* A pair the stage nearly joined, for the review queue (why: a static string). */
+typedef struct dd_near {
+	int a, b, rule;
+	float score;
+	const char *why;
+} dd_near;
 
 typedef struct dd {
 	sp_ctx *ctx;
@@ -66,6 +79,12 @@ typedef struct dd {
 	size_t ne, ecap;
 	long block_cap, window, domain_cap;
 	long capped_blocks, largest_block, capped_domains, refused;
+	int *napart_root;     /* per root: apart-named members in the cluster */
+	dd_pair *apart;       /* analysts' apart pairs */
+	size_t napart, apart_cap;
+	long apart_refused;   /* unions refused because an apart pair would end up together */
+	dd_near *near;        /* near misses, at most near_cap, in the order found */
+	size_t nnear, near_cap;
 	int64_t pairs;
 } dd;
 
@@ -73,8 +92,8 @@ typedef struct dd {
 void dd_arena_free(dd_arena *a);
 /* Append every candidate to d->c (one SELECT). SP_OK, or SP_EDB with ctx->err set. */
 int dd_load(dd *d);
-/* Apply the override table: unlinked records get `alone`, links become R_OVERRIDE unions.
- * *nover counts the overrides that named known records. SP_OK or SP_EDB. */
+/* Apply the match judgements in force: `alone` records, `apart` pairs, links as R_OVERRIDE unions.
+ * *nover counts the judgements that named known records. SP_OK or SP_EDB. */
 int dd_overrides(dd *d, long *nover);
 
 /* dedupe.c */

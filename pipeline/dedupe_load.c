@@ -4,9 +4,10 @@
  * What it does: dd_load() reads every candidate joined to its record and to its previous
  * membership in ONE SELECT ordered by record id, and derives per candidate what linking needs
  * (compact name key, domain label, postcode key, source priority). dd_overrides() reads the
- * analysts' `override` rows (in id order) and applies them: `unlink A` marks A alone and drops
- * earlier links touching A; `link A B` becomes a forced union. References that name no current
- * candidate are skipped.
+ * analysts' match judgements in force (judgement.h; in id order) and applies them: `alone A`
+ * marks A alone, `apart A B` keeps A's and B's clusters from ever joining (dd_apart), `link A B`
+ * becomes a forced union. References that name no current candidate are skipped. (Which
+ * judgements are in force is the log's business: `alone A` there already removed the links of A.)
  *
  * Invariants: candidates keep the SELECT's order (record id), which every later tie-break relies
  * on. Strings are copied into the run's arena; an empty string is stored as NULL.
@@ -102,7 +103,7 @@ int dd_load(dd *d)
 	int rc = sp_store_prepare(ctx->db,
 				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
 				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
-				  " r.city, r.website, r.last_seen, m.entity_id, r.postcode"
+				  " r.city, r.website, r.last_seen, m.entity_id, r.postcode, COALESCE(m.home_id, m.entity_id)"
 				  " FROM candidate c JOIN record r ON r.id = c.record_id"
 				  " LEFT JOIN member m ON m.record_id = c.record_id ORDER BY c.record_id",
 				  &s, ctx->err);
@@ -158,6 +159,7 @@ int dd_load(dd *d)
 		x->website = arena_dup(&d->ar, col(s, 16));
 		x->last_seen = arena_dup(&d->ar, col(s, 17));
 		x->old_eid = sqlite3_column_int64(s, 18);
+		x->home_eid = sqlite3_column_int64(s, 20);
 		const char *pc = col(s, 19);
 		if (pc)
 			x->postcode = postcode_key(&d->ar, pc);
@@ -209,10 +211,23 @@ static int ref_find(dd *d, const int *by, const char *ref)
 	return -1;
 }
 
+/* Pairs an analyst said are different companies: kept for the union-find guard (dd_apart). */
+static void apart_add(dd *d, int a, int b)
+{
+	if (d->napart == d->apart_cap) {
+		d->apart_cap = d->apart_cap ? d->apart_cap * 2 : 16;
+		d->apart = sp_xrealloc(d->apart, d->apart_cap * sizeof(*d->apart));
+	}
+	d->apart[d->napart++] = (dd_pair){ a, b };
+	d->c[a].napart++, d->c[b].napart++;
+}
+
 int dd_overrides(dd *d, long *nover)
 {
 	sqlite3_stmt *s;
-	int rc = sp_store_prepare(d->ctx->db, "SELECT kind, a, b FROM override ORDER BY id", &s, d->ctx->err);
+	int rc = sp_store_prepare(d->ctx->db,
+				  "SELECT kind, a, b FROM judgement_active WHERE kind IN ('link', 'apart', 'alone') ORDER BY id", &s,
+				  d->ctx->err);
 	if (rc != SP_OK)
 		return rc;
 	int *by = sp_xmalloc(((size_t)d->n + 1) * sizeof(int));
@@ -221,36 +236,42 @@ int dd_overrides(dd *d, long *nover)
 	qsort_r(by, (size_t)d->n, sizeof(int), ref_cmp, d);
 	int *la = NULL, *lb = NULL;
 	size_t nl = 0, lcap = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *kind = col(s, 0);
 		int a = ref_find(d, by, col(s, 1));
 		if (a < 0)
 			continue;
-		if (strcmp(kind, "unlink") == 0) {
+		if (strcmp(kind, "alone") == 0) {
 			d->c[a].alone = 1;
-			size_t w = 0; /* drop earlier links touching a */
-			for (size_t i = 0; i < nl; i++)
-				if (la[i] != a && lb[i] != a)
-					la[w] = la[i], lb[w] = lb[i], w++;
-			nl = w;
 		} else {
 			int b = ref_find(d, by, col(s, 2));
 			if (b < 0 || b == a)
 				continue;
-			if (nl == lcap) {
-				lcap = lcap ? lcap * 2 : 16;
-				la = sp_xrealloc(la, lcap * sizeof(int));
-				lb = sp_xrealloc(lb, lcap * sizeof(int));
+			if (strcmp(kind, "apart") == 0) {
+				apart_add(d, a, b);
+			} else {
+				if (nl == lcap) {
+					lcap = lcap ? lcap * 2 : 16;
+					la = sp_xrealloc(la, lcap * sizeof(int));
+					lb = sp_xrealloc(lb, lcap * sizeof(int));
+				}
+				la[nl] = a, lb[nl] = b, nl++;
 			}
-			la[nl] = a, lb[nl] = b, nl++;
 		}
 		(*nover)++;
 	}
+	if (rc != SQLITE_DONE)
+		rc = sp_store_error(d->ctx->db, d->ctx->err, "dedupe: reading judgements");
+	else
+		rc = SP_OK;
 	sqlite3_finalize(s);
-	for (size_t i = 0; i < nl; i++)
-		dd_edge_add(d, la[i], lb[i], R_OVERRIDE, 1.0f, 9);
-	dd_apply_edges(d, 0);
+	if (rc == SP_OK) {
+		for (int i = 0; i < d->n; i++) /* every candidate is its own root still */
+			d->napart_root[i] = d->c[i].napart;
+		for (size_t i = 0; i < nl; i++)
+			dd_edge_add(d, la[i], lb[i], R_OVERRIDE, 1.0f, 9);
+		dd_apply_edges(d, 0);
+	}
 	free(la), free(lb), free(by);
-	return SP_OK;
+	return rc;
 }
-

@@ -71,15 +71,15 @@ static void clusters_build(dd *d, clusters *cs)
 			cs->largest = cs->start[g + 1] - cs->start[g];
 }
 
-/* Every member that was in an entity before claims that id for its cluster. */
+/* Every member that was in an entity before claims that id (and its home id) for its cluster. */
 static void assign_ids(const dd *d, const clusters *cs, int64_t max_id, sp_dedupe_ids *ids)
 {
 	sp_dedupe_claim *cl = sp_xmalloc(((size_t)d->n + 1) * sizeof(*cl));
 	size_t ncl = 0;
 	for (int g = 0; g < cs->n; g++)
 		for (int i = cs->start[g]; i < cs->start[g + 1]; i++)
-			if (d->c[cs->m[i].idx].old_eid > 0)
-				cl[ncl++] = (sp_dedupe_claim){ d->c[cs->m[i].idx].old_eid, g };
+			if (d->c[cs->m[i].idx].old_eid > 0 || d->c[cs->m[i].idx].home_eid > 0)
+				cl[ncl++] = (sp_dedupe_claim){ d->c[cs->m[i].idx].old_eid, d->c[cs->m[i].idx].home_eid, g };
 	sp_dedupe_assign_ids(cl, ncl, cs->n, max_id, ids);
 	free(cl);
 }
@@ -88,7 +88,7 @@ static void assign_ids(const dd *d, const clusters *cs, int64_t max_id, sp_dedup
 
 typedef struct writer {
 	sp_ctx *ctx;
-	sqlite3_stmt *ent, *mem, *mrg, *mrg2, *mrg3;
+	sqlite3_stmt *ent, *mem, *mrg, *mrg2, *mrg3, *near;
 	sp_golden_member *gbuf; /* one cluster's members, for the golden rule */
 } writer;
 
@@ -107,8 +107,8 @@ static int writer_prepare(writer *w)
 				   &w->ent, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db,
-				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id)"
-				   " VALUES (?1,?2,?3,?4,?5,?6)",
+				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id, home_id)"
+				   " VALUES (?1,?2,?3,?4,?5,?6,?7)",
 				   &w->mem, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db, "UPDATE entity SET merged_into = ?2, nsources = 0 WHERE id = ?1", &w->mrg,
@@ -118,14 +118,17 @@ static int writer_prepare(writer *w)
 				   "INSERT OR REPLACE INTO entity_merge (old_id, into_id, run_id, reason) VALUES (?1,?2,?3,?4)",
 				   &w->mrg2, err)) != SP_OK)
 		return rc;
+	if ((rc = sp_store_prepare(db, "INSERT OR IGNORE INTO review_pair (a, b, rule, score, reason, run_id)"
+				       " VALUES (?1,?2,?3,?4,?5,?6)", &w->near, err)) != SP_OK)
+		return rc;
 	return sp_store_prepare(db, "UPDATE entity_merge SET into_id = ?2 WHERE into_id = ?1", &w->mrg3, err);
 }
 
 static void writer_finalize(writer *w)
 {
 	sqlite3_finalize(w->ent), sqlite3_finalize(w->mem), sqlite3_finalize(w->mrg);
-	sqlite3_finalize(w->mrg2), sqlite3_finalize(w->mrg3);
-	w->ent = w->mem = w->mrg = w->mrg2 = w->mrg3 = NULL;
+	sqlite3_finalize(w->mrg2), sqlite3_finalize(w->mrg3), sqlite3_finalize(w->near);
+	w->ent = w->mem = w->mrg = w->mrg2 = w->mrg3 = w->near = NULL;
 }
 
 /* The entity row of one cluster: its id and its golden record. */
@@ -177,16 +180,45 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 		else
 			sqlite3_bind_null(w->mem, 5);
 		sqlite3_bind_int64(w->mem, 6, w->ctx->run_id);
+		sqlite3_bind_int64(w->mem, 7, x->home_eid > 0 ? x->home_eid : id);
 		rc = sp_store_step_done(w->ctx->db, w->mem, w->ctx->err);
 	}
 	return rc;
 }
 
-/* Old ids that lost to a smaller id in the same cluster. */
+/* The near misses whose records ended in two clusters (dd.near), for the review queue. */
+static int write_near(writer *w, dd *d)
+{
+	int rc = sp_store_exec(w->ctx->db, "DELETE FROM review_pair", w->ctx->err);
+	for (size_t k = 0; k < d->nnear && rc == SP_OK; k++) {
+		const dd_near *x = &d->near[k];
+		if (dd_find(d, x->a) == dd_find(d, x->b))
+			continue;
+		int64_t ra = d->c[x->a].rid, rb = d->c[x->b].rid;
+		sqlite3_bind_int64(w->near, 1, ra < rb ? ra : rb);
+		sqlite3_bind_int64(w->near, 2, ra < rb ? rb : ra);
+		sp_bind_text(w->near, 3, x->rule >= 0 ? rule_names[x->rule] : NULL);
+		sqlite3_bind_double(w->near, 4, (double)x->score);
+		sp_bind_text(w->near, 5, x->why);
+		sqlite3_bind_int64(w->near, 6, w->ctx->run_id);
+		rc = sp_store_step_done(w->ctx->db, w->near, w->ctx->err);
+	}
+	return rc;
+}
+
+/* Old ids that lost to a smaller id in the same cluster; ids given back are merges no more. */
 static int write_merges(writer *w, const sp_dedupe_ids *ids)
 {
 	sp_store *db = w->ctx->db;
 	int rc = SP_OK;
+	sqlite3_stmt *unmerge = NULL;
+	if (ids->nrevived)
+		rc = sp_store_prepare(db, "DELETE FROM entity_merge WHERE old_id = ?1", &unmerge, w->ctx->err);
+	for (size_t k = 0; k < ids->nrevived && rc == SP_OK; k++) {
+		sqlite3_bind_int64(unmerge, 1, ids->revived[k]);
+		rc = sp_store_step_done(db, unmerge, w->ctx->err);
+	}
+	sqlite3_finalize(unmerge);
 	for (size_t k = 0; k < ids->nmerge && rc == SP_OK; k++) {
 		int64_t old = ids->merge[k].old_id, into = ids->merge[k].into;
 		sqlite3_bind_int64(w->mrg, 1, old);
@@ -234,6 +266,8 @@ static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids)
 	}
 	if (rc == SP_OK)
 		rc = write_merges(&w, ids);
+	if (rc == SP_OK)
+		rc = write_near(&w, d);
 	writer_finalize(&w);
 	free(w.gbuf);
 	if (rc == SP_OK)
@@ -258,10 +292,12 @@ int dd_write(dd *d, sp_counts *cnt)
 	if (rc == SP_OK) {
 		cnt->out = cs.n;
 		snprintf(cnt->note, sizeof(cnt->note),
-			 "%d entities (%ld new, %zu merged); %lld pairs compared; blocks over cap %ld: %ld (largest %ld, "
-			 "window %ld); domains over cap %ld: %ld; guard refused %ld",
-			 cs.n, ids.created, ids.nmerge, (long long)d->pairs, d->block_cap, d->capped_blocks,
-			 d->largest_block, d->window, d->domain_cap, d->capped_domains, d->refused);
+			 "%d entities (%ld new, %zu merged, %zu given back their id); %lld pairs compared; blocks over cap %ld:"
+			 " %ld (largest %ld, window %ld); domains over cap %ld: %ld; guard refused %ld; kept apart by analysts"
+			 " %ld; near misses for review %zu",
+			 cs.n, ids.created, ids.nmerge, ids.nrevived, (long long)d->pairs, d->block_cap, d->capped_blocks,
+			 d->largest_block, d->window, d->domain_cap, d->capped_domains, d->refused, d->apart_refused,
+			 d->nnear);
 	}
 	sp_dedupe_ids_release(&ids);
 	free(cs.m), free(cs.start);

@@ -4,6 +4,9 @@
  * One prepared statement, stepped once per hop; a hop that returns to an id already on the
  * chain is a cycle. Reads only; no transaction of its own.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "pipeline/entity.h"
 
 int sp_entity_live(sp_store *db, int64_t id, int64_t *live, sp_err *err)
@@ -47,4 +50,38 @@ int sp_entity_live(sp_store *db, int64_t id, int64_t *live, sp_err *err)
 	sqlite3_finalize(s);
 	*live = id;
 	return SP_OK;
+}
+
+int sp_entity_resolve(sp_store *db, const char *arg, int64_t *asked, int64_t *live, sp_err *err)
+{
+	char *end;
+	const char *colon = arg ? strchr(arg, ':') : NULL;
+	long long v = arg && *arg ? strtoll(arg, &end, 10) : 0;
+	sqlite3_stmt *s;
+	int rc;
+	if (arg && *arg && !*end && v > 0) {
+		*asked = v;
+	} else if (colon && colon != arg && colon[1]) {
+		rc = sp_store_prepare(db,
+				      "SELECT COALESCE(m.entity_id, 0) FROM record r LEFT JOIN member m ON m.record_id = r.id"
+				      " WHERE r.source = ?1 AND r.source_key = ?2",
+				      &s, err);
+		if (rc != SP_OK)
+			return rc;
+		sqlite3_bind_text(s, 1, arg, (int)(colon - arg), SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, colon + 1, -1, SQLITE_TRANSIENT);
+		int st = sqlite3_step(s);
+		*asked = st == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+		sqlite3_finalize(s);
+		if (st != SQLITE_ROW && st != SQLITE_DONE)
+			return sp_store_error(db, err, "looking up a record");
+		if (*asked < 0)
+			return sp_err_set(err, SP_ENOTFOUND, "no record %s", arg);
+		if (*asked == 0)
+			return sp_err_set(err, SP_ENOTFOUND, "record %s is in no entity yet (run the dedupe stage)", arg);
+	} else {
+		return sp_err_set(err, SP_EUSAGE, "'%s' is neither an entity id nor a SOURCE:KEY record reference",
+				  arg ? arg : "");
+	}
+	return sp_entity_live(db, *asked, live, err);
 }

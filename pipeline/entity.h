@@ -4,7 +4,8 @@
  * What it does: when two clusters join, the dedupe stage keeps the smaller id and marks the
  * other entity `merged_into` the survivor (dedupe.h, "Stable ids"); the old id stays valid as a
  * name for the company. sp_entity_live() is the one way to turn any entity id into the live one
- * (merged_into IS NULL); every command that takes an entity id goes through it.
+ * (merged_into IS NULL); every command that takes an entity id goes through it, by way of
+ * sp_entity_resolve, which also reads SOURCE:KEY record references.
  *
  * Invariants: the dedupe stage keeps chains one hop deep, but this follows any length up to
  * SP_ENTITY_MAX_HOPS and refuses cycles, so a damaged database gives an error, not a hang.
@@ -23,5 +24,13 @@
 #define SP_ENTITY_MAX_HOPS 64
 
 int sp_entity_live(sp_store *db, int64_t id, int64_t *live, sp_err *err);
+
+/*
+ * What an analyst typed -> entities: an entity id, or SOURCE:KEY of a record (the entity the
+ * record is in). *asked is that entity, *live the live one it stands for now (sp_entity_live).
+ * SP_EUSAGE when arg is neither form; SP_ENOTFOUND for no such entity or record, or a record
+ * that is in no entity yet (the dedupe stage has not run since it arrived); err says which.
+ */
+int sp_entity_resolve(sp_store *db, const char *arg, int64_t *asked, int64_t *live, sp_err *err);
 
 #endif

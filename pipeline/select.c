@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/judgement.h"
 #include "pipeline/select.h"
 
 #define EPS 1e-9
@@ -171,57 +172,49 @@ static struct row *row_find(struct row *rows, size_t n, int64_t id)
 }
 
 /*
- * Pins and committee decisions (accompanied|cocreation|invested count as a pin in), including
- * those recorded on an entity that was later merged into a live one (one level of merge).
- * A pin on the entity itself wins over a pin inherited from a merged one; an explicit pin wins
- * over a decision.
+ * Pins and committee decisions (sp_decision_pins_in: a pin in), read from the judgements in
+ * force on the entity that carries each now (judgement.h: the view judgement_place), so they
+ * follow the startup's records through every merge and undo. An explicit pin wins over a
+ * decision; of two pins on one entity (two startups merged, each pinned) the later wins; of
+ * several decisions the earliest is named.
  */
 static int load_pins(sp_store *db, struct row *rows, size_t n, sp_err *err)
 {
 	sqlite3_stmt *q = NULL;
 	int rc = sp_store_prepare(db,
-				  "SELECT p.entity_id, COALESCE(e.merged_into, p.entity_id), p.direction, p.note FROM pin p"
-				  " LEFT JOIN entity e ON e.id = p.entity_id ORDER BY p.entity_id = COALESCE(e.merged_into, p.entity_id), p.created",
+				  "SELECT p.entity_id, j.kind, j.value, j.note, j.date FROM judgement_active j"
+				  " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
+				  " WHERE j.kind IN ('pin', 'decision')"
+				  " ORDER BY j.kind = 'pin', CASE WHEN j.kind = 'pin' THEN j.id END, j.date DESC, j.id DESC",
 				  &q, err);
 	if (rc != SP_OK)
 		return rc;
 	int s;
 	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
-		/* inherited pins first, own pins last: the last one written wins */
-		struct row *r = row_find(rows, n, sqlite3_column_int64(q, 1));
-		if (!r)
-			continue;
-		const char *dir = (const char *)sqlite3_column_text(q, 2);
-		const char *note = (const char *)sqlite3_column_text(q, 3);
-		r->it.pin = dir && !strcmp(dir, "in") ? 1 : dir && !strcmp(dir, "out") ? -1 : 0;
-		free(r->pin_note);
-		r->pin_note = note && *note ? sp_xstrdup(note) : NULL;
-	}
-	if (s != SQLITE_DONE)
-		rc = sp_store_error(db, err, "select: read pins");
-	sqlite3_finalize(q);
-	if (rc != SP_OK)
-		return rc;
-	rc = sp_store_prepare(db,
-			      "SELECT COALESCE(e.merged_into, d.entity_id), d.decision || ' on ' || d.date FROM decision d"
-			      " LEFT JOIN entity e ON e.id = d.entity_id WHERE d.decision IN ('accompanied','cocreation','invested')"
-			      " ORDER BY d.date DESC, d.id DESC",
-			      &q, err);
-	if (rc != SP_OK)
-		return rc;
-	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
 		struct row *r = row_find(rows, n, sqlite3_column_int64(q, 0));
 		if (!r)
 			continue;
-		free(r->decision); /* ordered newest first: the earliest decision is kept */
-		r->decision = sp_xstrdup((const char *)sqlite3_column_text(q, 1));
-		if (!r->it.pin) {
+		const char *kind = (const char *)sqlite3_column_text(q, 1);
+		const char *value = (const char *)sqlite3_column_text(q, 2);
+		const char *note = (const char *)sqlite3_column_text(q, 3);
+		if (!strcmp(kind, "decision")) { /* decisions first, newest first: the earliest is kept */
+			if (!sp_decision_pins_in(value))
+				continue;
+			free(r->decision);
+			sp_buf b = SP_BUF_INIT;
+			sp_buf_addf(&b, "%s on %s", value, (const char *)sqlite3_column_text(q, 4));
+			r->decision = sp_buf_detach(&b);
 			r->it.pin = 1;
 			r->decided = 1;
+		} else { /* then pins, oldest first: the last one wins, and over a decision */
+			r->it.pin = value && !strcmp(value, "in") ? 1 : value && !strcmp(value, "out") ? -1 : 0;
+			r->decided = 0;
+			free(r->pin_note);
+			r->pin_note = note && *note ? sp_xstrdup(note) : NULL;
 		}
 	}
 	if (s != SQLITE_DONE)
-		rc = sp_store_error(db, err, "select: read decisions");
+		rc = sp_store_error(db, err, "select: read pins and decisions");
 	sqlite3_finalize(q);
 	return rc;
 }

@@ -155,10 +155,12 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 	    q_int(q, "SELECT count(*) FROM selection s JOIN entity e ON e.id = s.entity_id"
 		     " WHERE s.qualified = 1 AND s.cohort = CAST(?1 AS INTEGER)", y, &fu->qualified))
 		return SP_EDB;
-	if (q_prep(q, "SELECT d.decision, count(DISTINCT coalesce(e.merged_into, e.id)),"
-		      " count(DISTINCT CASE WHEN e.cohort = CAST(?1 AS INTEGER) THEN coalesce(e.merged_into, e.id) END),"
-		      " count(DISTINCT CASE WHEN substr(d.date, 1, 4) = ?1 THEN coalesce(e.merged_into, e.id) END)"
-		      " FROM decision d JOIN entity e ON e.id = d.entity_id GROUP BY d.decision", y))
+	/* decisions in force, on the entity that carries each now (judgement.h, judgement_place) */
+	if (q_prep(q, "SELECT j.value, count(DISTINCT e.id),"
+		      " count(DISTINCT CASE WHEN e.cohort = CAST(?1 AS INTEGER) THEN e.id END),"
+		      " count(DISTINCT CASE WHEN substr(j.date, 1, 4) = ?1 THEN e.id END)"
+		      " FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
+		      " JOIN entity e ON e.id = p.entity_id WHERE j.kind = 'decision' GROUP BY j.value", y))
 		return SP_EDB;
 	int rc;
 	while ((rc = q_step(q)) == 1) {

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "pipeline/dedupe.h"
+#include "pipeline/judgement.h"
 #include "pipeline/golden.h"
 #include "pipeline/normalise.h"
 #include "pipeline/stage.h"
@@ -144,17 +145,13 @@ static char *q1(fx *f, const char *sql, int64_t arg)
 	return r;
 }
 
+/* An analyst's match judgement, recorded as the commands record it (judgement.h). */
 static void override(fx *f, const char *kind, const char *a, const char *b)
 {
-	sqlite3_stmt *s;
-	assert_int_equal(sp_store_prepare(f->db, "INSERT INTO override (kind, a, b, created) VALUES (?1,?2,?3,'now')", &s,
-					  &f->err),
-			 SP_OK);
-	sp_bind_text(s, 1, kind);
-	sp_bind_text(s, 2, a);
-	sp_bind_text(s, 3, b);
-	assert_int_equal(sp_store_step_done(f->db, s, &f->err), SP_OK);
-	sqlite3_finalize(s);
+	sp_judgement j = { .kind = sp_judgement_kind_parse(kind), .a = a, .b = b, .user = "test" };
+	sp_judgement_out out;
+	assert_true((int)j.kind >= 0);
+	assert_int_equal(sp_judgement_record(f->db, &j, &out, &f->err), SP_OK);
 }
 
 static void voltiq(fx *f)
@@ -266,8 +263,17 @@ static void stable_ids(void **state)
 	char *rule = q1(f, "SELECT rule FROM member WHERE record_id = (SELECT id FROM record WHERE source_key = 'f5')", 0);
 	assert_string_equal(rule, "override");
 	free(rule);
-	/* unlink: the record leaves, the cluster keeps its id, and it stays out on every rerun */
-	override(f, "unlink", "cb:cb1", NULL);
+	/* undo of the link: f5 leaves f4 again and gets back the id it had before (revived) */
+	override(f, "alone", "feed:f5", NULL);
+	run(f, NULL);
+	assert_int_equal(eid(f, "feed", "f4"), lo);
+	assert_int_equal(eid(f, "feed", "f5"), hi);
+	assert_null(q1(f, "SELECT merged_into FROM entity WHERE id = ?1", hi));
+	assert_null(q1(f, "SELECT into_id FROM entity_merge WHERE old_id = ?1", hi));
+	run(f, NULL); /* and an unchanged rerun changes nothing */
+	assert_int_equal(eid(f, "feed", "f5"), hi);
+	/* alone: the record leaves, the cluster keeps its id, and it stays out on every rerun */
+	override(f, "alone", "cb:cb1", NULL);
 	run(f, NULL);
 	assert_int_equal(eid(f, "sirene", "123456789"), v);
 	int64_t alone = eid(f, "cb", "cb1");
@@ -275,7 +281,7 @@ static void stable_ids(void **state)
 	run(f, NULL);
 	assert_int_equal(eid(f, "cb", "cb1"), alone);
 	assert_int_equal(eid(f, "sirene", "123456789"), v);
-	assert_int_equal(eid(f, "feed", "f5"), lo);
+	assert_int_equal(eid(f, "feed", "f5"), hi);
 }
 
 /* A labelled fixture: companies rendered by several sources with the usual variations, plus
@@ -376,7 +382,7 @@ static void id_assignment(void **state)
 	(void)state;
 	sp_dedupe_ids ids;
 	/* unchanged input: every cluster keeps its id, nothing new, nothing merged */
-	sp_dedupe_claim same[] = { { 9, 2 }, { 5, 0 }, { 3, 1 }, { 5, 0 } };
+	sp_dedupe_claim same[] = { { 9, 9, 2 }, { 5, 5, 0 }, { 3, 3, 1 }, { 5, 5, 0 } };
 	sp_dedupe_assign_ids(same, SP_ARRAY_LEN(same), 3, 9, &ids);
 	assert_int_equal(ids.id[0], 5);
 	assert_int_equal(ids.id[1], 3);
@@ -391,7 +397,7 @@ static void id_assignment(void **state)
 	 * cluster 3: one of 6;  cluster 4: one of 6 -> tie: 6 goes to cluster 3 (earlier record)
 	 * clusters 1, 4 and 5 win nothing -> 21, 22, 23 (after max_id 20, in cluster order)
 	 */
-	sp_dedupe_claim cl[] = { { 6, 4 }, { 7, 0 }, { 3, 2 }, { 4, 0 }, { 3, 1 }, { 7, 0 }, { 6, 3 }, { 3, 2 } };
+	sp_dedupe_claim cl[] = { { 6, 6, 4 }, { 7, 7, 0 }, { 3, 3, 2 }, { 4, 4, 0 }, { 3, 3, 1 }, { 7, 7, 0 }, { 6, 6, 3 }, { 3, 3, 2 } };
 	sp_dedupe_assign_ids(cl, SP_ARRAY_LEN(cl), 6, 20, &ids);
 	assert_int_equal(ids.id[0], 4);
 	assert_int_equal(ids.id[1], 21);
@@ -406,13 +412,39 @@ static void id_assignment(void **state)
 	sp_dedupe_ids_release(&ids);
 
 	/* three old ids in one cluster: the smallest survives, merges in ascending old id */
-	sp_dedupe_claim three[] = { { 12, 0 }, { 8, 0 }, { 10, 0 } };
+	sp_dedupe_claim three[] = { { 12, 12, 0 }, { 8, 8, 0 }, { 10, 10, 0 } };
 	sp_dedupe_assign_ids(three, SP_ARRAY_LEN(three), 1, 12, &ids);
 	assert_int_equal(ids.id[0], 8);
 	assert_int_equal(ids.nmerge, 2);
 	assert_int_equal(ids.merge[0].old_id, 10);
 	assert_int_equal(ids.merge[1].old_id, 12);
 	assert_int_equal(ids.merge[1].into, 8);
+	sp_dedupe_ids_release(&ids);
+
+	/*
+	 * Undo of a merge. Entity 1 (records born in 1) absorbed entity 3 (records born in 3);
+	 * now they are apart again: cluster 0 holds two records born in 3 (old id 1), cluster 1
+	 * one record born in 1 (old id 1). Home first: 1 stays with cluster 1 although cluster 0
+	 * holds more of its former members, and cluster 0 takes back 3 (revived, not new).
+	 */
+	sp_dedupe_claim undo[] = { { 1, 3, 0 }, { 1, 3, 0 }, { 1, 1, 1 } };
+	sp_dedupe_assign_ids(undo, SP_ARRAY_LEN(undo), 2, 9, &ids);
+	assert_int_equal(ids.id[0], 3);
+	assert_int_equal(ids.id[1], 1);
+	assert_int_equal(ids.nrevived, 1);
+	assert_int_equal(ids.revived[0], 3);
+	assert_int_equal(ids.created, 0);
+	assert_int_equal(ids.nmerge, 0);
+	sp_dedupe_ids_release(&ids);
+
+	/* the steady state after that merge (one cluster, both homes) keeps 1 and revives nothing;
+	 * a home id that a cluster won as its old id is never revived elsewhere */
+	sp_dedupe_claim kept[] = { { 1, 3, 0 }, { 1, 1, 0 }, { 5, 5, 1 }, { 0, 5, 2 } };
+	sp_dedupe_assign_ids(kept, SP_ARRAY_LEN(kept), 3, 9, &ids);
+	assert_int_equal(ids.id[0], 1);
+	assert_int_equal(ids.id[1], 5);
+	assert_int_equal(ids.id[2], 10);
+	assert_int_equal(ids.nrevived, 0);
 	sp_dedupe_ids_release(&ids);
 
 	/* no claims at all (first run) and no clusters */

@@ -90,14 +90,14 @@ $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIBA) $(T
 
 # The demo: sample sources made by our own generator (tests/gen/gen_startups.py), committed under
 # demo/sources (see demo/README.md). One nightly run as of 2025-12-31 (feed publication dates make
-# the 2024 and 2025 cohorts), the committee's decisions (demo/decisions.csv), then the 2025 report
+# the 2024 and 2025 cohorts), the committee's decisions (demo/decisions.csv, imported), then the 2025 report
 # into build/demo/reports.
 DEMO_DB := $(BUILD)/demo/sparker.db
 
 run: deps $(BIN)
 	@rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
 	$(BIN) -c demo/sparker.ini run --job nightly --as-of 2025-12-31 --quiet
-	demo/apply_decisions.sh $(BIN) demo/sparker.ini
+	$(BIN) -c demo/sparker.ini --user demo decisions import demo/decisions.csv
 	$(BIN) -c demo/sparker.ini report --year 2025
 	@ls -1 $(BUILD)/demo/reports/*.pdf 2>/dev/null | sed 's/^/run: report written: /' || true
 

@@ -171,7 +171,7 @@ static int remove_one(sp_store *db, int64_t target, const sp_judgement *by, sp_e
 	sp_judgement r = { .kind = SP_J_REMOVE, .target = target, .user = by->user, .origin = by->origin };
 	char note[96];
 	snprintf(note, sizeof(note), "superseded by a later %s", sp_judgement_kind_names[by->kind]);
-	r.note = note;
+	r.note = by->kind == SP_J_REMOVE ? by->note : note; /* a plain removal (pin clear) keeps its own note */
 	int64_t id;
 	return insert_row(db, &r, NULL, &id, err);
 }
@@ -402,7 +402,7 @@ int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, cons
 	int rc = own ? sp_store_begin(db, err) : SP_OK;
 	if (rc != SP_OK)
 		return rc;
-	sp_judgement by = { .kind = SP_J_PIN, .user = user, .note = note, .origin = "pin clear" };
+	sp_judgement by = { .kind = SP_J_REMOVE, .user = user, .note = note && *note ? note : "pin cleared", .origin = "pin clear" };
 	rc = remove_where(db, CARRIED("j.kind = 'pin'"), NULL, NULL, entity, &by, n, err);
 	if (own) {
 		if (rc == SP_OK)

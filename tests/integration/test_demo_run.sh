@@ -24,9 +24,14 @@ not_yet() { # LOG: skip when a stage is still a stub
 t0=$(date +%s)
 rc=0; "$SP" -c "$CFG" run --job nightly --as-of 2025-12-31 --quiet >"$T/run.log" 2>&1 || rc=$?
 if [ $rc != 0 ]; then not_yet "$T/run.log"; cat "$T/run.log"; die "nightly run exited $rc"; fi
-rc=0; "$ROOT/demo/apply_decisions.sh" "$SP" "$CFG" >"$T/decide.log" 2>&1 || rc=$?
-if [ $rc != 0 ]; then not_yet "$T/decide.log"; cat "$T/decide.log"; die "demo/apply_decisions.sh exited $rc"; fi
-grep -q ", 0 skipped," "$T/decide.log" || { cat "$T/decide.log"; die "demo/decisions.csv names records the demo does not have (regenerate it: tests/gen/demo_decisions.py)"; }
+# the committee's file is keyed by SOURCE:KEY; every line must land (0 bad lines), and importing
+# it again records nothing new
+rc=0; "$SP" -c "$CFG" --user demo decisions import "$ROOT/demo/decisions.csv" >"$T/decide.log" 2>&1 || rc=$?
+if [ $rc != 0 ]; then not_yet "$T/decide.log"; cat "$T/decide.log"; die "decisions import demo/decisions.csv exited $rc (a record the demo does not have? regenerate it: tests/gen/demo_decisions.py)"; fi
+ndec=$(($(wc -l <"$ROOT/demo/decisions.csv") - 1))
+grep -q ": $ndec decisions imported, 0 with a new note, 0 already recorded, 0 bad lines" "$T/decide.log" || { cat "$T/decide.log"; die "decisions import: expected $ndec decisions imported"; }
+"$SP" -c "$CFG" --user demo decisions import "$ROOT/demo/decisions.csv" >"$T/decide2.log" 2>&1 || die "second import failed"
+grep -q ": 0 decisions imported, 0 with a new note, $ndec already recorded, 0 bad lines" "$T/decide2.log" || { cat "$T/decide2.log"; die "importing the decisions twice must record nothing new"; }
 rc=0; "$SP" -c "$CFG" report --year 2025 >"$T/report.log" 2>&1 || rc=$?
 if [ $rc != 0 ]; then not_yet "$T/report.log"; cat "$T/report.log"; die "report exited $rc"; fi
 dt=$(( $(date +%s) - t0 ))

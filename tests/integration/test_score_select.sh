@@ -124,12 +124,21 @@ $SP -c sparker.ini pin 1 clear >/dev/null || die "pin clear failed"
 run_score
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 1")" 1 "cleared pin: back in"
 
-# a pin recorded on an entity that dedupe later merged into another one follows the merge
-q "INSERT INTO entity(id, name, cohort, merged_into) VALUES (300, 'Old duplicate', 2025, 20); INSERT INTO pin VALUES (300, 'in', 'pinned before the merge', '2025-01-01T00:00:00Z')"
+# a pin recorded on an entity whose record dedupe later moves into another one follows the record
+q "INSERT INTO entity(id, name, cohort, nsources) VALUES (300, 'Old duplicate', 2025, 1);
+   INSERT INTO record(id, source, source_key, first_seen, last_seen, name) VALUES (999, 'cb', 'dup', '2025-03-01', '2025-03-01', 'Old duplicate');
+   INSERT INTO member(record_id, entity_id, rule) VALUES (999, 300, 'single')"
+$SP -c sparker.ini pin 300 in --note "pinned before the merge" >/dev/null || die "pin 300 failed"
+q "UPDATE member SET entity_id = 20 WHERE record_id = 999; UPDATE entity SET merged_into = 20, nsources = 0 WHERE id = 300"
 run_score
-assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 20")" 1 "pin inherited through a merge"
+assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 20")" 1 "pin follows its record through a merge"
 assert_eq "$(q "SELECT count(*) FROM selection WHERE entity_id = 300")" 0 "merged entities are not selected"
-q "DELETE FROM pin WHERE entity_id = 300"
+$SP -c sparker.ini pin 300 clear >pc.txt 2>pc.err || die "pin clear on the merged id failed"
+assert_contains pc.err "entity 300 was merged into 20; using 20"
+assert_contains pc.txt "entity 20: pin cleared"
+$SP -c sparker.ini pin 20 clear >pc2.txt || die "second pin clear failed"
+assert_contains pc2.txt "entity 20 has no pin; nothing to clear"
+run_score
 
 # decisions
 $SP -c sparker.ini decide 2 accompanied --date 2025-06-01 --note "cohort A" >/dev/null || die "decide failed"
@@ -141,7 +150,7 @@ assert_eq "$rc" 2 "impossible date is a usage error"
 assert_contains err.txt "2025-02-30"
 $SP -c sparker.ini decide 2 adopted 2>/dev/null && die "unknown decision accepted"
 $SP -c sparker.ini decide 3 declined >/dev/null || die "decide with default date failed"
-assert_eq "$(q "SELECT count(*) FROM decision WHERE entity_id = 3 AND date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'")" 1 "default date"
+assert_eq "$(q "SELECT count(*) FROM judgement_active WHERE kind = 'decision' AND entity_id = 3 AND date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'")" 1 "default date"
 
 cat > dec.csv <<'CSV'
 entity_id,decision,date,note
@@ -159,12 +168,13 @@ set -e
 assert_contains err.txt "dec.csv:3: no entity 99999"
 assert_contains err.txt "dec.csv:4: bad date '2025-13-01'"
 assert_contains err.txt "dec.csv:5: unknown decision 'funded'"
-assert_contains err.txt "dec.csv:6: entity_id 'abc'"
-assert_eq "$(q "SELECT count(*) FROM decision WHERE entity_id IN (4,5)")" 2 "valid lines imported"
-assert_eq "$(q "SELECT note FROM decision WHERE entity_id = 4")" "pilot with the brake plant, phase 1" "quoted note"
+assert_contains err.txt "dec.csv:6: 'abc' is neither an entity id nor a SOURCE:KEY"
+assert_eq "$(q "SELECT count(*) FROM judgement_active WHERE kind = 'decision' AND entity_id IN (4,5)")" 2 "valid lines imported"
+assert_eq "$(q "SELECT note FROM judgement_active WHERE kind = 'decision' AND entity_id = 4")" "pilot with the brake plant, phase 1" "quoted note"
 printf 'entity_id,decision,date,note\n4,cocreation,2025-09-15,phase 2\n' > dec2.csv
 $SP -c sparker.ini decisions import dec2.csv >/dev/null || die "clean import failed"
-assert_eq "$(q "SELECT count(*) || ':' || note FROM decision WHERE entity_id = 4")" "1:phase 2" "reimport updates, never duplicates"
+assert_eq "$(q "SELECT count(*) || ':' || note FROM judgement_active WHERE kind = 'decision' AND entity_id = 4")" "1:phase 2" "reimport updates, never duplicates"
+assert_eq "$(q "SELECT count(*) FROM judgement WHERE kind = 'remove' AND note = 'superseded by a later decision'")" 1 "the replaced note stays in the history"
 $SP -c sparker.ini decisions list > list.txt || die "decisions list failed"
 assert_contains list.txt "cocreation"
 assert_contains list.txt "Clear0"

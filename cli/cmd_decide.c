@@ -264,6 +264,9 @@ static void on_row(int c, void *data)
 		bad_line(im, "bad date '%s' (expected a real date YYYY-MM-DD)", date);
 		return;
 	}
+	if (asked != live)
+		fprintf(stderr, "%s:%ld: entity %lld was merged into %lld; using %lld\n", im->file, im->line, (long long)asked,
+			(long long)live, (long long)live);
 	if (strcmp(date, im->today) > 0)
 		fprintf(stderr, "%s:%ld: warning: date %s is in the future\n", im->file, im->line, date);
 	sp_judgement_out out;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "pipeline/judgement.h"
 
 static int cmd_status(int argc, char **argv, sp_env *env);
 static int cmd_runs(int argc, char **argv, sp_env *env);
@@ -170,6 +171,23 @@ static void print_sources(sp_env *env, sp_store *db)
 	sqlite3_finalize(s);
 }
 
+static void print_judgements(sp_store *db)
+{
+	sp_judgement_counts c;
+	sp_err err;
+	if (sp_judgement_count(db, &c, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return;
+	}
+	printf("\nJudgements: %lld in force", (long long)c.active);
+	if (c.review)
+		printf("; %lld NEED REVIEW (their records are split: `sparker judgements list`)", (long long)c.review);
+	if (c.pending)
+		printf("; %lld pending (their records are in no entity yet)", (long long)c.pending);
+	printf("\nReview queue: %lld pair%s the last dedupe nearly joined%s\n", (long long)c.queue, c.queue == 1 ? "" : "s",
+	       c.queue ? " (`sparker review`)" : "");
+}
+
 static int cmd_status(int argc, char **argv, sp_env *env)
 {
 	(void)argv;
@@ -184,6 +202,7 @@ static int cmd_status(int argc, char **argv, sp_env *env)
 	print_jobs(env, db);
 	print_failures(db);
 	print_sources(env, db);
+	print_judgements(db);
 	sp_store_close(db);
 	return SP_EXIT_OK;
 }

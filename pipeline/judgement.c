@@ -477,3 +477,22 @@ int sp_judgement_each(sp_store *db, int which, int64_t entity, sp_judgement_fn f
 	sqlite3_finalize(q);
 	return rc != SP_OK ? rc : stop;
 }
+
+int sp_judgement_count(sp_store *db, sp_judgement_counts *c, sp_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	int rc = sp_store_int(db, "SELECT count(*) FROM judgement_active", &c->active, err);
+	if (rc == SP_OK)
+		rc = sp_store_int(db,
+				  "SELECT count(*) FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id"
+				  " AND p.carries WHERE p.parts > 1",
+				  &c->review, err);
+	if (rc == SP_OK)
+		rc = sp_store_int(db,
+				  "SELECT count(*) FROM judgement_active j WHERE j.kind IN ('pin', 'decision', 'note')"
+				  " AND NOT EXISTS (SELECT 1 FROM judgement_place p WHERE p.judgement_id = j.id)",
+				  &c->pending, err);
+	if (rc == SP_OK)
+		rc = sp_store_int(db, "SELECT count(*) FROM review_pair", &c->queue, err);
+	return rc;
+}

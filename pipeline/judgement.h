@@ -84,6 +84,13 @@ int sp_judgement_record(sp_store *db, const sp_judgement *j, sp_judgement_out *o
 /* Remove the pins in force that entity carries (pin ... clear): *n removed (0: there was none). */
 int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, const char *note, int *n, sp_err *err);
 
+/* For `status`: judgements in force; anchored ones whose records are split (need review) or in
+ * no entity (pending); pairs waiting in the review queue (review_pair). */
+typedef struct sp_judgement_counts {
+	int64_t active, review, pending, queue;
+} sp_judgement_counts;
+int sp_judgement_count(sp_store *db, sp_judgement_counts *c, sp_err *err);
+
 /* One judgement as the list shows it. Strings live until the next row. */
 typedef struct sp_judgement_row {
 	int64_t id, entity_then, target, removed_by;

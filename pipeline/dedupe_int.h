@@ -85,6 +85,7 @@ typedef struct dd {
 	long apart_refused;   /* unions refused because an apart pair would end up together */
 	dd_near *near;        /* near misses, at most near_cap, in the order found */
 	size_t nnear, near_cap;
+	size_t near_written;  /* of those, written to review_pair (records in two clusters, each pair once) */
 	int64_t pairs;
 } dd;
 

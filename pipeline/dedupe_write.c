@@ -10,7 +10,8 @@
  *     `entity_merge` row, and earlier merges into it redirected (chains stay one hop deep);
  *   - gives entities whose records all disappeared nsources 0 and active NULL (the row stays:
  *     other tables may refer to it).
- * It then fills the stage counts: out = clusters, note = the linking statistics.
+ * It then fills the stage counts: out = clusters, note = the linking statistics and how many
+ * analysts' judgements now need review (their records split: judgement.h).
  *
  * Invariants: all SQL of the stage's output is here; which id and which field value are
  * decided elsewhere (dedupe_ids.c, golden.c) without SQL. Entity rows are written in cluster
@@ -29,6 +30,7 @@
 #include "pipeline/dedupe.h"
 #include "pipeline/dedupe_int.h"
 #include "pipeline/golden.h"
+#include "pipeline/judgement.h"
 
 static const char *const rule_names[] = { "override", "regnum", "ra_link", "lei", "domain",
 					  "exact_name", "name_subset", "fuzzy_name", "single" };
@@ -202,6 +204,7 @@ static int write_near(writer *w, dd *d)
 		sp_bind_text(w->near, 5, x->why);
 		sqlite3_bind_int64(w->near, 6, w->ctx->run_id);
 		rc = sp_store_step_done(w->ctx->db, w->near, w->ctx->err);
+		d->near_written += sqlite3_changes(w->ctx->db->db) > 0;
 	}
 	return rc;
 }
@@ -289,15 +292,18 @@ int dd_write(dd *d, sp_counts *cnt)
 		assign_ids(d, &cs, max_id, &ids);
 		rc = write_all(d, &cs, &ids);
 	}
+	sp_judgement_counts jc = { 0 };
+	if (rc == SP_OK) /* after the commit: where the analysts' judgements land now */
+		rc = sp_judgement_count(ctx->db, &jc, ctx->err);
 	if (rc == SP_OK) {
 		cnt->out = cs.n;
 		snprintf(cnt->note, sizeof(cnt->note),
 			 "%d entities (%ld new, %zu merged, %zu given back their id); %lld pairs compared; blocks over cap %ld:"
 			 " %ld (largest %ld, window %ld); domains over cap %ld: %ld; guard refused %ld; kept apart by analysts"
-			 " %ld; near misses for review %zu",
+			 " %ld; near misses for review %zu; judgements needing review %lld",
 			 cs.n, ids.created, ids.nmerge, ids.nrevived, (long long)d->pairs, d->block_cap, d->capped_blocks,
 			 d->largest_block, d->window, d->domain_cap, d->capped_domains, d->refused, d->apart_refused,
-			 d->nnear);
+			 d->near_written, (long long)jc.review);
 	}
 	sp_dedupe_ids_release(&ids);
 	free(cs.m), free(cs.start);

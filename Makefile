@@ -20,11 +20,14 @@ VERSION  := 0.1.0
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcsv-dev libsqlite3-dev \
             sqlite3 libhpdf-dev libutf8proc-dev libzip-dev libpsl-dev libinih-dev libjansson-dev \
             libcmocka-dev libssl-dev zlib1g-dev fonts-dejavu-core poppler-utils qpdf python3 \
-            libxml2-utils zip unzip time bc openssl groff-base binutils valgrind
+            libxml2-utils zip unzip time bc openssl groff-base binutils valgrind libncurses-dev tmux
 PKGS     := libcurl libxml-2.0 sqlite3 libutf8proc libzip libpsl inih jansson libcrypto zlib
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lhpdf -lm
+# the review screen (cli/review_screen.c) only: the program links ncursesw, libsparker.a does not
+CLI_CFLAGS = $(shell pkg-config --cflags ncursesw 2>/dev/null)
+CLI_LIBS   = $(or $(shell pkg-config --libs ncursesw 2>/dev/null),-lncursesw)
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
 CFLAGS   ?= -O2 -g
@@ -69,8 +72,10 @@ $(LIBA): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(MAIN_OBJ): ALL_CFLAGS += $(CLI_CFLAGS)
+
 $(BIN): $(MAIN_OBJ) $(LIBA)
-	$(CC) $(ALL_CFLAGS) -o $@ $(MAIN_OBJ) $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(MAIN_OBJ) $(LIBA) $(ALL_LDFLAGS) $(PKG_LIBS) $(CLI_LIBS)
 
 TEST_HDRS := $(wildcard tests/unit/*.h)
 $(BUILD)/tests/%: tests/unit/%.c $(LIBA) $(TEST_HDRS)

@@ -399,7 +399,7 @@ out:
 
 struct list_ctx {
 	const char *year;
-	int n;
+	int n, split;
 };
 
 static int list_one(const sp_judgement_row *r, void *user)
@@ -411,6 +411,7 @@ static int list_one(const sp_judgement_row *r, void *user)
 		printf("%-6s %-8s %-32s %-12s %-10s %-12s %s\n", "id", "entity", "name (when decided)", "decision", "date",
 		       "by", "note");
 	char where[32];
+	lc->split += r->parts > 1;
 	if (r->carrier)
 		snprintf(where, sizeof(where), "%lld%s", (long long)r->carrier, r->parts > 1 ? "*" : "");
 	else
@@ -426,13 +427,13 @@ static int decisions_list(sp_env *env, const char *year)
 	if (!db)
 		return SP_EXIT_FAIL;
 	sp_err err;
-	struct list_ctx lc = { year, 0 };
+	struct list_ctx lc = { year, 0, 0 };
 	int rc = sp_judgement_each(db, SP_J_LIST_ACTIVE, 0, list_one, &lc, &err);
 	if (rc != SP_OK)
 		sp_cmd_error("%s", err.msg);
 	else if (!lc.n)
 		printf("no decisions%s%s\n", year ? " in " : "", year ? year : "");
-	else
+	else if (lc.split)
 		printf("(* the startup's records are split across entities: see `sparker judgements list`)\n");
 	sp_store_close(db);
 	return rc == SP_OK ? SP_EXIT_OK : SP_EXIT_FAIL;

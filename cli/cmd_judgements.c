@@ -362,7 +362,7 @@ static void import_row(struct imp *im)
 		return bad(im, "%sa judgement needs its user and created columns", NULL);
 	sp_judgement j = { .kind = kind, .value = fv(im, X_VALUE), .date = fv(im, X_DATE), .a = fv(im, X_A),
 			   .b = fv(im, X_B), .note = fv(im, X_NOTE), .user = fv(im, X_USER),
-			   .created = fv(im, X_CREATED), .origin = fv(im, X_ORIGIN) };
+			   .created = fv(im, X_CREATED), .origin = fv(im, X_ORIGIN), .taken = im->to, .ntaken = im->nmap };
 	if (kind == SP_J_REMOVE) {
 		int64_t t = fv(im, X_TARGET) ? mapped(im, atoll(fv(im, X_TARGET))) : 0;
 		if (!t)

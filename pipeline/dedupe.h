@@ -44,10 +44,11 @@
  * Stable ids: each old entity id goes to the new cluster holding most of the records born in it
  * (their home id: the entity a record was first placed in), then most of its former members
  * (ties: the cluster with the earliest record); a cluster winning several keeps the smallest
- * (oldest) and the others get merged_into + an entity_merge row. A cluster winning none takes
- * back the home id of most of its records when no cluster won that id (undoing a merge gives
- * the split-off startup its old id again: "revived", its entity_merge row dropped); else it gets
- * a new id (max + 1, in order of earliest record). Unchanged input -> unchanged ids. An entity
+ * (oldest) and the others get merged_into + an entity_merge row. A cluster winning none, or
+ * holding an id born in none of its records, takes back the home id of most of its records when
+ * no cluster holds that id (undoing a merge gives the split-off startup its old id again, even
+ * when a part of it carried a new id meanwhile: "revived", its entity_merge row dropped); else
+ * it gets a new id (max + 1, in order of earliest record). Unchanged input -> unchanged ids. An entity
  * whose records all disappeared keeps its row with nsources = 0 (other tables may refer to it).
  *
  * Analysts' match judgements (judgement.h): `link` is rule 1; `apart A B` refuses every union,

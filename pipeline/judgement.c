@@ -7,7 +7,9 @@
  * Two ways in: a command records a judgement made now (sp_judgement_record with the rules of
  * superseding), and an import replays a judgement made elsewhere verbatim (created and user
  * given, anchors given): it is written unless the very same row (kind, value, date, records,
- * note, user, created) is already in the history, so importing a file twice imports it once.
+ * note, user, created) is already in the history and was not matched by an earlier row of the
+ * same file, so importing a file twice imports it once, and two identical rows (a pin toggled
+ * within one second) stay two.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,13 +308,55 @@ out:
 	return rc;
 }
 
-/* An import: written verbatim unless the same row is in the history already. */
+static int str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Is judgement id anchored to exactly the records of j (as a set)? */
+static int anchors_same(sp_store *db, int64_t id, const sp_judgement *j, int *same, sp_err *err)
+{
+	const char **refs = sp_xmalloc((j->nrecords + 1) * sizeof(*refs));
+	size_t n = 0;
+	for (size_t i = 0; i < j->nrecords; i++)
+		refs[n++] = j->records[i];
+	qsort(refs, n, sizeof(*refs), str_cmp);
+	size_t k = 0; /* distinct */
+	for (size_t i = 0; i < n; i++)
+		if (!k || strcmp(refs[k - 1], refs[i]))
+			refs[k++] = refs[i];
+	sqlite3_stmt *s;
+	int rc = sp_store_prepare(db, "SELECT source || ':' || source_key FROM judgement_record WHERE judgement_id = ?1", &s, err);
+	size_t have = 0;
+	*same = 1;
+	if (rc == SP_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		int st;
+		while (*same && (st = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *r = txt(s, 0);
+			*same = r && k && bsearch(&r, refs, k, sizeof(*refs), str_cmp);
+			have++;
+		}
+		sqlite3_finalize(s);
+	}
+	if (*same && have != k)
+		*same = 0;
+	free(refs);
+	return rc;
+}
+
+/*
+ * An import: written verbatim unless the same row — kind, value, date, a, b, note, user, created,
+ * target and the records it is anchored to — is in the history already (two startups pinned in
+ * the same second by the same analyst are two judgements) and no earlier row of the file matched
+ * it (a link removed and made again within one second is two links).
+ */
 static int record_verbatim(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err)
 {
 	sqlite3_stmt *s;
 	int rc = sp_store_prepare(db,
 				  "SELECT id FROM judgement WHERE kind = ?1 AND value IS ?2 AND date IS ?3 AND a IS ?4 AND b IS ?5"
-				  " AND note IS ?6 AND user = ?7 AND created = ?8 AND target IS ?9 ORDER BY id LIMIT 1",
+				  " AND note IS ?6 AND user = ?7 AND created = ?8 AND target IS ?9 ORDER BY id",
 				  &s, err);
 	if (rc != SP_OK)
 		return rc;
@@ -326,8 +370,22 @@ static int record_verbatim(sp_store *db, const sp_judgement *j, sp_judgement_out
 	sp_bind_text(s, 8, j->created);
 	if (j->target > 0)
 		sqlite3_bind_int64(s, 9, j->target);
-	int64_t same = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	int64_t same = 0;
+	while (rc == SP_OK && !same && sqlite3_step(s) == SQLITE_ROW) {
+		int eq = 0;
+		int64_t id = sqlite3_column_int64(s, 0);
+		size_t t = 0;
+		while (t < j->ntaken && j->taken[t] != id)
+			t++;
+		if (t < j->ntaken)
+			continue; /* an earlier row of the same file is that one */
+		rc = anchors_same(db, id, j, &eq, err);
+		if (eq)
+			same = id;
+	}
 	sqlite3_finalize(s);
+	if (rc != SP_OK)
+		return rc;
 	if (same) {
 		out->id = same, out->same = 1;
 		return SP_OK;

@@ -70,6 +70,8 @@ typedef struct sp_judgement {
 	int64_t target;             /* remove */
 	const char *note, *user, *origin;
 	const char *created;        /* NULL: now (import keeps the file's) */
+	const int64_t *taken;       /* import: judgements matched by earlier rows of the file, */
+	size_t ntaken;              /* never matched again (two identical rows are two judgements) */
 } sp_judgement;
 
 typedef struct sp_judgement_out {

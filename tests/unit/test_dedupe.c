@@ -447,6 +447,40 @@ static void id_assignment(void **state)
 	assert_int_equal(ids.nrevived, 0);
 	sp_dedupe_ids_release(&ids);
 
+	/*
+	 * Startup 42 split (alone z1): z2 got the new id 61. Then z1 was wrongly linked to entity 27:
+	 * cluster 0 = z1 + w wins 42 and 27 and keeps 27; cluster 1 = z2 holds 61, born in none of
+	 * its records, while 42 (z2's home) is held by no cluster: it takes 42 back, 61 goes into it.
+	 */
+	sp_dedupe_claim foreign[] = { { 42, 42, 0 }, { 27, 27, 0 }, { 61, 42, 1 } };
+	sp_dedupe_assign_ids(foreign, SP_ARRAY_LEN(foreign), 2, 61, &ids);
+	assert_int_equal(ids.id[0], 27);
+	assert_int_equal(ids.id[1], 42);
+	assert_int_equal(ids.nmerge, 1);
+	assert_int_equal(ids.merge[0].old_id, 61);
+	assert_int_equal(ids.merge[0].into, 42);
+	assert_int_equal(ids.nrevived, 1);
+	assert_int_equal(ids.revived[0], 42);
+	assert_int_equal(ids.created, 0);
+	sp_dedupe_ids_release(&ids);
+	/* ... and once every wrong judgement is undone, z1 + z2 are 42 again and w is 27 */
+	sp_dedupe_claim undone[] = { { 27, 42, 0 }, { 42, 42, 0 }, { 27, 27, 1 } };
+	sp_dedupe_assign_ids(undone, SP_ARRAY_LEN(undone), 2, 61, &ids);
+	assert_int_equal(ids.id[0], 42);
+	assert_int_equal(ids.id[1], 27);
+	assert_int_equal(ids.nmerge, 0);
+	assert_int_equal(ids.nrevived, 0);
+	sp_dedupe_ids_release(&ids);
+	/* a foreign id is freed for the next pass: cluster 0 holds 5 (born in cluster 1's records)
+	 * and takes its own 8 back; then cluster 1 takes 5 */
+	sp_dedupe_claim chain[] = { { 5, 8, 0 }, { 0, 5, 1 } };
+	sp_dedupe_assign_ids(chain, SP_ARRAY_LEN(chain), 2, 9, &ids);
+	assert_int_equal(ids.id[0], 8);
+	assert_int_equal(ids.id[1], 5);
+	assert_int_equal(ids.nmerge, 0);
+	assert_int_equal(ids.created, 0);
+	sp_dedupe_ids_release(&ids);
+
 	/* no claims at all (first run) and no clusters */
 	sp_dedupe_assign_ids(NULL, 0, 2, 0, &ids);
 	assert_int_equal(ids.id[0], 1);

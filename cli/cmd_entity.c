@@ -11,8 +11,8 @@
  * unlink A (out of every automatic link) record one match judgement each (pipeline/judgement.h:
  * who, when, note; an identical one in force is not stored twice; the opposite judgement of the
  * pair is removed, recorded). A and B are SOURCE:KEY record references or entity ids (which
- * stand for the entity's earliest record). Written under the run lock; applied at the next
- * dedupe run.
+ * stand for the earliest record born in that id, so a merged id still names its own startup).
+ * Written under the run lock; applied at the next dedupe run.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -43,9 +43,9 @@ const sp_cmd sp_cmd_link_entry = {
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "judge two records (or entities) the same company",
 	.usage = "usage: sparker [-c CONFIG] link A B [--note TEXT]\n\n"
-	         "A and B are SOURCE:KEY record references or entity ids (an entity id stands for its\n"
-	         "earliest record). The judgement is stored with who and when, and respected by every\n"
-	         "later dedupe run; `sparker judgements remove ID` takes it back.\n"
+	         "A and B are SOURCE:KEY record references or entity ids (an entity id stands for the\n"
+	         "earliest record born in it). The judgement is stored with who and when, and respected\n"
+	         "by every later dedupe run; `sparker judgements remove ID` takes it back.\n"
 };
 
 const sp_cmd sp_cmd_unlink_entry = {
@@ -56,8 +56,9 @@ const sp_cmd sp_cmd_unlink_entry = {
 	.usage = "usage: sparker [-c CONFIG] unlink A B [--note TEXT]\n"
 	         "       sparker [-c CONFIG] unlink SOURCE:KEY [--note TEXT]\n\n"
 	         "unlink A B: A and B are not the same company; they are kept apart, and their other\n"
-	         "links stay. A and B are SOURCE:KEY or entity ids (an entity id stands for its earliest\n"
-	         "record). unlink SOURCE:KEY: the record leaves its entity and joins no other\n"
+	         "links stay. A and B are SOURCE:KEY or entity ids (an entity id, even a merged one,\n"
+	         "stands for the earliest record born in it). unlink SOURCE:KEY: the record leaves its\n"
+	         "entity and joins no other\n"
 	         "automatically (its links are removed, recorded). Applied at the next dedupe run.\n"
 };
 
@@ -268,7 +269,9 @@ static int cmd_show(int argc, char **argv, sp_env *env)
 	return code;
 }
 
-/* Turn an argument into a SOURCE:KEY reference (an entity id: the live entity's earliest record). */
+/* Turn an argument into a SOURCE:KEY reference. An entity id stands for the earliest record born
+ * in it (member.home_id) among the live entity's records, else the live entity's earliest: so
+ * `unlink 3 1` after `link 3 1` names Linioa's record and Ampeai's, not one record twice. */
 static char *resolve_ref(sp_store *db, const char *arg, int allow_entity)
 {
 	if (strchr(arg, ':')) {
@@ -290,12 +293,13 @@ static char *resolve_ref(sp_store *db, const char *arg, int allow_entity)
 	char *ref = NULL;
 	if (sp_store_prepare(db,
 			     "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id"
-			     " WHERE m.entity_id = ?1 ORDER BY r.id LIMIT 1",
+			     " WHERE m.entity_id = ?1 ORDER BY m.home_id IS ?2 DESC, r.id LIMIT 1",
 			     &s, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		return NULL;
 	}
 	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, atoll(arg)); /* a merged id: the record born in it, not its host's */
 	if (sqlite3_step(s) == SQLITE_ROW)
 		ref = sp_xstrdup(txt(s, 0));
 	sqlite3_finalize(s);

@@ -144,6 +144,25 @@ static int cmd_explain(int argc, char **argv, sp_env *env)
 	return code;
 }
 
+/* The pins an entity carries now, described ("#12 in, made on entity 6 by ana"), so that when
+ * a wrong merge put two startups' pins on one entity, clearing or replacing says what goes. */
+struct pins_seen {
+	int64_t entity;
+	int n, foreign; /* foreign: made on another entity */
+	sp_buf desc;
+};
+
+static int pin_seen(const sp_judgement_row *r, void *user)
+{
+	struct pins_seen *p = user;
+	if (r->kind != SP_J_PIN || r->carrier != p->entity)
+		return 0;
+	p->foreign += r->entity_then && r->entity_then != p->entity;
+	sp_buf_addf(&p->desc, "%s#%lld %s, made on entity %lld by %s", p->n++ ? "; " : "", (long long)r->id,
+		    r->value ? r->value : "?", (long long)r->entity_then, r->user ? r->user : "?");
+	return 0;
+}
+
 static int cmd_pin(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = { { "note", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
@@ -177,7 +196,13 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 		code = rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 		goto out;
 	}
-	if (!strcmp(dir, "clear")) {
+	struct pins_seen seen = { .entity = id, .desc = SP_BUF_INIT };
+	rc = sp_judgement_each(db, SP_J_LIST_ACTIVE, id, pin_seen, &seen, &err);
+	if (rc == SP_OK && (seen.n > 1 || seen.foreign))
+		fprintf(stderr, "sparker: pin: entity %lld carries pins made on other startups now in it (%s); %s\n",
+			(long long)id, sp_buf_str(&seen.desc), !strcmp(dir, "clear") ? "clearing all of them" : "the new pin replaces them");
+	sp_buf_release(&seen.desc);
+	if (rc == SP_OK && !strcmp(dir, "clear")) {
 		int n = 0;
 		rc = sp_judgement_clear_pins(db, id, sp_cmd_user(env), note, &n, &err);
 		if (rc == SP_OK && !env->quiet) {
@@ -187,7 +212,7 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 			else
 				printf("entity %lld has no pin; nothing to clear\n", (long long)id);
 		}
-	} else {
+	} else if (rc == SP_OK) {
 		sp_judgement j = { .kind = SP_J_PIN, .value = dir, .entity = id, .note = note, .user = sp_cmd_user(env),
 				   .origin = "cli" };
 		sp_judgement_out o;

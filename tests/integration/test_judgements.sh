@@ -213,6 +213,21 @@ assert_eq "$(members)" "$BASE_MEMBERS" "split, wrong link, both undone: every re
 assert_eq "$(carrier "$J")" "$Z" "split, wrong link, both undone: the decision is on the startup"
 assert_eq "$(q "SELECT count(*) FROM entity WHERE id IN ($Z, $W) AND merged_into IS NULL")" 2 "both ids live again"
 no_twice "split undone"
+# the undo typed with entity ids while X is merged into Y: `unlink X Y` names the record born in X
+# and Y's, not the live entity's first record twice
+fresh s2_ids
+out=$(S decide "$X" accompanied --date 2025-03-01) || die "decide failed"
+J=$(jid "$out")
+S link "$X" "$YLO" >/dev/null || die "link failed"
+rerun
+assert_eq "$(q "SELECT merged_into FROM entity WHERE id = $X")" "$YLO" "fixture: X is merged into Y"
+S unlink "$X" "$YLO" >"$T/out" 2>"$T/err" || die "unlink $X $YLO by ids while merged failed: $(cat "$T/err")"
+assert_contains "$T/err" "entity $X was merged into $YLO"
+assert_contains "$T/out" "apart $(printf '%s\n%s\n' "$XREF" "$(first_ref "$YLO")" | sort | head -1)"
+rerun
+assert_eq "$(members)" "$BASE_MEMBERS" "unlink X Y by ids undoes the wrong link"
+assert_eq "$(carrier "$J")" "$X" "unlink X Y by ids: the decision is on X"
+no_twice "unlink by ids"
 echo "INFO: $NAME: issue scenario: X=$X (1 record) linked to $YLO and to $YHI, and a 2-3 record startup: ids and decisions restored"
 
 # ---------------------------------------------------------------- 3. pin clear on a merged id
@@ -242,6 +257,16 @@ assert_eq "$(q "SELECT count(*) FROM judgement_active WHERE id = $JP2")" 0 "pin 
 rerun
 assert_eq "$(q "SELECT why LIKE '%pinned%' FROM selection WHERE entity_id = $YLO")" 0 "cleared pin no longer applies at the next scoring"
 no_twice "pin clear"
+# two startups pinned, wrongly merged: pinning or clearing the merged entity says whose pins go
+fresh s3b
+S pin "$X" in >/dev/null || die "pin X failed"
+S pin "$YLO" out >/dev/null || die "pin Y failed"
+S link "$X" "$YLO" >/dev/null || die "link failed"
+rerun
+S pin "$YLO" clear >"$T/out" 2>"$T/err" || die "pin clear on a merged entity failed"
+assert_contains "$T/err" "carries pins made on other startups now in it"
+assert_contains "$T/err" "made on entity $X"
+assert_contains "$T/err" "clearing all of them"
 
 # ---------------------------------------------------------------- 4. seeded random walks
 cat >"$T/walk.py" <<'PY'

@@ -86,19 +86,19 @@ int sp_status_inactive(const char *s)
 	return 0;
 }
 
-int sp_filter_keep(const sp_filter *f, const sp_record *r)
+const char *sp_filter_reason(const sp_filter *f, const sp_record *r)
 {
 	if (f->active && sp_status_inactive(sp_record_get(r, SP_F_STATUS)))
-		return 0;
+		return "inactive status (filter.active)";
 	if (f->has_min_date) {
 		char d[SP_DATE_ISO_SIZE];
 		if (sp_date_first_day(sp_record_get(r, SP_F_FOUNDED), f->date_order, d) && strcmp(d, f->min_date) < 0)
-			return 0;
+			return "founded too long ago (filter.max_age_years)";
 	}
 	if (f->nprefixes) {
 		const char *c = sp_record_get(r, SP_F_CODES);
 		if (!*c)
-			return 1;
+			return NULL;
 		while (*c) {
 			char code[32];
 			size_t k = 0;
@@ -112,9 +112,26 @@ int sp_filter_keep(const sp_filter *f, const sp_record *r)
 				c++;
 			for (int i = 0; i < f->nprefixes; i++)
 				if (!strncmp(code, f->prefixes[i], strlen(f->prefixes[i])))
-					return 1;
+					return NULL;
 		}
-		return 0;
+		return "no activity code in filter.code_prefixes";
 	}
-	return 1;
+	return NULL;
+}
+
+int sp_filter_keep(const sp_filter *f, const sp_record *r)
+{
+	return sp_filter_reason(f, r) == NULL;
+}
+
+void sp_filter_settings(const sp_config *cfg, const sp_source *src, sp_buf *out)
+{
+	static const char *const keys[] = { "filter.active", "filter.max_age_years", "filter.code_prefixes", "date_order",
+					    "preset" };
+	sp_buf_reset(out);
+	for (size_t i = 0; i < SP_ARRAY_LEN(keys); i++) {
+		const char *v = sp_config_get(cfg, src->section, keys[i], NULL);
+		if (v)
+			sp_buf_addf(out, "%s%s=%s", out->len ? "; " : "", keys[i], v);
+	}
 }

@@ -2,8 +2,10 @@
  * filter.h — the pushdown filter of a source, applied while parsing.
  *
  * What it does: reads the source's filter.* keys once (sp_filter_init) and decides per record
- * whether it is in scope (sp_filter_keep). Out-of-scope rows are counted by the parse stage, not
- * stored, so that millions of registry rows never reach the database.
+ * whether it is in scope (sp_filter_keep, sp_filter_reason). Out-of-scope rows are counted by the
+ * parse stage, not stored, so that millions of registry rows never reach the database; records
+ * stored earlier that no longer pass (a tightened filter, a startup ageing out) are marked out of
+ * scope by the scope pass (scope.h), never deleted.
  *   filter.max_age_years = N   founded on or after as_of minus N years; no founding date = keep
  *   filter.active = yes        drop records whose status is clearly inactive (dissolved, closed,
  *                              ceased, liquidation, struck off, removed, inactive, SIRENE "C")
@@ -35,8 +37,14 @@ typedef struct sp_filter {
 
 int sp_filter_init(sp_filter *f, const sp_config *cfg, const sp_source *src, const char *as_of, sp_err *err);
 void sp_filter_release(sp_filter *f);
-/* 1 = in scope, 0 = excluded. */
+/* 1 = in scope, 0 = excluded: sp_filter_reason() == NULL. */
 int sp_filter_keep(const sp_filter *f, const sp_record *r);
+/* Why a record is out of scope, naming the filter key (a static phrase), or NULL when it is in. */
+const char *sp_filter_reason(const sp_filter *f, const sp_record *r);
+/* The source's settings the filter reads, as one line ("filter.active=yes; filter.max_age_years=10"):
+ * when it differs from the line stored with the last parse, the snapshot is parsed again. The
+ * as-of cutoff is not in it: records ageing out are marked by the scope pass (scope.h). */
+void sp_filter_settings(const sp_config *cfg, const sp_source *src, sp_buf *out);
 /* 1 if the raw status reads as clearly inactive. */
 int sp_status_inactive(const char *status);
 

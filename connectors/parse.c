@@ -3,17 +3,21 @@
  *
  * What it does, per source (see the contract in docs/HACKING.md):
  *   1. picks the snapshot current at ctx->as_of (normally source_state.last_good_fetch; see
- *      find_snapshot); does nothing (note "unchanged") when it equals
- *      parsed_fetch unless ctx->force, and nothing (note "nothing fetched") without a snapshot;
+ *      find_snapshot); when it equals parsed_fetch and the filter settings are those it was
+ *      parsed with (source_state.parsed_filter), only re-checks the scope of the stored records
+ *      (scope.h; note "unchanged"), unless ctx->force; nothing (note "nothing fetched") without
+ *      a snapshot;
  *   2. opens the file (raw_dir/fetch.path) with the connector of the source's format
  *      (registry.c), before taking the write lock;
  *   3. in ONE transaction (BEGIN IMMEDIATE ... COMMIT): deletes that fetch's old reject rows;
  *      pulls every row; applies the pushdown filter (filter.h; out-of-scope rows are counted, not
  *      stored); upserts in-scope records on (source, source_key) with first_seen = as_of on first
  *      sight, last_seen = as_of, gone = 0, fetch_id/line of this file and a content hash; stores
- *      rejects; for mode = snapshot marks the source's records not written by this fetch gone = 1
- *      (this includes records that are still in the file but now out of scope, e.g. dissolved);
- *      replaces parse_stat of the fetch; sets source_state.parsed_fetch.
+ *      rejects; re-checks the scope of every stored record of the source (scope.h: a record the
+ *      filter now excludes is marked out_of_scope with the reason, kept; one passing again comes
+ *      back); for mode = snapshot marks the source's in-scope records not written by this fetch
+ *      gone = 1; replaces parse_stat of the fetch; sets source_state.parsed_fetch and
+ *      parsed_filter.
  *   A kill or an error at any point leaves the previous committed state (rollback).
  *
  * Speed: the connector runs ahead in the pump's thread (pump.h: reading, tokenizing, the checks
@@ -37,6 +41,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/filter.h"
+#include "connectors/scope.h"
 #include "core/progress.h"
 #include "connectors/pump.h"
 #include "pipeline/stage.h"
@@ -169,12 +174,14 @@ static int store_reject(sp_store *st, parse_sql *q, sp_ctx *ctx, const sp_source
 }
 
 /* The current snapshot of the source: fetch id and absolute path. */
-static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, int64_t *parsed, char **path)
+static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, int64_t *parsed, char **path,
+			 char **parsed_filter)
 {
 	sqlite3_stmt *s;
 	*fetch_id = 0;
 	*parsed = 0;
 	*path = NULL;
+	*parsed_filter = NULL;
 	/*
 	 * The snapshot current at the run's logical date: the newest stored ('new') fetch made by a
 	 * run whose as_of is not after ours. For a nightly run that is last_good_fetch; for a
@@ -185,7 +192,7 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 			     "SELECT COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
 			     "                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
 			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch),"
-			     " s.parsed_fetch, f.path FROM source_state s"
+			     " s.parsed_fetch, f.path, s.parsed_filter FROM source_state s"
 			     " JOIN fetch f ON f.id = COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
 			     "                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
 			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch)"
@@ -197,6 +204,8 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 	if (rc == SQLITE_ROW) {
 		*fetch_id = sqlite3_column_int64(s, 0);
 		*parsed = sqlite3_column_int64(s, 1);
+		const char *pf = (const char *)sqlite3_column_text(s, 3);
+		*parsed_filter = sp_xstrdup(pf ? pf : "");
 		const char *p = (const char *)sqlite3_column_text(s, 2);
 		if (p && *p) {
 			if (p[0] == '/') {
@@ -217,10 +226,11 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 
 typedef struct parse_tally {
 	int64_t read, stored, out_of_scope, rejected, gone;
+	sp_scope_counts scope; /* stored records that left or re-entered the scope (scope.h) */
 } parse_tally;
 
 static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *conn, sp_parser *p,
-		      const sp_filter *flt, int64_t fetch_id, parse_tally *t)
+		      const sp_filter *flt, const char *settings, int64_t fetch_id, parse_tally *t)
 {
 	sp_store *st = ctx->db;
 	sp_err *err = ctx->err;
@@ -282,10 +292,13 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 				"mark every record of the source gone", (long long)t->read);
 		goto out;
 	}
+	/* records stored before that the filter now excludes: out of scope (kept), not gone */
+	if ((rc = sp_scope_apply(st, src, flt, &t->scope, err)) != SP_OK)
+		goto out;
 	if (src->mode == SP_MODE_SNAPSHOT) {
 		sqlite3_stmt *s;
 		if ((rc = sp_store_prepare(st, "UPDATE record SET gone = 1 WHERE source = ?1 AND gone = 0"
-					   " AND (fetch_id IS NULL OR fetch_id <> ?2)", &s, err)) != SP_OK)
+					   " AND out_of_scope IS NULL AND (fetch_id IS NULL OR fetch_id <> ?2)", &s, err)) != SP_OK)
 			goto out;
 		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, fetch_id);
@@ -319,10 +332,12 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	}
 	{
 		sqlite3_stmt *s;
-		if ((rc = sp_store_prepare(st, "UPDATE source_state SET parsed_fetch = ?2 WHERE source = ?1", &s, err)) != SP_OK)
+		if ((rc = sp_store_prepare(st, "UPDATE source_state SET parsed_fetch = ?2, parsed_filter = ?3 WHERE source = ?1",
+					   &s, err)) != SP_OK)
 			goto out;
 		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, fetch_id);
+		sqlite3_bind_text(s, 3, settings, -1, SQLITE_STATIC);
 		rc = step_done(st, s, err, "parse: update source_state");
 		sqlite3_finalize(s);
 	}
@@ -333,31 +348,58 @@ out:
 	return rc;
 }
 
+/* The snapshot was parsed already with these filter settings: only re-check the scope of the
+ * stored records (the as-of date moved: startups age out), in a transaction of its own. */
+static int scope_only(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, sp_counts *c)
+{
+	sp_filter flt;
+	int rc = sp_filter_init(&flt, ctx->cfg, src, ctx->as_of, ctx->err);
+	if (rc != SP_OK)
+		return rc;
+	sp_scope_counts n;
+	if ((rc = sp_store_begin(ctx->db, ctx->err)) == SP_OK && (rc = sp_scope_apply(ctx->db, src, &flt, &n, ctx->err)) == SP_OK)
+		rc = sp_store_commit(ctx->db, ctx->err);
+	if (rc != SP_OK)
+		sp_store_rollback(ctx->db);
+	else
+		snprintf(c->note, sizeof(c->note), "unchanged since last parse (fetch %lld); scope: %lld left, %lld returned",
+			 (long long)fetch_id, (long long)n.left, (long long)n.returned);
+	sp_filter_release(&flt);
+	return rc;
+}
+
 int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	int64_t fetch_id, parsed;
-	char *path = NULL;
-	int rc = find_snapshot(ctx, src, &fetch_id, &parsed, &path);
+	char *path = NULL, *parsed_filter = NULL;
+	sp_buf settings = SP_BUF_INIT;
+	int rc = find_snapshot(ctx, src, &fetch_id, &parsed, &path, &parsed_filter);
 	if (rc != SP_OK)
 		return rc;
+	sp_filter_settings(ctx->cfg, src, &settings);
+	int same_filter = parsed_filter && !strcmp(parsed_filter, sp_buf_str(&settings));
+	free(parsed_filter);
 	if (!fetch_id || !path) {
 		snprintf(c->note, sizeof(c->note), "nothing fetched yet");
 		free(path);
+		sp_buf_release(&settings);
 		return SP_OK;
 	}
-	if (!ctx->force && parsed == fetch_id) {
-		snprintf(c->note, sizeof(c->note), "unchanged since last parse (fetch %lld)", (long long)fetch_id);
+	if (!ctx->force && parsed == fetch_id && same_filter) {
 		free(path);
-		return SP_OK;
+		sp_buf_release(&settings);
+		return scope_only(ctx, src, fetch_id, c);
 	}
 	const sp_connector *conn = sp_connector_find(src->format);
 	if (!conn) {
 		free(path);
+		sp_buf_release(&settings);
 		return sp_err_set(ctx->err, SP_ECONFIG, "source %s: no connector for format '%s'", src->name, src->format);
 	}
 	sp_filter flt;
 	if ((rc = sp_filter_init(&flt, ctx->cfg, src, ctx->as_of, ctx->err)) != SP_OK) {
 		free(path);
+		sp_buf_release(&settings);
 		return rc;
 	}
 	sp_parser *p = NULL;
@@ -371,7 +413,7 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
 		goto out;
 	parse_tally t = { 0 };
-	rc = parse_file(ctx, src, conn, p, &flt, fetch_id, &t);
+	rc = parse_file(ctx, src, conn, p, &flt, sp_buf_str(&settings), fetch_id, &t);
 	if (rc == SP_OK)
 		rc = sp_store_commit(ctx->db, ctx->err);
 	if (rc != SP_OK) {
@@ -383,13 +425,17 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	c->in = t.read;
 	c->out = t.stored;
 	c->rejected = t.rejected;
-	snprintf(c->note, sizeof(c->note), "fetch %lld: %lld read, %lld stored, %lld out of scope, %lld rejected, %lld gone",
+	snprintf(c->note, sizeof(c->note),
+		 "fetch %lld: %lld read, %lld stored, %lld out of scope, %lld rejected, %lld gone; stored records"
+		 " leaving the scope %lld, returning %lld%s",
 		 (long long)fetch_id, (long long)t.read, (long long)t.stored, (long long)t.out_of_scope,
-		 (long long)t.rejected, (long long)t.gone);
+		 (long long)t.rejected, (long long)t.gone, (long long)t.scope.left, (long long)t.scope.returned,
+		 parsed == fetch_id && !same_filter ? " (parsed again: the filter settings changed)" : "");
 out:
 	if (p)
 		conn->close(p);
 	sp_filter_release(&flt);
 	free(path);
+	sp_buf_release(&settings);
 	return rc;
 }

@@ -9,9 +9,9 @@
  * their commands and read by the stages):
  *   run, stage_run ........ run.c
  *   fetch, source_state ... fetch stage (connectors/fetch.c)
- *   record, reject, parse_stat ... parse stage (connectors/parse.c)
+ *   record, reject, parse_stat ... parse stage (connectors/parse.c; record.out_of_scope: scope.c)
  *   candidate ............. normalise stage
- *   entity, member, entity_merge, review_pair ... dedupe stage
+ *   entity, member, entity_merge, review_pair, record_entity ... dedupe stage
  *   tag, score, selection, selection_prev ... score stage
  *   report ................ report stage
  *   judgement, judgement_record ... analysts' commands, through pipeline/judgement.c only
@@ -165,6 +165,23 @@ const char *const sp_schema_migrations[] = {
 	"  JOIN entity e ON e.id = j.entity_id JOIN member m ON m.entity_id = COALESCE(e.merged_into, e.id)"
 	"  JOIN record r ON r.id = m.record_id WHERE j.kind IN ('pin', 'decision');"
 	"DROP TABLE override; DROP TABLE pin; DROP TABLE decision;",
+
+	/* version 3: scope follows the configuration (connectors/scope.h): a stored record that no
+	 * longer passes its source's filter is kept with the reason; the filter settings a snapshot
+	 * was parsed with, so that changing them parses it again */
+	"ALTER TABLE record ADD COLUMN out_of_scope TEXT;"
+	"ALTER TABLE source_state ADD COLUMN parsed_filter TEXT;"
+	/* the entity each record was last placed in and first placed in (its home), kept when the
+	 * record leaves the candidates (gone, out of scope), so that it comes back to its entity;
+	 * member.home_id is the same home, for the records placed now */
+	"CREATE TABLE record_entity ("
+	"  record_id INTEGER PRIMARY KEY REFERENCES record(id), entity_id INTEGER NOT NULL, home_id INTEGER NOT NULL);"
+	"INSERT INTO record_entity SELECT record_id, entity_id, COALESCE(home_id, entity_id) FROM member;"
+	/* the one definition of a live entity: not merged, and holding records now (an entity whose
+	 * records are all gone or out of scope keeps its row, for the judgements and ids, but is no
+	 * startup of any cohort, score or selection) */
+	"CREATE VIEW entity_live AS SELECT e.* FROM entity e WHERE e.merged_into IS NULL"
+	"  AND EXISTS (SELECT 1 FROM member m WHERE m.entity_id = e.id);",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

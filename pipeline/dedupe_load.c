@@ -1,8 +1,9 @@
 /*
  * dedupe_load.c — the dedupe stage's input: candidates into memory, overrides onto them.
  *
- * What it does: dd_load() reads every candidate joined to its record and to its previous
- * membership in ONE SELECT ordered by record id, and derives per candidate what linking needs
+ * What it does: dd_load() reads every candidate joined to its record and to the entity it was
+ * last and first placed in (record_entity: kept while a record is out of the candidates, so a
+ * record that comes back claims its entity again) in ONE SELECT ordered by record id, and derives per candidate what linking needs
  * (compact name key, domain label, postcode key, source priority). dd_overrides() reads the
  * analysts' match judgements in force (judgement.h; in id order) and applies them: `alone A`
  * marks A alone, `apart A B` keeps A's and B's clusters from ever joining (dd_apart), `link A B`
@@ -103,9 +104,9 @@ int dd_load(dd *d)
 	int rc = sp_store_prepare(ctx->db,
 				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
 				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
-				  " r.city, r.website, r.last_seen, m.entity_id, r.postcode, COALESCE(m.home_id, m.entity_id)"
+				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id"
 				  " FROM candidate c JOIN record r ON r.id = c.record_id"
-				  " LEFT JOIN member m ON m.record_id = c.record_id ORDER BY c.record_id",
+				  " LEFT JOIN record_entity h ON h.record_id = c.record_id ORDER BY c.record_id",
 				  &s, ctx->err);
 	if (rc != SP_OK)
 		return rc;

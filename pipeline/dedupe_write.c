@@ -4,7 +4,8 @@
  * What it does: dd_write() numbers the clusters in order of their earliest record, lets
  * sp_dedupe_assign_ids() (dedupe_ids.c) decide which id each keeps, and in ONE transaction
  *   - replaces `member` (every candidate with the rule, score and peer that placed it; a
- *     record alone in its cluster, or placed by no rule, is "single" with score 1);
+ *     record alone in its cluster, or placed by no rule, is "single" with score 1), and keeps
+ *     `record_entity` (each record's last and home entity) up to date for the records it moved;
  *   - upserts one `entity` per cluster with its golden record (sp_golden_compute, golden.h);
  *   - for every old id that lost to a smaller one: merged_into + nsources 0 on its row, an
  *     `entity_merge` row, and earlier merges into it redirected (chains stay one hop deep);
@@ -90,7 +91,7 @@ static void assign_ids(const dd *d, const clusters *cs, int64_t max_id, sp_dedup
 
 typedef struct writer {
 	sp_ctx *ctx;
-	sqlite3_stmt *ent, *mem, *mrg, *mrg2, *mrg3, *near;
+	sqlite3_stmt *ent, *mem, *mrg, *mrg2, *mrg3, *near, *home;
 	sp_golden_member *gbuf; /* one cluster's members, for the golden rule */
 } writer;
 
@@ -120,6 +121,9 @@ static int writer_prepare(writer *w)
 				   "INSERT OR REPLACE INTO entity_merge (old_id, into_id, run_id, reason) VALUES (?1,?2,?3,?4)",
 				   &w->mrg2, err)) != SP_OK)
 		return rc;
+	if ((rc = sp_store_prepare(db, "INSERT OR REPLACE INTO record_entity (record_id, entity_id, home_id) VALUES (?1,?2,?3)",
+				   &w->home, err)) != SP_OK)
+		return rc;
 	if ((rc = sp_store_prepare(db, "INSERT OR IGNORE INTO review_pair (a, b, rule, score, reason, run_id)"
 				       " VALUES (?1,?2,?3,?4,?5,?6)", &w->near, err)) != SP_OK)
 		return rc;
@@ -129,8 +133,8 @@ static int writer_prepare(writer *w)
 static void writer_finalize(writer *w)
 {
 	sqlite3_finalize(w->ent), sqlite3_finalize(w->mem), sqlite3_finalize(w->mrg);
-	sqlite3_finalize(w->mrg2), sqlite3_finalize(w->mrg3), sqlite3_finalize(w->near);
-	w->ent = w->mem = w->mrg = w->mrg2 = w->mrg3 = w->near = NULL;
+	sqlite3_finalize(w->mrg2), sqlite3_finalize(w->mrg3), sqlite3_finalize(w->near), sqlite3_finalize(w->home);
+	w->ent = w->mem = w->mrg = w->mrg2 = w->mrg3 = w->near = w->home = NULL;
 }
 
 /* The entity row of one cluster: its id and its golden record. */
@@ -184,6 +188,12 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 		sqlite3_bind_int64(w->mem, 6, w->ctx->run_id);
 		sqlite3_bind_int64(w->mem, 7, x->home_eid > 0 ? x->home_eid : id);
 		rc = sp_store_step_done(w->ctx->db, w->mem, w->ctx->err);
+		if (rc == SP_OK && (x->old_eid != id || x->home_eid <= 0)) { /* only what changed */
+			sqlite3_bind_int64(w->home, 1, x->rid);
+			sqlite3_bind_int64(w->home, 2, id);
+			sqlite3_bind_int64(w->home, 3, x->home_eid > 0 ? x->home_eid : id);
+			rc = sp_store_step_done(w->ctx->db, w->home, w->ctx->err);
+		}
 	}
 	return rc;
 }

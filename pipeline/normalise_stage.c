@@ -2,7 +2,8 @@
  * normalise_stage.c — the normalise stage: every live record -> one `candidate` row.
  *
  * What it does: in ONE transaction, deletes every candidate and writes one per record with
- * gone = 0, through the pure functions of normalise.h. Running it twice is running it once.
+ * gone = 0 that is in scope (out_of_scope IS NULL: connectors/scope.h), through the pure
+ * functions of normalise.h. Running it twice is running it once.
  * A record without a country gets the country named at the end of its location ("Palo Alto,
  * California, United States"), else its source's `country`, else the country of its city when the
  * city names one country (sp_norm_city_country).
@@ -67,7 +68,7 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	if ((rc = sp_store_prepare(db,
 				   "SELECT id, source, name, legal_form, country, city, website, founded, status, codes,"
 				   " code_system, regnum, lei, ra_id, ra_entity_id, published, first_seen"
-				   " FROM record WHERE gone = 0 ORDER BY id",
+				   " FROM record WHERE gone = 0 AND out_of_scope IS NULL ORDER BY id",
 				   &sel, ctx->err)) != SP_OK)
 		goto fail;
 	if ((rc = sp_store_prepare(db,

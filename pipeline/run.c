@@ -240,18 +240,18 @@ static void dry_counts(sp_ctx *ctx, const sp_stage *st, const sp_source *src, sp
 		}
 		sqlite3_finalize(s);
 	} else if (!strcmp(st->name, "normalise")) {
-		c->in = count_q(ctx->db, "SELECT count(*) FROM record WHERE gone = 0", NULL);
+		c->in = count_q(ctx->db, "SELECT count(*) FROM record WHERE gone = 0 AND out_of_scope IS NULL", NULL);
 		snprintf(c->note, sizeof(c->note), "live records");
 	} else if (!strcmp(st->name, "dedupe")) {
 		c->in = count_q(ctx->db, "SELECT count(*) FROM candidate", NULL);
 		snprintf(c->note, sizeof(c->note), "candidates");
 	} else if (!strcmp(st->name, "score")) {
-		c->in = count_q(ctx->db, "SELECT count(*) FROM entity WHERE merged_into IS NULL", NULL);
+		c->in = count_q(ctx->db, "SELECT count(*) FROM entity_live", NULL);
 		snprintf(c->note, sizeof(c->note), "entities");
 	} else if (!strcmp(st->name, "report")) {
 		char y[16];
 		snprintf(y, sizeof(y), "%d", ctx->year);
-		c->in = count_q(ctx->db, "SELECT count(*) FROM entity WHERE merged_into IS NULL AND (?1 = '0' OR cohort = CAST(?1 AS INTEGER))", y);
+		c->in = count_q(ctx->db, "SELECT count(*) FROM entity_live WHERE (?1 = '0' OR cohort = CAST(?1 AS INTEGER))", y);
 		snprintf(c->note, sizeof(c->note), ctx->year ? "entities of cohort %d" : "entities (no --year given)", ctx->year);
 	}
 }

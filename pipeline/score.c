@@ -3,7 +3,7 @@
  * per-cohort selection (select.c).
  *
  * What it does: loads the taxonomy ([taxonomy DOMAIN], see taxonomy.h and docs/taxonomy.md), then
- * for every live entity (merged_into IS NULL) reads its member records and their candidates and
+ * for every live entity (the view entity_live: not merged, holding records) reads its member records and their candidates and
  * collects evidence per domain:
  *   code      a candidate NACE class starting with one of the domain's codes
  *   category  a record category that equals or contains (as whole words) a domain category
@@ -567,10 +567,10 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 				      "SELECT e.id, e.active, e.nsources, e.founded, e.name,"
 				      " r.id, r.source, r.source_key, r.name, r.description, r.categories, r.other_names,"
 				      " c.nace, c.active, c.founded_year"
-				      " FROM entity e LEFT JOIN member m ON m.entity_id = e.id"
-				      " LEFT JOIN record r ON r.id = m.record_id"
+				      " FROM entity_live e JOIN member m ON m.entity_id = e.id"
+				      " JOIN record r ON r.id = m.record_id"
 				      " LEFT JOIN candidate c ON c.record_id = r.id"
-				      " WHERE e.merged_into IS NULL ORDER BY e.id, r.id",
+				      " ORDER BY e.id, r.id",
 				      &q, err);
 	if (rc == SP_OK)
 		rc = sp_store_prepare(db, "INSERT INTO tag(entity_id, domain, kind, evidence, record_id, weight) VALUES (?,?,?,?,?,?)",

@@ -244,8 +244,7 @@ static int read_rows(sp_store *db, struct row **out, size_t *nout, sp_err *err)
 	*nout = 0;
 	int rc = sp_store_prepare(db,
 				  "SELECT e.id, COALESCE(e.cohort, 0), COALESCE(s.score, 0)"
-				  " FROM entity e LEFT JOIN score s ON s.entity_id = e.id"
-				  " WHERE e.merged_into IS NULL ORDER BY e.id",
+				  " FROM entity_live e LEFT JOIN score s ON s.entity_id = e.id ORDER BY e.id",
 				  &q, err);
 	if (rc != SP_OK)
 		return rc;

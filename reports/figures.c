@@ -134,8 +134,8 @@ static char *col_dup(sqlite3_stmt *s, int i)
 
 /* The integrated startups of cohort ?1 (the export's definition). */
 #define ENT_CTE                                                                                                    \
-	"WITH ent AS (SELECT e.id, e.country, e.first_seen FROM entity e WHERE e.merged_into IS NULL"               \
-	" AND e.cohort = CAST(?1 AS INTEGER) AND EXISTS (SELECT 1 FROM member m WHERE m.entity_id = e.id)) "
+	"WITH ent AS (SELECT e.id, e.country, e.first_seen FROM entity_live e"                                      \
+	" WHERE e.cohort = CAST(?1 AS INTEGER)) "
 /* a record is in scope in the year of its candidate's first_seen (min of first seen, published) */
 #define IN_SCOPE_YEAR                                                                                              \
 	"substr(coalesce((SELECT c.first_seen FROM candidate c WHERE c.record_id = record.id), record.first_seen), 1, 4) = ?1"

@@ -284,6 +284,30 @@ static void stable_ids(void **state)
 	assert_int_equal(eid(f, "feed", "f5"), hi);
 }
 
+/* A record that leaves the candidates (out of scope, or gone) and comes back returns to its
+ * entity: the id is claimed through record_entity, which outlives the member row. */
+static void returning_record(void **state)
+{
+	fx *f = *state;
+	rec(f, "cb", "r1", "Torqly Systems|GB|London|torqly.io|2021||||");
+	rec(f, "ch", "r2", "TORQLY SYSTEMS LTD|GB|London||2021|01234567|||");
+	rec(f, "cb", "other", "Ampeai Ventures|NG|Lagos|ampeai.com|2020||||");
+	run(f, NULL);
+	int64_t t = eid(f, "cb", "r1"), a = eid(f, "cb", "other");
+	assert_int_equal(eid(f, "ch", "r2"), t);
+	assert_int_equal(sp_store_exec(f->db, "UPDATE record SET out_of_scope = 'test' WHERE source_key IN ('r1', 'r2')", &f->err), SP_OK);
+	run(f, NULL);
+	assert_null(q1(f, "SELECT entity_id FROM member WHERE record_id = (SELECT id FROM record WHERE source_key = 'r1')", 0));
+	rec(f, "cb", "new", "Brand New Mobility|FR|Paris|brandnew.fr|2024||||"); /* a new id is given meanwhile */
+	run(f, NULL);
+	assert_int_equal(sp_store_exec(f->db, "UPDATE record SET out_of_scope = NULL", &f->err), SP_OK);
+	run(f, NULL);
+	assert_int_equal(eid(f, "cb", "r1"), t);
+	assert_int_equal(eid(f, "ch", "r2"), t);
+	assert_int_equal(eid(f, "cb", "other"), a);
+	assert_true(eid(f, "cb", "new") != t);
+}
+
 /* A labelled fixture: companies rendered by several sources with the usual variations, plus
  * hard negatives. Pairwise precision/recall over every pair of records. */
 static void measured(void **state)
@@ -537,6 +561,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(links_and_negatives, setup, teardown),
 		cmocka_unit_test_setup_teardown(lookalikes, setup, teardown),
 		cmocka_unit_test_setup_teardown(stable_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(returning_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(measured, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -292,8 +292,9 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 				"mark every record of the source gone", (long long)t->read);
 		goto out;
 	}
-	/* records stored before that the filter now excludes: out of scope (kept), not gone */
-	if ((rc = sp_scope_apply(st, src, flt, &t->scope, err)) != SP_OK)
+	/* records stored before that the filter now excludes: out of scope (kept), not gone (a first
+	 * parse has none: every record it stored passed this filter) */
+	if (existing && (rc = sp_scope_apply(st, src, flt, &t->scope, err)) != SP_OK)
 		goto out;
 	if (src->mode == SP_MODE_SNAPSHOT) {
 		sqlite3_stmt *s;

@@ -14,7 +14,7 @@
  *
  * Every judgement carries who (sp_cmd_user) and origin "review", through sp_judgement_record
  * (pipeline/judgement.h: its rules, not ours). The screen and --answer write under the run lock
- * (held while the screen is open); --list only reads. The screen needs a terminal on standard
+ * (the screen takes it for each write, never for the session); --list only reads. The screen needs a terminal on standard
  * input and output; without one, and without --list or --answer, the command says so (exit 2).
  * Match judgements apply at the next dedupe run, pins at the next scoring; both say so.
  */
@@ -54,7 +54,8 @@ const sp_cmd sp_cmd_review_entry = {
 	         "                  (SOURCE:KEY), without a terminal\n"
 	         "  --note TEXT     with --answer: a note kept with the judgement\n"
 	         "  --year Y        review selection: cohort Y\n\n"
-	         "The screen needs a terminal and holds the run lock while it is open.\n"
+	         "The screen needs a terminal; it takes the run lock for each judgement it writes, so a\n"
+	         "nightly run is never kept out by an open screen.\n"
 };
 
 #define PAIRS_HEADER "rank,a,b,entity_a,entity_b,name_a,name_b,rule,score,reason"
@@ -245,11 +246,9 @@ static int screen(sp_env *env, const struct review_opts *o)
 			     " in scripts use --list%s", o->selection ? " (and `sparker pin`)" : " and --answer A B VERDICT");
 		return SP_EXIT_USAGE;
 	}
-	sp_lock *lock;
-	int code;
-	sp_store *db = sp_cmd_open_db_locked(env, "review", &lock, &code);
+	sp_store *db = sp_cmd_open_db(env); /* the screen locks each write, not the session */
 	if (!db)
-		return code;
+		return SP_EXIT_FAIL;
 	sp_err err;
 	sp_review_tally t = { 0 };
 	int rc;
@@ -262,7 +261,7 @@ static int screen(sp_env *env, const struct review_opts *o)
 			printf("review selection: cohort %lld has no startup near the cut; nothing to review.\n",
 			       (long long)c.cohort);
 		else if (rc == SP_OK)
-			rc = sp_review_screen_selection(db, &c, v, n, sp_cmd_user(env), &t, &err);
+			rc = sp_review_screen_selection(db, env->cfg, &c, v, n, sp_cmd_user(env), &t, &err);
 		if (rc == SP_OK && n && !env->quiet)
 			say_tally(&t, "Pins take effect at the next scoring (sparker run --stage score).");
 		sp_review_selection_free(v, n);
@@ -273,13 +272,12 @@ static int screen(sp_env *env, const struct review_opts *o)
 		if (rc == SP_OK && !n)
 			printf("review: no pairs to review (the last dedupe run left no near misses that are not judged).\n");
 		else if (rc == SP_OK)
-			rc = sp_review_screen_pairs(db, v, n, sp_cmd_user(env), &t, &err);
+			rc = sp_review_screen_pairs(db, env->cfg, v, n, sp_cmd_user(env), &t, &err);
 		if (rc == SP_OK && n && !env->quiet)
 			say_tally(&t, "Judgements apply at the next dedupe run (sparker run --stage dedupe).");
 		sp_review_pairs_free(v, n);
 	}
 	sp_store_close(db);
-	sp_lock_release(lock);
 	if (rc != SP_OK) {
 		sp_cmd_error("review: %s", err.msg);
 		return sp_cmd_exit_code(rc);

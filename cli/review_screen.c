@@ -23,6 +23,7 @@
 #include <wctype.h>
 
 #include "cli/review_screen.h"
+#include "core/lock.h"
 #include "pipeline/judgement.h"
 
 #define MIN_COLS 40
@@ -133,6 +134,7 @@ typedef struct undo_step {
 typedef struct screen {
 	SCREEN *term;
 	sp_store *db;
+	const sp_config *cfg; /* for the run lock, taken around each write */
 	const char *user;
 	sp_review_tally *t;
 	sp_err *err;
@@ -144,10 +146,11 @@ typedef struct screen {
 	char msg[320];
 } screen;
 
-static int screen_open(screen *s, sp_store *db, size_t n, const char *user, sp_review_tally *t, sp_err *err)
+static int screen_open(screen *s, sp_store *db, const sp_config *cfg, size_t n, const char *user, sp_review_tally *t,
+		       sp_err *err)
 {
 	memset(s, 0, sizeof(*s));
-	s->db = db, s->user = user, s->t = t, s->err = err, s->n = n;
+	s->db = db, s->cfg = cfg, s->user = user, s->t = t, s->err = err, s->n = n;
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
 	s->term = newterm(NULL, stdout, stdin);
@@ -185,13 +188,39 @@ static void say(screen *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A refused judgement is said on the screen and the session goes on; a database error ends it. */
+/* A refused judgement (or one a running job kept out) is said on the screen and the session goes
+ * on; a database error ends it. */
 static int settle(screen *s, int rc)
 {
-	if (rc == SP_EUSAGE || rc == SP_ENOTFOUND) {
+	if (rc == SP_EUSAGE || rc == SP_ENOTFOUND || rc == SP_ELOCKED) {
 		say(s, "not recorded: %s", s->err->msg);
 		return SP_OK;
 	}
+	return rc;
+}
+
+/*
+ * Every write takes the run lock for itself only (core/lock.h), so an analyst who leaves the
+ * screen open never keeps the nightly run out; while a run holds it, the key is refused with
+ * SP_ELOCKED and the screen says so.
+ */
+static int record_locked(screen *s, const sp_judgement *j, sp_judgement_out *o)
+{
+	sp_lock *lock = NULL;
+	int rc = sp_lock_take(s->cfg, "review", &lock, s->err);
+	if (rc == SP_OK)
+		rc = sp_judgement_record(s->db, j, o, s->err);
+	sp_lock_release(lock);
+	return rc;
+}
+
+static int clear_pins_locked(screen *s, int64_t entity, int *k)
+{
+	sp_lock *lock = NULL;
+	int rc = sp_lock_take(s->cfg, "review", &lock, s->err);
+	if (rc == SP_OK)
+		rc = sp_judgement_clear_pins(s->db, entity, s->user, "cleared in sparker review", k, s->err);
+	sp_lock_release(lock);
 	return rc;
 }
 
@@ -430,7 +459,7 @@ static int judge(screen *s, const sp_review_pair *v, sp_jkind kind)
 	const sp_review_pair *p = &v[s->at];
 	sp_judgement j = { .kind = kind, .a = p->a.ref, .b = p->b.ref, .user = s->user, .origin = "review" };
 	sp_judgement_out o;
-	int rc = sp_judgement_record(s->db, &j, &o, s->err);
+	int rc = record_locked(s, &j, &o);
 	if (rc != SP_OK)
 		return settle(s, rc);
 	push(s, s->at, o.same ? 0 : o.id, "");
@@ -454,7 +483,7 @@ static int undo_pair(screen *s)
 		sp_judgement j = { .kind = SP_J_REMOVE, .target = u.id, .note = "undone in sparker review", .user = s->user,
 				   .origin = "review" };
 		sp_judgement_out o;
-		int rc = sp_judgement_record(s->db, &j, &o, s->err);
+		int rc = record_locked(s, &j, &o);
 		if (rc != SP_OK) {
 			s->nundo++;
 			return settle(s, rc);
@@ -469,11 +498,12 @@ static int undo_pair(screen *s)
 	return SP_OK;
 }
 
-int sp_review_screen_pairs(sp_store *db, sp_review_pair *v, size_t n, const char *user, sp_review_tally *t,
+int sp_review_screen_pairs(sp_store *db, const sp_config *cfg, sp_review_pair *v, size_t n, const char *user,
+			   sp_review_tally *t,
 			   sp_err *err)
 {
 	screen s;
-	int rc = screen_open(&s, db, n, user, t, err), done = 0, errs = 0;
+	int rc = screen_open(&s, db, cfg, n, user, t, err), done = 0, errs = 0;
 	while (rc == SP_OK && !done) {
 		if (s.help)
 			draw_help(PAIR_HELP);
@@ -623,7 +653,7 @@ static int pin(screen *s, sp_review_startup *v, const char *value)
 	int rc;
 	if (!value) {
 		int k = 0;
-		rc = sp_judgement_clear_pins(s->db, x->entity, s->user, "cleared in sparker review", &k, s->err);
+		rc = clear_pins_locked(s, x->entity, &k);
 		if (rc != SP_OK)
 			return settle(s, rc);
 		if (!k) {
@@ -636,7 +666,7 @@ static int pin(screen *s, sp_review_startup *v, const char *value)
 	} else {
 		sp_judgement j = { .kind = SP_J_PIN, .value = value, .entity = x->entity, .user = s->user, .origin = "review" };
 		sp_judgement_out o;
-		if ((rc = sp_judgement_record(s->db, &j, &o, s->err)) != SP_OK)
+		if ((rc = record_locked(s, &j, &o)) != SP_OK)
 			return settle(s, rc);
 		id = o.same ? 0 : o.id;
 		if (!o.same)
@@ -669,7 +699,7 @@ static int undo_pin(screen *s, sp_review_startup *v)
 		j.kind = SP_J_NKINDS; /* nothing was written */
 	if (j.kind != SP_J_NKINDS) {
 		sp_judgement_out o;
-		int rc = sp_judgement_record(s->db, &j, &o, s->err);
+		int rc = record_locked(s, &j, &o);
 		if (rc != SP_OK) {
 			s->nundo++;
 			return settle(s, rc);
@@ -684,11 +714,12 @@ static int undo_pin(screen *s, sp_review_startup *v)
 	return SP_OK;
 }
 
-int sp_review_screen_selection(sp_store *db, const sp_review_cohort *c, sp_review_startup *v, size_t n,
+int sp_review_screen_selection(sp_store *db, const sp_config *cfg, const sp_review_cohort *c, sp_review_startup *v,
+			       size_t n,
 			       const char *user, sp_review_tally *t, sp_err *err)
 {
 	screen s;
-	int rc = screen_open(&s, db, n, user, t, err), done = 0, errs = 0;
+	int rc = screen_open(&s, db, cfg, n, user, t, err), done = 0, errs = 0;
 	while (rc == SP_OK && !done) {
 		if (s.help)
 			draw_help(SEL_HELP);

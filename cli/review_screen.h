@@ -3,7 +3,10 @@
  *
  * Each function takes over the terminal (standard input and output), shows its queue one item
  * at a time, records what the analyst decides through pipeline/judgement.h (user, origin
- * "review"), and gives the terminal back (endwin) before it returns — on quit and on error.
+ * "review"), each write under the run lock taken for that write only (cfg names the lock; a
+ * nightly run is never kept out by an open screen, and a key pressed while a run holds the lock
+ * is refused on the screen), and gives the terminal back (endwin) before it returns — on quit
+ * and on error.
  * The queue arrays are the caller's; the screens only mark what was decided in memory.
  *
  * Failure: SP_OK; SP_EIO when the terminal cannot be used (err says why); SP_EDB when writing a
@@ -15,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "core/config.h"
 #include "core/store.h"
 #include "pipeline/review.h"
 
@@ -24,11 +28,11 @@ typedef struct sp_review_tally {
 } sp_review_tally;
 
 /* The pair queue: s same, d different, u unsure, n/space skip, p back, z undo, q quit, ? keys. */
-int sp_review_screen_pairs(sp_store *db, sp_review_pair *v, size_t n, const char *user, sp_review_tally *t,
-			   sp_err *err);
+int sp_review_screen_pairs(sp_store *db, const sp_config *cfg, sp_review_pair *v, size_t n, const char *user,
+			   sp_review_tally *t, sp_err *err);
 
 /* The startups around the cut: i pin in, o pin out, c clear, n next, p back, z undo, q, ?. */
-int sp_review_screen_selection(sp_store *db, const sp_review_cohort *c, sp_review_startup *v, size_t n,
-			       const char *user, sp_review_tally *t, sp_err *err);
+int sp_review_screen_selection(sp_store *db, const sp_config *cfg, const sp_review_cohort *c, sp_review_startup *v,
+			       size_t n, const char *user, sp_review_tally *t, sp_err *err);
 
 #endif

@@ -182,6 +182,29 @@ assert_contains <(pane err) "sparker: review:"
 assert_eq "$(q "SELECT count(*) FROM judgement")" 2 "the failed write left nothing"
 "${TM[@]}" kill-session -t err
 
+# an open screen never keeps a run out: it locks each write only; a key pressed while a run holds
+# the lock is refused on the screen, and the session goes on
+start lk 120 review
+wait_for lk "pair 1 of 3"
+sp -q run --stage score || die "a run while the review screen is open failed (the screen must not hold the lock)"
+if command -v flock >/dev/null; then
+  flock "$DB.lock" sleep 4 &
+  LOCKER=$!
+  sleep 0.5
+  keys lk s
+  wait_for lk "not recorded"
+  assert_eq "$(q "SELECT count(*) FROM judgement")" 2 "no judgement written while a run held the lock"
+  wait "$LOCKER" 2>/dev/null || true; LOCKER=
+  keys lk s
+  wait_for lk "recorded: link"
+  assert_eq "$(q "SELECT count(*) FROM judgement")" 3 "the same key records once the run is over"
+  keys lk z
+  wait_for lk "undone"
+fi
+keys lk q
+assert_eq "$(wait_exit lk)" 0 "lock: q exits 0"
+"${TM[@]}" kill-session -t lk
+
 # the first tier is "in the selection", not the score: pin the best startup out, a weak one in
 sp -q pin "$(entity_of alpha:A-11)" out && sp -q pin "$(entity_of beta:B-2)" in
 sp -q run --stage score

@@ -53,6 +53,31 @@ sp_store *sp_cmd_open_db(sp_env *env)
 	return db;
 }
 
+static void no_database(const sp_env *env)
+{
+	sp_cmd_error("no database at %s (run `sparker init`)", env->cfg->database);
+}
+
+int sp_cmd_has_db(sp_env *env)
+{
+	if (access(env->cfg->database, F_OK) == 0)
+		return 1;
+	no_database(env);
+	return 0;
+}
+
+sp_store *sp_cmd_open_db_existing(sp_env *env)
+{
+	sp_err err;
+	sp_store *db = NULL;
+	int rc = sp_store_open_existing(env->cfg->database, &db, &err);
+	if (rc == SP_ENOTFOUND)
+		no_database(env);
+	else if (rc != SP_OK)
+		sp_cmd_error("%s", err.msg);
+	return db;
+}
+
 sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, int *code)
 {
 	sp_err err;

@@ -20,6 +20,7 @@
 
 enum {
 	SP_CMD_NEEDS_CONFIG = 1 << 0, /* main loads -c CONFIG (default ./sparker.ini) into env->cfg */
+	SP_CMD_LOGS = 1 << 1,         /* main opens the config's log_file into env->log */
 };
 
 typedef struct sp_env {
@@ -52,6 +53,7 @@ typedef struct sp_cmd {
 extern const sp_cmd sp_cmd_help_entry;
 extern const sp_cmd sp_cmd_version_entry;
 extern const sp_cmd sp_cmd_init_entry;
+extern const sp_cmd sp_cmd_check_entry;
 extern const sp_cmd sp_cmd_run_entry;
 extern const sp_cmd sp_cmd_status_entry;
 extern const sp_cmd sp_cmd_runs_entry;
@@ -77,6 +79,11 @@ void sp_cmd_usage(FILE *to, const sp_cmd *c);
 /* Helpers for handlers. */
 /* Open the config's database (creating/migrating it); prints the error and returns NULL on failure. */
 sp_store *sp_cmd_open_db(sp_env *env);
+/* For the commands that only read: open the database only when it exists; else print "no
+ * database at X (run `sparker init`)" and return NULL, having created nothing. */
+sp_store *sp_cmd_open_db_existing(sp_env *env);
+/* 1 when the config's database exists; else prints the same message and returns 0. */
+int sp_cmd_has_db(sp_env *env);
 /*
  * For commands that write analysts' tables: take the run lock (so they never interleave with a
  * run), then open the database. Returns NULL after printing the error, with *code the exit code

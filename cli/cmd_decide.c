@@ -423,7 +423,7 @@ static int list_one(const sp_judgement_row *r, void *user)
 
 static int decisions_list(sp_env *env, const char *year)
 {
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	sp_err err;

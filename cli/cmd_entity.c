@@ -242,7 +242,7 @@ static int cmd_show(int argc, char **argv, sp_env *env)
 		sp_cmd_usage(stderr, sp_cmd_find("show"));
 		return SP_EXIT_USAGE;
 	}
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	int64_t eid = 0;

@@ -79,7 +79,7 @@ static int cmd_export(int argc, char **argv, sp_env *env)
 		sp_cmd_error("export: --year '%s' is not a year", year);
 		return SP_EXIT_USAGE;
 	}
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	sqlite3_stmt *s;

@@ -118,7 +118,7 @@ static int list_one(const sp_judgement_row *r, void *user)
 
 static int judgements_list(sp_env *env, int all, const char *entity)
 {
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	int64_t id = 0;
@@ -263,7 +263,7 @@ static int export_one(const sp_judgement_row *r, void *user)
 
 static int judgements_export(sp_env *env, const char *path)
 {
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	FILE *f = sp_cmd_open_out(path);

@@ -59,6 +59,8 @@ static int cmd_report(int argc, char **argv, sp_env *env)
 		sp_cmd_error("report: --year '%s' is not a year", year);
 		return SP_EXIT_USAGE;
 	}
+	if (!sp_cmd_has_db(env)) /* a report of nothing: say so, and create nothing */
+		return SP_EXIT_FAIL;
 	sp_buf args = SP_BUF_INIT;
 	for (int i = 0; i < argc; i++)
 		sp_buf_addf(&args, "%s%s", i ? " " : "", argv[i]);

@@ -133,7 +133,7 @@ static void csv_id(FILE *f, int64_t v, int last)
 
 static int list_pairs(sp_env *env)
 {
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	sp_err err;
@@ -165,7 +165,7 @@ static int list_pairs(sp_env *env)
 
 static int list_selection(sp_env *env, int64_t year)
 {
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	sp_err err;

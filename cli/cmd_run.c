@@ -23,7 +23,7 @@ static int cmd_run(int argc, char **argv, sp_env *env);
 const sp_cmd sp_cmd_run_entry = {
 	.name = "run",
 	.fn = cmd_run,
-	.flags = SP_CMD_NEEDS_CONFIG,
+	.flags = SP_CMD_NEEDS_CONFIG | SP_CMD_LOGS,
 	.summary = "run a job, one stage, or a range of stages",
 	.usage = "usage: sparker [-c CONFIG] run [--job NAME | --stage S | --from S [--to S]]\n"
 	         "                              [--source NAME]... [--as-of YYYY-MM-DD] [--year Y]\n"

@@ -80,7 +80,7 @@ static int cmd_explain(int argc, char **argv, sp_env *env)
 		sp_cmd_error("usage: sparker explain ENTITY (an entity id or SOURCE:KEY)");
 		return SP_EXIT_USAGE;
 	}
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	int64_t id;
@@ -250,7 +250,7 @@ static int cmd_diff_selection(int argc, char **argv, sp_env *env)
 		sp_cmd_error("usage: sparker diff-selection [--year Y]");
 		return SP_EXIT_USAGE;
 	}
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	static const char *const q[2] = {

@@ -7,7 +7,8 @@
  * days; each source's last good snapshot, its age, and its consecutive failures, flagged
  * "FAILING 3+ NIGHTS" at three or more. A run still marked 'running' whose process is gone
  * (same host, no such pid) is shown as "running (process gone: killed?)"; the next run marks
- * it 'killed'. Exit 0 unless the database cannot be opened.
+ * it 'killed'. Exit 0 unless the database cannot be opened; without a database (none yet) both
+ * say so and exit 1, creating nothing.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -195,7 +196,7 @@ static int cmd_status(int argc, char **argv, sp_env *env)
 		sp_cmd_error("status: takes no arguments");
 		return SP_EXIT_USAGE;
 	}
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	printf("Database %s\n\n", env->cfg->database);
@@ -217,7 +218,7 @@ static int cmd_runs(int argc, char **argv, sp_env *env)
 			return SP_EXIT_USAGE;
 		}
 	}
-	sp_store *db = sp_cmd_open_db(env);
+	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
 	if (optind < argc) {

@@ -83,6 +83,7 @@ static const sp_cmd *const commands[] = {
 	&sp_cmd_help_entry,
 	&sp_cmd_version_entry,
 	&sp_cmd_init_entry,
+	&sp_cmd_check_entry,
 	&sp_cmd_run_entry,
 	&sp_cmd_status_entry,
 	&sp_cmd_runs_entry,
@@ -204,10 +205,12 @@ int main(int argc, char **argv)
 			sp_cmd_error("%s", err.msg);
 			return SP_EXIT_CONFIG;
 		}
-		if (env.cfg->log_file) {
+		if (env.cfg->log_file && (c->flags & SP_CMD_LOGS)) {
 			FILE *lf = fopen(env.cfg->log_file, "a");
 			if (!lf) {
-				sp_cmd_error("cannot open log file %s: %m", env.cfg->log_file);
+				int missing = errno == ENOENT;
+				sp_cmd_error("cannot open log file %s: %s%s", env.cfg->log_file, strerror(errno),
+					     missing ? " (`sparker init` creates its directory)" : "");
 				sp_config_free(env.cfg);
 				return SP_EXIT_CONFIG;
 			}

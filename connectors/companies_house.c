@@ -139,9 +139,12 @@ static int ch_next(sp_parser *p, sp_record *rec, sp_err *err)
 	return SP_OK;
 }
 
+static const sp_config_key *const ch_keys[] = { sp_csv_source_keys, NULL };
+
 const sp_connector sp_connector_companies_house = {
 	.format = "companies_house",
 	.open = ch_open,
 	.next = ch_next,
 	.close = ch_close,
+	.keys = ch_keys,
 };

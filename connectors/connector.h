@@ -78,12 +78,29 @@ typedef struct sp_connector {
 	int (*open)(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err);
 	int (*next)(sp_parser *p, sp_record *rec, sp_err *err);
 	void (*close)(sp_parser *p);
+	/* the spec arrays of the [source] keys this format reads beyond every format's (registry.c),
+	 * NULL-terminated; NULL = none */
+	const sp_config_key *const *keys;
 } sp_connector;
 
 /* The connector for a format, or NULL. The table lives in connectors/registry.c. */
 const sp_connector *sp_connector_find(const char *format);
 /* The format of the i-th connector of the registry, NULL past the last (the config's vocabulary). */
 const char *sp_connector_format_at(size_t i);
+/*
+ * The i-th spec array of the keys a [source] of this format may hold: every format's (fetch,
+ * filter, parse), then the format's own (sp_connector.keys); NULL past the last.
+ */
+const sp_config_key *sp_connector_keys_at(const char *format, size_t i);
+/* The i-th record field as a config names it (map.FIELD, const.FIELD: "key" for the source's
+ * key, then sp_field_names), NULL past the last. */
+const char *sp_field_config_name(size_t i);
+
+/* Key specs read by more than one file of this layer (others stay static in their file). */
+extern const sp_config_key sp_fetch_keys[];      /* fetch.c: every format */
+extern const sp_config_key sp_fetch_page_keys[]; /* fetch.c: paginated APIs (format json) */
+extern const sp_config_key sp_parse_keys[];      /* parse.c: every format (country, parse_thread...) */
+extern const sp_config_key sp_json_keys[];       /* json_api.c (items is also read by fetch) */
 
 extern const sp_connector sp_connector_gleif;
 extern const sp_connector sp_connector_feed;

@@ -274,6 +274,33 @@ static void prod_free(prod *pr)
 	sp_buf_release(&pr->carry);
 }
 
+/* The iconv name of an encoding as a config writes it; NULL for UTF-8 (no transcoding). */
+static const char *encoding_name(const char *enc)
+{
+	if (!enc || !*enc || !strcasecmp(enc, "UTF-8") || !strcasecmp(enc, "UTF8"))
+		return NULL;
+	if (!strcasecmp(enc, "MACROMAN") || !strcasecmp(enc, "MAC") || !strcasecmp(enc, "MAC-ROMAN"))
+		return "MACINTOSH";
+	if (!strcasecmp(enc, "CP1252"))
+		return "WINDOWS-1252";
+	if (!strcasecmp(enc, "LATIN-1") || !strcasecmp(enc, "ISO-8859-1"))
+		return "LATIN1";
+	return enc;
+}
+
+int sp_csv_encoding_check(const char *enc, sp_err *err)
+{
+	const char *name = encoding_name(enc);
+	if (!name)
+		return SP_OK;
+	iconv_t cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1)
+		return sp_err_set(err, SP_ECONFIG, "'%s' is not an encoding iconv knows (UTF-8, LATIN1, WINDOWS-1252, "
+				  "MACINTOSH...)", enc);
+	iconv_close(cd);
+	return SP_OK;
+}
+
 int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *err)
 {
 	sp_csv_opts def = { 0 };
@@ -286,14 +313,8 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 	c->max_field = o->max_field ? o->max_field : 1024 * 1024;
 	c->max_cols = o->max_cols > 0 ? o->max_cols : 512;
 	const char *enc = o->encoding;
-	if (enc && *enc && strcasecmp(enc, "UTF-8") && strcasecmp(enc, "UTF8")) {
-		const char *name = enc;
-		if (!strcasecmp(enc, "MACROMAN") || !strcasecmp(enc, "MAC") || !strcasecmp(enc, "MAC-ROMAN"))
-			name = "MACINTOSH";
-		else if (!strcasecmp(enc, "CP1252"))
-			name = "WINDOWS-1252";
-		else if (!strcasecmp(enc, "LATIN-1") || !strcasecmp(enc, "ISO-8859-1"))
-			name = "LATIN1";
+	const char *name = encoding_name(enc);
+	if (name) {
 		c->cd = iconv_open("UTF-8", name);
 		if (c->cd == (iconv_t)-1) {
 			free(c);

@@ -79,6 +79,9 @@ typedef struct sp_csv_row {
 } sp_csv_row;
 
 int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *err);
+/* SP_OK when the reader can read this encoding (as the config writes it: UTF-8, LATIN1, CP1252,
+ * MACROMAN... or any iconv name), else SP_ECONFIG saying so. */
+int sp_csv_encoding_check(const char *enc, sp_err *err);
 /* SP_OK (row in *row), SP_REJECT (row in *row, row->reject set), SP_EOF, or < 0. */
 int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err);
 /* 2 when the file is being parsed as two ranges (known once the cut is found: surely at SP_EOF), else 1. */
@@ -114,6 +117,9 @@ void sp_utf8_sanitize(char *s, size_t n);
  */
 int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
 		       sp_csv_row **hdr, char *delim, sp_err *err);
+/* The [source] keys of the CSV-family formats (the reader's options above); their connectors
+ * list them in sp_connector.keys. */
+extern const sp_config_key sp_csv_source_keys[];
 /*
  * What every CSV connector's next() does first: the next row; SP_REJECT (rec filled by
  * sp_csv_reject) for a row the reader rejected or one whose column count is not ncols; else

@@ -51,23 +51,36 @@ void sp_csv_excerpt(const sp_csv_row *row, char delim, sp_buf *out, size_t max)
 }
 
 
+static int check_delimiter(const char *d, sp_err *err)
+{
+	if (strlen(d) == 1 || !strcasecmp(d, "tab") || !strcmp(d, "\\t"))
+		return SP_OK;
+	return sp_err_set(err, SP_ECONFIG, "must be one character or 'tab', not '%s'", d);
+}
+
+const sp_config_key sp_csv_source_keys[] = {
+	{ "source *", "delimiter", SP_KEY_STRING, .def = ",", .check = check_delimiter },
+	{ "source *", "encoding", SP_KEY_STRING, .check = sp_csv_encoding_check },
+	{ "source *", "max_field_bytes", SP_KEY_INT, .def = "1048576", .min = 1, .max = SP_KEY_ANY },
+	{ "source *", "max_columns", SP_KEY_INT, .def = "512", .min = 1, .max = 1000000 },
+	{ "source *", "max_unpacked_bytes", SP_KEY_INT, .def = "0", .min = 0, .max = SP_KEY_ANY },
+	{ 0 },
+};
+
 static int opts_from_config(sp_csv_opts *o, const sp_config *cfg, const sp_source *src, sp_err *err)
 {
 	memset(o, 0, sizeof(*o));
-	const char *d = sp_config_get(cfg, src->section, "delimiter", ",");
-	if (!strcasecmp(d, "tab") || !strcmp(d, "\\t"))
-		o->delim = '\t';
-	else if (strlen(d) == 1)
-		o->delim = d[0];
-	else
-		return sp_err_set(err, SP_ECONFIG, "source %s: delimiter must be one character or 'tab', not '%s'",
-				  src->name, d);
-	o->encoding = sp_config_get(cfg, src->section, "encoding", NULL);
-	o->max_field = (size_t)sp_config_get_long(cfg, src->section, "max_field_bytes", 1024 * 1024);
-	o->max_cols = (int)sp_config_get_long(cfg, src->section, "max_columns", 512);
+	const char *sec = src->section;
+	const char *d = sp_config_str(cfg, sec, sp_csv_source_keys, "delimiter");
+	if (check_delimiter(d, err) != SP_OK)
+		return sp_err_prefix(err, "source %s: delimiter", src->name);
+	o->delim = strlen(d) == 1 ? d[0] : '\t';
+	o->encoding = sp_config_str(cfg, sec, sp_csv_source_keys, "encoding");
+	o->max_field = (size_t)sp_config_int(cfg, sec, sp_csv_source_keys, "max_field_bytes");
+	o->max_cols = (int)sp_config_int(cfg, sec, sp_csv_source_keys, "max_columns");
 	o->want_ext = ".csv";
-	o->max_bytes = (uint64_t)sp_config_get_long(cfg, src->section, "max_unpacked_bytes", 0);
-	o->no_thread = !sp_config_get_bool(cfg, src->section, "parse_thread", 1);
+	o->max_bytes = (uint64_t)sp_config_int(cfg, sec, sp_csv_source_keys, "max_unpacked_bytes");
+	o->no_thread = !sp_config_bool(cfg, sec, sp_parse_keys, "parse_thread");
 	return SP_OK;
 }
 

@@ -658,6 +658,16 @@ static void sax_error(void *ctx, xmlErrorPtr e)
 
 /* ---- the connector ---- */
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const sp_config_key feed_keys[] = {
+	{ "source *", "link_is_website", SP_KEY_BOOL, .def = "no" },
+	{ "source *", "max_xml_mb", SP_KEY_INT, .def = "1024", .min = 1, .max = 1 << 20 },
+	{ "source *", "max_text", SP_KEY_INT, .def = STR(SP_FEED_MAX_TEXT), .min = 64, .max = 1 << 20 },
+	{ 0 },
+};
+static const sp_config_key *const feed_key_arrays[] = { feed_keys, NULL };
+
 static int feed_open(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err)
 {
 	*out = NULL;
@@ -665,13 +675,9 @@ static int feed_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
 	p->max_text = SP_FEED_MAX_TEXT;
 	if (cfg && src) {
-		p->link_is_website = sp_config_get_bool(cfg, src->section, "link_is_website", 0);
-		long mb = sp_config_get_long(cfg, src->section, "max_xml_mb", 0);
-		if (mb > 0)
-			max_out = (uint64_t)mb << 20;
-		long mt = sp_config_get_long(cfg, src->section, "max_text", 0);
-		if (mt >= 64 && mt <= 1 << 20)
-			p->max_text = (size_t)mt;
+		p->link_is_website = sp_config_bool(cfg, src->section, feed_keys, "link_is_website");
+		max_out = (uint64_t)sp_config_int(cfg, src->section, feed_keys, "max_xml_mb") << 20;
+		p->max_text = (size_t)sp_config_int(cfg, src->section, feed_keys, "max_text");
 	}
 	int rc = sp_stream_open(path, ".xml", max_out, &p->in, err);
 	if (rc < 0) {
@@ -793,4 +799,4 @@ static void feed_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_feed = { "feed", feed_open, feed_next, feed_close };
+const sp_connector sp_connector_feed = { "feed", feed_open, feed_next, feed_close, feed_key_arrays };

@@ -26,7 +26,8 @@
  *     logged or put in a message; URLs are stored and shown redacted (sp_http_redact).
  *   - Stale .part-* files (a killed run) are removed at the start; the run lock makes that safe.
  *
- * Config keys of [source NAME] read here (all optional):
+ * Config keys of [source NAME] read here (all optional; their specs, with ranges, are
+ * sp_fetch_keys and sp_fetch_page_keys below):
  *   retries = 3, timeout = 600 (s per attempt), connect_timeout = 20 (s),
  *   low_speed_limit = 1 (bytes/s), low_speed_time = 30 (s), max_bytes = 4G (suffix K, M, G),
  *   max_redirects = 5, retry_base_ms = $SPARKER_RETRY_BASE_MS or 1000, retry_after_max = 300 (s),
@@ -108,22 +109,47 @@ static int parse_size(const char *v, int64_t *out)
 	return 0;
 }
 
-static int get_num(const sp_config *cfg, const sp_source *src, const char *key, long def, long min, long max,
-		   long *out, sp_err *err)
+static int check_size(const char *v, sp_err *err)
 {
-	const sp_kv *kv = sp_config_find(cfg, src->section, key);
-	*out = def;
-	if (!kv || !kv->value || !*kv->value)
-		return SP_OK;
-	char *end;
-	errno = 0;
-	long v = strtol(kv->value, &end, 10);
-	if (errno || end == kv->value || *end || v < min || v > max)
-		return sp_err_set(err, SP_ECONFIG, "%s:%d: [%s] %s must be a whole number from %ld to %ld, not '%s'",
-				  cfg->path, kv->line, src->section, key, min, max, kv->value);
-	*out = v;
+	int64_t n;
+	if (parse_size(v, &n) != 0 || n <= 0)
+		return sp_err_set(err, SP_ECONFIG, "must be a size such as 500M or 4G, not '%s'", v);
 	return SP_OK;
 }
+
+static int check_header_name(const char *v, sp_err *err)
+{
+	if (strpbrk(v, "\r\n"))
+		return sp_err_set(err, SP_ECONFIG, "holds a line break");
+	return SP_OK;
+}
+
+/* The fetch keys of every [source] (see the top of this file). */
+const sp_config_key sp_fetch_keys[] = {
+	{ "source *", "retries", SP_KEY_INT, .def = "3", .min = 0, .max = 20 },
+	{ "source *", "timeout", SP_KEY_INT, .def = "600", .min = 0, .max = 7 * 86400 },
+	{ "source *", "connect_timeout", SP_KEY_INT, .def = "20", .min = 1, .max = 3600 },
+	{ "source *", "low_speed_limit", SP_KEY_INT, .def = "1", .min = 0, .max = 1L << 30 },
+	{ "source *", "low_speed_time", SP_KEY_INT, .def = "30", .min = 0, .max = 86400 },
+	{ "source *", "max_redirects", SP_KEY_INT, .def = "5", .min = 0, .max = 50 },
+	/* the default is $SPARKER_RETRY_BASE_MS when set (tests), else this */
+	{ "source *", "retry_base_ms", SP_KEY_INT, .def = "1000", .min = 0, .max = 600000 },
+	{ "source *", "retry_after_max", SP_KEY_INT, .def = "300", .min = 0, .max = 86400 },
+	{ "source *", "max_bytes", SP_KEY_STRING, .def = "4G", .check = check_size },
+	{ "source *", "ca_file", SP_KEY_PATH, .flags = SP_KEY_READ },
+	{ "source *", "api_key_env", SP_KEY_STRING, .flags = 0 },
+	{ "source *", "header_name", SP_KEY_STRING, .def = "Authorization: Bearer", .check = check_header_name },
+	{ 0 },
+};
+
+/* The page keys of a paginated JSON API (format json: sp_connector_json lists them). */
+const sp_config_key sp_fetch_page_keys[] = {
+	{ "source *", "next", SP_KEY_STRING, .flags = 0 },
+	{ "source *", "page_param", SP_KEY_STRING, .flags = 0 },
+	{ "source *", "page_start", SP_KEY_INT, .def = "1", .min = 0, .max = 1000000000 },
+	{ "source *", "max_pages", SP_KEY_INT, .def = "1000", .min = 1, .max = 1000000 },
+	{ 0 },
+};
 
 static void opts_release(fetch_opts *o)
 {
@@ -149,34 +175,32 @@ static int read_opts(const sp_config *cfg, const sp_source *src, fetch_opts *o, 
 		if (!*end && v >= 0)
 			base_def = v;
 	}
-	if (get_num(cfg, src, "retries", 3, 0, 20, &o->retries, err) ||
-	    get_num(cfg, src, "timeout", 600, 0, 7 * 86400L, &o->timeout, err) ||
-	    get_num(cfg, src, "connect_timeout", 20, 1, 3600, &o->connect_timeout, err) ||
-	    get_num(cfg, src, "low_speed_limit", 1, 0, 1L << 30, &o->low_speed_limit, err) ||
-	    get_num(cfg, src, "low_speed_time", 30, 0, 86400, &o->low_speed_time, err) ||
-	    get_num(cfg, src, "max_redirects", 5, 0, 50, &o->max_redirects, err) ||
-	    get_num(cfg, src, "retry_base_ms", base_def, 0, 600000, &o->retry_base_ms, err) ||
-	    get_num(cfg, src, "retry_after_max", 300, 0, 86400, &o->retry_after_max, err))
-		return SP_ECONFIG;
-	o->max_bytes = (int64_t)4 << 30;
-	const sp_kv *kv = sp_config_find(cfg, src->section, "max_bytes");
-	if (kv && kv->value && *kv->value && (parse_size(kv->value, &o->max_bytes) != 0 || o->max_bytes <= 0))
-		return sp_err_set(err, SP_ECONFIG, "%s:%d: [%s] max_bytes must be a size such as 500M or 4G, not '%s'",
-				  cfg->path, kv->line, src->section, kv->value);
-	const char *ca = sp_config_get(cfg, src->section, "ca_file", NULL);
+	const char *sec = src->section;
+	o->retries = sp_config_int(cfg, sec, sp_fetch_keys, "retries");
+	o->timeout = sp_config_int(cfg, sec, sp_fetch_keys, "timeout");
+	o->connect_timeout = sp_config_int(cfg, sec, sp_fetch_keys, "connect_timeout");
+	o->low_speed_limit = sp_config_int(cfg, sec, sp_fetch_keys, "low_speed_limit");
+	o->low_speed_time = sp_config_int(cfg, sec, sp_fetch_keys, "low_speed_time");
+	o->max_redirects = sp_config_int(cfg, sec, sp_fetch_keys, "max_redirects");
+	const char *rb = sp_config_get(cfg, sec, "retry_base_ms", NULL);
+	o->retry_base_ms = rb && *rb ? sp_config_int(cfg, sec, sp_fetch_keys, "retry_base_ms") : base_def;
+	o->retry_after_max = sp_config_int(cfg, sec, sp_fetch_keys, "retry_after_max");
+	if (parse_size(sp_config_str(cfg, sec, sp_fetch_keys, "max_bytes"), &o->max_bytes) != 0) /* checked at load */
+		o->max_bytes = (int64_t)4 << 30;
+	const char *ca = sp_config_str(cfg, sec, sp_fetch_keys, "ca_file");
 	if (ca && *ca) {
 		o->ca_file = sp_config_path(cfg, ca);
 		if (access(o->ca_file, R_OK) != 0)
 			return sp_err_set(err, SP_ECONFIG, "[%s] ca_file %s: %s", src->section, o->ca_file, strerror(errno));
 	}
-	const char *var = sp_config_get(cfg, src->section, "api_key_env", NULL);
+	const char *var = sp_config_str(cfg, sec, sp_fetch_keys, "api_key_env");
 	if (var && *var) {
 		const char *key = getenv(var);
 		if (!key || !*key)
 			return sp_err_set(err, SP_ECONFIG, "api_key_env: environment variable %s is not set", var);
 		if (strpbrk(key, "\r\n"))
 			return sp_err_set(err, SP_ECONFIG, "api_key_env: environment variable %s holds a line break", var);
-		const char *name = sp_config_get(cfg, src->section, "header_name", "Authorization: Bearer");
+		const char *name = sp_config_str(cfg, sec, sp_fetch_keys, "header_name");
 		if (!*name || strpbrk(name, "\r\n"))
 			return sp_err_set(err, SP_ECONFIG, "[%s] header_name is empty or holds a line break", src->section);
 		sp_buf h = SP_BUF_INIT;
@@ -450,17 +474,15 @@ static int read_page_opts(fetch_job *j, sp_err *err)
 	page_opts *po = &j->po;
 	if (strcmp(src->format, "json"))
 		return SP_OK;
-	po->next_path = sp_config_get(cfg, src->section, "next", NULL);
-	po->page_param = sp_config_get(cfg, src->section, "page_param", NULL);
-	po->items_path = sp_config_get(cfg, src->section, "items", NULL);
+	po->next_path = sp_config_str(cfg, src->section, sp_fetch_page_keys, "next");
+	po->page_param = sp_config_str(cfg, src->section, sp_fetch_page_keys, "page_param");
+	po->items_path = sp_config_str(cfg, src->section, sp_json_keys, "items");
 	if (po->next_path && !*po->next_path)
 		po->next_path = NULL;
 	if (po->page_param && !*po->page_param)
 		po->page_param = NULL;
-	int rc;
-	if ((rc = get_num(cfg, src, "page_start", 1, 0, 1000000000L, &po->page_start, err)) != SP_OK ||
-	    (rc = get_num(cfg, src, "max_pages", 1000, 1, 1000000L, &po->max_pages, err)) != SP_OK)
-		return rc;
+	po->page_start = sp_config_int(cfg, src->section, sp_fetch_page_keys, "page_start");
+	po->max_pages = sp_config_int(cfg, src->section, sp_fetch_page_keys, "max_pages");
 	if (po->page_param && !j->is_http)
 		return sp_err_set(err, SP_ECONFIG, "[%s] page_param needs an http(s) url", src->section);
 	return SP_OK;

@@ -8,19 +8,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Each word of filter.code_prefixes is an activity code or a prefix of one: digits, dots, letters. */
+static int check_prefixes(const char *v, sp_err *err)
+{
+	const char *p = v;
+	while (*p) {
+		p += strspn(p, " \t,;");
+		size_t n = strcspn(p, " \t,;"), digits = 0, ok = 1;
+		for (size_t i = 0; i < n; i++) {
+			digits += isdigit((unsigned char)p[i]) != 0;
+			ok &= isalnum((unsigned char)p[i]) || p[i] == '.';
+		}
+		if (n && (!digits || !ok || n >= 32))
+			return sp_err_set(err, SP_ECONFIG, "'%.*s' is not an activity code prefix (like 62, 29.10 or 45.2)",
+					  (int)n, p);
+		p += n;
+	}
+	return SP_OK;
+}
+
+const sp_config_key sp_filter_keys[] = {
+	{ "source *", "filter.active", SP_KEY_BOOL, .def = "no" },
+	{ "source *", "filter.max_age_years", SP_KEY_INT, .min = 0, .max = 1000 },
+	{ "source *", "filter.code_prefixes", SP_KEY_LIST, .check = check_prefixes },
+	{ 0 },
+};
+
 int sp_filter_init(sp_filter *f, const sp_config *cfg, const sp_source *src, const char *as_of, sp_err *err)
 {
 	memset(f, 0, sizeof(*f));
 	const char *sec = src->section;
-	f->active = sp_config_get_bool(cfg, sec, "filter.active", 0);
+	f->active = sp_config_bool(cfg, sec, sp_filter_keys, "filter.active");
 	f->date_order = sp_date_order_config(cfg, sec, NULL);
-	const char *age = sp_config_get(cfg, sec, "filter.max_age_years", NULL);
-	if (age && *age) {
-		char *end;
-		long n = strtol(age, &end, 10);
-		if (*end || n < 0 || n > 1000)
-			return sp_err_set(err, SP_ECONFIG, "source %s: filter.max_age_years = '%s' is not a number of years",
-					  src->name, age);
+	if (sp_config_str(cfg, sec, sp_filter_keys, "filter.max_age_years")) {
+		long n = sp_config_int(cfg, sec, sp_filter_keys, "filter.max_age_years"); /* checked at load */
 		int y = 0, m = 1, d = 1;
 		if (!as_of || sscanf(as_of, "%d-%d-%d", &y, &m, &d) != 3)
 			return sp_err_set(err, SP_ECONFIG, "source %s: no valid as-of date for filter.max_age_years", src->name);
@@ -30,7 +51,7 @@ int sp_filter_init(sp_filter *f, const sp_config *cfg, const sp_source *src, con
 		snprintf(f->min_date, sizeof(f->min_date), "%04d-%02d-%02d", y, m, d);
 		f->has_min_date = 1;
 	}
-	const char *pre = sp_config_get(cfg, sec, "filter.code_prefixes", NULL);
+	const char *pre = sp_config_str(cfg, sec, sp_filter_keys, "filter.code_prefixes");
 	if (pre) {
 		const char *p = pre;
 		while (*p) {

@@ -16,8 +16,11 @@
  * (sp_date_order_config), the same reading the normalise stage stores: a date at year or month
  * precision counts from its first day; text that is no date counts as no founding date.
  *
+ * The keys are specified in sp_filter_keys (every format has them), so a config whose filter does
+ * not read is refused when it loads (pipeline/run.c also runs sp_filter_init then).
+ *
  * Ownership: sp_filter_release() frees the prefixes; a zeroed sp_filter keeps everything.
- * Failure: sp_filter_init returns SP_ECONFIG with the key named in err.
+ * Failure: sp_filter_init returns SP_ECONFIG with the key named in err (no valid as_of).
  */
 #ifndef SP_FILTER_H
 #define SP_FILTER_H
@@ -34,6 +37,9 @@ typedef struct sp_filter {
 	char **prefixes;     /* dots removed */
 	int nprefixes;
 } sp_filter;
+
+/* The filter.* keys of a [source], for every format. */
+extern const sp_config_key sp_filter_keys[];
 
 int sp_filter_init(sp_filter *f, const sp_config *cfg, const sp_source *src, const char *as_of, sp_err *err);
 void sp_filter_release(sp_filter *f);

@@ -18,7 +18,7 @@
  *
  * Security: XML_PARSE_NONET, never NOENT/DTDLOAD: no network, no external entity, no entity
  * expansion (XXE and billion laughs fail safe). Decompressed size is capped by the stream
- * (source key max_xml_bytes, default 64 GB) so a zip bomb ends in an error.
+ * (source key max_xml_mb, default 65536, i.e. 64 GiB) so a zip bomb ends in an error.
  *
  * Failure: a record with no LEI is rejected "missing key", with no legal name "missing name".
  * A file that is not XML, or XML with no LEIRecord at all, ends in SP_EFORMAT; an XML error
@@ -200,14 +200,18 @@ static int fill_record(const xmlNode *lr, sp_record *rec)
 	return SP_OK;
 }
 
+static const sp_config_key gleif_keys[] = {
+	{ "source *", "max_xml_mb", SP_KEY_INT, .def = "65536", .min = 1, .max = 1 << 30 },
+	{ 0 },
+};
+static const sp_config_key *const gleif_key_arrays[] = { gleif_keys, NULL };
+
 static int gleif_open(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err)
 {
 	*out = NULL;
 	uint64_t max_out = 64ULL << 30;
 	if (cfg && src) {
-		long mb = sp_config_get_long(cfg, src->section, "max_xml_mb", 0);
-		if (mb > 0)
-			max_out = (uint64_t)mb << 20;
+		max_out = (uint64_t)sp_config_int(cfg, src->section, gleif_keys, "max_xml_mb") << 20;
 	}
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
 	int rc = sp_stream_open(path, ".xml", max_out, &p->in, err);
@@ -290,4 +294,4 @@ static void gleif_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_gleif = { "gleif", gleif_open, gleif_next, gleif_close };
+const sp_connector sp_connector_gleif = { "gleif", gleif_open, gleif_next, gleif_close, gleif_key_arrays };

@@ -326,6 +326,16 @@ static int find_items(sp_parser *p, json_t *doc, json_t **items, sp_err *err, lo
 	return SP_OK;
 }
 
+const sp_config_key sp_json_keys[] = {
+	{ "source *", "items", SP_KEY_STRING, .flags = 0 },
+	{ "source *", "preset", SP_KEY_ENUM, .choices = "gleif|insee" },
+	{ "source *", "map.*", SP_KEY_STRING, .names = sp_field_config_name },
+	{ "source *", "const.*", SP_KEY_STRING, .names = sp_field_config_name },
+	{ "source *", "max_json_mb", SP_KEY_INT, .def = "256", .min = 1, .max = 1 << 20 },
+	{ 0 },
+};
+static const sp_config_key *const json_key_arrays[] = { sp_json_keys, sp_fetch_page_keys, NULL };
+
 static int json_open(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err)
 {
 	*out = NULL;
@@ -334,14 +344,12 @@ static int json_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 	p->max_bytes = 256ULL << 20;
 	int rc = SP_OK;
 	if (cfg && src) {
-		long mb = sp_config_get_long(cfg, src->section, "max_json_mb", 0);
-		if (mb > 0)
-			p->max_bytes = (uint64_t)mb << 20;
-		const char *preset = sp_config_get(cfg, src->section, "preset", NULL);
+		p->max_bytes = (uint64_t)sp_config_int(cfg, src->section, sp_json_keys, "max_json_mb") << 20;
+		const char *preset = sp_config_str(cfg, src->section, sp_json_keys, "preset");
 		if (preset) {
 			int found = 0;
 			for (size_t i = 0; i < SP_ARRAY_LEN(presets); i++) {
-				if (strcmp(presets[i].preset, preset))
+				if (strcasecmp(presets[i].preset, preset))
 					continue;
 				sp_field f;
 				if (presets[i].items && !found)
@@ -357,7 +365,7 @@ static int json_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 				goto fail;
 			}
 		}
-		const char *items = sp_config_get(cfg, src->section, "items", NULL);
+		const char *items = sp_config_str(cfg, src->section, sp_json_keys, "items");
 		if (items) {
 			free(p->items_path);
 			p->items_path = sp_xstrdup(items);
@@ -514,4 +522,4 @@ static void json_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_json = { "json", json_open, json_next, json_close };
+const sp_connector sp_connector_json = { "json", json_open, json_next, json_close, json_key_arrays };

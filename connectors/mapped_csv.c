@@ -54,10 +54,14 @@ static void mc_close(sp_parser *p)
 	free(p);
 }
 
-static const char *config_field_name(int f)
-{
-	return f == SP_F_KEY ? "key" : sp_field_names[f];
-}
+static const sp_config_key mapped_csv_keys[] = {
+	{ "source *", "preset", SP_KEY_ENUM, .choices = "crunchbase" },
+	{ "source *", "map.*", SP_KEY_STRING, .names = sp_field_config_name },
+	{ "source *", "categories_sep", SP_KEY_STRING, .def = "," }, /* preset crunchbase: ",|" */
+	{ "source *", "code_system", SP_KEY_ENUM, .choices = "sic2007|naf2|nace2" },
+	{ 0 },
+};
+static const sp_config_key *const mc_keys[] = { sp_csv_source_keys, mapped_csv_keys, NULL };
 
 static int first_col(const sp_csv_row *h, const char *a, const char *b)
 {
@@ -71,21 +75,18 @@ static int mc_open(sp_parser **out, const sp_config *cfg, const sp_source *src, 
 {
 	*out = NULL;
 	const char *sec = src->section;
-	const char *preset = sp_config_get(cfg, sec, "preset", NULL);
-	int crunchbase = 0;
-	if (preset && *preset) {
-		if (strcasecmp(preset, "crunchbase"))
-			return sp_err_set(err, SP_ECONFIG, "source %s: unknown preset '%s' (known: crunchbase)", src->name, preset);
-		crunchbase = 1;
-	}
+	int crunchbase = sp_config_choice(cfg, sec, mapped_csv_keys, "preset") == 0;
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
-	const char *sep = sp_config_get(cfg, sec, "categories_sep", crunchbase ? ",|" : ",");
-	snprintf(p->sep, sizeof(p->sep), "%s", *sep ? sep : ",");
+	const char *sep = crunchbase && !sp_config_find(cfg, sec, "categories_sep")
+				  ? ",|"
+				  : sp_config_str(cfg, sec, mapped_csv_keys, "categories_sep");
+	snprintf(p->sep, sizeof(p->sep), "%s", sep);
 	p->date_order = sp_date_order_config(cfg, sec, &p->convert_dates) == SP_DATE_MDY ? SP_DATE_MDY_ONLY
 											 : SP_DATE_DMY_ONLY;
-	const char *cs = sp_config_get(cfg, sec, "code_system", NULL);
-	p->code_system = cs && *cs ? sp_xstrdup(cs) : NULL;
-	const char *cc = sp_config_get(cfg, sec, "country", NULL);
+	static const char *const systems[] = { "sic2007", "naf2", "nace2" }; /* as in code_system's choices */
+	int cs = sp_config_choice(cfg, sec, mapped_csv_keys, "code_system");
+	p->code_system = cs >= 0 ? sp_xstrdup(systems[cs]) : NULL;
+	const char *cc = sp_config_str(cfg, sec, sp_parse_keys, "country");
 	p->country = cc && *cc ? sp_xstrdup(cc) : NULL;
 	sp_csv_row *h;
 	int rc = sp_csv_open_source(cfg, src, path, &p->csv, &h, &p->delim, err);
@@ -109,8 +110,8 @@ static int mc_open(sp_parser **out, const sp_config *cfg, const sp_source *src, 
 	}
 	for (int f = 0; f < SP_F__COUNT; f++) {
 		char key[48];
-		snprintf(key, sizeof(key), "map.%s", config_field_name(f));
-		const char *hn = sp_config_get(cfg, sec, key, NULL);
+		snprintf(key, sizeof(key), "map.%s", sp_field_config_name((size_t)f));
+		const char *hn = sp_config_str(cfg, sec, mapped_csv_keys, key);
 		if (!hn)
 			continue;
 		int c = sp_csv_col(h, hn);
@@ -182,4 +183,5 @@ const sp_connector sp_connector_csv = {
 	.open = mc_open,
 	.next = mc_next,
 	.close = mc_close,
+	.keys = mc_keys,
 };

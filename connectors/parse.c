@@ -46,6 +46,14 @@
 #include "connectors/pump.h"
 #include "pipeline/stage.h"
 
+/* The parse keys of every [source]: country also fills records in normalise (and sirene's default). */
+const sp_config_key sp_parse_keys[] = {
+	{ "source *", "country", SP_KEY_STRING, .flags = 0 },
+	{ "source *", "max_rejects_stored", SP_KEY_INT, .def = "100000", .min = 0, .max = SP_KEY_ANY },
+	{ "source *", "parse_thread", SP_KEY_BOOL, .def = "yes" },
+	{ 0 },
+};
+
 typedef struct parse_sql {
 	sqlite3_stmt *upsert, *touch, *reject, *del_reject;
 } parse_sql;
@@ -236,8 +244,8 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	sp_err *err = ctx->err;
 	parse_sql q = { 0 };
 	sp_pump *pm = NULL;
-	const char *dcountry = sp_config_get(ctx->cfg, src->section, "country", NULL);
-	int64_t max_rejects = sp_config_get_long(ctx->cfg, src->section, "max_rejects_stored", 100000);
+	const char *dcountry = sp_config_str(ctx->cfg, src->section, sp_parse_keys, "country");
+	int64_t max_rejects = sp_config_int(ctx->cfg, src->section, sp_parse_keys, "max_rejects_stored");
 	int rc = sql_prepare(st, &q, err);
 	if (rc != SP_OK)
 		goto out;
@@ -251,7 +259,7 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	if ((rc = step_done(st, q.del_reject, err, "parse: clear rejects")) != SP_OK)
 		goto out;
 	/* the connector, the key/name checks and the filter run in the pump's thread (pump.h) */
-	int threaded = sp_config_get_bool(ctx->cfg, src->section, "parse_thread", 1);
+	int threaded = sp_config_bool(ctx->cfg, src->section, sp_parse_keys, "parse_thread");
 	if ((rc = sp_pump_start(&pm, conn, p, flt, threaded, err)) != SP_OK)
 		goto out;
 	sp_progress_start(src->name, 0, "rows");

@@ -12,6 +12,11 @@ const char *const sp_field_names[SP_F__COUNT] = {
 	"ra_id", "ra_entity_id", "published",
 };
 
+const char *sp_field_config_name(size_t i)
+{
+	return i == SP_F_KEY ? "key" : i < SP_F__COUNT ? sp_field_names[i] : NULL;
+}
+
 void sp_record_init(sp_record *r)
 {
 	memset(r, 0, sizeof(*r));

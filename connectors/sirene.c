@@ -42,11 +42,14 @@ static void si_close(sp_parser *p)
 	free(p);
 }
 
+static const sp_config_key *const si_keys[] = { sp_csv_source_keys, NULL };
+
 static int si_open(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err)
 {
 	*out = NULL;
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
-	snprintf(p->country, sizeof(p->country), "%s", sp_config_get(cfg, src->section, "country", "FR"));
+	const char *cc = sp_config_str(cfg, src->section, sp_parse_keys, "country"); /* a SIRENE file is French */
+	snprintf(p->country, sizeof(p->country), "%s", cc && *cc ? cc : "FR");
 	sp_csv_row *h;
 	int rc = sp_csv_open_source(cfg, src, path, &p->csv, &h, &p->delim, err);
 	if (rc < 0) {
@@ -150,4 +153,5 @@ const sp_connector sp_connector_sirene = {
 	.open = si_open,
 	.next = si_next,
 	.close = si_close,
+	.keys = si_keys,
 };

@@ -335,12 +335,17 @@ void sp_date_from_days(int64_t days, char out[SP_DATE_ISO_SIZE])
 	snprintf(out, SP_DATE_ISO_SIZE, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
+const sp_config_key sp_date_keys[] = {
+	{ "source *", "date_order", SP_KEY_ENUM, .choices = "dmy|mdy" },
+	{ 0 },
+};
+
 sp_date_order sp_date_order_config(const sp_config *cfg, const char *section, int *declared)
 {
-	const char *ord = sp_config_get(cfg, section, "date_order", NULL);
-	const char *preset = sp_config_get(cfg, section, "preset", NULL);
-	int mdy = ord ? !strcasecmp(ord, "mdy") : preset && !strcasecmp(preset, "crunchbase");
+	int ord = sp_config_choice(cfg, section, sp_date_keys, "date_order"); /* -1: not set */
+	const char *preset = sp_config_get(cfg, section, "preset", NULL); /* the format's key, any format */
+	int mdy = ord >= 0 ? ord == 1 : preset && !strcasecmp(preset, "crunchbase");
 	if (declared)
-		*declared = mdy || (ord && !strcasecmp(ord, "dmy"));
+		*declared = ord >= 0 || mdy;
 	return mdy ? SP_DATE_MDY : SP_DATE_DMY;
 }

@@ -79,5 +79,7 @@ void sp_date_from_days(int64_t days, char out[SP_DATE_ISO_SIZE]);
  * Returns SP_DATE_DMY or SP_DATE_MDY (a connector that must not swap asks for the _ONLY order).
  */
 sp_date_order sp_date_order_config(const sp_config *cfg, const char *section, int *declared);
+/* The [source] key sp_date_order_config reads (date_order = dmy | mdy), valid for every format. */
+extern const sp_config_key sp_date_keys[];
 
 #endif

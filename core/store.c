@@ -135,11 +135,14 @@ static int migrate(sp_store *st, sp_err *err)
 	return SP_OK;
 }
 
-int sp_store_open(const char *path, sp_store **out, sp_err *err)
+static int store_open(const char *path, int create, sp_store **out, sp_err *err)
 {
 	*out = NULL;
+	struct stat sb;
+	if (!create && stat(path, &sb) != 0)
+		return sp_err_set(err, SP_ENOTFOUND, "no database at %s", path);
 	const char *slash = strrchr(path, '/');
-	if (slash && slash != path) {
+	if (create && slash && slash != path) {
 		char *dir = sp_xstrndup(path, (size_t)(slash - path));
 		int rc = sp_mkdir_p(dir, err);
 		free(dir);
@@ -150,7 +153,7 @@ int sp_store_open(const char *path, sp_store **out, sp_err *err)
 	st->path = sp_xstrdup(path);
 	/* the database holds analysts' judgements: owner and group only */
 	mode_t old = umask(007);
-	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
 	umask(old);
 	if (rc != SQLITE_OK) {
 		sp_store_error(st, err, "open");
@@ -165,6 +168,16 @@ int sp_store_open(const char *path, sp_store **out, sp_err *err)
 	}
 	*out = st;
 	return SP_OK;
+}
+
+int sp_store_open(const char *path, sp_store **out, sp_err *err)
+{
+	return store_open(path, 1, out, err);
+}
+
+int sp_store_open_existing(const char *path, sp_store **out, sp_err *err)
+{
+	return store_open(path, 0, out, err);
 }
 
 void sp_store_close(sp_store *st)

@@ -32,6 +32,9 @@ extern const int sp_schema_version;              /* number of migrations */
 
 /* Open (creating the file and its directory, and migrating the schema) the database at path. */
 int sp_store_open(const char *path, sp_store **out, sp_err *err);
+/* Open the database at path only when it exists (migrating it): SP_ENOTFOUND "no database at
+ * PATH" otherwise, and nothing is created (for the commands that only read). */
+int sp_store_open_existing(const char *path, sp_store **out, sp_err *err);
 void sp_store_close(sp_store *st);
 
 int sp_store_exec(sp_store *st, const char *sql, sp_err *err);

@@ -775,17 +775,24 @@ static int edge_cmp(const void *x, const void *y)
 	return a->b - b->b;
 }
 
+const sp_config_key sp_dedupe_keys[] = {
+	{ "dedupe", "block_cap", SP_KEY_INT, .def = "50", .min = 1, .max = 1000000 },
+	{ "dedupe", "window", SP_KEY_INT, .def = "20", .min = 1, .max = 1000000 },
+	{ "dedupe", "domain_cap", SP_KEY_INT, .def = "20", .min = 1, .max = 1000000 },
+	{ "dedupe", "review_cap", SP_KEY_INT, .def = "20000", .min = 0, .max = SP_KEY_ANY },
+	{ 0 },
+};
+
 int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	(void)src;
 	dd d;
 	memset(&d, 0, sizeof(d));
 	d.ctx = ctx;
-	d.block_cap = sp_config_get_long(ctx->cfg, "dedupe", "block_cap", 50);
-	d.window = sp_config_get_long(ctx->cfg, "dedupe", "window", 20);
-	d.domain_cap = sp_config_get_long(ctx->cfg, "dedupe", "domain_cap", 20);
-	long review_cap = sp_config_get_long(ctx->cfg, "dedupe", "review_cap", 20000);
-	d.near_cap = review_cap > 0 ? (size_t)review_cap : 0;
+	d.block_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "block_cap");
+	d.window = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "window");
+	d.domain_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "domain_cap");
+	d.near_cap = (size_t)sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "review_cap");
 	int rc = dd_load(&d);
 	if (rc != SP_OK)
 		goto out;

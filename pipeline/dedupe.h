@@ -80,6 +80,9 @@ double sp_dedupe_jw(const char *a, const char *b);
 /* Source priority from the config (0 when the source is unknown). */
 int sp_dedupe_priority(const sp_config *cfg, const char *source);
 
+/* The [dedupe] keys: block_cap, window, domain_cap, review_cap (0 = keep no near misses). */
+extern const sp_config_key sp_dedupe_keys[];
+
 /*
  * Stable entity ids (dedupe_ids.c; pure: no SQL, no config). The rule of "Stable ids" above:
  * clusters are numbered 0..nclusters-1 in order of their earliest record; each member that was

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connectors/connector.h"
 #include "core/date.h"
 #include "pipeline/normalise.h"
 #include "pipeline/stage.h"
@@ -42,7 +43,7 @@ static void src_lookup(const sp_config *cfg, const char *name, src_opts *o)
 	const sp_source *s = cfg ? sp_config_source(cfg, name) : NULL;
 	if (!s)
 		return;
-	o->country = sp_norm_country(sp_config_get(cfg, s->section, "country", NULL));
+	o->country = sp_norm_country(sp_config_str(cfg, s->section, sp_parse_keys, "country"));
 	o->order = sp_date_order_config(cfg, s->section, NULL);
 }
 

@@ -15,7 +15,11 @@
 #include <unistd.h>
 
 #include "connectors/connector.h"
+#include "connectors/filter.h"
 #include "core/date.h"
+#include "pipeline/dedupe.h"
+#include "pipeline/select.h"
+#include "pipeline/taxonomy.h"
 
 static const sp_stage sp_stages[] = {
 	{ "fetch", sp_stage_fetch, 1, "download each source into the raw store (conditional, retried)" },
@@ -42,7 +46,96 @@ static const char *stage_name_at(size_t i)
 	return i < (size_t)sp_nstages ? sp_stages[i].name : NULL;
 }
 
-const sp_config_vocab sp_run_vocab = { sp_connector_format_at, stage_name_at };
+/* ---- the configuration's vocabulary ------------------------------------------------------- */
+
+/*
+ * The quality gates and stage budgets (issue 15): [sparker] sets them for every source, a
+ * [source NAME] for itself. Defined here, beside the stage table, so configs that set them load;
+ * the code that reads them brings its own rows and these go with it.
+ */
+const sp_config_key sp_run_keys[] = {
+	{ "sparker", "min_rows", SP_KEY_INT, .def = "0", .min = 0, .max = SP_KEY_ANY },
+	{ "sparker", "max_gone_pct", SP_KEY_NUMBER, .def = "20", .min = 0, .max = 100 },
+	{ "sparker", "max_reject_pct", SP_KEY_NUMBER, .def = "5", .min = 0, .max = 100 },
+	{ "sparker", "max_age_days", SP_KEY_INT, .def = "0", .min = 0, .max = SP_KEY_ANY },
+	{ "sparker", "max_seconds.*", SP_KEY_INT, .min = 0, .max = SP_KEY_ANY, .names = stage_name_at },
+	{ "sparker", "max_rss_mb.*", SP_KEY_INT, .min = 0, .max = SP_KEY_ANY, .names = stage_name_at },
+	{ "sparker", "budget_action", SP_KEY_ENUM, .def = "warn", .choices = "warn|fail" },
+	{ "source *", "min_rows", SP_KEY_INT, .min = 0, .max = SP_KEY_ANY },
+	{ "source *", "max_gone_pct", SP_KEY_NUMBER, .min = 0, .max = 100 },
+	{ "source *", "max_reject_pct", SP_KEY_NUMBER, .min = 0, .max = 100 },
+	{ "source *", "max_age_days", SP_KEY_INT, .min = 0, .max = SP_KEY_ANY },
+	{ 0 },
+};
+
+/* The spec arrays of every section but [source] (the core adds its own). */
+static const sp_config_key *const section_keys[] = {
+	sp_run_keys, sp_dedupe_keys, sp_score_keys, sp_select_keys, sp_taxonomy_keys, sp_report_keys,
+};
+
+static const sp_config_key *section_keys_at(size_t i)
+{
+	return i < SP_ARRAY_LEN(section_keys) ? section_keys[i] : NULL;
+}
+
+/* A [source]'s: the gates above, then the connector registry's for its format. */
+static const sp_config_key *source_keys_at(const char *format, size_t i)
+{
+	return i == 0 ? sp_run_keys : sp_connector_keys_at(format, i - 1);
+}
+
+/* Does a job of the config run the score stage? Returns the line of its stages key, 0 if none. */
+static int job_scores(const sp_config *cfg, const char **job)
+{
+	for (int i = 0; i < cfg->njobs; i++)
+		for (int k = 0; k < cfg->jobs[i].nstages; k++)
+			if (!strcmp(cfg->jobs[i].stages[k], "score")) {
+				char sec[160];
+				snprintf(sec, sizeof(sec), "job %s", cfg->jobs[i].name);
+				const sp_kv *kv = sp_config_find(cfg, sec, "stages");
+				*job = cfg->jobs[i].name;
+				return kv ? kv->line : 1;
+			}
+	return 0;
+}
+
+/*
+ * What the specs cannot say, read now rather than when a stage runs: the taxonomy (when there is
+ * one, or a job scores), the selection band, each source's pushdown filter.
+ */
+static void check_config(const sp_config *cfg, sp_config_problems *p)
+{
+	sp_err err;
+	int it = 0;
+	const char *job = NULL;
+	int scores = job_scores(cfg, &job);
+	if (sp_config_section_next(cfg, "taxonomy ", &it)) {
+		sp_taxonomy *t = NULL;
+		if (sp_taxonomy_load(cfg, &t, &err) != SP_OK)
+			sp_config_problem(p, "%s", err.msg);
+		sp_taxonomy_free(t);
+	} else if (scores) {
+		sp_config_problem_at(p, cfg, scores, "[job %s] runs score, which needs a [taxonomy DOMAIN] section "
+				     "(docs/taxonomy.md; demo/taxonomy.ini is the default)", job);
+	}
+	double lo, hi;
+	if (sp_select_band(cfg, &lo, &hi, &err) != SP_OK)
+		sp_config_problem(p, "%s", err.msg);
+	for (int i = 0; i < cfg->nsources; i++) {
+		sp_filter f;
+		if (sp_filter_init(&f, cfg, &cfg->sources[i], "2000-01-01", &err) != SP_OK)
+			sp_config_problem(p, "%s", err.msg);
+		sp_filter_release(&f);
+	}
+}
+
+const sp_config_vocab sp_run_vocab = {
+	.format = sp_connector_format_at,
+	.stage = stage_name_at,
+	.keys = section_keys_at,
+	.source_keys = source_keys_at,
+	.check = check_config,
+};
 
 int sp_stage_index(const char *name)
 {

@@ -76,8 +76,16 @@ typedef struct sp_run_summary {
 	int failed;  /* the run stopped: a global stage failed, the database failed, or a signal */
 } sp_run_summary;
 
-/* The names a config is checked against: the connector registry's formats, the stage table. */
+/*
+ * What a config is checked against when it loads: the connector registry's formats and the
+ * [source] keys of each format, the stage table, the key specs of every module that reads a
+ * section ([dedupe], [score], [select], [taxonomy DOMAIN], [report], the gates below), and a check
+ * that loads the taxonomy, the selection band and each source's filter.
+ */
 extern const sp_config_vocab sp_run_vocab;
+/* The quality gates and stage budgets of [sparker] and [source NAME] (min_rows, max_gone_pct,
+ * max_reject_pct, max_age_days; [sparker] also max_seconds.STAGE, max_rss_mb.STAGE, budget_action). */
+extern const sp_config_key sp_run_keys[];
 
 int sp_run_execute(sp_config *cfg, const sp_run_opts *opts, sp_stage_cb on_stage, void *user,
 		   sp_run_summary *sum, sp_err *err);

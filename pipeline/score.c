@@ -24,7 +24,8 @@
  * (never below 0.01, so a relevant entity always has a positive score); otherwise score = 0.
  * select.c treats score > 0 as "has relevant evidence".
  *
- * [score] keys and defaults: context_factor 0.5, code_weight 4, category_weight 3, keyword_weight 1 (keywords written
+ * [score] keys and defaults (specified in sp_score_keys below, the item weights in taxonomy.c's
+ * sp_taxonomy_keys): context_factor 0.5, code_weight 4, category_weight 3, keyword_weight 1 (keywords written
  * without a weight), negative_weight 3, min_score 3, active_bonus 1, inactive_penalty 2,
  * max_age_years 10, age_bonus 1, multi_source_bonus 0.5, multi_source_cap 2.
  *
@@ -185,20 +186,34 @@ static void scorer_free(struct scorer *sc)
 	free(sc->ctx);
 }
 
+/* The [score] keys read here (the default item weights are taxonomy.c's). */
+const sp_config_key sp_score_keys[] = {
+	{ "score", "min_score", SP_KEY_NUMBER, .def = "3", .min = 0, .max = SP_KEY_ANY },
+	{ "score", "context_factor", SP_KEY_NUMBER, .def = "0.5", .min = 0, .max = 1 },
+	{ "score", "active_bonus", SP_KEY_NUMBER, .def = "1", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
+	{ "score", "inactive_penalty", SP_KEY_NUMBER, .def = "2", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
+	{ "score", "age_bonus", SP_KEY_NUMBER, .def = "1", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
+	{ "score", "max_age_years", SP_KEY_INT, .def = "10", .min = 0, .max = 1000 },
+	{ "score", "multi_source_bonus", SP_KEY_NUMBER, .def = "0.5", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
+	{ "score", "multi_source_cap", SP_KEY_INT, .def = "2", .min = 0, .max = 1000 },
+	{ 0 },
+};
+
 static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_of, sp_err *err)
 {
 	memset(sc, 0, sizeof(*sc));
 	int rc = sp_taxonomy_load(cfg, &sc->tax, err);
 	if (rc != SP_OK)
 		return rc;
-	sc->w.min_score = sp_config_get_double(cfg, "score", "min_score", 3);
-	sc->w.context_factor = sp_config_get_double(cfg, "score", "context_factor", 0.5);
-	sc->w.active_bonus = sp_config_get_double(cfg, "score", "active_bonus", 1);
-	sc->w.inactive_penalty = sp_config_get_double(cfg, "score", "inactive_penalty", 2);
-	sc->w.age_bonus = sp_config_get_double(cfg, "score", "age_bonus", 1);
-	sc->w.max_age_years = sp_config_get_long(cfg, "score", "max_age_years", 10);
-	sc->w.multi_source_bonus = sp_config_get_double(cfg, "score", "multi_source_bonus", 0.5);
-	sc->w.multi_source_cap = sp_config_get_long(cfg, "score", "multi_source_cap", 2);
+	const sp_config_key *k = sp_score_keys;
+	sc->w.min_score = sp_config_num(cfg, "score", k, "min_score");
+	sc->w.context_factor = sp_config_num(cfg, "score", k, "context_factor");
+	sc->w.active_bonus = sp_config_num(cfg, "score", k, "active_bonus");
+	sc->w.inactive_penalty = sp_config_num(cfg, "score", k, "inactive_penalty");
+	sc->w.age_bonus = sp_config_num(cfg, "score", k, "age_bonus");
+	sc->w.max_age_years = sp_config_int(cfg, "score", k, "max_age_years");
+	sc->w.multi_source_bonus = sp_config_num(cfg, "score", k, "multi_source_bonus");
+	sc->w.multi_source_cap = sp_config_int(cfg, "score", k, "multi_source_cap");
 	sc->as_of_year = atoi(as_of);
 	sc->kw = sp_matcher_new();
 	sc->cat = sp_matcher_new();

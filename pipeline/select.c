@@ -133,17 +133,28 @@ void sp_select_cohort(sp_sel_item *items, int n, double band_min, double band_ma
 	free(c);
 }
 
+const sp_config_key sp_select_keys[] = {
+	{ "select", "band_min", SP_KEY_NUMBER, .def = "0.08", .min = 0, .max = 100 },
+	{ "select", "band_max", SP_KEY_NUMBER, .def = "0.10", .min = 0, .max = 100 },
+	{ 0 },
+};
+
 int sp_select_band(const sp_config *cfg, double *band_min, double *band_max, sp_err *err)
 {
-	double lo = sp_config_get_double(cfg, "select", "band_min", 0.08);
-	double hi = sp_config_get_double(cfg, "select", "band_max", 0.10);
+	double lo = sp_config_num(cfg, "select", sp_select_keys, "band_min");
+	double hi = sp_config_num(cfg, "select", sp_select_keys, "band_max");
 	if (lo > 1 || hi > 1) { /* written as percentages */
 		lo /= 100;
 		hi /= 100;
 	}
-	if (!(lo >= 0 && hi <= 1 && lo <= hi))
-		return sp_err_set(err, SP_ECONFIG, "%s: [select] band_min/band_max must satisfy 0 <= band_min <= band_max <= 1 (or percentages)",
-				  cfg->path);
+	if (!(lo >= 0 && hi <= 1 && lo <= hi)) {
+		const sp_kv *kv = sp_config_find(cfg, "select", "band_min");
+		if (!kv)
+			kv = sp_config_find(cfg, "select", "band_max");
+		return sp_err_set(err, SP_ECONFIG, "%s:%d: [select] band_min %g is above band_max %g (fractions such as "
+				  "0.08, or percentages such as 8, with band_min <= band_max)",
+				  cfg ? cfg->path : "?", kv ? kv->line : 0, lo, hi);
+	}
 	*band_min = lo;
 	*band_max = hi;
 	return SP_OK;

@@ -64,7 +64,11 @@ typedef struct sp_sel_result {
 /* Sorts items (score desc, id asc) and fills qualified, rank and the result. */
 void sp_select_cohort(sp_sel_item *items, int n, double band_min, double band_max, sp_sel_result *r);
 
+/* The band of [select] as fractions; SP_ECONFIG ("FILE:LINE: ...") when band_min > band_max. The
+ * config check calls it when a config loads, the score stage and the report when they run. */
 int sp_select_band(const sp_config *cfg, double *band_min, double *band_max, sp_err *err);
+/* The [select] keys: band_min, band_max (fractions, or percentages when > 1). */
+extern const sp_config_key sp_select_keys[];
 int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *qualified, char *note,
 		  size_t note_size, sp_err *err);
 

@@ -61,4 +61,9 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c);    /* pipe
 int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c);     /* pipeline/score.c */
 int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c);    /* reports/report_year.c */
 
+/* The keys of sections read by stages without a header of their own (the others are in the
+ * headers of their modules: dedupe.h, select.h, taxonomy.h; pipeline/run.c gathers them all). */
+extern const sp_config_key sp_score_keys[];  /* pipeline/score.c: [score] */
+extern const sp_config_key sp_report_keys[]; /* reports/figures.c: [report] */
+
 #endif

@@ -8,12 +8,30 @@
 
 #include "pipeline/taxonomy.h"
 
+/* Item keys accumulate: a key may repeat, or go on over indented lines. */
+#define ITEMS (SP_KEY_REPEAT)
+const sp_config_key sp_taxonomy_keys[] = {
+	{ "score", "code_weight", SP_KEY_NUMBER, .def = "4", .min = 0, .max = SP_KEY_ANY },
+	{ "score", "category_weight", SP_KEY_NUMBER, .def = "3", .min = 0, .max = SP_KEY_ANY },
+	{ "score", "keyword_weight", SP_KEY_NUMBER, .def = "1", .min = 0, .max = SP_KEY_ANY },
+	{ "score", "negative_weight", SP_KEY_NUMBER, .def = "3", .min = 0, .max = SP_KEY_ANY },
+	{ "taxonomy *", "label", SP_KEY_STRING, .flags = 0 },
+	{ "taxonomy *", "weight", SP_KEY_NUMBER, .def = "1", .min = 0, .max = SP_KEY_ANY },
+	{ "taxonomy *", "codes", SP_KEY_STRING, .flags = ITEMS },
+	{ "taxonomy *", "categories", SP_KEY_STRING, .flags = ITEMS },
+	{ "taxonomy *", "keywords", SP_KEY_STRING, .flags = ITEMS },
+	{ "taxonomy *", "negative", SP_KEY_STRING, .flags = ITEMS },
+	{ "taxonomy *", "negatives", SP_KEY_STRING, .flags = ITEMS },
+	{ "taxonomy *", "context", SP_KEY_STRING, .flags = ITEMS },
+	{ 0 },
+};
+
 static void tax_defaults_from_config(const sp_config *cfg, sp_tax_defaults *d)
 {
-	d->code = sp_config_get_double(cfg, "score", "code_weight", 4);
-	d->category = sp_config_get_double(cfg, "score", "category_weight", 3);
-	d->keyword = sp_config_get_double(cfg, "score", "keyword_weight", 1);
-	d->negative = sp_config_get_double(cfg, "score", "negative_weight", 3);
+	d->code = sp_config_num(cfg, "score", sp_taxonomy_keys, "code_weight");
+	d->category = sp_config_num(cfg, "score", sp_taxonomy_keys, "category_weight");
+	d->keyword = sp_config_num(cfg, "score", sp_taxonomy_keys, "keyword_weight");
+	d->negative = sp_config_num(cfg, "score", sp_taxonomy_keys, "negative_weight");
 }
 
 static void push_item(sp_tax_item **items, int *n, const char *text, size_t len, double w, int line, int code)
@@ -160,7 +178,7 @@ int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err)
 		sp_tax_domain *d = &t->domains[t->ndomains++];
 		memset(d, 0, sizeof(*d));
 		d->name = sp_xstrdup(name);
-		d->weight = 1.0;
+		d->weight = sp_config_num(cfg, sec, sp_taxonomy_keys, "weight"); /* checked at load */
 		int kit = 0, first_line = 0;
 		const sp_kv *kv;
 		while (rc == SP_OK && (kv = sp_config_kv_next(cfg, sec, &kit)) != NULL) {
@@ -172,10 +190,7 @@ int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err)
 				free(d->label);
 				d->label = sp_xstrdup(kv->value);
 			} else if (!strcmp(kv->key, "weight")) {
-				char *end;
-				d->weight = strtod(kv->value, &end);
-				if (*end || end == kv->value || d->weight < 0)
-					rc = sp_err_set(err, SP_ECONFIG, "%s: weight must be a number >= 0", where);
+				continue;
 			} else if (!strcmp(kv->key, "codes")) {
 				rc = sp_taxonomy_parse_items(kv->value, 1, def.code, kv->line, where, &d->codes, &d->ncodes, err);
 			} else if (!strcmp(kv->key, "categories")) {
@@ -189,15 +204,13 @@ int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err)
 			} else if (!strcmp(kv->key, "negative") || !strcmp(kv->key, "negatives")) {
 				rc = sp_taxonomy_parse_items(kv->value, 0, def.negative, kv->line, where, &d->negatives,
 							     &d->nnegatives, err);
-			} else {
-				rc = sp_err_set(err, SP_ECONFIG,
-						"%s: unknown key '%s' (expected label, weight, codes, categories, keywords, negative, context)",
-						where, kv->key);
+			} else { /* sp_taxonomy_keys; the config refused any other when it loaded */
+				rc = sp_err_set(err, SP_ECONFIG, "%s: unknown key '%s'", where, kv->key);
 			}
 		}
 		if (rc == SP_OK && !d->ncodes && !d->ncategories && !d->nkeywords)
 			rc = sp_err_set(err, SP_ECONFIG, "%s:%d: taxonomy %s: no codes, categories or keywords", cfg->path,
-					first_line, d->name);
+					first_line ? first_line : sp_config_section_line(cfg, sec), d->name);
 		if (!d->label)
 			d->label = sp_xstrdup(d->name);
 	}

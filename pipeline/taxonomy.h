@@ -32,6 +32,10 @@
  * Invariants: every domain has a unique name; codes are stored as digit strings ("45.2" -> "452")
  * and match a NACE class whose digits start with them.
  *
+ * The keys are specified in sp_taxonomy_keys, and pipeline/run.c loads the taxonomy when the config
+ * loads (sp_run_vocab's check), so a config whose taxonomy does not read is refused before any
+ * stage runs, not at the score stage.
+ *
  * Ownership: sp_taxonomy owns everything; sp_taxonomy_free(NULL) is a no-op.
  * Failure: SP_ECONFIG with "FILE:LINE: taxonomy DOMAIN: what is wrong" in err.
  */
@@ -73,6 +77,9 @@ typedef struct sp_taxonomy {
 typedef struct sp_tax_defaults {
 	double code, category, keyword, negative;
 } sp_tax_defaults;
+
+/* The keys of [taxonomy DOMAIN] sections and the default item weights of [score]. */
+extern const sp_config_key sp_taxonomy_keys[];
 
 int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err);
 void sp_taxonomy_free(sp_taxonomy *t);

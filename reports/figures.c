@@ -7,6 +7,8 @@
  */
 #include "reports/figures.h"
 #include "reports/csv_out.h"
+#include "pipeline/select.h"
+#include "pipeline/stage.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -582,15 +584,22 @@ static int load_lineage(struct q *q, sp_figures *f)
 	return rc < 0 ? rc : SP_OK;
 }
 
+const sp_config_key sp_report_keys[] = {
+	{ "report", "target_integrated_min", SP_KEY_INT, .def = "3000", .min = 0, .max = SP_KEY_ANY },
+	{ "report", "target_integrated_max", SP_KEY_INT, .def = "4000", .min = 0, .max = SP_KEY_ANY },
+	{ "report", "target_accompanied", SP_KEY_INT, .def = "30", .min = 0, .max = SP_KEY_ANY },
+	{ 0 },
+};
+
 int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f, sp_err *err)
 {
 	memset(f, 0, sizeof(*f));
 	f->year = year;
-	f->target_int_min = sp_config_get_long(cfg, "report", "target_integrated_min", 3000);
-	f->target_int_max = sp_config_get_long(cfg, "report", "target_integrated_max", 4000);
-	f->target_acc = sp_config_get_long(cfg, "report", "target_accompanied", 30);
-	f->band_min = sp_config_get_double(cfg, "select", "band_min", 0.08);
-	f->band_max = sp_config_get_double(cfg, "select", "band_max", 0.10);
+	f->target_int_min = sp_config_int(cfg, "report", sp_report_keys, "target_integrated_min");
+	f->target_int_max = sp_config_int(cfg, "report", sp_report_keys, "target_integrated_max");
+	f->target_acc = sp_config_int(cfg, "report", sp_report_keys, "target_accompanied");
+	if (sp_select_band(cfg, &f->band_min, &f->band_max, err) != SP_OK) /* as the selection reads it */
+		return err->code;
 
 	struct q q = { .db = db, .err = err };
 	snprintf(q.year, sizeof(q.year), "%04d", year);

@@ -9,7 +9,7 @@ N=${DEDUPE_SCALE_N:-200000}
 cd "$T"
 printf '[sparker]\ndatabase = s.db\nraw_dir = raw\nreport_dir = rep\n' >sparker.ini
 for s in bulk_a bulk_b bulk_c; do printf '[source %s]\nformat = csv\nurl = %s.csv\n' $s $s >>sparker.ini; done
-"$SP" -c sparker.ini status >/dev/null 2>&1 || die "cannot initialise the database"
+"$SP" -c sparker.ini init >/dev/null 2>&1 || die "cannot initialise the database"
 python3 "$ROOT/tests/integration/dedupe_bulk.py" s.db "$N" >/dev/null || die "bulk load failed"
 for stage in normalise dedupe; do
   "$SP" -c sparker.ini run --stage $stage --as-of 2025-12-31 --quiet >run.log 2>&1 || die "$stage failed: $(cat run.log)"

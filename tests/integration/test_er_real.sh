@@ -20,7 +20,7 @@ for set in restaurants foursquare crunchbase2013 chicago; do
       printf '[source %s]\nformat = csv\nurl = %s.csv\n' "$s" "$s"
     done
   } >"$W/sparker.ini"
-  (cd "$W" && "$SP" -c sparker.ini status >/dev/null 2>&1) || die "$set: cannot initialise the database"
+  (cd "$W" && "$SP" -c sparker.ini init >/dev/null 2>&1) || die "$set: cannot initialise the database"
   n=$(python3 "$ROOT/tests/integration/er_real_load.py" "$set" "$D" "$W/er.db" "$W/truth.csv") || die "$set: load failed"
   start=$(date +%s.%N)
   (cd "$W" && "$SP" -c sparker.ini run --from normalise --to dedupe --as-of 2025-12-31 --quiet >"$W/run.log" 2>&1) ||

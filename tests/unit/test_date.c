@@ -206,15 +206,14 @@ static void order_config(void **state)
 	sp_config *cfg = load_cfg("[source a]\nformat = csv\nurl = a.csv\n"
 				  "[source b]\nformat = csv\nurl = b.csv\ndate_order = MDY\n"
 				  "[source c]\nformat = csv\nurl = c.csv\ndate_order = dmy\npreset = crunchbase\n"
-				  "[source d]\nformat = csv\nurl = d.csv\npreset = crunchbase\n"
-				  "[source e]\nformat = csv\nurl = e.csv\ndate_order = ymd\npreset = crunchbase\n");
+				  "[source d]\nformat = csv\nurl = d.csv\npreset = crunchbase\n");
 	static const struct {
 		const char *src;
 		sp_date_order order;
 		int declared;
 	} want[] = {
 		{ "a", SP_DATE_DMY, 0 }, { "b", SP_DATE_MDY, 1 }, { "c", SP_DATE_DMY, 1 },
-		{ "d", SP_DATE_MDY, 1 }, { "e", SP_DATE_DMY, 0 },
+		{ "d", SP_DATE_MDY, 1 }, /* date_order = ymd is refused when the config loads (test_config.c) */
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const sp_source *s = sp_config_source(cfg, want[i].src);

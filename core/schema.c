@@ -9,7 +9,7 @@
  * their commands and read by the stages):
  *   run, stage_run ........ run.c
  *   fetch, source_state ... fetch stage (connectors/fetch.c)
- *   record, reject, parse_stat ... parse stage (connectors/parse.c)
+ *   record, reject, parse_stat, gate_hold ... parse stage (connectors/parse.c, through gate.c)
  *   candidate ............. normalise stage
  *   entity, member, entity_merge, review_pair ... dedupe stage
  *   tag, score, selection, selection_prev ... score stage
@@ -165,6 +165,16 @@ const char *const sp_schema_migrations[] = {
 	"  JOIN entity e ON e.id = j.entity_id JOIN member m ON m.entity_id = COALESCE(e.merged_into, e.id)"
 	"  JOIN record r ON r.id = m.record_id WHERE j.kind IN ('pin', 'decision');"
 	"DROP TABLE override; DROP TABLE pin; DROP TABLE decision;",
+
+	/* version 3: quality gates (connectors/gate.h). Each source's snapshot the parse stage held
+	 * back: kept in the raw store, not applied, until a good one comes or `sparker accept`. */
+	"CREATE TABLE gate_hold ("
+	"  source TEXT PRIMARY KEY,"
+	"  fetch_id INTEGER REFERENCES fetch(id),"  /* the held snapshot; NULL: nothing to apply (max_age_days) */
+	"  gate TEXT NOT NULL,"                     /* min_rows|max_reject_pct|max_gone_pct|no_valid_rows|max_age_days|unreadable */
+	"  measured REAL, limit_value REAL,"        /* the gate's measure and its limit (rows, %, days) */
+	"  rows_read INTEGER, rows_rejected INTEGER, live INTEGER, gone INTEGER," /* live before; would be gone */
+	"  message TEXT NOT NULL, run_id INTEGER REFERENCES run(id), as_of TEXT, held_at TEXT NOT NULL);",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

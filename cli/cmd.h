@@ -57,6 +57,7 @@ extern const sp_cmd sp_cmd_check_entry;
 extern const sp_cmd sp_cmd_run_entry;
 extern const sp_cmd sp_cmd_status_entry;
 extern const sp_cmd sp_cmd_runs_entry;
+extern const sp_cmd sp_cmd_accept_entry;
 extern const sp_cmd sp_cmd_report_entry;
 extern const sp_cmd sp_cmd_export_entry;
 extern const sp_cmd sp_cmd_show_entry;

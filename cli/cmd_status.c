@@ -5,7 +5,8 @@
  * status: the last run of each job (and the configured jobs that never ran), its stage calls
  * with counts, durations and peak memory; the failed, killed and partial runs of the last 30
  * days; each source's last good snapshot, its age, and its consecutive failures, flagged
- * "FAILING 3+ NIGHTS" at three or more. A run still marked 'running' whose process is gone
+ * "FAILING 3+ NIGHTS" at three or more; a snapshot a quality gate held (connectors/gate.h) with
+ * the gate, its measure and limit, the snapshot still applied, and how to accept it. A run still marked 'running' whose process is gone
  * (same host, no such pid) is shown as "running (process gone: killed?)"; the next run marks
  * it 'killed'. Exit 0 unless the database cannot be opened; without a database (none yet) both
  * say so and exit 1, creating nothing.
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "connectors/gate.h"
 #include "pipeline/judgement.h"
 
 static int cmd_status(int argc, char **argv, sp_env *env);
@@ -142,6 +144,28 @@ static void print_failures(sp_store *db)
 	sqlite3_finalize(s);
 }
 
+/* The snapshot the quality gates hold for a source, if any: gate, measure, limit, and what to do. */
+static void print_hold(sp_store *db, const char *source)
+{
+	sp_gate_hold h;
+	sp_err err;
+	int64_t applied = 0;
+	if (sp_gate_hold_get(db, source, &h, &err) != SP_OK)
+		return;
+	sp_store_int(db, "SELECT COALESCE(parsed_fetch, 0) FROM source_state WHERE source = ?1", &applied, &err, source);
+	if (h.fetch_id)
+		printf("  %-16s HELD snapshot fetch %lld, not applied: gate %s (measured %g, limit %g), run %lld as of %s\n",
+		       "", (long long)h.fetch_id, h.gate, h.measured, h.limit, (long long)h.run_id, h.as_of);
+	else
+		printf("  %-16s GATE %s failed (measured %g, limit %g), run %lld as of %s\n", "", h.gate, h.measured,
+		       h.limit, (long long)h.run_id, h.as_of);
+	printf("  %-16s   %s\n", "", h.message);
+	if (applied)
+		printf("  %-16s   applied snapshot: fetch %lld\n", "", (long long)applied);
+	else
+		printf("  %-16s   no snapshot applied yet\n", "");
+}
+
 static void print_sources(sp_env *env, sp_store *db)
 {
 	sqlite3_stmt *s;
@@ -165,6 +189,7 @@ static void print_sources(sp_env *env, sp_store *db)
 			       fails >= 3 ? "  FAILING 3+ NIGHTS" : "", *col(s, 3) ? ": " : "", col(s, 3));
 			if (*col(s, 4) && strcmp(col(s, 4), "-"))
 				printf("  %-16s snapshot %s\n", "", col(s, 4));
+			print_hold(db, src->name);
 		} else {
 			printf("  %-16s %-10s %-22s %6s %d\n", src->name, src->format, "never", "-", 0);
 		}

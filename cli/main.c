@@ -28,7 +28,8 @@ static const char EXIT_CODES[] =
 	"  1   failure (a stage or command failed; the message says which)\n"
 	"  2   usage error (unknown command or option, bad argument)\n"
 	"  3   configuration error (the message names file and line)\n"
-	"  4   run finished, but at least one source failed (the others went ahead)\n"
+	"  4   run finished, but at least one source failed or a quality gate held its snapshot\n"
+	"      (the others went ahead; `sparker status` says which)\n"
 	"  75  another run holds the lock (the message names the holder); try again later\n";
 
 /* Progress sink (core/progress.h): one line redrawn in place on stderr; NULL erases it. */
@@ -87,6 +88,7 @@ static const sp_cmd *const commands[] = {
 	&sp_cmd_run_entry,
 	&sp_cmd_status_entry,
 	&sp_cmd_runs_entry,
+	&sp_cmd_accept_entry,
 	&sp_cmd_report_entry,
 	&sp_cmd_export_entry,
 	&sp_cmd_show_entry,

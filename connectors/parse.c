@@ -1,39 +1,48 @@
 /*
- * parse.c — the parse stage: the current raw snapshot of a source -> record, reject, parse_stat.
+ * parse.c — the parse stage: the current raw snapshot of a source -> record, reject, parse_stat,
+ * unless a quality gate holds it back (gate.h, gate_hold).
  *
  * What it does, per source (see the contract in docs/HACKING.md):
  *   1. picks the snapshot current at ctx->as_of (normally source_state.last_good_fetch; see
- *      find_snapshot); when it equals parsed_fetch and the filter settings are those it was
- *      parsed with (source_state.parsed_filter), only re-checks the scope of the stored records
- *      (scope.h; note "unchanged"), unless ctx->force; nothing (note "nothing fetched") without
- *      a snapshot;
+ *      find_snapshot), or with ctx->accept (`sparker accept`) the snapshot the gates hold
+ *      (find_held); checks the freshness gate max_age_days; does nothing (note "unchanged") when
+ *      the snapshot equals parsed_fetch unless ctx->force, and nothing (note "nothing fetched")
+ *      without a snapshot;
  *   2. opens the file (raw_dir/fetch.path) with the connector of the source's format
  *      (registry.c), before taking the write lock;
- *   3. in ONE transaction (BEGIN IMMEDIATE ... COMMIT): deletes that fetch's old reject rows;
- *      pulls every row; applies the pushdown filter (filter.h; out-of-scope rows are counted, not
- *      stored); upserts in-scope records on (source, source_key) with first_seen = as_of on first
- *      sight, last_seen = as_of, gone = 0, fetch_id/line of this file and a content hash; stores
- *      rejects; re-checks the scope of every stored record of the source (scope.h: a record the
- *      filter now excludes is marked out_of_scope with the reason, kept; one passing again comes
- *      back); for mode = snapshot marks the source's in-scope records not written by this fetch
- *      gone = 1; replaces parse_stat of the fetch; sets source_state.parsed_fetch and
- *      parsed_filter.
- *   A kill or an error at any point leaves the previous committed state (rollback).
+ *   3. in ONE transaction (BEGIN IMMEDIATE ... COMMIT), parse_apply: counts the source's live
+ *      records; deletes that fetch's old reject rows; pulls every row; applies the pushdown filter
+ *      (filter.h; out-of-scope rows are counted, not stored); upserts in-scope records on (source,
+ *      source_key) with first_seen = as_of on first sight, last_seen = as_of, gone = 0,
+ *      fetch_id/line of this file and a content hash; stores rejects; counts the live records the
+ *      file lacks (for mode = snapshot this includes records still in the file but now out of
+ *      scope, e.g. dissolved);
+ *   4. checks the gates on those counts (rows, rejected, would be gone; gate.h), unless
+ *      ctx->accept. Passed: marks those records gone = 1 (mode = snapshot), replaces parse_stat of
+ *      the fetch, sets source_state.parsed_fetch, drops the source's hold, commits. Failed: rolls
+ *      the whole transaction back (no record changed, nothing gone, parsed_fetch unchanged: the
+ *      previous snapshot stays live), records the hold in gate_hold, keeps the file's rejects (a
+ *      second pass that stores rejects only) and fails with SP_EGATE and the gate's message.
+ *   A file the connector cannot read (a garbage file) is held the same way ("unreadable") and
+ *   fails with the connector's code. A kill or an error at any point leaves the previous committed
+ *   state (rollback).
  *
  * Speed: the connector runs ahead in the pump's thread (pump.h: reading, tokenizing, the checks
  * and the filter) while this thread stores; statements are prepared once per call and reused;
- * text is bound SQLITE_STATIC from the record's buffers (no per-row allocation); a row whose key already exists with the same content
- * hash is refreshed with a narrow UPDATE instead of the full upsert. Duplicate keys inside one
- * file: the last row wins, by line number, not by arrival: the CSV reader may hand out the rows
- * of a big file's two halves interleaved (csv_reader.h), so a row only replaces a record already
- * written by the same fetch when its line is not smaller (equal: a forced re-parse of the fetch).
+ * text is bound SQLITE_STATIC from the record's buffers (no per-row allocation); a row whose key
+ * already exists with the same content hash is refreshed with a narrow UPDATE instead of the full
+ * upsert. Duplicate keys inside one file: the last row wins, by line number, not by arrival: the
+ * CSV reader may hand out the rows of a big file's two halves interleaved (csv_reader.h), so a row
+ * only replaces a record already written by the same fetch when its line is not smaller (equal: a
+ * forced re-parse of the fetch). Memory is flat: the file is streamed, never loaded, also when it
+ * is measured and rolled back.
  *
- * Guards: a snapshot without a single valid row (empty, or every row rejected) never marks a source's records gone (the stage
- * fails instead); at most `max_rejects_stored` (100000) reject rows are stored per fetch, while
- * parse_stat and the counts keep the true total.
+ * Guards: the gates (gate.h; a snapshot whose every row is rejected always fails, and so does one
+ * without data rows that would mark a source's every record gone); at most `max_rejects_stored`
+ * (100000) reject rows are stored per fetch, while parse_stat and the counts keep the true total.
  *
- * Counts: c->in = data rows read (stored + out of scope + rejected), c->out = rows written,
- * c->rejected = rejected rows. The source's `country` key fills records without a country.
+ * Counts: c->in = data rows read (stored + out of scope + rejected), c->out = rows written (0 when
+ * held), c->rejected = rejected rows. The source's `country` key fills records without a country.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +50,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/filter.h"
+#include "connectors/gate.h"
 #include "connectors/scope.h"
 #include "core/progress.h"
 #include "connectors/pump.h"
@@ -181,7 +191,34 @@ static int store_reject(sp_store *st, parse_sql *q, sp_ctx *ctx, const sp_source
 	return step_done(st, s, err, "parse: store reject");
 }
 
-/* The current snapshot of the source: fetch id and absolute path. */
+/* Absolute path of a fetch's file in the raw store (NULL when it has none). */
+static int fetch_path(sp_ctx *ctx, int64_t fetch_id, char **path)
+{
+	sqlite3_stmt *s;
+	*path = NULL;
+	if (sp_store_prepare(ctx->db, "SELECT path FROM fetch WHERE id = ?1", &s, ctx->err) != SP_OK)
+		return SP_EDB;
+	sqlite3_bind_int64(s, 1, fetch_id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(s, 0);
+		if (p && *p) {
+			sp_buf b = SP_BUF_INIT;
+			if (p[0] == '/')
+				sp_buf_adds(&b, p);
+			else
+				sp_buf_addf(&b, "%s/%s", ctx->cfg->raw_dir, p);
+			*path = sp_buf_detach(&b);
+		}
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return sp_store_error(ctx->db, ctx->err, "parse: read fetch");
+	}
+	sqlite3_finalize(s);
+	return SP_OK;
+}
+
+/* The current snapshot of the source (fetch id, 0 = none), the one applied last, and its path. */
 static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, int64_t *parsed, char **path,
 			 char **parsed_filter)
 {
@@ -200,11 +237,7 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 			     "SELECT COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
 			     "                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
 			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch),"
-			     " s.parsed_fetch, f.path, s.parsed_filter FROM source_state s"
-			     " JOIN fetch f ON f.id = COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
-			     "                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
-			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch)"
-			     " WHERE s.source = ?1", &s, ctx->err) != SP_OK)
+			     " s.parsed_fetch, s.parsed_filter FROM source_state s WHERE s.source = ?1", &s, ctx->err) != SP_OK)
 		return SP_EDB;
 	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ctx->as_of, -1, SQLITE_STATIC);
@@ -212,33 +245,46 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 	if (rc == SQLITE_ROW) {
 		*fetch_id = sqlite3_column_int64(s, 0);
 		*parsed = sqlite3_column_int64(s, 1);
-		const char *pf = (const char *)sqlite3_column_text(s, 3);
+		const char *pf = (const char *)sqlite3_column_text(s, 2);
 		*parsed_filter = sp_xstrdup(pf ? pf : "");
-		const char *p = (const char *)sqlite3_column_text(s, 2);
-		if (p && *p) {
-			if (p[0] == '/') {
-				*path = sp_xstrdup(p);
-			} else {
-				sp_buf b = SP_BUF_INIT;
-				sp_buf_addf(&b, "%s/%s", ctx->cfg->raw_dir, p);
-				*path = sp_buf_detach(&b);
-			}
-		}
 	} else if (rc != SQLITE_DONE) {
 		sqlite3_finalize(s);
 		return sp_store_error(ctx->db, ctx->err, "parse: read source_state");
 	}
 	sqlite3_finalize(s);
-	return SP_OK;
+	return *fetch_id ? fetch_path(ctx, *fetch_id, path) : SP_OK;
+}
+
+/* `sparker accept`: the snapshot the gates hold for the source instead of the current one. */
+static int find_held(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, int64_t *parsed, char **path)
+{
+	sp_gate_hold h;
+	*path = NULL;
+	int rc = sp_gate_hold_get(ctx->db, src->name, &h, ctx->err);
+	if (rc == SP_OK && !h.fetch_id)
+		rc = sp_err_set(ctx->err, SP_ENOTFOUND, "source %s: no snapshot held to accept (gate %s: %s)", src->name,
+				h.gate, h.message);
+	if (rc != SP_OK)
+		return rc;
+	*fetch_id = h.fetch_id;
+	if ((rc = sp_store_int(ctx->db, "SELECT COALESCE(parsed_fetch, 0) FROM source_state WHERE source = ?1", parsed,
+			       ctx->err, src->name)) == SP_ENOTFOUND)
+		*parsed = 0;
+	else if (rc != SP_OK)
+		return rc;
+	return fetch_path(ctx, *fetch_id, path);
 }
 
 typedef struct parse_tally {
-	int64_t read, stored, out_of_scope, rejected, gone;
+	int64_t read, stored, out_of_scope, rejected;
+	int64_t live, gone; /* the source's live records in scope before; how many are (or would be) marked gone */
 	sp_scope_counts scope; /* stored records that left or re-entered the scope (scope.h) */
 } parse_tally;
 
-static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *conn, sp_parser *p,
-		      const sp_filter *flt, const char *settings, int64_t fetch_id, parse_tally *t)
+/* Step 3a: pull every row of the file; store its rejects and, unless rejects_only, its in-scope
+ * records. */
+static int parse_rows(sp_ctx *ctx, const sp_source *src, const sp_connector *conn, sp_parser *p,
+		      const sp_filter *flt, int64_t fetch_id, int rejects_only, parse_tally *t)
 {
 	sp_store *st = ctx->db;
 	sp_err *err = ctx->err;
@@ -289,72 +335,195 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 			rc = SP_OK;
 			continue;
 		}
+		if (rejects_only)
+			continue;
 		if (dcountry && *dcountry && !rec->f[SP_F_COUNTRY].len)
 			sp_record_sets(rec, SP_F_COUNTRY, dcountry);
 		if ((rc = store_record(st, &q, src, fetch_id, ctx->as_of, rec, existing != 0, err)) != SP_OK)
 			goto out;
 		t->stored++;
 	}
-	if (src->mode == SP_MODE_SNAPSHOT && existing && t->read == t->rejected) {
-		rc = sp_err_set(err, SP_EFORMAT, "snapshot has no data rows (%lld read, all rejected): refusing to "
-				"mark every record of the source gone", (long long)t->read);
-		goto out;
-	}
-	/* records stored before that the filter now excludes: out of scope (kept), not gone (a first
-	 * parse has none: every record it stored passed this filter) */
-	if (existing && (rc = sp_scope_apply(st, src, flt, &t->scope, err)) != SP_OK)
-		goto out;
-	if (src->mode == SP_MODE_SNAPSHOT) {
-		sqlite3_stmt *s;
-		if ((rc = sp_store_prepare(st, "UPDATE record SET gone = 1 WHERE source = ?1 AND gone = 0"
-					   " AND out_of_scope IS NULL AND (fetch_id IS NULL OR fetch_id <> ?2)", &s, err)) != SP_OK)
-			goto out;
-		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, fetch_id);
-		rc = step_done(st, s, err, "parse: mark gone");
-		sqlite3_finalize(s);
-		if (rc != SP_OK)
-			goto out;
-		t->gone = sqlite3_changes(st->db);
-	}
-	{
-		sqlite3_stmt *s;
-		char now[32];
-		sp_time_iso(sp_now(), now, sizeof(now));
-		if ((rc = sp_store_prepare(st, "INSERT OR REPLACE INTO parse_stat(fetch_id, source, run_id, parsed_at,"
-					   " rows_read, rows_out_of_scope, rows_rejected, rows_stored, rows_gone)"
-					   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s, err)) != SP_OK)
-			goto out;
-		sqlite3_bind_int64(s, 1, fetch_id);
-		sqlite3_bind_text(s, 2, src->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, ctx->run_id);
-		sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, t->read);
-		sqlite3_bind_int64(s, 6, t->out_of_scope);
-		sqlite3_bind_int64(s, 7, t->rejected);
-		sqlite3_bind_int64(s, 8, t->stored);
-		sqlite3_bind_int64(s, 9, t->gone);
-		rc = step_done(st, s, err, "parse: write parse_stat");
-		sqlite3_finalize(s);
-		if (rc != SP_OK)
-			goto out;
-	}
-	{
-		sqlite3_stmt *s;
-		if ((rc = sp_store_prepare(st, "UPDATE source_state SET parsed_fetch = ?2, parsed_filter = ?3 WHERE source = ?1",
-					   &s, err)) != SP_OK)
-			goto out;
-		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, fetch_id);
-		sqlite3_bind_text(s, 3, settings, -1, SQLITE_STATIC);
-		rc = step_done(st, s, err, "parse: update source_state");
-		sqlite3_finalize(s);
-	}
 out:
 	sp_pump_stop(pm);
 	sp_progress_end();
 	sql_free(&q);
 	return rc;
+}
+
+/* Step 3b: the source's live records this snapshot lacks, now that parse_rows wrote it into the
+ * open transaction: what applying it marks gone. */
+static int count_gone(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, int64_t *n)
+{
+	sqlite3_stmt *s;
+	*n = 0;
+	if (src->mode != SP_MODE_SNAPSHOT)
+		return SP_OK;
+	if (sp_store_prepare(ctx->db, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0"
+			     " AND out_of_scope IS NULL AND (fetch_id IS NULL OR fetch_id <> ?2)", &s, ctx->err) != SP_OK)
+		return SP_EDB;
+	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, fetch_id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? SP_OK : sp_store_error(ctx->db, ctx->err, "parse: count gone");
+}
+
+/* Step 3c: apply the measured snapshot: mark what it lacks gone (mode = snapshot), replace its
+ * parse_stat, move source_state.parsed_fetch to it, and drop the hold it supersedes. */
+static int apply_snapshot(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, const char *settings, parse_tally *t)
+{
+	sp_store *st = ctx->db;
+	sp_err *err = ctx->err;
+	sqlite3_stmt *s;
+	int rc;
+	if (src->mode == SP_MODE_SNAPSHOT) {
+		if (sp_store_prepare(st, "UPDATE record SET gone = 1 WHERE source = ?1 AND gone = 0"
+				     " AND out_of_scope IS NULL AND (fetch_id IS NULL OR fetch_id <> ?2)", &s, err) != SP_OK)
+			return SP_EDB;
+		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, fetch_id);
+		rc = step_done(st, s, err, "parse: mark gone");
+		sqlite3_finalize(s);
+		if (rc != SP_OK)
+			return rc;
+		t->gone = sqlite3_changes(st->db);
+	}
+	char now[32];
+	sp_time_iso(sp_now(), now, sizeof(now));
+	if (sp_store_prepare(st, "INSERT OR REPLACE INTO parse_stat(fetch_id, source, run_id, parsed_at,"
+			     " rows_read, rows_out_of_scope, rows_rejected, rows_stored, rows_gone)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s, err) != SP_OK)
+		return SP_EDB;
+	sqlite3_bind_int64(s, 1, fetch_id);
+	sqlite3_bind_text(s, 2, src->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, ctx->run_id);
+	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, t->read);
+	sqlite3_bind_int64(s, 6, t->out_of_scope);
+	sqlite3_bind_int64(s, 7, t->rejected);
+	sqlite3_bind_int64(s, 8, t->stored);
+	sqlite3_bind_int64(s, 9, t->gone);
+	rc = step_done(st, s, err, "parse: write parse_stat");
+	sqlite3_finalize(s);
+	if (rc != SP_OK)
+		return rc;
+	if (sp_store_prepare(st, "UPDATE source_state SET parsed_fetch = ?2, parsed_filter = ?3 WHERE source = ?1", &s,
+			     err) != SP_OK)
+		return SP_EDB;
+	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, fetch_id);
+	sqlite3_bind_text(s, 3, settings, -1, SQLITE_STATIC);
+	rc = step_done(st, s, err, "parse: update source_state");
+	sqlite3_finalize(s);
+	if (rc != SP_OK)
+		return rc;
+	return sp_gate_hold_clear(st, src->name, fetch_id, err);
+}
+
+/*
+ * The snapshot failed a gate (h) and its parse was rolled back: record the hold, then keep the
+ * snapshot's rejects (a second pass over the file that stores rejects only, so `export rejects`
+ * shows why; memory stays flat), each in a transaction of its own. A failing second pass only
+ * loses the rejects. Returns code (SP_EGATE, or the code of an unreadable file) with h's message,
+ * or SP_EDB.
+ */
+static int hold_snapshot(sp_ctx *ctx, const sp_source *src, const sp_connector *conn, sp_parser **p,
+			 const char *path, const sp_filter *flt, const sp_gate_hold *h, int code)
+{
+	int rc = sp_store_begin(ctx->db, ctx->err);
+	if (rc == SP_OK)
+		rc = sp_gate_hold_put(ctx->db, src->name, ctx->run_id, ctx->as_of, h, ctx->err);
+	if (rc == SP_OK)
+		rc = sp_store_commit(ctx->db, ctx->err);
+	if (rc != SP_OK) {
+		sp_store_rollback(ctx->db);
+		return rc;
+	}
+	if (conn && h->counts.rejected > 0) {
+		conn->close(*p);
+		*p = NULL;
+		parse_tally t = { 0 };
+		rc = conn->open(p, ctx->cfg, src, path, ctx->err);
+		if (rc >= 0 && (rc = sp_store_begin(ctx->db, ctx->err)) == SP_OK &&
+		    (rc = parse_rows(ctx, src, conn, *p, flt, h->fetch_id, 1, &t)) == SP_OK)
+			rc = sp_store_commit(ctx->db, ctx->err);
+		sp_store_rollback(ctx->db);
+		if (rc == SP_EDB)
+			return rc;
+	}
+	return sp_err_set(ctx->err, code, "%s", h->message);
+}
+
+/* The snapshot could not be read (code, ctx->err says why): hold it as unreadable. Returns code. */
+static int hold_unreadable(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, int code)
+{
+	char why[SP_ERR_MAX];
+	const char *m = ctx->err->msg;
+	size_t n = strlen(src->name);
+	if (!strncmp(m, "source ", 7) && !strncmp(m + 7, src->name, n) && m[7 + n] == ':')
+		m += 7 + n + 1 + (m[8 + n] == ' ');
+	snprintf(why, sizeof(why), "%s", m);
+	sp_gate_hold h;
+	sp_gate_unreadable(src->name, fetch_id, why, &h);
+	return hold_snapshot(ctx, src, NULL, NULL, NULL, NULL, &h, code);
+}
+
+/* The freshness gate, before parsing; unapplied = the snapshot this call would apply, or 0. */
+static int check_age(sp_ctx *ctx, const sp_source *src, const sp_gate_limits *lim, int64_t unapplied)
+{
+	if (lim->max_age_days <= 0)
+		return SP_OK;
+	int64_t days = 0;
+	char last[11];
+	int rc = sp_gate_age(ctx->db, src->name, ctx->as_of, &days, last, ctx->err);
+	if (rc == SP_ENOTFOUND) /* no successful fetch before this date: nothing to measure */
+		return SP_OK;
+	if (rc != SP_OK)
+		return rc;
+	sp_gate_hold h;
+	if (!sp_gate_check_age(lim, days, last, src->name, unapplied, &h))
+		return SP_OK;
+	return hold_snapshot(ctx, src, NULL, NULL, NULL, NULL, &h, SP_EGATE);
+}
+
+/* Steps 3 and 4: parse into one transaction, measure, then apply and commit, or (a gate fails,
+ * unless ctx->accept) roll back and hold the snapshot. */
+static int parse_apply(sp_ctx *ctx, const sp_source *src, const sp_connector *conn, sp_parser **p, const char *path,
+		       const sp_filter *flt, const sp_gate_limits *lim, const char *settings, int64_t fetch_id,
+		       parse_tally *t)
+{
+	int64_t stored_before = 0;
+	int rc = sp_store_begin(ctx->db, ctx->err);
+	if (rc == SP_OK)
+		rc = sp_store_int(ctx->db, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0 AND out_of_scope IS NULL",
+				  &t->live, ctx->err, src->name);
+	if (rc == SP_OK)
+		rc = sp_store_int(ctx->db, "SELECT EXISTS(SELECT 1 FROM record WHERE source = ?1)", &stored_before, ctx->err,
+				  src->name);
+	if (rc == SP_OK)
+		rc = parse_rows(ctx, src, conn, *p, flt, fetch_id, 0, t);
+	/* records stored before that the filter now excludes: out of scope (kept), not gone (a first
+	 * parse has none: every record it stored passed this filter) */
+	if (rc == SP_OK && stored_before)
+		rc = sp_scope_apply(ctx->db, src, flt, &t->scope, ctx->err);
+	if (rc == SP_OK)
+		rc = count_gone(ctx, src, fetch_id, &t->gone);
+	sp_gate_hold h;
+	sp_gate_counts gc = { t->read, t->rejected, t->live, t->gone, src->mode == SP_MODE_SNAPSHOT };
+	if (rc == SP_OK && !ctx->accept && sp_gate_check(lim, &gc, src->name, fetch_id, &h)) {
+		sp_store_rollback(ctx->db);
+		return hold_snapshot(ctx, src, conn, p, path, flt, &h, SP_EGATE);
+	}
+	if (rc == SP_OK)
+		rc = apply_snapshot(ctx, src, fetch_id, settings, t);
+	if (rc == SP_OK)
+		rc = sp_store_commit(ctx->db, ctx->err);
+	if (rc == SP_OK)
+		return SP_OK;
+	sp_store_rollback(ctx->db);
+	return rc == SP_EFORMAT || rc == SP_EIO ? hold_unreadable(ctx, src, fetch_id, rc) : rc;
 }
 
 /* The snapshot was parsed already with these filter settings: only re-check the scope of the
@@ -377,69 +546,87 @@ static int scope_only(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, sp_co
 	return rc;
 }
 
-int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
+/* Step 1: which snapshot, and whether it needs parsing. *todo = 0 when nothing is to be parsed
+ * (the note says why; an unchanged snapshot only had its scope re-checked). */
+static int pick(sp_ctx *ctx, const sp_source *src, const sp_gate_limits *lim, const char *settings, int64_t *fetch_id,
+		int64_t *parsed, char **path, int *todo, sp_counts *c)
 {
-	int64_t fetch_id, parsed;
-	char *path = NULL, *parsed_filter = NULL;
-	sp_buf settings = SP_BUF_INIT;
-	int rc = find_snapshot(ctx, src, &fetch_id, &parsed, &path, &parsed_filter);
+	char *parsed_filter = NULL;
+	*todo = 0;
+	int rc = ctx->accept ? find_held(ctx, src, fetch_id, parsed, path)
+			     : find_snapshot(ctx, src, fetch_id, parsed, path, &parsed_filter);
+	int same_filter = ctx->accept || (parsed_filter && !strcmp(parsed_filter, settings));
+	free(parsed_filter);
 	if (rc != SP_OK)
 		return rc;
-	sp_filter_settings(ctx->cfg, src, &settings);
-	int same_filter = parsed_filter && !strcmp(parsed_filter, sp_buf_str(&settings));
-	free(parsed_filter);
-	if (!fetch_id || !path) {
+	if (!*fetch_id || !*path) {
 		snprintf(c->note, sizeof(c->note), "nothing fetched yet");
-		free(path);
-		sp_buf_release(&settings);
 		return SP_OK;
 	}
-	if (!ctx->force && parsed == fetch_id && same_filter) {
-		free(path);
-		sp_buf_release(&settings);
-		return scope_only(ctx, src, fetch_id, c);
+	if (!ctx->accept && (rc = check_age(ctx, src, lim, *fetch_id != *parsed ? *fetch_id : 0)) != SP_OK)
+		return rc;
+	if (!ctx->force && *parsed == *fetch_id && same_filter) {
+		if ((rc = scope_only(ctx, src, *fetch_id, c)) != SP_OK)
+			return rc;
+		return sp_gate_hold_clear(ctx->db, src->name, *fetch_id, ctx->err); /* e.g. fresh again */
 	}
-	const sp_connector *conn = sp_connector_find(src->format);
-	if (!conn) {
-		free(path);
-		sp_buf_release(&settings);
-		return sp_err_set(ctx->err, SP_ECONFIG, "source %s: no connector for format '%s'", src->name, src->format);
-	}
-	sp_filter flt;
-	if ((rc = sp_filter_init(&flt, ctx->cfg, src, ctx->as_of, ctx->err)) != SP_OK) {
+	*todo = 1;
+	return SP_OK;
+}
+
+int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
+{
+	int64_t fetch_id = 0, parsed = 0;
+	char *path = NULL;
+	sp_gate_limits lim;
+	sp_buf settings = SP_BUF_INIT;
+	sp_filter_settings(ctx->cfg, src, &settings);
+	int todo = 0;
+	int rc = sp_gate_limits_read(ctx->cfg, src, &lim, ctx->err);
+	if (rc == SP_OK)
+		rc = pick(ctx, src, &lim, sp_buf_str(&settings), &fetch_id, &parsed, &path, &todo, c);
+	if (rc != SP_OK || !todo) {
 		free(path);
 		sp_buf_release(&settings);
 		return rc;
 	}
+	const sp_connector *conn = sp_connector_find(src->format);
+	sp_filter flt = { 0 };
 	sp_parser *p = NULL;
+	parse_tally t = { 0 };
+	if (!conn) {
+		rc = sp_err_set(ctx->err, SP_ECONFIG, "source %s: no connector for format '%s'", src->name, src->format);
+		goto out;
+	}
+	if ((rc = sp_filter_init(&flt, ctx->cfg, src, ctx->as_of, ctx->err)) != SP_OK)
+		goto out;
 	rc = conn->open(&p, ctx->cfg, src, path, ctx->err);
+	if (rc == SP_EFORMAT || rc == SP_EIO) {
+		rc = hold_unreadable(ctx, src, fetch_id, rc);
+		goto out;
+	}
 	if (rc < 0) {
 		if (strncmp(ctx->err->msg, "source ", 7))
 			sp_err_prefix(ctx->err, "source %s", src->name);
 		goto out;
 	}
 	sp_store_exec(ctx->db, "PRAGMA cache_size = -16384", ctx->err); /* 16 MiB page cache */
-	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
-		goto out;
-	parse_tally t = { 0 };
-	rc = parse_file(ctx, src, conn, p, &flt, sp_buf_str(&settings), fetch_id, &t);
-	if (rc == SP_OK)
-		rc = sp_store_commit(ctx->db, ctx->err);
+	rc = parse_apply(ctx, src, conn, &p, path, &flt, &lim, sp_buf_str(&settings), fetch_id, &t);
+	c->in = t.read;
+	c->rejected = t.rejected;
 	if (rc != SP_OK) {
-		sp_store_rollback(ctx->db);
-		if (rc != SP_EDB)
+		if (rc != SP_EDB && rc != SP_EGATE && rc != SP_EFORMAT && rc != SP_EIO)
 			sp_err_prefix(ctx->err, "source %s: parse of fetch %lld", src->name, (long long)fetch_id);
 		goto out;
 	}
-	c->in = t.read;
 	c->out = t.stored;
-	c->rejected = t.rejected;
 	snprintf(c->note, sizeof(c->note),
-		 "fetch %lld: %lld read, %lld stored, %lld out of scope, %lld rejected, %lld gone; stored records"
+		 "fetch %lld%s: %lld read, %lld stored, %lld out of scope, %lld rejected, %lld gone; stored records"
 		 " leaving the scope %lld, returning %lld%s",
-		 (long long)fetch_id, (long long)t.read, (long long)t.stored, (long long)t.out_of_scope,
-		 (long long)t.rejected, (long long)t.gone, (long long)t.scope.left, (long long)t.scope.returned,
-		 parsed == fetch_id && !same_filter ? " (parsed again: the filter settings changed)" : "");
+		 (long long)fetch_id, ctx->accept ? " accepted (gates bypassed)" : "", (long long)t.read,
+		 (long long)t.stored, (long long)t.out_of_scope, (long long)t.rejected, (long long)t.gone,
+		 (long long)t.scope.left, (long long)t.scope.returned,
+		 parsed == fetch_id && !ctx->force && !ctx->accept ? " (parsed again: the filter settings changed)" : "");
 out:
 	if (p)
 		conn->close(p);

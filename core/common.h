@@ -30,6 +30,7 @@ enum {
 	SP_EUSAGE = -7,
 	SP_ENOTFOUND = -8,
 	SP_EINTERRUPTED = -9,
+	SP_EGATE = -10,    /* a snapshot failed a quality gate: kept, not applied (connectors/gate.h) */
 };
 
 /* Process exit codes. */

@@ -9,7 +9,8 @@
  * their commands and read by the stages):
  *   run, stage_run ........ run.c
  *   fetch, source_state ... fetch stage (connectors/fetch.c)
- *   record, reject, parse_stat ... parse stage (connectors/parse.c; record.out_of_scope: scope.c)
+ *   record, reject, parse_stat, gate_hold ... parse stage (connectors/parse.c, through gate.c;
+ *                  record.out_of_scope: scope.c)
  *   candidate ............. normalise stage
  *   entity, member, entity_merge, review_pair, record_entity ... dedupe stage
  *   tag, score, selection, selection_prev ... score stage
@@ -182,6 +183,16 @@ const char *const sp_schema_migrations[] = {
 	 * startup of any cohort, score or selection) */
 	"CREATE VIEW entity_live AS SELECT e.* FROM entity e WHERE e.merged_into IS NULL"
 	"  AND EXISTS (SELECT 1 FROM member m WHERE m.entity_id = e.id);",
+
+	/* version 4: quality gates (connectors/gate.h). Each source's snapshot the parse stage held
+	 * back: kept in the raw store, not applied, until a good one comes or `sparker accept`. */
+	"CREATE TABLE gate_hold ("
+	"  source TEXT PRIMARY KEY,"
+	"  fetch_id INTEGER REFERENCES fetch(id),"  /* the held snapshot; NULL: nothing to apply (max_age_days) */
+	"  gate TEXT NOT NULL,"                     /* min_rows|max_reject_pct|max_gone_pct|no_valid_rows|max_age_days|unreadable */
+	"  measured REAL, limit_value REAL,"        /* the gate's measure and its limit (rows, %, days) */
+	"  rows_read INTEGER, rows_rejected INTEGER, live INTEGER, gone INTEGER," /* live before; would be gone */
+	"  message TEXT NOT NULL, run_id INTEGER REFERENCES run(id), as_of TEXT, held_at TEXT NOT NULL);",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

@@ -52,6 +52,7 @@ typedef struct sp_run_opts {
 	int quiet;
 	const char *args;  /* the command line, stored in the run row */
 	int lock_held;     /* the caller holds the run lock */
+	int accept;        /* parse applies each source's held snapshot, bypassing the gates (gate.h) */
 	void (*on_start)(void *user, int64_t run_id, const char *as_of, const char *args);
 } sp_run_opts;
 

@@ -37,6 +37,7 @@ typedef struct sp_ctx {
 	int quiet;
 	int dry_run;
 	int force;           /* reprocess even when input is unchanged (set by --stage/--from) */
+	int accept;          /* parse: apply the snapshot the quality gates held, bypassing them (`accept`) */
 	sp_err *err;
 } sp_ctx;
 

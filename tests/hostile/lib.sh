@@ -26,7 +26,9 @@ H_FILES="$ROOT/tests/hostile/files"
 hostile_config() { # NAME FORMAT URL [extra lines...]
   local name=$1 format=$2 url=$3; shift 3
   {
-    printf '[sparker]\ndatabase = %s/db/sparker.db\nraw_dir = %s/raw\nreport_dir = %s/reports\n\n' "$T" "$T" "$T"
+    # max_reject_pct = 100: a hostile file is a few rows, many bad on purpose; these tests check
+    # each bad row is rejected with its reason and the others stored, not the reject gate
+    printf '[sparker]\ndatabase = %s/db/sparker.db\nraw_dir = %s/raw\nreport_dir = %s/reports\nmax_reject_pct = 100\n\n' "$T" "$T" "$T"
     printf '[source %s]\nformat = %s\nurl = %s\nmode = snapshot\n' "$name" "$format" "$url"
     for l in "$@"; do printf '%s\n' "$l"; done
     printf '\n[job nightly]\nstages = fetch parse normalise dedupe score\n\n'

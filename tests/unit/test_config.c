@@ -19,6 +19,7 @@
 
 #include "connectors/connector.h"
 #include "connectors/filter.h"
+#include "connectors/gate.h"
 #include "core/config.h"
 #include "pipeline/dedupe.h"
 #include "pipeline/run.h"
@@ -194,8 +195,8 @@ static void good_configs_load(void **state)
 	assert_int_equal(sp_config_int(cfg, "dedupe", sp_dedupe_keys, "window"), 20);       /* the default */
 	assert_int_equal(sp_config_int(cfg, "sparker", sp_run_keys, "max_seconds.fetch"), 600);
 	assert_int_equal(sp_config_choice(cfg, "sparker", sp_run_keys, "budget_action"), 1); /* fail */
-	assert_true(sp_config_num(cfg, "source a", sp_run_keys, "max_gone_pct") == 50);
-	assert_true(sp_config_num(cfg, "sparker", sp_run_keys, "max_gone_pct") == 20);
+	assert_true(sp_config_num(cfg, "source a", sp_gate_keys, "max_gone_pct") == 50);
+	assert_true(sp_config_num(cfg, "sparker", sp_gate_keys, "max_gone_pct") == 20);
 	double lo, hi;
 	sp_err err;
 	assert_int_equal(sp_select_band(cfg, &lo, &hi, &err), SP_OK); /* percentages */

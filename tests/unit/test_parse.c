@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "connectors/connector.h"
 #include "connectors/filter.h"
+#include "connectors/gate.h"
 #include "pipeline/stage.h"
 #include "core/store.h"
 #include "pipeline/run.h"
@@ -46,7 +47,9 @@ static void write_cfg(env *e, const char *body)
 	snprintf(p, sizeof(p), "%s/sparker.ini", e->dir);
 	FILE *f = fopen(p, "w");
 	assert_non_null(f);
-	fprintf(f, "[sparker]\ndatabase = db.sqlite\nraw_dir = raw\n\n%s", body);
+	/* the fixtures are edge cases, a third of their rows rejected on purpose: the reject gate is
+	 * off here (the gates are tested in test_gate_check below and tests/integration/test_gates.sh) */
+	fprintf(f, "[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nmax_reject_pct = 100\n\n%s", body);
 	fclose(f);
 	assert_int_equal(sp_config_load(p, &sp_run_vocab, &e->cfg, &e->err), SP_OK);
 }
@@ -176,8 +179,9 @@ static void test_companies_house(void **state)
 
 static void test_filter_and_snapshot(void **state)
 {
+	/* max_gone_pct = 100: the fixture's 3 records lose 1 (33 %) on purpose, to test marking gone */
 	env *e = env_new("[source ch]\nformat = companies_house\nurl = x\nfilter.active = yes\n"
-			 "filter.max_age_years = 10\nfilter.code_prefixes = 62 29 45.2\n"
+			 "filter.max_age_years = 10\nfilter.code_prefixes = 62 29 45.2\nmax_gone_pct = 100\n"
 			 "[source cha]\nformat = companies_house\nurl = x\nmode = append\n");
 	fake_fetch(e, "ch", fixture("ch_edge.csv"));
 	sp_counts c;
@@ -308,10 +312,24 @@ static void test_missing_file_and_nothing_fetched(void **state)
 	snprintf(hdr, sizeof(hdr), "%s/header_only.csv", e->dir);
 	snprintf(cmd, sizeof(cmd), "head -1 %s > %s", fixture("ch_edge.csv"), hdr);
 	assert_int_equal(system(cmd), 0);
-	fake_fetch(e, "ch", hdr);
-	assert_true(parse(e, "ch", &c) < 0);
+	int64_t hdr_fetch = fake_fetch(e, "ch", hdr);
+	assert_int_equal(parse(e, "ch", &c), SP_EGATE);
+	assert_non_null(strstr(e->err.msg, "gate max_gone_pct = 20"));
+	assert_int_equal(q_int(e, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0", "ch"), 4);
+	assert_int_equal(q_int(e, "SELECT fetch_id FROM gate_hold WHERE source = ?1", "ch"), hdr_fetch);
+	/* ... not even with the gone gate off */
+	sp_config_free(e->cfg);
+	write_cfg(e, "[source ch]\nformat = companies_house\nurl = x\nmax_gone_pct = 100\n");
+	e->ctx.cfg = e->cfg;
+	assert_int_equal(parse(e, "ch", &c), SP_EGATE);
 	assert_non_null(strstr(e->err.msg, "no data rows"));
 	assert_int_equal(q_int(e, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0", "ch"), 4);
+	/* accepted: applied, bypassing the gates */
+	e->ctx.accept = 1;
+	assert_int_equal(parse(e, "ch", &c), SP_OK);
+	e->ctx.accept = 0;
+	assert_int_equal(q_int(e, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0", "ch"), 0);
+	assert_int_equal(q_int(e, "SELECT count(*) FROM gate_hold WHERE source = ?1", "ch"), 0);
 	/* not a Companies House file */
 	fake_fetch(e, "ch", fixture("cb_modern.csv"));
 	assert_int_equal(parse(e, "ch", &c), SP_EFORMAT);
@@ -333,10 +351,97 @@ static void test_filter_unit(void **state)
 	assert_false(sp_status_inactive(""));
 }
 
+/* The gates on counts alone (connectors/gate.h): which fails first, strictly over the limit, 100 = off. */
+static void test_gate_check(void **state)
+{
+	sp_gate_limits l = { .min_rows = 0, .max_gone_pct = 20, .max_reject_pct = 5, .max_age_days = 0 };
+	sp_gate_hold h;
+	/* the night of issue 15: 3 rows instead of 1,530 */
+	sp_gate_counts c = { .read = 3, .rejected = 0, .live = 1530, .gone = 1527, .snapshot = 1 };
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 9, &h), 1);
+	assert_string_equal(h.gate, "max_gone_pct");
+	assert_int_equal(h.fetch_id, 9);
+	assert_non_null(strstr(h.message, "source ch: snapshot fetch 9: 3 rows, 99.8 % of live records would be gone"));
+	assert_non_null(strstr(h.message, "gate max_gone_pct = 20"));
+	assert_non_null(strstr(h.message, "`sparker accept ch`"));
+	/* exactly at the limit passes; append mode never counts gone; 100 turns the gate off */
+	c = (sp_gate_counts){ .read = 400, .rejected = 20, .live = 100, .gone = 20, .snapshot = 1 };
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 9, &h), 0);
+	c.gone = 21;
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 9, &h), 1);
+	c.snapshot = 0;
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 9, &h), 0);
+	c = (sp_gate_counts){ .read = 10, .rejected = 0, .live = 10, .gone = 10, .snapshot = 1 };
+	l.max_gone_pct = 100;
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 9, &h), 0);
+	/* rejects: 5 % passes, more fails; min_rows is checked first */
+	c = (sp_gate_counts){ .read = 100, .rejected = 5, .snapshot = 1 };
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 9, &h), 0);
+	c.rejected = 6;
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 9, &h), 1);
+	assert_string_equal(h.gate, "max_reject_pct");
+	assert_true(h.measured > 5.99 && h.measured < 6.01);
+	l.min_rows = 101;
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 9, &h), 1);
+	assert_string_equal(h.gate, "min_rows");
+	/* every row rejected fails with every gate off, in any mode, even on a first load */
+	l = (sp_gate_limits){ .max_gone_pct = 100, .max_reject_pct = 100 };
+	c = (sp_gate_counts){ .read = 7, .rejected = 7 };
+	assert_int_equal(sp_gate_check(&l, &c, "feed", 3, &h), 1);
+	assert_string_equal(h.gate, "no_valid_rows");
+	/* an empty first load, or an empty append feed, is no failure */
+	c = (sp_gate_counts){ .snapshot = 1 };
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 3, &h), 0);
+	c = (sp_gate_counts){ .live = 5 };
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 3, &h), 0);
+	/* freshness: off at 0; strictly older fails, with nothing to apply unless a snapshot waits */
+	assert_int_equal(sp_gate_check_age(&l, 400, "2024-01-01", "ch", 0, &h), 0);
+	l.max_age_days = 7;
+	assert_int_equal(sp_gate_check_age(&l, 7, "2024-01-01", "ch", 0, &h), 0);
+	assert_int_equal(sp_gate_check_age(&l, 8, "2024-01-01", "ch", 0, &h), 1);
+	assert_string_equal(h.gate, "max_age_days");
+	assert_int_equal(h.fetch_id, 0);
+	assert_null(strstr(h.message, "accept"));
+	assert_int_equal(sp_gate_check_age(&l, 8, "2024-01-01", "ch", 12, &h), 1);
+	assert_non_null(strstr(h.message, "snapshot fetch 12 not applied"));
+	(void)state;
+}
+
+/* Limits: [source NAME], else [sparker], else the defaults; a bad value names file and line. */
+static void test_gate_limits(void **state)
+{
+	env *e = env_new("[source a]\nformat = csv\nurl = x\nmax_gone_pct = 50\n\n"
+			 "[source b]\nformat = csv\nurl = x\nmin_rows = 7\n");
+	sp_gate_limits l;
+	assert_int_equal(sp_gate_limits_read(e->cfg, sp_config_source(e->cfg, "a"), &l, &e->err), SP_OK);
+	assert_true(l.max_gone_pct == 50 && l.max_reject_pct == 100 && l.min_rows == 0 && l.max_age_days == 0);
+	assert_int_equal(sp_gate_limits_read(e->cfg, sp_config_source(e->cfg, "b"), &l, &e->err), SP_OK);
+	assert_true(l.min_rows == 7 && l.max_gone_pct == 20); /* its own, and the default */
+	/* a bad limit is refused when the configuration loads (core/config.h), before any parse */
+	char p[160];
+	snprintf(p, sizeof(p), "%s/bad.ini", e->dir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "[sparker]\ndatabase = db.sqlite\n[source b]\nformat = csv\nurl = x\nmin_rows = 1.5\n");
+	fclose(f);
+	sp_config *bad = NULL;
+	assert_int_equal(sp_config_load(p, &sp_run_vocab, &bad, &e->err), SP_ECONFIG);
+	assert_non_null(strstr(e->err.msg, "bad.ini:6:"));
+	assert_non_null(strstr(e->err.msg, "min_rows"));
+	env_free(e);
+	e = env_new("[source a]\nformat = csv\nurl = x\n");
+	assert_int_equal(sp_gate_limits_read(e->cfg, sp_config_source(e->cfg, "a"), &l, &e->err), SP_OK);
+	assert_true(l.max_gone_pct == 20 && l.max_reject_pct == 100); /* write_cfg's [sparker] */
+	env_free(e);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filter_unit),
+		cmocka_unit_test(test_gate_check),
+		cmocka_unit_test(test_gate_limits),
 		cmocka_unit_test(test_companies_house),
 		cmocka_unit_test(test_filter_and_snapshot),
 		cmocka_unit_test(test_sirene),

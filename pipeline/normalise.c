@@ -161,6 +161,18 @@ static const char *abbrev_of(const char *w, size_t n)
 	return NULL;
 }
 
+/* A long descriptor glued to the end of a word ("tanextechnologies"): its length, or 0. Only
+ * words of six letters or more, after at least three letters, so "biotech" stays one word. */
+static size_t glued_suffix(const char *w, size_t n)
+{
+	for (size_t i = 0; i < SP_ARRAY_LEN(abbrev); i++) {
+		size_t l = strlen(abbrev[i].from);
+		if (l >= 6 && n >= l + 3 && memcmp(w + n - l, abbrev[i].from, l) == 0)
+			return l;
+	}
+	return 0;
+}
+
 static void rewrite_tokens(sp_buf *b, int map_abbrev, int drop_the)
 {
 	sp_buf o = SP_BUF_INIT;
@@ -183,6 +195,16 @@ static void rewrite_tokens(sp_buf *b, int map_abbrev, int drop_the)
 		}
 		first = 0;
 		const char *rep = map_abbrev ? abbrev_of(w, n) : NULL;
+		size_t glued = map_abbrev && !rep ? glued_suffix(w, n) : 0;
+		if (glued) { /* "tanextechnologies" -> "tanex tech" */
+			if (o.len)
+				sp_buf_addc(&o, ' ');
+			sp_buf_add(&o, w, n - glued);
+			sp_buf_addc(&o, ' ');
+			sp_buf_adds(&o, abbrev_of(w + n - glued, glued));
+			prev_single = 0;
+			continue;
+		}
 		if (!rep && !map_abbrev && ((n == 2 && memcmp(w, "et", 2) == 0) || (n == 3 && memcmp(w, "und", 3) == 0)))
 			rep = "and";
 		if (single && prev_single) {
@@ -270,6 +292,24 @@ static const char *legal_form_find(const char *key, const char *country)
 	return NULL;
 }
 
+/* A form with countries listed is short and ambiguous ("sa", "as", "co"...): never split off
+ * a hyphenated word. */
+static int legal_form_short(const char *lf)
+{
+	return strlen(lf) < 3 || strcmp(lf, "co") == 0;
+}
+
+/* Legal forms that may be glued to a name in capitals ("ZENZEVELIMITED"): long enough never to
+ * be the end of a word. */
+static int glued_form(const char *f)
+{
+	static const char *const g[] = { "limited", "gmbh", "sarl", "ltda", "limitada" };
+	for (size_t i = 0; i < SP_ARRAY_LEN(g); i++)
+		if (strcmp(f, g[i]) == 0)
+			return 1;
+	return 0;
+}
+
 void sp_name_release(sp_name *n)
 {
 	if (!n)
@@ -301,9 +341,32 @@ void sp_norm_name(const char *raw, const char *country, sp_name *out)
 		we[nw] = (size_t)(p - raw);
 		nw++;
 	}
+	sp_buf f = SP_BUF_INIT;
+	/* a legal form joined by a hyphen or glued to the last word ("ZENZEVE-LIMITED",
+	 * "ZENZEVELIMITED"): a word of its own (only unambiguous forms of three letters or more) */
+	if (nw && nw < MAXW) {
+		size_t a = ws[nw - 1], z = we[nw - 1], cut = 0;
+		for (size_t i = z; i > a + 1 && !cut; i--)
+			if (raw[i - 1] == '-') {
+				name_fold(&f, raw + i, z - i, 0);
+				const char *lf = f.len >= 3 ? legal_form_find(sp_buf_str(&f), NULL) : NULL;
+				if (lf && !legal_form_short(lf))
+					cut = i - 1;
+			}
+		for (size_t i = a + 3; i + 4 <= z && !cut; i++) {
+			name_fold(&f, raw + i, z - i, 0);
+			if (f.len >= 4 && glued_form(sp_buf_str(&f)) && isupper((unsigned char)raw[i]))
+				cut = i;
+		}
+		if (cut) {
+			we[nw - 1] = cut;
+			ws[nw] = raw[cut] == '-' ? cut + 1 : cut;
+			we[nw] = z;
+			nw++;
+		}
+	}
 	size_t end = nw ? we[nw - 1] : 0;
 	int keep = nw;
-	sp_buf f = SP_BUF_INIT;
 	const char *form = NULL;
 	for (int round = 0; round < 2 && keep > 1; round++) {
 		int found = 0;

@@ -299,14 +299,16 @@ static int legal_form_short(const char *lf)
 	return strlen(lf) < 3 || strcmp(lf, "co") == 0;
 }
 
-/* Legal forms that may be glued to a name in capitals ("ZENZEVELIMITED"): long enough never to
- * be the end of a word. */
-static int glued_form(const char *f)
+/* A legal form glued in capitals to the end of a word of n bytes ("ZENZEVELIMITED"), after at
+ * least three letters: where it starts in the word, or 0. Only forms that never end a word. */
+static size_t glued_form(const char *w, size_t n)
 {
-	static const char *const g[] = { "limited", "gmbh", "sarl", "ltda", "limitada" };
-	for (size_t i = 0; i < SP_ARRAY_LEN(g); i++)
-		if (strcmp(f, g[i]) == 0)
-			return 1;
+	static const char *const g[] = { "LIMITED", "GMBH", "SARL", "LTDA", "LIMITADA" };
+	for (size_t i = 0; i < SP_ARRAY_LEN(g); i++) {
+		size_t l = strlen(g[i]);
+		if (n >= l + 3 && memcmp(w + n - l, g[i], l) == 0 && isupper((unsigned char)w[n - l - 1]))
+			return n - l;
+	}
 	return 0;
 }
 
@@ -345,19 +347,18 @@ void sp_norm_name(const char *raw, const char *country, sp_name *out)
 	/* a legal form joined by a hyphen or glued to the last word ("ZENZEVE-LIMITED",
 	 * "ZENZEVELIMITED"): a word of its own (only unambiguous forms of three letters or more) */
 	if (nw && nw < MAXW) {
-		size_t a = ws[nw - 1], z = we[nw - 1], cut = 0;
-		for (size_t i = z; i > a + 1 && !cut; i--)
-			if (raw[i - 1] == '-') {
-				name_fold(&f, raw + i, z - i, 0);
-				const char *lf = f.len >= 3 ? legal_form_find(sp_buf_str(&f), NULL) : NULL;
-				if (lf && !legal_form_short(lf))
-					cut = i - 1;
-			}
-		for (size_t i = a + 3; i + 4 <= z && !cut; i++) {
-			name_fold(&f, raw + i, z - i, 0);
-			if (f.len >= 4 && glued_form(sp_buf_str(&f)) && isupper((unsigned char)raw[i]))
-				cut = i;
+		size_t a = ws[nw - 1], z = we[nw - 1], cut = 0, h = z;
+		while (h > a + 1 && raw[h - 1] != '-')
+			h--;
+		if (h > a + 1 && z - h <= 40) { /* the last hyphen; one fold of what follows it */
+			name_fold(&f, raw + h, z - h, 0);
+			const char *lf = f.len >= 3 ? legal_form_find(sp_buf_str(&f), NULL) : NULL;
+			if (lf && !legal_form_short(lf))
+				cut = h - 1;
 		}
+		size_t g = cut ? 0 : glued_form(raw + a, z - a);
+		if (g)
+			cut = a + g;
 		if (cut) {
 			we[nw - 1] = cut;
 			ws[nw] = raw[cut] == '-' ? cut + 1 : cut;

@@ -236,6 +236,30 @@ static void show_merged_ids(sp_store *db, int64_t eid)
 	sqlite3_finalize(s);
 }
 
+/* show, step 6: startups sharing a website with this one under other names (the dedupe stage's
+ * review pairs of the domain rule: an acquirer and its acquisitions, a group; never merged). */
+static void show_group(sp_store *db, int64_t eid)
+{
+	sp_err err;
+	sqlite3_stmt *s;
+	if (sp_store_prepare(db,
+			     "SELECT DISTINCT mo.entity_id, ro.name, COALESCE(ro.website,''), p.reason"
+			     " FROM review_pair p JOIN member ma ON ma.record_id IN (p.a, p.b) AND ma.entity_id = ?1"
+			     " JOIN member mo ON mo.record_id = (CASE WHEN ma.record_id = p.a THEN p.b ELSE p.a END)"
+			     " JOIN record ro ON ro.id = mo.record_id WHERE p.rule = 'domain' AND mo.entity_id <> ?1"
+			     " ORDER BY mo.entity_id, ro.id",
+			     &s, &err) != SP_OK)
+		return;
+	sqlite3_bind_int64(s, 1, eid);
+	int first = 1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		printf("%s  entity %s \"%s\" %s (%s)\n", first ? "\nSame group? (not merged):\n" : "", txt(s, 0), txt(s, 1),
+		       txt(s, 2), txt(s, 3));
+		first = 0;
+	}
+	sqlite3_finalize(s);
+}
+
 static int cmd_show(int argc, char **argv, sp_env *env)
 {
 	if (argc != 2) {
@@ -259,6 +283,7 @@ static int cmd_show(int argc, char **argv, sp_env *env)
 			show_golden(gm, ngm);
 			show_members(db, eid, gm, ngm);
 			show_merged_ids(db, eid);
+			show_group(db, eid);
 			printf("\n");
 			if (sp_cmd_judgements_on(db, eid) != SP_OK)
 				code = SP_EXIT_FAIL;

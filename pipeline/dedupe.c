@@ -129,10 +129,16 @@ static const char *guard_refusal(dd *d, int ra, int rb, int rule, int ev)
 		return "guard: the clusters hold different registry numbers";
 	if (str_conflict(d->lei[ra], d->lei[rb]))
 		return "guard: the clusters hold different LEIs";
-	if (rule < R_EXACT)
+	/* an analyst who linked a record into a cluster said it is one company: its directories may
+	 * list it more than once, so this guard steps aside for that cluster */
+	if ((d->srcmask[ra] & d->srcmask[rb]) && !d->linked[ra] && !d->linked[rb])
+		return "guard: both clusters hold a record of one directory (it lists each company once)";
+	if (rule < R_SNAPSHOT)
 		return NULL;
 	if (str_conflict(d->country[ra], d->country[rb]))
 		return "guard: the clusters are in different countries";
+	if (rule == R_SNAPSHOT) /* one listing in two snapshots: its city or founding year may move */
+		return str_conflict(d->domain[ra], d->domain[rb]) ? "guard: the clusters have different websites" : NULL;
 	if (ev < 2 && str_conflict(d->city[ra], d->city[rb]))
 		return "guard: the clusters are in different cities";
 	if (str_conflict(d->domain[ra], d->domain[rb]))
@@ -182,6 +188,8 @@ static int uf_union(dd *d, int a, int b, int rule, int ev, const char **why)
 	d->parent[rb] = ra;
 	d->size[ra] += d->size[rb];
 	d->napart_root[ra] += d->napart_root[rb];
+	d->srcmask[ra] |= d->srcmask[rb];
+	d->linked[ra] |= d->linked[rb] | (rule == R_OVERRIDE);
 	if (d->anchor[rb] < d->anchor[ra])
 		d->anchor[ra] = d->anchor[rb];
 	if (!d->hard[ra])
@@ -349,6 +357,18 @@ static int names_close(const cand *a, const cand *b)
 	return sp_dedupe_jw(a->compact, b->compact) >= 0.85;
 }
 
+/* Names that may share one website as one company: close names (names_close), or the same
+ * leading word give or take a typo ("Meena" / "Medena Reseaux"). An acquirer's website on its
+ * acquisitions joins names with nothing in common (BuildForge and Guardium on ibm.com). */
+static int names_compatible(const cand *a, const cand *b)
+{
+	if (names_close(a, b))
+		return 1;
+	toks ta, tb;
+	tokenize(a->key, &ta), tokenize(b->key, &tb);
+	return ta.k && tb.k && ta.n[0] >= 4 && tb.n[0] >= 4 && tok_jw(ta.w[0], ta.n[0], tb.w[0], tb.n[0]) >= 0.85;
+}
+
 /* Score one pair; add an edge when it is a match. */
 static void compare(dd *d, int i, int j)
 {
@@ -360,7 +380,20 @@ static void compare(dd *d, int i, int j)
 		return;
 	if (str_conflict(a->hard, b->hard) || str_conflict(a->lei, b->lei))
 		return;
-	int ev = 0, contra = 0, strong = 0; /* strong: a shared website, postcode or name-named domain */
+	if (a->bare || b->bare) { /* nothing but a name: only the same distinctive name */
+		if (strcmp(a->key, b->key) == 0 && !a->plain && !b->plain)
+			dd_edge_add(d, i, j, R_EXACT, 1.0f, 0);
+		else if (strcmp(a->compact, b->compact) == 0)
+			near_add(d, i, j, -1, 1.0f, "same name, too plain to stand alone (no location or website)");
+		return;
+	}
+	/* one listing in two snapshots of one directory: the same name, once in each */
+	if (a->sidx >= 0 && b->sidx >= 0 && d->snappair[a->sidx][b->sidx] && !a->dupkey && !b->dupkey &&
+	    strcmp(a->key, b->key) == 0 && !str_conflict(a->domain, b->domain)) {
+		dd_edge_add(d, i, j, R_SNAPSHOT, 1.0f, 9);
+		return;
+	}
+	int ev = 0, contra = 0, strong = 0; /* strong: a shared website or a name-named domain */
 	int cflags = 0;                      /* which fields contradict: 1 city, 2 website, 4 postcode */
 	if (a->city && b->city) {
 		if (strcmp(a->city, b->city) == 0)
@@ -383,7 +416,7 @@ static void compare(dd *d, int i, int j)
 	}
 	if (a->postcode && b->postcode) {
 		if (strcmp(a->postcode, b->postcode) == 0)
-			ev++, strong = 1;
+			ev += !a->hubpc; /* evidence, never strong; a hub postcode (an incubator) is none */
 		else
 			contra++, cflags |= 4;
 	}
@@ -744,12 +777,15 @@ static void key_links(dd *d)
 			for (size_t x = s; x < e; x++)
 				for (size_t y = x + 1; y < e; y++) {
 					cand *a = &d->c[k[x].idx], *b = &d->c[k[y].idx];
-					int same_country = !a->country[0] || !b->country[0] || strcmp(a->country, b->country) == 0;
 					/* one website, two postal addresses: branches of a chain, not one record twice */
 					if (str_conflict(a->postcode, b->postcode))
 						continue;
-					if (same_country || names_close(a, b))
+					if (names_compatible(a, b)) {
 						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
+					} else { /* an acquirer's website on its acquisitions: a group, not one company */
+						d->group_pairs++;
+						near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f, "same website, different names: same group?");
+					}
 				}
 		}
 		s = e;
@@ -779,6 +815,7 @@ const sp_config_key sp_dedupe_keys[] = {
 	{ "dedupe", "block_cap", SP_KEY_INT, .def = "50", .min = 1, .max = 1000000 },
 	{ "dedupe", "window", SP_KEY_INT, .def = "20", .min = 1, .max = 1000000 },
 	{ "dedupe", "domain_cap", SP_KEY_INT, .def = "20", .min = 1, .max = 1000000 },
+	{ "dedupe", "postcode_cap", SP_KEY_INT, .def = "8", .min = 1, .max = 1000000 },
 	{ "dedupe", "review_cap", SP_KEY_INT, .def = "20000", .min = 0, .max = SP_KEY_ANY },
 	{ 0 },
 };
@@ -792,6 +829,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.block_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "block_cap");
 	d.window = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "window");
 	d.domain_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "domain_cap");
+	d.postcode_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "postcode_cap");
 	d.near_cap = (size_t)sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "review_cap");
 	int rc = dd_load(&d);
 	if (rc != SP_OK)
@@ -809,6 +847,9 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.city = sp_xmalloc(n1 * sizeof(char *));
 	d.domain = sp_xmalloc(n1 * sizeof(char *));
 	d.napart_root = sp_xcalloc(n1, sizeof(int));
+	d.srcmask = sp_xcalloc(n1, sizeof(uint64_t));
+	d.linked = sp_xcalloc(n1, 1);
+	dd_prep(&d);
 	for (int i = 0; i < d.n; i++) {
 		d.parent[i] = i, d.size[i] = 1, d.anchor[i] = i;
 		d.miny[i] = d.maxy[i] = d.c[i].year;
@@ -817,6 +858,8 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		d.country[i] = d.c[i].country[0] ? d.c[i].country : NULL;
 		d.city[i] = d.c[i].city;
 		d.domain[i] = d.c[i].domain;
+		int si = d.c[i].sidx;
+		d.srcmask[i] = si >= 0 && d.snap[si] ? 1ULL << si : 0;
 	}
 	long nover = 0;
 	if ((rc = dd_overrides(&d, &nover)) != SP_OK)
@@ -832,7 +875,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 out:
 	free(d.c), free(d.parent), free(d.size), free(d.anchor), free(d.miny), free(d.maxy);
 	free(d.hard), free(d.lei), free(d.country), free(d.city), free(d.domain), free(d.e);
-	free(d.napart_root), free(d.apart), free(d.near);
+	free(d.napart_root), free(d.srcmask), free(d.linked), free(d.apart), free(d.near);
 	dd_arena_free(&d.ar);
 	return rc;
 }

@@ -12,8 +12,15 @@
  *      ra_link   — a GLEIF record's registration-authority link equals a registry key;
  *      lei       — same LEI;
  *      domain    — same registrable domain (shared hosts are NULL upstream; a domain held by
- *                  more than [dedupe] domain_cap records is ignored) when the countries agree
- *                  or the names are close, and the postcodes (record.postcode) do not differ.
+ *                  more than [dedupe] domain_cap records is ignored) when the names are
+ *                  compatible (close, or the same leading word give or take a typo) and the
+ *                  postcodes (record.postcode) do not differ. A website shared by incompatible
+ *                  names (an acquirer's domain on its acquisitions) is a group, never a merge:
+ *                  the pair goes to `review_pair` as "same website, different names: same group?".
+ *      snapshot_name — two snapshots of one directory (two snapshot sources of which >= 80 % of
+ *                  the smaller one's distinct names, at least 20, appear in the other): the same
+ *                  name key, listed once in each, is one listing even when its city or founding
+ *                  year moved; not when countries or websites differ.
  *   3. fuzzy, inside blocks (the two rarest name tokens, the exact name key, and a 6-character
  *      prefix of the name; no country in the key so records without one still meet):
  *      exact_name  — same name key (or same tokens in another order), no more contradictions
@@ -26,18 +33,28 @@
  *                    with two corroborations or one strong one; or every token close and
  *                    Jaro-Winkler >= 0.90 on the compact names with two corroborations of which
  *                    one strong. Never with any contradiction.
- *      Strong evidence: same website domain, same postcode, a domain named after the other name.
+ *      Strong evidence: same website domain, a domain named after the other name.
+ *      Evidence-free records (no country, city, postcode, website or registry id) join only by
+ *      the same name key, and only when the name is distinctive: more than three letters, its
+ *      rarest word used by at most three distinct names; never by name_subset or fuzzy_name.
  *      Inside one source, name_subset and fuzzy_name need strong evidence (a source lists each
  *      company once; in a hub city, look-alike names share city and year: CircleCi / CircleUp).
  *      Evidence: same city, same founding year, same domain, same postcode, a domain named
  *      after the other record's name; contradictions: different city, domain or postcode.
+ *      A shared postcode is never strong (never enough alone), and a hub postcode — one shared
+ *      by more distinct names than [dedupe] postcode_cap (default 8: an incubator, a formation
+ *      agent) — is no evidence at all; the largest hubs are named in the stage note.
  *      Never: different countries, different registry keys, different LEIs, founding years two
  *      or more apart, different cities with nothing else for it.
  *      A block larger than [dedupe] block_cap (default 50) is compared by sliding window
  *      ([dedupe] window, default 20) over its members sorted by country and name; how many blocks
  *      were capped is reported in the stage note.
  *   Chain guard: a union of two clusters is refused when they hold different registry keys or
- *   LEIs (even for deterministic rules other than overrides), and, for fuzzy rules, when their
+ *   LEIs, or both hold a record of one snapshot source (a directory or registry lists each
+ *   company once; append feeds, and snapshot sources where more than one record in ten carries
+ *   a repeated name, are lists of listings and exempt; nor for a cluster an analyst's link
+ *   joined: the analyst said it is one company) — for every rule but overrides; for
+ *   snapshot_name also when countries or websites differ; and, for fuzzy rules, when their
  *   countries differ, their founding years are two or more apart, their anchor names (each
  *   cluster's earliest record) are not close, or the result would exceed 100 records.
  *
@@ -62,6 +79,7 @@
  * Golden record: golden.h (one rule, shared with `sparker show`).
  *
  * Files: dedupe.c (driver, linking, clustering), dedupe_load.c (candidates, overrides),
+ * dedupe_prep.c (per-run key facts: sources and snapshot pairs, hub postcodes, plain names),
  * dedupe_ids.c (stable ids, no SQL), golden.c (golden record), dedupe_write.c (the SQL writer);
  * dedupe_int.h is their private header. entity.h reads what this stage wrote (merged_into).
  *

@@ -34,7 +34,7 @@ typedef struct dd_arena {
 } dd_arena;
 
 /* The rules, in priority order: a record keeps the lowest rule that placed it. */
-enum { R_OVERRIDE, R_REGNUM, R_RALINK, R_LEI, R_DOMAIN, R_EXACT, R_SUBSET, R_FUZZY, R_SINGLE };
+enum { R_OVERRIDE, R_REGNUM, R_RALINK, R_LEI, R_DOMAIN, R_SNAPSHOT, R_EXACT, R_SUBSET, R_FUZZY, R_SINGLE };
 
 typedef struct cand {
 	int64_t rid, old_eid; /* record id; entity of the previous run (0: none) */
@@ -46,6 +46,11 @@ typedef struct cand {
 	int year, active, prio, alone;
 	int napart; /* analysts' `apart` pairs naming this candidate */
 	int amb; /* one-word names: distinct longer names starting with that word in the country */
+	int sidx;   /* the source's index in dd.src (-1 past DD_MAXSRC sources) */
+	int hubpc;  /* the postcode is a hub key: more distinct names than [dedupe] postcode_cap */
+	int dupkey; /* another record of the same source has the same name key */
+	int bare;   /* evidence-free: no country, city, postcode, website or registry id */
+	int plain;  /* the name is not distinctive: <= 3 letters, or its rarest word is common */
 	/* reason: the rule, score and peer that placed the record (rule -1: none) */
 	int rule, peer;
 	float score;
@@ -67,6 +72,8 @@ typedef struct dd_near {
 	const char *why;
 } dd_near;
 
+#define DD_MAXSRC 64 /* sources told apart by the snapshot guard; more share no bits */
+
 typedef struct dd {
 	sp_ctx *ctx;
 	dd_arena ar;
@@ -75,10 +82,17 @@ typedef struct dd {
 	int *parent, *size, *anchor, *miny, *maxy;
 	const char **hard, **lei;
 	const char **country, **city, **domain;
+	uint64_t *srcmask; /* per root: the snapshot sources with a record in the cluster */
+	unsigned char *linked; /* per root: an analyst's link joined the cluster (the one-listing guard steps aside) */
+	const char *src[DD_MAXSRC];              /* source names by index */
+	int nsrc;
+	unsigned char snap[DD_MAXSRC];           /* 1: snapshot mode (lists each company once) */
+	unsigned char snappair[DD_MAXSRC][DD_MAXSRC]; /* 1: two snapshots of one directory */
 	edge *e;
 	size_t ne, ecap;
-	long block_cap, window, domain_cap;
-	long capped_blocks, largest_block, capped_domains, refused;
+	long block_cap, window, domain_cap, postcode_cap;
+	long capped_blocks, largest_block, capped_domains, refused, hub_postcodes, group_pairs;
+	char hubs[160]; /* the largest hub postcodes, for the stage note */
 	int *napart_root;     /* per root: apart-named members in the cluster */
 	dd_pair *apart;       /* analysts' apart pairs */
 	size_t napart, apart_cap;
@@ -96,6 +110,10 @@ int dd_load(dd *d);
 /* Apply the match judgements in force: `alone` records, `apart` pairs, links as R_OVERRIDE unions.
  * *nover counts the judgements that named known records. SP_OK or SP_EDB. */
 int dd_overrides(dd *d, long *nover);
+
+/* dedupe_prep.c: per-run facts about keys before linking: source indexes and snapshot pairs,
+ * hub postcodes, names repeated inside a source, evidence-free records and plain names. */
+void dd_prep(dd *d);
 
 /* dedupe.c */
 int dd_find(dd *d, int x);                                     /* union-find root */

@@ -34,7 +34,7 @@
 #include "pipeline/judgement.h"
 
 static const char *const rule_names[] = { "override", "regnum", "ra_link", "lei", "domain",
-					  "exact_name", "name_subset", "fuzzy_name", "single" };
+					  "snapshot_name", "exact_name", "name_subset", "fuzzy_name", "single" };
 
 /* A candidate and its cluster, named by the cluster's earliest candidate (its anchor). */
 typedef struct gm {
@@ -310,10 +310,12 @@ int dd_write(dd *d, sp_counts *cnt)
 		snprintf(cnt->note, sizeof(cnt->note),
 			 "%d entities (%ld new, %zu merged, %zu given back their id); %lld pairs compared; blocks over cap %ld:"
 			 " %ld (largest %ld, window %ld); domains over cap %ld: %ld; guard refused %ld; kept apart by analysts"
-			 " %ld; near misses for review %zu; judgements needing review %lld",
+			 " %ld; near misses for review %zu; judgements needing review %lld; hub postcodes over cap %ld: %ld%s%s%s;"
+			 " same website, different names (same group?): %ld",
 			 cs.n, ids.created, ids.nmerge, ids.nrevived, (long long)d->pairs, d->block_cap, d->capped_blocks,
 			 d->largest_block, d->window, d->domain_cap, d->capped_domains, d->refused, d->apart_refused,
-			 d->near_written, (long long)jc.review);
+			 d->near_written, (long long)jc.review, d->postcode_cap, d->hub_postcodes, d->hubs[0] ? " (largest " : "",
+			 d->hubs, d->hubs[0] ? ")" : "", d->group_pairs);
 	}
 	sp_dedupe_ids_release(&ids);
 	free(cs.m), free(cs.start);

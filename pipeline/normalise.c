@@ -161,6 +161,18 @@ static const char *abbrev_of(const char *w, size_t n)
 	return NULL;
 }
 
+/* A long descriptor glued to the end of a word ("tanextechnologies"): its length, or 0. Only
+ * words of six letters or more, after at least three letters, so "biotech" stays one word. */
+static size_t glued_suffix(const char *w, size_t n)
+{
+	for (size_t i = 0; i < SP_ARRAY_LEN(abbrev); i++) {
+		size_t l = strlen(abbrev[i].from);
+		if (l >= 6 && n >= l + 3 && memcmp(w + n - l, abbrev[i].from, l) == 0)
+			return l;
+	}
+	return 0;
+}
+
 static void rewrite_tokens(sp_buf *b, int map_abbrev, int drop_the)
 {
 	sp_buf o = SP_BUF_INIT;
@@ -183,6 +195,16 @@ static void rewrite_tokens(sp_buf *b, int map_abbrev, int drop_the)
 		}
 		first = 0;
 		const char *rep = map_abbrev ? abbrev_of(w, n) : NULL;
+		size_t glued = map_abbrev && !rep ? glued_suffix(w, n) : 0;
+		if (glued) { /* "tanextechnologies" -> "tanex tech" */
+			if (o.len)
+				sp_buf_addc(&o, ' ');
+			sp_buf_add(&o, w, n - glued);
+			sp_buf_addc(&o, ' ');
+			sp_buf_adds(&o, abbrev_of(w + n - glued, glued));
+			prev_single = 0;
+			continue;
+		}
 		if (!rep && !map_abbrev && ((n == 2 && memcmp(w, "et", 2) == 0) || (n == 3 && memcmp(w, "und", 3) == 0)))
 			rep = "and";
 		if (single && prev_single) {
@@ -270,6 +292,26 @@ static const char *legal_form_find(const char *key, const char *country)
 	return NULL;
 }
 
+/* A form with countries listed is short and ambiguous ("sa", "as", "co"...): never split off
+ * a hyphenated word. */
+static int legal_form_short(const char *lf)
+{
+	return strlen(lf) < 3 || strcmp(lf, "co") == 0;
+}
+
+/* A legal form glued in capitals to the end of a word of n bytes ("ZENZEVELIMITED"), after at
+ * least three letters: where it starts in the word, or 0. Only forms that never end a word. */
+static size_t glued_form(const char *w, size_t n)
+{
+	static const char *const g[] = { "LIMITED", "GMBH", "SARL", "LTDA", "LIMITADA" };
+	for (size_t i = 0; i < SP_ARRAY_LEN(g); i++) {
+		size_t l = strlen(g[i]);
+		if (n >= l + 3 && memcmp(w + n - l, g[i], l) == 0 && isupper((unsigned char)w[n - l - 1]))
+			return n - l;
+	}
+	return 0;
+}
+
 void sp_name_release(sp_name *n)
 {
 	if (!n)
@@ -301,9 +343,31 @@ void sp_norm_name(const char *raw, const char *country, sp_name *out)
 		we[nw] = (size_t)(p - raw);
 		nw++;
 	}
+	sp_buf f = SP_BUF_INIT;
+	/* a legal form joined by a hyphen or glued to the last word ("ZENZEVE-LIMITED",
+	 * "ZENZEVELIMITED"): a word of its own (only unambiguous forms of three letters or more) */
+	if (nw && nw < MAXW) {
+		size_t a = ws[nw - 1], z = we[nw - 1], cut = 0, h = z;
+		while (h > a + 1 && raw[h - 1] != '-')
+			h--;
+		if (h > a + 1 && z - h <= 40) { /* the last hyphen; one fold of what follows it */
+			name_fold(&f, raw + h, z - h, 0);
+			const char *lf = f.len >= 3 ? legal_form_find(sp_buf_str(&f), NULL) : NULL;
+			if (lf && !legal_form_short(lf))
+				cut = h - 1;
+		}
+		size_t g = cut ? 0 : glued_form(raw + a, z - a);
+		if (g)
+			cut = a + g;
+		if (cut) {
+			we[nw - 1] = cut;
+			ws[nw] = raw[cut] == '-' ? cut + 1 : cut;
+			we[nw] = z;
+			nw++;
+		}
+	}
 	size_t end = nw ? we[nw - 1] : 0;
 	int keep = nw;
-	sp_buf f = SP_BUF_INIT;
 	const char *form = NULL;
 	for (int round = 0; round < 2 && keep > 1; round++) {
 		int found = 0;

@@ -23,7 +23,7 @@
 
 typedef struct sp_counts {
 	int64_t in, out, rejected;
-	char note[256]; /* short free text for stage_run.message, e.g. "304 not modified" */
+	char note[512]; /* short free text for stage_run.message, e.g. "304 not modified" */
 } sp_counts;
 
 typedef struct sp_ctx {

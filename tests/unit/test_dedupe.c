@@ -228,6 +228,62 @@ static void lookalikes(void **state)
 	assert_int_equal(eid(f, "news", "n2"), eid(f, "cb", "c2"));         /* same website */
 }
 
+static void set_postcode(fx *f, const char *source, const char *key, const char *pc)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(sp_store_prepare(f->db, "UPDATE record SET postcode = ?3 WHERE source = ?1 AND source_key = ?2", &s, &f->err),
+			 SP_OK);
+	sp_bind_text(s, 1, source), sp_bind_text(s, 2, key), sp_bind_text(s, 3, pc);
+	assert_int_equal(sp_store_step_done(f->db, s, &f->err), SP_OK);
+	sqlite3_finalize(s);
+}
+
+/* Issue 17: real-data failures, one rule each. */
+static void hubs_groups_plain_names(void **state)
+{
+	fx *f = *state;
+	/* a hub postcode (an incubator: more distinct names than postcode_cap 8) is no evidence:
+	 * Voltiq / Voltaq, one typo apart, city + hub postcode only, stay apart */
+	rec(f, "cb", "voltiq", "Voltiq|FR|Paris|||||||");
+	rec(f, "sirene", "111111111", "VOLTAQ|FR|Paris||||||");
+	set_postcode(f, "cb", "voltiq", "75011");
+	set_postcode(f, "sirene", "111111111", "75011");
+	static const char *const tenant[] = { "Abrova", "Bexlin", "Cordato", "Dunemark", "Elvitra", "Fojara", "Gustavel", "Hemlora", "Istrada" };
+	for (size_t i = 0; i < SP_ARRAY_LEN(tenant); i++) {
+		char k[16], fl[64];
+		snprintf(k, sizeof(k), "2%08zu", i);
+		snprintf(fl, sizeof(fl), "%s|FR|Paris||||||", tenant[i]);
+		rec(f, "sirene", k, fl);
+		set_postcode(f, "sirene", k, "75 011");
+	}
+	/* an acquirer's website on its acquisitions: a group, not one company */
+	rec(f, "cb", "buildforge", "BuildForge|US|Austin|https://www.ibm.com/buildforge|||||");
+	rec(f, "feed", "guardium", "Guardium|US||https://ibm.com||||||");
+	/* evidence-free: a bare acronym never joins by name subset or a domain label ... */
+	rec(f, "feed", "wit", "WIT|||||||||");
+	rec(f, "cb", "witai", "Wit.ai|US|Palo Alto|https://wit.ai|2013||||");
+	/* ... a distinctive exact name does */
+	rec(f, "feed", "zen", "Zenzeve|||||||||");
+	rec(f, "ch", "01234567", "ZENZEVE-LIMITED|GB|London|||01234567|||");
+	/* glued descriptor: TANEXTECHNOLOGIES meets Tanex Tech */
+	rec(f, "ch", "07654321", "TANEXTECHNOLOGIES LTD|GB|Leeds|||07654321|||");
+	rec(f, "cb", "tanex", "Tanex Tech|GB|Leeds||||||");
+	sp_counts c;
+	run(f, &c);
+	assert_true(eid(f, "cb", "voltiq") != eid(f, "sirene", "111111111"));
+	assert_non_null(strstr(c.note, "hub postcodes over cap 8: 1 (largest 75011 11 names)"));
+	assert_true(eid(f, "cb", "buildforge") != eid(f, "feed", "guardium"));
+	char *why = q1(f, "SELECT reason FROM review_pair WHERE a = (SELECT id FROM record WHERE source_key = 'buildforge')", 0);
+	assert_string_equal(why, "same website, different names: same group?");
+	free(why);
+	assert_true(eid(f, "feed", "wit") != eid(f, "cb", "witai"));
+	assert_int_equal(eid(f, "feed", "zen"), eid(f, "ch", "01234567"));
+	char *key = q1(f, "SELECT name_key FROM candidate WHERE record_id = (SELECT id FROM record WHERE source_key = '01234567')", 0);
+	assert_string_equal(key, "zenzeve");
+	free(key);
+	assert_int_equal(eid(f, "ch", "07654321"), eid(f, "cb", "tanex"));
+}
+
 static void stable_ids(void **state)
 {
 	fx *f = *state;
@@ -560,6 +616,7 @@ int main(void)
 		cmocka_unit_test(golden_rule),
 		cmocka_unit_test_setup_teardown(links_and_negatives, setup, teardown),
 		cmocka_unit_test_setup_teardown(lookalikes, setup, teardown),
+		cmocka_unit_test_setup_teardown(hubs_groups_plain_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(stable_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(returning_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(measured, setup, teardown),

@@ -3,7 +3,8 @@
  *
  * Runs the report stage as a run of its own (run.c: the lock, a run row and a stage_run row), so
  * a report never reads a database that a nightly run is half-way through, and the `report` row
- * names the run that wrote it. Prints "wrote PATH" for the PDF and the CSV unless -q.
+ * names the run that wrote it. Prints "wrote PATH" for the PDF and the CSV unless -q. SIGINT and
+ * SIGTERM stop it like a run (exit 130 / 143).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -73,6 +74,7 @@ static int cmd_report(int argc, char **argv, sp_env *env)
 	sp_run_summary sum;
 	sp_err err;
 	sp_err_clear(&err);
+	sp_cmd_catch_stop();
 	int rc = sp_run_execute(env->cfg, &o, NULL, NULL, &sum, &err);
 	sp_buf_release(&args);
 	if (rc != SP_OK) {

@@ -7,7 +7,8 @@
  * days; each source's last good snapshot, its age, and its consecutive failures, flagged
  * "FAILING 3+ NIGHTS" at three or more. A run still marked 'running' whose process is gone
  * (same host, no such pid) is shown as "running (process gone: killed?)"; the next run marks
- * it 'killed'. Exit 0 unless the database cannot be opened.
+ * it 'killed'. A stage call over its budget (run.h) gets a line "OVER BUDGET: stage parse took
+ * 712 s, budget 600 s" under its row. Exit 0 unless the database cannot be opened.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -51,18 +52,22 @@ static void print_stages(sp_store *db, int64_t run_id)
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT stage, COALESCE(source,'-'), status, rows_in, rows_out, rows_rejected,"
-			     " CAST(round((julianday(COALESCE(ended,started)) - julianday(started)) * 86400) AS INTEGER),"
-			     " peak_kb, COALESCE(message,'') FROM stage_run WHERE run_id = ?1 ORDER BY id",
+			     " CAST(round(COALESCE(seconds, (julianday(COALESCE(ended,started)) - julianday(started)) * 86400))"
+			     " AS INTEGER), peak_kb, COALESCE(message,''), COALESCE(budget,'') FROM stage_run"
+			     " WHERE run_id = ?1 ORDER BY id",
 			     &s, &err) != SP_OK)
 		return;
 	sqlite3_bind_int64(s, 1, run_id);
 	printf("    %-9s %-16s %-7s %10s %10s %9s %6s %9s\n", "stage", "source", "status", "in", "out", "rejected",
 	       "secs", "peak KB");
-	while (sqlite3_step(s) == SQLITE_ROW)
+	while (sqlite3_step(s) == SQLITE_ROW) {
 		printf("    %-9s %-16s %-7s %10lld %10lld %9lld %6lld %9lld %s\n", col(s, 0), col(s, 1), col(s, 2),
 		       (long long)sqlite3_column_int64(s, 3), (long long)sqlite3_column_int64(s, 4),
 		       (long long)sqlite3_column_int64(s, 5), (long long)sqlite3_column_int64(s, 6),
 		       (long long)sqlite3_column_int64(s, 7), col(s, 8));
+		if (*col(s, 9) && strcmp(col(s, 2), "failed")) /* a failed one says it in its message */
+			printf("      OVER BUDGET: %s\n", col(s, 9));
+	}
 	sqlite3_finalize(s);
 }
 

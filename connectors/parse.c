@@ -14,7 +14,8 @@
  *      rejects; for mode = snapshot marks the source's records not written by this fetch gone = 1
  *      (this includes records that are still in the file but now out of scope, e.g. dissolved);
  *      replaces parse_stat of the fetch; sets source_state.parsed_fetch.
- *   A kill or an error at any point leaves the previous committed state (rollback).
+ *   A kill or an error at any point leaves the previous committed state (rollback); so does a
+ *   stop request (core/stop.h), looked at after every row (SP_EINTERRUPTED).
  *
  * Speed: the connector runs ahead in the pump's thread (pump.h: reading, tokenizing, the checks
  * and the filter) while this thread stores; statements are prepared once per call and reused;
@@ -38,6 +39,7 @@
 #include "connectors/connector.h"
 #include "connectors/filter.h"
 #include "core/progress.h"
+#include "core/stop.h"
 #include "connectors/pump.h"
 #include "pipeline/stage.h"
 
@@ -244,7 +246,12 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	int threaded = sp_config_get_bool(ctx->cfg, src->section, "parse_thread", 1);
 	if ((rc = sp_pump_start(&pm, conn, p, flt, threaded, err)) != SP_OK)
 		goto out;
-	sp_progress_start(src->name, 0, "rows");
+	int64_t expect = 0; /* the rows of the source's last parsed file: the total the progress line shows */
+	sp_err perr;
+	if (sp_progress_enabled())
+		sp_store_int(st, "SELECT COALESCE((SELECT rows_read FROM parse_stat WHERE source = ?1 ORDER BY fetch_id DESC"
+			     " LIMIT 1), 0)", &expect, &perr, src->name);
+	sp_progress_start(src->name, expect, "rows");
 	int64_t next_progress = 0x10000;
 	for (;;) {
 		sp_record *rec;
@@ -259,6 +266,10 @@ static int parse_file(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 		if (rc < 0)
 			goto out;
 		t->read++;
+		if (sp_stop_requested()) { /* the caller rolls the file's transaction back */
+			rc = sp_stop_err(err);
+			goto out;
+		}
 		if (t->read >= next_progress) {
 			sp_progress_update(t->read);
 			next_progress = t->read + 0x10000;

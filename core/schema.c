@@ -165,6 +165,15 @@ const char *const sp_schema_migrations[] = {
 	"  JOIN entity e ON e.id = j.entity_id JOIN member m ON m.entity_id = COALESCE(e.merged_into, e.id)"
 	"  JOIN record r ON r.id = m.record_id WHERE j.kind IN ('pin', 'decision');"
 	"DROP TABLE override; DROP TABLE pin; DROP TABLE decision;",
+
+	/* ---- version 3 (branch wt-sig, issue 15: stage budgets) -------------------------------- *
+	 * A stage call's elapsed time to the hundredth (started/ended are whole seconds) and, when it
+	 * went over its [sparker] max_seconds.STAGE or max_rss_mb.STAGE, what it exceeded ("stage
+	 * parse took 712 s, budget 600 s"); stage_run.peak_kb is the call's own peak when its stage
+	 * has a memory budget (run.h).
+	 * Another branch adds a version 3 of its own in parallel: whichever merges second renumbers. */
+	"ALTER TABLE stage_run ADD COLUMN seconds REAL;"
+	"ALTER TABLE stage_run ADD COLUMN budget TEXT;",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

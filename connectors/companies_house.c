@@ -39,6 +39,11 @@ struct sp_parser {
 	int c_prev[NPREV];
 };
 
+static const char *ch_note(sp_parser *p)
+{
+	return sp_csv_note(p->csv);
+}
+
 static void ch_close(sp_parser *p)
 {
 	if (!p)
@@ -144,4 +149,5 @@ const sp_connector sp_connector_companies_house = {
 	.open = ch_open,
 	.next = ch_next,
 	.close = ch_close,
+	.note = ch_note,
 };

@@ -78,6 +78,9 @@ typedef struct sp_connector {
 	int (*open)(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err);
 	int (*next)(sp_parser *p, sp_record *rec, sp_err *err);
 	void (*close)(sp_parser *p);
+	/* Optional (NULL: none): one line about the whole file for the parse stage's note, e.g. the
+	 * CSV connectors' "file is not UTF-8; read as windows-1252" (sp_csv_note); NULL when none. */
+	const char *(*note)(sp_parser *p);
 } sp_connector;
 
 /* The connector for a format, or NULL. The table lives in connectors/registry.c. */

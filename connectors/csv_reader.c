@@ -286,6 +286,16 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 	c->max_field = o->max_field ? o->max_field : 1024 * 1024;
 	c->max_cols = o->max_cols > 0 ? o->max_cols : 512;
 	const char *enc = o->encoding;
+	if (!enc || !*enc || !strcasecmp(enc, "auto")) { /* not said: UTF-8, Windows-1252 or Mac Roman? */
+		const char *shown;
+		int rc = sp_csvdetect_file(path, o, &enc, &shown, err);
+		if (rc < 0) {
+			free(c);
+			return rc;
+		}
+		if (enc)
+			snprintf(c->note, sizeof(c->note), "file is not UTF-8; read as %s", shown);
+	}
 	if (enc && *enc && strcasecmp(enc, "UTF-8") && strcasecmp(enc, "UTF8")) {
 		const char *name = enc;
 		if (!strcasecmp(enc, "MACROMAN") || !strcasecmp(enc, "MAC") || !strcasecmp(enc, "MAC-ROMAN"))
@@ -442,6 +452,11 @@ int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err)
 		}
 		csv_unlock(c);
 	}
+}
+
+const char *sp_csv_note(const sp_csv *c)
+{
+	return c && c->note[0] ? c->note : NULL;
 }
 
 int sp_csv_ranges(const sp_csv *c)

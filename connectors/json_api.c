@@ -514,4 +514,4 @@ static void json_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_json = { "json", json_open, json_next, json_close };
+const sp_connector sp_connector_json = { "json", json_open, json_next, json_close, NULL };

@@ -30,7 +30,8 @@
  * parse_stat and the counts keep the true total.
  *
  * Counts: c->in = data rows read (stored + out of scope + rejected), c->out = rows written,
- * c->rejected = rejected rows. The source's `country` key fills records without a country.
+ * c->rejected = rejected rows; the note ends with the connector's note about the file when it
+ * has one ("; file is not UTF-8; read as windows-1252"). The source's `country` key fills records without a country.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,9 +395,10 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	c->in = t.read;
 	c->out = t.stored;
 	c->rejected = t.rejected;
-	snprintf(c->note, sizeof(c->note), "fetch %lld: %lld read, %lld stored, %lld out of scope, %lld rejected, %lld gone",
+	const char *fnote = conn->note ? conn->note(p) : NULL; /* e.g. the file's detected encoding */
+	snprintf(c->note, sizeof(c->note), "fetch %lld: %lld read, %lld stored, %lld out of scope, %lld rejected, %lld gone%s%s",
 		 (long long)fetch_id, (long long)t.read, (long long)t.stored, (long long)t.out_of_scope,
-		 (long long)t.rejected, (long long)t.gone);
+		 (long long)t.rejected, (long long)t.gone, fnote ? "; " : "", fnote ? fnote : "");
 out:
 	if (p)
 		conn->close(p);

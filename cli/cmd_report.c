@@ -23,7 +23,8 @@ const sp_cmd sp_cmd_report_entry = {
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "write the yearly PDF funnel report",
 	.usage = "usage: sparker [-c CONFIG] report --year Y [--out FILE.pdf] [--csv FILE.csv]\n\n"
-	         "Default output: REPORT_DIR/sparker-Y.pdf and REPORT_DIR/sparker-Y.csv.\n"
+	         "Default output: REPORT_DIR/sparker-Y.pdf and REPORT_DIR/sparker-Y.csv; with --out X.pdf\n"
+	         "alone, the CSV goes beside it (X.csv). A year with no data at all fails (exit 1).\n"
 	         "Set SOURCE_DATE_EPOCH for a byte-identical regeneration.\n"
 };
 

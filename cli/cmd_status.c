@@ -9,6 +9,8 @@
  * (same host, no such pid) is shown as "running (process gone: killed?)"; the next run marks
  * it 'killed'. A stage call over its budget (run.h) gets a line "OVER BUDGET: stage parse took
  * 712 s, budget 600 s" under its row. Exit 0 unless the database cannot be opened.
+ *
+ * runs: exit 2 for a RUN_ID that is not a number, 1 for a run that does not exist.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -212,6 +214,27 @@ static int cmd_status(int argc, char **argv, sp_env *env)
 	return SP_EXIT_OK;
 }
 
+/* One run's stage rows: exit 1 when there is no such run. */
+static int runs_one(sp_store *db, long long id)
+{
+	int64_t found = 0;
+	sp_err err;
+	char idtxt[32];
+	snprintf(idtxt, sizeof(idtxt), "%lld", id);
+	if (sp_store_int(db, "SELECT count(*) FROM run WHERE id = CAST(?1 AS INTEGER)", &found, &err, idtxt) != SP_OK)
+		found = -1;
+	if (found <= 0) {
+		if (found == 0)
+			sp_cmd_error("runs: no run %lld (see `sparker runs`)", id);
+		else
+			sp_cmd_error("%s", err.msg);
+		return SP_EXIT_FAIL;
+	}
+	printf("Run %lld:\n", id);
+	print_stages(db, id);
+	return SP_EXIT_OK;
+}
+
 static int cmd_runs(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = { { "limit", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
@@ -222,15 +245,23 @@ static int cmd_runs(int argc, char **argv, sp_env *env)
 			return SP_EXIT_USAGE;
 		}
 	}
+	long long id = 0;
+	if (optind < argc) {
+		char *end;
+		errno = 0;
+		id = strtoll(argv[optind], &end, 10);
+		if (optind + 1 < argc || end == argv[optind] || *end || id <= 0 || errno) {
+			sp_cmd_error("runs: '%s' is not a run id (usage: sparker runs [-n N] [RUN_ID])", argv[optind]);
+			return SP_EXIT_USAGE;
+		}
+	}
 	sp_store *db = sp_cmd_open_db(env);
 	if (!db)
 		return SP_EXIT_FAIL;
-	if (optind < argc) {
-		int64_t id = atoll(argv[optind]);
-		printf("Run %lld:\n", (long long)id);
-		print_stages(db, id);
+	if (id) {
+		int code = runs_one(db, id);
 		sp_store_close(db);
-		return SP_EXIT_OK;
+		return code;
 	}
 	sqlite3_stmt *s;
 	sp_err err;

@@ -1,9 +1,10 @@
 /*
- * cmd.c — helpers shared by the command handlers: messages, exit codes, opening the database
- * (alone or under the run lock), output files, the analyst's name and entity arguments. Like
- * every file of cli/, it prints.
+ * cmd.c — helpers shared by the command handlers: messages, exit codes, the SIGINT/SIGTERM
+ * handlers of a run, opening the database (alone or under the run lock), output files, the
+ * analyst's name and entity arguments. Like every file of cli/, it prints.
  */
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,44 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "core/stop.h"
 #include "pipeline/entity.h"
 #include "pipeline/run.h"
+
+/* ---- SIGINT/SIGTERM under a run ------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_to_tty; /* stderr is a terminal: erase the progress line first */
+
+/* Async-signal-safe: a flag, one write(2), or _exit on the second signal. */
+static void on_stop_signal(int sig)
+{
+	if (sp_stop_requested())
+		_exit(128 + sig);
+	sp_stop_request(sig);
+	static const char msg[] = "\r\033[Ksparker: stopping after the current batch (a second signal stops at once)\n";
+	size_t skip = stop_to_tty ? 0 : 4; /* "\r\033[K" */
+	ssize_t w = write(STDERR_FILENO, msg + skip, sizeof(msg) - 1 - skip);
+	(void)w;
+}
+
+void sp_cmd_catch_stop(void)
+{
+	sp_stop_reset();
+	stop_to_tty = isatty(STDERR_FILENO);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int sp_cmd_stop_exit(void)
+{
+	int sig = sp_stop_requested();
+	return sig ? 128 + sig : SP_EXIT_FAIL;
+}
 
 void sp_cmd_error(const char *fmt, ...)
 {
@@ -37,6 +74,8 @@ int sp_cmd_exit_code(int rc)
 		return SP_EXIT_USAGE;
 	case SP_ECONFIG:
 		return SP_EXIT_CONFIG;
+	case SP_EINTERRUPTED:
+		return sp_cmd_stop_exit();
 	default:
 		return SP_EXIT_FAIL;
 	}

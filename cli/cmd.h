@@ -95,6 +95,14 @@ sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, i
 void sp_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a library return code to an exit code. */
 int sp_cmd_exit_code(int rc);
+/*
+ * For commands that run stages (run, report): catch SIGINT and SIGTERM. The first one prints
+ * "stopping after the current batch" at once and sets the stop request (core/stop.h) that the
+ * stages look at; a second one exits at once (128 + the signal). sp_cmd_stop_exit(): the exit
+ * code of a run that stopped on a request, 130 (SIGINT) or 143 (SIGTERM).
+ */
+void sp_cmd_catch_stop(void);
+int sp_cmd_stop_exit(void);
 /* Open -o FILE for writing (or stdout when path is NULL or "-"). */
 FILE *sp_cmd_open_out(const char *path);
 /*

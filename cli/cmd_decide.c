@@ -459,6 +459,10 @@ static int cmd_decisions(int argc, char **argv, sp_env *env)
 			sp_cmd_error("%s", usage);
 			return SP_EXIT_USAGE;
 		}
+		if (year && (strlen(year) != 4 || strspn(year, "0123456789") != 4 || atoi(year) < 1900)) {
+			sp_cmd_error("decisions list: --year '%s' is not a year (%s)", year, usage);
+			return SP_EXIT_USAGE;
+		}
 		return decisions_list(env, year);
 	}
 	sp_cmd_error("%s", usage);

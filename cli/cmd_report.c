@@ -3,7 +3,8 @@
  *
  * Runs the report stage as a run of its own (run.c: the lock, a run row and a stage_run row), so
  * a report never reads a database that a nightly run is half-way through, and the `report` row
- * names the run that wrote it. Prints "wrote PATH" for the PDF and the CSV unless -q.
+ * names the run that wrote it. Prints "wrote PATH" for the PDF and the CSV unless -q. SIGINT and
+ * SIGTERM stop it like a run (exit 130 / 143).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,7 +23,8 @@ const sp_cmd sp_cmd_report_entry = {
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "write the yearly PDF funnel report",
 	.usage = "usage: sparker [-c CONFIG] report --year Y [--out FILE.pdf] [--csv FILE.csv]\n\n"
-	         "Default output: REPORT_DIR/sparker-Y.pdf and REPORT_DIR/sparker-Y.csv.\n"
+	         "Default output: REPORT_DIR/sparker-Y.pdf and REPORT_DIR/sparker-Y.csv; with --out X.pdf\n"
+	         "alone, the CSV goes beside it (X.csv). A year with no data at all fails (exit 1).\n"
 	         "Set SOURCE_DATE_EPOCH for a byte-identical regeneration.\n"
 };
 
@@ -75,6 +77,7 @@ static int cmd_report(int argc, char **argv, sp_env *env)
 	sp_run_summary sum;
 	sp_err err;
 	sp_err_clear(&err);
+	sp_cmd_catch_stop();
 	int rc = sp_run_execute(env->cfg, &o, NULL, NULL, &sum, &err);
 	sp_buf_release(&args);
 	if (rc != SP_OK) {

@@ -8,8 +8,11 @@
  * "FAILING 3+ NIGHTS" at three or more; a snapshot a quality gate held (connectors/gate.h) with
  * the gate, its measure and limit, the snapshot still applied, and how to accept it. A run still marked 'running' whose process is gone
  * (same host, no such pid) is shown as "running (process gone: killed?)"; the next run marks
- * it 'killed'. Exit 0 unless the database cannot be opened; without a database (none yet) both
- * say so and exit 1, creating nothing.
+ * it 'killed'. A stage call over its budget (run.h) gets a line "OVER BUDGET: stage parse took
+ * 712 s, budget 600 s" under its row. Exit 0 unless the database cannot be opened; without a
+ * database (none yet) both say so and exit 1, creating nothing.
+ *
+ * runs: exit 2 for a RUN_ID that is not a number, 1 for a run that does not exist.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -54,18 +57,22 @@ static void print_stages(sp_store *db, int64_t run_id)
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT stage, COALESCE(source,'-'), status, rows_in, rows_out, rows_rejected,"
-			     " CAST(round((julianday(COALESCE(ended,started)) - julianday(started)) * 86400) AS INTEGER),"
-			     " peak_kb, COALESCE(message,'') FROM stage_run WHERE run_id = ?1 ORDER BY id",
+			     " CAST(round(COALESCE(seconds, (julianday(COALESCE(ended,started)) - julianday(started)) * 86400))"
+			     " AS INTEGER), peak_kb, COALESCE(message,''), COALESCE(budget,'') FROM stage_run"
+			     " WHERE run_id = ?1 ORDER BY id",
 			     &s, &err) != SP_OK)
 		return;
 	sqlite3_bind_int64(s, 1, run_id);
 	printf("    %-9s %-16s %-7s %10s %10s %9s %6s %9s\n", "stage", "source", "status", "in", "out", "rejected",
 	       "secs", "peak KB");
-	while (sqlite3_step(s) == SQLITE_ROW)
+	while (sqlite3_step(s) == SQLITE_ROW) {
 		printf("    %-9s %-16s %-7s %10lld %10lld %9lld %6lld %9lld %s\n", col(s, 0), col(s, 1), col(s, 2),
 		       (long long)sqlite3_column_int64(s, 3), (long long)sqlite3_column_int64(s, 4),
 		       (long long)sqlite3_column_int64(s, 5), (long long)sqlite3_column_int64(s, 6),
 		       (long long)sqlite3_column_int64(s, 7), col(s, 8));
+		if (*col(s, 9) && strcmp(col(s, 2), "failed")) /* a failed one says it in its message */
+			printf("      OVER BUDGET: %s\n", col(s, 9));
+	}
 	sqlite3_finalize(s);
 }
 
@@ -233,6 +240,27 @@ static int cmd_status(int argc, char **argv, sp_env *env)
 	return SP_EXIT_OK;
 }
 
+/* One run's stage rows: exit 1 when there is no such run. */
+static int runs_one(sp_store *db, long long id)
+{
+	int64_t found = 0;
+	sp_err err;
+	char idtxt[32];
+	snprintf(idtxt, sizeof(idtxt), "%lld", id);
+	if (sp_store_int(db, "SELECT count(*) FROM run WHERE id = CAST(?1 AS INTEGER)", &found, &err, idtxt) != SP_OK)
+		found = -1;
+	if (found <= 0) {
+		if (found == 0)
+			sp_cmd_error("runs: no run %lld (see `sparker runs`)", id);
+		else
+			sp_cmd_error("%s", err.msg);
+		return SP_EXIT_FAIL;
+	}
+	printf("Run %lld:\n", id);
+	print_stages(db, id);
+	return SP_EXIT_OK;
+}
+
 static int cmd_runs(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = { { "limit", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
@@ -243,15 +271,23 @@ static int cmd_runs(int argc, char **argv, sp_env *env)
 			return SP_EXIT_USAGE;
 		}
 	}
+	long long id = 0;
+	if (optind < argc) {
+		char *end;
+		errno = 0;
+		id = strtoll(argv[optind], &end, 10);
+		if (optind + 1 < argc || end == argv[optind] || *end || id <= 0 || errno) {
+			sp_cmd_error("runs: '%s' is not a run id (usage: sparker runs [-n N] [RUN_ID])", argv[optind]);
+			return SP_EXIT_USAGE;
+		}
+	}
 	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
-	if (optind < argc) {
-		int64_t id = atoll(argv[optind]);
-		printf("Run %lld:\n", (long long)id);
-		print_stages(db, id);
+	if (id) {
+		int code = runs_one(db, id);
 		sp_store_close(db);
-		return SP_EXIT_OK;
+		return code;
 	}
 	sqlite3_stmt *s;
 	sp_err err;

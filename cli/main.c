@@ -30,7 +30,8 @@ static const char EXIT_CODES[] =
 	"  3   configuration error (the message names file and line)\n"
 	"  4   run finished, but at least one source failed or a quality gate held its snapshot\n"
 	"      (the others went ahead; `sparker status` says which)\n"
-	"  75  another run holds the lock (the message names the holder); try again later\n";
+	"  75  another run holds the lock (the message names the holder); try again later\n"
+	"  130 a run stopped by SIGINT, 143 by SIGTERM (the interrupted stage rolled back)\n";
 
 /* Progress sink (core/progress.h): one line redrawn in place on stderr; NULL erases it. */
 static void progress_line(const char *line)

@@ -39,6 +39,11 @@ struct sp_parser {
 	int c_prev[NPREV];
 };
 
+static const char *ch_note(sp_parser *p)
+{
+	return sp_csv_note(p->csv);
+}
+
 static void ch_close(sp_parser *p)
 {
 	if (!p)
@@ -147,4 +152,5 @@ const sp_connector sp_connector_companies_house = {
 	.next = ch_next,
 	.close = ch_close,
 	.keys = ch_keys,
+	.note = ch_note,
 };

@@ -81,6 +81,9 @@ typedef struct sp_connector {
 	/* the spec arrays of the [source] keys this format reads beyond every format's (registry.c),
 	 * NULL-terminated; NULL = none */
 	const sp_config_key *const *keys;
+	/* Optional (NULL: none): one line about the whole file for the parse stage's note, e.g. the
+	 * CSV connectors' "file is not UTF-8; read as windows-1252" (sp_csv_note); NULL when none. */
+	const char *(*note)(sp_parser *p);
 } sp_connector;
 
 /* The connector for a format, or NULL. The table lives in connectors/registry.c. */

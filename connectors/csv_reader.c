@@ -277,8 +277,8 @@ static void prod_free(prod *pr)
 /* The iconv name of an encoding as a config writes it; NULL for UTF-8 (no transcoding). */
 static const char *encoding_name(const char *enc)
 {
-	if (!enc || !*enc || !strcasecmp(enc, "UTF-8") || !strcasecmp(enc, "UTF8"))
-		return NULL;
+	if (!enc || !*enc || !strcasecmp(enc, "UTF-8") || !strcasecmp(enc, "UTF8") || !strcasecmp(enc, "auto"))
+		return NULL; /* "auto": sp_csv_open detects it (csv_detect.c) */
 	if (!strcasecmp(enc, "MACROMAN") || !strcasecmp(enc, "MAC") || !strcasecmp(enc, "MAC-ROMAN"))
 		return "MACINTOSH";
 	if (!strcasecmp(enc, "CP1252"))
@@ -313,6 +313,16 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 	c->max_field = o->max_field ? o->max_field : 1024 * 1024;
 	c->max_cols = o->max_cols > 0 ? o->max_cols : 512;
 	const char *enc = o->encoding;
+	if (!enc || !*enc || !strcasecmp(enc, "auto")) { /* not said: UTF-8, Windows-1252 or Mac Roman? */
+		const char *shown;
+		int rc = sp_csvdetect_file(path, o, &enc, &shown, err);
+		if (rc < 0) {
+			free(c);
+			return rc;
+		}
+		if (enc)
+			snprintf(c->note, sizeof(c->note), "file is not UTF-8; read as %s", shown);
+	}
 	const char *name = encoding_name(enc);
 	if (name) {
 		c->cd = iconv_open("UTF-8", name);
@@ -463,6 +473,11 @@ int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err)
 		}
 		csv_unlock(c);
 	}
+}
+
+const char *sp_csv_note(const sp_csv *c)
+{
+	return c && c->note[0] ? c->note : NULL;
 }
 
 int sp_csv_ranges(const sp_csv *c)

@@ -17,6 +17,11 @@
  *   "field too large"   a field exceeded max_field bytes
  *   "too many columns"  more than max_cols fields (only the first max_cols are kept)
  *   "invalid UTF-8"     a field is not valid UTF-8 (only checked when input is UTF-8)
+ *
+ * Encoding: with opts.encoding unset (or "auto") a sample of the file's first bytes decides
+ * (csv_detect.c): UTF-8, or Windows-1252 / Mac Roman (the file is then transcoded like an
+ * explicit encoding and sp_csv_note() says so once, instead of every row being rejected).
+ * "UTF-8" forces UTF-8: rows with invalid bytes are rejected "invalid UTF-8".
  * Connectors add their own ("bad column count", "missing key", ...).
  *
  * Tokenizer: rows written the ordinary way (each field unquoted without quotes, surrounding
@@ -55,7 +60,8 @@ typedef struct sp_csv sp_csv;
 
 typedef struct sp_csv_opts {
 	char delim;           /* default ',' */
-	const char *encoding; /* NULL/""/"UTF-8": no transcoding; else an iconv name */
+	const char *encoding; /* NULL/""/"auto": detected (see Encoding above); "UTF-8": UTF-8, rows
+	                       * with invalid bytes rejected; else an iconv name */
 	size_t max_field;     /* bytes; 0 = 1 MiB */
 	int max_cols;         /* 0 = 512 */
 	uint64_t max_bytes;   /* limit on decompressed bytes (zip bombs); 0 = none */
@@ -84,6 +90,9 @@ int sp_csv_open(const char *path, const sp_csv_opts *o, sp_csv **out, sp_err *er
 int sp_csv_encoding_check(const char *enc, sp_err *err);
 /* SP_OK (row in *row), SP_REJECT (row in *row, row->reject set), SP_EOF, or < 0. */
 int sp_csv_next(sp_csv *c, sp_csv_row **row, sp_err *err);
+/* "file is not UTF-8; read as windows-1252" when the encoding was detected as an 8-bit code
+ * page (one line for the stage's note: the rows themselves are not rejected), else NULL. */
+const char *sp_csv_note(const sp_csv *c);
 /* 2 when the file is being parsed as two ranges (known once the cut is found: surely at SP_EOF), else 1. */
 int sp_csv_ranges(const sp_csv *c);
 void sp_csv_close(sp_csv *c);

@@ -8,7 +8,8 @@
  *                    over), the consumer's queue;
  *   csv_tokenizer.c  bytes -> fields and rows in a batch: the SSE2 fast tokenizer and libcsv
  *                    (the hot path: every per-field and per-row function is static there);
- *   csv_split.c      the cut of a big plain file in two ranges parsed by two producers.
+ *   csv_split.c      the cut of a big plain file in two ranges parsed by two producers;
+ *   csv_detect.c     the encoding of a file read without one (UTF-8, Windows-1252, Mac Roman).
  *
  * Data flow: a producer reads (sp_stream_read, or pread on a range) -> [iconv to UTF-8] -> BOM
  * strip -> sp_csvtok_feed(): fields and rows go into the producer's current batch (one arena of
@@ -99,6 +100,7 @@ struct sp_csv {
 	size_t max_field;
 	int max_cols;
 	int check_utf8;
+	char note[96];      /* "file is not UTF-8; read as windows-1252" (detected), else "" */
 	int fast;           /* the fast tokenizer is on (else libcsv parses every row) */
 	size_t chunk;       /* bytes per read */
 	prod pr[2];
@@ -140,6 +142,13 @@ void sp_csvtok_feed(prod *pr, const char *s, size_t n);
 void sp_csvtok_finish(prod *pr);
 /* Append a field (copied) to batch b, outside any row bookkeeping (a row moving to a new batch). */
 void sp_csvtok_push_field(batch *b, const char *s, size_t len);
+
+/* ---- csv_detect.c ------------------------------------------------------------------------ */
+
+/* The encoding of path (a sample of its first bytes, see csv_detect.c): *iconv_name NULL for
+ * UTF-8, else "WINDOWS-1252" or "MACINTOSH", with *shown the name written in the note
+ * ("windows-1252", "mac-roman", both accepted by `encoding =`). */
+int sp_csvdetect_file(const char *path, const sp_csv_opts *o, const char **iconv_name, const char **shown, sp_err *err);
 
 /* ---- csv_split.c -------------------------------------------------------------------------- */
 

@@ -294,4 +294,4 @@ static void gleif_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_gleif = { "gleif", gleif_open, gleif_next, gleif_close, gleif_key_arrays };
+const sp_connector sp_connector_gleif = { "gleif", gleif_open, gleif_next, gleif_close, gleif_key_arrays, NULL };

@@ -2,8 +2,8 @@
  * http.c — libcurl GET into a file with retries, limits and conditional headers. See http.h (what
  * it does, invariants, ownership, failure).
  *
- * Layout: URL helpers (redaction, resolution, origin), the SIGINT/SIGTERM hook that lets a run
- * interrupt a transfer or a backoff, the transfer callbacks (on_write, on_progress), then
+ * Layout: URL helpers (redaction, resolution, origin), the transfer callbacks (on_write, and
+ * on_progress, which also abandons the transfer on a stop request, core/stop.h), then
  * sp_http_get() in three steps: get_setup (headers and handle options), get_transfer (attempts
  * with backoff between them) and attempt_outcome (what one attempt's result means: success,
  * retry, or a final error).
@@ -11,7 +11,6 @@
 #include "connectors/http.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "core/progress.h"
+#include "core/stop.h"
 
 #ifndef SP_VERSION
 #define SP_VERSION "0"
@@ -158,57 +158,6 @@ int sp_http_same_origin(const char *a, const char *b)
 	return same;
 }
 
-/* ---- interruption -------------------------------------------------------------------------- */
-
-/*
- * A run catches SIGINT/SIGTERM (run.c) to stop between stages; a multi-gigabyte download would
- * otherwise hold it for minutes. While a transfer runs, a handler of ours notes the signal and
- * chains to the run's handler; the progress callback then aborts the transfer. Installed only
- * when the previous handler is a function (under a run), so the default action is never masked.
- */
-static volatile sig_atomic_t got_signal;
-static struct sigaction prev_int, prev_term;
-
-static void on_signal(int sig)
-{
-	got_signal = 1;
-	const struct sigaction *p = sig == SIGINT ? &prev_int : &prev_term;
-	if (!(p->sa_flags & SA_SIGINFO) && p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN)
-		p->sa_handler(sig);
-}
-
-static int chainable(int sig, struct sigaction *prev)
-{
-	if (sigaction(sig, NULL, prev) != 0)
-		return 0;
-	return !(prev->sa_flags & SA_SIGINFO) && prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN;
-}
-
-static int signals_hooked;
-
-static void signals_hook(void)
-{
-	got_signal = 0;
-	signals_hooked = 0;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (chainable(SIGINT, &prev_int) && sigaction(SIGINT, &sa, NULL) == 0)
-		signals_hooked |= 1;
-	if (chainable(SIGTERM, &prev_term) && sigaction(SIGTERM, &sa, NULL) == 0)
-		signals_hooked |= 2;
-}
-
-static void signals_unhook(void)
-{
-	if (signals_hooked & 1)
-		sigaction(SIGINT, &prev_int, NULL);
-	if (signals_hooked & 2)
-		sigaction(SIGTERM, &prev_term, NULL);
-	signals_hooked = 0;
-}
-
 /* ---- one transfer -------------------------------------------------------------------------- */
 
 struct xfer {
@@ -253,7 +202,7 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 {
 	(void)ultotal, (void)ulnow;
 	struct xfer *x = user;
-	if (got_signal)
+	if (sp_stop_requested())
 		return 1; /* aborts with CURLE_ABORTED_BY_CALLBACK */
 	if (!x->progress)
 		return 0;
@@ -318,15 +267,20 @@ static long backoff_ms(long base, int k)
 	return (long)(half + (long long)(rng_next() % (uint64_t)(half + 1)));
 }
 
+/* Wait ms milliseconds in slices of 50, giving up (-1) on a stop request. */
 static int sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0) {
-		if (errno != EINTR)
+	double end = sp_mono() + (double)ms / 1000;
+	for (;;) {
+		if (sp_stop_requested())
+			return -1;
+		double left = end - sp_mono();
+		if (left <= 0)
 			return 0;
-		return -1; /* a signal (SIGINT/SIGTERM from the run): give up waiting */
+		long slice = left < 0.05 ? (long)(left * 1e9) : 50000000L;
+		struct timespec ts = { 0, slice };
+		nanosleep(&ts, NULL);
 	}
-	return 0;
 }
 
 static char *header_value(CURL *h, const char *name)
@@ -435,7 +389,7 @@ static int attempt_outcome(get_call *g, CURLcode cc, sp_http_resp *resp, sp_buf 
 	long status = resp->status;
 	*retry = 0;
 	*wait_ms = 0;
-	if (got_signal || cc == CURLE_ABORTED_BY_CALLBACK) {
+	if (sp_stop_requested() || cc == CURLE_ABORTED_BY_CALLBACK) {
 		sp_buf_adds(why, "interrupted by a signal");
 		return SP_EINTERRUPTED;
 	}
@@ -521,7 +475,7 @@ static int get_transfer(get_call *g, sp_http_resp *resp, sp_buf *why)
 		long b = backoff_ms(req->retry_base_ms, attempt);
 		if (b > wait_ms)
 			wait_ms = b;
-		if (sleep_ms(wait_ms) != 0 || got_signal) {
+		if (sleep_ms(wait_ms) != 0) {
 			sp_buf_adds(why, "; retries abandoned: interrupted by a signal");
 			return SP_EINTERRUPTED;
 		}
@@ -543,9 +497,7 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 	}
 	get_setup(&g);
 	sp_buf why = SP_BUF_INIT;
-	signals_hook();
 	int rc = get_transfer(&g, resp, &why);
-	signals_unhook();
 	if (rc != SP_OK)
 		sp_err_set(err, rc, "GET %s: %s (%d attempt%s)", shown, sp_buf_str(&why), resp->attempts,
 			   resp->attempts == 1 ? "" : "s");

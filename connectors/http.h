@@ -24,9 +24,9 @@
  * single-threaded).
  *
  * Failure: SP_EIO with one message naming the (redacted) URL, the last HTTP status or curl error,
- * and the number of attempts; SP_EFORMAT for a body over max_bytes; SP_EINTERRUPTED when SIGINT or
- * SIGTERM arrived during a transfer or a backoff (only under a run that catches them: the signal is
- * passed on to the run's handler, and the transfer is abandoned). Never prints (progress goes
+ * and the number of attempts; SP_EFORMAT for a body over max_bytes; SP_EINTERRUPTED when a stop
+ * was requested (core/stop.h: SIGINT or SIGTERM under a run) during a transfer or a backoff: the
+ * transfer is abandoned within curl's next progress callback. Never prints (progress goes
  * through progress.h, which is silent off a terminal).
  */
 #ifndef SP_HTTP_H

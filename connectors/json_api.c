@@ -522,4 +522,4 @@ static void json_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_json = { "json", json_open, json_next, json_close, json_key_arrays };
+const sp_connector sp_connector_json = { "json", json_open, json_next, json_close, json_key_arrays, NULL };

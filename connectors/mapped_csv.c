@@ -44,6 +44,11 @@ struct sp_parser {
 	char *country;
 };
 
+static const char *mc_note(sp_parser *p)
+{
+	return sp_csv_note(p->csv);
+}
+
 static void mc_close(sp_parser *p)
 {
 	if (!p)
@@ -184,4 +189,5 @@ const sp_connector sp_connector_csv = {
 	.next = mc_next,
 	.close = mc_close,
 	.keys = mc_keys,
+	.note = mc_note,
 };

@@ -24,8 +24,8 @@
  *      previous snapshot stays live), records the hold in gate_hold, keeps the file's rejects (a
  *      second pass that stores rejects only) and fails with SP_EGATE and the gate's message.
  *   A file the connector cannot read (a garbage file) is held the same way ("unreadable") and
- *   fails with the connector's code. A kill or an error at any point leaves the previous committed
- *   state (rollback).
+ *   fails with the connector's code. A kill, an error or a stop request (core/stop.h, looked at
+ *   after every row: SP_EINTERRUPTED) at any point leaves the previous committed state (rollback).
  *
  * Speed: the connector runs ahead in the pump's thread (pump.h: reading, tokenizing, the checks
  * and the filter) while this thread stores; statements are prepared once per call and reused;
@@ -42,7 +42,9 @@
  * (100000) reject rows are stored per fetch, while parse_stat and the counts keep the true total.
  *
  * Counts: c->in = data rows read (stored + out of scope + rejected), c->out = rows written (0 when
- * held), c->rejected = rejected rows. The source's `country` key fills records without a country.
+ * held), c->rejected = rejected rows; the note ends with the connector's note about the file when
+ * it has one ("; file is not UTF-8; read as windows-1252"). The source's `country` key fills
+ * records without a country.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,7 @@
 #include "connectors/gate.h"
 #include "connectors/scope.h"
 #include "core/progress.h"
+#include "core/stop.h"
 #include "connectors/pump.h"
 #include "pipeline/stage.h"
 
@@ -308,7 +311,12 @@ static int parse_rows(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	int threaded = sp_config_bool(ctx->cfg, src->section, sp_parse_keys, "parse_thread");
 	if ((rc = sp_pump_start(&pm, conn, p, flt, threaded, err)) != SP_OK)
 		goto out;
-	sp_progress_start(src->name, 0, "rows");
+	int64_t expect = 0; /* the rows of the source's last parsed file: the total the progress line shows */
+	sp_err perr;
+	if (sp_progress_enabled())
+		sp_store_int(st, "SELECT COALESCE((SELECT rows_read FROM parse_stat WHERE source = ?1 ORDER BY fetch_id DESC"
+			     " LIMIT 1), 0)", &expect, &perr, src->name);
+	sp_progress_start(src->name, expect, "rows");
 	int64_t next_progress = 0x10000;
 	for (;;) {
 		sp_record *rec;
@@ -323,6 +331,10 @@ static int parse_rows(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 		if (rc < 0)
 			goto out;
 		t->read++;
+		if (sp_stop_requested()) { /* the caller rolls the file's transaction back */
+			rc = sp_stop_err(err);
+			goto out;
+		}
 		if (t->read >= next_progress) {
 			sp_progress_update(t->read);
 			next_progress = t->read + 0x10000;
@@ -620,13 +632,15 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto out;
 	}
 	c->out = t.stored;
+	const char *fnote = conn->note ? conn->note(p) : NULL; /* e.g. the file's detected encoding */
 	snprintf(c->note, sizeof(c->note),
 		 "fetch %lld%s: %lld read, %lld stored, %lld out of scope, %lld rejected, %lld gone; stored records"
-		 " leaving the scope %lld, returning %lld%s",
+		 " leaving the scope %lld, returning %lld%s%s%s",
 		 (long long)fetch_id, ctx->accept ? " accepted (gates bypassed)" : "", (long long)t.read,
 		 (long long)t.stored, (long long)t.out_of_scope, (long long)t.rejected, (long long)t.gone,
 		 (long long)t.scope.left, (long long)t.scope.returned,
-		 parsed == fetch_id && !ctx->force && !ctx->accept ? " (parsed again: the filter settings changed)" : "");
+		 parsed == fetch_id && !ctx->force && !ctx->accept ? " (parsed again: the filter settings changed)" : "",
+		 fnote ? "; " : "", fnote ? fnote : "");
 out:
 	if (p)
 		conn->close(p);

@@ -34,6 +34,11 @@ struct sp_parser {
 	    c_catjur, c_sigle, c_usuelle[3];
 };
 
+static const char *si_note(sp_parser *p)
+{
+	return sp_csv_note(p->csv);
+}
+
 static void si_close(sp_parser *p)
 {
 	if (!p)
@@ -154,4 +159,5 @@ const sp_connector sp_connector_sirene = {
 	.next = si_next,
 	.close = si_close,
 	.keys = si_keys,
+	.note = si_note,
 };

@@ -203,12 +203,34 @@ double sp_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* VmHWM of /proc/self/status (reset by sp_peak_rss_reset, unlike getrusage's maxrss, which keeps
+ * the peak of threads that have exited); getrusage where there is no /proc. */
 long sp_peak_rss_kb(void)
 {
+	FILE *f = fopen("/proc/self/status", "re");
+	if (f) {
+		char line[256];
+		long kb = -1;
+		while (kb < 0 && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "VmHWM:", 6))
+				kb = strtol(line + 6, NULL, 10);
+		fclose(f);
+		if (kb >= 0)
+			return kb;
+	}
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return 0;
 	return ru.ru_maxrss;
+}
+
+int sp_peak_rss_reset(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "we");
+	if (!f)
+		return -1;
+	int ok = fputs("5", f) >= 0; /* 5: reset the peak resident set size (Linux >= 4.0) */
+	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 static void hex(const unsigned char *d, unsigned n, char *out)

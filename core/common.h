@@ -91,8 +91,12 @@ int64_t sp_now(void);
 void sp_time_iso(int64_t t, char *out, size_t n);
 /* Monotonic clock in seconds, for durations. */
 double sp_mono(void);
-/* Peak resident set size of this process, in KiB. */
+/* Peak resident set size of this process, in KiB: since the start, or since the last
+ * sp_peak_rss_reset() that succeeded. */
 long sp_peak_rss_kb(void);
+/* Start measuring the peak afresh (Linux: /proc/self/clear_refs), so that a stage's peak is its
+ * own; 0 on success, -1 when the system cannot (the peak then stays the process's). */
+int sp_peak_rss_reset(void);
 
 /* sha256 of a file as 64 lowercase hex chars + NUL. */
 int sp_sha256_file(const char *path, char out[65], sp_err *err);

@@ -13,7 +13,7 @@ static struct {
 	sp_progress_sink sink;
 	int active;
 	char label[64];
-	char unit[8];
+	char unit[16];
 	int64_t total;
 	double started, last;
 } P;
@@ -70,9 +70,9 @@ void sp_progress_update(int64_t done)
 	char d[32], r[32], line[192];
 	human((double)done, P.unit, d, sizeof(d));
 	human(rate, P.unit, r, sizeof(r));
-	if (P.total > 0) {
-		double pct = 100.0 * (double)done / (double)P.total;
-		double eta = rate > 0 ? (double)(P.total - done) / rate : 0;
+	if (P.total > 0) { /* a total may be an estimate (the last file's rows): never past 99 % before the end */
+		double pct = done < P.total ? 100.0 * (double)done / (double)P.total : 99;
+		double eta = rate > 0 && done < P.total ? (double)(P.total - done) / rate : 0;
 		snprintf(line, sizeof(line), "%s: %s (%.0f%%) %s/s ETA %.0fs", P.label, d, pct, r, eta);
 	} else {
 		snprintf(line, sizeof(line), "%s: %s %s/s", P.label, d, r);

@@ -20,7 +20,9 @@ typedef void (*sp_progress_sink)(const char *line);
 /* Install the sink (NULL: progress off). */
 void sp_progress_set_sink(sp_progress_sink sink);
 int sp_progress_enabled(void);
-/* Begin a task: label, and total units (bytes or rows) or 0 when unknown. unit is "B" or "rows". */
+/* Begin a task: label, and total units (bytes or rows) or 0 when unknown. unit is "B" (shown as
+ * KB, MB...) or a word ("rows", "records", "entities"); with a total the line has a percentage and an
+ * ETA. */
 void sp_progress_start(const char *label, int64_t total, const char *unit);
 void sp_progress_update(int64_t done);
 void sp_progress_end(void);

@@ -193,6 +193,14 @@ const char *const sp_schema_migrations[] = {
 	"  measured REAL, limit_value REAL,"        /* the gate's measure and its limit (rows, %, days) */
 	"  rows_read INTEGER, rows_rejected INTEGER, live INTEGER, gone INTEGER," /* live before; would be gone */
 	"  message TEXT NOT NULL, run_id INTEGER REFERENCES run(id), as_of TEXT, held_at TEXT NOT NULL);",
+
+	/* version 5: stage budgets (pipeline/run.h). A stage call's elapsed time to the hundredth
+	 * (started/ended are whole seconds) and, when it went over its [sparker] max_seconds.STAGE or
+	 * max_rss_mb.STAGE, what it exceeded ("stage
+	 * parse took 712 s, budget 600 s"); stage_run.peak_kb is the call's own peak when its stage
+	 * has a memory budget (run.h). */
+	"ALTER TABLE stage_run ADD COLUMN seconds REAL;"
+	"ALTER TABLE stage_run ADD COLUMN budget TEXT;",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

@@ -17,12 +17,19 @@
  * one transaction of prepared INSERT/UPDATEs out. The dd and everything hanging off it belong to
  * sp_stage_dedupe, which frees them on every path.
  *
+ * Progress (core/progress.h): loading, comparing (blocks, with the total: a percentage and an
+ * ETA) and writing. A stop request (core/stop.h) is looked at while loading, every 1024 blocks
+ * compared and every 1024 clusters written: the stage then returns SP_EINTERRUPTED having
+ * written nothing (the writer's transaction is rolled back).
+ *
  * Failure: only reading and writing the database can fail (SP_EDB, ctx->err set); linking
  * itself cannot (allocation failure aborts, as everywhere in sparker).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
+#include "core/stop.h"
 #include "core/store.h"
 #include "pipeline/dedupe.h"
 #include "pipeline/dedupe_int.h"
@@ -543,10 +550,13 @@ static void compare_block(dd *d, bent *blk, size_t n)
 	if ((long)n > d->largest_block)
 		d->largest_block = (long)n;
 	qsort_r(blk, n, sizeof(*blk), window_cmp, d);
-	for (size_t x = 0; x < n; x++)
+	for (size_t x = 0; x < n; x++) {
+		if ((x & 1023) == 1023 && sp_stop_requested())
+			return; /* a huge block: the stage sees the request and writes nothing */
 		for (size_t y = x + 1; y < n && (long)(y - x) <= d->window; y++)
 			if (dd_find(d, blk[x].idx) != dd_find(d, blk[y].idx))
 				compare(d, blk[x].idx, blk[y].idx);
+	}
 }
 
 typedef struct brent {
@@ -692,13 +702,20 @@ static void fuzzy_pass(dd *d)
 	}
 	free(tk);
 	qsort(bl, nb, sizeof(*bl), bent_cmp);
+	sp_progress_start("dedupe: comparing", (int64_t)nb, "entries");
+	size_t nblocks = 0;
 	for (size_t s = 0; s < nb;) {
 		size_t e = s + 1;
 		while (e < nb && bl[e].h == bl[s].h)
 			e++;
 		compare_block(d, bl + s, e - s);
 		s = e;
+		if (sp_stop_requested())
+			break; /* the stage sees the request and writes nothing */
+		if ((++nblocks & 1023) == 0)
+			sp_progress_update((int64_t)s);
 	}
+	sp_progress_end();
 	free(bl);
 }
 
@@ -867,6 +884,10 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	key_links(&d);
 	size_t from = d.ne;
 	fuzzy_pass(&d);
+	if (sp_stop_requested()) {
+		rc = sp_stop_err(ctx->err);
+		goto out;
+	}
 	/* fuzzy edges: best first, then by records (deterministic) */
 	if (d.ne - from > 1)
 		qsort(d.e + from, d.ne - from, sizeof(*d.e), edge_cmp);

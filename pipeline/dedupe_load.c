@@ -16,11 +16,14 @@
  * Ownership: everything allocated here hangs off the dd and is freed by sp_stage_dedupe
  * (dd_arena_free for the strings).
  *
- * Failure: SP_EDB with ctx->err set when a query fails; nothing is written.
+ * Failure: SP_EDB with ctx->err set when a query fails, SP_EINTERRUPTED on a stop request
+ * (core/stop.h); nothing is written.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
+#include "core/stop.h"
 #include "core/store.h"
 #include "pipeline/dedupe.h"
 #include "pipeline/dedupe_int.h"
@@ -112,7 +115,16 @@ int dd_load(dd *d)
 		return rc;
 	const char *last_src = NULL;
 	int last_prio = 0;
+	sp_progress_start("dedupe: loading", 0, "candidates");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((d->n & 1023) == 1023) {
+			if (sp_stop_requested()) {
+				sp_progress_end();
+				sqlite3_finalize(s);
+				return sp_stop_err(ctx->err);
+			}
+			sp_progress_update(d->n);
+		}
 		if (d->n == d->cap) {
 			d->cap = d->cap ? d->cap * 2 : 1024;
 			d->c = sp_xrealloc(d->c, (size_t)d->cap * sizeof(*d->c));
@@ -167,6 +179,7 @@ int dd_load(dd *d)
 		x->rule = -1;
 		x->peer = -1;
 	}
+	sp_progress_end();
 	if (rc != SQLITE_DONE) {
 		rc = sp_store_error(ctx->db, ctx->err, "dedupe: reading candidates");
 		sqlite3_finalize(s);

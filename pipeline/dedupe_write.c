@@ -20,13 +20,16 @@
  *
  * Ownership: reads the dd (owned by sp_stage_dedupe); everything allocated here is freed here.
  *
- * Failure: SP_EDB with ctx->err set; once the transaction is open it is rolled back, so a
- * failed or killed write leaves the previous run's entities and members intact.
+ * Failure: SP_EDB with ctx->err set, or SP_EINTERRUPTED on a stop request (core/stop.h, looked at
+ * every cluster and every 1024 members); once the transaction is open it is rolled back, so a failed, stopped or
+ * killed write leaves the previous run's entities and members intact.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/progress.h"
+#include "core/stop.h"
 #include "core/store.h"
 #include "pipeline/dedupe.h"
 #include "pipeline/dedupe_int.h"
@@ -175,6 +178,8 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 {
 	int rc = SP_OK;
 	for (int i = 0; i < n && rc == SP_OK; i++) {
+		if ((i & 1023) == 1023 && sp_stop_requested()) /* a huge cluster */
+			return sp_stop_err(w->ctx->err);
 		const cand *x = &d->c[m[i].idx];
 		int single = n == 1 || x->rule < 0;
 		sqlite3_bind_int64(w->mem, 1, x->rid);
@@ -271,7 +276,14 @@ static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids)
 	w.gbuf = sp_xmalloc(((size_t)cs->largest + 1) * sizeof(*w.gbuf));
 	if ((rc = sp_store_exec(ctx->db, "DELETE FROM member", ctx->err)) == SP_OK)
 		rc = writer_prepare(&w);
+	sp_progress_start("dedupe: writing", cs->n, "entities");
 	for (int g = 0; g < cs->n && rc == SP_OK; g++) {
+		if (sp_stop_requested()) {
+			rc = sp_stop_err(ctx->err);
+			break;
+		}
+		if ((g & 1023) == 1023)
+			sp_progress_update(g);
 		const gm *m = cs->m + cs->start[g];
 		int n = cs->start[g + 1] - cs->start[g];
 		if ((rc = write_entity(&w, d, m, n, ids->id[g])) == SP_OK)
@@ -281,6 +293,7 @@ static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids)
 		rc = write_merges(&w, ids);
 	if (rc == SP_OK)
 		rc = write_near(&w, d);
+	sp_progress_end();
 	writer_finalize(&w);
 	free(w.gbuf);
 	if (rc == SP_OK)

@@ -16,6 +16,10 @@
  * Speed: one prepared SELECT and one prepared INSERT, no per-record query; about 1M records in
  * a few seconds (utf8proc only for non-ASCII names).
  *
+ * Progress (core/progress.h) in records, with the total (a count of live records, made only when
+ * a progress line is drawn) so it shows a percentage and an ETA. A stop request (core/stop.h),
+ * looked at every 1024 records, ends the stage with SP_EINTERRUPTED and rolls it back.
+ *
  * Failure: SP_EDB with sqlite's message; the transaction is rolled back (previous candidates stay).
  */
 #include <stdio.h>
@@ -24,6 +28,8 @@
 
 #include "connectors/connector.h"
 #include "core/date.h"
+#include "core/progress.h"
+#include "core/stop.h"
 #include "pipeline/normalise.h"
 #include "pipeline/stage.h"
 
@@ -81,9 +87,20 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	src_opts so;
 	memset(&so, 0, sizeof(so));
 	so.name[0] = '\x01';
+	int64_t total = 0;
+	if (sp_progress_enabled() &&
+	    (rc = sp_store_int(db, "SELECT count(*) FROM record WHERE gone = 0", &total, ctx->err, NULL)) != SP_OK)
+		goto fail;
+	sp_progress_start("normalise", total, "records");
 	int step;
 	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
-		c->in++;
+		if ((++c->in & 1023) == 0) {
+			if (sp_stop_requested()) {
+				rc = sp_stop_err(ctx->err);
+				goto fail;
+			}
+			sp_progress_update(c->in);
+		}
 		const char *source = col(sel, 1);
 		src_lookup(ctx->cfg, source, &so);
 		const char *country = sp_norm_country(col(sel, 4)), *loc_country;
@@ -152,9 +169,11 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	sqlite3_finalize(ins), ins = NULL;
 	if ((rc = sp_store_commit(db, ctx->err)) != SP_OK)
 		goto fail;
+	sp_progress_end();
 	snprintf(c->note, sizeof(c->note), "%lld candidates", (long long)c->out);
 	return SP_OK;
 fail:
+	sp_progress_end();
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
 	sp_store_rollback(db);

@@ -1,11 +1,15 @@
 /*
- * run.c — lock, run rows, stage table and stage execution. See run.h.
+ * run.c — lock, run rows, stage table and stage execution, stage budgets. See run.h.
+ *
+ * Invariants: a stage call is timed, and its peak memory measured (its own when it has a memory
+ * budget: sp_peak_rss_reset before it; else the process's so far); its stage_run row is written before it starts and closed after it, whatever it returned.
+ * A stop request (core/stop.h) is looked at before and after every stage call: the run then ends
+ * 'killed' with SP_EINTERRUPTED, the interrupted stage having rolled back its transaction.
  */
 #include "pipeline/run.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 #include "pipeline/dedupe.h"
 #include "pipeline/select.h"
 #include "pipeline/taxonomy.h"
+#include "core/stop.h"
 
 static const sp_stage sp_stages[] = {
 	{ "fetch", sp_stage_fetch, 1, "download each source into the raw store (conditional, retried)" },
@@ -31,8 +36,6 @@ static const sp_stage sp_stages[] = {
 	{ "report", sp_stage_report, 0, "write the yearly PDF and CSV report" },
 };
 static const int sp_nstages = (int)SP_ARRAY_LEN(sp_stages);
-
-static volatile sig_atomic_t interrupted; /* SIGINT/SIGTERM during a run: stop between stage calls */
 
 static const sp_stage *stage_find(const char *name)
 {
@@ -172,7 +175,7 @@ static int run_insert(sp_store *db, const sp_config *cfg, const sp_run_opts *o, 
 	return rc;
 }
 
-static int run_close(sp_store *db, int64_t id, const char *status, const char *error, sp_err *err)
+static int run_close(sp_store *db, int64_t id, const char *status, const char *error, long peak_kb, sp_err *err)
 {
 	sqlite3_stmt *s;
 	if (sp_store_prepare(db, "UPDATE run SET ended=?1, status=?2, error=?3, peak_kb=?4 WHERE id=?5", &s, err) != SP_OK)
@@ -182,7 +185,7 @@ static int run_close(sp_store *db, int64_t id, const char *status, const char *e
 	sp_bind_text(s, 1, now);
 	sp_bind_text(s, 2, status);
 	sp_bind_text(s, 3, error);
-	sqlite3_bind_int64(s, 4, sp_peak_rss_kb());
+	sqlite3_bind_int64(s, 4, peak_kb);
 	sqlite3_bind_int64(s, 5, id);
 	int rc = sp_store_step_done(db, s, err);
 	sqlite3_finalize(s);
@@ -211,7 +214,7 @@ static int stage_row_close(sp_store *db, int64_t id, const sp_stage_result *r, s
 	sqlite3_stmt *s;
 	if (sp_store_prepare(db,
 			     "UPDATE stage_run SET ended=?1, rows_in=?2, rows_out=?3, rows_rejected=?4, peak_kb=?5,"
-			     " status=?6, message=?7 WHERE id=?8",
+			     " status=?6, message=?7, seconds=?9, budget=?10 WHERE id=?8",
 			     &s, err) != SP_OK)
 		return SP_EDB;
 	char now[32];
@@ -221,9 +224,11 @@ static int stage_row_close(sp_store *db, int64_t id, const sp_stage_result *r, s
 	sqlite3_bind_int64(s, 3, r->counts.out);
 	sqlite3_bind_int64(s, 4, r->counts.rejected);
 	sqlite3_bind_int64(s, 5, r->peak_kb);
-	sp_bind_text(s, 6, r->rc < 0 ? "failed" : "ok");
+	sp_bind_text(s, 6, r->rc == SP_EINTERRUPTED ? "killed" : r->rc < 0 ? "failed" : "ok");
 	sp_bind_text(s, 7, r->rc < 0 ? r->message : r->counts.note);
 	sqlite3_bind_int64(s, 8, id);
+	sqlite3_bind_double(s, 9, (double)(int64_t)(r->seconds * 100 + 0.5) / 100);
+	sp_bind_text(s, 10, r->budget);
 	int rc = sp_store_step_done(db, s, err);
 	sqlite3_finalize(s);
 	return rc;
@@ -274,12 +279,6 @@ static int source_selected(const sp_run_opts *o, const char *name)
 		if (!strcmp(o->sources[i], name))
 			return 1;
 	return 0;
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
 }
 
 /* ---- dry run: what each stage would read --------------------------------------------------- */
@@ -417,16 +416,70 @@ static void test_stall(const char *stage)
 		return;
 	double secs = atof(v + n + 1);
 	double t0 = sp_mono();
-	while (!interrupted && sp_mono() - t0 < secs) {
+	while (!sp_stop_requested() && sp_mono() - t0 < secs) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
 }
 
-/* Run one stage call and record it. Returns the stage's rc; DB errors of the bookkeeping too. */
-static int call_stage(sp_ctx *ctx, const sp_stage *st, const sp_source *src, const char *blocked, sp_stage_cb cb,
-		      void *user)
+/* ---- stage budgets -------------------------------------------------------------------------- */
+
+/* What one run carries from stage call to stage call. */
+typedef struct runner {
+	sp_ctx *ctx;
+	const sp_run_opts *o;
+	sp_stage_cb cb;
+	void *user;
+	sp_run_summary *sum;
+	int budget_fail; /* [sparker] budget_action = fail: a stage over its budget fails */
+	char first_error[SP_ERR_MAX];
+} runner;
+
+/* budget_action = warn (default) | fail (checked when the configuration loads: sp_run_keys). */
+static int budget_action(const sp_config *cfg, int *fail, sp_err *err)
 {
+	(void)err;
+	*fail = sp_config_choice(cfg, "sparker", sp_run_keys, "budget_action") == 1;
+	return SP_OK;
+}
+
+/*
+ * A stage call against [sparker] max_seconds.STAGE and max_rss_mb.STAGE (absent or 0: no budget;
+ * a per-source stage's budget holds for each source's call): when it went over, what it exceeded
+ * ("stage parse took 712 s, budget 600 s") in out, and 1.
+ */
+static long budget_of(const sp_config *cfg, const char *what, const char *stage)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "%s.%s", what, stage);
+	return sp_config_find(cfg, "sparker", key) ? sp_config_int(cfg, "sparker", sp_run_keys, key) : 0;
+}
+
+static int budget_check(const sp_config *cfg, const sp_stage_result *r, char *out, size_t n)
+{
+	long max_s = budget_of(cfg, "max_seconds", r->stage);
+	long max_mb = budget_of(cfg, "max_rss_mb", r->stage);
+	int over_s = max_s > 0 && r->seconds > (double)max_s;
+	int over_mb = max_mb > 0 && r->peak_kb > max_mb * 1024L;
+	if (!over_s && !over_mb)
+		return 0;
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_addf(&b, "stage %s%s%s", r->stage, r->source ? " of source " : "", r->source ? r->source : "");
+	if (over_s)
+		sp_buf_addf(&b, " took %.*f s, budget %ld s", r->seconds < 100 ? 1 : 0, r->seconds, max_s);
+	if (over_mb)
+		sp_buf_addf(&b, "%s peak %ld MB, budget %ld MB", over_s ? ";" : "", (r->peak_kb + 1023) / 1024, max_mb);
+	snprintf(out, n, "%s", b.buf);
+	sp_buf_release(&b);
+	return 1;
+}
+
+/* ---- stage calls ---------------------------------------------------------------------------- */
+
+/* Run one stage call and record it. Returns the stage's rc; DB errors of the bookkeeping too. */
+static int call_stage(runner *R, const sp_stage *st, const sp_source *src, const char *blocked)
+{
+	sp_ctx *ctx = R->ctx;
 	sp_stage_result r;
 	memset(&r, 0, sizeof(r));
 	r.run_id = ctx->run_id;
@@ -435,6 +488,13 @@ static int call_stage(sp_ctx *ctx, const sp_stage *st, const sp_source *src, con
 	int64_t row = 0;
 	if (!ctx->dry_run && stage_row_open(ctx->db, ctx->run_id, st->name, r.source, &row, ctx->err) != SP_OK)
 		return SP_EDB;
+	/* The process's peak so far is the run's; a stage with a memory budget is measured on its own
+	 * (the kernel's peak is reset: what time(1) reports for the process is then the peak since). */
+	long so_far = sp_peak_rss_kb();
+	if (so_far > R->sum->peak_kb)
+		R->sum->peak_kb = so_far;
+	if (!ctx->dry_run && budget_of(ctx->cfg, "max_rss_mb", st->name) > 0)
+		sp_peak_rss_reset();
 	double t0 = sp_mono();
 	sp_err_clear(ctx->err);
 	if (ctx->dry_run) {
@@ -444,16 +504,26 @@ static int call_stage(sp_ctx *ctx, const sp_stage *st, const sp_source *src, con
 		r.rc = sp_err_set(ctx->err, SP_EIO, "%s (nothing fetched)", blocked);
 	} else {
 		test_stall(st->name);
-		r.rc = st->run(ctx, src, &r.counts);
+		r.rc = sp_stop_requested() ? sp_stop_err(ctx->err) : st->run(ctx, src, &r.counts);
 	}
 	sp_store_rollback(ctx->db); /* a stage that failed mid-transaction leaves nothing half-done */
 	r.seconds = sp_mono() - t0;
 	r.peak_kb = sp_peak_rss_kb();
-	char msg[SP_ERR_MAX];
+	if (r.peak_kb > R->sum->peak_kb)
+		R->sum->peak_kb = r.peak_kb;
+	char msg[SP_ERR_MAX], budget[256];
 	snprintf(msg, sizeof(msg), "%s", ctx->err->msg);
+	if (!ctx->dry_run && budget_check(ctx->cfg, &r, budget, sizeof(budget))) {
+		r.budget = budget;
+		R->sum->over_budget++;
+		if (R->budget_fail && r.rc >= 0) { /* what the stage committed stands; the run treats it as failed */
+			r.rc = SP_EIO;
+			snprintf(msg, sizeof(msg), "%s (budget_action = fail)", budget);
+		}
+	}
 	r.message = msg;
-	if (cb)
-		cb(user, &r);
+	if (R->cb)
+		R->cb(R->user, &r);
 	if (!ctx->dry_run) {
 		sp_err e2;
 		if (stage_row_close(ctx->db, row, &r, &e2) != SP_OK && r.rc >= 0) {
@@ -466,17 +536,32 @@ static int call_stage(sp_ctx *ctx, const sp_stage *st, const sp_source *src, con
 	return r.rc;
 }
 
-static int run_stages(sp_ctx *ctx, const sp_run_opts *o, const int *sel, sp_stage_cb cb, void *user,
-		      sp_run_summary *sum, char *first_error, size_t fe_len)
+/* A stop was requested: the run ends here, saying where. */
+static int stopped(runner *R, const sp_stage *st, const sp_source *src)
 {
+	sp_err e;
+	sp_stop_err(&e);
+	snprintf(R->first_error, sizeof(R->first_error), "%s in stage %s%s%s; the next run does that work again", e.msg,
+		 st->name, src ? " of source " : "", src ? src->name : "");
+	return SP_EINTERRUPTED;
+}
+
+static int run_stages(runner *R, const int *sel)
+{
+	sp_ctx *ctx = R->ctx;
+	sp_run_summary *sum = R->sum;
+	char *first_error = R->first_error;
+	size_t fe_len = sizeof(R->first_error);
 	for (int i = 0; i < sp_nstages; i++) {
 		if (!sel[i])
 			continue;
 		const sp_stage *st = &sp_stages[i];
 		if (!st->per_source) {
-			if (interrupted)
-				return SP_EINTERRUPTED;
-			int rc = call_stage(ctx, st, NULL, NULL, cb, user);
+			if (sp_stop_requested())
+				return stopped(R, st, NULL);
+			int rc = call_stage(R, st, NULL, NULL);
+			if (sp_stop_requested())
+				return stopped(R, st, NULL);
 			if (rc < 0) {
 				sum->stages_failed++;
 				snprintf(first_error, fe_len, "%s: %s", st->name, ctx->err->msg);
@@ -488,16 +573,18 @@ static int run_stages(sp_ctx *ctx, const sp_run_opts *o, const int *sel, sp_stag
 		char blocked[SP_ERR_MAX] = "";
 		if (!ctx->dry_run && !strcmp(st->name, "fetch")) {
 			sp_err pe;
-			if (probe_raw_store(ctx, o, &pe) != SP_OK)
+			if (probe_raw_store(ctx, R->o, &pe) != SP_OK)
 				snprintf(blocked, sizeof(blocked), "%s", pe.msg);
 		}
 		for (int k = 0; k < ctx->cfg->nsources; k++) {
 			const sp_source *src = &ctx->cfg->sources[k];
-			if (!source_selected(o, src->name))
+			if (!source_selected(R->o, src->name))
 				continue;
-			if (interrupted)
-				return SP_EINTERRUPTED;
-			int rc = call_stage(ctx, st, src, blocked, cb, user);
+			if (sp_stop_requested())
+				return stopped(R, st, src);
+			int rc = call_stage(R, st, src, blocked);
+			if (sp_stop_requested())
+				return stopped(R, st, src);
 			if (rc == SP_EDB && !ctx->dry_run) {
 				sum->stages_failed++;
 				snprintf(first_error, fe_len, "%s %s: %s", st->name, src->name, ctx->err->msg);
@@ -519,8 +606,8 @@ static int run_stages(sp_ctx *ctx, const sp_run_opts *o, const int *sel, sp_stag
 int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *user, sp_run_summary *sum, sp_err *err)
 {
 	memset(sum, 0, sizeof(*sum));
-	int sel[16];
-	if (select_stages(cfg, o, sel, err) != SP_OK)
+	int sel[16], budget_fail;
+	if (select_stages(cfg, o, sel, err) != SP_OK || budget_action(cfg, &budget_fail, err) != SP_OK)
 		return err->code;
 	for (int i = 0; i < o->nsources; i++)
 		if (!sp_config_source(cfg, o->sources[i]))
@@ -568,34 +655,23 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 	if (o->on_start && !o->dry_run)
 		o->on_start(user, ctx.run_id, as_of, o->args ? o->args : "run");
 
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	interrupted = 0;
-
-	char first_error[SP_ERR_MAX] = "";
-	rc = run_stages(&ctx, o, sel, cb, user, sum, first_error, sizeof(first_error));
-	if (rc == SP_EINTERRUPTED)
-		snprintf(first_error, sizeof(first_error), "interrupted by a signal; the next run finishes the job");
-
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	runner R = { .ctx = &ctx, .o = o, .cb = cb, .user = user, .sum = sum, .budget_fail = budget_fail };
+	rc = run_stages(&R, sel);
 
 	if (!o->dry_run) {
 		const char *status = rc < 0 ? (rc == SP_EINTERRUPTED ? "killed" : "failed") : sum->partial ? "partial" : "ok";
 		sp_err e2;
-		if (run_close(db, ctx.run_id, status, *first_error ? first_error : NULL, &e2) != SP_OK && rc >= 0) {
+		if (run_close(db, ctx.run_id, status, *R.first_error ? R.first_error : NULL, sum->peak_kb, &e2) != SP_OK &&
+		    rc >= 0) {
 			*err = e2;
 			rc = SP_EDB;
 		}
 	}
 	sum->failed = rc < 0;
 	if (rc >= 0 && sum->partial)
-		rc = sp_err_set(err, SP_EIO, "%s", first_error);
+		rc = sp_err_set(err, SP_EIO, "%s", R.first_error);
 	else if (rc < 0)
-		sp_err_set(err, rc, "%s", first_error);
+		sp_err_set(err, rc, "%s", R.first_error);
 out:
 	sp_store_close(db);
 	sp_lock_release(lock);

@@ -22,6 +22,21 @@
  * opts->on_start (may be NULL) is called once the run row exists, with its id, logical date and
  * the args stored in it.
  *
+ * Stop requests (core/stop.h, set by the signal handlers cli/ installs): looked at before and after
+ * every stage call, and by the long loops inside the stages. The run then ends at once with
+ * SP_EINTERRUPTED: the interrupted stage call is recorded 'killed' (its transaction rolled back),
+ * the run 'killed' with "interrupted by SIGTERM in stage parse of source s; ...".
+ *
+ * Budgets: [sparker] max_seconds.STAGE and max_rss_mb.STAGE (0 or absent: none) bound each call
+ * of that stage (each source's call for fetch and parse). A stage with a memory budget has its
+ * own peak measured: the kernel's peak is reset before each of its calls where the system allows
+ * it (sp_peak_rss_reset; what time(1) then reports for the process is the peak since); other
+ * calls record the process's peak so far, as always. sum->peak_kb stays the run's true peak. A call over budget
+ * has r->budget set ("stage parse took 712 s, budget 600 s"), stored in stage_run.budget. With
+ * [sparker] budget_action = fail (default warn) the call counts as failed (what it committed
+ * stands): the run stops with a global stage, goes on as partial with a per-source one. Any other
+ * budget_action is SP_ECONFIG before the run starts.
+ *
  * Test hook: SPARKER_TEST_STALL=STAGE:SECONDS sleeps that long inside the stage call (after its
  * stage_run row is written, before the stage runs), so tests can hold the lock or kill a run
  * mid-stage deterministically.
@@ -64,7 +79,8 @@ typedef struct sp_stage_result {
 	const char *message; /* error message when rc < 0 */
 	sp_counts counts;
 	double seconds;
-	long peak_kb;
+	long peak_kb;        /* peak memory: the call's own with a memory budget, else the process's so far */
+	const char *budget;  /* NULL, or what the call exceeded: "stage parse took 712 s, budget 600 s" */
 } sp_stage_result;
 
 typedef void (*sp_stage_cb)(void *user, const sp_stage_result *r);
@@ -75,6 +91,8 @@ typedef struct sp_run_summary {
 	int stages_ok, stages_failed;
 	int partial; /* at least one per-source stage failed */
 	int failed;  /* the run stopped: a global stage failed, the database failed, or a signal */
+	int over_budget; /* stage calls over their budget */
+	long peak_kb;    /* the run's peak memory: the largest of its stage calls' */
 } sp_run_summary;
 
 /*

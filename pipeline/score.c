@@ -35,7 +35,8 @@
  * selection_prev, selection and cohort_band through sp_select_run(). counts: in = entities,
  * out = qualified, note = "+N entered, -M left; ...".
  *
- * Failure: SP_ECONFIG (taxonomy or [score]/[select] keys), SP_EDB.
+ * Failure: SP_ECONFIG (taxonomy or [score]/[select] keys), SP_EDB; SP_EINTERRUPTED on a stop request
+ * (core/stop.h, looked at every 1024 rows read). The one transaction is rolled back on any of them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@
 
 #include "pipeline/match.h"
 #include "core/progress.h"
+#include "core/stop.h"
 #include "pipeline/select.h"
 #include "pipeline/stage.h"
 #include "pipeline/taxonomy.h"
@@ -551,6 +553,34 @@ static int year_of(const char *s)
 	return atoi(s);
 }
 
+/* Inside the stage's transaction: clear tag and score, prepare the reading query and the two
+ * inserts, start the progress line (with the number of live entities when it is drawn). */
+static int score_prepare(sp_store *db, sqlite3_stmt **q, sqlite3_stmt **ins_tag, sqlite3_stmt **ins_score, sp_err *err)
+{
+	int rc = sp_store_exec(db, "DELETE FROM tag; DELETE FROM score;", err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db,
+				      "SELECT e.id, e.active, e.nsources, e.founded, e.name,"
+				      " r.id, r.source, r.source_key, r.name, r.description, r.categories, r.other_names,"
+				      " c.nace, c.active, c.founded_year"
+				      " FROM entity_live e JOIN member m ON m.entity_id = e.id"
+				      " JOIN record r ON r.id = m.record_id"
+				      " LEFT JOIN candidate c ON c.record_id = r.id"
+				      " ORDER BY e.id, r.id",
+				      q, err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "INSERT INTO tag(entity_id, domain, kind, evidence, record_id, weight) VALUES (?,?,?,?,?,?)",
+				      ins_tag, err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(db, "INSERT INTO score(entity_id, score, domains, reasons, run_id) VALUES (?,?,?,?,?)",
+				      ins_score, err);
+	int64_t total = 0;
+	if (rc == SP_OK && sp_progress_enabled())
+		rc = sp_store_int(db, "SELECT count(*) FROM entity_live", &total, err, NULL);
+	sp_progress_start("score", total, "entities");
+	return rc;
+}
+
 int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	(void)src;
@@ -576,30 +606,17 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		scorer_free(&sc);
 		return rc;
 	}
-	rc = sp_store_exec(db, "DELETE FROM tag; DELETE FROM score;", err);
-	if (rc == SP_OK)
-		rc = sp_store_prepare(db,
-				      "SELECT e.id, e.active, e.nsources, e.founded, e.name,"
-				      " r.id, r.source, r.source_key, r.name, r.description, r.categories, r.other_names,"
-				      " c.nace, c.active, c.founded_year"
-				      " FROM entity_live e JOIN member m ON m.entity_id = e.id"
-				      " JOIN record r ON r.id = m.record_id"
-				      " LEFT JOIN candidate c ON c.record_id = r.id"
-				      " ORDER BY e.id, r.id",
-				      &q, err);
-	if (rc == SP_OK)
-		rc = sp_store_prepare(db, "INSERT INTO tag(entity_id, domain, kind, evidence, record_id, weight) VALUES (?,?,?,?,?,?)",
-				      &ins_tag, err);
-	if (rc == SP_OK)
-		rc = sp_store_prepare(db, "INSERT INTO score(entity_id, score, domains, reasons, run_id) VALUES (?,?,?,?,?)",
-				      &ins_score, err);
-	sp_progress_start("score", 0, "entities");
+	rc = score_prepare(db, &q, &ins_tag, &ins_score, err);
 	struct entity_state es = { 0 };
 	int have = 0, relevant = 0;
-	int64_t nent = 0, nrel = 0;
+	int64_t nent = 0, nrel = 0, nrows = 0;
 	int step;
 	sp_buf ref = SP_BUF_INIT;
 	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((++nrows & 1023) == 0 && sp_stop_requested()) { /* rolled back below */
+			rc = sp_stop_err(err);
+			break;
+		}
 		int64_t eid = sqlite3_column_int64(q, 0);
 		if (!have || eid != es.id) {
 			if (have) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "reports/charts.h"
@@ -27,10 +28,44 @@ void sp_report_paths(const sp_config *cfg, int year, const char *pdf_opt, const 
 		sp_buf_adds(pdf, pdf_opt);
 	else
 		sp_buf_addf(pdf, "%s/sparker-%d.pdf", cfg->report_dir, year);
+	size_t n = pdf_opt ? strlen(pdf_opt) : 0;
 	if (csv_opt)
 		sp_buf_adds(csv, csv_opt);
+	else if (pdf_opt && n > 4 && !strcasecmp(pdf_opt + n - 4, ".pdf")) /* beside the PDF: X.pdf -> X.csv */
+		sp_buf_addf(csv, "%.*s.csv", (int)(n - 4), pdf_opt);
+	else if (pdf_opt)
+		sp_buf_addf(csv, "%s.csv", pdf_opt);
 	else
 		sp_buf_addf(csv, "%s/sparker-%d.csv", cfg->report_dir, year);
+}
+
+/* Nothing at all to report for f->year: no record pulled or first seen, no startup of the cohort,
+ * no decision about one or dated in the year, no run. */
+static int year_is_empty(const sp_figures *f)
+{
+	const sp_fig_funnel *u = &f->cur;
+	return !u->pulled && !u->in_scope && !u->integrated && !u->qualified && !u->accompanied && !u->cocreation &&
+	       !u->invested && !u->dec_accompanied && !u->dec_cocreation && !u->dec_invested && !f->runs_ok &&
+	       !f->runs_partial && !f->runs_failed && !f->runs_killed && !f->runs_other;
+}
+
+/* SP_ENOTFOUND "no data for Y ..." naming the cohorts the database holds. */
+static int no_data(sp_ctx *ctx, int year)
+{
+	sp_buf years = SP_BUF_INIT;
+	sqlite3_stmt *s;
+	if (sp_store_prepare(ctx->db, "SELECT DISTINCT cohort FROM entity WHERE merged_into IS NULL AND cohort IS NOT NULL"
+				      " ORDER BY cohort", &s, ctx->err) == SP_OK) {
+		while (sqlite3_step(s) == SQLITE_ROW)
+			sp_buf_addf(&years, "%s%d", years.len ? ", " : "", sqlite3_column_int(s, 0));
+		sqlite3_finalize(s);
+	}
+	int rc = sp_err_set(ctx->err, SP_ENOTFOUND, "no data for %d: no record pulled, no startup of cohort %d, no run"
+			    " and no decision in %d; nothing written (%s%s)", year, year, year,
+			    years.len ? "cohorts in the database: " : "the database holds no startup yet",
+			    years.len ? years.buf : "");
+	sp_buf_release(&years);
+	return rc;
 }
 
 /* ---- formatting helpers -------------------------------------------------------------------- */
@@ -641,6 +676,10 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	int rc = sp_figures_load(ctx->db, ctx->cfg, year, &f, ctx->err);
 	if (rc != SP_OK)
 		goto out_f;
+	if (year_is_empty(&f)) {
+		rc = no_data(ctx, year);
+		goto out_f;
+	}
 	if ((rc = parent_dir(pdf.buf, ctx->err)) != SP_OK || (rc = parent_dir(csv.buf, ctx->err)) != SP_OK)
 		goto out_f;
 	FILE *probe = fopen(tpdf.buf, "wb"); /* a clear message for an unwritable place (libharu gives a code) */

@@ -3,8 +3,12 @@
  *
  * sp_stage_report() (stage.h) writes the report for ctx->year, or for the year before ctx->as_of
  * when ctx->year is 0, to the paths sp_report_paths() gives: ctx->report_pdf / ctx->report_csv
- * (from the run options) when set, else REPORT_DIR/sparker-Y.pdf and .csv. Both files are
- * written to a temporary name and renamed, so a reader never sees half a report.
+ * (from the run options) when set, else REPORT_DIR/sparker-Y.pdf and .csv; a PDF path given
+ * without a CSV path puts the CSV beside it (X.pdf -> X.csv). Both files are written to a
+ * temporary name and renamed, so a reader never sees half a report. A year with no data at all
+ * (no record pulled or first seen, no startup of the cohort, no decision, no run) is not
+ * reported: SP_ENOTFOUND "no data for Y: ..." naming the cohorts the database holds, nothing
+ * written. A year with some data but empty sections gets a report that says "no data" there.
  *
  * The PDF depends only on the database, the config and sp_now() (SOURCE_DATE_EPOCH): the run that
  * writes it is not named in it (the cover names the newest run that wrote data), so regenerating a

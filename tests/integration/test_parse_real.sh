@@ -2,7 +2,9 @@
 # test_parse_real.sh — parse the real files in ../shared/data/real (Companies House both dialects,
 # SIRENE samples, Crunchbase 2013 (Mac Roman, CR line ends), 2014 (Windows-1252) and 2017 (mapped
 # columns)). Every well-formed file parses with the expected counts; the deliberately broken SIRENE
-# file ends in clear rejects, never a crash. Counts go out as INFO lines.
+# file ends in clear rejects, never a crash. The two Crunchbase exports read again without
+# `encoding` are detected as Mac Roman and Windows-1252 (one note each, the same names as with
+# the encoding given); no UTF-8 file gets a note. Counts go out as INFO lines.
 . "$(dirname "$0")/../lib.sh"
 R=$(shared_data)
 cd "$T"
@@ -46,6 +48,16 @@ preset = crunchbase
 encoding = WINDOWS-1252
 url = $R/crunchbase-2013/crunchbase-companies-2014-01.csv
 
+[source cb2013d]
+format = csv
+preset = crunchbase
+url = $R/crunchbase-2013/crunchbase-companies-2013-10.csv
+
+[source cb2014d]
+format = csv
+preset = crunchbase
+url = $R/crunchbase-2013/crunchbase-companies-2014-01.csv
+
 [source cb2017]
 format = csv
 url = $R/crunchbase-2017-intl/crunchbase-startups-2017.csv
@@ -78,8 +90,18 @@ assert_eq "$(q "SELECT name FROM record WHERE source='ch2021' AND source_key='02
 assert_eq "$(q "SELECT count(*) FROM record WHERE source='ch2021' AND country IS NULL")" "0" "country fallback"
 assert_eq "$(q "SELECT name FROM record WHERE source='cb2013' AND source_key='/company/qualtr'")" "Qualtré" "Mac Roman"
 assert_eq "$(q "SELECT reason FROM reject WHERE source='sirene_ko' LIMIT 1")" "bad column count" "ko reason"
+# detected encodings: the same records as with the encoding given, one note each, none elsewhere
+assert_eq "$(counts cb2013d)" "17727/17727/0" "crunchbase 2013-10, encoding detected"
+assert_eq "$(counts cb2014d)" "19374/19374/0" "crunchbase 2014-01, encoding detected"
+for p in "cb2013 cb2013d mac-roman" "cb2014 cb2014d windows-1252"; do
+  set -- $p
+  assert_eq "$(q "SELECT count(*) FROM record a JOIN record b ON b.source = '$2' AND b.source_key = a.source_key
+                  WHERE a.source = '$1' AND a.name IS NOT b.name")" 0 "$2: names as with the encoding given"
+  assert_eq "$(q "SELECT count(*) FROM stage_run WHERE source = '$2' AND message LIKE '%; file is not UTF-8; read as $3'")" 1 "$2: the note"
+done
+assert_eq "$(q "SELECT count(*) FROM stage_run WHERE message LIKE '%not UTF-8%'")" 2 "notes only for the detected files"
 bad=$(q "SELECT count(*) FROM record WHERE name LIKE '%' || char(65533) || '%'")
-for s in ch2020 ch2021 ch2020f sirene_ok sirene_ko cb2013 cb2014 cb2017; do
+for s in ch2020 ch2021 ch2020f sirene_ok sirene_ko cb2013 cb2014 cb2013d cb2014d cb2017; do
   echo "INFO: real $s: $(q "SELECT 'read '||rows_read||', stored '||rows_stored||', out of scope '||rows_out_of_scope||', rejected '||rows_rejected FROM parse_stat WHERE source='$s'")"
 done
 echo "INFO: real: names with U+FFFD after transcoding: $bad"

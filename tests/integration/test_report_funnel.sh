@@ -2,7 +2,8 @@
 # test_report_funnel.sh — `sparker report` on a fixed database (tests/fixtures/report/fixture.sql):
 # the PDF's text layer holds the same figures as `sparker export`, the accented names, and is a
 # valid PDF whose every page renders; the CSV companion agrees; the report row is written;
-# regeneration under SOURCE_DATE_EPOCH is byte-identical; an empty year says "No data".
+# regeneration under SOURCE_DATE_EPOCH is byte-identical; a year with no data at all is refused
+# (exit 1, nothing written); a year with a run but no startup says "No data" in its sections.
 . "$(dirname "$0")/../lib.sh"
 for t in pdftotext pdftoppm pdfinfo qpdf sqlite3; do command -v $t >/dev/null || skip "$t not installed"; done
 FX=$ROOT/tests/fixtures/report
@@ -80,7 +81,14 @@ cmp $CSV again.csv || die "regenerated CSV differs"
 env -u SOURCE_DATE_EPOCH $SP -q -c sparker.ini report --year 2025 --out now.pdf --csv now.csv
 qpdf --check now.pdf >/dev/null || die "qpdf --check failed (no SOURCE_DATE_EPOCH)"
 
-# an empty year: a valid PDF that says so, charts replaced by "no data"
+# a year with no data at all: exit 1, a message naming the years there are, nothing written
+set +e; $SP -q -c sparker.ini report --year 2019 --out empty.pdf --csv empty.csv 2>err.txt; rc=$?; set -e
+assert_eq "$rc" 1 "report of a year without data"
+grep -q "no data for 2019.*cohorts in the database: 2024, 2025" err.txt || die "empty year message: $(cat err.txt)"
+[ ! -e empty.pdf ] && [ ! -e empty.csv ] || die "a report was written for a year without data"
+
+# a year with a run but nothing found: a valid PDF that says so, charts replaced by "no data"
+sqlite3 sparker.db "INSERT INTO run (job, as_of, started, ended, status) VALUES ('nightly', '2019-05-01', '2019-05-01T02:00:00Z', '2019-05-01T02:01:00Z', 'ok')"
 $SP -q -c sparker.ini report --year 2019 --out empty.pdf --csv empty.csv
 qpdf --check empty.pdf >/dev/null || die "qpdf --check failed on the empty year"
 pdftotext empty.pdf empty.txt

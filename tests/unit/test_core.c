@@ -2,6 +2,7 @@
  * test_core.c — config loading (with file:line errors), store migrations, sp_buf, the run lock.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,8 @@
 #include "connectors/connector.h"
 #include "connectors/filter.h"
 #include "core/config.h"
+#include "core/progress.h"
+#include "core/stop.h"
 #include "pipeline/run.h"
 #include "core/store.h"
 
@@ -147,6 +150,47 @@ static void buf_works(void **state)
 	sp_buf_release(&b);
 }
 
+/* The stop request: set from a handler, read by the loops, named in the message. */
+static void stop_request(void **state)
+{
+	sp_stop_reset();
+	assert_int_equal(sp_stop_requested(), 0);
+	sp_stop_request(SIGTERM);
+	assert_int_equal(sp_stop_requested(), SIGTERM);
+	sp_err err;
+	assert_int_equal(sp_stop_err(&err), SP_EINTERRUPTED);
+	assert_string_equal(err.msg, "interrupted by SIGTERM");
+	sp_stop_request(SIGINT);
+	sp_stop_err(&err);
+	assert_string_equal(err.msg, "interrupted by SIGINT");
+	sp_stop_reset();
+	assert_int_equal(sp_stop_requested(), 0);
+}
+
+static char last_line[256];
+static void sink(const char *line)
+{
+	snprintf(last_line, sizeof(last_line), "%s", line ? line : "(erased)");
+}
+
+/* A progress line with a total has a percentage and an ETA, never past 99 % before the end (a
+ * total may be an estimate); the unit word is kept whole. */
+static void progress_line(void **state)
+{
+	sp_progress_set_sink(sink);
+	sp_progress_start("normalise", 1000, "candidates");
+	sp_progress_update(250);
+	assert_non_null(strstr(last_line, "normalise: 250 candidates (25%)"));
+	assert_non_null(strstr(last_line, "ETA "));
+	usleep(210 * 1000); /* past the rate limit */
+	sp_progress_update(1500);
+	assert_non_null(strstr(last_line, "(99%)"));
+	assert_non_null(strstr(last_line, "ETA 0s"));
+	sp_progress_end();
+	assert_string_equal(last_line, "(erased)");
+	sp_progress_set_sink(NULL);
+}
+
 static void lock_excludes(void **state)
 {
 	(void)state;
@@ -172,7 +216,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config_ok),    cmocka_unit_test(config_errors), cmocka_unit_test(store_migrates),
-		cmocka_unit_test(buf_works),    cmocka_unit_test(lock_excludes),
+		cmocka_unit_test(buf_works),    cmocka_unit_test(lock_excludes), cmocka_unit_test(stop_request),
+		cmocka_unit_test(progress_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,8 +1,10 @@
 /*
- * test_csv_reader.c — csv_reader: quoting, line ends, BOM, embedded newlines, limits, encodings,
+ * test_csv_reader.c — csv_reader: quoting, line ends, BOM, embedded newlines, limits, encodings
+ * (given, and detected: Windows-1252 and Mac Roman names each alone in a file),
  * the two-range parse of a big file (same rows, lines and rejects as one range), and the fast
  * tokenizer against libcsv (the same rows in the same order for every read size).
  */
+#include <iconv.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,6 +215,70 @@ static void test_latin1(void **state)
 	assert_int_equal(sp_csv_open("/dev/null", &o, &c, &err), SP_ECONFIG);
 }
 
+/* Company names as real exports spell them (UTF-8 here; each test writes them in a code page). */
+static const char *const NAMES[] = {
+	"Soci\xC3\xA9t\xC3\xA9 G\xC3\xA9n\xC3\xA9rale", "M\xC3\xBCller Pr\xC3\xA4zision GmbH", "Cr\xC3\xA8me Br\xC3\xBBl\xC3\xA9" "e SAS",
+	"L\xE2\x80\x99Or\xC3\xA9" "al Tech", "\xC3\x85ngstr\xC3\xB6m Labs AB", "S\xC3\xA3o Paulo Motors", "Z\xC3\xBCrich Fintech AG",
+	"Nestl\xC3\xA9 Robotics", "Pe\xC3\xB1" "a Energ\xC3\xAD" "a SL", "Bj\xC3\xB6rk Str\xC3\xB6m AB", "G\xC3\xB6teborg Charging",
+	"Fran\xC3\xA7" "ais Mobilit\xC3\xA9", "\xC3\x89lectricit\xC3\xA9 Verte", "\xC3\x98resund Batteri ApS", "Caf\xC3\xA9 M\xC3\xBCller",
+	"Stra\xC3\x9F" "e der Zukunft GmbH", "A\xC3\xA7ores Renov\xC3\xA1veis", "Citt\xC3\xA0 Elettrica", "K\xC3\xBChne Logistik",
+	"B\xC3\xA4" "ckerei Sch\xC3\xB6n", "Se\xC3\xB1or Fr\xC3\xAD" "o", "H\xC3\xB4tel Dieu Tech", "\xC3\x86r\xC3\xB8 Energi",
+	"Fran\xC3\xA7ois & Fils", "\xE2\x80\x9CQuoted\xE2\x80\x9D Startup", "Ni\xC3\xB1o Rob\xC3\xB3tica", "Ch\xC3\xA2teau Donn\xC3\xA9" "es",
+	"Ma\xC3\xB1" "ana Labs",
+};
+
+/* s (UTF-8) in the code page to (an iconv name); 0 when it has no such spelling. */
+static size_t to_page(const char *to, const char *s, char *out, size_t cap)
+{
+	iconv_t cd = iconv_open(to, "UTF-8");
+	assert_true(cd != (iconv_t)-1);
+	char *in = (char *)s, *o = out;
+	size_t il = strlen(s), ol = cap;
+	size_t r = iconv(cd, &in, &il, &o, &ol);
+	iconv_close(cd);
+	return r == (size_t)-1 ? 0 : (size_t)(o - out);
+}
+
+/* Without `encoding`, a file in Windows-1252 or Mac Roman is read as such, with one note, even
+ * when it holds a single name; forced to UTF-8, its rows are rejected. */
+static void test_detect_encoding(void **state)
+{
+	static const char *const pages[][2] = { { "WINDOWS-1252", "windows-1252" }, { "MACINTOSH", "mac-roman" } };
+	for (int p = 0; p < 2; p++) {
+		for (size_t k = 0; k < sizeof(NAMES) / sizeof(*NAMES); k++) {
+			char buf[256] = "name\n";
+			size_t n = to_page(pages[p][0], NAMES[k], buf + 5, sizeof(buf) - 8);
+			if (!n)
+				continue; /* no spelling in this code page */
+			buf[5 + n] = '\n';
+			sp_csv *c = open_str(buf, 6 + n, NULL);
+			assert_non_null(sp_csv_note(c));
+			char want[96];
+			snprintf(want, sizeof(want), "file is not UTF-8; read as %s", pages[p][1]);
+			if (strcmp(sp_csv_note(c), want))
+				fail_msg("%s read as %s: %s", NAMES[k], pages[p][1], sp_csv_note(c));
+			expect_row(c, SP_OK, 1, 1, "name");
+			expect_row(c, SP_OK, 2, 1, NAMES[k]);
+			expect_eof(c);
+		}
+	}
+	/* forced UTF-8: rejected as before; a UTF-8 file: no note */
+	char buf[64] = "name\n";
+	size_t n = to_page("WINDOWS-1252", NAMES[0], buf + 5, sizeof(buf) - 8);
+	buf[5 + n] = '\n';
+	sp_csv_opts o = { .encoding = "UTF-8" };
+	sp_csv *c = open_str(buf, 6 + n, &o);
+	assert_null(sp_csv_note(c));
+	expect_row(c, SP_OK, 1, 1, "name");
+	expect_row(c, SP_REJECT, 2, 1, NULL);
+	expect_eof(c);
+	c = OPEN("name\nSoci\xC3\xA9t\xC3\xA9\n");
+	assert_null(sp_csv_note(c));
+	expect_row(c, SP_OK, 1, 1, "name");
+	expect_row(c, SP_OK, 2, 1, "Soci\xC3\xA9t\xC3\xA9");
+	expect_eof(c);
+}
+
 static void test_many_rows(void **state)
 {
 	/* rows across many read chunks and parser slices keep their fields and line numbers */
@@ -321,6 +387,8 @@ static void collect(const char *data, size_t n, const sp_csv_opts *o, uint64_t s
 		oo = *o;
 	oo.no_thread = 0;
 	oo.split_min = split_min;
+	if (!oo.encoding) /* files split in two are UTF-8: their stray bytes are rejects, not a code page */
+		oo.encoding = "UTF-8";
 	assert_int_equal(sp_csv_open(write_file(data, n), &oo, &c, &err), SP_OK);
 	unlink(path);
 	memset(out, 0, sizeof(*out));
@@ -698,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_columns),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_latin1),
+		cmocka_unit_test(test_detect_encoding),
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_close_early),
 		cmocka_unit_test(test_random_input),

@@ -73,5 +73,5 @@ assert_eq "$(sq $DB "SELECT status FROM run ORDER BY id DESC LIMIT 1")" partial 
 # an unknown budget_action
 config "budget_action = panic"
 run 3 --stage normalise
-grep -q "budget_action must be warn or fail, not 'panic'" "$T/err" || die "bad budget_action: $(cat "$T/err")"
+grep -q "sparker.ini:[0-9]*: \[sparker\] budget_action must be one of warn, fail, not 'panic'" "$T/err" || die "bad budget_action: $(cat "$T/err")"
 echo "ok"

@@ -53,8 +53,10 @@ for case in "cb1252 src/cp1252.csv windows-1252" "cbzip src/cp1252.zip windows-1
   assert_eq "$(grep -c "UTF-8" run.out)" 1 "$1: one warning in the output"
 done
 
-# forced UTF-8: every row with a non-ASCII name is rejected, as before
-run cbforced src/cp1252.csv "encoding = utf-8"
+# forced UTF-8: every row with a non-ASCII name is rejected, as before (the reject gate, which
+# would hold such a snapshot back, is set aside for this source: test_gates.sh tests it)
+run cbforced src/cp1252.csv "encoding = utf-8
+max_reject_pct = 100"
 assert_eq "$(q "SELECT count(*) FROM reject WHERE reason = 'invalid UTF-8'")" "$NONASCII" "forced utf-8: rejects"
 assert_eq "$(q "SELECT count(*) FROM record")" "$((N - NONASCII))" "forced utf-8: records"
 assert_eq "$(q "SELECT count(*) FROM stage_run WHERE message LIKE '%not UTF-8%'")" 0 "forced utf-8: no note"

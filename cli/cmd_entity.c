@@ -78,25 +78,12 @@ static int is_number(const char *s)
 	return 1;
 }
 
-/* Record id of SOURCE:KEY, or 0. */
+/* Record id of SOURCE:KEY, or 0 (sp_record_ref, entity.h). */
 static int64_t record_of(sp_store *db, const char *ref)
 {
-	const char *colon = strchr(ref, ':');
-	if (!colon)
-		return 0;
-	char *src = sp_xstrndup(ref, (size_t)(colon - ref));
-	sqlite3_stmt *s;
+	int64_t id;
 	sp_err err;
-	int64_t id = 0;
-	if (sp_store_prepare(db, "SELECT id FROM record WHERE source = ?1 AND source_key = ?2", &s, &err) == SP_OK) {
-		sp_bind_text(s, 1, src);
-		sp_bind_text(s, 2, colon + 1);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			id = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-	}
-	free(src);
-	return id;
+	return sp_record_ref(db, ref, &id, &err) == SP_OK ? id : 0;
 }
 
 /* What `show` prints for one member: its record as normalised (display values only). */

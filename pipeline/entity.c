@@ -4,6 +4,7 @@
  * One prepared statement, stepped once per hop; a hop that returns to an id already on the
  * chain is a cycle. Reads only; no transaction of its own.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,31 +53,43 @@ int sp_entity_live(sp_store *db, int64_t id, int64_t *live, sp_err *err)
 	return SP_OK;
 }
 
+int sp_record_ref(sp_store *db, const char *ref, int64_t *record_id, sp_err *err)
+{
+	const char *colon = ref ? strchr(ref, ':') : NULL;
+	*record_id = 0;
+	if (!colon || colon == ref || !colon[1])
+		return sp_err_set(err, SP_EUSAGE, "'%s' is not a record reference SOURCE:KEY", ref ? ref : "");
+	sqlite3_stmt *s;
+	int rc = sp_store_prepare(db, "SELECT id FROM record WHERE source = ?1 AND source_key = ?2", &s, err);
+	if (rc != SP_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, ref, (int)(colon - ref), SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, colon + 1, -1, SQLITE_TRANSIENT);
+	int st = sqlite3_step(s);
+	if (st == SQLITE_ROW)
+		*record_id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (st != SQLITE_ROW && st != SQLITE_DONE)
+		return sp_store_error(db, err, "looking up a record");
+	return *record_id ? SP_OK : sp_err_set(err, SP_ENOTFOUND, "no record %s", ref);
+}
+
 int sp_entity_resolve(sp_store *db, const char *arg, int64_t *asked, int64_t *live, sp_err *err)
 {
 	char *end;
-	const char *colon = arg ? strchr(arg, ':') : NULL;
 	long long v = arg && *arg ? strtoll(arg, &end, 10) : 0;
-	sqlite3_stmt *s;
 	int rc;
 	if (arg && *arg && !*end && v > 0) {
 		*asked = v;
-	} else if (colon && colon != arg && colon[1]) {
-		rc = sp_store_prepare(db,
-				      "SELECT COALESCE(m.entity_id, 0) FROM record r LEFT JOIN member m ON m.record_id = r.id"
-				      " WHERE r.source = ?1 AND r.source_key = ?2",
-				      &s, err);
+	} else if (arg && strchr(arg, ':')) {
+		int64_t rid;
+		if ((rc = sp_record_ref(db, arg, &rid, err)) != SP_OK)
+			return rc;
+		char idbuf[32];
+		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)rid);
+		rc = sp_store_int(db, "SELECT COALESCE(max(entity_id), 0) FROM member WHERE record_id = ?", asked, err, idbuf);
 		if (rc != SP_OK)
 			return rc;
-		sqlite3_bind_text(s, 1, arg, (int)(colon - arg), SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 2, colon + 1, -1, SQLITE_TRANSIENT);
-		int st = sqlite3_step(s);
-		*asked = st == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-		sqlite3_finalize(s);
-		if (st != SQLITE_ROW && st != SQLITE_DONE)
-			return sp_store_error(db, err, "looking up a record");
-		if (*asked < 0)
-			return sp_err_set(err, SP_ENOTFOUND, "no record %s", arg);
 		if (*asked == 0)
 			return sp_err_set(err, SP_ENOTFOUND, "record %s is in no entity yet (run the dedupe stage)", arg);
 	} else {

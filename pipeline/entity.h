@@ -33,4 +33,12 @@ int sp_entity_live(sp_store *db, int64_t id, int64_t *live, sp_err *err);
  */
 int sp_entity_resolve(sp_store *db, const char *arg, int64_t *asked, int64_t *live, sp_err *err);
 
+/*
+ * A record reference SOURCE:KEY (the source is everything before the first ':', the key all
+ * after it) -> the stored record's id. The one reading of a reference: entity arguments,
+ * judgements and link/unlink go through it. SP_EUSAGE when ref is not of that form,
+ * SP_ENOTFOUND "no record REF" when no such record is stored.
+ */
+int sp_record_ref(sp_store *db, const char *ref, int64_t *record_id, sp_err *err);
+
 #endif

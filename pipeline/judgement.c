@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/entity.h"
 #include "pipeline/judgement.h"
 
 const char *const sp_judgement_kind_names[SP_J_NKINDS] = { "link", "apart",    "alone", "unsure",
@@ -77,19 +78,11 @@ char *sp_judgement_ref_decode(const char *s, size_t n)
 	return sp_buf_detach(&b);
 }
 
-/* SOURCE:KEY of a stored record? The source is everything before the first ':'. */
+/* SOURCE:KEY of a stored record? (entity.h reads the reference.) */
 static int ref_check(sp_store *db, const char *ref, sp_err *err)
 {
-	const char *colon = ref ? strchr(ref, ':') : NULL;
-	if (!colon || colon == ref || !colon[1])
-		return sp_err_set(err, SP_EUSAGE, "'%s' is not a record reference SOURCE:KEY", ref ? ref : "");
-	char *src = sp_xstrndup(ref, (size_t)(colon - ref));
-	int64_t n = 0;
-	int rc = sp_store_int(db, "SELECT count(*) FROM record WHERE source = ? AND source_key = ?", &n, err, src, colon + 1);
-	free(src);
-	if (rc == SP_OK && !n)
-		rc = sp_err_set(err, SP_ENOTFOUND, "no record %s", ref);
-	return rc;
+	int64_t rid;
+	return sp_record_ref(db, ref, &rid, err);
 }
 
 /* ---------------------------------------------------------------- writing rows */
@@ -418,6 +411,22 @@ static int record_remove(sp_store *db, const sp_judgement *j, sp_judgement_out *
 	return rc;
 }
 
+/* A writer's transaction: its own unless the caller already holds one (an import). */
+static int tx_begin(sp_store *db, int *own, sp_err *err)
+{
+	*own = !db->in_tx;
+	return *own ? sp_store_begin(db, err) : SP_OK;
+}
+
+static int tx_end(sp_store *db, int own, int rc, sp_err *err)
+{
+	if (own && rc == SP_OK)
+		rc = sp_store_commit(db, err);
+	if (own && rc != SP_OK)
+		sp_store_rollback(db);
+	return rc;
+}
+
 int sp_judgement_record(sp_store *db, const sp_judgement *jin, sp_judgement_out *out, sp_err *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -431,8 +440,8 @@ int sp_judgement_record(sp_store *db, const sp_judgement *jin, sp_judgement_out 
 				  j.value ? j.value : "");
 	if (j.kind == SP_J_NOTE && (!j.note || !*j.note))
 		return sp_err_set(err, SP_EUSAGE, "a note needs its text");
-	int own = !db->in_tx;
-	int rc = own ? sp_store_begin(db, err) : SP_OK;
+	int own;
+	int rc = tx_begin(db, &own, err);
 	if (rc != SP_OK)
 		return rc;
 	int anchored = j.kind == SP_J_PIN || j.kind == SP_J_DECISION || j.kind == SP_J_NOTE;
@@ -444,31 +453,19 @@ int sp_judgement_record(sp_store *db, const sp_judgement *jin, sp_judgement_out 
 		rc = record_anchored(db, &j, out, err);
 	else
 		rc = record_match(db, &j, out, err);
-	if (own) {
-		if (rc == SP_OK)
-			rc = sp_store_commit(db, err);
-		if (rc != SP_OK)
-			sp_store_rollback(db);
-	}
-	return rc;
+	return tx_end(db, own, rc, err);
 }
 
 int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, const char *note, int *n, sp_err *err)
 {
 	*n = 0;
-	int own = !db->in_tx;
-	int rc = own ? sp_store_begin(db, err) : SP_OK;
+	int own;
+	int rc = tx_begin(db, &own, err);
 	if (rc != SP_OK)
 		return rc;
 	sp_judgement by = { .kind = SP_J_REMOVE, .user = user, .note = note && *note ? note : "pin cleared", .origin = "pin clear" };
 	rc = remove_where(db, CARRIED("j.kind = 'pin'"), NULL, NULL, entity, &by, n, err);
-	if (own) {
-		if (rc == SP_OK)
-			rc = sp_store_commit(db, err);
-		if (rc != SP_OK)
-			sp_store_rollback(db);
-	}
-	return rc;
+	return tx_end(db, own, rc, err);
 }
 
 /* ---------------------------------------------------------------- listing */

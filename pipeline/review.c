@@ -6,6 +6,7 @@
  * are 'SOURCE:KEY' strings with a < b byte-wise (SQLite's BINARY collation is memcmp, the same
  * order as strcmp for these NUL-free strings).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,7 +216,7 @@ int sp_review_selection(sp_store *db, int64_t year, int each, sp_review_cohort *
 		x->qualified = sqlite3_column_int(s, 8);
 		const char *pin = (const char *)sqlite3_column_text(s, 9);
 		if (pin && (!strcmp(pin, "in") || !strcmp(pin, "out")))
-			strcpy(x->pin, pin);
+			snprintf(x->pin, sizeof(x->pin), "%s", pin);
 	}
 	if (st != SQLITE_DONE)
 		rc = sp_store_error(db, err, "review: reading the selection");

@@ -36,7 +36,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -I. \
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 LIB_SRC  := $(wildcard core/*.c connectors/*.c pipeline/*.c reports/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/taxonomy_builtin.o
 CLI_SRC  := $(wildcard cli/*.c)
 MAIN_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 BIN      := $(BUILD)/sparker
@@ -129,11 +129,22 @@ fuzz: deps
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run_fuzz.sh
 
+# the built-in thesis (pipeline/taxonomy.h): share/taxonomy.ini as a C string
+$(BUILD)/gen/taxonomy_builtin.c: share/taxonomy.ini
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from share/taxonomy.ini by the Makefile: do not edit */'; \
+	   echo 'const char sp_taxonomy_builtin[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+
+$(BUILD)/gen/taxonomy_builtin.o: $(BUILD)/gen/taxonomy_builtin.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/sparker
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sparker
 	install -m 0644 docs/sparker.1 $(DESTDIR)$(PREFIX)/share/man/man1/sparker.1
 	install -m 0644 demo/sparker.ini $(DESTDIR)$(PREFIX)/share/sparker/sparker.ini.example
+	install -m 0644 share/taxonomy.ini $(DESTDIR)$(PREFIX)/share/sparker/taxonomy.ini
 	cp -r schedules $(DESTDIR)$(PREFIX)/share/sparker/
 
 uninstall:

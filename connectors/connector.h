@@ -86,6 +86,19 @@ typedef struct sp_connector {
 	const char *(*note)(sp_parser *p);
 } sp_connector;
 
+/*
+ * What a source is to the programme ([source X] kind = directory | registry | news; registry.c):
+ *   directory  a startup source (a startup database, an accelerator list, a directory feed): being
+ *              in it is a startup signal (pipeline/startup.h). The default of csv, json and feed.
+ *   registry   a company register (companies_house, sirene, gleif: their default): every company,
+ *              startup or not, so being in it says nothing about being a startup.
+ *   news       a news feed: its items are mentions of startups, never startups themselves.
+ */
+typedef enum { SP_KIND_DIRECTORY = 0, SP_KIND_REGISTRY = 1, SP_KIND_NEWS = 2 } sp_source_kind;
+extern const sp_config_key sp_kind_keys[];
+sp_source_kind sp_source_kind_of(const sp_config *cfg, const sp_source *src);
+extern const char *const sp_source_kind_names[]; /* indexed by sp_source_kind */
+
 /* The connector for a format, or NULL. The table lives in connectors/registry.c. */
 const sp_connector *sp_connector_find(const char *format);
 /* The format of the i-th connector of the registry, NULL past the last (the config's vocabulary). */

@@ -8,8 +8,29 @@
 #include "connectors/connector.h"
 #include "connectors/filter.h"
 
-/* The [source] keys of every format: fetching, the pushdown filter, parsing. */
-static const sp_config_key *const common_keys[] = { sp_fetch_keys, sp_filter_keys, sp_parse_keys };
+/* What a source is (connector.h): one key of every format, its default by format below. */
+const sp_config_key sp_kind_keys[] = {
+	{ "source *", "kind", SP_KEY_ENUM, .choices = "directory|registry|news" },
+	{ 0 },
+};
+const char *const sp_source_kind_names[] = { "directory", "registry", "news" }; /* as in the choices */
+
+/* The formats that are company registers: a source of one is `kind = registry` unless it says. */
+static const char *const registry_formats[] = { "companies_house", "sirene", "gleif" };
+
+sp_source_kind sp_source_kind_of(const sp_config *cfg, const sp_source *src)
+{
+	int k = sp_config_choice(cfg, src->section, sp_kind_keys, "kind");
+	if (k >= 0)
+		return (sp_source_kind)k;
+	for (size_t i = 0; i < SP_ARRAY_LEN(registry_formats); i++)
+		if (!strcmp(src->format, registry_formats[i]))
+			return SP_KIND_REGISTRY;
+	return SP_KIND_DIRECTORY;
+}
+
+/* The [source] keys of every format: fetching, the pushdown filter, parsing, the kind. */
+static const sp_config_key *const common_keys[] = { sp_fetch_keys, sp_filter_keys, sp_parse_keys, sp_kind_keys };
 
 static const sp_connector *const connectors[] = {
 	&sp_connector_companies_house,

@@ -524,15 +524,16 @@ static sp_config *config_new(const char *path, const sp_config_vocab *vocab)
 	return cfg;
 }
 
-/* Read the file into cfg->kv and cfg->sections; a problem when it cannot be read or parsed. */
-static int config_read(sp_config *cfg, sp_config_problems *p)
+/* Read the file (or text, when not NULL) into cfg->kv and cfg->sections; a problem when it cannot
+ * be read or parsed. */
+static int config_read(sp_config *cfg, const char *text, sp_config_problems *p)
 {
 	struct stat sb;
-	if (stat(cfg->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	if (!text && stat(cfg->path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		sp_config_problem(p, "%s: is a directory, expected an INI file", cfg->path);
 		return SP_ECONFIG;
 	}
-	FILE *f = fopen(cfg->path, "r");
+	FILE *f = text ? fmemopen((void *)text, strlen(text), "r") : fopen(cfg->path, "r");
 	if (!f) {
 		sp_config_problem(p, "%s: cannot open configuration file: %s", cfg->path, strerror(errno));
 		return SP_ECONFIG;
@@ -551,17 +552,17 @@ static int config_read(sp_config *cfg, sp_config_problems *p)
 	if (p->n)
 		return SP_ECONFIG;
 	sp_err hash_err;
-	if (sp_sha256_file(cfg->path, cfg->sha256, &hash_err) != SP_OK)
+	if (text || sp_sha256_file(cfg->path, cfg->sha256, &hash_err) != SP_OK)
 		cfg->sha256[0] = '\0';
 	return SP_OK;
 }
 
-int sp_config_load_all(const char *path, const sp_config_vocab *vocab, sp_config **out, sp_config_problems *problems,
-		       sp_err *err)
+static int load_all(const char *path, const char *text, const sp_config_vocab *vocab, sp_config **out,
+		    sp_config_problems *problems, sp_err *err)
 {
 	*out = NULL;
 	sp_config *cfg = config_new(path, vocab);
-	if (config_read(cfg, problems) == SP_OK) {
+	if (config_read(cfg, text, problems) == SP_OK) {
 		sp_config_check_keys(cfg, problems);
 		load_core(cfg, vocab, problems);
 		if (vocab->check)
@@ -575,10 +576,24 @@ int sp_config_load_all(const char *path, const sp_config_vocab *vocab, sp_config
 	return SP_OK;
 }
 
+int sp_config_load_all(const char *path, const sp_config_vocab *vocab, sp_config **out, sp_config_problems *problems,
+		       sp_err *err)
+{
+	return load_all(path, NULL, vocab, out, problems, err);
+}
+
 int sp_config_load(const char *path, const sp_config_vocab *vocab, sp_config **out, sp_err *err)
 {
 	sp_config_problems p = { .n = 0 };
-	int rc = sp_config_load_all(path, vocab, out, &p, err);
+	int rc = load_all(path, NULL, vocab, out, &p, err);
+	sp_buf_release(&p.text);
+	return rc;
+}
+
+int sp_config_load_text(const char *name, const char *text, const sp_config_vocab *vocab, sp_config **out, sp_err *err)
+{
+	sp_config_problems p = { .n = 0 };
+	int rc = load_all(name, text, vocab, out, &p, err);
 	sp_buf_release(&p.text);
 	return rc;
 }

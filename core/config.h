@@ -161,6 +161,9 @@ typedef struct sp_config_vocab {
 } sp_config_vocab;
 
 int sp_config_load(const char *path, const sp_config_vocab *vocab, sp_config **out, sp_err *err);
+/* Like sp_config_load, from text in memory; name stands for the file in messages (and paths
+ * resolve against its directory). */
+int sp_config_load_text(const char *name, const char *text, const sp_config_vocab *vocab, sp_config **out, sp_err *err);
 /*
  * Like sp_config_load, and when the config does not load, every problem found (not only the
  * first) is in *problems (the caller passes a zeroed one and releases problems->text).

@@ -201,6 +201,13 @@ const char *const sp_schema_migrations[] = {
 	 * has a memory budget (run.h). */
 	"ALTER TABLE stage_run ADD COLUMN seconds REAL;"
 	"ALTER TABLE stage_run ADD COLUMN budget TEXT;",
+
+	/* version 6: relevance apart from qualifying (pipeline/score.c, startup.h). evidence is the
+	 * entity's thesis evidence; thesis = 1 when it reaches [score] min_score ("tagged relevant");
+	 * startup = 1 startup, 0 not a startup, 2 closed. score > 0 only when all three hold. */
+	"ALTER TABLE score ADD COLUMN evidence REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE score ADD COLUMN thesis INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE score ADD COLUMN startup INTEGER;",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

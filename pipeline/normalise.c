@@ -726,7 +726,7 @@ int sp_norm_active(const char *status)
 	static const char *const off[] = { "dissolved", "closed", "ceased", "cessee", "cesse", "ferme", "fermee",
 					   "liquidation", "liquidated", "inactive", "struck off", "removed", "retired",
 					   "merged", "annulled", "dead", "defunct", "radiee", "deregistered",
-					   "insolvency", "bankrupt", "converted closed", "dormant company" };
+					   "insolvency", "bankrupt", "converted closed", "dormant company", "acquired" };
 	static const char *const on[] = { "active", "operating", "issued", "live", "registered", "ipo", "actif",
 					  "open", "trading", "aktiv" };
 	if (strcmp(f, "c") == 0 || strcmp(f, "f") == 0)

@@ -24,6 +24,7 @@
 #include "core/date.h"
 #include "pipeline/dedupe.h"
 #include "pipeline/select.h"
+#include "pipeline/startup.h"
 #include "pipeline/taxonomy.h"
 #include "core/stop.h"
 
@@ -65,7 +66,8 @@ const sp_config_key sp_run_keys[] = {
 
 /* The spec arrays of every section but [source] (the core adds its own). */
 static const sp_config_key *const section_keys[] = {
-	sp_run_keys, sp_gate_keys, sp_dedupe_keys, sp_score_keys, sp_select_keys, sp_taxonomy_keys, sp_report_keys,
+	sp_run_keys,     sp_gate_keys,    sp_dedupe_keys,  sp_score_keys,
+	sp_select_keys,  sp_taxonomy_keys, sp_startup_keys, sp_report_keys,
 };
 
 static const sp_config_key *section_keys_at(size_t i)
@@ -79,40 +81,17 @@ static const sp_config_key *source_keys_at(const char *format, size_t i)
 	return i == 0 ? sp_gate_keys : sp_connector_keys_at(format, i - 1);
 }
 
-/* Does a job of the config run the score stage? Returns the line of its stages key, 0 if none. */
-static int job_scores(const sp_config *cfg, const char **job)
-{
-	for (int i = 0; i < cfg->njobs; i++)
-		for (int k = 0; k < cfg->jobs[i].nstages; k++)
-			if (!strcmp(cfg->jobs[i].stages[k], "score")) {
-				char sec[160];
-				snprintf(sec, sizeof(sec), "job %s", cfg->jobs[i].name);
-				const sp_kv *kv = sp_config_find(cfg, sec, "stages");
-				*job = cfg->jobs[i].name;
-				return kv ? kv->line : 1;
-			}
-	return 0;
-}
-
 /*
- * What the specs cannot say, read now rather than when a stage runs: the taxonomy (when there is
- * one, or a job scores), the selection band, each source's pushdown filter.
+ * What the specs cannot say, read now rather than when a stage runs: the taxonomy (the built-in
+ * one, a taxonomy file, the config's sections), the selection band, each source's pushdown filter.
  */
 static void check_config(const sp_config *cfg, sp_config_problems *p)
 {
 	sp_err err;
-	int it = 0;
-	const char *job = NULL;
-	int scores = job_scores(cfg, &job);
-	if (sp_config_section_next(cfg, "taxonomy ", &it)) {
-		sp_taxonomy *t = NULL;
-		if (sp_taxonomy_load(cfg, &t, &err) != SP_OK)
-			sp_config_problem(p, "%s", err.msg);
-		sp_taxonomy_free(t);
-	} else if (scores) {
-		sp_config_problem_at(p, cfg, scores, "[job %s] runs score, which needs a [taxonomy DOMAIN] section "
-				     "(docs/taxonomy.md; demo/taxonomy.ini is the default)", job);
-	}
+	sp_taxonomy *t = NULL; /* always: a broken taxonomy file is found before anything runs */
+	if (sp_taxonomy_load(cfg, &t, &err) != SP_OK)
+		sp_config_problem(p, "%s", err.msg);
+	sp_taxonomy_free(t);
 	double lo, hi;
 	if (sp_select_band(cfg, &lo, &hi, &err) != SP_OK)
 		sp_config_problem(p, "%s", err.msg);

@@ -46,12 +46,14 @@
 #include "pipeline/match.h"
 #include "core/progress.h"
 #include "core/stop.h"
+#include "connectors/connector.h"
 #include "pipeline/select.h"
 #include "pipeline/stage.h"
+#include "pipeline/startup.h"
 #include "pipeline/taxonomy.h"
 
-enum { K_CODE, K_CATEGORY, K_KEYWORD, K_NEGATIVE, K_CONTEXT };
-static const char *const kind_name[] = { "code", "category", "keyword", "negative", "context" };
+enum { K_CODE, K_CATEGORY, K_KEYWORD, K_NEGATIVE, K_CONTEXT, K_TECH };
+static const char *const kind_name[] = { "code", "category", "keyword", "negative", "context", "technology" };
 
 /* One taxonomy item in a flat id space. */
 struct item {
@@ -62,8 +64,22 @@ struct item {
 
 struct weights {
 	double context_factor;
-	double min_score, active_bonus, inactive_penalty, age_bonus, multi_source_bonus;
-	long max_age_years, multi_source_cap;
+	double min_score, active_bonus, age_bonus, multi_source_bonus;
+	long max_age_years, multi_source_cap, startup_age;
+};
+
+/* What the startup rule needs of one entity (startup.h), gathered from its records. */
+struct entity_state {
+	int64_t id;
+	int active;      /* 1 active, 0 inactive, -1 unknown */
+	int nsources;
+	int founded_year;
+	char *directory; /* first startup source seen, owned */
+	char *registry;  /* first registry seen, owned */
+	char *website;   /* owned */
+	char *status;    /* an inactive record's status, owned */
+	char *status_ref;
+	const char *tech; /* first technology word (taxonomy text) */
 };
 
 struct span {
@@ -87,6 +103,10 @@ struct scorer {
 	sp_matcher *cat; /* categories */
 	struct weights w;
 	int as_of_year;
+	sp_tax_item *tech; /* [startup] technology words */
+	int ntech;
+	const sp_config *cfg; /* for the sources' kinds */
+	struct entity_state *es; /* the entity being read */
 	/* per entity */
 	unsigned char *seen;
 	struct hit *hits;
@@ -133,6 +153,11 @@ static void on_kw(void *user, int id, size_t pos, size_t len)
 	struct scorer *sc = user;
 	if (sc->items[id].kind == K_CONTEXT) {
 		sc->ctx[sc->items[id].domain] = 1;
+		return;
+	}
+	if (sc->items[id].kind == K_TECH) {
+		if (!sc->es->tech)
+			sc->es->tech = sc->items[id].ti->text;
 		return;
 	}
 	push_span(sc, id, pos, len);
@@ -186,6 +211,11 @@ static void scorer_free(struct scorer *sc)
 	free(sc->hits);
 	free(sc->spans);
 	free(sc->ctx);
+	for (int i = 0; i < sc->ntech; i++) {
+		free(sc->tech[i].text);
+		free(sc->tech[i].digits);
+	}
+	free(sc->tech);
 }
 
 /* The [score] keys read here (the default item weights are taxonomy.c's). */
@@ -193,13 +223,22 @@ const sp_config_key sp_score_keys[] = {
 	{ "score", "min_score", SP_KEY_NUMBER, .def = "3", .min = 0, .max = SP_KEY_ANY },
 	{ "score", "context_factor", SP_KEY_NUMBER, .def = "0.5", .min = 0, .max = 1 },
 	{ "score", "active_bonus", SP_KEY_NUMBER, .def = "1", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
-	{ "score", "inactive_penalty", SP_KEY_NUMBER, .def = "2", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
 	{ "score", "age_bonus", SP_KEY_NUMBER, .def = "1", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
 	{ "score", "max_age_years", SP_KEY_INT, .def = "10", .min = 0, .max = 1000 },
 	{ "score", "multi_source_bonus", SP_KEY_NUMBER, .def = "0.5", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
 	{ "score", "multi_source_cap", SP_KEY_INT, .def = "2", .min = 0, .max = 1000 },
 	{ 0 },
 };
+
+/* One [startup] technology value into sc->tech. */
+static int add_tech(void *user, const sp_config *from, const sp_kv *kv)
+{
+	void **a = user;
+	struct scorer *sc = a[0];
+	char where[512];
+	snprintf(where, sizeof(where), "%s:%d: [startup] technology", from->path, kv->line);
+	return sp_taxonomy_parse_items(kv->value, 0, 0, kv->line, where, &sc->tech, &sc->ntech, a[1]);
+}
 
 static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_of, sp_err *err)
 {
@@ -208,15 +247,20 @@ static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_o
 	if (rc != SP_OK)
 		return rc;
 	const sp_config_key *k = sp_score_keys;
-	sc->w.min_score = sp_config_num(cfg, "score", k, "min_score");
-	sc->w.context_factor = sp_config_num(cfg, "score", k, "context_factor");
-	sc->w.active_bonus = sp_config_num(cfg, "score", k, "active_bonus");
-	sc->w.inactive_penalty = sp_config_num(cfg, "score", k, "inactive_penalty");
-	sc->w.age_bonus = sp_config_num(cfg, "score", k, "age_bonus");
-	sc->w.max_age_years = sp_config_int(cfg, "score", k, "max_age_years");
-	sc->w.multi_source_bonus = sp_config_num(cfg, "score", k, "multi_source_bonus");
-	sc->w.multi_source_cap = sp_config_int(cfg, "score", k, "multi_source_cap");
+	const sp_taxonomy *t = sc->tax;
+	sc->w.min_score = sp_taxonomy_num(t, cfg, "score", k, "min_score");
+	sc->w.context_factor = sp_taxonomy_num(t, cfg, "score", k, "context_factor");
+	sc->w.active_bonus = sp_taxonomy_num(t, cfg, "score", k, "active_bonus");
+	sc->w.age_bonus = sp_taxonomy_num(t, cfg, "score", k, "age_bonus");
+	sc->w.max_age_years = sp_taxonomy_int(t, cfg, "score", k, "max_age_years");
+	sc->w.multi_source_bonus = sp_taxonomy_num(t, cfg, "score", k, "multi_source_bonus");
+	sc->w.multi_source_cap = sp_taxonomy_int(t, cfg, "score", k, "multi_source_cap");
+	sc->w.startup_age = sp_taxonomy_int(t, cfg, "startup", sp_startup_keys, "max_age_years");
 	sc->as_of_year = atoi(as_of);
+	sc->cfg = cfg;
+	void *a[2] = { sc, err };
+	if ((rc = sp_taxonomy_each(t, cfg, "startup", "technology", add_tech, a)) != SP_OK)
+		return rc;
 	sc->kw = sp_matcher_new();
 	sc->cat = sp_matcher_new();
 	sc->code_base = sp_xcalloc((size_t)sc->tax->ndomains, sizeof(int));
@@ -225,6 +269,7 @@ static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_o
 		const sp_tax_domain *dom = &sc->tax->domains[d];
 		total += dom->ncodes + dom->ncategories + dom->nkeywords + dom->nnegatives + dom->ncontext;
 	}
+	total += sc->ntech;
 	sc->items = sp_xcalloc((size_t)total + 1, sizeof(*sc->items));
 	sc->seen = sp_xcalloc((size_t)total + 1, 1);
 	sc->ctx = sp_xcalloc((size_t)sc->tax->ndomains + 1, 1);
@@ -250,6 +295,12 @@ static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_o
 							  cfg->path, groups[g].v[i].line, dom->name, groups[g].v[i].text);
 			}
 		}
+	}
+	for (int i = 0; i < sc->ntech; i++) {
+		int id = sc->nitems;
+		sc->items[sc->nitems++] = (struct item){ -1, K_TECH, &sc->tech[i] };
+		if (sp_matcher_add(sc->kw, sc->tech[i].text, id) != SP_OK)
+			return sp_err_set(err, SP_ECONFIG, "[startup] technology: '%s' has no letters or digits", sc->tech[i].text);
 	}
 	return SP_OK;
 }
@@ -338,13 +389,6 @@ static int dom_cmp(const void *a, const void *b)
 	return x->d - y->d;
 }
 
-struct entity_state {
-	int64_t id;
-	int active;      /* 1 active, 0 inactive, -1 unknown */
-	int nsources;
-	int founded_year;
-};
-
 /* A negative only speaks against a domain the entity has positive evidence for: drop the others
  * from the hit list (and from seen[], so the list and seen[] stay in step). */
 static void drop_unopposed_negatives(struct scorer *sc)
@@ -424,9 +468,9 @@ static void domain_list(const struct scorer *sc, const struct dom_sum *ds, sp_bu
 }
 
 /*
- * The relevance score of a relevant entity (evidence >= min_score): evidence plus the bonuses and
- * penalties of the module comment, never below 0.01. Appends "score S = evidence E + ..." to
- * reasons.
+ * The score of a qualifying entity (thesis evidence >= min_score, a startup, not closed): evidence
+ * plus the bonuses of the module comment, never below 0.01. Appends "score S = evidence E + ..."
+ * to reasons, every term written, and says so when the floor raised the sum.
  */
 static double relevance_score(const struct scorer *sc, const struct entity_state *es, double evidence, sp_buf *reasons)
 {
@@ -435,16 +479,13 @@ static double relevance_score(const struct scorer *sc, const struct entity_state
 	sp_buf_addf(&head, "evidence %.4g", evidence);
 	if (es->active == 1 && sc->w.active_bonus) {
 		score += sc->w.active_bonus;
-		sp_buf_addf(&head, " + active %.4g", sc->w.active_bonus);
-	} else if (es->active == 0 && sc->w.inactive_penalty) {
-		score -= sc->w.inactive_penalty;
-		sp_buf_addf(&head, " - inactive %.4g", sc->w.inactive_penalty);
+		sp_buf_addf(&head, " %c active %.4g", sc->w.active_bonus < 0 ? '-' : '+', fabs(sc->w.active_bonus));
 	}
 	if (es->founded_year > 0 && sc->as_of_year > 0 && sc->w.age_bonus &&
 	    sc->as_of_year - es->founded_year <= sc->w.max_age_years && es->founded_year <= sc->as_of_year) {
 		score += sc->w.age_bonus;
-		sp_buf_addf(&head, " + founded %d (within %ld years) %.4g", es->founded_year, sc->w.max_age_years,
-			    sc->w.age_bonus);
+		sp_buf_addf(&head, " %c founded %d (within %ld years) %.4g", sc->w.age_bonus < 0 ? '-' : '+',
+			    es->founded_year, sc->w.max_age_years, fabs(sc->w.age_bonus));
 	}
 	if (es->nsources > 1 && sc->w.multi_source_bonus) {
 		long extra = es->nsources - 1;
@@ -453,12 +494,15 @@ static double relevance_score(const struct scorer *sc, const struct entity_state
 		double b = sc->w.multi_source_bonus * (double)extra;
 		if (b) {
 			score += b;
-			sp_buf_addf(&head, " + %d sources %.4g", es->nsources, b);
+			sp_buf_addf(&head, " %c %d sources %.4g", b < 0 ? '-' : '+', es->nsources, fabs(b));
 		}
 	}
-	if (score < 0.01)
+	if (score < 0.01) {
+		sp_buf_addf(reasons, "score 0.01 (raised to the floor from %.4g = %s)", score, head.buf);
 		score = 0.01;
-	sp_buf_addf(reasons, "score %.4g = %s", score, head.buf);
+	} else {
+		sp_buf_addf(reasons, "score %.4g = %s", score, head.buf);
+	}
 	sp_buf_release(&head);
 	return score;
 }
@@ -489,8 +533,8 @@ static void domain_reasons(const struct scorer *sc, const struct dom_sum *ds, co
 	}
 }
 
-/* Forget the entity: hits, seen[] and the context flags, ready for the next one. */
-static void reset_entity(struct scorer *sc)
+/* Forget the entity: hits, seen[], the context flags and its facts, ready for the next one. */
+static void reset_entity(struct scorer *sc, struct entity_state *es)
 {
 	memset(sc->ctx, 0, (size_t)sc->tax->ndomains);
 	for (int i = 0; i < sc->nhits; i++) {
@@ -498,12 +542,45 @@ static void reset_entity(struct scorer *sc)
 		free(sc->hits[i].evidence);
 	}
 	sc->nhits = 0;
+	free(es->directory);
+	free(es->registry);
+	free(es->website);
+	free(es->status);
+	free(es->status_ref);
+	memset(es, 0, sizeof(*es));
+}
+
+/* The startup rule's verdict on es (startup.h), its sentence appended to why. */
+static int startup_verdict(const struct scorer *sc, const struct entity_state *es, sp_buf *why)
+{
+	sp_startup_facts f = { .directory = es->directory, .registry = es->registry, .website = es->website,
+			       .founded_year = es->founded_year, .as_of_year = sc->as_of_year, .technology = es->tech,
+			       .active = es->active, .status = es->status, .status_ref = es->status_ref,
+			       .max_age_years = sc->w.startup_age };
+	return sp_startup_judge(&f, why);
+}
+
+/* The score row's reasons: what decided, then the startup sentence, then the domains' evidence. */
+static double score_reasons(const struct scorer *sc, const struct entity_state *es, double evidence, int thesis,
+			    int startup, const char *who, sp_buf *reasons)
+{
+	double score = 0;
+	if (thesis && startup == SP_STARTUP_YES)
+		score = relevance_score(sc, es, evidence, reasons);
+	else if (thesis)
+		sp_buf_addf(reasons, "score 0 (not qualified): thesis evidence %.4g reaches min_score %.4g", evidence,
+			    sc->w.min_score);
+	else if (evidence > 0 || sc->nhits)
+		sp_buf_addf(reasons, "not relevant: evidence %.4g below min_score %.4g", evidence, sc->w.min_score);
+	else
+		sp_buf_adds(reasons, "not relevant: no code, category or keyword of the taxonomy");
+	sp_buf_addf(reasons, ". %s", who);
+	return score;
 }
 
 /*
  * Score the current entity from its hits: write its tag rows and its score row (score 0 and the
- * reason when not relevant), set *relevant, and reset the hit list for the next entity (also on
- * failure).
+ * reason when it does not qualify), set *relevant, and reset for the next entity (also on failure).
  */
 static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stmt *ins_tag, sqlite3_stmt *ins_score,
 			 sp_store *db, int64_t run_id, int *relevant, sp_err *err)
@@ -517,14 +594,11 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 	qsort(ds, (size_t)nd, sizeof(*ds), dom_cmp);
 	sp_buf domains = SP_BUF_INIT, reasons = SP_BUF_INIT;
 	domain_list(sc, ds, &domains);
-	double score = 0;
-	int rel = evidence >= sc->w.min_score - 1e-9 && evidence > 0;
-	if (rel)
-		score = relevance_score(sc, es, evidence, &reasons);
-	else if (evidence > 0 || sc->nhits)
-		sp_buf_addf(&reasons, "not relevant: evidence %.4g below min_score %.4g", evidence, sc->w.min_score);
-	else
-		sp_buf_adds(&reasons, "not relevant: no code, category or keyword of the taxonomy");
+	int thesis = evidence >= sc->w.min_score - 1e-9 && evidence > 0;
+	sp_buf who = SP_BUF_INIT;
+	int startup = startup_verdict(sc, es, &who);
+	double score = score_reasons(sc, es, evidence, thesis, startup, who.buf, &reasons);
+	sp_buf_release(&who);
 	domain_reasons(sc, ds, offctx, &reasons);
 	if (rc == SP_OK) {
 		sqlite3_bind_int64(ins_score, 1, es->id);
@@ -532,14 +606,17 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 		sp_bind_text(ins_score, 3, domains.len ? domains.buf : NULL);
 		sp_bind_text(ins_score, 4, sp_buf_str(&reasons));
 		sqlite3_bind_int64(ins_score, 5, run_id);
+		sqlite3_bind_double(ins_score, 6, evidence);
+		sqlite3_bind_int(ins_score, 7, thesis);
+		sqlite3_bind_int(ins_score, 8, startup);
 		rc = sp_store_step_done(db, ins_score, err);
 	}
-	*relevant = rel;
+	*relevant = score > 0;
 	sp_buf_release(&domains);
 	sp_buf_release(&reasons);
 	free(ds);
 	free(offctx);
-	reset_entity(sc);
+	reset_entity(sc, es);
 	return rc;
 }
 
@@ -562,7 +639,7 @@ static int score_prepare(sp_store *db, sqlite3_stmt **q, sqlite3_stmt **ins_tag,
 		rc = sp_store_prepare(db,
 				      "SELECT e.id, e.active, e.nsources, e.founded, e.name,"
 				      " r.id, r.source, r.source_key, r.name, r.description, r.categories, r.other_names,"
-				      " c.nace, c.active, c.founded_year"
+				      " c.nace, c.active, c.founded_year, e.website, r.website, r.status"
 				      " FROM entity_live e JOIN member m ON m.entity_id = e.id"
 				      " JOIN record r ON r.id = m.record_id"
 				      " LEFT JOIN candidate c ON c.record_id = r.id"
@@ -572,12 +649,121 @@ static int score_prepare(sp_store *db, sqlite3_stmt **q, sqlite3_stmt **ins_tag,
 		rc = sp_store_prepare(db, "INSERT INTO tag(entity_id, domain, kind, evidence, record_id, weight) VALUES (?,?,?,?,?,?)",
 				      ins_tag, err);
 	if (rc == SP_OK)
-		rc = sp_store_prepare(db, "INSERT INTO score(entity_id, score, domains, reasons, run_id) VALUES (?,?,?,?,?)",
+		rc = sp_store_prepare(db, "INSERT INTO score(entity_id, score, domains, reasons, run_id, evidence, thesis, startup)"
+				      " VALUES (?,?,?,?,?,?,?,?)",
 				      ins_score, err);
 	int64_t total = 0;
 	if (rc == SP_OK && sp_progress_enabled())
 		rc = sp_store_int(db, "SELECT count(*) FROM entity_live", &total, err, NULL);
 	sp_progress_start("score", total, "entities");
+	return rc;
+}
+
+/* The first row of an entity: its own columns into es. */
+static void entity_begin(struct entity_state *es, sqlite3_stmt *q)
+{
+	es->id = sqlite3_column_int64(q, 0);
+	es->active = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 1) != 0;
+	es->nsources = sqlite3_column_int(q, 2);
+	es->founded_year = year_of((const char *)sqlite3_column_text(q, 3));
+	const char *web = (const char *)sqlite3_column_text(q, 15);
+	if (web && *web)
+		es->website = sp_xstrdup(web);
+}
+
+/* What one member record says of the entity's startup facts (startup.h). */
+static void record_facts(struct scorer *sc, struct entity_state *es, sqlite3_stmt *q)
+{
+	const char *source = (const char *)sqlite3_column_text(q, 6);
+	const sp_source *src = source ? sp_config_source(sc->cfg, source) : NULL;
+	sp_source_kind kind = src ? sp_source_kind_of(sc->cfg, src) : SP_KIND_NEWS; /* unknown: neither */
+	if (kind == SP_KIND_DIRECTORY && !es->directory)
+		es->directory = sp_xstrdup(source);
+	else if (kind == SP_KIND_REGISTRY && !es->registry)
+		es->registry = sp_xstrdup(source);
+	const char *web = (const char *)sqlite3_column_text(q, 16);
+	if (!es->website && web && *web)
+		es->website = sp_xstrdup(web);
+	int has_active = sqlite3_column_type(q, 13) != SQLITE_NULL;
+	if (has_active && sqlite3_column_int(q, 13) == 1) {
+		es->active = 1; /* any member seen active makes the entity active */
+	} else if (has_active && es->active != 1) {
+		es->active = 0;
+		if (!es->status) {
+			const char *st = (const char *)sqlite3_column_text(q, 17);
+			es->status = sp_xstrdup(st ? st : "inactive");
+			es->status_ref = sp_xstrdup(sc->cur_ref);
+		}
+	}
+	int fy = sqlite3_column_int(q, 14);
+	if (fy > 0 && (!es->founded_year || fy < es->founded_year))
+		es->founded_year = fy;
+}
+
+/* One row of the reading query (an entity's member record): its evidence and facts. */
+static void scan_row(struct scorer *sc, struct entity_state *es, sqlite3_stmt *q, sp_buf *ref)
+{
+	sp_buf_reset(ref);
+	if (sqlite3_column_type(q, 5) == SQLITE_NULL) {
+		/* an entity without member records: score its golden name only */
+		sc->cur_record = 0;
+		sp_buf_addf(ref, "entity %lld", (long long)es->id);
+		sc->cur_ref = ref->buf;
+		scan_text(sc, "name", (const char *)sqlite3_column_text(q, 4));
+		return;
+	}
+	sp_buf_addf(ref, "%s:%s", (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 7));
+	sc->cur_record = sqlite3_column_int64(q, 5);
+	sc->cur_ref = ref->buf;
+	scan_codes(sc, (const char *)sqlite3_column_text(q, 12));
+	const char *cats = (const char *)sqlite3_column_text(q, 10);
+	if (cats)
+		scan_categories(sc, cats);
+	scan_text(sc, "name", (const char *)sqlite3_column_text(q, 8));
+	scan_text(sc, "other names", (const char *)sqlite3_column_text(q, 11));
+	scan_text(sc, "description", (const char *)sqlite3_column_text(q, 9));
+	record_facts(sc, es, q);
+}
+
+/* Read every live entity's records, scoring each entity when its last row has been read. */
+static int score_entities(struct scorer *sc, sp_ctx *ctx, sqlite3_stmt *q, sqlite3_stmt *ins_tag,
+			  sqlite3_stmt *ins_score, int64_t *nent, int64_t *nrel)
+{
+	sp_err *err = ctx->err;
+	struct entity_state es = { 0 };
+	sc->es = &es;
+	int have = 0, relevant = 0, rc = SP_OK, step;
+	int64_t nrows = 0;
+	sp_buf ref = SP_BUF_INIT;
+	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		if ((++nrows & 1023) == 0 && sp_stop_requested()) { /* rolled back by the caller */
+			rc = sp_stop_err(err);
+			break;
+		}
+		int64_t eid = sqlite3_column_int64(q, 0);
+		if (!have || eid != es.id) {
+			if (have) {
+				rc = finish_entity(sc, &es, ins_tag, ins_score, ctx->db, ctx->run_id, &relevant, err);
+				*nrel += relevant;
+				if (rc != SP_OK)
+					break;
+			}
+			have = 1;
+			entity_begin(&es, q);
+			if ((++*nent & 1023) == 0)
+				sp_progress_update(*nent);
+		}
+		scan_row(sc, &es, q, &ref);
+	}
+	if (rc == SP_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = sp_store_error(ctx->db, err, "score: read entities");
+	if (rc == SP_OK && have) {
+		rc = finish_entity(sc, &es, ins_tag, ins_score, ctx->db, ctx->run_id, &relevant, err);
+		*nrel += relevant;
+	}
+	reset_entity(sc, &es);
+	sc->es = NULL;
+	sp_buf_release(&ref);
 	return rc;
 }
 
@@ -592,13 +778,9 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		return rc;
 	}
 	double bmin, bmax;
-	if ((rc = sp_select_band(ctx->cfg, &bmin, &bmax, err)) != SP_OK) {
+	if ((rc = sp_select_band(ctx->cfg, &bmin, &bmax, err)) != SP_OK || ctx->dry_run) {
 		scorer_free(&sc);
 		return rc;
-	}
-	if (ctx->dry_run) {
-		scorer_free(&sc);
-		return SP_OK;
 	}
 	sp_store *db = ctx->db;
 	sqlite3_stmt *q = NULL, *ins_tag = NULL, *ins_score = NULL;
@@ -607,68 +789,9 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		return rc;
 	}
 	rc = score_prepare(db, &q, &ins_tag, &ins_score, err);
-	struct entity_state es = { 0 };
-	int have = 0, relevant = 0;
-	int64_t nent = 0, nrel = 0, nrows = 0;
-	int step;
-	sp_buf ref = SP_BUF_INIT;
-	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-		if ((++nrows & 1023) == 0 && sp_stop_requested()) { /* rolled back below */
-			rc = sp_stop_err(err);
-			break;
-		}
-		int64_t eid = sqlite3_column_int64(q, 0);
-		if (!have || eid != es.id) {
-			if (have) {
-				rc = finish_entity(&sc, &es, ins_tag, ins_score, db, ctx->run_id, &relevant, err);
-				nrel += relevant;
-				if (rc != SP_OK)
-					break;
-			}
-			have = 1;
-			nent++;
-			es.id = eid;
-			es.active = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 1) != 0;
-			es.nsources = sqlite3_column_int(q, 2);
-			es.founded_year = year_of((const char *)sqlite3_column_text(q, 3));
-			if ((nent & 1023) == 0)
-				sp_progress_update(nent);
-		}
-		int64_t rid = sqlite3_column_int64(q, 5);
-		sp_buf_reset(&ref);
-		if (sqlite3_column_type(q, 5) == SQLITE_NULL) {
-			/* an entity without member records: score its golden name only */
-			sc.cur_record = 0;
-			sp_buf_addf(&ref, "entity %lld", (long long)eid);
-			sc.cur_ref = ref.buf;
-			scan_text(&sc, "name", (const char *)sqlite3_column_text(q, 4));
-			continue;
-		}
-		sp_buf_addf(&ref, "%s:%s", (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 7));
-		sc.cur_record = rid;
-		sc.cur_ref = ref.buf;
-		scan_codes(&sc, (const char *)sqlite3_column_text(q, 12));
-		const char *cats = (const char *)sqlite3_column_text(q, 10);
-		if (cats)
-			scan_categories(&sc, cats);
-		scan_text(&sc, "name", (const char *)sqlite3_column_text(q, 8));
-		scan_text(&sc, "other names", (const char *)sqlite3_column_text(q, 11));
-		scan_text(&sc, "description", (const char *)sqlite3_column_text(q, 9));
-		if (sqlite3_column_type(q, 13) != SQLITE_NULL && sqlite3_column_int(q, 13) == 1)
-			es.active = 1; /* any member seen active makes the entity active */
-		else if (sqlite3_column_type(q, 13) != SQLITE_NULL && es.active < 0)
-			es.active = 0;
-		int fy = sqlite3_column_int(q, 14);
-		if (fy > 0 && (!es.founded_year || fy < es.founded_year))
-			es.founded_year = fy;
-	}
-	if (rc == SP_OK && step != SQLITE_DONE && step != SQLITE_ROW)
-		rc = sp_store_error(db, err, "score: read entities");
-	if (rc == SP_OK && have) {
-		rc = finish_entity(&sc, &es, ins_tag, ins_score, db, ctx->run_id, &relevant, err);
-		nrel += relevant;
-	}
-	sp_buf_release(&ref);
+	int64_t nent = 0, nrel = 0;
+	if (rc == SP_OK)
+		rc = score_entities(&sc, ctx, q, ins_tag, ins_score, &nent, &nrel);
 	sqlite3_finalize(q);
 	sqlite3_finalize(ins_tag);
 	sqlite3_finalize(ins_score);

@@ -11,6 +11,7 @@
 /* Item keys accumulate: a key may repeat, or go on over indented lines. */
 #define ITEMS (SP_KEY_REPEAT)
 const sp_config_key sp_taxonomy_keys[] = {
+	{ "sparker", "taxonomy", SP_KEY_STRING, .def = "builtin" }, /* builtin | none | FILE */
 	{ "score", "code_weight", SP_KEY_NUMBER, .def = "4", .min = 0, .max = SP_KEY_ANY },
 	{ "score", "category_weight", SP_KEY_NUMBER, .def = "3", .min = 0, .max = SP_KEY_ANY },
 	{ "score", "keyword_weight", SP_KEY_NUMBER, .def = "1", .min = 0, .max = SP_KEY_ANY },
@@ -26,12 +27,12 @@ const sp_config_key sp_taxonomy_keys[] = {
 	{ 0 },
 };
 
-static void tax_defaults_from_config(const sp_config *cfg, sp_tax_defaults *d)
+static void tax_defaults(const sp_taxonomy *t, const sp_config *cfg, sp_tax_defaults *d)
 {
-	d->code = sp_config_num(cfg, "score", sp_taxonomy_keys, "code_weight");
-	d->category = sp_config_num(cfg, "score", sp_taxonomy_keys, "category_weight");
-	d->keyword = sp_config_num(cfg, "score", sp_taxonomy_keys, "keyword_weight");
-	d->negative = sp_config_num(cfg, "score", sp_taxonomy_keys, "negative_weight");
+	d->code = sp_taxonomy_num(t, cfg, "score", sp_taxonomy_keys, "code_weight");
+	d->category = sp_taxonomy_num(t, cfg, "score", sp_taxonomy_keys, "category_weight");
+	d->keyword = sp_taxonomy_num(t, cfg, "score", sp_taxonomy_keys, "keyword_weight");
+	d->negative = sp_taxonomy_num(t, cfg, "score", sp_taxonomy_keys, "negative_weight");
 }
 
 static void push_item(sp_tax_item **items, int *n, const char *text, size_t len, double w, int line, int code)
@@ -158,70 +159,180 @@ void sp_taxonomy_free(sp_taxonomy *t)
 		items_free(d->context, d->ncontext);
 	}
 	free(t->domains);
+	sp_config_free(t->base);
+	free(t->base_name);
 	free(t);
+}
+
+static sp_tax_domain *domain_named(sp_taxonomy *t, const char *name)
+{
+	for (int i = 0; i < t->ndomains; i++)
+		if (!strcmp(t->domains[i].name, name))
+			return &t->domains[i];
+	t->domains = sp_xrealloc(t->domains, sizeof(*t->domains) * (size_t)(t->ndomains + 1));
+	sp_tax_domain *d = &t->domains[t->ndomains++];
+	memset(d, 0, sizeof(*d));
+	d->name = sp_xstrdup(name);
+	d->weight = 1;
+	return d;
+}
+
+/* One key of a [taxonomy DOMAIN] section into d. */
+static int domain_key(sp_tax_domain *d, const sp_config *from, const sp_kv *kv, const sp_tax_defaults *def,
+		      sp_err *err)
+{
+	char where[512];
+	snprintf(where, sizeof(where), "%s:%d: taxonomy %s", from->path, kv->line, d->name);
+	if (!strcmp(kv->key, "label")) {
+		free(d->label);
+		d->label = sp_xstrdup(kv->value);
+		return SP_OK;
+	}
+	if (!strcmp(kv->key, "weight")) {
+		d->weight = sp_config_num(from, kv->section, sp_taxonomy_keys, "weight"); /* checked at load */
+		return SP_OK;
+	}
+	if (!strcmp(kv->key, "codes"))
+		return sp_taxonomy_parse_items(kv->value, 1, def->code, kv->line, where, &d->codes, &d->ncodes, err);
+	if (!strcmp(kv->key, "categories"))
+		return sp_taxonomy_parse_items(kv->value, 0, def->category, kv->line, where, &d->categories,
+					       &d->ncategories, err);
+	if (!strcmp(kv->key, "keywords"))
+		return sp_taxonomy_parse_items(kv->value, 0, def->keyword, kv->line, where, &d->keywords, &d->nkeywords,
+					       err);
+	if (!strcmp(kv->key, "context"))
+		return sp_taxonomy_parse_items(kv->value, 0, 0, kv->line, where, &d->context, &d->ncontext, err);
+	if (!strcmp(kv->key, "negative") || !strcmp(kv->key, "negatives"))
+		return sp_taxonomy_parse_items(kv->value, 0, def->negative, kv->line, where, &d->negatives,
+					       &d->nnegatives, err);
+	/* sp_taxonomy_keys; the config refused any other when it loaded */
+	return sp_err_set(err, SP_ECONFIG, "%s: unknown key '%s'", where, kv->key);
+}
+
+/* The [taxonomy DOMAIN] sections of one config, merged into t (file order). */
+static int load_domains(sp_taxonomy *t, const sp_config *from, const sp_tax_defaults *def, sp_err *err)
+{
+	int it = 0, rc = SP_OK;
+	const char *sec;
+	while (rc == SP_OK && (sec = sp_config_section_next(from, "taxonomy ", &it)) != NULL) {
+		const char *name = sec + strlen("taxonomy ");
+		while (*name == ' ')
+			name++;
+		sp_tax_domain *d = domain_named(t, name);
+		int kit = 0;
+		const sp_kv *kv;
+		while (rc == SP_OK && (kv = sp_config_kv_next(from, sec, &kit)) != NULL)
+			rc = domain_key(d, from, kv, def, err);
+		if (rc == SP_OK && !d->ncodes && !d->ncategories && !d->nkeywords)
+			rc = sp_err_set(err, SP_ECONFIG, "%s:%d: taxonomy %s: no codes, categories or keywords", from->path,
+					sp_config_section_line(from, sec), d->name);
+		if (!d->label)
+			d->label = sp_xstrdup(d->name);
+	}
+	return rc;
+}
+
+static const char *no_name(size_t i)
+{
+	(void)i;
+	return NULL;
+}
+
+extern const sp_config_key sp_score_keys[];   /* score.c */
+extern const sp_config_key sp_startup_keys[]; /* startup.c */
+static const sp_config_key *thesis_keys(size_t i)
+{
+	static const sp_config_key *const k[] = { sp_taxonomy_keys, sp_score_keys, sp_startup_keys };
+	return i < SP_ARRAY_LEN(k) ? k[i] : NULL;
+}
+static const sp_config_key *no_source_keys(const char *format, size_t i)
+{
+	(void)format, (void)i;
+	return NULL;
+}
+/* What a taxonomy file may hold: [taxonomy DOMAIN], [score] and [startup] sections (every key of
+ * them is read through sp_taxonomy_num/int/each, so none is ignored). */
+static const sp_config_vocab thesis_vocab = { no_name, no_name, thesis_keys, no_source_keys, NULL };
+
+/* The base of the thesis named by [sparker] taxonomy, into t->base (NULL for none). */
+static int load_base(sp_taxonomy *t, const sp_config *cfg, sp_err *err)
+{
+	const char *v = sp_config_str(cfg, "sparker", sp_taxonomy_keys, "taxonomy");
+	if (!strcmp(v, "none")) {
+		t->base_name = sp_xstrdup("none");
+		return SP_OK;
+	}
+	if (!strcmp(v, "builtin")) {
+		t->base_name = sp_xstrdup("built-in");
+		return sp_config_load_text("built-in taxonomy (share/taxonomy.ini)", sp_taxonomy_builtin, &thesis_vocab,
+					   &t->base, err);
+	}
+	char *path = sp_config_path(cfg, v);
+	t->base_name = sp_xstrdup(path);
+	int rc = sp_config_load(path, &thesis_vocab, &t->base, err);
+	free(path);
+	return rc;
 }
 
 int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err)
 {
 	*out = NULL;
-	sp_tax_defaults def;
-	tax_defaults_from_config(cfg, &def);
 	sp_taxonomy *t = sp_xcalloc(1, sizeof(*t));
-	int it = 0;
-	const char *sec;
-	int rc = SP_OK;
-	while (rc == SP_OK && (sec = sp_config_section_next(cfg, "taxonomy ", &it)) != NULL) {
-		const char *name = sec + strlen("taxonomy ");
-		while (*name == ' ')
-			name++;
-		t->domains = sp_xrealloc(t->domains, sizeof(*t->domains) * (size_t)(t->ndomains + 1));
-		sp_tax_domain *d = &t->domains[t->ndomains++];
-		memset(d, 0, sizeof(*d));
-		d->name = sp_xstrdup(name);
-		d->weight = sp_config_num(cfg, sec, sp_taxonomy_keys, "weight"); /* checked at load */
-		int kit = 0, first_line = 0;
-		const sp_kv *kv;
-		while (rc == SP_OK && (kv = sp_config_kv_next(cfg, sec, &kit)) != NULL) {
-			char where[512];
-			snprintf(where, sizeof(where), "%s:%d: taxonomy %s", cfg->path, kv->line, d->name);
-			if (!first_line)
-				first_line = kv->line;
-			if (!strcmp(kv->key, "label")) {
-				free(d->label);
-				d->label = sp_xstrdup(kv->value);
-			} else if (!strcmp(kv->key, "weight")) {
-				continue;
-			} else if (!strcmp(kv->key, "codes")) {
-				rc = sp_taxonomy_parse_items(kv->value, 1, def.code, kv->line, where, &d->codes, &d->ncodes, err);
-			} else if (!strcmp(kv->key, "categories")) {
-				rc = sp_taxonomy_parse_items(kv->value, 0, def.category, kv->line, where, &d->categories,
-							     &d->ncategories, err);
-			} else if (!strcmp(kv->key, "keywords")) {
-				rc = sp_taxonomy_parse_items(kv->value, 0, def.keyword, kv->line, where, &d->keywords,
-							     &d->nkeywords, err);
-			} else if (!strcmp(kv->key, "context")) {
-				rc = sp_taxonomy_parse_items(kv->value, 0, 0, kv->line, where, &d->context, &d->ncontext, err);
-			} else if (!strcmp(kv->key, "negative") || !strcmp(kv->key, "negatives")) {
-				rc = sp_taxonomy_parse_items(kv->value, 0, def.negative, kv->line, where, &d->negatives,
-							     &d->nnegatives, err);
-			} else { /* sp_taxonomy_keys; the config refused any other when it loaded */
-				rc = sp_err_set(err, SP_ECONFIG, "%s: unknown key '%s'", where, kv->key);
-			}
-		}
-		if (rc == SP_OK && !d->ncodes && !d->ncategories && !d->nkeywords)
-			rc = sp_err_set(err, SP_ECONFIG, "%s:%d: taxonomy %s: no codes, categories or keywords", cfg->path,
-					first_line ? first_line : sp_config_section_line(cfg, sec), d->name);
-		if (!d->label)
-			d->label = sp_xstrdup(d->name);
-	}
+	int rc = load_base(t, cfg, err);
+	sp_tax_defaults def;
+	tax_defaults(t, cfg, &def);
+	if (rc == SP_OK && t->base)
+		rc = load_domains(t, t->base, &def, err);
+	if (rc == SP_OK)
+		rc = load_domains(t, cfg, &def, err);
 	if (rc == SP_OK && !t->ndomains)
-		rc = sp_err_set(err, SP_ECONFIG, "%s: no [taxonomy DOMAIN] section: scoring needs at least one", cfg->path);
+		rc = sp_err_set(err, SP_ECONFIG, "%s: taxonomy = %s and no [taxonomy DOMAIN] section: scoring needs at least one",
+				cfg->path, t->base_name);
 	if (rc != SP_OK) {
 		sp_taxonomy_free(t);
 		return rc;
 	}
 	*out = t;
 	return SP_OK;
+}
+
+/* The config that sets section.key: cfg when it does, else the base, else NULL (the default). */
+static const sp_config *setter(const sp_taxonomy *t, const sp_config *cfg, const char *section, const char *key)
+{
+	if (cfg && sp_config_find(cfg, section, key))
+		return cfg;
+	if (t && t->base && sp_config_find(t->base, section, key))
+		return t->base;
+	return NULL;
+}
+
+double sp_taxonomy_num(const sp_taxonomy *t, const sp_config *cfg, const char *section, const sp_config_key *spec,
+		       const char *key)
+{
+	return sp_config_num(setter(t, cfg, section, key), section, spec, key);
+}
+
+long sp_taxonomy_int(const sp_taxonomy *t, const sp_config *cfg, const char *section, const sp_config_key *spec,
+		     const char *key)
+{
+	return sp_config_int(setter(t, cfg, section, key), section, spec, key);
+}
+
+int sp_taxonomy_each(const sp_taxonomy *t, const sp_config *cfg, const char *section, const char *key,
+		     int (*fn)(void *user, const sp_config *from, const sp_kv *kv), void *user)
+{
+	const sp_config *from[2] = { t ? t->base : NULL, cfg };
+	int rc = SP_OK;
+	for (int i = 0; i < 2 && rc == SP_OK; i++) {
+		if (!from[i])
+			continue;
+		int it = 0;
+		const sp_kv *kv;
+		while (rc == SP_OK && (kv = sp_config_kv_next(from[i], section, &it)) != NULL)
+			if (!strcmp(kv->key, key))
+				rc = fn(user, from[i], kv);
+	}
+	return rc;
 }
 
 int sp_taxonomy_code_match(const sp_tax_domain *d, const char *nace_class)

@@ -36,7 +36,7 @@
  * loads (sp_run_vocab's check), so a config whose taxonomy does not read is refused before any
  * stage runs, not at the score stage.
  *
- * Ownership: sp_taxonomy owns everything; sp_taxonomy_free(NULL) is a no-op.
+ * Ownership: sp_taxonomy owns everything (its base config too); sp_taxonomy_free(NULL) is a no-op.
  * Failure: SP_ECONFIG with "FILE:LINE: taxonomy DOMAIN: what is wrong" in err.
  */
 #ifndef SP_TAXONOMY_H
@@ -71,6 +71,8 @@ typedef struct sp_tax_domain {
 typedef struct sp_taxonomy {
 	sp_tax_domain *domains;
 	int ndomains;
+	sp_config *base;  /* the taxonomy file or the built-in thesis; NULL with taxonomy = none */
+	char *base_name;  /* "built-in", the file's path, or "none" */
 } sp_taxonomy;
 
 /* Default item weights (from [score], or these defaults when cfg lacks them). */
@@ -78,10 +80,32 @@ typedef struct sp_tax_defaults {
 	double code, category, keyword, negative;
 } sp_tax_defaults;
 
-/* The keys of [taxonomy DOMAIN] sections and the default item weights of [score]. */
+/* The keys of [taxonomy DOMAIN] sections, [sparker] taxonomy and the default item weights of [score]. */
 extern const sp_config_key sp_taxonomy_keys[];
 
+/*
+ * Load the thesis: the base ([sparker] taxonomy = builtin (the default: share/taxonomy.ini, built
+ * into the program), FILE (relative to the config; it may hold [taxonomy DOMAIN], [score] and
+ * [startup] sections), or none), then the config's own [taxonomy DOMAIN] sections on top: a
+ * domain of the base with the same name is extended (its items added, label and weight replaced;
+ * weight = 0 switches it off), another is added. Errors name the file and line they come from.
+ */
 int sp_taxonomy_load(const sp_config *cfg, sp_taxonomy **out, sp_err *err);
+
+/* The text of the built-in thesis (share/taxonomy.ini, embedded at build time). */
+extern const char sp_taxonomy_builtin[];
+
+/*
+ * A [score] or [startup] key read through the thesis: the config's value when it sets the key,
+ * else the taxonomy file's, else the spec's default. t may be NULL (the config, then the default).
+ */
+double sp_taxonomy_num(const sp_taxonomy *t, const sp_config *cfg, const char *section, const sp_config_key *spec,
+		       const char *key);
+long sp_taxonomy_int(const sp_taxonomy *t, const sp_config *cfg, const char *section, const sp_config_key *spec,
+		     const char *key);
+/* The values of a repeated key (SP_KEY_REPEAT): the base's then the config's, each passed to fn. */
+int sp_taxonomy_each(const sp_taxonomy *t, const sp_config *cfg, const char *section, const char *key,
+		     int (*fn)(void *user, const sp_config *from, const sp_kv *kv), void *user);
 void sp_taxonomy_free(sp_taxonomy *t);
 
 /*

@@ -32,7 +32,6 @@ hostile_config() { # NAME FORMAT URL [extra lines...]
     printf '[source %s]\nformat = %s\nurl = %s\nmode = snapshot\n' "$name" "$format" "$url"
     for l in "$@"; do printf '%s\n' "$l"; done
     printf '\n[job nightly]\nstages = fetch parse normalise dedupe score\n\n'
-    cat "$ROOT/demo/taxonomy.ini"
   } >"$T/sp.ini"
   mkdir -p "$T/db"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_score_precision.sh — precision of the qualified list against the labelled generator
 # (tests/gen/gen_startups.py, truth.csv `relevant`), for the score stage and the band selection
-# with the default taxonomy (demo/taxonomy.ini).
+# with the built-in taxonomy (share/taxonomy.ini).
 #
 # To measure scoring apart from the earlier stages, the fixture database is built here with a
 # PERFECT dedupe: one entity per true company, its member records taken from the generated
@@ -18,7 +18,7 @@ SEED=${SP_PRECISION_SEED:-11}
 cd "$T"
 python3 "$GEN" --out gen --n "$N" --seed "$SEED" --formats crunchbase,companies_house,sirene,rss,json >gen.log 2>&1 \
   || die "generator failed: $(tail -3 gen.log)"
-{ printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n\n'; cat "$ROOT/demo/taxonomy.ini"; } > sparker.ini
+printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n' > sparker.ini  # the built-in thesis
 $SP -c sparker.ini init >/dev/null
 
 python3 - gen db.sqlite <<'PY'

@@ -6,7 +6,7 @@
 command -v python3 >/dev/null || skip "python3 is needed to build the fixture database"
 
 cd "$T"
-{ printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n\n'; cat "$ROOT/demo/taxonomy.ini"; } > sparker.ini
+printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n' > sparker.ini  # the built-in thesis
 $SP -c sparker.ini init >/dev/null
 
 # Cohort 2025: 60 entities. 1 = strong (two sources), 2-5 = clear, 6-8 = a tie group, 9-12 = weak,
@@ -75,7 +75,7 @@ tied=$(q "SELECT sum(qualified) FROM selection WHERE entity_id IN (6,7,8)")
 assert_eq "$(q "SELECT count(DISTINCT score) FROM score WHERE entity_id IN (6,7,8)")" 1 "fixture: 6-8 are tied"
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 1")" 1 "strongest qualifies"
 assert_eq "$(q "SELECT qualified || '/' || integrated FROM cohort_band WHERE cohort = 2024")" 1/12 "cohort 2024: one of twelve"
-assert_eq "$(q "SELECT reasons LIKE '%(no context word: x0.5)%' FROM score WHERE entity_id = 400")" 1 "no automotive context: half weight"
+assert_eq "$(q "SELECT reasons LIKE '%(no context word: x0.25)%' FROM score WHERE entity_id = 400")" 1 "no automotive context: a quarter weight (the built-in context_factor)"
 assert_eq "$(q "SELECT reasons LIKE '%no context word%' FROM score WHERE entity_id = 401")" 0 "context word 'car' found"
 assert_eq "$(q "SELECT (SELECT score FROM score WHERE entity_id = 401) > (SELECT score FROM score WHERE entity_id = 400)")" 1 "context counts"
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 101")" 1 "cohort 2024's relevant one"

@@ -13,6 +13,7 @@
 
 #include "cli/cmd.h"
 #include "pipeline/run.h"
+#include "pipeline/taxonomy.h"
 
 static int cmd_check(int argc, char **argv, sp_env *env);
 
@@ -53,9 +54,11 @@ static int cmd_check(int argc, char **argv, sp_env *env)
 		sp_config_free(cfg);
 		return SP_EXIT_CONFIG;
 	}
-	int it = 0, domains = 0;
-	while (sp_config_section_next(cfg, "taxonomy ", &it))
-		domains++;
+	int domains = 0;
+	sp_taxonomy *t = NULL;
+	if (sp_taxonomy_load(cfg, &t, &err) == SP_OK) /* it loaded with the config */
+		domains = t->ndomains;
+	sp_taxonomy_free(t);
 	printf("CONFIG: ok (%d sources, %d jobs, %d taxonomy domains)\n", cfg->nsources, cfg->njobs, domains);
 	sp_buf_release(&p.text);
 	sp_config_free(cfg);

@@ -798,6 +798,13 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	int64_t qualified = 0;
 	if (rc == SP_OK)
 		rc = sp_select_run(db, ctx->cfg, ctx->run_id, &qualified, c->note, sizeof(c->note), err);
+	if (rc == SP_OK && ctx->preview) {
+		rc = ctx->preview(ctx->preview_user, db, err);
+		sp_store_rollback(db); /* a preview writes nothing */
+		sp_progress_end();
+		scorer_free(&sc);
+		return rc;
+	}
 	if (rc == SP_OK)
 		rc = sp_store_commit(db, err);
 	if (rc != SP_OK) {

@@ -466,3 +466,32 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 	sp_buf_release(&cohorts_note);
 	return rc;
 }
+
+int sp_select_changes(sp_store *db, int (*fn)(void *user, const sp_sel_change *c), void *user, sp_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sp_store_prepare(
+		db,
+		"SELECT x.entity_id, x.cohort, x.entered, COALESCE(s.score, 0), COALESCE(s.evidence, 0), e.name, s.domains"
+		" FROM (SELECT s.entity_id, s.cohort, 1 AS entered FROM selection s"
+		"       LEFT JOIN selection_prev p ON p.entity_id = s.entity_id"
+		"       WHERE s.qualified = 1 AND COALESCE(p.qualified, 0) = 0"
+		"       UNION ALL SELECT p.entity_id, p.cohort, 0 FROM selection_prev p"
+		"       LEFT JOIN selection s ON s.entity_id = p.entity_id"
+		"       WHERE p.qualified = 1 AND COALESCE(s.qualified, 0) = 0) x"
+		" LEFT JOIN score s ON s.entity_id = x.entity_id LEFT JOIN entity e ON e.id = x.entity_id"
+		" ORDER BY x.entered DESC, COALESCE(s.score, 0) DESC, x.entity_id",
+		&q, err);
+	int step = SQLITE_DONE;
+	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		sp_sel_change c = { .entity_id = sqlite3_column_int64(q, 0), .cohort = sqlite3_column_int(q, 1),
+				    .entered = sqlite3_column_int(q, 2), .score = sqlite3_column_double(q, 3),
+				    .evidence = sqlite3_column_double(q, 4), .name = (const char *)sqlite3_column_text(q, 5),
+				    .domains = (const char *)sqlite3_column_text(q, 6) };
+		rc = fn(user, &c);
+	}
+	if (rc == SP_OK && step != SQLITE_DONE)
+		rc = sp_store_error(db, err, "selection changes");
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -69,6 +69,20 @@ void sp_select_cohort(sp_sel_item *items, int n, double band_min, double band_ma
 int sp_select_band(const sp_config *cfg, double *band_min, double *band_max, sp_err *err);
 /* The [select] keys: band_min, band_max (fractions, or percentages when > 1). */
 extern const sp_config_key sp_select_keys[];
+/* One startup entering or leaving the selection (sp_select_changes). */
+typedef struct sp_sel_change {
+	int64_t entity_id;
+	int cohort;
+	int entered;         /* 1 entered, 0 left */
+	double score, evidence;
+	const char *name, *domains; /* may be NULL */
+} sp_sel_change;
+
+/* Every startup qualified now and not before (entered), then every one qualified before and not
+ * now (left), comparing selection with selection_prev, best score first; fn is called for each
+ * and stops the walk with a non-SP_OK code. */
+int sp_select_changes(sp_store *db, int (*fn)(void *user, const sp_sel_change *c), void *user, sp_err *err);
+
 int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *qualified, char *note,
 		  size_t note_size, sp_err *err);
 

@@ -38,6 +38,11 @@ typedef struct sp_ctx {
 	int dry_run;
 	int force;           /* reprocess even when input is unchanged (set by --stage/--from) */
 	int accept;          /* parse: apply the snapshot the quality gates held, bypassing them (`accept`) */
+	/* score: when set, called inside the stage's transaction once the new selection is made
+	 * (selection_prev holding the one before); the transaction is then rolled back, so nothing
+	 * is written (`sparker score --preview`). Its return code is the stage's. */
+	int (*preview)(void *user, sp_store *db, sp_err *err);
+	void *preview_user;
 	sp_err *err;
 } sp_ctx;
 

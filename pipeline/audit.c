@@ -600,10 +600,13 @@ int sp_audit_estimate_load(sp_store *db, int64_t year, sp_audit_estimate *e, sp_
 	sp_audit_count_strata(m, nm, SP_AUDIT_Z, &e->missed);
 	free(q);
 	free(m);
-	e->precision = e->found.size ? e->found.p : NAN;
-	e->precision_lo = e->found.size ? e->found.p_lo : NAN;
-	e->precision_hi = e->found.size ? e->found.p_hi : NAN;
+	int known = e->found.size && e->found.labelled;
+	e->precision = known ? e->found.p : NAN;
+	e->precision_lo = known ? e->found.p_lo : NAN;
+	e->precision_hi = known ? e->found.p_hi : NAN;
 	sp_audit_recall(&e->found, &e->missed, &e->recall, &e->recall_lo, &e->recall_hi);
+	if (!e->found.labelled || !e->missed.labelled)
+		e->recall = NAN; /* the ends stand; the point needs both sides */
 	return SP_OK;
 }
 

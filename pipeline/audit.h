@@ -171,8 +171,8 @@ typedef struct sp_audit_estimate {
 	size_t nstrata;
 	sp_audit_count found;  /* relevant among the qualified */
 	sp_audit_count missed; /* relevant among the rejects */
-	double precision, precision_lo, precision_hi;
-	double recall, recall_lo, recall_hi; /* NAN when undefined */
+	double precision, precision_lo, precision_hi; /* NAN while no qualified startup is labelled */
+	double recall, recall_lo, recall_hi; /* NAN when undefined (the point: until both sides have labels) */
 } sp_audit_estimate;
 
 /* The estimate for the latest draw of year (0: the latest year with a draw). */

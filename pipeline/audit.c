@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline/audit.h"
 
@@ -405,7 +406,8 @@ int sp_audit_sample(sp_store *db, const sp_audit_opts *o, sp_audit_drawn *out, s
 	range *r;
 	size_t k = strata_of(&c, &r);
 	int64_t *a = sp_xcalloc(k, sizeof(*a));
-	out->seed = o->seed_set ? o->seed : (uint64_t)sp_now() * 2654435761ULL ^ (uint64_t)(uintptr_t)&c;
+	uint64_t mix = (uint64_t)sp_now() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(sp_mono() * 1e9);
+	out->seed = o->seed_set ? o->seed : sp_audit_rand(&mix);
 	out->seed &= 0x7fffffffffffffffULL; /* stored as a SQLite integer */
 	rc = allocate_all(&c, r, k, o, a, &out->rejects, &out->qualified, &out->n_qualified, err);
 	for (size_t h = 0; rc == SP_OK && h < k; h++)

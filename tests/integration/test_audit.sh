@@ -204,6 +204,10 @@ else
   echo "INFO: pdftotext is absent: the report's audit note is not checked"
 fi
 
+# scored again since the draw: the estimate says so
+sp -q run --stage score --as-of 2025-12-31
+sp audit estimate --year $YEAR | grep -q "scored again since the draw" || die "a rescoring since the draw is said"
+
 # ---- review audit on a terminal (tmux): y, z, n, ?, q on a small draw of 2024
 command -v tmux >/dev/null || { echo "SKIP: tmux is absent: the review audit screen is not driven"; echo "audit: ok"; exit 0; }
 sp -q audit sample --year 2024 --n 40 --qualified 4 --min 1 --seed 3

@@ -355,7 +355,9 @@ static int audit_import(sp_env *env, const struct audit_opts *o)
 		code = SP_EXIT_FAIL;
 	} else {
 		import_read(&im, f);
-		if (im.fatal || (sp_store_commit(db, &err) != SP_OK && (im.err = err, 1))) {
+		if (!im.fatal && sp_store_commit(db, &err) != SP_OK)
+			im.err = err, im.fatal = 1;
+		if (im.fatal) { /* a database error or a file libcsv cannot read: nothing recorded */
 			sp_store_rollback(db);
 			if (*im.err.msg)
 				sp_cmd_error("%s: %s", file, im.err.msg);

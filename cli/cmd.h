@@ -74,6 +74,7 @@ extern const sp_cmd sp_cmd_schedule_entry;
 extern const sp_cmd sp_cmd_judgements_entry;
 extern const sp_cmd sp_cmd_note_entry;
 extern const sp_cmd sp_cmd_review_entry;
+extern const sp_cmd sp_cmd_audit_entry;
 
 /* The entry named name, or NULL. */
 const sp_cmd *sp_cmd_find(const char *name);

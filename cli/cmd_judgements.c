@@ -46,7 +46,7 @@ const sp_cmd sp_cmd_judgements_entry = {
 	         "       sparker [-c CONFIG] judgements remove ID [--note TEXT]\n"
 	         "       sparker [-c CONFIG] judgements export [-o FILE]\n"
 	         "       sparker [-c CONFIG] judgements import FILE\n\n"
-	         "Every link, unlink, pin, decision and note, with who made it and when. The history is\n"
+	         "Every link, unlink, pin, decision, note and audit label, with who made it and when. The history is\n"
 	         "append-only: remove records a removal. export/import carry the history to another\n"
 	         "database (CSV; importing twice imports once).\n"
 };
@@ -85,7 +85,7 @@ static void say(const sp_judgement_row *r, sp_buf *b)
 /* Where an anchored judgement lands now. */
 static void where(const sp_judgement_row *r, sp_buf *b)
 {
-	if (r->kind != SP_J_PIN && r->kind != SP_J_DECISION && r->kind != SP_J_NOTE)
+	if (!sp_judgement_anchored(r->kind))
 		return;
 	if (!r->carrier)
 		sp_buf_adds(b, "pending (its records are in no entity yet)");
@@ -372,7 +372,7 @@ static void import_row(struct imp *im)
 	char **recs = NULL;
 	j.nrecords = split_records(fv(im, X_RECORDS), &recs);
 	j.records = (const char *const *)recs;
-	if ((kind == SP_J_PIN || kind == SP_J_DECISION || kind == SP_J_NOTE) && !j.nrecords) {
+	if (sp_judgement_anchored(kind) && !j.nrecords) {
 		bad(im, "a %s needs the records it was made on", sp_judgement_kind_names[kind]);
 	} else {
 		sp_judgement_out out;

@@ -11,6 +11,10 @@
  * review selection [--year Y] [--list]
  *     The startups just above and below the cut of a cohort (default: the latest), SEL_EACH per
  *     side, to pin: i in, o out, c clear, n next, z undo, q quit. --list: CSV (SEL_HEADER).
+ * review audit [--year Y] [--list]
+ *     The audit sample of a cohort (pipeline/audit.h; default: the latest drawn), unlabelled
+ *     first, to label: y yes (relevant), n no, s or space skip, z undo, q quit. --list: CSV
+ *     (AUDIT_HEADER), for scripts, which label with `sparker audit label|import`.
  *
  * Every judgement carries who (sp_cmd_user) and origin "review", through sp_judgement_record
  * (pipeline/judgement.h: its rules, not ours). The screen and --answer write under the run lock
@@ -26,6 +30,7 @@
 
 #include "cli/cmd.h"
 #include "cli/review_screen.h"
+#include "pipeline/audit.h"
 #include "pipeline/judgement.h"
 #include "pipeline/review.h"
 #include "reports/csv_out.h"
@@ -39,7 +44,8 @@ const sp_cmd sp_cmd_review_entry = {
 	.summary = "review near-miss pairs, or the startups around the cut, on a terminal screen",
 	.usage = "usage: sparker [-c CONFIG] review [--list]\n"
 	         "       sparker [-c CONFIG] review --answer A B same|different|unsure [--note TEXT]\n"
-	         "       sparker [-c CONFIG] review selection [--year Y] [--list]\n\n"
+	         "       sparker [-c CONFIG] review selection [--year Y] [--list]\n"
+	         "       sparker [-c CONFIG] review audit [--year Y] [--list]\n\n"
 	         "review: the pairs of records the last dedupe run nearly merged or refused, a startup in\n"
 	         "the selection first, then by score; one pair per screen with the reason it was not\n"
 	         "merged. Keys: s same (records a link), d different (apart), u unsure, n or space skip,\n"
@@ -48,22 +54,27 @@ const sp_cmd sp_cmd_review_entry = {
 	         "review selection: the 10 lowest qualified and the 10 highest not qualified startups of a\n"
 	         "cohort (default: the latest) with their reasons. Keys: i pin in, o pin out, c clear the\n"
 	         "pin, n next, p back, z undo, q quit, ? keys. Pins take effect at the next scoring\n"
-	         "(sparker run --stage score).\n\n"
+	         "(sparker run --stage score).\n"
+	         "review audit: the startups of a cohort's audit sample (sparker audit sample; default: the\n"
+	         "latest drawn), unlabelled first, with their score and reasons. Keys: y relevant (label\n"
+	         "yes), n not relevant (label no), s or space skip, p back, z undo, q quit, ? keys. Labels\n"
+	         "count at once in `sparker audit estimate`.\n\n"
 	         "  --list          the queue as CSV on stdout (a header row; no terminal needed)\n"
 	         "  --answer A B V  record verdict V (same, different or unsure) on records A and B\n"
 	         "                  (SOURCE:KEY), without a terminal\n"
 	         "  --note TEXT     with --answer: a note kept with the judgement\n"
-	         "  --year Y        review selection: cohort Y\n\n"
+	         "  --year Y        review selection, review audit: cohort Y\n\n"
 	         "The screen needs a terminal; it takes the run lock for each judgement it writes, so a\n"
 	         "nightly run is never kept out by an open screen.\n"
 };
 
 #define PAIRS_HEADER "rank,a,b,entity_a,entity_b,name_a,name_b,rule,score,reason"
 #define SEL_HEADER "rank,entity,name,country,score,qualified,pin,why,reasons"
+#define AUDIT_HEADER "rank,sample,record,entity,name,stratum,side,score,label"
 #define SEL_EACH 10
 
 struct review_opts {
-	int list, answer, selection;
+	int list, answer, selection, audit;
 	const char *note;
 	int64_t year;
 	char **args; /* positional arguments after "selection" */
@@ -104,13 +115,17 @@ static int parse_opts(int argc, char **argv, struct review_opts *o)
 	o->args = argv + optind, o->nargs = argc - optind;
 	if (o->nargs && !strcmp(o->args[0], "selection"))
 		o->selection = 1, o->args++, o->nargs--;
+	else if (o->nargs && !strcmp(o->args[0], "audit"))
+		o->audit = 1, o->args++, o->nargs--;
 	if (o->selection && (o->answer || o->note || o->nargs))
 		return usage_error("review selection takes only --year and --list (pin with `sparker pin`)");
-	if (!o->selection && o->year)
-		return usage_error("--year is for review selection");
+	if (o->audit && (o->answer || o->note || o->nargs))
+		return usage_error("review audit takes only --year and --list (label with `sparker audit label`)");
+	if (!o->selection && !o->audit && o->year)
+		return usage_error("--year is for review selection and review audit");
 	if (o->answer && (o->list || o->nargs != 3))
 		return usage_error("--answer takes A B same|different|unsure, and no --list");
-	if (!o->answer && (o->note || (!o->selection && o->nargs)))
+	if (!o->answer && (o->note || (!o->selection && !o->audit && o->nargs)))
 		return usage_error(o->note ? "--note goes with --answer" : "unexpected argument");
 	return SP_EXIT_OK;
 }
@@ -195,6 +210,38 @@ static int list_selection(sp_env *env, int64_t year)
 	return SP_EXIT_OK;
 }
 
+static int list_audit(sp_env *env, int64_t year)
+{
+	sp_store *db = sp_cmd_open_db_existing(env);
+	if (!db)
+		return SP_EXIT_FAIL;
+	sp_err err;
+	sp_audit_item *v;
+	size_t n;
+	int64_t y;
+	int rc = sp_audit_items(db, year, &y, &v, &n, &err);
+	sp_store_close(db);
+	if (rc != SP_OK) {
+		sp_cmd_error("review audit: %s", err.msg);
+		return sp_cmd_exit_code(rc);
+	}
+	printf("%s\n", AUDIT_HEADER);
+	for (size_t i = 0; i < n; i++) {
+		const sp_audit_item *x = &v[i];
+		csv_id(stdout, (int64_t)i + 1, 0);
+		csv_id(stdout, x->sample_id, 0);
+		sp_csv_field(stdout, x->ref, 0);
+		csv_id(stdout, x->entity, 0);
+		sp_csv_field(stdout, x->name, 0);
+		sp_csv_field(stdout, x->stratum, 0);
+		sp_csv_field(stdout, x->qualified_side ? "qualified" : "reject", 0);
+		csv_num(stdout, x->score, x->scored, 0);
+		sp_csv_field(stdout, x->label, 1);
+	}
+	sp_audit_items_free(v, n);
+	return SP_EXIT_OK;
+}
+
 static int answer(sp_env *env, char **args, const char *note)
 {
 	static const char *const verdicts[] = { "same", "different", "unsure" };
@@ -243,7 +290,8 @@ static int screen(sp_env *env, const struct review_opts *o)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		sp_cmd_error("review: the review screen needs a terminal on standard input and output;"
-			     " in scripts use --list%s", o->selection ? " (and `sparker pin`)" : " and --answer A B VERDICT");
+			     " in scripts use --list%s", o->selection ? " (and `sparker pin`)"
+			     : o->audit ? " (and `sparker audit label` or `sparker audit import`)" : " and --answer A B VERDICT");
 		return SP_EXIT_USAGE;
 	}
 	sp_store *db = sp_cmd_open_db(env); /* the screen locks each write, not the session */
@@ -252,7 +300,19 @@ static int screen(sp_env *env, const struct review_opts *o)
 	sp_err err;
 	sp_review_tally t = { 0 };
 	int rc;
-	if (o->selection) {
+	if (o->audit) {
+		sp_audit_item *v;
+		size_t n;
+		int64_t y = 0;
+		rc = sp_audit_items(db, o->year, &y, &v, &n, &err);
+		if (rc == SP_OK && !n)
+			printf("review audit: the sample of cohort %lld is empty; nothing to label.\n", (long long)y);
+		else if (rc == SP_OK)
+			rc = sp_review_screen_audit(db, env->cfg, y, v, n, sp_cmd_user(env), &t, &err);
+		if (rc == SP_OK && n && !env->quiet)
+			say_tally(&t, "See `sparker audit estimate`.");
+		sp_audit_items_free(v, n);
+	} else if (o->selection) {
 		sp_review_cohort c;
 		sp_review_startup *v;
 		size_t n;
@@ -294,6 +354,6 @@ static int cmd_review(int argc, char **argv, sp_env *env)
 	if (o.answer)
 		return answer(env, o.args, o.note);
 	if (o.list)
-		return o.selection ? list_selection(env, o.year) : list_pairs(env);
+		return o.audit ? list_audit(env, o.year) : o.selection ? list_selection(env, o.year) : list_pairs(env);
 	return screen(env, &o);
 }

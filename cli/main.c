@@ -105,6 +105,7 @@ static const sp_cmd *const commands[] = {
 	&sp_cmd_judgements_entry,
 	&sp_cmd_note_entry,
 	&sp_cmd_review_entry,
+	&sp_cmd_audit_entry,
 	&sp_cmd_schedule_entry,
 	NULL,
 };

@@ -1,5 +1,6 @@
 /*
- * review_screen.c — the ncursesw screens of `sparker review` (contract in review_screen.h).
+ * review_screen.c — the ncursesw screens of `sparker review` (contract in review_screen.h): the
+ * pairs, the startups around the cut, and an audit sample to label.
  *
  * One item of a queue per screen, drawn from scratch on every key and on KEY_RESIZE (so a
  * resize is a redraw). Pairs side by side when the terminal has at least WIDE_COLS columns,
@@ -740,6 +741,179 @@ int sp_review_screen_selection(sp_store *db, const sp_config *cfg, const sp_revi
 		case 'o': rc = pin(&s, v, "out"); break;
 		case 'c': rc = pin(&s, v, NULL); break;
 		case 'z': rc = undo_pin(&s, v); break;
+		case KEY_RESIZE: case ERR: break;
+		default: say(&s, "unknown key; ? shows the keys"); break;
+		}
+	}
+	screen_close(&s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- audit */
+
+static const char *const AUDIT_HELP[] = {
+	"y         relevant: records the label yes on the startup",
+	"n         not relevant: records the label no",
+	"s, space  skip: the next startup, nothing recorded",
+	"p         back to the previous startup",
+	"z         undo the last label of this session (the label before comes back)",
+	"q         quit",
+	"?         these keys",
+	"",
+	"A label is a judgement on the startup's records; a new one replaces its earlier label.",
+	"Labels count at once in `sparker audit estimate`.",
+	NULL,
+};
+
+static void draw_audit_item(const screen *s, const sp_audit_item *x, int y, int bottom)
+{
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_addf(&b, "%s%s%s%s", or_dash(x->name), x->country ? " (" : "", x->country ? x->country : "",
+		    x->country ? ")" : "");
+	attron(A_BOLD);
+	put(y++, 0, b.buf, COLS);
+	attroff(A_BOLD);
+	sp_buf_reset(&b);
+	if (x->entity)
+		sp_buf_addf(&b, "entity %lld, record %s", (long long)x->entity, x->ref);
+	else
+		sp_buf_addf(&b, "record %s, in no entity now", x->ref);
+	put(y++, 0, b.buf, COLS);
+	sp_buf_reset(&b);
+	sp_buf_addf(&b, "drawn from %s, stratum %s", x->qualified_side ? "the qualified startups" : "the others",
+		    or_dash(x->stratum));
+	put(y++, 0, b.buf, COLS);
+	sp_buf_reset(&b);
+	if (x->scored)
+		sp_buf_addf(&b, "score %.4g; ", x->score);
+	sp_buf_addf(&b, "label now: %s%s", x->label[0] ? x->label : "none",
+		    s->mark[s->at] >= 0 ? " (labelled in this session)" : "");
+	attron(A_BOLD);
+	put(y++, 0, b.buf, COLS);
+	attroff(A_BOLD);
+	y++;
+	sp_buf_reset(&b);
+	sp_buf_addf(&b, "why: %s", or_dash(x->why));
+	y += put_wrapped(y, 0, b.buf, COLS, bottom - y > 2 ? 2 : bottom - y);
+	sp_buf_reset(&b);
+	sp_buf_addf(&b, "domains: %s", or_dash(x->domains));
+	if (y < bottom)
+		put(y++, 0, b.buf, COLS);
+	sp_buf_reset(&b);
+	sp_buf_addf(&b, "reasons: %s", or_dash(x->reasons));
+	put_wrapped(y, 0, b.buf, COLS, bottom - y);
+	sp_buf_release(&b);
+}
+
+static void draw_audit(const screen *s, int64_t year, const sp_audit_item *v)
+{
+	erase();
+	if (too_small()) {
+		refresh();
+		return;
+	}
+	size_t left_n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		left_n += !v[i].label[0];
+	char left[128], right[64];
+	snprintf(left, sizeof(left), " sparker review audit — cohort %lld: startup %zu of %zu (%zu without a label)",
+		 (long long)year, s->at < s->n ? s->at + 1 : s->n, s->n, left_n);
+	snprintf(right, sizeof(right), "%d labelled in this session", s->t->recorded - s->t->undone);
+	header(left, right);
+	if (s->at < s->n)
+		draw_audit_item(s, &v[s->at], 2, LINES - 3);
+	else
+		put_wrapped(2, 1, "The end of the sample. z undoes the last label, p goes back, q quits.", COLS - 2, 2);
+	footer(s, "y relevant  n not relevant  s skip  p back  z undo  q quit  ? keys",
+	       "labels count at once in `sparker audit estimate`");
+	refresh();
+}
+
+/* y, n: one label judgement, then the next startup. */
+static int label(screen *s, sp_audit_item *v, const char *value)
+{
+	if (s->at >= s->n) {
+		say(s, "the end of the sample: nothing to label (p goes back)");
+		return SP_OK;
+	}
+	sp_audit_item *x = &v[s->at];
+	if (!x->entity) {
+		say(s, "not recorded: record %s is in no entity now (see `sparker show %s`)", x->ref, x->ref);
+		return SP_OK;
+	}
+	sp_judgement j = { .kind = SP_J_LABEL, .value = value, .entity = x->entity, .user = s->user, .origin = "review" };
+	sp_judgement_out o;
+	int rc = record_locked(s, &j, &o);
+	if (rc != SP_OK)
+		return settle(s, rc);
+	if (!o.same)
+		s->t->recorded++;
+	say(s, "%s %s: entity %lld (judgement #%lld)", o.same ? "already labelled" : "labelled", value,
+	    (long long)x->entity, (long long)o.id);
+	push(s, s->at, o.same ? 0 : o.id, x->label);
+	snprintf(x->label, sizeof(x->label), "%s", value);
+	s->mark[s->at] = 1;
+	step(s, 1);
+	return SP_OK;
+}
+
+/* Undo a label: the label before comes back (recorded), or the new label is removed. */
+static int undo_label(screen *s, sp_audit_item *v)
+{
+	if (!s->nundo) {
+		say(s, "nothing to undo in this session");
+		return SP_OK;
+	}
+	undo_step u = s->undo[--s->nundo];
+	sp_audit_item *x = &v[u.at];
+	sp_judgement j = { .user = s->user, .origin = "review", .note = "undone in sparker review" };
+	if (u.prev[0] && strcmp(u.prev, x->label))
+		j.kind = SP_J_LABEL, j.value = u.prev, j.entity = x->entity;
+	else if (!u.prev[0] && u.id)
+		j.kind = SP_J_REMOVE, j.target = u.id;
+	else
+		j.kind = SP_J_NKINDS; /* nothing was written */
+	if (j.kind != SP_J_NKINDS) {
+		sp_judgement_out o;
+		int rc = record_locked(s, &j, &o);
+		if (rc != SP_OK) {
+			s->nundo++;
+			return settle(s, rc);
+		}
+		s->t->undone++;
+	}
+	say(s, "undone: entity %lld %s%s", (long long)x->entity, u.prev[0] ? "is labelled " : "carries no label again",
+	    u.prev);
+	snprintf(x->label, sizeof(x->label), "%s", u.prev);
+	s->mark[u.at] = -1;
+	s->at = u.at;
+	return SP_OK;
+}
+
+int sp_review_screen_audit(sp_store *db, const sp_config *cfg, int64_t year, sp_audit_item *v, size_t n,
+			   const char *user, sp_review_tally *t, sp_err *err)
+{
+	screen s;
+	int rc = screen_open(&s, db, cfg, n, user, t, err), done = 0, errs = 0;
+	while (rc == SP_OK && !done) {
+		if (s.help)
+			draw_help(AUDIT_HELP);
+		else
+			draw_audit(&s, year, v);
+		int ch = next_key(&errs);
+		if (s.help) {
+			s.help = ch == KEY_RESIZE || ch == ERR;
+			continue;
+		}
+		s.msg[0] = 0;
+		switch (ch) {
+		case 'q': case 'Q': done = 1; break;
+		case '?': s.help = 1; break;
+		case 's': case ' ': case KEY_DOWN: step(&s, 1); break;
+		case 'p': case KEY_UP: step(&s, -1); break;
+		case 'y': rc = label(&s, v, "yes"); break;
+		case 'n': rc = label(&s, v, "no"); break;
+		case 'z': rc = undo_label(&s, v); break;
 		case KEY_RESIZE: case ERR: break;
 		default: say(&s, "unknown key; ? shows the keys"); break;
 		}

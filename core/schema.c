@@ -16,6 +16,7 @@
  *   tag, score, selection, selection_prev ... score stage
  *   report ................ report stage
  *   judgement, judgement_record ... analysts' commands, through pipeline/judgement.c only
+ *   audit_draw, audit_sample ... `sparker audit sample`, through pipeline/audit.c only
  */
 #include "core/store.h"
 
@@ -208,6 +209,28 @@ const char *const sp_schema_migrations[] = {
 	"ALTER TABLE score ADD COLUMN evidence REAL NOT NULL DEFAULT 0;"
 	"ALTER TABLE score ADD COLUMN thesis INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE score ADD COLUMN startup INTEGER;",
+
+	/* version 7 (the audit, pipeline/audit.h): a stratified random sample of a cohort's rejects
+	 * and of its qualified startups, drawn for analysts to label (labels are judgements of kind
+	 * 'label'). Each sampled startup is anchored to one of its records (source, source_key), as
+	 * judgements are, so that merges and undos never move it; the stratum, the stratum's size and
+	 * its sample size at the draw weight the estimate. A new draw for a year replaces the
+	 * earlier one for the estimate; nothing is deleted. */
+	"CREATE TABLE audit_draw ("
+	"  id INTEGER PRIMARY KEY, year INTEGER NOT NULL, seed INTEGER NOT NULL,"
+	"  n_rejects INTEGER NOT NULL, n_qualified INTEGER NOT NULL, min_per_stratum INTEGER NOT NULL,"
+	"  rejects INTEGER NOT NULL, qualified INTEGER NOT NULL," /* the populations at the draw */
+	"  score_run INTEGER," /* the run whose selection was sampled */
+	"  user TEXT NOT NULL, created TEXT NOT NULL);"
+	"CREATE INDEX audit_draw_year ON audit_draw(year, id);"
+	"CREATE TABLE audit_sample ("
+	"  id INTEGER PRIMARY KEY, draw_id INTEGER NOT NULL REFERENCES audit_draw(id), year INTEGER NOT NULL,"
+	"  side TEXT NOT NULL CHECK (side IN ('qualified', 'reject')),"
+	"  stratum TEXT NOT NULL, stratum_size INTEGER NOT NULL, sample_size INTEGER NOT NULL, seed INTEGER NOT NULL,"
+	"  source TEXT NOT NULL, source_key TEXT NOT NULL," /* the record it is anchored to */
+	"  entity_id INTEGER, name TEXT, score REAL);"    /* when drawn: display only */
+	"CREATE INDEX audit_sample_draw ON audit_sample(draw_id);"
+	"CREATE INDEX judgement_record_ref ON judgement_record(source, source_key);",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

@@ -18,8 +18,8 @@
 #include "pipeline/entity.h"
 #include "pipeline/judgement.h"
 
-const char *const sp_judgement_kind_names[SP_J_NKINDS] = { "link", "apart",    "alone", "unsure",
-							   "pin",  "decision", "note",  "remove" };
+const char *const sp_judgement_kind_names[SP_J_NKINDS] = { "link", "apart", "alone", "unsure", "pin",
+							   "decision", "note", "label", "remove" };
 
 const char *const sp_decision_names[4] = { "accompanied", "cocreation", "invested", "declined" };
 
@@ -29,6 +29,11 @@ int sp_judgement_kind_parse(const char *s)
 		if (!strcmp(s, sp_judgement_kind_names[k]))
 			return k;
 	return -1;
+}
+
+int sp_judgement_anchored(int k)
+{
+	return k == SP_J_PIN || k == SP_J_DECISION || k == SP_J_NOTE || k == SP_J_LABEL;
 }
 
 int sp_decision_valid(const char *d)
@@ -289,6 +294,8 @@ static int record_anchored(sp_store *db, const sp_judgement *j, sp_judgement_out
 	}
 	if (j->kind == SP_J_PIN)
 		rc = remove_where(db, CARRIED("j.kind = 'pin'"), NULL, NULL, j->entity, j, &out->superseded, err);
+	else if (j->kind == SP_J_LABEL)
+		rc = remove_where(db, CARRIED("j.kind = 'label'"), NULL, NULL, j->entity, j, &out->superseded, err);
 	else if (j->kind == SP_J_DECISION)
 		rc = remove_where(db, CARRIED("j.kind = 'decision' AND j.value = ?1 AND j.date = ?2"), j->value, j->date,
 				  j->entity, j, &out->superseded, err);
@@ -438,13 +445,15 @@ int sp_judgement_record(sp_store *db, const sp_judgement *jin, sp_judgement_out 
 	if (j.kind == SP_J_DECISION && !sp_decision_valid(j.value))
 		return sp_err_set(err, SP_EUSAGE, "unknown decision '%s' (accompanied, cocreation, invested or declined)",
 				  j.value ? j.value : "");
+	if (j.kind == SP_J_LABEL && (!j.value || (strcmp(j.value, "yes") && strcmp(j.value, "no"))))
+		return sp_err_set(err, SP_EUSAGE, "a label is yes or no, not '%s'", j.value ? j.value : "");
 	if (j.kind == SP_J_NOTE && (!j.note || !*j.note))
 		return sp_err_set(err, SP_EUSAGE, "a note needs its text");
 	int own;
 	int rc = tx_begin(db, &own, err);
 	if (rc != SP_OK)
 		return rc;
-	int anchored = j.kind == SP_J_PIN || j.kind == SP_J_DECISION || j.kind == SP_J_NOTE;
+	int anchored = sp_judgement_anchored(j.kind);
 	if (j.created && *j.created && j.kind != SP_J_REMOVE)
 		rc = record_verbatim(db, &j, out, err);
 	else if (j.kind == SP_J_REMOVE)
@@ -544,7 +553,7 @@ int sp_judgement_count(sp_store *db, sp_judgement_counts *c, sp_err *err)
 				  &c->review, err);
 	if (rc == SP_OK)
 		rc = sp_store_int(db,
-				  "SELECT count(*) FROM judgement_active j WHERE j.kind IN ('pin', 'decision', 'note')"
+				  "SELECT count(*) FROM judgement_active j WHERE j.kind IN ('pin', 'decision', 'note', 'label')"
 				  " AND NOT EXISTS (SELECT 1 FROM judgement_place p WHERE p.judgement_id = j.id)",
 				  &c->pending, err);
 	if (rc == SP_OK)

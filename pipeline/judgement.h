@@ -2,12 +2,12 @@
  * judgement.h — the analysts' judgements: one append-only log, anchored to records.
  *
  * What it does: every judgement an analyst makes — a match (link, apart, alone, unsure), a pin,
- * a committee decision, a note — is one row of `judgement`, with who made it, when, and a note.
+ * a committee decision, a note, an audit's label — is one row of `judgement`, with who made it, when, and a note.
  * Nothing is ever updated or deleted (triggers refuse it): removing a judgement is a `remove`
  * row naming it, and the judgements in force are the view `judgement_active`.
  *
- * Anchoring: a match judgement names its records (SOURCE:KEY in a, b). A pin, decision or note
- * is made on a startup and stored against ALL the records the startup had then
+ * Anchoring: a match judgement names its records (SOURCE:KEY in a, b). A pin, decision, note or
+ * label is made on a startup and stored against ALL the records the startup had then
  * (`judgement_record`); the entity id of that moment is kept for display only. Where it lands
  * now is the view `judgement_place` (schema.c): the entity holding most of those records
  * (ties: the smallest id) carries it; when the records are split across entities, the others
@@ -20,6 +20,7 @@
  *   - link A B removes an `apart` or `unsure` of the same pair in force, and vice versa;
  *     alone A removes the links in force that touch A (they could never apply again);
  *   - a pin removes the pins in force that the same entity carries (one pin per startup);
+ *   - a label removes the labels in force that the same entity carries (one label per startup);
  *   - the same decision and date for the startup with another note replaces the earlier one;
  *   - every such removal is itself a `remove` row (out->superseded counts them).
  * The record and its removals are written in one transaction.
@@ -47,6 +48,7 @@ typedef enum sp_jkind {
 	SP_J_PIN,      /* value in|out */
 	SP_J_DECISION, /* value: a committee decision, date */
 	SP_J_NOTE,     /* note only */
+	SP_J_LABEL,    /* value yes|no: relevant to the programme or not (an audit's label, audit.h) */
 	SP_J_REMOVE,   /* target: the judgement it removes */
 	SP_J_NKINDS
 } sp_jkind;
@@ -54,6 +56,9 @@ typedef enum sp_jkind {
 extern const char *const sp_judgement_kind_names[SP_J_NKINDS];
 /* The kind named s, or -1. */
 int sp_judgement_kind_parse(const char *s);
+/* Is a judgement of kind k made on a startup, anchored to its records (pin, decision, note,
+ * label), rather than on named records (the match kinds) or another judgement (remove)? */
+int sp_judgement_anchored(int k);
 
 extern const char *const sp_decision_names[4]; /* accompanied, cocreation, invested, declined */
 int sp_decision_valid(const char *d);
@@ -62,9 +67,9 @@ int sp_decision_pins_in(const char *d);
 
 typedef struct sp_judgement {
 	sp_jkind kind;
-	const char *value, *date;   /* pin: in|out; decision: its name and YYYY-MM-DD */
+	const char *value, *date;   /* pin: in|out; label: yes|no; decision: its name and YYYY-MM-DD */
 	const char *a, *b;          /* match kinds: SOURCE:KEY of stored records */
-	int64_t entity;             /* pin, decision, note: the live entity it is made on */
+	int64_t entity;             /* pin, decision, note, label: the live entity it is made on */
 	const char *const *records; /* ... or, when nrecords > 0, the records themselves (import) */
 	size_t nrecords;
 	int64_t target;             /* remove */

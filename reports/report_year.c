@@ -4,19 +4,22 @@
  *
  * Layout: cover; 1 key figures against targets and the year before, 2 the funnel (with the
  * definitions as a footnote); 3 breakdowns (domain, region, country, source); 4 monthly intake;
- * 5 the qualified startups (a table over as many pages as needed, header repeated);
+ * 5 the qualified startups (a table over as many pages as needed, header repeated), and under it
+ * the audit of the selection when the year has one (pipeline/audit.h);
  * 6 data quality and operations; appendix: lineage. Every section says "no data" in words when
  * it has nothing to show.
  */
 #include "reports/report_year.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "pipeline/audit.h"
 #include "reports/charts.h"
 #include "reports/pdf.h"
 
@@ -605,8 +608,40 @@ static void lineage(sp_pdf *p, const sp_figures *f, const sp_config *cfg, int64_
 	}
 }
 
-/* Render the PDF of figures f to path (epoch: date written). */
-static int report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, const char *path, sp_err *err)
+/* The audit of the year's selection (pipeline/audit.h), under the qualified startups, when the
+ * year has a draw: precision, the relevant startups missed and recall, with their intervals. */
+static void audit_note(sp_pdf *p, const sp_audit_estimate *a)
+{
+	char b[512];
+	sp_pdf_skip(p, 10);
+	sp_pdf_heading(p, "Audit: what the filter missed", 2, 60);
+	if (!a->found.labelled || !a->missed.labelled) {
+		snprintf(b, sizeof(b), "An audit sample of cohort %lld was drawn on %.10s; it has no labels on %s yet.",
+			 (long long)a->year, a->created, !a->found.labelled ? "the qualified startups" : "the others");
+		body(p, b);
+		return;
+	}
+	snprintf(b, sizeof(b),
+		 "Precision of the selection: %.2f (95 %% interval %.2f to %.2f), from %lld labelled qualified startups of %lld.",
+		 a->precision, a->precision_lo, a->precision_hi, (long long)a->found.labelled, (long long)a->found.size);
+	body(p, b);
+	snprintf(b, sizeof(b),
+		 "Relevant startups missed among the %lld not qualified: %.0f (95 %% interval %.0f to %.0f), from %lld labelled.",
+		 (long long)a->missed.size, a->missed.est, a->missed.lo, a->missed.hi, (long long)a->missed.labelled);
+	body(p, b);
+	if (!isnan(a->recall)) {
+		snprintf(b, sizeof(b), "Recall: %.2f (%.2f to %.2f).", a->recall, a->recall_lo, a->recall_hi);
+		body(p, b);
+	}
+	snprintf(b, sizeof(b), "A stratified random sample (draw %lld of %.10s) labelled by analysts; stratified Wilson "
+		 "intervals (`sparker audit estimate --year %lld`)%s.", (long long)a->draw_id, a->created, (long long)a->year,
+		 a->found.complete && a->missed.complete ? "" : "; strata without a label count in the upper ends only");
+	small_note(p, b);
+}
+
+/* Render the PDF of figures f to path (epoch: date written; audit: NULL when the year has none). */
+static int report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, const sp_audit_estimate *audit,
+		      const char *path, sp_err *err)
 {
 	char written[32], title[256], header[512];
 	sp_time_iso(epoch, written, sizeof(written));
@@ -623,6 +658,8 @@ static int report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, 
 	breakdowns(p, f, cfg);
 	monthly(p, f);
 	qualified_table(p, f);
+	if (audit)
+		audit_note(p, audit);
 	operations(p, f);
 	lineage(p, f, cfg, epoch);
 	rc = sp_pdf_save(p, path, err);
@@ -688,7 +725,15 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto out_f;
 	}
 	fclose(probe);
-	if ((rc = report_pdf(&f, ctx->cfg, now, tpdf.buf, ctx->err)) != SP_OK ||
+	int audited = 0;
+	sp_audit_estimate audit;
+	memset(&audit, 0, sizeof(audit));
+	if ((rc = sp_audit_exists(ctx->db, year, &audited, ctx->err)) == SP_OK && audited)
+		rc = sp_audit_estimate_load(ctx->db, year, &audit, ctx->err);
+	if (rc == SP_OK)
+		rc = report_pdf(&f, ctx->cfg, now, audited ? &audit : NULL, tpdf.buf, ctx->err);
+	sp_audit_estimate_release(&audit);
+	if (rc != SP_OK ||
 	    (rc = write_csv(&f, ctx->cfg, written, tcsv.buf, ctx->err)) != SP_OK)
 		goto out_f;
 	if (rename(tpdf.buf, pdf.buf) != 0 || rename(tcsv.buf, csv.buf) != 0) {

@@ -117,6 +117,18 @@ static void recording_rules(void **state)
 	assert_int_equal(sp_judgement_clear_pins(f->db, 2, "tester", NULL, &n, &f->err), SP_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(num(f, "SELECT count(*) FROM judgement_active WHERE kind = 'pin'"), 0);
+	/* labels (the audit's): yes or no, anchored; one per startup, a new one replaces */
+	rec(f, (sp_judgement){ .kind = SP_J_LABEL, .value = "maybe", .entity = 2 }, SP_EUSAGE);
+	rec(f, (sp_judgement){ .kind = SP_J_LABEL, .entity = 2 }, SP_EUSAGE);
+	sp_judgement_out y = rec(f, (sp_judgement){ .kind = SP_J_LABEL, .value = "yes", .entity = 2 }, SP_OK);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement_record r JOIN judgement j ON j.id = r.judgement_id"
+			        " WHERE j.kind = 'label' AND r.source = 'b' AND r.source_key = '1'"), 1);
+	assert_true(rec(f, (sp_judgement){ .kind = SP_J_LABEL, .value = "yes", .entity = 2 }, SP_OK).same);
+	assert_int_equal(rec(f, (sp_judgement){ .kind = SP_J_LABEL, .value = "no", .entity = 2 }, SP_OK).superseded, 1);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement_active WHERE kind = 'label'"), 1);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement_active WHERE kind = 'label' AND value = 'no'"), 1);
+	assert_true(num(f, "SELECT count(*) FROM judgement WHERE kind = 'label'") == 2 && y.id > 0);
+	assert_true(sp_judgement_anchored(SP_J_LABEL) && !sp_judgement_anchored(SP_J_LINK));
 	/* match judgements: the pair is ordered; link and apart supersede each other; alone removes links */
 	sp_judgement_out l = rec(f, (sp_judgement){ .kind = SP_J_LINK, .a = "b:1", .b = "a:1" }, SP_OK);
 	assert_int_equal(num(f, "SELECT count(*) FROM judgement_active WHERE kind = 'link' AND a = 'a:1' AND b = 'b:1'"), 1);

@@ -5,11 +5,12 @@
  */
 #include <string.h>
 
+#include "connectors/auth.h"
 #include "connectors/connector.h"
 #include "connectors/filter.h"
 
-/* The [source] keys of every format: fetching, the pushdown filter, parsing. */
-static const sp_config_key *const common_keys[] = { sp_fetch_keys, sp_filter_keys, sp_parse_keys };
+/* The [source] keys of every format: fetching, its credential, the pushdown filter, parsing. */
+static const sp_config_key *const common_keys[] = { sp_fetch_keys, sp_auth_keys, sp_filter_keys, sp_parse_keys };
 
 static const sp_connector *const connectors[] = {
 	&sp_connector_companies_house,

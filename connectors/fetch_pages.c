@@ -22,8 +22,9 @@
  *   page    the configured URL with `page_param` (default page) = page_start + pages read.
  * `page_size` > 0 sets `page_size_param` (default limit) on every request. Paging stops at a page
  * without items (no `items` array or an empty one), a missing/null/empty next link or cursor,
- * the same link or cursor twice, a short page (offset and page paging with page_size: fewer
- * items than asked for), or `max_pages` (default 1000; reaching it is noted in pr->capped, not an
+ * the same link or cursor twice, or `max_pages`. A short page does not end offset or page paging
+ * (an API may cap the page size it is asked for, or filter a page, without saying so): the empty
+ * page after the last one does, at the price of one request (default 1000; reaching it is noted in pr->capped, not an
  * error). Between pages: `page_pause_ms`, and the rate-limit reset when the last answer said
  * X-RateLimit-Remaining: 0 (http.h: the same caps as Retry-After).
  *
@@ -243,14 +244,11 @@ static char *next_page_url(pager *pg, json_t *doc, long nitems)
 		break;
 	}
 	case SP_PAGING_OFFSET:
-		if (po->page_size <= 0 || nitems >= po->page_size) {
-			pg->offset += nitems;
-			next = url_with_num(pg->base, po->offset_param, pg->offset);
-		}
+		pg->offset += nitems;
+		next = url_with_num(pg->base, po->offset_param, pg->offset);
 		break;
 	case SP_PAGING_PAGE:
-		if (po->page_size <= 0 || nitems >= po->page_size)
-			next = url_with_num(pg->base, po->page_param, po->page_start + pg->index);
+		next = url_with_num(pg->base, po->page_param, po->page_start + pg->index);
 		break;
 	}
 	if (next && !strcmp(next, pg->cur)) {

@@ -505,7 +505,22 @@ typedef struct get_call {
 	char errbuf[CURL_ERROR_SIZE];
 	struct xfer x;
 	int conditional; /* If-None-Match or If-Modified-Since is sent */
+	int cross_origin; /* a redirect to another origin was refused (a credential would go with it) */
 } get_call;
+
+/* Before each request (a redirect's too): a credential header other than Authorization (which
+ * libcurl itself drops when the host changes) never goes to another origin: the transfer stops. */
+static int on_prereq(void *user, char *ip, char *local_ip, int port, int local_port)
+{
+	(void)ip, (void)local_ip, (void)port, (void)local_port;
+	get_call *g = user;
+	char *eff = NULL;
+	if (curl_easy_getinfo(g->h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff && !sp_http_same_origin(g->req->url, eff)) {
+		g->cross_origin = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
 
 /* Request headers (conditional ones, the credential) and every option of the handle. */
 static void get_setup(get_call *g)
@@ -522,8 +537,13 @@ static void get_setup(get_call *g)
 		sp_buf_addf(&line, "If-Modified-Since: %s", req->if_modified_since);
 		g->hdrs = curl_slist_append(g->hdrs, line.buf);
 	}
-	if (req->secret_header && *req->secret_header)
+	if (req->secret_header && *req->secret_header) {
 		g->hdrs = curl_slist_append(g->hdrs, req->secret_header);
+		if (strncasecmp(req->secret_header, "Authorization:", 14)) {
+			curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+			curl_easy_setopt(h, CURLOPT_PREREQDATA, g);
+		}
+	}
 	sp_buf_release(&line);
 	g->conditional = (req->if_none_match && *req->if_none_match) ||
 			 (req->if_modified_since && *req->if_modified_since);
@@ -586,6 +606,10 @@ static int attempt_outcome(get_call *g, CURLcode cc, sp_http_resp *resp, sp_buf 
 	long status = resp->status;
 	*retry = 0;
 	*wait_s = 0;
+	if (g->cross_origin) {
+		sp_buf_adds(why, "redirected to another origin: refused, the credential header would go with it");
+		return SP_EIO;
+	}
 	if (sp_stop_requested() || cc == CURLE_ABORTED_BY_CALLBACK) {
 		sp_buf_adds(why, "interrupted by a signal");
 		return SP_EINTERRUPTED;

@@ -21,7 +21,9 @@
  *   - TLS peer and host verification are always on (libcurl's defaults are never weakened).
  *   - Only http and https are spoken, including after a redirect.
  *   - req->secret_header (e.g. "Authorization: Bearer KEY") is sent as is and never copied into
- *     resp, err or anything else this module writes. URLs in messages go through
+ *     resp, err or anything else this module writes. It never follows a redirect to another
+ *     origin: libcurl drops an Authorization header there, and any other (X-Api-Key: KEY) makes
+ *     the request fail ("redirected to another origin: refused ..."). URLs in messages go through
  *     sp_http_redact() (userinfo and credential-like query values masked).
  *   - Success (SP_OK) means: a 2xx with a body whose length matches Content-Length when the
  *     server sent one, or a 304 when conditional headers were sent (resp->status tells which;

@@ -18,6 +18,7 @@ distinct path per scenario; "N-then-200" fails the first N requests, default 1):
   trickle                               one byte per second (bounded by the file, max 300 s)
   redirect                              302 to /NAME (one hop, then the file)
   redirect-loop                         302 to itself, forever (the client must stop)
+  redirect-localhost                    302 to http://localhost:PORT/NAME (another origin)
   nolength                              the file without Content-Length (connection close)
   gzip                                  Content-Encoding: gzip when Accept-Encoding allows it
   auth                                  401 unless "Authorization: Bearer $HTTP_SERVER_TOKEN"
@@ -26,7 +27,8 @@ distinct path per scenario; "N-then-200" fails the first N requests, default 1):
   query                                 serves NAME.QUERY (e.g. /fault/query/api.json?page=2 ->
                                         api.json.page=2; '&' in the query becomes '.')
 Every request is logged on one line to stderr (or --log): method, path, status, and the
-conditional/encoding headers it carried (the Authorization value is never logged).
+conditional/encoding headers it carried, whether Authorization and X-Api-Key were sent (never their
+values) and the Host.
 
 A generated JSON API under /api (no files), for paging, tokens and rate limits:
   POST /api/token[?uses=N&ttl=T&expires_in=E]   OAuth2 client credentials: the client id and
@@ -43,7 +45,7 @@ A generated JSON API under /api (no files), for paging, tokens and rate limits:
         link    ?page=P&limit=L; Link: <...>; rel="last", <...page=P+1...>; rel="next"
         next    ?page=P&limit=L; body {"data": [...], "links": {"next": "items?page=..." or null}}
     OPTS: comma-separated k=v: n (items, default 100), size (page size when no limit, default
-        10), auth=none|bearer|key (key: X-Api-Key must be $HTTP_SERVER_API_KEY, default
+        10), max (the most items a page has, whatever limit asks), auth=none|bearer|key (key: X-Api-Key must be $HTTP_SERVER_API_KEY, default
         test-api-key), fail=K (page K answers 500 once), r429=K (429 Retry-After: 1 once),
         r429date=K (429 with Retry-After as an HTTP date 2 s ahead, once), hostile=K (429
         Retry-After: 100000, always), rl=K (page K says X-RateLimit-Remaining: 0, Reset: 1, and
@@ -91,9 +93,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def note(self, status):
         h = self.headers
-        LOG.write("REQ %s %s -> %s inm=%s ims=%s ae=%s auth=%s ua=%s\n" % (
+        LOG.write("REQ %s %s -> %s inm=%s ims=%s ae=%s auth=%s ua=%s key=%s host=%s\n" % (
             self.command, self.path, status, h.get("If-None-Match", "-"), h.get("If-Modified-Since", "-"),
-            h.get("Accept-Encoding", "-"), "yes" if h.get("Authorization") else "no", h.get("User-Agent", "-")))
+            h.get("Accept-Encoding", "-"), "yes" if h.get("Authorization") else "no", h.get("User-Agent", "-"),
+            "yes" if h.get("X-Api-Key") else "no", h.get("Host", "-")))
         LOG.flush()
 
     def simple(self, status, body=b"", headers=None):
@@ -182,6 +185,7 @@ class Handler(BaseHTTPRequestHandler):
         o = dict(kv.split("=", 1) for kv in opts.split(",") if "=" in kv)
         q = urllib.parse.parse_qs(self.path.split("?", 1)[1] if "?" in self.path else "")
         n, size = int(o.get("n", 100)), int(q.get("limit", [o.get("size", 10)])[0])
+        size = min(size, int(o.get("max", size)))
         if mode == "cursor":
             c = q.get("cursor", [None])[0]
             off = int(base64.b64decode(c).decode().split(":")[1]) if c else 0
@@ -255,6 +259,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.trickle(name)
         if spec == "redirect":
             return self.simple(302, b"", {"Location": name})
+        if spec == "redirect-localhost":
+            return self.simple(302, b"", {"Location": "http://localhost:%d%s" % (self.server.server_address[1], name)})
         if spec == "redirect-loop":
             return self.simple(302, b"", {"Location": self.path})
         if spec == "nolength":

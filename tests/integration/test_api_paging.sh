@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The other ways APIs page, over 127.0.0.1 (tests/http_server.py's generated API): offset/limit
-# (stops at a short page), page numbers (stops at an empty page), the Link header rel="next" (with
+# (a short page does not stop it: the server may cap the page size below page_size), page numbers (stops at an empty page), the Link header rel="next" (with
 # an API key in an X-Api-Key header read from a file), next links in the body (relative); every
 # item once, no request past the end; max_pages caps. A client secret cannot be written in the
 # config, and keys that do not fit together fail with a message naming them.
@@ -9,7 +9,7 @@ command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export SPARKER_RETRY_BASE_MS=10
 export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 KEY="ak-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export HTTP_SERVER_API_KEY=$KEY
+export HTTP_SERVER_API_KEY=$KEY HTTP_SERVER_CLIENT_SECRET=$KEY
 mkdir -p "$T/www"
 http_start "$T/www"
 U=$HTTP_URL
@@ -58,6 +58,13 @@ paging = next
 next = links.next
 page_size = 7
 
+[source capoff]
+format = json
+url = $U/api/offset/n=95,max=20/items
+items = data
+paging = offset
+page_size = 50
+
 [source capped]
 format = json
 url = $U/api/link/n=100/items?limit=10
@@ -68,8 +75,10 @@ EOF
 run --stage fetch
 [ "$RC" = 0 ] || { cat out; tail -30 http.log; die "fetch: exit $RC"; }
 assert_eq "$(items off)" "95 95" "offset: every item once"
-assert_eq "$(grep -c 'GET /api/offset/' http.log)" 5 "offset: 5 requests (the 5th is short)"
+assert_eq "$(grep -c 'GET /api/offset/n=95/' http.log)" 6 "offset: 5 pages and an empty one"
 grep -q 'GET /api/offset/n=95/items?limit=20&offset=80 -> 200' http.log || die "offset 80 not asked with limit 20"
+assert_eq "$(items capoff)" "95 95" "offset, the server capping the page size at 20: every item once"
+assert_eq "$(grep -c "GET /api/offset/n=95,max=20/" http.log)" 6 "capped offset: 5 pages and an empty one"
 assert_eq "$(items num)" "100 100" "page: every item once"
 assert_eq "$(grep -c 'GET /api/page/' http.log)" 5 "page: 4 full pages and an empty one"
 grep -q 'GET /api/page/n=100/items?page=5&limit=25 -> 200' http.log || die "page 5 not asked"
@@ -81,6 +90,49 @@ grep -q 'GET /api/next/n=30/items?page=2&limit=7 -> 200' http.log || die "relati
 assert_eq "$(items capped)" "30 30" "max_pages = 3"
 q "select message from stage_run where source='capped'" | grep -q "3 pages (max_pages reached)" || die "cap not noted"
 grep -rlaF -- "$KEY" db.sqlite* raw out && die "the API key leaked"
+
+# credentials and redirects: an X-Api-Key header follows a redirect within the origin, never to
+# another (the fetch fails); libcurl drops an Authorization header there; OAuth2 on a single GET
+printf '{"data": [{"id": "k1", "name": "K"}]}' >www/k.json
+cat >>cfg.ini <<EOF
+
+[source keysame]
+format = json
+url = $U/fault/redirect/k.json
+items = data
+api_key_file = api.key
+header_name = X-Api-Key
+
+[source keyother]
+format = json
+url = $U/fault/redirect-localhost/k.json
+items = data
+api_key_file = api.key
+header_name = X-Api-Key
+
+[source bearerother]
+format = json
+url = $U/fault/redirect-localhost/k.json
+items = data
+api_key_file = api.key
+
+[source single]
+format = json
+url = $U/api/cursor/n=5,auth=bearer/items
+items = data
+token_url = $U/api/token
+client_id = test-client
+client_secret_file = api.key
+EOF
+run --stage fetch --source keysame --source keyother --source bearerother --source single
+assert_eq "$RC" 4 "keyother fails"
+assert_eq "$(q "select group_concat(s, ' ') from (select source || '=' || status s from fetch where source in ('keysame','keyother','bearerother','single') order by source desc)")" \
+  "single=new keysame=new keyother=failed bearerother=new" "redirect outcomes"
+q "select error from fetch where source='keyother'" | grep -q "redirected to another origin: refused" || die "keyother: $(q "select error from fetch where source='keyother'")"
+grep -q 'GET /k.json -> 200 .*auth=no .*key=yes host=127.0.0.1' http.log || die "keysame: the key did not follow the redirect within the origin"
+assert_eq "$(grep -c 'GET /k.json .*host=localhost' http.log)" 1 "only bearerother reached the other origin"
+grep -q 'GET /k.json -> 200 .*auth=no .*key=no host=localhost' http.log || die "bearerother: Authorization went to the other origin"
+assert_eq "$(items single)" "5 5" "OAuth2 on a single GET"
 
 # keys that do not fit: the fetch fails, naming them
 cat >>cfg.ini <<EOF

@@ -47,7 +47,8 @@ A generated JSON API under /api (no files), for paging, tokens and rate limits:
     OPTS: comma-separated k=v: n (items, default 100), size (page size when no limit, default
         10), max (the most items a page has, whatever limit asks), auth=none|bearer|key (key: X-Api-Key must be $HTTP_SERVER_API_KEY, default
         test-api-key), fail=K (page K answers 500 once), r429=K (429 Retry-After: 1 once),
-        r429date=K (429 with Retry-After as an HTTP date 2 s ahead, once), hostile=K (429
+        r429date=K (429 with Retry-After as an HTTP date 2 s ahead, once), r429rl=K (429 without
+        Retry-After, X-RateLimit-Reset an epoch time 2 s ahead, once), hostile=K (429
         Retry-After: 100000, always), rl=K (page K says X-RateLimit-Remaining: 0, Reset: 1, and
         a request within that second gets 429 Retry-After: 100000).
     Items: {"id": "it-000001", "name": "Startup 1", "country": "FR", "website": ...}.
@@ -209,6 +210,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.simple(500, b"flaky\n")
         if once and str(page) == o.get("r429"):
             return self.simple(429, b"slow down\n", {"Retry-After": "1"})
+        if once and str(page) == o.get("r429rl"):
+            return self.simple(429, b"slow down\n", {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "%d" % (now + 2)})
         if once and str(page) == o.get("r429date"):
             return self.simple(429, b"slow down\n", {"Retry-After": email.utils.formatdate(now + 2, usegmt=True)})
         items = [{"id": "it-%06d" % i, "name": "Startup %d" % i, "country": "FR",

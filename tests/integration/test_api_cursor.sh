@@ -35,7 +35,7 @@ log_file = sparker.log
 
 [source deals]
 format = json
-url = $U/api/cursor/n=1000,auth=bearer,fail=3,r429=5,r429date=9,rl=12/items
+url = $U/api/cursor/n=1000,auth=bearer,fail=3,r429=5,r429date=9,rl=12,r429rl=15/items
 items = data
 map.key = id
 map.name = name
@@ -75,11 +75,11 @@ n_tok=$(grep -c 'TOKEN issued' http.log)
 [ "$n_tok" -ge 4 ] || die "a token lasting 7 uses for 25 pages: expected >= 4 tokens, got $n_tok"
 grep -q 'GET /api/cursor/.* -> 401' http.log || die "no 401 seen: the refresh was not tested"
 grep -q 'GET /api/cursor/.* -> 500' http.log || die "the flaky page did not fail"
-assert_eq "$(grep -c 'GET /api/cursor/n=1000.* -> 429' http.log)" 2 "two 429s (seconds, HTTP date), each once"
+assert_eq "$(grep -c 'GET /api/cursor/n=1000.* -> 429' http.log)" 3 "three 429s (Retry-After in seconds, as a date, a rate-limit reset), each once"
 ms=$(((t1 - t0) / 1000000))
-[ "$ms" -ge 2900 ] || die "Retry-After (1 s, a date 2 s ahead) and the rate-limit reset (1 s) not all waited: $ms ms"
+[ "$ms" -ge 3900 ] || die "Retry-After (1 s, a date 2 s ahead) and the rate-limit resets (1 s, an epoch time 2 s ahead) not all waited: $ms ms"
 grep 'cursor=' http.log | grep -q '%3D' || die "the cursor was not escaped in the URL"
-echo "MEASURE: cursor API, 1000 items in 25 pages with $n_tok tokens, 2 x 429, 1 x 500, 1 rate-limit wait: $ms ms"
+echo "MEASURE: cursor API, 1000 items in 25 pages with $n_tok tokens, 3 x 429, 1 x 500, 1 rate-limit wait: $ms ms"
 
 # a token of 1 second, pauses of 250 ms: refreshed on expiry; the secret in a file, in the form
 run --stage fetch --source short
@@ -88,7 +88,9 @@ assert_eq "$(snap_items short)" "200 200" "short: every item once"
 n_tok2=$(($(grep -c 'TOKEN issued' http.log) - n_tok))
 [ "$n_tok2" -ge 2 ] || die "a 1 s token over ~2.5 s of pages: expected >= 2 tokens, got $n_tok2"
 
-# no secret anywhere: the database (and its journal), the raw store, the log, the output
+# no secret anywhere: the database (and its journal), the raw store, the log, the output (of the
+# runs and of status)
+"$SP" -c cfg.ini status >>out 2>&1 || die "status failed"
 [ "$(wc -l <tokens)" -ge 6 ] || die "token file: $(wc -l <tokens) tokens"
 leaks=$( { echo "$SECRET"; cat tokens; } | while read -r s; do
   grep -rlaF -- "$s" db.sqlite* raw sparker.log out 2>/dev/null || true; done)
@@ -115,7 +117,7 @@ export SP_TEST_SECRET=$SECRET
 
 # a hostile server (Retry-After: 100000 on page 4): fails at once, the last good snapshot stands
 good=$(q "select last_good_fetch from source_state where source='deals'")
-sed -i "s#url = $U/api/cursor/n=1000,auth=bearer,fail=3,r429=5,r429date=9,rl=12/items#url = $U/api/cursor/n=1000,auth=bearer,hostile=4/items#" cfg.ini
+sed -i "s#url = $U/api/cursor/n=1000,auth=bearer,fail=3,r429=5,r429date=9,rl=12,r429rl=15/items#url = $U/api/cursor/n=1000,auth=bearer,hostile=4/items#" cfg.ini
 t0=$(date +%s)
 run --stage fetch --source deals
 t1=$(date +%s)

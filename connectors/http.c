@@ -707,11 +707,13 @@ static int get_transfer(get_call *g, sp_http_resp *resp, sp_buf *why)
 		if (rc == SP_OK || !retry || attempt >= req->retries)
 			break;
 		if (wait_s > 0) {
-			sp_buf_adds(why, ": ");
-			if (server_wait_refused(req, wait_s, "Retry-After or rate limit", why))
+			sp_buf no = SP_BUF_INIT;
+			int refused = server_wait_refused(req, wait_s, "Retry-After or rate limit", &no);
+			if (refused)
+				sp_buf_addf(why, ": %s", sp_buf_str(&no));
+			sp_buf_release(&no);
+			if (refused)
 				break;
-			why->len -= 2; /* not refused: no reason to add */
-			why->buf[why->len] = '\0';
 			if (req->wait_left)
 				*req->wait_left -= (double)wait_s;
 		}

@@ -22,22 +22,23 @@
  *   - source_state.last_good_fetch moves only on 'new'; 'unchanged' and 'not_modified' confirm it
  *     (last_good_at, consecutive_failures = 0). So parse re-reads a source only when bytes changed.
  *   - Conditional headers are sent only when the last good snapshot's file is still on disk.
- *   - The API key (api_key_env) is read from the environment at fetch time and never stored,
- *     logged or put in a message; URLs are stored and shown redacted (sp_http_redact).
+ *   - The credential (an API key, an OAuth2 token: auth.h) is read at fetch time and never
+ *     stored, logged or put in a message; URLs are stored and shown redacted (sp_http_redact).
  *   - Stale .part-* files (a killed run) are removed at the start; the run lock makes that safe.
  *
  * Config keys of [source NAME] read here (all optional; their specs, with ranges, are
  * sp_fetch_keys and sp_fetch_page_keys below):
  *   retries = 3, timeout = 600 (s per attempt), connect_timeout = 20 (s),
  *   low_speed_limit = 1 (bytes/s), low_speed_time = 30 (s), max_bytes = 4G (suffix K, M, G),
- *   max_redirects = 5, retry_base_ms = $SPARKER_RETRY_BASE_MS or 1000, retry_after_max = 300 (s),
- *   ca_file = PEM bundle to trust instead of the system's (relative to the config's directory;
- *   verification itself can never be turned off),
- *   api_key_env = VAR, header_name = "Authorization: Bearer" (a name with ':' is followed by a
- *   space and the key, a bare name by ": " and the key).
+ *   max_redirects = 5, retry_base_ms = $SPARKER_RETRY_BASE_MS or 1000, retry_after_max = 300 (s:
+ *   the longest wait a server may ask for; more fails the fetch), wait_total_max = 900 (s: all
+ *   the waits the server asks for in one fetch), ca_file = PEM bundle to trust instead of the
+ *   system's (relative to the config's directory; verification itself can never be turned off).
+ *   The credential keys (api_key_env, api_key_file, header_name, token_url, client_id,
+ *   client_secret_env, client_secret_file, token_scope, token_auth) are auth.c's.
  *
- * Paginated JSON APIs (format = json with `next = dotted.path.to.next.url` or `page_param = page`;
- * also `items`, `page_start` = 1, `max_pages` = 1000): every page is fetched in turn into one
+ * Paginated JSON APIs (format = json with `paging`, or the older `next = dotted.path` /
+ * `page_param = page` alone; keys in sp_fetch_page_keys): every page is fetched in turn into one
  * snapshot of JSON Lines, see fetch_pages.c. Any page failing fails the fetch.
  *
  * Failure: returns < 0 with "SOURCE: what failed" in ctx->err (the failed fetch row is committed
@@ -124,6 +125,13 @@ static int check_header_name(const char *v, sp_err *err)
 	return SP_OK;
 }
 
+static int check_param(const char *v, sp_err *err)
+{
+	if (!*v || strpbrk(v, "&=?#/ \t\r\n"))
+		return sp_err_set(err, SP_ECONFIG, "must be a query parameter name, not '%s'", v);
+	return SP_OK;
+}
+
 /* The fetch keys of every [source] (see the top of this file). */
 const sp_config_key sp_fetch_keys[] = {
 	{ "source *", "retries", SP_KEY_INT, .def = "3", .min = 0, .max = 20 },
@@ -135,19 +143,27 @@ const sp_config_key sp_fetch_keys[] = {
 	/* the default is $SPARKER_RETRY_BASE_MS when set (tests), else this */
 	{ "source *", "retry_base_ms", SP_KEY_INT, .def = "1000", .min = 0, .max = 600000 },
 	{ "source *", "retry_after_max", SP_KEY_INT, .def = "300", .min = 0, .max = 86400 },
+	{ "source *", "wait_total_max", SP_KEY_INT, .def = "900", .min = 0, .max = 7 * 86400 },
 	{ "source *", "max_bytes", SP_KEY_STRING, .def = "4G", .check = check_size },
 	{ "source *", "ca_file", SP_KEY_PATH, .flags = SP_KEY_READ },
-	{ "source *", "api_key_env", SP_KEY_STRING, .flags = 0 },
-	{ "source *", "header_name", SP_KEY_STRING, .def = "Authorization: Bearer", .check = check_header_name },
 	{ 0 },
 };
 
-/* The page keys of a paginated JSON API (format json: sp_connector_json lists them). */
+/* The page keys of a paginated JSON API (format json: sp_connector_json lists them); what each
+ * paging does is fetch_pages.c's. `paging` absent: next when `next` is set, page when
+ * `page_param` is, else one document. */
 const sp_config_key sp_fetch_page_keys[] = {
-	{ "source *", "next", SP_KEY_STRING, .flags = 0 },
-	{ "source *", "page_param", SP_KEY_STRING, .flags = 0 },
+	{ "source *", "paging", SP_KEY_ENUM, .choices = "next|link|cursor|offset|page" },
+	{ "source *", "next", SP_KEY_STRING, .check = check_header_name },
+	{ "source *", "cursor_path", SP_KEY_STRING, .check = check_header_name },
+	{ "source *", "cursor_param", SP_KEY_STRING, .def = "cursor", .check = check_param },
+	{ "source *", "page_param", SP_KEY_STRING, .def = "page", .check = check_param },
 	{ "source *", "page_start", SP_KEY_INT, .def = "1", .min = 0, .max = 1000000000 },
+	{ "source *", "offset_param", SP_KEY_STRING, .def = "offset", .check = check_param },
+	{ "source *", "page_size", SP_KEY_INT, .def = "0", .min = 0, .max = 1000000 },
+	{ "source *", "page_size_param", SP_KEY_STRING, .def = "limit", .check = check_param },
 	{ "source *", "max_pages", SP_KEY_INT, .def = "1000", .min = 1, .max = 1000000 },
+	{ "source *", "page_pause_ms", SP_KEY_INT, .def = "0", .min = 0, .max = 600000 },
 	{ 0 },
 };
 
@@ -155,13 +171,27 @@ static void opts_release(fetch_opts *o)
 {
 	free(o->ca_file);
 	o->ca_file = NULL;
-	if (o->secret_header) {
-		volatile char *p = o->secret_header;
-		while (*p)
-			*p++ = '\0';
-		free(o->secret_header);
-		o->secret_header = NULL;
-	}
+	sp_auth_release(&o->auth);
+}
+
+sp_http_req sp_fetch_req(fetch_opts *fo, const char *url, int fd, const char *label)
+{
+	return (sp_http_req){
+		.url = url,
+		.fd = fd,
+		.timeout = fo->timeout,
+		.connect_timeout = fo->connect_timeout,
+		.low_speed_limit = fo->low_speed_limit,
+		.low_speed_time = fo->low_speed_time,
+		.max_bytes = fo->max_bytes,
+		.max_redirects = fo->max_redirects,
+		.retries = (int)fo->retries,
+		.retry_base_ms = fo->retry_base_ms,
+		.retry_after_max = fo->retry_after_max,
+		.wait_left = &fo->wait_left,
+		.ca_file = fo->ca_file,
+		.progress_label = label,
+	};
 }
 
 static int read_opts(const sp_config *cfg, const sp_source *src, fetch_opts *o, sp_err *err)
@@ -185,6 +215,7 @@ static int read_opts(const sp_config *cfg, const sp_source *src, fetch_opts *o, 
 	const char *rb = sp_config_get(cfg, sec, "retry_base_ms", NULL);
 	o->retry_base_ms = rb && *rb ? sp_config_int(cfg, sec, sp_fetch_keys, "retry_base_ms") : base_def;
 	o->retry_after_max = sp_config_int(cfg, sec, sp_fetch_keys, "retry_after_max");
+	o->wait_left = (double)sp_config_int(cfg, sec, sp_fetch_keys, "wait_total_max");
 	if (parse_size(sp_config_str(cfg, sec, sp_fetch_keys, "max_bytes"), &o->max_bytes) != 0) /* checked at load */
 		o->max_bytes = (int64_t)4 << 30;
 	const char *ca = sp_config_str(cfg, sec, sp_fetch_keys, "ca_file");
@@ -193,21 +224,7 @@ static int read_opts(const sp_config *cfg, const sp_source *src, fetch_opts *o, 
 		if (access(o->ca_file, R_OK) != 0)
 			return sp_err_set(err, SP_ECONFIG, "[%s] ca_file %s: %s", src->section, o->ca_file, strerror(errno));
 	}
-	const char *var = sp_config_str(cfg, sec, sp_fetch_keys, "api_key_env");
-	if (var && *var) {
-		const char *key = getenv(var);
-		if (!key || !*key)
-			return sp_err_set(err, SP_ECONFIG, "api_key_env: environment variable %s is not set", var);
-		if (strpbrk(key, "\r\n"))
-			return sp_err_set(err, SP_ECONFIG, "api_key_env: environment variable %s holds a line break", var);
-		const char *name = sp_config_str(cfg, sec, sp_fetch_keys, "header_name");
-		if (!*name || strpbrk(name, "\r\n"))
-			return sp_err_set(err, SP_ECONFIG, "[%s] header_name is empty or holds a line break", src->section);
-		sp_buf h = SP_BUF_INIT;
-		sp_buf_addf(&h, "%s%s%s", name, strchr(name, ':') ? " " : ": ", key);
-		o->secret_header = sp_buf_detach(&h);
-	}
-	return SP_OK;
+	return sp_auth_init(&o->auth, cfg, src, err);
 }
 
 /* ---- state --------------------------------------------------------------------------------- */
@@ -456,7 +473,7 @@ typedef struct fetch_job {
 	char *local;            /* not http: the local path; owned */
 	fetch_opts fo;
 	fetch_state st;         /* source_state and the last good fetch */
-	page_opts po;           /* next_path or page_param set: a paginated JSON API */
+	page_opts po;           /* po.paging set: a paginated JSON API */
 	const char *if_none_match, *if_modified_since; /* conditional headers, borrowed from st */
 	sp_rawstore_part part;  /* the temporary file the bytes go to */
 	char label[96];         /* progress label */
@@ -466,25 +483,47 @@ typedef struct fetch_job {
 	outcome o;
 } fetch_job;
 
-/* Page options of a json source (none set: not paginated). */
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* Page options of a json source (po->paging SP_PAGING_NONE: not paginated). */
 static int read_page_opts(fetch_job *j, sp_err *err)
 {
 	const sp_config *cfg = j->ctx->cfg;
-	const sp_source *src = j->src;
+	const char *sec = j->src->section;
 	page_opts *po = &j->po;
-	if (strcmp(src->format, "json"))
+	po->paging = SP_PAGING_NONE;
+	if (strcmp(j->src->format, "json"))
 		return SP_OK;
-	po->next_path = sp_config_str(cfg, src->section, sp_fetch_page_keys, "next");
-	po->page_param = sp_config_str(cfg, src->section, sp_fetch_page_keys, "page_param");
-	po->items_path = sp_config_str(cfg, src->section, sp_json_keys, "items");
-	if (po->next_path && !*po->next_path)
-		po->next_path = NULL;
-	if (po->page_param && !*po->page_param)
-		po->page_param = NULL;
-	po->page_start = sp_config_int(cfg, src->section, sp_fetch_page_keys, "page_start");
-	po->max_pages = sp_config_int(cfg, src->section, sp_fetch_page_keys, "max_pages");
-	if (po->page_param && !j->is_http)
-		return sp_err_set(err, SP_ECONFIG, "[%s] page_param needs an http(s) url", src->section);
+#define PAGE_STR(k) nonempty(sp_config_str(cfg, sec, sp_fetch_page_keys, k))
+	po->next_path = PAGE_STR("next");
+	po->cursor_path = PAGE_STR("cursor_path");
+	po->cursor_param = PAGE_STR("cursor_param");
+	po->page_param = PAGE_STR("page_param");
+	po->offset_param = PAGE_STR("offset_param");
+	po->size_param = PAGE_STR("page_size_param");
+#undef PAGE_STR
+	po->items_path = sp_config_str(cfg, sec, sp_json_keys, "items");
+	po->page_start = sp_config_int(cfg, sec, sp_fetch_page_keys, "page_start");
+	po->max_pages = sp_config_int(cfg, sec, sp_fetch_page_keys, "max_pages");
+	po->page_size = sp_config_int(cfg, sec, sp_fetch_page_keys, "page_size");
+	po->pause_ms = sp_config_int(cfg, sec, sp_fetch_page_keys, "page_pause_ms");
+	po->paging = sp_config_choice(cfg, sec, sp_fetch_page_keys, "paging");
+	if (po->paging < 0 && po->next_path) /* the older keys alone */
+		po->paging = SP_PAGING_NEXT;
+	else if (po->paging < 0 && nonempty(sp_config_get(cfg, sec, "page_param", NULL)))
+		po->paging = SP_PAGING_PAGE;
+	if (po->paging == SP_PAGING_NEXT && !po->next_path)
+		return sp_err_set(err, SP_ECONFIG, "[%s] paging = next needs next = dotted.path.of.the.next.url", sec);
+	if (po->paging == SP_PAGING_CURSOR && !po->cursor_path)
+		return sp_err_set(err, SP_ECONFIG, "[%s] paging = cursor needs cursor_path = dotted.path.of.the.cursor", sec);
+	if (po->paging != SP_PAGING_CURSOR && po->cursor_path)
+		return sp_err_set(err, SP_ECONFIG, "[%s] cursor_path is read with paging = cursor only", sec);
+	if (po->paging > SP_PAGING_NEXT && !j->is_http)
+		return sp_err_set(err, SP_ECONFIG, "[%s] paging by %s needs an http(s) url", sec,
+				  po->paging == SP_PAGING_LINK ? "Link header" : "query parameter");
 	return SP_OK;
 }
 
@@ -514,7 +553,7 @@ static int fetch_open(fetch_job *j, sp_err *err)
 	snprintf(j->label, sizeof(j->label), "fetch %s", src->name);
 	if ((rc = read_page_opts(j, err)) != SP_OK)
 		return rc;
-	if (j->is_http && !j->po.next_path && !j->po.page_param && j->st.last_good_fetch > 0 &&
+	if (j->is_http && j->po.paging == SP_PAGING_NONE && j->st.last_good_fetch > 0 &&
 	    sp_rawstore_exists(cfg->raw_dir, j->st.last_path)) {
 		j->if_none_match = j->st.etag;
 		j->if_modified_since = j->st.last_modified;
@@ -529,7 +568,7 @@ static int fetch_download(fetch_job *j, sp_counts *c, sp_err *err)
 	fetch_opts *fo = &j->fo;
 	outcome *o = &j->o;
 	int rc;
-	if (j->po.next_path || j->po.page_param) {
+	if (j->po.paging != SP_PAGING_NONE) {
 		page_result pr;
 		rc = sp_fetch_pages(j->ctx->cfg, j->src, fo, &j->po, j->is_http ? j->src->url : j->local, j->is_http,
 				 j->part.dir, j->part.fd, j->label, &pr, err);
@@ -552,25 +591,10 @@ static int fetch_download(fetch_job *j, sp_counts *c, sp_err *err)
 			c->in = j->bytes;
 		return rc;
 	}
-	sp_http_req req = {
-		.url = j->src->url,
-		.fd = j->part.fd,
-		.if_none_match = j->if_none_match,
-		.if_modified_since = j->if_modified_since,
-		.secret_header = fo->secret_header,
-		.timeout = fo->timeout,
-		.connect_timeout = fo->connect_timeout,
-		.low_speed_limit = fo->low_speed_limit,
-		.low_speed_time = fo->low_speed_time,
-		.max_bytes = fo->max_bytes,
-		.max_redirects = fo->max_redirects,
-		.retries = (int)fo->retries,
-		.retry_base_ms = fo->retry_base_ms,
-		.retry_after_max = fo->retry_after_max,
-		.ca_file = fo->ca_file,
-		.progress_label = j->label,
-	};
-	rc = sp_http_get(&req, &j->resp, err);
+	sp_http_req req = sp_fetch_req(fo, j->src->url, j->part.fd, j->label);
+	req.if_none_match = j->if_none_match;
+	req.if_modified_since = j->if_modified_since;
+	rc = sp_auth_get(&fo->auth, &req, &j->resp, err);
 	o->http_status = j->resp.status;
 	o->attempts = j->resp.attempts;
 	j->bytes = j->resp.bytes;

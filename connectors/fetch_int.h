@@ -6,7 +6,7 @@
  * (open, download, commit the snapshot, record the outcome); fetch_pages.c downloads every page
  * of a paginated JSON API into the stage's part file.
  *
- * Ownership: fetch_opts owns ca_file and secret_header (fetch.c frees them, wiping the secret);
+ * Ownership: fetch_opts owns ca_file and auth (fetch.c releases them; auth wipes its secrets);
  * page_opts' strings are borrowed from the config. Failure: the functions return an sp_err code
  * with one message in err and never print.
  */
@@ -18,7 +18,9 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "connectors/auth.h"
 #include "connectors/connector.h"
+#include "connectors/http.h"
 #include "core/config.h"
 
 typedef struct fetch_opts {
@@ -26,14 +28,23 @@ typedef struct fetch_opts {
 	long retry_base_ms, retry_after_max;
 	int64_t max_bytes;
 	char *ca_file;       /* owned, absolute */
-	char *secret_header; /* owned; wiped before free */
+	sp_auth auth;        /* the credential sent to the source's origin (auth.h) */
+	double wait_left;    /* seconds the server may still make this fetch wait (wait_total_max) */
 } fetch_opts;
 
+/* How the next page is found: the values of `paging`, in the order of its choices. */
+enum { SP_PAGING_NONE = -1, SP_PAGING_NEXT, SP_PAGING_LINK, SP_PAGING_CURSOR, SP_PAGING_OFFSET, SP_PAGING_PAGE };
+
 typedef struct page_opts {
-	const char *next_path;  /* dotted path of the next-page link, or NULL */
-	const char *page_param; /* query parameter carrying the page number, or NULL */
-	const char *items_path; /* dotted path of the items array (empty: the document) */
-	long page_start, max_pages;
+	int paging;                /* SP_PAGING_* */
+	const char *next_path;     /* next: dotted path of the next page's URL */
+	const char *cursor_path;   /* cursor: dotted path of the next cursor */
+	const char *cursor_param;  /* cursor: the query parameter that sends it */
+	const char *page_param;    /* page: the query parameter carrying the page number */
+	const char *offset_param;  /* offset: the query parameter carrying the offset */
+	const char *size_param;    /* the query parameter carrying page_size */
+	const char *items_path;    /* dotted path of the items array (empty: the document) */
+	long page_start, max_pages, page_size, pause_ms;
 } page_opts;
 
 typedef struct page_result {
@@ -41,6 +52,9 @@ typedef struct page_result {
 	int pages, capped, attempts;
 	long http_status;
 } page_result;
+
+/* The request for url into fd with the source's options (no credential: sp_auth_get adds it). */
+sp_http_req sp_fetch_req(fetch_opts *fo, const char *url, int fd, const char *label);
 
 /* 1 when url starts with scheme ("http://"), ignoring case. */
 static inline int sp_fetch_is_scheme(const char *url, const char *scheme)
@@ -62,7 +76,7 @@ int sp_fetch_copy_local(const char *path, int fd, int64_t max_bytes, const char 
  * append each to out as one line (fetch_pages.c). dir is where the page's own temporary file goes;
  * label the progress label. *pr is filled even on failure (attempts, last HTTP status).
  */
-int sp_fetch_pages(const sp_config *cfg, const sp_source *src, const fetch_opts *fo, const page_opts *po,
+int sp_fetch_pages(const sp_config *cfg, const sp_source *src, fetch_opts *fo, const page_opts *po,
 		   const char *first, int first_http, const char *dir, int out, const char *label,
 		   page_result *pr, sp_err *err);
 

@@ -2,8 +2,9 @@
  * http.c — libcurl GET into a file with retries, limits and conditional headers. See http.h (what
  * it does, invariants, ownership, failure).
  *
- * Layout: URL helpers (redaction, resolution, origin), the transfer callbacks (on_write, and
- * on_progress, which also abandons the transfer on a stop request, core/stop.h), then
+ * Layout: URL helpers (redaction, resolution, origin, escaping, Link headers), the transfer
+ * callbacks (on_write, and on_progress, which also abandons the transfer on a stop request,
+ * core/stop.h), the waits a server asks for (server_wait_refused, sp_http_server_wait), then
  * sp_http_get() in three steps: get_setup (headers and handle options), get_transfer (attempts
  * with backoff between them) and attempt_outcome (what one attempt's result means: success,
  * retry, or a final error).
@@ -149,6 +150,23 @@ static char *url_origin(const char *url)
 	return res;
 }
 
+int sp_http_secure_for_secrets(const char *url)
+{
+	CURLU *u = curl_url();
+	if (!u)
+		return 0;
+	char *sch = NULL, *host = NULL;
+	int ok = 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &sch, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		ok = !strcasecmp(sch, "https") || (!strcasecmp(sch, "http") && (!strcmp(host, "127.0.0.1") ||
+										!strcmp(host, "[::1]") || !strcasecmp(host, "localhost")));
+	curl_free(sch);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 int sp_http_same_origin(const char *a, const char *b)
 {
 	char *x = url_origin(a), *y = url_origin(b);
@@ -158,11 +176,105 @@ int sp_http_same_origin(const char *a, const char *b)
 	return same;
 }
 
+char *sp_http_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_adds(&b, "");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			sp_buf_addc(&b, (char)*p);
+		} else {
+			sp_buf_addc(&b, '%');
+			sp_buf_addc(&b, hex[*p >> 4]);
+			sp_buf_addc(&b, hex[*p & 15]);
+		}
+	}
+	return sp_buf_detach(&b);
+}
+
+/* One parameter's value of a link-value (quoted or a token); *p moves past it. */
+static char *link_param_value(const char **p)
+{
+	const char *q = *p;
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_adds(&b, "");
+	if (*q == '"') {
+		for (q++; *q && *q != '"'; q++) {
+			if (*q == '\\' && q[1])
+				q++;
+			sp_buf_addc(&b, *q);
+		}
+		if (*q == '"')
+			q++;
+	} else {
+		while (*q && *q != ';' && *q != ',' && *q != ' ' && *q != '\t')
+			sp_buf_addc(&b, *q++);
+	}
+	*p = q;
+	return sp_buf_detach(&b);
+}
+
+/* 1 when the space-separated relation types in v include rel (any case). */
+static int rel_has(const char *v, const char *rel)
+{
+	size_t n = strlen(rel);
+	for (const char *p = v; *p;) {
+		p += strspn(p, " \t");
+		size_t k = strcspn(p, " \t");
+		if (k == n && !strncasecmp(p, rel, n))
+			return 1;
+		p += k;
+	}
+	return 0;
+}
+
+char *sp_http_link_rel(const char *value, const char *rel)
+{
+	const char *p = value;
+	while (p && *p) {
+		p += strspn(p, " \t,");
+		if (*p != '<')
+			return NULL;
+		const char *end = strchr(p, '>');
+		if (!end)
+			return NULL;
+		const char *uri = p + 1;
+		size_t ulen = (size_t)(end - uri);
+		int match = 0;
+		p = end + 1;
+		for (;;) { /* ; name=value ... up to the next ',' */
+			p += strspn(p, " \t");
+			if (*p != ';')
+				break;
+			p++;
+			p += strspn(p, " \t");
+			size_t nlen = strcspn(p, "=;, \t");
+			int is_rel = nlen == 3 && !strncasecmp(p, "rel", 3);
+			p += nlen;
+			p += strspn(p, " \t");
+			if (*p != '=')
+				continue;
+			p++;
+			p += strspn(p, " \t");
+			char *v = link_param_value(&p);
+			match |= is_rel && rel_has(v, rel);
+			free(v);
+		}
+		if (match)
+			return sp_xstrndup(uri, ulen);
+		while (*p && *p != ',')
+			p++;
+	}
+	return NULL;
+}
+
 /* ---- one transfer -------------------------------------------------------------------------- */
 
 struct xfer {
 	CURL *h;
 	int fd;
+	sp_buf *mem;
 	int64_t bytes, max;
 	int oversized;
 	int io_errno;
@@ -182,6 +294,11 @@ static size_t on_write(char *p, size_t sz, size_t nm, void *user)
 	if (x->max > 0 && x->bytes + (int64_t)len > x->max) {
 		x->oversized = 1;
 		return 0; /* aborts with CURLE_WRITE_ERROR */
+	}
+	if (x->mem) {
+		sp_buf_add(x->mem, p, len);
+		x->bytes += (int64_t)len;
+		return len;
 	}
 	size_t off = 0;
 	while (off < len) {
@@ -268,7 +385,7 @@ static long backoff_ms(long base, int k)
 }
 
 /* Wait ms milliseconds in slices of 50, giving up (-1) on a stop request. */
-static int sleep_ms(long ms)
+int sp_http_sleep_ms(long ms)
 {
 	double end = sp_mono() + (double)ms / 1000;
 	for (;;) {
@@ -297,7 +414,85 @@ void sp_http_resp_release(sp_http_resp *r)
 		return;
 	free(r->etag);
 	free(r->last_modified);
-	r->etag = r->last_modified = NULL;
+	free(r->link_next);
+	r->etag = r->last_modified = r->link_next = NULL;
+}
+
+/* ---- waits the server asks for -------------------------------------------------------------- */
+
+/* A rate-limit header as a whole number (-1 when absent or not a number). */
+static long long header_num(CURL *h, const char *name)
+{
+	char *v = header_value(h, name);
+	if (!v)
+		return -1;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	int ok = end != v && !*end && n >= 0;
+	free(v);
+	return ok ? n : -1;
+}
+
+/* Seconds until the rate limit resets (X-RateLimit-Reset or RateLimit-Reset: seconds, or an epoch
+ * time when above 10^9), or -1 when the response does not say. */
+static long rate_reset_s(CURL *h)
+{
+	long long r = header_num(h, "X-RateLimit-Reset");
+	if (r < 0)
+		r = header_num(h, "RateLimit-Reset");
+	if (r < 0)
+		return -1;
+	if (r > 1000000000LL)
+		r = r > (long long)time(NULL) ? r - (long long)time(NULL) : 0;
+	return r > 86400L * 366 ? 86400L * 366 : (long)r;
+}
+
+/* Seconds a 2xx asks the next request to wait: its rate limit is spent (Remaining: 0). */
+static long rate_wait_next(CURL *h)
+{
+	long long left = header_num(h, "X-RateLimit-Remaining");
+	if (left < 0)
+		left = header_num(h, "RateLimit-Remaining");
+	if (left != 0)
+		return 0;
+	long r = rate_reset_s(h);
+	return r > 0 ? r : 0;
+}
+
+/* 1 (with the reason in why) when a wait of seconds is more than the request allows. */
+static int server_wait_refused(const sp_http_req *req, long seconds, const char *what, sp_buf *why)
+{
+	if (seconds > req->retry_after_max) {
+		sp_buf_addf(why, "the server asks to wait %ld s (%s), more than retry_after_max = %ld s", seconds, what,
+			    req->retry_after_max);
+		return 1;
+	}
+	if (req->wait_left && (double)seconds > *req->wait_left) {
+		sp_buf_addf(why, "the server asks to wait %ld s (%s), more than the %.0f s left of wait_total_max", seconds,
+			    what, *req->wait_left);
+		return 1;
+	}
+	return 0;
+}
+
+int sp_http_server_wait(const sp_http_req *req, long seconds, const char *what, sp_err *err)
+{
+	if (seconds <= 0)
+		return SP_OK;
+	sp_buf why = SP_BUF_INIT;
+	if (server_wait_refused(req, seconds, what, &why)) {
+		sp_err_set(err, SP_EIO, "%s", sp_buf_str(&why));
+		sp_buf_release(&why);
+		return SP_EIO;
+	}
+	sp_buf_release(&why);
+	if (req->wait_left)
+		*req->wait_left -= (double)seconds;
+	if (sp_http_sleep_ms(seconds * 1000L) != 0)
+		return sp_err_set(err, SP_EINTERRUPTED, "interrupted by a signal while waiting %ld s (%s)", seconds, what);
+	return SP_OK;
 }
 
 /* ---- the GET: setup, transfer with retries, outcome ------------------------------------------ */
@@ -310,7 +505,22 @@ typedef struct get_call {
 	char errbuf[CURL_ERROR_SIZE];
 	struct xfer x;
 	int conditional; /* If-None-Match or If-Modified-Since is sent */
+	int cross_origin; /* a redirect to another origin was refused (a credential would go with it) */
 } get_call;
+
+/* Before each request (a redirect's too): a credential header other than Authorization (which
+ * libcurl itself drops when the host changes) never goes to another origin: the transfer stops. */
+static int on_prereq(void *user, char *ip, char *local_ip, int port, int local_port)
+{
+	(void)ip, (void)local_ip, (void)port, (void)local_port;
+	get_call *g = user;
+	char *eff = NULL;
+	if (curl_easy_getinfo(g->h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff && !sp_http_same_origin(g->req->url, eff)) {
+		g->cross_origin = 1;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
+}
 
 /* Request headers (conditional ones, the credential) and every option of the handle. */
 static void get_setup(get_call *g)
@@ -327,19 +537,26 @@ static void get_setup(get_call *g)
 		sp_buf_addf(&line, "If-Modified-Since: %s", req->if_modified_since);
 		g->hdrs = curl_slist_append(g->hdrs, line.buf);
 	}
-	if (req->secret_header && *req->secret_header)
+	if (req->secret_header && *req->secret_header) {
 		g->hdrs = curl_slist_append(g->hdrs, req->secret_header);
+		if (strncasecmp(req->secret_header, "Authorization:", 14)) {
+			curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+			curl_easy_setopt(h, CURLOPT_PREREQDATA, g);
+		}
+	}
 	sp_buf_release(&line);
 	g->conditional = (req->if_none_match && *req->if_none_match) ||
 			 (req->if_modified_since && *req->if_modified_since);
 
-	g->x = (struct xfer){ .h = h, .fd = req->fd, .max = req->max_bytes, .label = req->progress_label };
+	g->x = (struct xfer){ .h = h, .fd = req->fd, .mem = req->mem, .max = req->max_bytes, .label = req->progress_label };
 	g->x.progress = req->progress_label && sp_progress_enabled();
 
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, req->post_fields ? 0L : 1L);
+	if (req->post_fields)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->post_fields);
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, req->max_redirects);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, SP_UA);
@@ -383,12 +600,16 @@ static void keep_validators(CURL *h, sp_http_resp *resp)
  * with the reason in why, *retry set when another attempt may succeed and *wait_ms to an honoured
  * Retry-After.
  */
-static int attempt_outcome(get_call *g, CURLcode cc, sp_http_resp *resp, sp_buf *why, int *retry, long *wait_ms)
+static int attempt_outcome(get_call *g, CURLcode cc, sp_http_resp *resp, sp_buf *why, int *retry, long *wait_s)
 {
 	const struct xfer *x = &g->x;
 	long status = resp->status;
 	*retry = 0;
-	*wait_ms = 0;
+	*wait_s = 0;
+	if (g->cross_origin) {
+		sp_buf_adds(why, "redirected to another origin: refused, the credential header would go with it");
+		return SP_EIO;
+	}
 	if (sp_stop_requested() || cc == CURLE_ABORTED_BY_CALLBACK) {
 		sp_buf_adds(why, "interrupted by a signal");
 		return SP_EINTERRUPTED;
@@ -419,10 +640,13 @@ static int attempt_outcome(get_call *g, CURLcode cc, sp_http_resp *resp, sp_buf 
 		*retry = retryable_status(status);
 		if (*retry && (status == 429 || status == 503)) {
 			curl_off_t ra = -1;
+			long reset;
 			if (curl_easy_getinfo(g->h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0) {
-				long cap = g->req->retry_after_max > 0 ? g->req->retry_after_max : 300;
-				*wait_ms = (long)(ra > cap ? cap : ra) * 1000L;
-				sp_buf_addf(why, " (Retry-After %lld s)", (long long)ra);
+				*wait_s = ra > 86400L * 366 ? 86400L * 366 : (long)ra;
+				sp_buf_addf(why, " (Retry-After %ld s)", *wait_s);
+			} else if ((reset = rate_reset_s(g->h)) > 0) {
+				*wait_s = reset;
+				sp_buf_addf(why, " (rate limit resets in %ld s)", reset);
 			}
 		}
 		return SP_EIO;
@@ -436,6 +660,14 @@ static int attempt_outcome(get_call *g, CURLcode cc, sp_http_resp *resp, sp_buf 
 		return SP_EIO;
 	}
 	keep_validators(g->h, resp);
+	char *eff = NULL, *ref = NULL;
+	struct curl_header *hd = NULL;
+	for (size_t i = 0; !ref && curl_easy_header(g->h, "Link", i, CURLH_HEADER, -1, &hd) == CURLHE_OK; i++)
+		ref = hd->value ? sp_http_link_rel(hd->value, "next") : NULL;
+	if (ref && curl_easy_getinfo(g->h, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff)
+		resp->link_next = sp_http_resolve(eff, ref);
+	free(ref);
+	resp->wait_next = rate_wait_next(g->h);
 	return SP_OK;
 }
 
@@ -447,11 +679,13 @@ static int get_transfer(get_call *g, sp_http_resp *resp, sp_buf *why)
 	int rc = SP_EIO;
 	for (int attempt = 0; attempt <= (req->retries > 0 ? req->retries : 0); attempt++) {
 		resp->attempts = attempt + 1;
-		if (ftruncate(req->fd, 0) != 0 || lseek(req->fd, 0, SEEK_SET) != 0) {
+		if (!req->mem && (ftruncate(req->fd, 0) != 0 || lseek(req->fd, 0, SEEK_SET) != 0)) {
 			sp_buf_reset(why);
 			sp_buf_addf(why, "cannot truncate the temporary file: %s", strerror(errno));
 			return SP_EIO;
 		}
+		if (req->mem)
+			sp_buf_reset(req->mem);
 		g->x.bytes = 0;
 		g->x.oversized = 0;
 		g->x.io_errno = 0;
@@ -467,15 +701,26 @@ static int get_transfer(get_call *g, sp_http_resp *resp, sp_buf *why)
 		resp->status = status;
 		resp->bytes = g->x.bytes;
 		int retry;
-		long wait_ms;
+		long wait_s;
 		sp_buf_reset(why);
-		rc = attempt_outcome(g, cc, resp, why, &retry, &wait_ms);
+		rc = attempt_outcome(g, cc, resp, why, &retry, &wait_s);
 		if (rc == SP_OK || !retry || attempt >= req->retries)
 			break;
-		long b = backoff_ms(req->retry_base_ms, attempt);
-		if (b > wait_ms)
-			wait_ms = b;
-		if (sleep_ms(wait_ms) != 0) {
+		if (wait_s > 0) {
+			sp_buf no = SP_BUF_INIT;
+			int refused = server_wait_refused(req, wait_s, "Retry-After or rate limit", &no);
+			if (refused)
+				sp_buf_addf(why, ": %s", sp_buf_str(&no));
+			sp_buf_release(&no);
+			if (refused)
+				break;
+			if (req->wait_left)
+				*req->wait_left -= (double)wait_s;
+		}
+		long wait_ms = backoff_ms(req->retry_base_ms, attempt);
+		if (wait_ms < wait_s * 1000L)
+			wait_ms = wait_s * 1000L;
+		if (sp_http_sleep_ms(wait_ms) != 0) {
 			sp_buf_adds(why, "; retries abandoned: interrupted by a signal");
 			return SP_EINTERRUPTED;
 		}
@@ -491,7 +736,7 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 	char *shown = sp_http_redact(req->url);
 	get_call g = { .req = req, .h = curl_easy_init() };
 	if (!g.h) {
-		sp_err_set(err, SP_EIO, "GET %s: cannot create a libcurl handle", shown);
+		sp_err_set(err, SP_EIO, "%s %s: cannot create a libcurl handle", req->post_fields ? "POST" : "GET", shown);
 		free(shown);
 		return SP_EIO;
 	}
@@ -499,8 +744,8 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 	sp_buf why = SP_BUF_INIT;
 	int rc = get_transfer(&g, resp, &why);
 	if (rc != SP_OK)
-		sp_err_set(err, rc, "GET %s: %s (%d attempt%s)", shown, sp_buf_str(&why), resp->attempts,
-			   resp->attempts == 1 ? "" : "s");
+		sp_err_set(err, rc, "%s %s: %s (%d attempt%s)", req->post_fields ? "POST" : "GET", shown, sp_buf_str(&why),
+			   resp->attempts, resp->attempts == 1 ? "" : "s");
 	sp_buf_release(&why);
 	curl_slist_free_all(g.hdrs);
 	curl_easy_cleanup(g.h);

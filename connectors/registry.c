@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "connectors/auth.h"
 #include "connectors/connector.h"
 #include "connectors/filter.h"
 
@@ -29,8 +30,10 @@ sp_source_kind sp_source_kind_of(const sp_config *cfg, const sp_source *src)
 	return SP_KIND_DIRECTORY;
 }
 
-/* The [source] keys of every format: fetching, the pushdown filter, parsing, the kind. */
-static const sp_config_key *const common_keys[] = { sp_fetch_keys, sp_filter_keys, sp_parse_keys, sp_kind_keys };
+/* The [source] keys of every format: fetching, its credential, the pushdown filter, parsing, the
+ * kind. */
+static const sp_config_key *const common_keys[] = { sp_fetch_keys, sp_auth_keys, sp_filter_keys, sp_parse_keys,
+						    sp_kind_keys };
 
 static const sp_connector *const connectors[] = {
 	&sp_connector_companies_house,

@@ -1,5 +1,6 @@
 /*
- * test_fetch.c — unit tests of http.c's pure parts (URL redaction, User-Agent) and of the
+ * test_fetch.c — unit tests of http.c's pure parts (URL redaction, User-Agent, Link headers,
+ * escaping, where a secret may go) and of the
  * archive streams fetch relies on (a truncated gzip must be an error, not a short file).
  * (The transfers themselves are tested against tests/http_server.py in tests/integration.)
  */
@@ -63,6 +64,46 @@ static void test_user_agent(void **state)
 	assert_non_null(strstr(ua, "(+https://"));
 }
 
+static void link_is(const char *value, const char *want)
+{
+	char *got = sp_http_link_rel(value, "next");
+	if (!want) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_link_next(void **state)
+{
+	(void)state;
+	link_is("<https://a.org/x?page=2>; rel=\"next\"", "https://a.org/x?page=2");
+	link_is("<https://a.org/x?page=9>; rel=\"last\", <https://a.org/x?page=2&a=1,2>; rel=\"next\"",
+		"https://a.org/x?page=2&a=1,2");
+	link_is("</p3>; title=\"a, b; c\"; REL=next", "/p3");
+	link_is("<https://a.org/p2>; rel=\"prev next\"", "https://a.org/p2");
+	link_is("<https://a.org/p1>; rel=\"prev\"", NULL);
+	link_is("<https://a.org/p1>; rel=nextpage", NULL);
+	link_is("garbage", NULL);
+	link_is("", NULL);
+}
+
+static void test_escape_and_secure(void **state)
+{
+	(void)state;
+	char *e = sp_http_escape("b0s=+/ x&y~");
+	assert_string_equal(e, "b0s%3D%2B%2F%20x%26y~");
+	free(e);
+	assert_true(sp_http_secure_for_secrets("https://auth.example.org/token"));
+	assert_true(sp_http_secure_for_secrets("http://127.0.0.1:8080/token"));
+	assert_true(sp_http_secure_for_secrets("http://localhost/token"));
+	assert_false(sp_http_secure_for_secrets("http://auth.example.org/token"));
+	assert_false(sp_http_secure_for_secrets("http://127.0.0.1.evil.org/token"));
+	assert_false(sp_http_secure_for_secrets("ftp://127.0.0.1/token"));
+}
+
 /* Write n bytes of text as gzip to path, then cut the file to keep bytes (0 = whole). */
 static void make_gz(const char *path, size_t n, long keep)
 {
@@ -119,6 +160,8 @@ int main(void)
 		cmocka_unit_test(test_redact_userinfo),
 		cmocka_unit_test(test_redact_query),
 		cmocka_unit_test(test_user_agent),
+		cmocka_unit_test(test_link_next),
+		cmocka_unit_test(test_escape_and_secure),
 		cmocka_unit_test(test_gzip_truncated_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

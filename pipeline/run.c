@@ -81,6 +81,21 @@ static const sp_config_key *source_keys_at(const char *format, size_t i)
 	return i == 0 ? sp_gate_keys : sp_connector_keys_at(format, i - 1);
 }
 
+/* Does a job of the config run the score stage? Returns the line of its stages key, 0 if none. */
+static int job_scores(const sp_config *cfg, const char **job)
+{
+	for (int i = 0; i < cfg->njobs; i++)
+		for (int k = 0; k < cfg->jobs[i].nstages; k++)
+			if (!strcmp(cfg->jobs[i].stages[k], "score")) {
+				char sec[160];
+				snprintf(sec, sizeof(sec), "job %s", cfg->jobs[i].name);
+				const sp_kv *kv = sp_config_find(cfg, sec, "stages");
+				*job = cfg->jobs[i].name;
+				return kv ? kv->line : 1;
+			}
+	return 0;
+}
+
 /*
  * What the specs cannot say, read now rather than when a stage runs: the taxonomy (the built-in
  * one, a taxonomy file, the config's sections), the selection band, each source's pushdown filter.
@@ -88,10 +103,20 @@ static const sp_config_key *source_keys_at(const char *format, size_t i)
 static void check_config(const sp_config *cfg, sp_config_problems *p)
 {
 	sp_err err;
-	sp_taxonomy *t = NULL; /* always: a broken taxonomy file is found before anything runs */
-	if (sp_taxonomy_load(cfg, &t, &err) != SP_OK)
-		sp_config_problem(p, "%s", err.msg);
-	sp_taxonomy_free(t);
+	int it = 0;
+	const char *job = NULL;
+	int scores = job_scores(cfg, &job);
+	const char *base = sp_config_str(cfg, "sparker", sp_taxonomy_keys, "taxonomy");
+	if (!strcmp(base, "none") && !sp_config_section_next(cfg, "taxonomy ", &it)) {
+		if (scores)
+			sp_config_problem_at(p, cfg, scores, "[job %s] runs score, which needs a [taxonomy DOMAIN] section "
+					     "(taxonomy = none; docs/taxonomy.md)", job);
+	} else { /* a broken taxonomy file is found before anything runs */
+		sp_taxonomy *t = NULL;
+		if (sp_taxonomy_load(cfg, &t, &err) != SP_OK)
+			sp_config_problem(p, "%s", err.msg);
+		sp_taxonomy_free(t);
+	}
 	double lo, hi;
 	if (sp_select_band(cfg, &lo, &hi, &err) != SP_OK)
 		sp_config_problem(p, "%s", err.msg);

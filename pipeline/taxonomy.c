@@ -219,13 +219,16 @@ static int load_domains(sp_taxonomy *t, const sp_config *from, const sp_tax_defa
 		while (*name == ' ')
 			name++;
 		sp_tax_domain *d = domain_named(t, name);
-		int kit = 0;
+		int kit = 0, first_line = 0;
 		const sp_kv *kv;
-		while (rc == SP_OK && (kv = sp_config_kv_next(from, sec, &kit)) != NULL)
+		while (rc == SP_OK && (kv = sp_config_kv_next(from, sec, &kit)) != NULL) {
+			if (!first_line)
+				first_line = kv->line;
 			rc = domain_key(d, from, kv, def, err);
+		}
 		if (rc == SP_OK && !d->ncodes && !d->ncategories && !d->nkeywords)
 			rc = sp_err_set(err, SP_ECONFIG, "%s:%d: taxonomy %s: no codes, categories or keywords", from->path,
-					sp_config_section_line(from, sec), d->name);
+					first_line ? first_line : sp_config_section_line(from, sec), d->name);
 		if (!d->label)
 			d->label = sp_xstrdup(d->name);
 	}

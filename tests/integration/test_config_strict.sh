@@ -79,7 +79,7 @@ bad() {
 
 # the good config first: check says so and creates nothing, a dry run too
 "$SP" -c good.ini check > "$T/out"
-assert_eq "$(cat "$T/out")" "CONFIG: ok (1 sources, 1 jobs, 1 taxonomy domains)" "check of a good config"
+assert_eq "$(cat "$T/out")" "CONFIG: ok (1 sources, 1 jobs, 14 taxonomy domains)" "check of a good config"
 nothing_created "check of a good config"
 "$SP" -c good.ini run --dry-run > /dev/null 2>&1 || die "dry run of the good config failed"
 nothing_created "dry run of the good config"

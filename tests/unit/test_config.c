@@ -151,7 +151,8 @@ static void mistakes_refused(void **state)
 	refused(v, "[taxonomy ev]\nlabel = EV\n", "t.ini:2: taxonomy ev: no codes, categories or keywords");
 	refused(v, "[taxonomy ev]\nkeywords = battery\nkeyword = typo\n", "t.ini:3: unknown key 'keyword' in [taxonomy ev] (did you mean 'keywords'?)");
 	refused(v, "[taxonomy ev]\nkeywords = battery\nweight = heavy\n", "t.ini:3: [taxonomy ev] weight must be a number >= 0, not 'heavy'");
-	refused(v, "[job nightly]\nstages = fetch parse score\n", "t.ini:2: [job nightly] runs score, which needs a [taxonomy DOMAIN] section");
+	refused(v, "[sparker]\ntaxonomy = none\n[job nightly]\nstages = fetch parse score\n",
+		"t.ini:4: [job nightly] runs score, which needs a [taxonomy DOMAIN] section");
 	/* a section without keys is still a section */
 	refused(v, "[taxonomy ev]\n", "t.ini:1: taxonomy ev: no codes, categories or keywords");
 	refused(v, "[source a]\n", "t.ini:1: [source a] has no 'format' (one of companies_house, sirene, gleif, feed, csv, json)");
@@ -183,7 +184,7 @@ static void good_configs_load(void **state)
 				  "[dedupe]\nblock_cap = 3\n[select]\nband_min = 8\nband_max = 10\n"
 				  "[report]\ntarget_accompanied = 12\n"
 				  "[job nightly]\nstages = fetch, parse; normalise dedupe score\nschedule = 15 2 * * *\n"
-				  "[taxonomy ev]\nlabel = EV\nkeywords = battery:3\nkeywords = charging station:2\n"
+				  "[taxonomy evx]\nlabel = EV\nkeywords = battery:3\nkeywords = charging station:2\n"
 				  "  wallbox:2\ncodes = 29.31\n");
 	assert_int_equal(cfg->nsources, 3);
 	assert_int_equal(cfg->sources[0].mode, SP_MODE_APPEND);
@@ -203,7 +204,8 @@ static void good_configs_load(void **state)
 	assert_true(lo > 0.079 && lo < 0.081 && hi > 0.099 && hi < 0.101);
 	sp_taxonomy *t = NULL;
 	assert_int_equal(sp_taxonomy_load(cfg, &t, &err), SP_OK);
-	assert_int_equal(t->domains[0].nkeywords, 3); /* two keys and a continuation line */
+	assert_string_equal(t->domains[t->ndomains - 1].name, "evx"); /* on top of the built-in thesis */
+	assert_int_equal(t->domains[t->ndomains - 1].nkeywords, 3); /* two keys and a continuation line */
 	sp_taxonomy_free(t);
 	sp_config_free(cfg);
 	/* no config at all is a config: every default */

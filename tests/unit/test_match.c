@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -207,7 +208,7 @@ static char *write_tmp(const char *text)
 static void test_taxonomy_load(void **state)
 {
 	(void)state;
-	char *path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\n"
+	char *path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\ntaxonomy = none\n"
 			       "[score]\nkeyword_weight = 2\n"
 			       "[taxonomy ev]\nlabel = EV\ncodes = 29.31 27.2:5\ncategories = Electric Vehicle; Battery\n"
 			       "keywords = battery:3 charging station\nkeywords = borne de recharge:4\n"
@@ -244,11 +245,24 @@ static void test_taxonomy_load(void **state)
 	unlink(path);
 	free(path);
 
-	path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\n");
-	assert_int_equal(sp_config_load(path, &sp_run_vocab, &cfg, &err), SP_OK);
+	path = write_tmp("[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\ntaxonomy = none\n");
+	assert_int_equal(sp_config_load(path, &sp_run_vocab, &cfg, &err), SP_OK); /* no job scores */
 	assert_int_equal(sp_taxonomy_load(cfg, &t, &err), SP_ECONFIG);
 	assert_non_null(strstr(err.msg, "no [taxonomy DOMAIN] section"));
 	sp_config_free(cfg);
+	unlink(path);
+	free(path);
+
+	/* a taxonomy file: its own errors are FILE:LINE of that file, refused when the config loads */
+	char *tax = write_tmp("[taxonomy parts]\nkeywords = car parts:x\n");
+	char text[512];
+	snprintf(text, sizeof(text), "[sparker]\ndatabase = x.db\ntaxonomy = %s\n", tax);
+	path = write_tmp(text);
+	assert_int_equal(sp_config_load(path, &sp_run_vocab, &cfg, &err), SP_ECONFIG);
+	assert_non_null(strstr(err.msg, tax));
+	assert_non_null(strstr(err.msg, ":2: taxonomy parts: bad weight"));
+	unlink(tax);
+	free(tax);
 	unlink(path);
 	free(path);
 }

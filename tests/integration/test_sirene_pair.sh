@@ -8,7 +8,8 @@
 # - a pair with either file out of INSEE's order fails the parse naming the file, line and siren
 #   (never a silent mis-join), and so does an establishments file alone out of order;
 #   a duplicate siren in the legal units is rejected, the first one stands;
-# - a failed download of either file fails the fetch and keeps the last good pair;
+# - a failed download of either file, or one failing verification, fails the fetch and keeps the
+#   last good pair (nothing of the failed pair is kept);
 # - an establishments file alone and a v2 patch alone: one record per SIREN (head office first,
 #   a v2 after-image over its before-image);
 # - an empty snapshot (header only) fails loudly even on a first load.
@@ -77,7 +78,20 @@ grep -q "establishments: read .*pair_et.csv" run3.log || { cat run3.log; die "th
 assert_eq "$(q "SELECT last_good_fetch FROM source_state WHERE source='pair'")" "$good" "the last good pair stays"
 assert_eq "$(q "SELECT count(*) FROM record WHERE source='pair' AND gone=0")" 4 "records stay"
 assert_eq "$(ls raw/pair | grep -c '^\.part-')" 0 "no part file left"
+# a corrupt establishments file (a truncated gzip) fails its verification: nothing is kept, not
+# even the (new) legal units file
 mv gone.csv pair_et.csv
+gzip -c pair_et.csv | head -c 300 > pair_et.csv.gz
+sed -i 's/^establishments_url = pair_et.csv$/establishments_url = pair_et.csv.gz/' p.ini
+echo "200000011,O,,2021-03-15,,,,,,,,,,,,,,,,,A,,,NOUVELLE,,,,5710,62.01Z,NAFRev2,00011,," >> pair_ul.csv
+files=$(ls raw/pair | sort)
+rc=0; "$SP" -c p.ini run --from fetch --to parse --source pair --as-of 2025-01-12 > run3b.log 2>&1 || rc=$?
+[ $rc = 4 ] || { cat run3b.log; die "a truncated establishments gzip: exit $rc, expected 4"; }
+grep -q "establishments: gzip data does not inflate" run3b.log || { cat run3b.log; die "the verification failure names the file"; }
+assert_eq "$(ls raw/pair | sort)" "$files" "nothing kept from a pair that failed verification"
+assert_eq "$(q "SELECT last_good_fetch FROM source_state WHERE source='pair'")" "$good" "the last good pair stays (2)"
+sed -i 's/^establishments_url = pair_et.csv.gz$/establishments_url = pair_et.csv/' p.ini
+cp "$FX/pair_ul.csv" pair_ul.csv
 
 # out of order: either file of a pair, or an establishments-level file alone, fails the parse
 for case in "pair_et_unsorted.csv pair_ul.csv establishments: line 6: siren 200000003 comes after 200000004" \

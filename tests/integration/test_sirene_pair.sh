@@ -7,7 +7,8 @@
 #   the fetch keeps both files and a manifest; refetching the same bytes is 'unchanged';
 # - a pair with either file out of INSEE's order fails the parse naming the file, line and siren
 #   (never a silent mis-join), and so does an establishments file alone out of order;
-#   a duplicate siren in the legal units is rejected, the first one stands;
+#   a duplicate siren in the legal units is rejected, the first one stands; a shifted
+#   establishments row is rejected with its line and the join goes on;
 # - a failed download of either file, or one failing verification, fails the fetch and keeps the
 #   last good pair (nothing of the failed pair is kept);
 # - an establishments file alone and a v2 patch alone: one record per SIREN (head office first,
@@ -133,6 +134,14 @@ sed -i 's/^establishments_url = pair_et.csv$/&\nmax_reject_pct = 100/' p.ini  # 
 "$SP" -c p.ini run --from fetch --to parse --source pair --as-of 2025-01-14 > run6.log 2>&1 || { cat run6.log; die "dup run"; }
 assert_eq "$(q "SELECT reason FROM reject WHERE source='pair'")" "duplicate siren" "the duplicate is rejected"
 assert_eq "$(rec pair 200000001)" "ACME ROBOTIQUE|PARIS|75011|FR" "the first of a duplicate stands"
+# a shifted establishments row (one field too many) is rejected with its line; the join goes on
+cp "$FX/pair_ul.csv" pair_ul.csv
+{ sed -n 1,2p "$FX/pair_et.csv"; sed -n 3p "$FX/pair_et.csv" | sed 's/,PARIS,/,PARIS,X,/'; sed -n '4,$p' "$FX/pair_et.csv"; } > pair_et.csv
+"$SP" -c p.ini run --from fetch --to parse --source pair --as-of 2025-01-15 > run6b.log 2>&1 || { cat run6b.log; die "shifted row run"; }
+assert_eq "$(q "SELECT line||' '||reason FROM reject WHERE source='pair' AND fetch_id=(SELECT max(id) FROM fetch WHERE source='pair')")" \
+  "3 establishments: bad column count" "the shifted establishments row"
+assert_eq "$(rec pair 200000001)" "ACME ROBOTIQUE|||FR" "its legal unit has no head office now"
+assert_eq "$(rec pair 200000004)" "MARIE DUPONT|TOULOUSE|31000|FR" "the join goes on after it"
 
 # over http: the same pair served by the test server
 mkdir www && cp "$FX"/pair_ul.csv "$FX"/pair_et.csv www/

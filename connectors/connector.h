@@ -117,6 +117,11 @@ extern const sp_config_key sp_fetch_keys[];      /* fetch.c: every format */
 extern const sp_config_key sp_fetch_page_keys[]; /* fetch.c: paginated APIs (format json) */
 extern const sp_config_key sp_parse_keys[];      /* parse.c: every format (country, parse_thread...) */
 extern const sp_config_key sp_json_keys[];       /* json_api.c (items is also read by fetch) */
+extern const sp_config_key sp_sirene_keys[];     /* sirene.c (establishments_url is read by fetch) */
+/* The roles of a sirene pair's files in its snapshot manifest (rawstore.h): fetch writes them,
+ * sirene.c reads them. */
+#define SP_SIRENE_UNITS "legal_units"
+#define SP_SIRENE_ESTABLISHMENTS "establishments"
 
 extern const sp_connector sp_connector_gleif;
 extern const sp_connector sp_connector_feed;

@@ -126,6 +126,10 @@ void sp_utf8_sanitize(char *s, size_t n);
  */
 int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
 		       sp_csv_row **hdr, char *delim, sp_err *err);
+/* The same, but rows come in file order whatever the file's size (never split in two ranges):
+ * for connectors that rely on the file's sort order (sirene's merge join). */
+int sp_csv_open_source_in_order(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
+				sp_csv_row **hdr, char *delim, sp_err *err);
 /* The [source] keys of the CSV-family formats (the reader's options above); their connectors
  * list them in sp_connector.keys. */
 extern const sp_config_key sp_csv_source_keys[];

@@ -106,7 +106,7 @@ void sp_csv_set(sp_record *rec, sp_field f, const sp_csv_row *row, int col, int 
 	sp_record_set(rec, f, s, n);
 }
 
-int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
+static int open_source(const sp_config *cfg, const sp_source *src, const char *path, int in_order, sp_csv **csv,
 		       sp_csv_row **hdr, char *delim, sp_err *err)
 {
 	*csv = NULL;
@@ -114,6 +114,8 @@ int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *p
 	int rc = opts_from_config(&o, cfg, src, err);
 	if (rc < 0)
 		return rc;
+	if (in_order)
+		o.split_min = UINT64_MAX;
 	*delim = o.delim;
 	if ((rc = sp_csv_open(path, &o, csv, err)) < 0)
 		return rc;
@@ -124,6 +126,18 @@ int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *p
 		return rc < 0 ? rc : sp_err_set(err, SP_EFORMAT, "%s: empty file (no header row)", path);
 	}
 	return SP_OK;
+}
+
+int sp_csv_open_source(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
+		       sp_csv_row **hdr, char *delim, sp_err *err)
+{
+	return open_source(cfg, src, path, 0, csv, hdr, delim, err);
+}
+
+int sp_csv_open_source_in_order(const sp_config *cfg, const sp_source *src, const char *path, sp_csv **csv,
+				sp_csv_row **hdr, char *delim, sp_err *err)
+{
+	return open_source(cfg, src, path, 1, csv, hdr, delim, err);
 }
 
 int sp_csv_next_record(sp_csv *c, int ncols, char delim, sp_record *rec, sp_csv_row **row, sp_err *err)

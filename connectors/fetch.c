@@ -37,6 +37,11 @@
  *   The credential keys (api_key_env, api_key_file, header_name, token_url, client_id,
  *   client_secret_env, client_secret_file, token_scope, token_auth) are auth.c's.
  *
+ * A pair (format = sirene with `establishments_url`): the legal units (url) and the
+ * establishments are fetched and verified both, each kept under its hash, and the snapshot is
+ * their manifest (rawstore.h); either failing fails the fetch (fetch_pair). No conditional
+ * requests for a pair.
+ *
  * Paginated JSON APIs (format = json with `paging`, or the older `next = dotted.path` /
  * `page_param = page` alone; keys in sp_fetch_page_keys): every page is fetched in turn into one
  * snapshot of JSON Lines, see fetch_pages.c. Any page failing fails the fetch.
@@ -480,12 +485,26 @@ typedef struct fetch_job {
 	sp_http_resp resp;      /* non-paginated http: the response (o's validators point into it) */
 	int64_t bytes;          /* bytes in the part file */
 	int pages, capped;
+	const char *pair_url;   /* sirene's establishments_url: the snapshot is a pair of files */
 	outcome o;
 } fetch_job;
 
 static const char *nonempty(const char *s)
 {
 	return s && *s ? s : NULL;
+}
+
+/* Where a url that is not http(s) points: file:// or a path relative to the config's directory. */
+static int local_path(const sp_config *cfg, const char *url, const char *shown, char **out, sp_err *err)
+{
+	*out = NULL;
+	if (sp_fetch_is_scheme(url, "file://"))
+		*out = sp_fetch_file_url_path(cfg, url);
+	else if (strstr(url, "://"))
+		return sp_err_set(err, SP_ECONFIG, "url %s: only http://, https://, file:// and paths are supported", shown);
+	else
+		*out = sp_config_path(cfg, url);
+	return SP_OK;
 }
 
 /* Page options of a json source (po->paging SP_PAGING_NONE: not paginated). */
@@ -539,14 +558,20 @@ static int fetch_open(fetch_job *j, sp_err *err)
 	int rc = read_opts(cfg, src, &j->fo, err);
 	if (rc != SP_OK)
 		return rc;
-	if (!j->is_http) {
-		if (sp_fetch_is_scheme(src->url, "file://"))
-			j->local = sp_fetch_file_url_path(cfg, src->url);
-		else if (strstr(src->url, "://"))
-			return sp_err_set(err, SP_ECONFIG, "url %s: only http://, https://, file:// and paths are supported",
-					  j->shown);
-		else
-			j->local = sp_config_path(cfg, src->url);
+	if (!j->is_http && (rc = local_path(cfg, src->url, j->shown, &j->local, err)) != SP_OK)
+		return rc;
+	if (!strcmp(src->format, "sirene")) {
+		j->pair_url = sp_config_str(cfg, src->section, sp_sirene_keys, "establishments_url");
+		if (j->pair_url && !*j->pair_url)
+			j->pair_url = NULL;
+	}
+	if (j->pair_url) { /* the fetch row names both */
+		char *e = sp_http_redact(j->pair_url);
+		sp_buf b = SP_BUF_INIT;
+		sp_buf_addf(&b, "%s + %s", j->shown, e);
+		free(e);
+		free(j->shown);
+		j->shown = sp_buf_detach(&b);
 	}
 	if ((rc = sp_rawstore_open(cfg->raw_dir, src->name, &j->part, err)) != SP_OK)
 		return rc;
@@ -561,6 +586,7 @@ static int fetch_open(fetch_job *j, sp_err *err)
 	return SP_OK;
 }
 
+/* The request for one GET of url into fd with the source's options (unconditional). */
 /* Step 2, download into the part file: every page, one http(s) GET, or a local copy. A 304 sets
  * o.status = "not_modified" and discards the part. */
 static int fetch_download(fetch_job *j, sp_counts *c, sp_err *err)
@@ -642,6 +668,85 @@ static int fetch_commit(fetch_job *j, sp_counts *c, sp_err *err)
 	return SP_OK;
 }
 
+/* ---- a snapshot of two files (sirene: legal units + establishments) ------------------------- */
+
+/* One file of a pair into fd: a local copy or one unconditional GET (no validators are kept for a
+ * pair: the hashes decide whether it changed). */
+static int pair_download(fetch_job *j, const char *url, int fd, int64_t *bytes, sp_err *err)
+{
+	int rc;
+	*bytes = 0;
+	if (!sp_fetch_is_scheme(url, "http://") && !sp_fetch_is_scheme(url, "https://")) {
+		char *local = NULL;
+		rc = local_path(j->ctx->cfg, url, url, &local, err);
+		if (rc == SP_OK)
+			rc = sp_fetch_copy_local(local, fd, j->fo.max_bytes, j->label, bytes, err);
+		free(local);
+		j->o.attempts++;
+		return rc;
+	}
+	sp_http_req req = sp_fetch_req(&j->fo, url, fd, j->label); /* no credential: public files */
+	sp_http_resp resp;
+	memset(&resp, 0, sizeof(resp));
+	rc = sp_http_get(&req, &resp, err);
+	j->o.http_status = resp.status;
+	j->o.attempts += resp.attempts;
+	*bytes = resp.bytes;
+	sp_http_resp_release(&resp);
+	return rc;
+}
+
+/*
+ * Steps 2 and 3 for a pair: both files are downloaded and verified before either is kept (a
+ * failure of either fails the fetch: the last good pair stays), then each is kept under its own
+ * hash and the snapshot is their manifest (rawstore.h): new when either file changed, else
+ * unchanged.
+ */
+static int fetch_pair(fetch_job *j, sp_counts *c, sp_err *err)
+{
+	static const char *const roles[] = { SP_SIRENE_UNITS, SP_SIRENE_ESTABLISHMENTS };
+	const char *fmt = j->src->format;
+	sp_rawstore_part ep = { .fd = -1 }, mp = { .fd = -1 };
+	int64_t ebytes = 0;
+	char sha[65];
+	char *paths[2] = { NULL, NULL };
+	int is_new = 0;
+	int rc = pair_download(j, j->src->url, j->part.fd, &j->bytes, err);
+	if (rc != SP_OK)
+		sp_err_prefix(err, "legal units");
+	if (rc == SP_OK && (rc = sp_rawstore_open_more(&j->part, &ep, err)) == SP_OK &&
+	    (rc = pair_download(j, j->pair_url, ep.fd, &ebytes, err)) != SP_OK)
+		sp_err_prefix(err, "establishments");
+	if (rc == SP_OK && (rc = sp_rawstore_verify(&j->part, fmt, j->bytes, err)) != SP_OK)
+		sp_err_prefix(err, "legal units");
+	if (rc == SP_OK && (rc = sp_rawstore_verify(&ep, fmt, ebytes, err)) != SP_OK)
+		sp_err_prefix(err, "establishments");
+	if (rc == SP_OK)
+		rc = sp_rawstore_commit(&j->part, fmt, j->bytes, NULL, NULL, sha, &paths[0], &is_new, err);
+	if (rc == SP_OK)
+		rc = sp_rawstore_commit(&ep, fmt, ebytes, NULL, NULL, sha, &paths[1], &is_new, err);
+	if (rc == SP_OK && (rc = sp_rawstore_open_more(&j->part, &mp, err)) == SP_OK)
+		rc = sp_rawstore_write_manifest(&mp, roles, (const char *const *)paths, 2, err);
+	if (rc == SP_OK)
+		rc = sp_rawstore_commit(&mp, fmt, 1, j->st.last_sha, j->st.last_path, j->o.sha, &j->o.path, &is_new, err);
+	if (rc == SP_OK) {
+		char s1[32], s2[32];
+		human_size(j->bytes, s1, sizeof(s1));
+		human_size(ebytes, s2, sizeof(s2));
+		j->o.size = j->bytes + ebytes;
+		j->o.status = is_new ? "new" : "unchanged";
+		c->in = j->o.size;
+		c->out = is_new;
+		snprintf(c->note, sizeof(c->note), "%s pair: legal units %s + establishments %s", is_new ? "new" : "unchanged",
+			 s1, s2);
+	}
+	sp_rawstore_release(&ep);
+	sp_rawstore_release(&mp);
+	free(paths[0]);
+	free(paths[1]);
+	return rc;
+}
+
 /*
  * Step 4 after a failure (rc < 0, message in err): the part file is removed and a 'failed' fetch
  * row recorded with the message, which gets the URL in front unless it already names it (http.c's
@@ -704,7 +809,9 @@ int sp_stage_fetch(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		job_release(&j);
 		return SP_EDB;
 	}
-	if ((rc = fetch_open(&j, err)) == SP_OK && (rc = fetch_download(&j, c, err)) == SP_OK && !j.o.status)
+	if ((rc = fetch_open(&j, err)) == SP_OK && j.pair_url)
+		rc = fetch_pair(&j, c, err);
+	else if (rc == SP_OK && (rc = fetch_download(&j, c, err)) == SP_OK && !j.o.status)
 		rc = fetch_commit(&j, c, err);
 	if (rc == SP_OK) {
 		int64_t fid = 0;

@@ -82,10 +82,14 @@ int sp_gate_check(const sp_gate_limits *l, const sp_gate_counts *c, const char *
 		held = fail(h, "no_valid_rows", (double)c->rejected, 0);
 		snprintf(h->message, sizeof(h->message), "source %s: snapshot fetch %lld: %lld rows, every one rejected "
 			 "(`sparker export rejects` shows why)", source, (long long)fetch_id, rows);
-	} else if (c->snapshot && c->read == 0 && c->live > 0) {
+	} else if (c->snapshot && c->read == 0) { /* a registry is never empty, not even on a first load */
 		held = fail(h, "no_valid_rows", 0, 0);
-		snprintf(h->message, sizeof(h->message), "source %s: snapshot fetch %lld has no data rows and would mark "
-			 "all %lld live records gone", source, (long long)fetch_id, (long long)c->live);
+		if (c->live > 0)
+			snprintf(h->message, sizeof(h->message), "source %s: snapshot fetch %lld has no data rows and would "
+				 "mark all %lld live records gone", source, (long long)fetch_id, (long long)c->live);
+		else
+			snprintf(h->message, sizeof(h->message), "source %s: snapshot fetch %lld has no data rows (0 records)",
+				 source, (long long)fetch_id);
 	}
 	if (held) {
 		size_t n = strlen(h->message);

@@ -17,8 +17,9 @@
  *   max_reject_pct (default 5) rejected rows / rows read, in %.
  *   max_gone_pct   (default 20; mode = snapshot only) live records of the source the snapshot
  *                  lacks (they would be marked gone) / live records before it, in %.
- *   no_valid_rows  (always on) every row was rejected; or, in snapshot mode, a snapshot without
- *                  data rows would mark every live record gone.
+ *   no_valid_rows  (always on) every row was rejected; or, in snapshot mode, a snapshot has no
+ *                  data rows (0 records: it would mark every live record gone, and on a first load
+ *                  it would show an empty registry as ok). An empty append feed is no failure.
  * A limit is passed when the measure is not greater than it (not smaller, for min_rows), so a
  * percentage limit of 100 turns that gate off. "unreadable" is not a limit: it names a snapshot
  * the connector could not read (a garbage file), held in the same way.

@@ -99,6 +99,7 @@ static const struct {
 	{ "insee", NULL, "legal_form", "uniteLegale.categorieJuridiqueUniteLegale|periodesUniteLegale.0.categorieJuridiqueUniteLegale" },
 	{ "insee", NULL, "city", "adresseEtablissement.libelleCommuneEtablissement" },
 	{ "insee", NULL, "postcode", "adresseEtablissement.codePostalEtablissement" },
+	{ "insee", NULL, "country", "=FR" }, /* "=VALUE": a constant, as const.FIELD (a SIRENE unit is French) */
 };
 
 static int field_by_name(const char *name, sp_field *out)
@@ -355,8 +356,9 @@ static int json_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 				if (presets[i].items && !found)
 					p->items_path = sp_xstrdup(presets[i].items);
 				found = 1;
+				const char *pp = presets[i].path;
 				if (field_by_name(presets[i].field, &f))
-					map_add(p, f, presets[i].path, NULL);
+					map_add(p, f, pp[0] == '=' ? NULL : pp, pp[0] == '=' ? pp + 1 : NULL);
 			}
 			if (!found) {
 				const sp_kv *kv = sp_config_find(cfg, src->section, "preset");

@@ -167,7 +167,7 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-int sp_rawstore_open(const char *raw_dir, const char *source, sp_rawstore_part *p, sp_err *err)
+static int open_part(const char *raw_dir, const char *source, int clean, sp_rawstore_part *p, sp_err *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->raw_dir = raw_dir;
@@ -179,7 +179,8 @@ int sp_rawstore_open(const char *raw_dir, const char *source, sp_rawstore_part *
 	int rc = sp_mkdir_p(p->dir, err);
 	if (rc != SP_OK)
 		return rc;
-	remove_stale_parts(p->dir);
+	if (clean)
+		remove_stale_parts(p->dir);
 	sp_buf_addf(&b, "%s/.part-XXXXXX", p->dir);
 	p->tmp = sp_buf_detach(&b);
 	p->fd = mkstemp(p->tmp);
@@ -192,19 +193,111 @@ int sp_rawstore_open(const char *raw_dir, const char *source, sp_rawstore_part *
 	return SP_OK;
 }
 
+int sp_rawstore_open(const char *raw_dir, const char *source, sp_rawstore_part *p, sp_err *err)
+{
+	return open_part(raw_dir, source, 1, p, err);
+}
+
+int sp_rawstore_open_more(const sp_rawstore_part *first, sp_rawstore_part *p, sp_err *err)
+{
+	return open_part(first->raw_dir, first->source, 0, p, err);
+}
+
+int sp_rawstore_verify(sp_rawstore_part *p, const char *format, int64_t size, sp_err *err)
+{
+	if (p->ext)
+		return SP_OK;
+	if (fsync(p->fd) != 0)
+		return sp_err_set(err, SP_EIO, "fsync %s: %s", p->tmp, strerror(errno));
+	close(p->fd);
+	p->fd = -1;
+	return verify_file(p->tmp, format, size, &p->ext, err);
+}
+
+int sp_rawstore_write_manifest(sp_rawstore_part *p, const char *const roles[], const char *const paths[], int n,
+			       sp_err *err)
+{
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_adds(&b, SP_RAWSTORE_MANIFEST_MAGIC "\n");
+	for (int i = 0; i < n; i++) {
+		const char *base = strrchr(paths[i], '/');
+		sp_buf_addf(&b, "%s %s\n", roles[i], base ? base + 1 : paths[i]);
+	}
+	int rc = SP_OK;
+	for (size_t off = 0; off < b.len && rc == SP_OK;) {
+		ssize_t w = write(p->fd, b.buf + off, b.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			rc = sp_err_set(err, SP_EIO, "write %s: %s", p->tmp, strerror(errno));
+		else
+			off += (size_t)w;
+	}
+	sp_buf_release(&b);
+	if (rc == SP_OK && fsync(p->fd) != 0)
+		rc = sp_err_set(err, SP_EIO, "fsync %s: %s", p->tmp, strerror(errno));
+	if (rc != SP_OK)
+		return rc;
+	close(p->fd);
+	p->fd = -1;
+	p->ext = SP_RAWSTORE_MANIFEST_EXT;
+	return SP_OK;
+}
+
+int sp_rawstore_manifest_file(const char *manifest, const char *role, char **path, sp_err *err)
+{
+	*path = NULL;
+	FILE *f = fopen(manifest, "rb");
+	if (!f)
+		return sp_err_set(err, SP_EIO, "read %s: %s", manifest, strerror(errno));
+	char line[512];
+	int rc = SP_ENOTFOUND, first = 1;
+	size_t rl = strlen(role);
+	while (rc == SP_ENOTFOUND && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (first) {
+			first = 0;
+			if (strcmp(line, SP_RAWSTORE_MANIFEST_MAGIC))
+				rc = sp_err_set(err, SP_EFORMAT, "%s: not a snapshot manifest", manifest);
+			continue;
+		}
+		const char *name = line + rl + 1;
+		if (strncmp(line, role, rl) || line[rl] != ' ')
+			continue;
+		if (!*name || strchr(name, '/') || name[0] == '.')
+			rc = sp_err_set(err, SP_EFORMAT, "%s: bad file name for %s", manifest, role);
+		else
+			rc = SP_OK;
+	}
+	fclose(f);
+	if (rc == SP_ENOTFOUND)
+		return sp_err_set(err, SP_EFORMAT, "%s: the snapshot has no %s file", manifest, role);
+	if (rc != SP_OK)
+		return rc;
+	const char *slash = strrchr(manifest, '/');
+	sp_buf b = SP_BUF_INIT;
+	if (slash)
+		sp_buf_add(&b, manifest, (size_t)(slash - manifest + 1));
+	sp_buf_adds(&b, line + rl + 1);
+	*path = sp_buf_detach(&b);
+	return SP_OK;
+}
+
+int sp_rawstore_is_manifest(const char *path)
+{
+	size_t n = strlen(path), e = strlen(SP_RAWSTORE_MANIFEST_EXT);
+	return n > e + 1 && path[n - e - 1] == '.' && !strcmp(path + n - e, SP_RAWSTORE_MANIFEST_EXT);
+}
+
 int sp_rawstore_commit(sp_rawstore_part *p, const char *format, int64_t size, const char *last_sha,
 		       const char *last_path, char sha[65], char **path, int *is_new, sp_err *err)
 {
 	*path = NULL;
 	*is_new = 0;
-	if (fsync(p->fd) != 0)
-		return sp_err_set(err, SP_EIO, "fsync %s: %s", p->tmp, strerror(errno));
-	close(p->fd);
-	p->fd = -1;
-	const char *ext = NULL;
 	int rc;
-	if ((rc = verify_file(p->tmp, format, size, &ext, err)) != SP_OK)
+	if ((rc = sp_rawstore_verify(p, format, size, err)) != SP_OK)
 		return rc;
+	const char *ext = p->ext;
 	if ((rc = sp_sha256_file(p->tmp, sha, err)) != SP_OK)
 		return rc;
 	if (last_sha && !strcmp(last_sha, sha) && sp_rawstore_exists(p->raw_dir, last_path)) {

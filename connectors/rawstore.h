@@ -39,7 +39,17 @@ typedef struct sp_rawstore_part {
 	char *dir;           /* raw_dir/source, owned */
 	char *tmp;           /* dir/.part-XXXXXX, owned; NULL when it could not be created */
 	int fd;              /* open on tmp for writing; -1 once closed */
+	const char *ext;     /* set once verified (static string): the extension it is kept under */
 } sp_rawstore_part;
+
+/* A snapshot of several files (sirene's legal units + establishments): each file is kept under
+ * its own hash like any snapshot, and the snapshot itself is a small manifest beside them,
+ * raw/<source>/<sha256>.files, whose first line is the magic and each next line "ROLE FILE"
+ * (FILE a name in the same directory). The manifest is what the fetch row and source_state point
+ * at, so the files of one snapshot are always taken together, and a new pair is new only when a
+ * file changed. */
+#define SP_RAWSTORE_MANIFEST_MAGIC "sparker snapshot files 1"
+#define SP_RAWSTORE_MANIFEST_EXT "files"
 
 /* Make raw_dir/source, remove stale .part-* files there, create the part file (p->fd, p->tmp). */
 int sp_rawstore_open(const char *raw_dir, const char *source, sp_rawstore_part *p, sp_err *err);
@@ -51,6 +61,22 @@ int sp_rawstore_open(const char *raw_dir, const char *source, sp_rawstore_part *
  */
 int sp_rawstore_commit(sp_rawstore_part *p, const char *format, int64_t size, const char *last_sha,
 		       const char *last_path, char sha[65], char **path, int *is_new, sp_err *err);
+/* Another part file in the first's directory, without removing the first (or any) .part-* file:
+ * for a snapshot of several files. */
+int sp_rawstore_open_more(const sp_rawstore_part *first, sp_rawstore_part *p, sp_err *err);
+/* Close and verify the part now (as sp_rawstore_commit would; commit then only hashes and
+ * renames): so that every file of a several-file snapshot is checked before any is kept. */
+int sp_rawstore_verify(sp_rawstore_part *p, const char *format, int64_t size, sp_err *err);
+/* Write the manifest of n files (roles[i], paths[i]: a raw store path, of which the base name is
+ * kept) into the part and close it; commit it then like any part (its ext is "files"). */
+int sp_rawstore_write_manifest(sp_rawstore_part *p, const char *const roles[], const char *const paths[], int n,
+			       sp_err *err);
+/* 1 when path names a manifest (ends in ".files"). */
+int sp_rawstore_is_manifest(const char *path);
+/* The absolute path of the file of role in the manifest at path (a new string); SP_EFORMAT when
+ * the manifest is not one or has no such file, SP_EIO when it cannot be read. */
+int sp_rawstore_manifest_file(const char *manifest, const char *role, char **path, sp_err *err);
+
 /* Close the part's fd if open and remove its file if any (a failed or not-modified download). */
 void sp_rawstore_discard(sp_rawstore_part *p);
 /* Discard if needed, then free the part's strings. */

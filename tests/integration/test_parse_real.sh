@@ -2,7 +2,7 @@
 # test_parse_real.sh — parse the real files in ../shared/data/real (Companies House both dialects,
 # SIRENE samples, Crunchbase 2013 (Mac Roman, CR line ends), 2014 (Windows-1252) and 2017 (mapped
 # columns)). Every well-formed file parses with the expected counts; the deliberately broken SIRENE
-# file ends in clear rejects, never a crash. The two Crunchbase exports read again without
+# file is refused naming its missing column, never a crash. The two Crunchbase exports read again without
 # `encoding` are detected as Mac Roman and Windows-1252 (one note each, the same names as with
 # the encoding given); no UTF-8 file gets a note. Counts go out as INFO lines.
 . "$(dirname "$0")/../lib.sh"
@@ -71,7 +71,7 @@ date_order = mdy
 EOF2
 q() { sqlite3 r.sqlite "$1"; }
 rc=0; "$SP" -c r.ini run --from fetch --to parse --as-of 2020-06-01 > run.log 2>&1 || rc=$?
-# sirene_ko rejects every row: that source fails (its snapshot is held, connectors/gate.h), the
+# sirene_ko's header lacks a column: that source fails (its snapshot is held, connectors/gate.h), the
 # others go ahead: exit 4
 [ $rc = 4 ] || { cat run.log; die "run exited $rc (expected 4: sirene_ko fails, the others go ahead)"; }
 assert_eq "$(q "SELECT group_concat(stage || ' ' || source) FROM stage_run WHERE status <> 'ok'")" "parse sirene_ko" "only sirene_ko failed"
@@ -79,7 +79,7 @@ counts() { q "SELECT rows_in||'/'||rows_out||'/'||rows_rejected FROM stage_run W
 assert_eq "$(counts ch2020)" "4537/4537/0" "ch2020 (R re-export)"
 assert_eq "$(counts ch2021)" "31/31/0" "ch2021 (raw, quoted, spaced headers)"
 assert_eq "$(counts sirene_ok)" "3/3/0" "sirene ok"
-assert_eq "$(counts sirene_ko)" "3/0/3" "sirene ko (header missing a column)"
+assert_eq "$(counts sirene_ko)" "0/0/0" "sirene ko (header missing a column: refused, test_sirene_real.sh)"
 assert_eq "$(counts cb2013)" "17727/17727/0" "crunchbase 2013-10"
 assert_eq "$(counts cb2014)" "19374/19374/0" "crunchbase 2014-01"
 assert_eq "$(counts cb2017)" "7947/7947/0" "crunchbase 2017"
@@ -89,7 +89,8 @@ assert_eq "$(q "SELECT name||'|'||founded||'|'||codes FROM record WHERE source='
 assert_eq "$(q "SELECT name FROM record WHERE source='ch2021' AND source_key='02537158'")" '"A" CONCEPT LIMITED' "escaped quotes"
 assert_eq "$(q "SELECT count(*) FROM record WHERE source='ch2021' AND country IS NULL")" "0" "country fallback"
 assert_eq "$(q "SELECT name FROM record WHERE source='cb2013' AND source_key='/company/qualtr'")" "Qualtré" "Mac Roman"
-assert_eq "$(q "SELECT reason FROM reject WHERE source='sirene_ko' LIMIT 1")" "bad column count" "ko reason"
+assert_eq "$(q "SELECT gate FROM gate_hold WHERE source='sirene_ko'")" "unreadable" "ko held"
+grep -q "missing column statutDiffusionUniteLegale" run.log || { cat run.log; die "ko reason"; }
 # detected encodings: the same records as with the encoding given, one note each, none elsewhere
 assert_eq "$(counts cb2013d)" "17727/17727/0" "crunchbase 2013-10, encoding detected"
 assert_eq "$(counts cb2014d)" "19374/19374/0" "crunchbase 2014-01, encoding detected"

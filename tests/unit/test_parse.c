@@ -389,9 +389,12 @@ static void test_gate_check(void **state)
 	c = (sp_gate_counts){ .read = 7, .rejected = 7 };
 	assert_int_equal(sp_gate_check(&l, &c, "feed", 3, &h), 1);
 	assert_string_equal(h.gate, "no_valid_rows");
-	/* an empty first load, or an empty append feed, is no failure */
+	/* an empty snapshot fails even on a first load (0 records is never ok); an empty append feed
+	 * is no failure */
 	c = (sp_gate_counts){ .snapshot = 1 };
-	assert_int_equal(sp_gate_check(&l, &c, "ch", 3, &h), 0);
+	assert_int_equal(sp_gate_check(&l, &c, "ch", 3, &h), 1);
+	assert_string_equal(h.gate, "no_valid_rows");
+	assert_non_null(strstr(h.message, "has no data rows (0 records)"));
 	c = (sp_gate_counts){ .live = 5 };
 	assert_int_equal(sp_gate_check(&l, &c, "ch", 3, &h), 0);
 	/* freshness: off at 0; strictly older fails, with nothing to apply unless a snapshot waits */

@@ -104,6 +104,8 @@ extern const sp_config_key sp_fetch_keys[];      /* fetch.c: every format */
 extern const sp_config_key sp_fetch_page_keys[]; /* fetch.c: paginated APIs (format json) */
 extern const sp_config_key sp_parse_keys[];      /* parse.c: every format (country, parse_thread...) */
 extern const sp_config_key sp_json_keys[];       /* json_api.c (items is also read by fetch) */
+extern const sp_config_key sp_feed_keys[];       /* feed.c (kind is also read by parse: SP_FEED_NEWS) */
+#define SP_FEED_NEWS 1                           /* sp_config_choice(.., sp_feed_keys, "kind") of a news feed */
 
 extern const sp_connector sp_connector_gleif;
 extern const sp_connector sp_connector_feed;

@@ -680,13 +680,16 @@ static void sax_error(void *ctx, xmlErrorPtr e)
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-static const sp_config_key feed_keys[] = {
+const sp_config_key sp_feed_keys[] = {
 	{ "source *", "link_is_website", SP_KEY_BOOL, .def = "no" },
+	/* directory: each item is a startup (a record); news: each item is an article, kept in
+	 * news_item and attached to the startups it names (pipeline/mention.h); read by parse.c */
+	{ "source *", "kind", SP_KEY_ENUM, .def = "directory", .choices = "directory|news" },
 	{ "source *", "max_xml_mb", SP_KEY_INT, .def = "1024", .min = 1, .max = 1 << 20 },
 	{ "source *", "max_text", SP_KEY_INT, .def = STR(SP_FEED_MAX_TEXT), .min = 64, .max = 1 << 20 },
 	{ 0 },
 };
-static const sp_config_key *const feed_key_arrays[] = { feed_keys, NULL };
+static const sp_config_key *const feed_key_arrays[] = { sp_feed_keys, NULL };
 
 /* Read the first bytes into p->peek: *is_json when the first one past white space and a BOM is '{'. */
 static int peek_kind(sp_parser *p, int *is_json, sp_err *err)
@@ -718,9 +721,9 @@ static int feed_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
 	p->max_text = SP_FEED_MAX_TEXT;
 	if (cfg && src) {
-		p->link_is_website = sp_config_bool(cfg, src->section, feed_keys, "link_is_website");
-		max_out = (uint64_t)sp_config_int(cfg, src->section, feed_keys, "max_xml_mb") << 20;
-		p->max_text = (size_t)sp_config_int(cfg, src->section, feed_keys, "max_text");
+		p->link_is_website = sp_config_bool(cfg, src->section, sp_feed_keys, "link_is_website");
+		max_out = (uint64_t)sp_config_int(cfg, src->section, sp_feed_keys, "max_xml_mb") << 20;
+		p->max_text = (size_t)sp_config_int(cfg, src->section, sp_feed_keys, "max_text");
 	}
 	int rc = sp_stream_open(path, ".xml", max_out, &p->in, err);
 	if (rc < 0) {

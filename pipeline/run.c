@@ -23,6 +23,7 @@
 #include "connectors/gate.h"
 #include "core/date.h"
 #include "pipeline/dedupe.h"
+#include "pipeline/mention.h"
 #include "pipeline/select.h"
 #include "pipeline/taxonomy.h"
 #include "core/stop.h"
@@ -65,7 +66,8 @@ const sp_config_key sp_run_keys[] = {
 
 /* The spec arrays of every section but [source] (the core adds its own). */
 static const sp_config_key *const section_keys[] = {
-	sp_run_keys, sp_gate_keys, sp_dedupe_keys, sp_score_keys, sp_select_keys, sp_taxonomy_keys, sp_report_keys,
+	sp_run_keys, sp_gate_keys, sp_dedupe_keys, sp_mention_keys, sp_score_keys, sp_select_keys, sp_taxonomy_keys,
+	sp_report_keys,
 };
 
 static const sp_config_key *section_keys_at(size_t i)

@@ -858,4 +858,4 @@ static void feed_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_feed = { "feed", feed_open, feed_next, feed_close, feed_key_arrays, NULL };
+const sp_connector sp_connector_feed = { "feed", feed_open, feed_next, feed_close, feed_key_arrays, NULL, NULL };

@@ -290,7 +290,14 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 	 * backfill of a past date it is the snapshot that was current then. Without such a fetch
 	 * (a date before any fetch of this run history), last_good_fetch.
 	 */
-	if (sp_store_prepare(ctx->db,
+	/* mode = delta: every file counts, in order: the oldest stored fetch after the one applied
+	 * last (then the next, sp_stage_parse loops), else the one applied last */
+	static const char sql_delta[] =
+		"SELECT COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
+		"                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
+		"                 AND f2.id > COALESCE(s.parsed_fetch, 0) ORDER BY f2.id LIMIT 1),"
+		" s.parsed_fetch, s.last_good_fetch), s.parsed_fetch, s.parsed_filter FROM source_state s WHERE s.source = ?1";
+	if (sp_store_prepare(ctx->db, src->mode == SP_MODE_DELTA ? sql_delta :
 			     "SELECT COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
 			     "                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
 			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch),"
@@ -334,6 +341,10 @@ static int find_held(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, int64
 
 typedef struct parse_tally {
 	int news;               /* a kind = news feed: items go to news_item, the source holds no records */
+	int snapshot;           /* the file is the whole source: what it lacks is gone (mode = snapshot, or
+	                         * a full file of mode = delta) */
+	int delta;              /* a delta file of mode = delta: upserts only, nothing gone, no min_rows */
+	int64_t before, added;  /* the source's records before; how many are new (a delta's new LEIs) */
 	int64_t headlines;      /* a directory feed's items whose title reads like a headline */
 	int64_t read, stored, out_of_scope, rejected;
 	int64_t live, gone; /* the source's live records in scope before; how many are (or would be) marked gone */
@@ -437,11 +448,11 @@ static const char SQL_NEWS_GONE[] = "UPDATE record SET gone = 1 WHERE source = ?
 
 /* Step 3b: the source's live records this snapshot lacks, now that parse_rows wrote it into the
  * open transaction: what applying it marks gone. */
-static int count_gone(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, int news, int64_t *n)
+static int count_gone(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, int snapshot, int news, int64_t *n)
 {
 	sqlite3_stmt *s;
 	*n = 0;
-	if (src->mode != SP_MODE_SNAPSHOT && !news)
+	if (!snapshot && !news)
 		return SP_OK;
 	if (sp_store_prepare(ctx->db, news ? SQL_NEWS_GONE_COUNT : SQL_GONE_COUNT, &s, ctx->err) != SP_OK)
 		return SP_EDB;
@@ -462,7 +473,7 @@ static int apply_snapshot(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, c
 	sp_err *err = ctx->err;
 	sqlite3_stmt *s;
 	int rc;
-	if (src->mode == SP_MODE_SNAPSHOT || t->news) {
+	if (t->snapshot || t->news) {
 		if (sp_store_prepare(st, t->news ? SQL_NEWS_GONE : SQL_GONE, &s, err) != SP_OK)
 			return SP_EDB;
 		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
@@ -583,19 +594,30 @@ static int parse_apply(sp_ctx *ctx, const sp_source *src, const sp_connector *co
 		rc = sp_store_int(ctx->db, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0 AND out_of_scope IS NULL",
 				  &t->live, ctx->err, src->name);
 	if (rc == SP_OK)
-		rc = sp_store_int(ctx->db, "SELECT EXISTS(SELECT 1 FROM record WHERE source = ?1)", &stored_before, ctx->err,
+		rc = sp_store_int(ctx->db, "SELECT count(*) FROM record WHERE source = ?1", &stored_before, ctx->err,
 				  src->name);
+	t->before = stored_before;
 	if (rc == SP_OK)
 		rc = parse_rows(ctx, src, conn, *p, flt, fetch_id, 0, t);
+	/* mode = delta: the connector read the file's header by now (full or delta) */
+	t->delta = rc == SP_OK && src->mode == SP_MODE_DELTA && conn->full_file && !conn->full_file(*p);
+	t->snapshot = !t->news && (src->mode == SP_MODE_SNAPSHOT || (src->mode == SP_MODE_DELTA && !t->delta));
+	int64_t after = 0;
+	if (rc == SP_OK && (rc = sp_store_int(ctx->db, "SELECT count(*) FROM record WHERE source = ?1", &after, ctx->err,
+					      src->name)) == SP_OK)
+		t->added = after - t->before;
 	/* records stored before that the filter now excludes: out of scope (kept), not gone (a first
 	 * parse has none: every record it stored passed this filter) */
 	if (rc == SP_OK && stored_before)
 		rc = sp_scope_apply(ctx->db, src, flt, &t->scope, ctx->err);
 	if (rc == SP_OK)
-		rc = count_gone(ctx, src, fetch_id, t->news, &t->gone);
+		rc = count_gone(ctx, src, fetch_id, t->snapshot, t->news, &t->gone);
 	sp_gate_hold h;
-	sp_gate_counts gc = { t->read, t->rejected, t->live, t->gone, src->mode == SP_MODE_SNAPSHOT && !t->news };
-	if (rc == SP_OK && !ctx->accept && sp_gate_check(lim, &gc, src->name, fetch_id, &h)) {
+	sp_gate_counts gc = { t->read, t->rejected, t->live, t->gone, t->snapshot };
+	sp_gate_limits dlim = *lim;
+	if (t->delta) /* a day's delta is small by nature */
+		dlim.min_rows = 0;
+	if (rc == SP_OK && !ctx->accept && sp_gate_check(&dlim, &gc, src->name, fetch_id, &h)) {
 		sp_store_rollback(ctx->db);
 		return hold_snapshot(ctx, src, conn, p, path, flt, &h, SP_EGATE);
 	}
@@ -657,9 +679,12 @@ static int pick(sp_ctx *ctx, const sp_source *src, const sp_gate_limits *lim, co
 	return SP_OK;
 }
 
-int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
+/* One snapshot (the current one; with mode = delta the next unapplied file): *applied = its fetch
+ * id when it was parsed and applied, else 0. */
+static int parse_once(sp_ctx *ctx, const sp_source *src, sp_counts *c, int64_t *applied)
 {
 	int64_t fetch_id = 0, parsed = 0;
+	*applied = 0;
 	char *path = NULL;
 	sp_gate_limits lim;
 	sp_buf settings = SP_BUF_INIT;
@@ -704,7 +729,15 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto out;
 	}
 	c->out = t.stored;
+	*applied = fetch_id;
+	char dnote[160];
 	const char *fnote = conn->note ? conn->note(p) : NULL; /* e.g. the file's detected encoding */
+	if (!fnote && src->mode == SP_MODE_DELTA) {
+		snprintf(dnote, sizeof(dnote), "%s: %lld records listed, %lld of them new, the others untouched",
+			 t.delta ? "delta applied on the last snapshot" : "full file (a new base for the deltas)",
+			 (long long)t.stored, (long long)t.added);
+		fnote = dnote;
+	}
 	if (!fnote && t.stored >= 5 && 2 * t.headlines > t.stored)
 		fnote = "most item titles read like news headlines: is this feed kind = news?";
 	snprintf(c->note, sizeof(c->note),
@@ -722,5 +755,31 @@ out:
 	sp_filter_release(&flt);
 	free(path);
 	sp_buf_release(&settings);
+	return rc;
+}
+
+int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
+{
+	int64_t applied = 0, last = 0;
+	int rc = parse_once(ctx, src, c, &applied);
+	if (src->mode != SP_MODE_DELTA)
+		return rc;
+	/* mode = delta: apply every file fetched since the last one applied, in order (a night that
+	 * fetched two deltas, or a parse that was held, must not skip one); counts add up */
+	sp_counts one;
+	int files = 1;
+	while (rc == SP_OK && applied > last) {
+		last = applied;
+		memset(&one, 0, sizeof(one));
+		int force = ctx->force;
+		ctx->force = 0; /* a forced parse applies the current file again once, not in a loop */
+		rc = parse_once(ctx, src, &one, &applied);
+		ctx->force = force;
+		if (rc != SP_OK || applied <= last)
+			break;
+		files++;
+		c->in += one.in, c->out += one.out, c->rejected += one.rejected;
+		snprintf(c->note, sizeof(c->note), "%d files applied in order; last: %s", files, one.note);
+	}
 	return rc;
 }

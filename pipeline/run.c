@@ -119,6 +119,14 @@ static void check_config(const sp_config *cfg, sp_config_problems *p)
 	if (sp_select_band(cfg, &lo, &hi, &err) != SP_OK)
 		sp_config_problem(p, "%s", err.msg);
 	for (int i = 0; i < cfg->nsources; i++) {
+		const sp_source *src = &cfg->sources[i];
+		const sp_connector *conn = sp_connector_find(src->format);
+		if (src->mode == SP_MODE_DELTA && conn && !conn->full_file) {
+			const sp_kv *kv = sp_config_find(cfg, src->section, "mode");
+			sp_config_problem_at(p, cfg, kv ? kv->line : src->line,
+					     "[%s] mode = delta: format %s has no delta files (gleif and json have)",
+					     src->section, src->format);
+		}
 		sp_filter f;
 		if (sp_filter_init(&f, cfg, &cfg->sources[i], "2000-01-01", &err) != SP_OK)
 			sp_config_problem(p, "%s", err.msg);

@@ -23,6 +23,12 @@
  *      the whole transaction back (no record changed, nothing gone, parsed_fetch unchanged: the
  *      previous snapshot stays live), records the hold in gate_hold, keeps the file's rejects (a
  *      second pass that stores rejects only) and fails with SP_EGATE and the gate's message.
+ *   mode = delta (a connector with full_file: gleif, json): step 1 picks the oldest stored fetch
+ *   after parsed_fetch, and sp_stage_parse repeats until every one is applied, in order (forward
+ *   only: a backfill to a date before parsed_fetch re-checks the scope, it does not rewind). A
+ *   full file is applied as a snapshot; a delta file upserts the records it lists and marks
+ *   nothing gone (the gates without min_rows and max_gone_pct). `accept` applies the held file
+ *   only; the next run applies the files after it.
  *   A news feed (`kind = news`, feed.c) stores its items in news_item instead (upserted on
  *   (source, item key), never gone: pipeline/mention.c attaches them to startups) and holds no
  *   records: any the source had are marked gone. A directory feed whose item titles mostly read
@@ -762,7 +768,7 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	int64_t applied = 0, last = 0;
 	int rc = parse_once(ctx, src, c, &applied);
-	if (src->mode != SP_MODE_DELTA)
+	if (src->mode != SP_MODE_DELTA || ctx->accept) /* accept applies the one held file; the next run the rest */
 		return rc;
 	/* mode = delta: apply every file fetched since the last one applied, in order (a night that
 	 * fetched two deltas, or a parse that was held, must not skip one); counts add up */
@@ -770,6 +776,13 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	int files = 1;
 	while (rc == SP_OK && applied > last) {
 		last = applied;
+		int64_t more = 0; /* a stored fetch after it (not: a second scope pass for nothing) */
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)last);
+		if ((rc = sp_store_int(ctx->db, "SELECT EXISTS(SELECT 1 FROM fetch f JOIN run r ON r.id = f.run_id"
+				       " WHERE f.source = ?1 AND f.status = 'new' AND r.as_of <= ?2 AND f.id > CAST(?3 AS INTEGER))",
+				       &more, ctx->err, src->name, ctx->as_of, id)) != SP_OK || !more)
+			break;
 		memset(&one, 0, sizeof(one));
 		int force = ctx->force;
 		ctx->force = 0; /* a forced parse applies the current file again once, not in a loop */

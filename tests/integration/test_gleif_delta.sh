@@ -67,9 +67,17 @@ diff <(grep -Ev '213800FLEETLY0000003|969500NEWCOME0000008' before3.txt) <(grep 
   || die "two deltas changed rows they do not list"
 assert_eq "$(q "SELECT parsed_fetch FROM source_state WHERE source = 'lei'")" "$(q "SELECT max(id) FROM fetch WHERE source = 'lei'")" "parsed up to the last fetch"
 
+# a delta whose every row is rejected is held; accept applies that one file and succeeds
+sed -e 's|<LegalName>Second Newcomer SAS</LegalName>||' -e 's/2026-01-13/2026-01-14/' "$FX/delta3.xml" > bad.xml
+config "$T/bad.xml"
+rc=0; $SP -c sparker.ini run --from fetch --to parse --as-of 2026-01-14 > held.out 2>&1 || rc=$?
+assert_eq "$rc" 4 "a delta of rejects is held (exit 4)"
+$SP -c sparker.ini accept lei > accept.out 2>&1 || die "accept of a held delta failed: $(cat accept.out)"
+assert_eq "$(q "SELECT parsed_fetch FROM source_state WHERE source = 'lei'")" "$(q "SELECT max(id) FROM fetch WHERE source = 'lei'")" "accepted"
+
 # a full file again in mode = delta is a snapshot: what it lacks is gone
-cp "$FX/full.xml" full2.xml; sed -i 's/2026-01-10/2026-01-14/' full2.xml; config "$T/full2.xml"
-run 2026-01-14 fetch parse
+cp "$FX/full.xml" full2.xml; sed -i 's/2026-01-10/2026-01-15/' full2.xml; config "$T/full2.xml"
+run 2026-01-15 fetch parse
 assert_eq "$(q "SELECT group_concat(source_key) FROM (SELECT source_key FROM record WHERE gone = 1 ORDER BY 1)")" "969500NEWCOME0000007,969500NEWCOME0000008" "full file: the LEIs it lacks are gone"
 
 # mode = delta is refused for a format without delta files

@@ -53,8 +53,11 @@ sp_mention_dict *sp_mention_dict_load(const char *path)
 	while (f && fgets(line, sizeof(line), f)) {
 		size_t n = strcspn(line, "\r\n");
 		line[n] = '\0';
+		/* ASCII words, lower-case or capitalised (places and first names: "Paris", "Tesla"), no "'s" */
 		int ok = n > 0;
-		for (size_t i = 0; i < n && ok; i++) /* lower-case ASCII words only: not names, not "'s" */
+		if (ok && line[0] >= 'A' && line[0] <= 'Z')
+			line[0] = (char)(line[0] - 'A' + 'a');
+		for (size_t i = 0; i < n && ok; i++)
 			ok = line[i] >= 'a' && line[i] <= 'z';
 		if (!ok)
 			continue;
@@ -68,6 +71,14 @@ sp_mention_dict *sp_mention_dict_load(const char *path)
 		fclose(f);
 	if (d->n > 1)
 		qsort(d->w, d->n, sizeof(*d->w), cmp_str);
+	size_t k = 0; /* "Tesla" and "tesla": once */
+	for (size_t i = 0; i < d->n; i++) {
+		if (k && !strcmp(d->w[k - 1], d->w[i]))
+			free(d->w[i]);
+		else
+			d->w[k++] = d->w[i];
+	}
+	d->n = k;
 	return d;
 }
 

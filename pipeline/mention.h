@@ -15,9 +15,10 @@
  *     "Limelight", "Zürich Mobility" matches "ZURICH MOBILITY".
  *   - Capitalised: the occurrence in the item's own text must begin with a capital letter or a
  *     digit ("the bird flew" never names Bird; "Bird raises $50M" may).
- *   - Guard for names that are words: a one-word name that is a dictionary word (the lower-case
- *     entries of `[mention] dictionary`, by default /usr/share/dict/words from Debian's
- *     wamerican, plus a built-in list of common words used also when that file is missing) or
+ *   - Guard for names that are words: a one-word name that is a dictionary word (the entries of
+ *     `[mention] dictionary`, by default /usr/share/dict/words from Debian's wamerican: common
+ *     words, and capitalised ones, places and first names such as "Paris"; plus a built-in list
+ *     of common words, used also when that file is missing) or
  *     has at most three letters ("Go", "Via"), and any name two live entities share, attaches
  *     only with context in the same item: the startup's registrable domain ("bird.co"), or
  *     another multi-word name of it, or a word (four letters or more) of its categories. So

@@ -23,7 +23,7 @@ static void guard(void **state)
 	char path[] = "/tmp/sp-dict-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
-	const char words[] = "Tesla\ntesla\nthreads\nlinear\nrobinhood's\nzebra\n";
+	const char words[] = "Paris\nTesla\ntesla\nthreads\nlinear\nrobinhood's\nzebra\nMcDonald\n";
 	assert_int_equal(write(fd, words, sizeof(words) - 1), (ssize_t)(sizeof(words) - 1));
 	close(fd);
 	sp_mention_dict *d = sp_mention_dict_load(path);
@@ -33,6 +33,8 @@ static void guard(void **state)
 	assert_true(sp_mention_word_guarded(d, "bird"));     /* built in */
 	assert_false(sp_mention_word_guarded(d, "voltiq"));
 	assert_false(sp_mention_word_guarded(d, "robinhood")); /* not a word */
+	assert_true(sp_mention_word_guarded(d, "paris"));      /* a capitalised entry: a place */
+	assert_false(sp_mention_word_guarded(d, "mcdonald"));  /* mixed case: not an entry */
 	sp_mention_dict_free(d);
 	unlink(path);
 	sp_mention_dict *none = sp_mention_dict_load("/nonexistent/words"); /* missing: the built-in list */

@@ -63,6 +63,12 @@ $SP -c oops.ini init >/dev/null
 $SP -c oops.ini run --from fetch --to parse --as-of 2026-01-31 >/dev/null 2>&1 || die "directory run failed"
 q "SELECT message FROM stage_run WHERE stage = 'parse' ORDER BY id DESC LIMIT 1" | grep -q "kind = news" \
   || die "no headline hint in the parse note: $(q "SELECT message FROM stage_run WHERE stage = 'parse'")"
+# ... and told it is news, the startups it had made are gone (they were articles), its items kept
+assert_eq "$(q "SELECT count(*) FROM record WHERE source = 'oops' AND gone = 0")" 8 "directory: every article a record"
+printf 'kind = news\n' >> oops.ini
+$SP -c oops.ini run --stage parse --as-of 2026-02-01 >/dev/null 2>&1 || die "news re-parse failed"
+assert_eq "$(q "SELECT count(*) FROM record WHERE source = 'oops' AND gone = 0")" 0 "news: no live record left"
+assert_eq "$(q "SELECT count(*) FROM news_item WHERE source = 'oops'")" 8 "news: the items"
 echo "PASS: fixtures"
 
 # ---- part 2: the real TechCrunch feed (2023-08-16) ----

@@ -118,6 +118,8 @@ int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet
  * "needs review" where its records are split). Prints the error and returns SP_EDB on failure.
  * cmd_judgements.c. */
 int sp_cmd_judgements_on(sp_store *db, int64_t entity);
+/* Print the news mentions of a live entity, a line per year after lead (cmd_entity.c: show, explain). */
+int sp_cmd_mentions_on(sp_store *db, int64_t entity, const char *lead);
 /* Who records a judgement: --user, else $SPARKER_USER, else the login name, else "unknown". */
 const char *sp_cmd_user(const sp_env *env);
 

@@ -5,7 +5,9 @@
  * show ENTITY_ID | SOURCE:KEY prints the golden record with the member (and source) that won
  * each field — by the same rule as the dedupe stage: highest source priority, then the most
  * recent record — then every member with the rule, score and peer that placed it, the ids
- * merged into it and the judgements placed on it. A merged entity id is followed (and said).
+ * merged into it, the news items that mention it (kind = news feeds: "in the news 3 times in
+ * 2026: ...", sp_cmd_mentions_on, also used by explain) and the judgements placed on it. A
+ * merged entity id is followed (and said).
  *
  * link A B (same company), unlink A B (not the same company: kept apart, nothing else) and
  * unlink A (out of every automatic link) record one match judgement each (pipeline/judgement.h:
@@ -247,6 +249,38 @@ static void show_group(sp_store *db, int64_t eid)
 	sqlite3_finalize(s);
 }
 
+/* The news items that mention a live entity (the view entity_mention, pipeline/mention.h), one
+ * line per year, newest first: "in the news 3 times in 2026: "T1"; "T2"; "T3"". */
+int sp_cmd_mentions_on(sp_store *db, int64_t entity, const char *lead)
+{
+	sp_err err;
+	sqlite3_stmt *s;
+	if (sp_store_prepare(db, "SELECT year, count(*) OVER (PARTITION BY year), COALESCE(title, url, '')"
+			     " FROM (SELECT DISTINCT item_id, year, title, url, published FROM entity_mention WHERE entity_id = ?1)"
+			     " ORDER BY year DESC, published DESC, item_id DESC", &s, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return SP_EDB;
+	}
+	sqlite3_bind_int64(s, 1, entity);
+	int year = -1, shown = 0, total = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_int(s, 0) != year) {
+			if (year != -1)
+				printf("%s\n", total > shown ? "; ..." : "");
+			year = sqlite3_column_int(s, 0);
+			total = sqlite3_column_int(s, 1);
+			shown = 0;
+			printf("%sin the news %d time%s in %d: ", lead, total, total == 1 ? "" : "s", year);
+		}
+		if (shown < 5)
+			printf("%s\"%s\"", shown++ ? "; " : "", txt(s, 2));
+	}
+	if (year != -1)
+		printf("%s\n", total > shown ? "; ..." : "");
+	sqlite3_finalize(s);
+	return SP_OK;
+}
+
 static int cmd_show(int argc, char **argv, sp_env *env)
 {
 	if (argc != 2) {
@@ -272,6 +306,8 @@ static int cmd_show(int argc, char **argv, sp_env *env)
 			show_merged_ids(db, eid);
 			show_group(db, eid);
 			printf("\n");
+			if (sp_cmd_mentions_on(db, eid, "") != SP_OK)
+				code = SP_EXIT_FAIL;
 			if (sp_cmd_judgements_on(db, eid) != SP_OK)
 				code = SP_EXIT_FAIL;
 		}

@@ -138,6 +138,8 @@ static int cmd_explain(int argc, char **argv, sp_env *env)
 		sqlite3_finalize(s);
 		s = NULL;
 	}
+	if (sp_cmd_mentions_on(db, id, "news: ") != SP_OK)
+		code = SP_EXIT_FAIL;
 	if (sp_cmd_judgements_on(db, id) != SP_OK)
 		code = SP_EXIT_FAIL;
 	sp_store_close(db);

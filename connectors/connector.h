@@ -84,6 +84,11 @@ typedef struct sp_connector {
 	/* Optional (NULL: none): one line about the whole file for the parse stage's note, e.g. the
 	 * CSV connectors' "file is not UTF-8; read as windows-1252" (sp_csv_note); NULL when none. */
 	const char *(*note)(sp_parser *p);
+	/* Optional (NULL: the format has no delta files, and `mode = delta` is refused when the config
+	 * loads): once the file is read, 1 when it was a full file, 0 when a delta (GLEIF's header
+	 * FileContent: *_FULL_* or *_DELTA_*). A source with mode = delta applies a full file as a
+	 * snapshot and a delta on top of what it holds (connectors/parse.c). */
+	int (*full_file)(sp_parser *p);
 } sp_connector;
 
 /*
@@ -122,6 +127,7 @@ extern const sp_config_key sp_sirene_keys[];     /* sirene.c (establishments_url
  * sirene.c reads them. */
 #define SP_SIRENE_UNITS "legal_units"
 #define SP_SIRENE_ESTABLISHMENTS "establishments"
+extern const sp_config_key sp_feed_keys[];       /* feed.c */
 
 extern const sp_connector sp_connector_gleif;
 extern const sp_connector sp_connector_feed;

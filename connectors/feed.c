@@ -1,5 +1,9 @@
 /*
- * feed.c — RSS 2.0, RSS 1.0 (RDF) and Atom 1.0 (and 0.3) feeds as a stream of records, one per item.
+ * feed.c — RSS 2.0, RSS 1.0 (RDF), Atom 1.0 (and 0.3) and JSON Feed 1.0/1.1 feeds as a stream of
+ * records, one per item.
+ *
+ * Which one: the first bytes of the file (past white space and a BOM) tell: '{' is a JSON Feed,
+ * read by feed_json.c (feed_json.h) with the same item mapping; anything else is XML, below.
  *
  * What it does: the raw file (plain, zip or gzip, through sp_stream) goes through a small repair
  * filter, then into libxml2's xmlTextReader (xmlReaderForIO) in recover mode. At each item
@@ -36,6 +40,7 @@
  */
 #include "connectors/connector.h"
 #include "connectors/archive.h"
+#include "connectors/feed_json.h"
 #include "connectors/feed_text.h"
 
 #include <ctype.h>
@@ -104,6 +109,9 @@ typedef struct feed_item {
 
 struct sp_parser {
 	sp_stream *in;
+	sp_feed_json *json; /* a JSON Feed (feed_json.h): the XML machinery below is unused */
+	sp_buf peek;        /* the first bytes, read to tell JSON from XML, handed to the filter first */
+	size_t peekpos;
 	xmlParserCtxtPtr ctxt;
 	sp_err io_err;
 	int io_failed, in_eof;
@@ -288,6 +296,18 @@ static size_t filter_chunk(sp_parser *p, const unsigned char *s, size_t n, int a
 	return n;
 }
 
+/* Bytes of the raw stream: the peeked ones first. */
+static ssize_t raw_read(sp_parser *p, unsigned char *buf, size_t n)
+{
+	if (p->peekpos < p->peek.len) {
+		size_t k = p->peek.len - p->peekpos < n ? p->peek.len - p->peekpos : n;
+		memcpy(buf, p->peek.buf + p->peekpos, k);
+		p->peekpos += k;
+		return (ssize_t)k;
+	}
+	return sp_stream_read(p->in, buf, n, &p->io_err);
+}
+
 static int feed_read(void *ctx, char *buf, int len)
 {
 	sp_parser *p = ctx;
@@ -303,7 +323,7 @@ static int feed_read(void *ctx, char *buf, int len)
 			return 0;
 		}
 		memcpy(p->inbuf, p->carry, p->ncarry);
-		ssize_t n = sp_stream_read(p->in, p->inbuf + p->ncarry, sizeof(p->inbuf) - p->ncarry, &p->io_err);
+		ssize_t n = raw_read(p, p->inbuf + p->ncarry, sizeof(p->inbuf) - p->ncarry);
 		if (n < 0) {
 			p->io_failed = 1;
 			return -1;
@@ -660,13 +680,36 @@ static void sax_error(void *ctx, xmlErrorPtr e)
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-static const sp_config_key feed_keys[] = {
+const sp_config_key sp_feed_keys[] = {
 	{ "source *", "link_is_website", SP_KEY_BOOL, .def = "no" },
 	{ "source *", "max_xml_mb", SP_KEY_INT, .def = "1024", .min = 1, .max = 1 << 20 },
 	{ "source *", "max_text", SP_KEY_INT, .def = STR(SP_FEED_MAX_TEXT), .min = 64, .max = 1 << 20 },
 	{ 0 },
 };
-static const sp_config_key *const feed_key_arrays[] = { feed_keys, NULL };
+static const sp_config_key *const feed_key_arrays[] = { sp_feed_keys, NULL };
+
+/* Read the first bytes into p->peek: *is_json when the first one past white space and a BOM is '{'. */
+static int peek_kind(sp_parser *p, int *is_json, sp_err *err)
+{
+	unsigned char b[4096];
+	*is_json = 0;
+	while (p->peek.len < sizeof(b)) {
+		ssize_t n = sp_stream_read(p->in, b, sizeof(b) - p->peek.len, &p->io_err);
+		if (n < 0)
+			return sp_err_set(err, p->io_err.code ? p->io_err.code : SP_EIO, "%s: %s", p->path, p->io_err.msg);
+		if (n == 0)
+			break;
+		sp_buf_add(&p->peek, (const char *)b, (size_t)n);
+	}
+	size_t i = 0;
+	const unsigned char *s = (const unsigned char *)p->peek.buf;
+	if (p->peek.len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+		i = 3;
+	while (i < p->peek.len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	*is_json = i < p->peek.len && s[i] == '{';
+	return SP_OK;
+}
 
 static int feed_open(sp_parser **out, const sp_config *cfg, const sp_source *src, const char *path, sp_err *err)
 {
@@ -675,9 +718,9 @@ static int feed_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 	sp_parser *p = sp_xcalloc(1, sizeof(*p));
 	p->max_text = SP_FEED_MAX_TEXT;
 	if (cfg && src) {
-		p->link_is_website = sp_config_bool(cfg, src->section, feed_keys, "link_is_website");
-		max_out = (uint64_t)sp_config_int(cfg, src->section, feed_keys, "max_xml_mb") << 20;
-		p->max_text = (size_t)sp_config_int(cfg, src->section, feed_keys, "max_text");
+		p->link_is_website = sp_config_bool(cfg, src->section, sp_feed_keys, "link_is_website");
+		max_out = (uint64_t)sp_config_int(cfg, src->section, sp_feed_keys, "max_xml_mb") << 20;
+		p->max_text = (size_t)sp_config_int(cfg, src->section, sp_feed_keys, "max_text");
 	}
 	int rc = sp_stream_open(path, ".xml", max_out, &p->in, err);
 	if (rc < 0) {
@@ -685,6 +728,15 @@ static int feed_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 		return rc;
 	}
 	p->path = sp_xstrdup(path);
+	int is_json = 0;
+	if ((rc = peek_kind(p, &is_json, err)) < 0)
+		goto fail;
+	if (is_json) {
+		if ((rc = sp_feed_json_open(&p->json, p->in, p->peek.buf, p->peek.len, max_out, path, err)) < 0)
+			goto fail;
+		*out = p;
+		return SP_OK;
+	}
 
 	static xmlSAXHandler sax; /* only our handlers: no entity declarations kept, no DTD loaded */
 	memset(&sax, 0, sizeof(sax));
@@ -717,6 +769,7 @@ static int feed_open(sp_parser **out, const sp_config *cfg, const sp_source *src
 fail:
 	sp_stream_close(p->in);
 	sp_buf_release(&p->out);
+	sp_buf_release(&p->peek);
 	free(p->path);
 	free(p);
 	return rc;
@@ -742,6 +795,8 @@ static int feed_more(sp_parser *p, sp_err *err)
 
 static int feed_next(sp_parser *p, sp_record *rec, sp_err *err)
 {
+	if (p->json)
+		return sp_feed_json_next(p->json, rec, p->link_is_website, p->max_text);
 	for (;;) {
 		if (p->qhead < p->qlen) {
 			sp_record tmp = *rec; /* hand over the queued record, keep rec's buffers for reuse */
@@ -786,8 +841,9 @@ static void feed_close(sp_parser *p)
 			xmlFreeDoc(p->ctxt->myDoc);
 		xmlFreeParserCtxt(p->ctxt);
 	}
+	sp_feed_json_free(p->json);
 	sp_stream_close(p->in);
-	sp_buf *bs[] = { &p->out, &p->errmsg, &p->tmp, &p->cap_text, &p->it_title, &p->it_guid, &p->it_id, &p->it_link,
+	sp_buf *bs[] = { &p->peek, &p->out, &p->errmsg, &p->tmp, &p->cap_text, &p->it_title, &p->it_guid, &p->it_id, &p->it_link,
 		         &p->it_desc, &p->it_summary, &p->it_content, &p->it_pub, &p->it_dcdate, &p->it_updated, &p->it_cats,
 		         &p->it_country, &p->it_city };
 	for (size_t i = 0; i < SP_ARRAY_LEN(bs); i++)
@@ -799,4 +855,4 @@ static void feed_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_feed = { "feed", feed_open, feed_next, feed_close, feed_key_arrays, NULL };
+const sp_connector sp_connector_feed = { "feed", feed_open, feed_next, feed_close, feed_key_arrays, NULL, NULL };

@@ -10,7 +10,8 @@
  * Fields: LEI (key and lei), Entity/LegalName (name), OtherEntityNames/OtherEntityName and
  * TransliteratedOtherEntityNames (other_names, ';'-separated), LegalAddress City/Country/
  * PostalCode (country falls back to the LegalJurisdiction's country part), EntityStatus (status),
- * EntityCreationDate (founded, 3.x only), LegalForm/EntityLegalFormCode (legal_form; the
+ * EntityCreationDate (founded, 3.x only), Registration/RegistrationStatus (folded into status:
+ * "INACTIVE (RETIRED)", "ACTIVE (LAPSED)"; see set_status), LegalForm/EntityLegalFormCode (legal_form; the
  * OtherLegalForm text when the code is 8888 or absent; LegalForm text in 1.0),
  * RegistrationAuthority/RegistrationAuthorityID (ra_id) and RegistrationAuthorityEntityID
  * (ra_entity_id); in LEI-CDF 1.0 BusinessRegisterEntityID with its register= attribute.
@@ -19,6 +20,12 @@
  * Security: XML_PARSE_NONET, never NOENT/DTDLOAD: no network, no external entity, no entity
  * expansion (XXE and billion laughs fail safe). Decompressed size is capped by the stream
  * (source key max_xml_mb, default 65536, i.e. 64 GiB) so a zip bomb ends in an error.
+ *
+ * Full or delta: the header's FileContent (GLEIF_FULL_PUBLISHED, GLEIF_DELTA_PUBLISHED,
+ * LOU_DELTA_PUBLISHED ...) says whether the file is the whole golden copy or a delta (LastDay,
+ * LastWeek, IntraDay: only the LEIs new, changed or retired since); sp_connector.full_file tells
+ * the parse stage, which with `mode = delta` applies a delta on top of the last snapshot. A file
+ * without that header counts as full.
  *
  * Failure: a record with no LEI is rejected "missing key", with no legal name "missing name".
  * A file that is not XML, or XML with no LEIRecord at all, ends in SP_EFORMAT; an XML error
@@ -44,6 +51,7 @@ struct sp_parser {
 	int done;
 	int pending, next_rc;
 	sp_buf errmsg;      /* first fatal XML error message */
+	int full;           /* the header's FileContent says a full file (*_FULL_*); 1 when it has none */
 };
 
 static int gleif_read(void *ctx, char *buf, int len)
@@ -138,6 +146,33 @@ static void append_names(sp_record *r, const xmlNode *list, const char *item)
 			append_text(r, SP_F_OTHER_NAMES, c);
 }
 
+/*
+ * status: the EntityStatus, and what the LEI's RegistrationStatus says beyond it. An LEI RETIRED,
+ * MERGED, ANNULLED or DUPLICATE is of a company that is gone (or never was that one): "INACTIVE
+ * (RETIRED)", whatever the EntityStatus; a LAPSED LEI (not renewed) is of a company that usually
+ * still trades: "ACTIVE (LAPSED)". normalise reads the first word (sp_norm_active). The record is
+ * kept either way: a retired LEI stays in its entity, inactive, with the judgements made on it.
+ */
+static void set_status(sp_record *rec, const xmlNode *entity_status, const xmlNode *reg_status)
+{
+	static const char *const ended[] = { "RETIRED", "MERGED", "ANNULLED", "DUPLICATE" };
+	set_text(rec, SP_F_STATUS, entity_status);
+	sp_buf reg = SP_BUF_INIT;
+	if (reg_status)
+		collect(reg_status, &reg, 0);
+	const char *r = reg.len ? reg.buf : "";
+	int gone = 0;
+	for (size_t i = 0; i < SP_ARRAY_LEN(ended); i++)
+		gone |= !strcmp(r, ended[i]);
+	if (gone || !strcmp(r, "LAPSED")) {
+		sp_buf b = SP_BUF_INIT;
+		sp_buf_addf(&b, "%s (%s)", gone ? "INACTIVE" : rec->f[SP_F_STATUS].len ? rec->f[SP_F_STATUS].buf : "ACTIVE", r);
+		sp_record_set(rec, SP_F_STATUS, b.buf, b.len);
+		sp_buf_release(&b);
+	}
+	sp_buf_release(&reg);
+}
+
 /* Fill rec from one expanded LEIRecord element. */
 static int fill_record(const xmlNode *lr, sp_record *rec)
 {
@@ -163,7 +198,7 @@ static int fill_record(const xmlNode *lr, sp_record *rec)
 			c->len = (size_t)(dash - c->buf);
 		}
 	}
-	set_text(rec, SP_F_STATUS, child(e, "EntityStatus"));
+	set_status(rec, child(e, "EntityStatus"), child(child(lr, "Registration"), "RegistrationStatus"));
 	set_text(rec, SP_F_FOUNDED, child(e, "EntityCreationDate"));
 
 	const xmlNode *lf = child(e, "LegalForm");
@@ -220,6 +255,7 @@ static int gleif_open(sp_parser **out, const sp_config *cfg, const sp_source *sr
 		return rc;
 	}
 	p->path = sp_xstrdup(path);
+	p->full = 1;
 	p->reader = xmlReaderForIO(gleif_read, gleif_close_cb, p, NULL, NULL,
 	                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_COMPACT);
 	if (!p->reader) {
@@ -265,6 +301,12 @@ static int gleif_next(sp_parser *p, sp_record *rec, sp_err *err)
 		if (xmlTextReaderNodeType(p->reader) != XML_READER_TYPE_ELEMENT)
 			continue;
 		const xmlChar *ln = xmlTextReaderConstLocalName(p->reader);
+		if (ln && !p->nrec && !strcmp((const char *)ln, "FileContent")) { /* the header: full or delta */
+			xmlChar *v = xmlTextReaderReadString(p->reader);
+			p->full = !v || !strstr((const char *)v, "DELTA");
+			xmlFree(v);
+			continue;
+		}
 		if (!ln || strcmp((const char *)ln, "LEIRecord"))
 			continue;
 		p->nrec++;
@@ -294,4 +336,10 @@ static void gleif_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_gleif = { "gleif", gleif_open, gleif_next, gleif_close, gleif_key_arrays, NULL };
+static int gleif_full_file(sp_parser *p)
+{
+	return p->full;
+}
+
+const sp_connector sp_connector_gleif = { "gleif", gleif_open, gleif_next, gleif_close, gleif_key_arrays, NULL,
+					  gleif_full_file };

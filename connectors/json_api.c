@@ -524,4 +524,11 @@ static void json_close(sp_parser *p)
 	free(p);
 }
 
-const sp_connector sp_connector_json = { "json", json_open, json_next, json_close, json_key_arrays, NULL };
+/* A JSON page says nothing of being whole: with mode = delta (GLEIF's JSON delta files, preset
+ * gleif) every file is applied as a delta. */
+static int json_full_file(sp_parser *p)
+{
+	return 0;
+}
+
+const sp_connector sp_connector_json = { "json", json_open, json_next, json_close, json_key_arrays, NULL, json_full_file };

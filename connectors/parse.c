@@ -23,6 +23,16 @@
  *      the whole transaction back (no record changed, nothing gone, parsed_fetch unchanged: the
  *      previous snapshot stays live), records the hold in gate_hold, keeps the file's rejects (a
  *      second pass that stores rejects only) and fails with SP_EGATE and the gate's message.
+ *   mode = delta (a connector with full_file: gleif, json): step 1 picks the oldest stored fetch
+ *   after parsed_fetch, and sp_stage_parse repeats until every one is applied, in order (forward
+ *   only: a backfill to a date before parsed_fetch re-checks the scope, it does not rewind). A
+ *   full file is applied as a snapshot; a delta file upserts the records it lists and marks
+ *   nothing gone (the gates without min_rows and max_gone_pct). `accept` applies the held file
+ *   only; the next run applies the files after it.
+ *   A news feed (`kind = news`, feed.c) stores its items in news_item instead (upserted on
+ *   (source, item key), never gone: pipeline/mention.c attaches them to startups) and holds no
+ *   records: any the source had are marked gone. A directory feed whose item titles mostly read
+ *   like headlines (six words or more) says so in the note.
  *   A file the connector cannot read (a garbage file) is held the same way ("unreadable") and
  *   fails with the connector's code. A kill, an error or a stop request (core/stop.h, looked at
  *   after every row: SP_EINTERRUPTED) at any point leaves the previous committed state (rollback).
@@ -68,7 +78,7 @@ const sp_config_key sp_parse_keys[] = {
 };
 
 typedef struct parse_sql {
-	sqlite3_stmt *upsert, *touch, *reject, *del_reject;
+	sqlite3_stmt *upsert, *touch, *reject, *del_reject, *news;
 } parse_sql;
 
 static const char SQL_UPSERT[] =
@@ -91,8 +101,17 @@ static const char SQL_TOUCH[] =
 	"UPDATE record SET fetch_id = ?3, line = ?4, last_seen = ?5, gone = 0"
 	" WHERE source = ?1 AND source_key = ?2 AND hash = ?6 AND (fetch_id IS NOT ?3 OR line <= ?4)";
 
+/* A news feed's item (kind = news): never a record; kept in news_item for pipeline/mention.c. */
+static const char SQL_NEWS[] =
+	"INSERT INTO news_item(source, item_key, fetch_id, line, first_seen, last_seen, title, url, published,"
+	" snippet, categories) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10)"
+	" ON CONFLICT(source, item_key) DO UPDATE SET fetch_id = excluded.fetch_id, line = excluded.line,"
+	" last_seen = excluded.last_seen, title = excluded.title, url = excluded.url, published = excluded.published,"
+	" snippet = excluded.snippet, categories = excluded.categories";
+
 static void sql_free(parse_sql *q)
 {
+	sqlite3_finalize(q->news);
 	sqlite3_finalize(q->upsert);
 	sqlite3_finalize(q->touch);
 	sqlite3_finalize(q->reject);
@@ -106,7 +125,8 @@ static int sql_prepare(sp_store *st, parse_sql *q, sp_err *err)
 	    sp_store_prepare(st, SQL_TOUCH, &q->touch, err) != SP_OK ||
 	    sp_store_prepare(st, "INSERT INTO reject(run_id, source, fetch_id, line, reason, excerpt)"
 			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &q->reject, err) != SP_OK ||
-	    sp_store_prepare(st, "DELETE FROM reject WHERE source = ?1 AND fetch_id = ?2", &q->del_reject, err) != SP_OK)
+	    sp_store_prepare(st, "DELETE FROM reject WHERE source = ?1 AND fetch_id = ?2", &q->del_reject, err) != SP_OK ||
+	    sp_store_prepare(st, SQL_NEWS, &q->news, err) != SP_OK)
 		return SP_EDB;
 	return SP_OK;
 }
@@ -178,6 +198,46 @@ static int store_record(sp_store *st, parse_sql *q, const sp_source *src, int64_
 	return step_done(st, s, err, "parse: store record");
 }
 
+/* A news item: title, the item's link (its website field holds it only with link_is_website, so
+ * the key when it is a URL), the publication day when it reads, the summary. */
+static int store_news(sp_store *st, parse_sql *q, const sp_source *src, int64_t fetch_id, const char *as_of,
+		      sp_date_order order, const sp_record *r, sp_err *err)
+{
+	sqlite3_stmt *s = q->news;
+	char day[SP_DATE_ISO_SIZE] = "";
+	sp_date_parse(sp_record_get(r, SP_F_PUBLISHED), order, day, sizeof(day));
+	const sp_buf *url = r->f[SP_F_WEBSITE].len ? &r->f[SP_F_WEBSITE] : &r->f[SP_F_KEY];
+	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+	bind_buf(s, 2, &r->f[SP_F_KEY]);
+	sqlite3_bind_int64(s, 3, fetch_id);
+	sqlite3_bind_int64(s, 4, r->line);
+	sqlite3_bind_text(s, 5, as_of, -1, SQLITE_STATIC);
+	bind_buf(s, 6, &r->f[SP_F_NAME]);
+	if (url->len > 8 && (!strncmp(url->buf, "http://", 7) || !strncmp(url->buf, "https://", 8)))
+		bind_buf(s, 7, url);
+	else
+		sqlite3_bind_null(s, 7);
+	if (strlen(day) == 10)
+		sqlite3_bind_text(s, 8, day, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 8);
+	bind_buf(s, 9, &r->f[SP_F_DESCRIPTION]);
+	bind_buf(s, 10, &r->f[SP_F_CATEGORIES]);
+	return step_done(st, s, err, "parse: store news item");
+}
+
+/* A name of six words or more reads like a headline, not a company (the directory-or-news hint). */
+static int headline_like(const sp_buf *name)
+{
+	int words = 0, in = 0;
+	for (size_t i = 0; i < name->len; i++) {
+		int sp = name->buf[i] == ' ';
+		words += !sp && !in;
+		in = !sp;
+	}
+	return words >= 6;
+}
+
 static int store_reject(sp_store *st, parse_sql *q, sp_ctx *ctx, const sp_source *src, int64_t fetch_id,
 			const sp_record *r, sp_err *err)
 {
@@ -236,7 +296,14 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 	 * backfill of a past date it is the snapshot that was current then. Without such a fetch
 	 * (a date before any fetch of this run history), last_good_fetch.
 	 */
-	if (sp_store_prepare(ctx->db,
+	/* mode = delta: every file counts, in order: the oldest stored fetch after the one applied
+	 * last (then the next, sp_stage_parse loops), else the one applied last */
+	static const char sql_delta[] =
+		"SELECT COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
+		"                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
+		"                 AND f2.id > COALESCE(s.parsed_fetch, 0) ORDER BY f2.id LIMIT 1),"
+		" s.parsed_fetch, s.last_good_fetch), s.parsed_fetch, s.parsed_filter FROM source_state s WHERE s.source = ?1";
+	if (sp_store_prepare(ctx->db, src->mode == SP_MODE_DELTA ? sql_delta :
 			     "SELECT COALESCE((SELECT f2.id FROM fetch f2 JOIN run r ON r.id = f2.run_id"
 			     "                 WHERE f2.source = ?1 AND f2.status = 'new' AND r.as_of <= ?2"
 			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch),"
@@ -279,6 +346,12 @@ static int find_held(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, int64
 }
 
 typedef struct parse_tally {
+	int news;               /* a kind = news feed: items go to news_item, the source holds no records */
+	int snapshot;           /* the file is the whole source: what it lacks is gone (mode = snapshot, or
+	                         * a full file of mode = delta) */
+	int delta;              /* a delta file of mode = delta: upserts only, nothing gone, no min_rows */
+	int64_t before, added;  /* the source's records before; how many are new (a delta's new LEIs) */
+	int64_t headlines;      /* a directory feed's items whose title reads like a headline */
 	int64_t read, stored, out_of_scope, rejected;
 	int64_t live, gone; /* the source's live records in scope before; how many are (or would be) marked gone */
 	sp_scope_counts scope; /* stored records that left or re-entered the scope (scope.h) */
@@ -295,6 +368,7 @@ static int parse_rows(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	sp_pump *pm = NULL;
 	const char *dcountry = sp_config_str(ctx->cfg, src->section, sp_parse_keys, "country");
 	int64_t max_rejects = sp_config_int(ctx->cfg, src->section, sp_parse_keys, "max_rejects_stored");
+	sp_date_order order = sp_date_order_config(ctx->cfg, src->section, NULL);
 	int rc = sql_prepare(st, &q, err);
 	if (rc != SP_OK)
 		goto out;
@@ -349,11 +423,18 @@ static int parse_rows(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 		}
 		if (rejects_only)
 			continue;
+		if (t->news) {
+			if ((rc = store_news(st, &q, src, fetch_id, ctx->as_of, order, rec, err)) != SP_OK)
+				goto out;
+			t->stored++;
+			continue;
+		}
 		if (dcountry && *dcountry && !rec->f[SP_F_COUNTRY].len)
 			sp_record_sets(rec, SP_F_COUNTRY, dcountry);
 		if ((rc = store_record(st, &q, src, fetch_id, ctx->as_of, rec, existing != 0, err)) != SP_OK)
 			goto out;
 		t->stored++;
+		t->headlines += conn == &sp_connector_feed && headline_like(&rec->f[SP_F_NAME]);
 	}
 out:
 	sp_pump_stop(pm);
@@ -362,16 +443,24 @@ out:
 	return rc;
 }
 
+/* What a snapshot lacks is gone; a news feed holds no records: any it had (parsed while it was a
+ * directory) are gone. */
+static const char SQL_GONE_COUNT[] = "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0"
+	" AND out_of_scope IS NULL AND (fetch_id IS NULL OR fetch_id <> ?2)";
+static const char SQL_NEWS_GONE_COUNT[] = "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0 AND ?2 IS NOT NULL";
+static const char SQL_GONE[] = "UPDATE record SET gone = 1 WHERE source = ?1 AND gone = 0"
+	" AND out_of_scope IS NULL AND (fetch_id IS NULL OR fetch_id <> ?2)";
+static const char SQL_NEWS_GONE[] = "UPDATE record SET gone = 1 WHERE source = ?1 AND gone = 0 AND ?2 IS NOT NULL";
+
 /* Step 3b: the source's live records this snapshot lacks, now that parse_rows wrote it into the
  * open transaction: what applying it marks gone. */
-static int count_gone(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, int64_t *n)
+static int count_gone(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, int snapshot, int news, int64_t *n)
 {
 	sqlite3_stmt *s;
 	*n = 0;
-	if (src->mode != SP_MODE_SNAPSHOT)
+	if (!snapshot && !news)
 		return SP_OK;
-	if (sp_store_prepare(ctx->db, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0"
-			     " AND out_of_scope IS NULL AND (fetch_id IS NULL OR fetch_id <> ?2)", &s, ctx->err) != SP_OK)
+	if (sp_store_prepare(ctx->db, news ? SQL_NEWS_GONE_COUNT : SQL_GONE_COUNT, &s, ctx->err) != SP_OK)
 		return SP_EDB;
 	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, fetch_id);
@@ -390,9 +479,8 @@ static int apply_snapshot(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, c
 	sp_err *err = ctx->err;
 	sqlite3_stmt *s;
 	int rc;
-	if (src->mode == SP_MODE_SNAPSHOT) {
-		if (sp_store_prepare(st, "UPDATE record SET gone = 1 WHERE source = ?1 AND gone = 0"
-				     " AND out_of_scope IS NULL AND (fetch_id IS NULL OR fetch_id <> ?2)", &s, err) != SP_OK)
+	if (t->snapshot || t->news) {
+		if (sp_store_prepare(st, t->news ? SQL_NEWS_GONE : SQL_GONE, &s, err) != SP_OK)
 			return SP_EDB;
 		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, fetch_id);
@@ -512,19 +600,30 @@ static int parse_apply(sp_ctx *ctx, const sp_source *src, const sp_connector *co
 		rc = sp_store_int(ctx->db, "SELECT count(*) FROM record WHERE source = ?1 AND gone = 0 AND out_of_scope IS NULL",
 				  &t->live, ctx->err, src->name);
 	if (rc == SP_OK)
-		rc = sp_store_int(ctx->db, "SELECT EXISTS(SELECT 1 FROM record WHERE source = ?1)", &stored_before, ctx->err,
+		rc = sp_store_int(ctx->db, "SELECT count(*) FROM record WHERE source = ?1", &stored_before, ctx->err,
 				  src->name);
+	t->before = stored_before;
 	if (rc == SP_OK)
 		rc = parse_rows(ctx, src, conn, *p, flt, fetch_id, 0, t);
+	/* mode = delta: the connector read the file's header by now (full or delta) */
+	t->delta = rc == SP_OK && src->mode == SP_MODE_DELTA && conn->full_file && !conn->full_file(*p);
+	t->snapshot = !t->news && (src->mode == SP_MODE_SNAPSHOT || (src->mode == SP_MODE_DELTA && !t->delta));
+	int64_t after = 0;
+	if (rc == SP_OK && (rc = sp_store_int(ctx->db, "SELECT count(*) FROM record WHERE source = ?1", &after, ctx->err,
+					      src->name)) == SP_OK)
+		t->added = after - t->before;
 	/* records stored before that the filter now excludes: out of scope (kept), not gone (a first
 	 * parse has none: every record it stored passed this filter) */
 	if (rc == SP_OK && stored_before)
 		rc = sp_scope_apply(ctx->db, src, flt, &t->scope, ctx->err);
 	if (rc == SP_OK)
-		rc = count_gone(ctx, src, fetch_id, &t->gone);
+		rc = count_gone(ctx, src, fetch_id, t->snapshot, t->news, &t->gone);
 	sp_gate_hold h;
-	sp_gate_counts gc = { t->read, t->rejected, t->live, t->gone, src->mode == SP_MODE_SNAPSHOT };
-	if (rc == SP_OK && !ctx->accept && sp_gate_check(lim, &gc, src->name, fetch_id, &h)) {
+	sp_gate_counts gc = { t->read, t->rejected, t->live, t->gone, t->snapshot };
+	sp_gate_limits dlim = *lim;
+	if (t->delta) /* a day's delta is small by nature */
+		dlim.min_rows = 0;
+	if (rc == SP_OK && !ctx->accept && sp_gate_check(&dlim, &gc, src->name, fetch_id, &h)) {
 		sp_store_rollback(ctx->db);
 		return hold_snapshot(ctx, src, conn, p, path, flt, &h, SP_EGATE);
 	}
@@ -586,9 +685,12 @@ static int pick(sp_ctx *ctx, const sp_source *src, const sp_gate_limits *lim, co
 	return SP_OK;
 }
 
-int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
+/* One snapshot (the current one; with mode = delta the next unapplied file): *applied = its fetch
+ * id when it was parsed and applied, else 0. */
+static int parse_once(sp_ctx *ctx, const sp_source *src, sp_counts *c, int64_t *applied)
 {
 	int64_t fetch_id = 0, parsed = 0;
+	*applied = 0;
 	char *path = NULL;
 	sp_gate_limits lim;
 	sp_buf settings = SP_BUF_INIT;
@@ -606,6 +708,7 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	sp_filter flt = { 0 };
 	sp_parser *p = NULL;
 	parse_tally t = { 0 };
+	t.news = sp_source_kind_of(ctx->cfg, src) == SP_KIND_NEWS; /* only feeds (checked at load) */
 	if (!conn) {
 		rc = sp_err_set(ctx->err, SP_ECONFIG, "source %s: no connector for format '%s'", src->name, src->format);
 		goto out;
@@ -632,12 +735,23 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto out;
 	}
 	c->out = t.stored;
+	*applied = fetch_id;
+	char dnote[160];
 	const char *fnote = conn->note ? conn->note(p) : NULL; /* e.g. the file's detected encoding */
+	if (!fnote && src->mode == SP_MODE_DELTA) {
+		snprintf(dnote, sizeof(dnote), "%s: %lld records listed, %lld of them new, the others untouched",
+			 t.delta ? "delta applied on the last snapshot" : "full file (a new base for the deltas)",
+			 (long long)t.stored, (long long)t.added);
+		fnote = dnote;
+	}
+	if (!fnote && t.stored >= 5 && 2 * t.headlines > t.stored)
+		fnote = "most item titles read like news headlines: is this feed kind = news?";
 	snprintf(c->note, sizeof(c->note),
-		 "fetch %lld%s: %lld read, %lld stored, %lld out of scope, %lld rejected, %lld gone; stored records"
+		 "fetch %lld%s: %lld read, %lld %s, %lld out of scope, %lld rejected, %lld gone; stored records"
 		 " leaving the scope %lld, returning %lld%s%s%s",
 		 (long long)fetch_id, ctx->accept ? " accepted (gates bypassed)" : "", (long long)t.read,
-		 (long long)t.stored, (long long)t.out_of_scope, (long long)t.rejected, (long long)t.gone,
+		 (long long)t.stored, t.news ? "news items stored" : "stored", (long long)t.out_of_scope,
+		 (long long)t.rejected, (long long)t.gone,
 		 (long long)t.scope.left, (long long)t.scope.returned,
 		 parsed == fetch_id && !ctx->force && !ctx->accept ? " (parsed again: the filter settings changed)" : "",
 		 fnote ? "; " : "", fnote ? fnote : "");
@@ -647,5 +761,38 @@ out:
 	sp_filter_release(&flt);
 	free(path);
 	sp_buf_release(&settings);
+	return rc;
+}
+
+int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c)
+{
+	int64_t applied = 0, last = 0;
+	int rc = parse_once(ctx, src, c, &applied);
+	if (src->mode != SP_MODE_DELTA || ctx->accept) /* accept applies the one held file; the next run the rest */
+		return rc;
+	/* mode = delta: apply every file fetched since the last one applied, in order (a night that
+	 * fetched two deltas, or a parse that was held, must not skip one); counts add up */
+	sp_counts one;
+	int files = 1;
+	while (rc == SP_OK && applied > last) {
+		last = applied;
+		int64_t more = 0; /* a stored fetch after it (not: a second scope pass for nothing) */
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)last);
+		if ((rc = sp_store_int(ctx->db, "SELECT EXISTS(SELECT 1 FROM fetch f JOIN run r ON r.id = f.run_id"
+				       " WHERE f.source = ?1 AND f.status = 'new' AND r.as_of <= ?2 AND f.id > CAST(?3 AS INTEGER))",
+				       &more, ctx->err, src->name, ctx->as_of, id)) != SP_OK || !more)
+			break;
+		memset(&one, 0, sizeof(one));
+		int force = ctx->force;
+		ctx->force = 0; /* a forced parse applies the current file again once, not in a loop */
+		rc = parse_once(ctx, src, &one, &applied);
+		ctx->force = force;
+		if (rc != SP_OK || applied <= last)
+			break;
+		files++;
+		c->in += one.in, c->out += one.out, c->rejected += one.rejected;
+		snprintf(c->note, sizeof(c->note), "%d files applied in order; last: %s", files, one.note);
+	}
 	return rc;
 }

@@ -34,7 +34,7 @@ const sp_config_key sp_config_core_keys[] = {
 	{ "sparker", "programme", SP_KEY_STRING, .def = "Open innovation programme" },
 	{ "source *", "format", SP_KEY_STRING, .flags = 0 },
 	{ "source *", "url", SP_KEY_STRING, .flags = SP_KEY_REQUIRED },
-	{ "source *", "mode", SP_KEY_ENUM, .def = "snapshot", .choices = "snapshot|append" },
+	{ "source *", "mode", SP_KEY_ENUM, .def = "snapshot", .choices = "snapshot|append|delta" },
 	{ "source *", "priority", SP_KEY_INT, .def = "0", .min = -1000000, .max = 1000000 },
 	{ "job *", "stages", SP_KEY_LIST, .flags = SP_KEY_REQUIRED },
 	{ "job *", "schedule", SP_KEY_STRING, .flags = 0 },
@@ -435,7 +435,7 @@ static void load_source(sp_config *cfg, const sp_config_vocab *vocab, const char
 	s->name = sp_xstrdup(name);
 	s->format = sp_xstrdup(format);
 	s->url = sp_xstrdup(url);
-	s->mode = sp_config_choice(cfg, section, sp_config_core_keys, "mode") == 1 ? SP_MODE_APPEND : SP_MODE_SNAPSHOT;
+	s->mode = (sp_source_mode)sp_config_choice(cfg, section, sp_config_core_keys, "mode"); /* in choices order */
 	s->priority = (int)sp_config_int(cfg, section, sp_config_core_keys, "priority");
 	s->line = line;
 	s->section = sp_xstrdup(section);

@@ -46,7 +46,10 @@ typedef struct sp_config_section {
 	int line;
 } sp_config_section;
 
-typedef enum { SP_MODE_SNAPSHOT = 0, SP_MODE_APPEND = 1 } sp_source_mode;
+/* snapshot: each file is the whole source (what it lacks is gone); append: a feed of new items;
+ * delta: files are full snapshots or deltas (new, changed, retired rows only) applied on top of
+ * the last one, as the connector says (sp_connector.full_file; connectors/parse.c) */
+typedef enum { SP_MODE_SNAPSHOT = 0, SP_MODE_APPEND = 1, SP_MODE_DELTA = 2 } sp_source_mode;
 
 typedef struct sp_source {
 	char *name;      /* after "source " */

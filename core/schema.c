@@ -17,6 +17,8 @@
  *   report ................ report stage
  *   judgement, judgement_record ... analysts' commands, through pipeline/judgement.c only
  *   audit_draw, audit_sample ... `sparker audit sample`, through pipeline/audit.c only
+ *   news_item ............. parse stage (a `kind = news` feed's items)
+ *   mention ............... dedupe stage, through pipeline/mention.c
  */
 #include "core/store.h"
 
@@ -231,6 +233,35 @@ const char *const sp_schema_migrations[] = {
 	"  entity_id INTEGER, name TEXT, score REAL);"    /* when drawn: display only */
 	"CREATE INDEX audit_sample_draw ON audit_sample(draw_id);"
 	"CREATE INDEX judgement_record_ref ON judgement_record(source, source_key);",
+
+	/* version 8: news feeds (`kind = news`, pipeline/mention.h). A news item is never a record:
+	 * the parse stage keeps it in news_item; the dedupe stage attaches it (pipeline/mention.c) to
+	 * the startups whose names it carries, anchored to a record (like judgements), so that a
+	 * mention follows its startup through merges and splits: the entity is the record's member
+	 * entity now. entity_mention / entity_mentions are the one reading of it (show, explain, the
+	 * score's signal). */
+	"CREATE TABLE news_item ("
+	"  id INTEGER PRIMARY KEY, source TEXT NOT NULL, item_key TEXT NOT NULL,"
+	"  fetch_id INTEGER REFERENCES fetch(id), line INTEGER, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,"
+	"  title TEXT, url TEXT, published TEXT,"     /* published: YYYY-MM-DD when the date reads, else NULL */
+	"  snippet TEXT, categories TEXT,"            /* the item's summary as plain text; its tags */
+	"  UNIQUE(source, item_key));"
+	"CREATE TABLE mention ("                      /* replaced by each dedupe run */
+	"  item_id INTEGER NOT NULL REFERENCES news_item(id), record_id INTEGER NOT NULL REFERENCES record(id),"
+	"  name TEXT NOT NULL,"                       /* the startup's name as matched */
+	"  rule TEXT NOT NULL,"                       /* name | name+domain | name+category | name+other name */
+	"  run_id INTEGER, PRIMARY KEY (item_id, record_id));"
+	"CREATE INDEX mention_record ON mention(record_id);"
+	/* each mention where it lands now: the live entity holding the anchor record; year = the
+	 * item's publication year, else the year the item was first seen */
+	"CREATE VIEW entity_mention AS SELECT m.entity_id AS entity_id, n.id AS item_id,"
+	"  CAST(substr(COALESCE(n.published, n.first_seen), 1, 4) AS INTEGER) AS year,"
+	"  n.title AS title, n.url AS url, n.published AS published, n.source AS source, x.name AS name, x.rule AS rule"
+	"  FROM mention x JOIN news_item n ON n.id = x.item_id JOIN member m ON m.record_id = x.record_id"
+	"  JOIN entity e ON e.id = m.entity_id WHERE e.merged_into IS NULL;"
+	/* per live entity and year: how many distinct news items mention it */
+	"CREATE VIEW entity_mentions AS SELECT entity_id, year, count(DISTINCT item_id) AS n"
+	"  FROM entity_mention GROUP BY entity_id, year;",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

@@ -25,6 +25,7 @@
  * Failure: only reading and writing the database can fail (SP_EDB, ctx->err set); linking
  * itself cannot (allocation failure aborts, as everywhere in sparker).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@
 #include "core/store.h"
 #include "pipeline/dedupe.h"
 #include "pipeline/dedupe_int.h"
+#include "pipeline/mention.h"
 
 /* ---------------------------------------------------------------- similarity */
 
@@ -837,6 +839,17 @@ const sp_config_key sp_dedupe_keys[] = {
 	{ 0 },
 };
 
+static int attach_mentions(sp_ctx *ctx, sp_counts *c)
+{
+	int64_t items = 0, attached = 0;
+	int rc = sp_mention_attach(ctx->db, ctx->cfg, ctx->run_id, &items, &attached, ctx->err);
+	size_t len = strlen(c->note);
+	if (rc == SP_OK && items && len + 2 < sizeof(c->note))
+		snprintf(c->note + len, sizeof(c->note) - len, "%s%lld news items: %lld mentions of startups",
+			 len ? "; " : "", (long long)items, (long long)attached);
+	return rc;
+}
+
 int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	(void)src;
@@ -893,6 +906,8 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		qsort(d.e + from, d.ne - from, sizeof(*d.e), edge_cmp);
 	dd_apply_edges(&d, from);
 	rc = dd_write(&d, c);
+	if (rc == SP_OK) /* the entities exist now: attach the news items to them (mention.h) */
+		rc = attach_mentions(ctx, c);
 out:
 	free(d.c), free(d.parent), free(d.size), free(d.anchor), free(d.miny), free(d.maxy);
 	free(d.hard), free(d.lei), free(d.country), free(d.city), free(d.domain), free(d.e);

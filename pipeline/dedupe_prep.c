@@ -60,7 +60,7 @@ static void sources(dd *d)
 		if (s == d->nsrc && s < DD_MAXSRC) {
 			const sp_source *so = sp_config_source(d->ctx->cfg, x->source);
 			d->src[d->nsrc++] = x->source;
-			d->snap[s] = !so || so->mode == SP_MODE_SNAPSHOT;
+			d->snap[s] = !so || so->mode != SP_MODE_APPEND; /* a delta source holds a whole registry */
 		}
 		x->sidx = s < DD_MAXSRC ? s : -1;
 	}

@@ -23,6 +23,7 @@
 #include "connectors/gate.h"
 #include "core/date.h"
 #include "pipeline/dedupe.h"
+#include "pipeline/mention.h"
 #include "pipeline/select.h"
 #include "pipeline/startup.h"
 #include "pipeline/taxonomy.h"
@@ -66,7 +67,7 @@ const sp_config_key sp_run_keys[] = {
 
 /* The spec arrays of every section but [source] (the core adds its own). */
 static const sp_config_key *const section_keys[] = {
-	sp_run_keys,     sp_gate_keys,    sp_dedupe_keys,  sp_score_keys,
+	sp_run_keys,     sp_gate_keys,     sp_dedupe_keys,  sp_mention_keys, sp_score_keys,
 	sp_select_keys,  sp_taxonomy_keys, sp_startup_keys, sp_report_keys,
 };
 
@@ -96,6 +97,28 @@ static int job_scores(const sp_config *cfg, const char **job)
 	return 0;
 }
 
+/* What a source's specs cannot say: a delta mode or a news kind its format has not, its filter. */
+static void check_source(const sp_config *cfg, const sp_source *src, sp_config_problems *p)
+{
+	sp_err err;
+	const sp_connector *conn = sp_connector_find(src->format);
+	if (src->mode == SP_MODE_DELTA && conn && !conn->full_file) {
+		const sp_kv *kv = sp_config_find(cfg, src->section, "mode");
+		sp_config_problem_at(p, cfg, kv ? kv->line : src->line,
+				     "[%s] mode = delta: format %s has no delta files (gleif and json have)", src->section,
+				     src->format);
+	}
+	if (sp_source_kind_of(cfg, src) == SP_KIND_NEWS && strcmp(src->format, "feed")) {
+		const sp_kv *kv = sp_config_find(cfg, src->section, "kind");
+		sp_config_problem_at(p, cfg, kv ? kv->line : src->line,
+				     "[%s] kind = news: only a feed can be news (format %s)", src->section, src->format);
+	}
+	sp_filter f;
+	if (sp_filter_init(&f, cfg, src, "2000-01-01", &err) != SP_OK)
+		sp_config_problem(p, "%s", err.msg);
+	sp_filter_release(&f);
+}
+
 /*
  * What the specs cannot say, read now rather than when a stage runs: the taxonomy (the built-in
  * one, a taxonomy file, the config's sections), the selection band, each source's pushdown filter.
@@ -120,12 +143,8 @@ static void check_config(const sp_config *cfg, sp_config_problems *p)
 	double lo, hi;
 	if (sp_select_band(cfg, &lo, &hi, &err) != SP_OK)
 		sp_config_problem(p, "%s", err.msg);
-	for (int i = 0; i < cfg->nsources; i++) {
-		sp_filter f;
-		if (sp_filter_init(&f, cfg, &cfg->sources[i], "2000-01-01", &err) != SP_OK)
-			sp_config_problem(p, "%s", err.msg);
-		sp_filter_release(&f);
-	}
+	for (int i = 0; i < cfg->nsources; i++)
+		check_source(cfg, &cfg->sources[i], p);
 }
 
 const sp_config_vocab sp_run_vocab = {

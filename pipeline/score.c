@@ -64,7 +64,7 @@ struct item {
 
 struct weights {
 	double context_factor;
-	double min_score, active_bonus, age_bonus, multi_source_bonus;
+	double min_score, active_bonus, age_bonus, multi_source_bonus, news_bonus;
 	long max_age_years, multi_source_cap, startup_age;
 };
 
@@ -80,6 +80,13 @@ struct entity_state {
 	char *status;    /* an inactive record's status, owned */
 	char *status_ref;
 	const char *tech; /* first technology word (taxonomy text) */
+	long news;        /* news items naming it in the run's year (pipeline/mention.h) */
+};
+
+/* How many news items name each live entity in the run's year: sorted by entity (few rows). */
+struct news_count {
+	int64_t entity;
+	long n;
 };
 
 struct span {
@@ -106,6 +113,8 @@ struct scorer {
 	sp_tax_item *tech; /* [startup] technology words */
 	int ntech;
 	const sp_config *cfg; /* for the sources' kinds */
+	struct news_count *news;
+	size_t nnews;
 	struct entity_state *es; /* the entity being read */
 	/* per entity */
 	unsigned char *seen;
@@ -216,6 +225,7 @@ static void scorer_free(struct scorer *sc)
 		free(sc->tech[i].digits);
 	}
 	free(sc->tech);
+	free(sc->news);
 }
 
 /* The [score] keys read here (the default item weights are taxonomy.c's). */
@@ -227,6 +237,7 @@ const sp_config_key sp_score_keys[] = {
 	{ "score", "max_age_years", SP_KEY_INT, .def = "10", .min = 0, .max = 1000 },
 	{ "score", "multi_source_bonus", SP_KEY_NUMBER, .def = "0.5", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
 	{ "score", "multi_source_cap", SP_KEY_INT, .def = "2", .min = 0, .max = 1000 },
+	{ "score", "news_bonus", SP_KEY_NUMBER, .def = "0.5", .min = -SP_KEY_ANY, .max = SP_KEY_ANY },
 	{ 0 },
 };
 
@@ -255,6 +266,7 @@ static int scorer_init(struct scorer *sc, const sp_config *cfg, const char *as_o
 	sc->w.max_age_years = sp_taxonomy_int(t, cfg, "score", k, "max_age_years");
 	sc->w.multi_source_bonus = sp_taxonomy_num(t, cfg, "score", k, "multi_source_bonus");
 	sc->w.multi_source_cap = sp_taxonomy_int(t, cfg, "score", k, "multi_source_cap");
+	sc->w.news_bonus = sp_taxonomy_num(t, cfg, "score", k, "news_bonus");
 	sc->w.startup_age = sp_taxonomy_int(t, cfg, "startup", sp_startup_keys, "max_age_years");
 	sc->as_of_year = atoi(as_of);
 	sc->cfg = cfg;
@@ -497,6 +509,11 @@ static double relevance_score(const struct scorer *sc, const struct entity_state
 			sp_buf_addf(&head, " %c %d sources %.4g", b < 0 ? '-' : '+', es->nsources, fabs(b));
 		}
 	}
+	if (es->news > 0 && sc->w.news_bonus) {
+		score += sc->w.news_bonus;
+		sp_buf_addf(&head, " %c in the news %ld time%s in %d %.4g", sc->w.news_bonus < 0 ? '-' : '+', es->news,
+			    es->news == 1 ? "" : "s", sc->as_of_year, fabs(sc->w.news_bonus));
+	}
 	if (score < 0.01) {
 		sp_buf_addf(reasons, "score 0.01 (raised to the floor from %.4g = %s)", score, head.buf);
 		score = 0.01;
@@ -556,7 +573,7 @@ static int startup_verdict(const struct scorer *sc, const struct entity_state *e
 	sp_startup_facts f = { .directory = es->directory, .registry = es->registry, .website = es->website,
 			       .founded_year = es->founded_year, .as_of_year = sc->as_of_year, .technology = es->tech,
 			       .active = es->active, .status = es->status, .status_ref = es->status_ref,
-			       .max_age_years = sc->w.startup_age };
+			       .max_age_years = sc->w.startup_age, .news = es->news };
 	return sp_startup_judge(&f, why);
 }
 
@@ -659,10 +676,46 @@ static int score_prepare(sp_store *db, sqlite3_stmt **q, sqlite3_stmt **ins_tag,
 	return rc;
 }
 
+/* The news counts of the run's year (entity_mentions, pipeline/mention.h), sorted by entity. */
+static int load_news(struct scorer *sc, sp_store *db, sp_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sp_store_prepare(db, "SELECT entity_id, n FROM entity_mentions WHERE year = ? ORDER BY entity_id", &q, err);
+	size_t cap = 0;
+	int step = SQLITE_DONE;
+	if (rc == SP_OK)
+		sqlite3_bind_int(q, 1, sc->as_of_year);
+	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		if (sc->nnews == cap) {
+			cap = cap ? cap * 2 : 64;
+			sc->news = sp_xrealloc(sc->news, cap * sizeof(*sc->news));
+		}
+		sc->news[sc->nnews++] = (struct news_count){ sqlite3_column_int64(q, 0), sqlite3_column_int(q, 1) };
+	}
+	if (rc == SP_OK && step != SQLITE_DONE)
+		rc = sp_store_error(db, err, "score: read news mentions");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static long news_of(const struct scorer *sc, int64_t entity)
+{
+	size_t lo = 0, hi = sc->nnews;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (sc->news[mid].entity < entity)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sc->nnews && sc->news[lo].entity == entity ? sc->news[lo].n : 0;
+}
+
 /* The first row of an entity: its own columns into es. */
-static void entity_begin(struct entity_state *es, sqlite3_stmt *q)
+static void entity_begin(const struct scorer *sc, struct entity_state *es, sqlite3_stmt *q)
 {
 	es->id = sqlite3_column_int64(q, 0);
+	es->news = news_of(sc, es->id);
 	es->active = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 1) != 0;
 	es->nsources = sqlite3_column_int(q, 2);
 	es->founded_year = year_of((const char *)sqlite3_column_text(q, 3));
@@ -749,7 +802,7 @@ static int score_entities(struct scorer *sc, sp_ctx *ctx, sqlite3_stmt *q, sqlit
 					break;
 			}
 			have = 1;
-			entity_begin(&es, q);
+			entity_begin(sc, &es, q);
 			if ((++*nent & 1023) == 0)
 				sp_progress_update(*nent);
 		}
@@ -789,6 +842,8 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		return rc;
 	}
 	rc = score_prepare(db, &q, &ins_tag, &ins_score, err);
+	if (rc == SP_OK)
+		rc = load_news(&sc, db, err);
 	int64_t nent = 0, nrel = 0;
 	if (rc == SP_OK)
 		rc = score_entities(&sc, ctx, q, ins_tag, ins_score, &nent, &nrel);

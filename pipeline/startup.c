@@ -54,5 +54,7 @@ int sp_startup_judge(const sp_startup_facts *f, sp_buf *why)
 		sp_buf_adds(why, "; no technology word");
 	if (f->website && *f->website)
 		sp_buf_addf(why, "; website %s", f->website);
+	if (f->news > 0)
+		sp_buf_addf(why, "; in the news %ld time%s in %d", f->news, f->news == 1 ? "" : "s", f->as_of_year);
 	return yes ? SP_STARTUP_YES : SP_STARTUP_NO;
 }

@@ -17,7 +17,8 @@
  *             description and categories). A registry record with an activity code and a word in
  *             its name is a company, not yet a startup: a garage, a tyre shop or a car wash does
  *             not qualify.
- *   A website counts as a signal in the sentence but decides nothing: registries have none.
+ *   A website and being in the news (mentions in the run's year) are signals shown in the
+ *   sentence that decide nothing: registries have no website, and a garage can be in the news.
  *
  * [startup] keys (sp_startup_keys; the built-in taxonomy sets them): max_age_years (10),
  * technology (word items as in the taxonomy: "software, platform, app*, ...").
@@ -41,6 +42,7 @@ typedef struct sp_startup_facts {
 	const char *status;     /* the inactive record's status as written, NULL when none */
 	const char *status_ref; /* that record's SOURCE:KEY */
 	long max_age_years;
+	long news;              /* news items naming it in the run's year (a signal shown, pipeline/mention.h) */
 } sp_startup_facts;
 
 enum { SP_STARTUP_NO = 0, SP_STARTUP_YES = 1, SP_STARTUP_CLOSED = 2 };

@@ -33,8 +33,8 @@ seeds() {
   case "$1" in
     companies_house) echo tests/fixtures/parse/ch_edge.csv demo/sources/companies_house.csv ../shared/data/real/companies-house/*.csv tests/hostile/files/csv_*;;
     sirene)  echo tests/fixtures/parse/sirene_edge.csv tests/fixtures/sirene/*.csv demo/sources/sirene.csv ../shared/data/real/sirene/sample_unites_legales_*.csv tests/hostile/files/csv_*;;
-    gleif)   echo tests/fixtures/xml/gleif* demo/sources/gleif.xml tests/hostile/files/xml_*;;
-    feed)    echo tests/fixtures/xml/* demo/sources/feed_*.xml tests/hostile/files/xml_*;;
+    gleif)   echo tests/fixtures/xml/gleif* tests/fixtures/gleif/* demo/sources/gleif.xml tests/hostile/files/xml_*;;
+    feed)    echo tests/fixtures/xml/* tests/fixtures/json/feed*.json tests/fixtures/news/* demo/sources/feed_*.xml tests/hostile/files/xml_*;;
     csv)     echo tests/fixtures/parse/cb_modern.csv tests/fixtures/parse/crunchbase_mac.csv demo/sources/crunchbase.csv demo/sources/malformed.csv tests/hostile/files/csv_*;;
     json)    echo tests/fixtures/json/* demo/sources/api_page1.json;;
     config)  echo demo/sparker.ini tests/fixtures/report/sparker.ini;;

@@ -117,7 +117,7 @@ bad "key of another format" 's/^priority = 5/items = data/' \
 bad "unknown stage" 's/^stages = fetch parse/stages = fetch prase/' \
     "bad16.ini:23: unknown stage 'prase'"
 bad "mode misspelt" 's/^priority = 5/mode = snapshott/' \
-    "bad17.ini:9: [source a] mode must be one of snapshot, append, not 'snapshott'" snapshot
+    "bad17.ini:9: [source a] mode must be one of snapshot, append, delta, not 'snapshott'" snapshot
 
 # check reports every problem, not only the first
 sed -e 's/^priority = 5/priorty = 5/' -e 's/^\[sparker\]/[sprker]/' -e 's/^band_min = 0.08/band_min = 0.5/' \

@@ -122,7 +122,7 @@ static void mistakes_refused(void **state)
 	refused(v, SRC "filter.code_prefixes = 62 software\n", "t.ini:6: [source a] filter.code_prefixes: 'software' is not an activity code prefix");
 	refused(v, "[score]\nkeyword_weight = lots\n", "t.ini:2: [score] keyword_weight must be a number >= 0, not 'lots'");
 	refused(v, SRC "filter.active = maybe\n", "t.ini:6: [source a] filter.active must be yes or no (or true/false, on/off, 1/0), not 'maybe'");
-	refused(v, SRC "mode = snapshott\n", "must be one of snapshot, append, not 'snapshott' (did you mean 'snapshot'?)");
+	refused(v, SRC "mode = snapshott\n", "must be one of snapshot, append, delta, not 'snapshott' (did you mean 'snapshot'?)");
 	refused(v, SRC "date_order = ymd\n", "t.ini:6: [source a] date_order must be one of dmy, mdy, not 'ymd'");
 	refused(v, SRC "encoding = KLINGON\n", "'KLINGON' is not an encoding iconv knows");
 	refused(v, SRC "delimiter = ab\n", "t.ini:6: [source a] delimiter: must be one character or 'tab', not 'ab'");

@@ -103,7 +103,7 @@ static void config_errors(void **state)
 	(void)state;
 	expect_config_error("[source a]\nformat = nope\nurl = x\n", "bad.ini:2: unknown format 'nope'");
 	expect_config_error("[source a]\nformat = feed\n", "has no 'url'");
-	expect_config_error("[source a]\nformat = feed\nurl = x\nmode = sometimes\n", "bad.ini:4: [source a] mode must be one of snapshot, append, not 'sometimes'");
+	expect_config_error("[source a]\nformat = feed\nurl = x\nmode = sometimes\n", "bad.ini:4: [source a] mode must be one of snapshot, append, delta, not 'sometimes'");
 	expect_config_error("[job n]\nstages = fetch dance\n", "bad.ini:2: unknown stage 'dance'");
 	expect_config_error("[sparker]\nthis line is wrong\n", "bad.ini:2: syntax error");
 	expect_config_error("[source ../x]\nformat = feed\nurl = x\n", "may use only letters");

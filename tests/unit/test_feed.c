@@ -224,6 +224,64 @@ static int setup(void **state)
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
+/* JSON Feed 1.1 and 1.0: detected by format = feed, items mapped as RSS/Atom items are */
+static void json_feed(void **state)
+{
+	(void)state;
+	all_t a;
+	run_all("tests/fixtures/json/feed11.json", &a);
+	assert_int_equal(a.rc, SP_EOF);
+	assert_int_equal(a.ok, 2);
+	assert_int_equal(a.rej, 2);
+	assert_string_equal(F(&a, 0, SP_F_KEY), "voltiq-1");
+	assert_string_equal(F(&a, 0, SP_F_NAME), "Voltiq & Co raises seed"); /* the same record as rss2.xml's */
+	assert_string_equal(F(&a, 0, SP_F_WEBSITE), "");                     /* link_is_website defaults to no */
+	assert_string_equal(F(&a, 0, SP_F_DESCRIPTION), "Voltiq builds chargers for fleets.");
+	assert_string_equal(F(&a, 0, SP_F_CATEGORIES), "Climate;EV, charging");
+	assert_string_equal(F(&a, 0, SP_F_PUBLISHED), "2023-08-16T05:41:28+00:00");
+	assert_int_equal(a.r[0].line, 1);
+	assert_string_equal(F(&a, 1, SP_F_KEY), "42"); /* a number id */
+	assert_string_equal(F(&a, 1, SP_F_NAME), "Zürich Mobility AG");
+	assert_string_equal(F(&a, 1, SP_F_DESCRIPTION), "Electric scooters élégants — Zürich.");
+	assert_string_equal(F(&a, 1, SP_F_PUBLISHED), "2023-08-15T10:00:00Z"); /* date_modified */
+	assert_string_equal(REASON(&a, 2), "missing name");
+	assert_string_equal(REASON(&a, 3), "item is not an object");
+	free_all(&a);
+	run_all("tests/fixtures/json/feed10.json", &a);
+	assert_int_equal(a.rc, SP_EOF);
+	assert_int_equal(a.ok, 1);
+	assert_string_equal(F(&a, 0, SP_F_DESCRIPTION), "Hello world");
+	free_all(&a);
+	run_all("tests/fixtures/json/notfeed.json", &a); /* JSON, but not a JSON Feed */
+	assert_int_equal(a.rc, SP_EFORMAT);
+	assert_non_null(strstr(a.err.msg, "jsonfeed.org"));
+	run_all("tests/fixtures/json/truncated.json", &a);
+	assert_int_equal(a.rc, SP_EFORMAT);
+}
+
+/* link_is_website = yes: the item's url (else external_url) is the website, as an RSS link */
+static void json_feed_website(void **state)
+{
+	(void)state;
+	char ini[512];
+	snprintf(ini, sizeof(ini), "%s/jf.ini", tmpdir);
+	FILE *f = fopen(ini, "w");
+	assert_non_null(f);
+	fprintf(f, "[sparker]\ndatabase = x.db\nraw_dir = raw\nreport_dir = rep\n\n"
+	           "[source jf]\nformat = feed\nurl = x.json\nmode = append\nlink_is_website = yes\n");
+	fclose(f);
+	sp_config *cfg = NULL;
+	sp_err err;
+	assert_int_equal(sp_config_load(ini, &sp_run_vocab, &cfg, &err), SP_OK);
+	all_t a;
+	run_all_cfg(cfg, sp_config_source(cfg, "jf"), "tests/fixtures/json/feed11.json", &a);
+	assert_int_equal(a.ok, 2);
+	assert_string_equal(F(&a, 0, SP_F_WEBSITE), "https://voltiq.example.fr/");
+	assert_string_equal(F(&a, 1, SP_F_WEBSITE), "https://zm.example.ch/");
+	free_all(&a);
+	sp_config_free(cfg);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -240,6 +298,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(rss2),       cmocka_unit_test(rdf),       cmocka_unit_test(atom_with_config),
 		cmocka_unit_test(broken_recovered), cmocka_unit_test(not_a_feed), cmocka_unit_test(hostile),
 		cmocka_unit_test(gzip_feed),  cmocka_unit_test(big_whitespace), cmocka_unit_test(registry),
+		cmocka_unit_test(json_feed),  cmocka_unit_test(json_feed_website),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,7 +49,7 @@ static int syn_next(sp_parser *p, sp_record *rec, sp_err *err)
 	return SP_OK;
 }
 
-static const sp_connector syn = { "synthetic", NULL, syn_next, NULL, NULL, NULL };
+static const sp_connector syn = { "synthetic", NULL, syn_next, NULL, NULL, NULL, NULL };
 
 /* What the parse stage expects for row i: 'S' store, 'R' reject, 'O' out of scope. */
 static char expect(long i)

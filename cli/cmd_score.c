@@ -6,7 +6,8 @@
  * is now (the taxonomy file or sections an analyst just edited), inside one transaction that the
  * stage rolls back (sp_ctx.preview): tags, scores and the selection stay as the last run left
  * them. Prints each startup that would enter and leave the selection (name, cohort, score,
- * domains), then the totals. The date the stage scores as of is --as-of, else the last run's.
+ * domains), then, when analysts labelled an audit sample (pipeline/audit.h), precision and recall
+ * of the selection now and of the previewed one on those labels, then the totals. The date the stage scores as of is --as-of, else the last run's.
  * Holds the run lock while it scores (a preview waits for no one: exit 75 when a run holds it).
  * To score for real, `sparker run --stage score`.
  */
@@ -17,6 +18,7 @@
 
 #include "cli/cmd.h"
 #include "core/date.h"
+#include "pipeline/audit.h"
 #include "pipeline/select.h"
 #include "pipeline/stage.h"
 
@@ -30,6 +32,7 @@ const sp_cmd sp_cmd_score_entry = {
 	.usage = "usage: sparker [-c CONFIG] score --preview [--as-of YYYY-MM-DD] [--limit N]\n\n"
 	         "Scores every live entity with the taxonomy and [score] keys of CONFIG as they are\n"
 	         "now, selects, and prints the startups that would enter and leave the selection,\n"
+	         "with precision and recall on the audited labels when an audit was labelled,\n"
 	         "then rolls everything back: nothing is written. To score for real: sparker run\n"
 	         "--stage score.\n"
 	         "  --preview         required: say that nothing is to be written\n"
@@ -56,6 +59,20 @@ static int print_change(void *user, const sp_sel_change *c)
 	return SP_OK;
 }
 
+/* Precision and recall of the selection before (prev) or after on the audited labels, if any. */
+static int print_labels(sp_store *db, int prev, sp_err *err)
+{
+	int64_t tp = 0, fp = 0, fn = 0;
+	int rc = sp_audit_label_counts(db, prev, &tp, &fp, &fn, err);
+	if (rc != SP_OK || tp + fp + fn == 0)
+		return rc;
+	printf("%s on the audited labels: precision %.3f, recall %.3f (%lld yes qualified, %lld no qualified, "
+	       "%lld yes left out; unweighted)\n",
+	       prev ? "now    " : "preview", tp + fp ? (double)tp / (double)(tp + fp) : 0.0,
+	       tp + fn ? (double)tp / (double)(tp + fn) : 0.0, (long long)tp, (long long)fp, (long long)fn);
+	return SP_OK;
+}
+
 static int on_preview(void *user, sp_store *db, sp_err *err)
 {
 	struct preview *p = user;
@@ -66,8 +83,11 @@ static int on_preview(void *user, sp_store *db, sp_err *err)
 		if (p->total[k] > p->shown[k])
 			printf("  (%ld more %s not listed: --limit 0 lists all)\n", p->total[k] - p->shown[k],
 			       k ? "entering" : "leaving");
+	for (int prev = 1; prev >= 0 && rc == SP_OK; prev--)
+		rc = print_labels(db, prev, err);
 	int64_t q = 0;
-	rc = sp_store_int(db, "SELECT count(*) FROM selection WHERE qualified = 1", &q, err);
+	if (rc == SP_OK)
+		rc = sp_store_int(db, "SELECT count(*) FROM selection WHERE qualified = 1", &q, err);
 	printf("preview: +%ld entered, -%ld left, %lld qualified; nothing written\n", p->total[1], p->total[0],
 	       (long long)q);
 	return rc;

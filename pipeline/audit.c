@@ -627,3 +627,29 @@ int sp_audit_exists(sp_store *db, int64_t year, int *exists, sp_err *err)
 	*exists = rc == SP_OK && id > 0;
 	return rc;
 }
+
+int sp_audit_label_counts(sp_store *db, int prev, int64_t *tp, int64_t *fp, int64_t *fn, sp_err *err)
+{
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+		 "WITH l AS (SELECT p.entity_id AS e, j.value AS v, row_number() OVER (PARTITION BY p.entity_id"
+		 "  ORDER BY j.id DESC) AS rk FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id"
+		 "  AND p.carries WHERE j.kind = 'label')"
+		 " SELECT COALESCE(sum(l.v = 'yes' AND x.qualified = 1), 0), COALESCE(sum(l.v = 'no' AND x.qualified = 1), 0),"
+		 " COALESCE(sum(l.v = 'yes' AND COALESCE(x.qualified, 0) = 0), 0)"
+		 " FROM l LEFT JOIN %s x ON x.entity_id = l.e WHERE l.rk = 1",
+		 prev ? "selection_prev" : "selection");
+	sqlite3_stmt *q = NULL;
+	int rc = sp_store_prepare(db, sql, &q, err);
+	if (rc == SP_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			*tp = sqlite3_column_int64(q, 0);
+			*fp = sqlite3_column_int64(q, 1);
+			*fn = sqlite3_column_int64(q, 2);
+		} else {
+			rc = sp_store_error(db, err, "audit labels");
+		}
+	}
+	sqlite3_finalize(q);
+	return rc;
+}

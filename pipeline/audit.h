@@ -181,4 +181,12 @@ void sp_audit_estimate_release(sp_audit_estimate *e);
 /* Has year a draw? (*exists 0/1; for the report) */
 int sp_audit_exists(sp_store *db, int64_t year, int *exists, sp_err *err);
 
+/*
+ * The audited labels against a selection (`score --preview`): among the live entities carrying a
+ * label in force (judgement_place), *tp labelled yes and qualified, *fp labelled no and qualified,
+ * *fn labelled yes and not qualified, in selection (prev = 0) or selection_prev (prev = 1).
+ * Unweighted: the labels are a stratified sample, so these are not the estimate's figures.
+ */
+int sp_audit_label_counts(sp_store *db, int prev, int64_t *tp, int64_t *fp, int64_t *fn, sp_err *err);
+
 #endif

@@ -256,4 +256,12 @@ assert_eq "$(q "SELECT j.value FROM judgement_active j JOIN judgement_place p ON
 set +e; sp review audit </dev/null >/dev/null 2>"$T/tty.err"; r=$?; set -e
 assert_eq "$r" 2 "review audit without a terminal"
 assert_contains "$T/tty.err" "sparker audit label"
+
+# score --preview reads the audited labels: before and after, the same rules give the same figures
+sp score --preview > preview.out 2>&1 || die "score --preview: $(cat preview.out)"
+now=$(sed -n 's/^now     on the audited labels: //p' preview.out)
+new=$(sed -n 's/^preview on the audited labels: //p' preview.out)
+[ -n "$now" ] || die "no precision/recall on the audited labels: $(cat preview.out)"
+assert_eq "$new" "$now" "an unchanged taxonomy previews the same figures on the labels"
+assert_contains preview.out "preview: +0 entered, -0 left"
 echo "audit: ok"

@@ -293,7 +293,7 @@ static void on_row(int c, void *data)
 /* A startup the committee both declined and took on: said, not refused (the later may be right). */
 static void warn_contradictions(struct imp *im)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err err;
 	if (!im->ntouched ||
 	    sp_store_prepare(im->db,
@@ -309,14 +309,14 @@ static void warn_contradictions(struct imp *im)
 			dup = im->touched[k] == im->touched[i];
 		if (dup)
 			continue;
-		sqlite3_bind_int64(s, 1, im->touched[i]);
-		if (sqlite3_step(s) == SQLITE_ROW)
+		sp_bind_int64(s, 1, im->touched[i]);
+		if (sp_step(s) == SP_ROW)
 			fprintf(stderr, "%s: warning: entity %lld (%s) has contradicting decisions: %s\n", im->file,
-				(long long)sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
-				(const char *)sqlite3_column_text(s, 2));
-		sqlite3_reset(s);
+				(long long)sp_col_int64(s, 0), sp_col_text(s, 1),
+				sp_col_text(s, 2));
+		sp_reset(s);
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 }
 
 static int decisions_import(sp_env *env, const char *file)

@@ -64,9 +64,9 @@ const sp_cmd sp_cmd_unlink_entry = {
 	         "automatically (its links are removed, recorded). Applied at the next dedupe run.\n"
 };
 
-static const char *txt(sqlite3_stmt *s, int i)
+static const char *txt(sp_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = sp_col_text(s, i);
 	return v ? v : "";
 }
 
@@ -105,7 +105,7 @@ static int mrow_by_rid(const void *x, const void *y)
 static int show_entity(sp_store *db, int64_t eid)
 {
 	sp_err err;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db,
 			     "SELECT COALESCE(name,''), COALESCE(country,''), COALESCE(first_seen,''), COALESCE(cohort,''),"
 			     " nsources, active, created_run FROM entity WHERE id = ?1",
@@ -113,17 +113,17 @@ static int show_entity(sp_store *db, int64_t eid)
 		sp_cmd_error("%s", err.msg);
 		return SP_EXIT_FAIL;
 	}
-	sqlite3_bind_int64(s, 1, eid);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	sp_bind_int64(s, 1, eid);
+	if (sp_step(s) == SP_ROW) {
 		printf("Entity %lld: %s%s%s%s\n", (long long)eid, txt(s, 0), *txt(s, 1) ? " (" : "", txt(s, 1),
 		       *txt(s, 1) ? ")" : "");
 		printf("  first seen %s, cohort %s, %d source%s, %s, created by run %s\n", *txt(s, 2) ? txt(s, 2) : "-",
-		       *txt(s, 3) ? txt(s, 3) : "-", sqlite3_column_int(s, 4), sqlite3_column_int(s, 4) == 1 ? "" : "s",
-		       sqlite3_column_type(s, 5) == SQLITE_NULL ? "activity unknown"
-							      : (sqlite3_column_int(s, 5) ? "active" : "inactive"),
+		       *txt(s, 3) ? txt(s, 3) : "-", sp_col_int(s, 4), sp_col_int(s, 4) == 1 ? "" : "s",
+		       sp_col_null(s, 5) ? "activity unknown"
+							      : (sp_col_int(s, 5) ? "active" : "inactive"),
 		       *txt(s, 6) ? txt(s, 6) : "-");
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return SP_EXIT_OK;
 }
 
@@ -149,7 +149,7 @@ static void show_golden(const sp_golden_member *m, size_t n)
 static mrow *members_read(sp_store *db, int64_t eid, size_t *n)
 {
 	sp_err err;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	mrow *m = NULL;
 	size_t cap = 0;
 	*n = 0;
@@ -161,14 +161,14 @@ static mrow *members_read(sp_store *db, int64_t eid, size_t *n)
 			     " LEFT JOIN record p ON p.id = m.peer_record_id WHERE m.entity_id = ?1 ORDER BY r.id",
 			     &s, &err) != SP_OK)
 		return NULL;
-	sqlite3_bind_int64(s, 1, eid);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	sp_bind_int64(s, 1, eid);
+	while (sp_step(s) == SP_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
 			m = sp_xrealloc(m, cap * sizeof(*m));
 		}
 		mrow *x = &m[(*n)++];
-		x->rid = sqlite3_column_int64(s, 0);
+		x->rid = sp_col_int64(s, 0);
 		x->source = sp_xstrdup(txt(s, 1));
 		x->key = sp_xstrdup(txt(s, 2));
 		x->name = sp_xstrdup(txt(s, 3));
@@ -177,10 +177,10 @@ static mrow *members_read(sp_store *db, int64_t eid, size_t *n)
 		x->founded = sp_xstrdup(txt(s, 6));
 		x->website = sp_xstrdup(txt(s, 7));
 		x->rule = sp_xstrdup(txt(s, 8));
-		x->score = sqlite3_column_double(s, 9);
+		x->score = sp_col_double(s, 9);
 		x->peer = sp_xstrdup(txt(s, 10));
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return m;
 }
 
@@ -211,18 +211,18 @@ static void show_members(sp_store *db, int64_t eid, const sp_golden_member *gm, 
 static void show_merged_ids(sp_store *db, int64_t eid)
 {
 	sp_err err;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db, "SELECT old_id, COALESCE(run_id,''), COALESCE(reason,'') FROM entity_merge WHERE into_id = ?1 ORDER BY old_id",
 			     &s, &err) != SP_OK)
 		return;
-	sqlite3_bind_int64(s, 1, eid);
+	sp_bind_int64(s, 1, eid);
 	int first = 1;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (sp_step(s) == SP_ROW) {
 		printf("%s  entity %s (run %s: %s)\n", first ? "\nMerged into this entity:\n" : "", txt(s, 0), txt(s, 1),
 		       txt(s, 2));
 		first = 0;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 }
 
 /* show, step 6: startups sharing a website with this one under other names (the dedupe stage's
@@ -230,7 +230,7 @@ static void show_merged_ids(sp_store *db, int64_t eid)
 static void show_group(sp_store *db, int64_t eid)
 {
 	sp_err err;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db,
 			     "SELECT DISTINCT mo.entity_id, ro.name, COALESCE(ro.website,''), p.reason"
 			     " FROM review_pair p JOIN member ma ON ma.record_id IN (p.a, p.b) AND ma.entity_id = ?1"
@@ -239,14 +239,14 @@ static void show_group(sp_store *db, int64_t eid)
 			     " ORDER BY mo.entity_id, ro.id",
 			     &s, &err) != SP_OK)
 		return;
-	sqlite3_bind_int64(s, 1, eid);
+	sp_bind_int64(s, 1, eid);
 	int first = 1;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (sp_step(s) == SP_ROW) {
 		printf("%s  entity %s \"%s\" %s (%s)\n", first ? "\nSame group? (not merged):\n" : "", txt(s, 0), txt(s, 1),
 		       txt(s, 2), txt(s, 3));
 		first = 0;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 }
 
 /* The news items that mention a live entity (the view entity_mention, pipeline/mention.h), one
@@ -254,21 +254,21 @@ static void show_group(sp_store *db, int64_t eid)
 int sp_cmd_mentions_on(sp_store *db, int64_t entity, const char *lead)
 {
 	sp_err err;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db, "SELECT year, count(*) OVER (PARTITION BY year), COALESCE(title, url, '')"
 			     " FROM (SELECT DISTINCT item_id, year, title, url, published FROM entity_mention WHERE entity_id = ?1)"
 			     " ORDER BY year DESC, published DESC, item_id DESC", &s, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		return SP_EDB;
 	}
-	sqlite3_bind_int64(s, 1, entity);
+	sp_bind_int64(s, 1, entity);
 	int year = -1, shown = 0, total = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (sqlite3_column_int(s, 0) != year) {
+	while (sp_step(s) == SP_ROW) {
+		if (sp_col_int(s, 0) != year) {
 			if (year != -1)
 				printf("%s\n", total > shown ? "; ..." : "");
-			year = sqlite3_column_int(s, 0);
-			total = sqlite3_column_int(s, 1);
+			year = sp_col_int(s, 0);
+			total = sp_col_int(s, 1);
 			shown = 0;
 			printf("%sin the news %d time%s in %d: ", lead, total, total == 1 ? "" : "s", year);
 		}
@@ -277,7 +277,7 @@ int sp_cmd_mentions_on(sp_store *db, int64_t entity, const char *lead)
 	}
 	if (year != -1)
 		printf("%s\n", total > shown ? "; ..." : "");
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return SP_OK;
 }
 
@@ -336,7 +336,7 @@ static char *resolve_ref(sp_store *db, const char *arg, int allow_entity)
 	int64_t id;
 	if (sp_cmd_resolve_entity(db, arg, &id, 0) != SP_OK)
 		return NULL;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err err;
 	char *ref = NULL;
 	if (sp_store_prepare(db,
@@ -346,11 +346,11 @@ static char *resolve_ref(sp_store *db, const char *arg, int allow_entity)
 		sp_cmd_error("%s", err.msg);
 		return NULL;
 	}
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, atoll(arg)); /* a merged id: the record born in it, not its host's */
-	if (sqlite3_step(s) == SQLITE_ROW)
+	sp_bind_int64(s, 1, id);
+	sp_bind_int64(s, 2, atoll(arg)); /* a merged id: the record born in it, not its host's */
+	if (sp_step(s) == SP_ROW)
 		ref = sp_xstrdup(txt(s, 0));
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (!ref)
 		sp_cmd_error("entity %lld has no records", (long long)id);
 	return ref;

@@ -82,28 +82,28 @@ static int cmd_export(int argc, char **argv, sp_env *env)
 	sp_store *db = sp_cmd_open_db_existing(env);
 	if (!db)
 		return SP_EXIT_FAIL;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err err;
 	if (sp_store_prepare(db, k->sql, &s, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		sp_store_close(db);
 		return SP_EXIT_FAIL;
 	}
-	if (year && sqlite3_bind_parameter_count(s) >= 1)
-		sqlite3_bind_int(s, 1, atoi(year));
+	if (year && sp_stmt_params(s) >= 1)
+		sp_bind_int(s, 1, atoi(year));
 	FILE *f = sp_cmd_open_out(out);
 	if (!f) {
-		sqlite3_finalize(s);
+		sp_finalize(s);
 		sp_store_close(db);
 		return SP_EXIT_FAIL;
 	}
 	fprintf(f, "%s\n", k->header);
-	int rc, ncol = sqlite3_column_count(s);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	int rc, ncol = sp_col_count(s);
+	while ((rc = sp_step(s)) == SP_ROW)
 		for (int i = 0; i < ncol; i++)
-			sp_csv_field(f, (const char *)sqlite3_column_text(s, i), i == ncol - 1);
+			sp_csv_field(f, sp_col_text(s, i), i == ncol - 1);
 	int code = SP_EXIT_OK;
-	if (rc != SQLITE_DONE) {
+	if (rc != SP_DONE) {
 		sp_store_error(db, &err, "export");
 		sp_cmd_error("%s", err.msg);
 		code = SP_EXIT_FAIL;
@@ -112,7 +112,7 @@ static int cmd_export(int argc, char **argv, sp_env *env)
 		sp_cmd_error("cannot write %s: %m", out);
 		code = SP_EXIT_FAIL;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	sp_store_close(db);
 	return code;
 }

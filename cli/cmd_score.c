@@ -105,11 +105,11 @@ static int preview_date(sp_store *db, const char *given, char out[11], sp_err *e
 	char iso[32];
 	sp_time_iso(sp_now(), iso, sizeof(iso));
 	snprintf(out, 11, "%.10s", iso);
-	sqlite3_stmt *q = NULL;
+	sp_stmt *q = NULL;
 	int rc = sp_store_prepare(db, "SELECT as_of FROM run ORDER BY id DESC LIMIT 1", &q, err);
-	if (rc == SP_OK && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-		snprintf(out, 11, "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
+	if (rc == SP_OK && sp_step(q) == SP_ROW && sp_col_text(q, 0))
+		snprintf(out, 11, "%s", sp_col_text(q, 0));
+	sp_finalize(q);
 	return rc;
 }
 

@@ -51,9 +51,9 @@ const sp_cmd sp_cmd_diff_selection_entry = {
 	.usage = "usage: sparker [-c CONFIG] diff-selection [--year Y]\n"
 };
 
-static const char *col(sqlite3_stmt *s, int i)
+static const char *col(sp_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = sp_col_text(s, i);
 	return v ? v : "";
 }
 
@@ -90,7 +90,7 @@ static int cmd_explain(int argc, char **argv, sp_env *env)
 		return rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 	}
 	sp_err err;
-	sqlite3_stmt *s = NULL;
+	sp_stmt *s = NULL;
 	int code = SP_EXIT_OK;
 	if (sp_store_prepare(db,
 			     "SELECT e.name, e.country, e.cohort, e.first_seen, e.nsources, sc.score, sc.domains, sc.reasons,"
@@ -102,40 +102,40 @@ static int cmd_explain(int argc, char **argv, sp_env *env)
 		sp_store_close(db);
 		return SP_EXIT_FAIL;
 	}
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	sp_bind_int64(s, 1, id);
+	if (sp_step(s) == SP_ROW) {
 		printf("entity %lld: %s", (long long)id, col(s, 0));
 		if (*col(s, 1))
 			printf(" (%s)", col(s, 1));
 		printf("\n  cohort %s, first seen %s, %d source%s\n", *col(s, 2) ? col(s, 2) : "?", *col(s, 3) ? col(s, 3) : "?",
-		       sqlite3_column_int(s, 4), sqlite3_column_int(s, 4) == 1 ? "" : "s");
-		if (sqlite3_column_type(s, 5) == SQLITE_NULL) {
+		       sp_col_int(s, 4), sp_col_int(s, 4) == 1 ? "" : "s");
+		if (sp_col_null(s, 5)) {
 			printf("score: not scored yet (run `sparker run --stage score`)\n");
 		} else {
-			printf("score: %.4g%s\n", sqlite3_column_double(s, 5),
-			       sqlite3_column_double(s, 5) > 0 ? "" : " (no relevant evidence)");
+			printf("score: %.4g%s\n", sp_col_double(s, 5),
+			       sp_col_double(s, 5) > 0 ? "" : " (no relevant evidence)");
 			printf("domains: %s\n", *col(s, 6) ? col(s, 6) : "-");
 			printf("reasons:\n");
 			print_reasons(col(s, 7));
 		}
-		if (sqlite3_column_type(s, 8) != SQLITE_NULL)
-			printf("selection: %s — %s\n", sqlite3_column_int(s, 8) ? "QUALIFIED" : "not qualified", col(s, 10));
+		if (!sp_col_null(s, 8))
+			printf("selection: %s — %s\n", sp_col_int(s, 8) ? "QUALIFIED" : "not qualified", col(s, 10));
 		else
 			printf("selection: not selected yet\n");
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	s = NULL;
 	if (sp_store_prepare(db, "SELECT domain, kind, weight, evidence FROM tag WHERE entity_id = ? ORDER BY domain, rowid", &s,
 			     &err) == SP_OK) {
-		sqlite3_bind_int64(s, 1, id);
+		sp_bind_int64(s, 1, id);
 		int first = 1;
-		while (sqlite3_step(s) == SQLITE_ROW) {
+		while (sp_step(s) == SP_ROW) {
 			if (first)
 				printf("evidence:\n");
 			first = 0;
-			printf("  %-24s %-9s %+7.3g  %s\n", col(s, 0), col(s, 1), sqlite3_column_double(s, 2), col(s, 3));
+			printf("  %-24s %-9s %+7.3g  %s\n", col(s, 0), col(s, 1), sp_col_double(s, 2), col(s, 3));
 		}
-		sqlite3_finalize(s);
+		sp_finalize(s);
 		s = NULL;
 	}
 	if (sp_cmd_mentions_on(db, id, "news: ") != SP_OK)
@@ -272,23 +272,23 @@ static int cmd_diff_selection(int argc, char **argv, sp_env *env)
 	int code = SP_EXIT_OK;
 	for (int k = 0; k < 2; k++) {
 		sp_err err;
-		sqlite3_stmt *s = NULL;
+		sp_stmt *s = NULL;
 		if (sp_store_prepare(db, q[k], &s, &err) != SP_OK) {
 			sp_cmd_error("%s", err.msg);
 			code = SP_EXIT_FAIL;
 			break;
 		}
 		if (year)
-			sqlite3_bind_int(s, 1, atoi(year));
+			sp_bind_int(s, 1, atoi(year));
 		sp_buf out = SP_BUF_INIT;
 		int n = 0;
-		while (sqlite3_step(s) == SQLITE_ROW) {
+		while (sp_step(s) == SP_ROW) {
 			n++;
 			sp_buf_addf(&out, "  %c %-8lld %-40s cohort %-5s score %-7.4g %s\n", k ? '-' : '+',
-				    (long long)sqlite3_column_int64(s, 0), col(s, 1), col(s, 2), sqlite3_column_double(s, 3),
+				    (long long)sp_col_int64(s, 0), col(s, 1), col(s, 2), sp_col_double(s, 3),
 				    col(s, 4));
 		}
-		sqlite3_finalize(s);
+		sp_finalize(s);
 		printf("%s: %d\n%s", k ? "left" : "entered", n, sp_buf_str(&out));
 		sp_buf_release(&out);
 	}

@@ -45,15 +45,15 @@ const sp_cmd sp_cmd_runs_entry = {
 	         "Without RUN_ID, the last N runs (default 20); with it, that run's stage rows.\n"
 };
 
-static const char *col(sqlite3_stmt *s, int i)
+static const char *col(sp_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = sp_col_text(s, i);
 	return v ? v : "-";
 }
 
 static void print_stages(sp_store *db, int64_t run_id)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT stage, COALESCE(source,'-'), status, rows_in, rows_out, rows_rejected,"
@@ -62,29 +62,29 @@ static void print_stages(sp_store *db, int64_t run_id)
 			     " WHERE run_id = ?1 ORDER BY id",
 			     &s, &err) != SP_OK)
 		return;
-	sqlite3_bind_int64(s, 1, run_id);
+	sp_bind_int64(s, 1, run_id);
 	printf("    %-9s %-16s %-7s %10s %10s %9s %6s %9s\n", "stage", "source", "status", "in", "out", "rejected",
 	       "secs", "peak KB");
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (sp_step(s) == SP_ROW) {
 		printf("    %-9s %-16s %-7s %10lld %10lld %9lld %6lld %9lld %s\n", col(s, 0), col(s, 1), col(s, 2),
-		       (long long)sqlite3_column_int64(s, 3), (long long)sqlite3_column_int64(s, 4),
-		       (long long)sqlite3_column_int64(s, 5), (long long)sqlite3_column_int64(s, 6),
-		       (long long)sqlite3_column_int64(s, 7), col(s, 8));
+		       (long long)sp_col_int64(s, 3), (long long)sp_col_int64(s, 4),
+		       (long long)sp_col_int64(s, 5), (long long)sp_col_int64(s, 6),
+		       (long long)sp_col_int64(s, 7), col(s, 8));
 		if (*col(s, 9) && strcmp(col(s, 2), "failed")) /* a failed one says it in its message */
 			printf("      OVER BUDGET: %s\n", col(s, 9));
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 }
 
 /* "running" for a live run; for a run whose process is gone on this host, say so. */
-static const char *run_status(sqlite3_stmt *s, int status_col, int pid_col, int host_col)
+static const char *run_status(sp_stmt *s, int status_col, int pid_col, int host_col)
 {
 	const char *st = col(s, status_col);
 	if (strcmp(st, "running"))
 		return st;
 	char host[128] = "";
 	gethostname(host, sizeof(host) - 1);
-	long pid = (long)sqlite3_column_int64(s, pid_col);
+	long pid = (long)sp_col_int64(s, pid_col);
 	if (pid > 0 && !strcmp(col(s, host_col), host) && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
 		return "running (process gone: killed?)";
 	return st;
@@ -92,7 +92,7 @@ static const char *run_status(sqlite3_stmt *s, int status_col, int pid_col, int 
 
 static void print_jobs(sp_env *env, sp_store *db)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT r.id, r.job, r.as_of, r.started, COALESCE(r.ended,'-'), r.status, COALESCE(r.error,''),"
@@ -104,16 +104,16 @@ static void print_jobs(sp_env *env, sp_store *db)
 	printf("Last run of each job:\n");
 	int any = 0;
 	sp_buf seen = SP_BUF_INIT;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (sp_step(s) == SP_ROW) {
 		any = 1;
 		sp_buf_addf(&seen, "|%s|", col(s, 1));
 		printf("  %-10s run %lld as of %s, started %s, ended %s (%llds): %s, peak %lld KB%s%s\n", col(s, 1),
-		       (long long)sqlite3_column_int64(s, 0), col(s, 2), col(s, 3), col(s, 4),
-		       (long long)sqlite3_column_int64(s, 10), run_status(s, 5, 8, 9),
-		       (long long)sqlite3_column_int64(s, 7), *col(s, 6) ? "\n    error: " : "", col(s, 6));
-		print_stages(db, sqlite3_column_int64(s, 0));
+		       (long long)sp_col_int64(s, 0), col(s, 2), col(s, 3), col(s, 4),
+		       (long long)sp_col_int64(s, 10), run_status(s, 5, 8, 9),
+		       (long long)sp_col_int64(s, 7), *col(s, 6) ? "\n    error: " : "", col(s, 6));
+		print_stages(db, sp_col_int64(s, 0));
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	for (int i = 0; i < env->cfg->njobs; i++) {
 		char key[160];
 		snprintf(key, sizeof(key), "|%s|", env->cfg->jobs[i].name);
@@ -129,7 +129,7 @@ static void print_jobs(sp_env *env, sp_store *db)
 
 static void print_failures(sp_store *db)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT id, job, as_of, started, status, COALESCE(error,''), pid, COALESCE(host,'') FROM run"
@@ -138,17 +138,17 @@ static void print_failures(sp_store *db)
 			     &s, &err) != SP_OK)
 		return;
 	int any = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (sp_step(s) == SP_ROW) {
 		const char *st = run_status(s, 4, 6, 7);
 		if (!strcmp(st, "running"))
 			continue; /* live */
 		if (!any)
 			printf("\nFailed, killed and partial runs (last 30 days, newest first):\n");
 		any = 1;
-		printf("  run %lld %-10s as of %s, started %s: %s%s%s\n", (long long)sqlite3_column_int64(s, 0), col(s, 1),
+		printf("  run %lld %-10s as of %s, started %s: %s%s%s\n", (long long)sp_col_int64(s, 0), col(s, 1),
 		       col(s, 2), col(s, 3), st, *col(s, 5) ? ": " : "", col(s, 5));
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 }
 
 /* The snapshot the quality gates hold for a source, if any: gate, measure, limit, and what to do. */
@@ -175,7 +175,7 @@ static void print_hold(sp_store *db, const char *source)
 
 static void print_sources(sp_env *env, sp_store *db)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT COALESCE(st.last_good_at,'never'),"
@@ -188,10 +188,10 @@ static void print_sources(sp_env *env, sp_store *db)
 	printf("\nSources:\n  %-16s %-10s %-22s %6s %s\n", "source", "format", "last good snapshot", "age(d)", "failures");
 	for (int i = 0; i < env->cfg->nsources; i++) {
 		const sp_source *src = &env->cfg->sources[i];
-		sqlite3_reset(s);
+		sp_reset(s);
 		sp_bind_text(s, 1, src->name);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			int fails = sqlite3_column_int(s, 2);
+		if (sp_step(s) == SP_ROW) {
+			int fails = sp_col_int(s, 2);
 			printf("  %-16s %-10s %-22s %6s %d%s%s%s\n", src->name, src->format, col(s, 0), col(s, 1), fails,
 			       fails >= 3 ? "  FAILING 3+ NIGHTS" : "", *col(s, 3) ? ": " : "", col(s, 3));
 			if (*col(s, 4) && strcmp(col(s, 4), "-"))
@@ -201,7 +201,7 @@ static void print_sources(sp_env *env, sp_store *db)
 			printf("  %-16s %-10s %-22s %6s %d\n", src->name, src->format, "never", "-", 0);
 		}
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 }
 
 static void print_judgements(sp_store *db)
@@ -289,7 +289,7 @@ static int cmd_runs(int argc, char **argv, sp_env *env)
 		sp_store_close(db);
 		return code;
 	}
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT id, job, as_of, started, COALESCE(ended,'-'), status, COALESCE(error,'') FROM run"
@@ -299,12 +299,12 @@ static int cmd_runs(int argc, char **argv, sp_env *env)
 		sp_store_close(db);
 		return SP_EXIT_FAIL;
 	}
-	sqlite3_bind_int(s, 1, limit);
+	sp_bind_int(s, 1, limit);
 	printf("%6s %-10s %-10s %-20s %-20s %-8s %s\n", "run", "job", "as-of", "started", "ended", "status", "error");
-	while (sqlite3_step(s) == SQLITE_ROW)
-		printf("%6lld %-10s %-10s %-20s %-20s %-8s %s\n", (long long)sqlite3_column_int64(s, 0), col(s, 1),
+	while (sp_step(s) == SP_ROW)
+		printf("%6lld %-10s %-10s %-20s %-20s %-8s %s\n", (long long)sp_col_int64(s, 0), col(s, 1),
 		       col(s, 2), col(s, 3), col(s, 4), col(s, 5), col(s, 6));
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	sp_store_close(db);
 	return SP_EXIT_OK;
 }

@@ -234,10 +234,10 @@ static int read_opts(const sp_config *cfg, const sp_source *src, fetch_opts *o, 
 
 /* ---- state --------------------------------------------------------------------------------- */
 
-static char *col_dup(sqlite3_stmt *s, int i)
+static char *col_dup(sp_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t && *t ? sp_xstrdup((const char *)t) : NULL;
+	const char *t = sp_col_text(s, i);
+	return t && *t ? sp_xstrdup(t) : NULL;
 }
 
 static void state_release(fetch_state *st)
@@ -252,27 +252,27 @@ static void state_release(fetch_state *st)
 static int state_load(sp_store *db, const char *source, fetch_state *st, sp_err *err)
 {
 	memset(st, 0, sizeof(*st));
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db,
 			     "SELECT s.etag, s.last_modified, s.last_good_fetch, f.sha256, f.path FROM source_state s"
 			     " LEFT JOIN fetch f ON f.id = s.last_good_fetch WHERE s.source = ?1",
 			     &s, err) != SP_OK)
 		return SP_EDB;
 	sp_bind_text(s, 1, source);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	int rc = sp_step(s);
+	if (rc == SP_ROW) {
 		st->etag = col_dup(s, 0);
 		st->last_modified = col_dup(s, 1);
-		st->last_good_fetch = sqlite3_column_int64(s, 2);
+		st->last_good_fetch = sp_col_int64(s, 2);
 		st->last_sha = col_dup(s, 3);
 		st->last_path = col_dup(s, 4);
 		rc = SP_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SP_DONE) {
 		rc = SP_OK;
 	} else {
 		rc = sp_store_error(db, err, "source_state");
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
@@ -285,7 +285,7 @@ static int record_outcome(sp_ctx *ctx, const sp_source *src, const char *shown_u
 	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
 	if (sp_store_begin(db, err) != SP_OK)
 		return SP_EDB;
-	sqlite3_stmt *s = NULL;
+	sp_stmt *s = NULL;
 	int rc = sp_store_prepare(db,
 				  "INSERT INTO fetch(run_id, source, url, fetched_at, http_status, etag, last_modified, size,"
 				  " sha256, path, status, error, attempts) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
@@ -293,23 +293,23 @@ static int record_outcome(sp_ctx *ctx, const sp_source *src, const char *shown_u
 	if (rc != SP_OK)
 		goto fail;
 	if (ctx->run_id > 0)
-		sqlite3_bind_int64(s, 1, ctx->run_id);
+		sp_bind_int64(s, 1, ctx->run_id);
 	sp_bind_text(s, 2, src->name);
 	sp_bind_text(s, 3, shown_url);
 	sp_bind_text(s, 4, now);
 	if (o->http_status > 0)
-		sqlite3_bind_int64(s, 5, o->http_status);
+		sp_bind_int64(s, 5, o->http_status);
 	sp_bind_text(s, 6, o->etag);
 	sp_bind_text(s, 7, o->last_modified);
 	if (o->size >= 0)
-		sqlite3_bind_int64(s, 8, o->size);
+		sp_bind_int64(s, 8, o->size);
 	sp_bind_text(s, 9, o->sha);
 	sp_bind_text(s, 10, o->path);
 	sp_bind_text(s, 11, o->status);
 	sp_bind_text(s, 12, o->error);
-	sqlite3_bind_int(s, 13, o->attempts > 0 ? o->attempts : 1);
+	sp_bind_int(s, 13, o->attempts > 0 ? o->attempts : 1);
 	rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	s = NULL;
 	if (rc != SP_OK)
 		goto fail;
@@ -342,11 +342,11 @@ static int record_outcome(sp_ctx *ctx, const sp_source *src, const char *shown_u
 		sp_bind_text(s, 3, o->last_modified ? o->last_modified : nm ? st->last_modified : NULL);
 		int64_t good = !strcmp(o->status, "new") ? *fetch_id : st->last_good_fetch;
 		if (good > 0)
-			sqlite3_bind_int64(s, 4, good);
+			sp_bind_int64(s, 4, good);
 		sp_bind_text(s, 5, now);
 	}
 	rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	s = NULL;
 	if (rc != SP_OK)
 		goto fail;
@@ -356,7 +356,7 @@ static int record_outcome(sp_ctx *ctx, const sp_source *src, const char *shown_u
 	}
 	return SP_OK;
 fail:
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	sp_store_rollback(db);
 	return SP_EDB;
 }

@@ -129,7 +129,7 @@ void sp_gate_unreadable(const char *source, int64_t fetch_id, const char *why, s
 int sp_gate_age(sp_store *db, const char *source, const char *as_of, int64_t *days, char last_as_of[11],
 		sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db, "SELECT r.as_of, CAST(julianday(?2) - julianday(r.as_of) AS INTEGER)"
 			     " FROM fetch f JOIN run r ON r.id = f.run_id"
 			     " WHERE f.source = ?1 AND f.status IN ('new', 'unchanged', 'not_modified') AND r.as_of <= ?2"
@@ -137,24 +137,24 @@ int sp_gate_age(sp_store *db, const char *source, const char *as_of, int64_t *da
 		return SP_EDB;
 	sp_bind_text(s, 1, source);
 	sp_bind_text(s, 2, as_of);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		snprintf(last_as_of, 11, "%s", (const char *)sqlite3_column_text(s, 0));
-		*days = sqlite3_column_int64(s, 1);
+	int rc = sp_step(s);
+	if (rc == SP_ROW) {
+		snprintf(last_as_of, 11, "%s", sp_col_text(s, 0));
+		*days = sp_col_int64(s, 1);
 		rc = SP_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SP_DONE) {
 		rc = sp_err_set(err, SP_ENOTFOUND, "source %s: no successful fetch as of %s", source, as_of);
 	} else {
 		rc = sp_store_error(db, err, "gate: age of the last good snapshot");
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
 int sp_gate_hold_put(sp_store *db, const char *source, int64_t run_id, const char *as_of, const sp_gate_hold *h,
 		     sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db, "INSERT OR REPLACE INTO gate_hold(source, fetch_id, gate, measured, limit_value,"
 			     " rows_read, rows_rejected, live, gone, message, run_id, as_of, held_at)"
 			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s, err) != SP_OK)
@@ -163,72 +163,72 @@ int sp_gate_hold_put(sp_store *db, const char *source, int64_t run_id, const cha
 	sp_time_iso(sp_now(), now, sizeof(now));
 	sp_bind_text(s, 1, source);
 	if (h->fetch_id)
-		sqlite3_bind_int64(s, 2, h->fetch_id);
+		sp_bind_int64(s, 2, h->fetch_id);
 	sp_bind_text(s, 3, h->gate);
-	sqlite3_bind_double(s, 4, h->measured);
-	sqlite3_bind_double(s, 5, h->limit);
-	sqlite3_bind_int64(s, 6, h->counts.read);
-	sqlite3_bind_int64(s, 7, h->counts.rejected);
-	sqlite3_bind_int64(s, 8, h->counts.live);
-	sqlite3_bind_int64(s, 9, h->counts.gone);
+	sp_bind_double(s, 4, h->measured);
+	sp_bind_double(s, 5, h->limit);
+	sp_bind_int64(s, 6, h->counts.read);
+	sp_bind_int64(s, 7, h->counts.rejected);
+	sp_bind_int64(s, 8, h->counts.live);
+	sp_bind_int64(s, 9, h->counts.gone);
 	sp_bind_text(s, 10, h->message);
 	if (run_id)
-		sqlite3_bind_int64(s, 11, run_id);
+		sp_bind_int64(s, 11, run_id);
 	sp_bind_text(s, 12, as_of);
 	sp_bind_text(s, 13, now);
 	int rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
-static void col_text(sqlite3_stmt *s, int i, char *out, size_t n)
+static void col_text(sp_stmt *s, int i, char *out, size_t n)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = sp_col_text(s, i);
 	snprintf(out, n, "%s", v ? v : "");
 }
 
 int sp_gate_hold_get(sp_store *db, const char *source, sp_gate_hold *h, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	memset(h, 0, sizeof(*h));
 	if (sp_store_prepare(db, "SELECT COALESCE(fetch_id, 0), gate, measured, limit_value, rows_read, rows_rejected,"
 			     " live, gone, message, COALESCE(run_id, 0), as_of, held_at FROM gate_hold WHERE source = ?1",
 			     &s, err) != SP_OK)
 		return SP_EDB;
 	sp_bind_text(s, 1, source);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		h->fetch_id = sqlite3_column_int64(s, 0);
+	int rc = sp_step(s);
+	if (rc == SP_ROW) {
+		h->fetch_id = sp_col_int64(s, 0);
 		col_text(s, 1, h->gate, sizeof(h->gate));
-		h->measured = sqlite3_column_double(s, 2);
-		h->limit = sqlite3_column_double(s, 3);
-		h->counts.read = sqlite3_column_int64(s, 4);
-		h->counts.rejected = sqlite3_column_int64(s, 5);
-		h->counts.live = sqlite3_column_int64(s, 6);
-		h->counts.gone = sqlite3_column_int64(s, 7);
+		h->measured = sp_col_double(s, 2);
+		h->limit = sp_col_double(s, 3);
+		h->counts.read = sp_col_int64(s, 4);
+		h->counts.rejected = sp_col_int64(s, 5);
+		h->counts.live = sp_col_int64(s, 6);
+		h->counts.gone = sp_col_int64(s, 7);
 		col_text(s, 8, h->message, sizeof(h->message));
-		h->run_id = sqlite3_column_int64(s, 9);
+		h->run_id = sp_col_int64(s, 9);
 		col_text(s, 10, h->as_of, sizeof(h->as_of));
 		col_text(s, 11, h->held_at, sizeof(h->held_at));
 		rc = SP_OK;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == SP_DONE) {
 		rc = sp_err_set(err, SP_ENOTFOUND, "source %s: no snapshot held by the quality gates", source);
 	} else {
 		rc = sp_store_error(db, err, "gate: read gate_hold");
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
 int sp_gate_hold_clear(sp_store *db, const char *source, int64_t applied, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db, "DELETE FROM gate_hold WHERE source = ?1 AND (fetch_id IS NULL OR fetch_id <= ?2)", &s,
 			     err) != SP_OK)
 		return SP_EDB;
 	sp_bind_text(s, 1, source);
-	sqlite3_bind_int64(s, 2, applied);
+	sp_bind_int64(s, 2, applied);
 	int rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }

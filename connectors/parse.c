@@ -39,7 +39,7 @@
  *
  * Speed: the connector runs ahead in the pump's thread (pump.h: reading, tokenizing, the checks
  * and the filter) while this thread stores; statements are prepared once per call and reused;
- * text is bound SQLITE_STATIC from the record's buffers (no per-row allocation); a row whose key
+ * text is bound without a copy (sp_bind_static) from the record's buffers (no per-row allocation); a row whose key
  * already exists with the same content hash is refreshed with a narrow UPDATE instead of the full
  * upsert. Duplicate keys inside one file: the last row wins, by line number, not by arrival: the
  * CSV reader may hand out the rows of a big file's two halves interleaved (csv_reader.h), so a row
@@ -78,7 +78,7 @@ const sp_config_key sp_parse_keys[] = {
 };
 
 typedef struct parse_sql {
-	sqlite3_stmt *upsert, *touch, *reject, *del_reject, *news;
+	sp_stmt *upsert, *touch, *reject, *del_reject, *news;
 } parse_sql;
 
 static const char SQL_UPSERT[] =
@@ -111,11 +111,11 @@ static const char SQL_NEWS[] =
 
 static void sql_free(parse_sql *q)
 {
-	sqlite3_finalize(q->news);
-	sqlite3_finalize(q->upsert);
-	sqlite3_finalize(q->touch);
-	sqlite3_finalize(q->reject);
-	sqlite3_finalize(q->del_reject);
+	sp_finalize(q->news);
+	sp_finalize(q->upsert);
+	sp_finalize(q->touch);
+	sp_finalize(q->reject);
+	sp_finalize(q->del_reject);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -132,12 +132,12 @@ static int sql_prepare(sp_store *st, parse_sql *q, sp_err *err)
 }
 
 /* Bind text from a buffer that outlives the step; empty binds NULL. */
-static void bind_buf(sqlite3_stmt *s, int i, const sp_buf *b)
+static void bind_buf(sp_stmt *s, int i, const sp_buf *b)
 {
 	if (b->len)
-		sqlite3_bind_text(s, i, b->buf, (int)b->len, SQLITE_STATIC);
+		sp_bind_static(s, i, b->buf, (int)b->len);
 	else
-		sqlite3_bind_null(s, i);
+		sp_bind_null(s, i);
 }
 
 /* FNV-1a 64 over the fields (with their index), as 16 hex digits. */
@@ -159,11 +159,11 @@ static void record_hash(const sp_record *r, char out[17])
 	out[16] = 0;
 }
 
-static int step_done(sp_store *st, sqlite3_stmt *s, sp_err *err, const char *what)
+static int step_done(sp_store *st, sp_stmt *s, sp_err *err, const char *what)
 {
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	int rc = sp_step(s);
+	sp_reset(s);
+	if (rc != SP_DONE)
 		return sp_store_error(st, err, what);
 	return SP_OK;
 }
@@ -174,25 +174,25 @@ static int store_record(sp_store *st, parse_sql *q, const sp_source *src, int64_
 	char hash[17];
 	record_hash(r, hash);
 	if (try_touch) {
-		sqlite3_stmt *s = q->touch;
-		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+		sp_stmt *s = q->touch;
+		sp_bind_static(s, 1, src->name, -1);
 		bind_buf(s, 2, &r->f[SP_F_KEY]);
-		sqlite3_bind_int64(s, 3, fetch_id);
-		sqlite3_bind_int64(s, 4, r->line);
-		sqlite3_bind_text(s, 5, as_of, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 6, hash, 16, SQLITE_STATIC);
+		sp_bind_int64(s, 3, fetch_id);
+		sp_bind_int64(s, 4, r->line);
+		sp_bind_static(s, 5, as_of, -1);
+		sp_bind_static(s, 6, hash, 16);
 		if (step_done(st, s, err, "parse: refresh record") != SP_OK)
 			return SP_EDB;
-		if (sqlite3_changes(st->db) > 0)
+		if (sp_store_changes(st) > 0)
 			return SP_OK;
 	}
-	sqlite3_stmt *s = q->upsert;
-	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+	sp_stmt *s = q->upsert;
+	sp_bind_static(s, 1, src->name, -1);
 	bind_buf(s, 2, &r->f[SP_F_KEY]);
-	sqlite3_bind_int64(s, 3, fetch_id);
-	sqlite3_bind_int64(s, 4, r->line);
-	sqlite3_bind_text(s, 5, as_of, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, hash, 16, SQLITE_STATIC);
+	sp_bind_int64(s, 3, fetch_id);
+	sp_bind_int64(s, 4, r->line);
+	sp_bind_static(s, 5, as_of, -1);
+	sp_bind_static(s, 6, hash, 16);
 	for (int f = SP_F_NAME; f < SP_F__COUNT; f++)
 		bind_buf(s, 7 + (f - SP_F_NAME), &r->f[f]);
 	return step_done(st, s, err, "parse: store record");
@@ -203,24 +203,24 @@ static int store_record(sp_store *st, parse_sql *q, const sp_source *src, int64_
 static int store_news(sp_store *st, parse_sql *q, const sp_source *src, int64_t fetch_id, const char *as_of,
 		      sp_date_order order, const sp_record *r, sp_err *err)
 {
-	sqlite3_stmt *s = q->news;
+	sp_stmt *s = q->news;
 	char day[SP_DATE_ISO_SIZE] = "";
 	sp_date_parse(sp_record_get(r, SP_F_PUBLISHED), order, day, sizeof(day));
 	const sp_buf *url = r->f[SP_F_WEBSITE].len ? &r->f[SP_F_WEBSITE] : &r->f[SP_F_KEY];
-	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+	sp_bind_static(s, 1, src->name, -1);
 	bind_buf(s, 2, &r->f[SP_F_KEY]);
-	sqlite3_bind_int64(s, 3, fetch_id);
-	sqlite3_bind_int64(s, 4, r->line);
-	sqlite3_bind_text(s, 5, as_of, -1, SQLITE_STATIC);
+	sp_bind_int64(s, 3, fetch_id);
+	sp_bind_int64(s, 4, r->line);
+	sp_bind_static(s, 5, as_of, -1);
 	bind_buf(s, 6, &r->f[SP_F_NAME]);
 	if (url->len > 8 && (!strncmp(url->buf, "http://", 7) || !strncmp(url->buf, "https://", 8)))
 		bind_buf(s, 7, url);
 	else
-		sqlite3_bind_null(s, 7);
+		sp_bind_null(s, 7);
 	if (strlen(day) == 10)
-		sqlite3_bind_text(s, 8, day, -1, SQLITE_TRANSIENT);
+		sp_bind_textn(s, 8, day, -1);
 	else
-		sqlite3_bind_null(s, 8);
+		sp_bind_null(s, 8);
 	bind_buf(s, 9, &r->f[SP_F_DESCRIPTION]);
 	bind_buf(s, 10, &r->f[SP_F_CATEGORIES]);
 	return step_done(st, s, err, "parse: store news item");
@@ -241,15 +241,15 @@ static int headline_like(const sp_buf *name)
 static int store_reject(sp_store *st, parse_sql *q, sp_ctx *ctx, const sp_source *src, int64_t fetch_id,
 			const sp_record *r, sp_err *err)
 {
-	sqlite3_stmt *s = q->reject;
-	sqlite3_bind_int64(s, 1, ctx->run_id);
-	sqlite3_bind_text(s, 2, src->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, fetch_id);
-	sqlite3_bind_int64(s, 4, r->line);
+	sp_stmt *s = q->reject;
+	sp_bind_int64(s, 1, ctx->run_id);
+	sp_bind_static(s, 2, src->name, -1);
+	sp_bind_int64(s, 3, fetch_id);
+	sp_bind_int64(s, 4, r->line);
 	if (r->reject_reason.len)
 		bind_buf(s, 5, &r->reject_reason);
 	else
-		sqlite3_bind_text(s, 5, "rejected", -1, SQLITE_STATIC);
+		sp_bind_static(s, 5, "rejected", -1);
 	bind_buf(s, 6, &r->excerpt);
 	return step_done(st, s, err, "parse: store reject");
 }
@@ -257,14 +257,14 @@ static int store_reject(sp_store *st, parse_sql *q, sp_ctx *ctx, const sp_source
 /* Absolute path of a fetch's file in the raw store (NULL when it has none). */
 static int fetch_path(sp_ctx *ctx, int64_t fetch_id, char **path)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	*path = NULL;
 	if (sp_store_prepare(ctx->db, "SELECT path FROM fetch WHERE id = ?1", &s, ctx->err) != SP_OK)
 		return SP_EDB;
-	sqlite3_bind_int64(s, 1, fetch_id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(s, 0);
+	sp_bind_int64(s, 1, fetch_id);
+	int rc = sp_step(s);
+	if (rc == SP_ROW) {
+		const char *p = sp_col_text(s, 0);
 		if (p && *p) {
 			sp_buf b = SP_BUF_INIT;
 			if (p[0] == '/')
@@ -273,11 +273,11 @@ static int fetch_path(sp_ctx *ctx, int64_t fetch_id, char **path)
 				sp_buf_addf(&b, "%s/%s", ctx->cfg->raw_dir, p);
 			*path = sp_buf_detach(&b);
 		}
-	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
+	} else if (rc != SP_DONE) {
+		sp_finalize(s);
 		return sp_store_error(ctx->db, ctx->err, "parse: read fetch");
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return SP_OK;
 }
 
@@ -285,7 +285,7 @@ static int fetch_path(sp_ctx *ctx, int64_t fetch_id, char **path)
 static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, int64_t *parsed, char **path,
 			 char **parsed_filter)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	*fetch_id = 0;
 	*parsed = 0;
 	*path = NULL;
@@ -309,19 +309,19 @@ static int find_snapshot(sp_ctx *ctx, const sp_source *src, int64_t *fetch_id, i
 			     "                 ORDER BY r.as_of DESC, f2.id DESC LIMIT 1), s.last_good_fetch),"
 			     " s.parsed_fetch, s.parsed_filter FROM source_state s WHERE s.source = ?1", &s, ctx->err) != SP_OK)
 		return SP_EDB;
-	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, ctx->as_of, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*fetch_id = sqlite3_column_int64(s, 0);
-		*parsed = sqlite3_column_int64(s, 1);
-		const char *pf = (const char *)sqlite3_column_text(s, 2);
+	sp_bind_static(s, 1, src->name, -1);
+	sp_bind_static(s, 2, ctx->as_of, -1);
+	int rc = sp_step(s);
+	if (rc == SP_ROW) {
+		*fetch_id = sp_col_int64(s, 0);
+		*parsed = sp_col_int64(s, 1);
+		const char *pf = sp_col_text(s, 2);
 		*parsed_filter = sp_xstrdup(pf ? pf : "");
-	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
+	} else if (rc != SP_DONE) {
+		sp_finalize(s);
 		return sp_store_error(ctx->db, ctx->err, "parse: read source_state");
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return *fetch_id ? fetch_path(ctx, *fetch_id, path) : SP_OK;
 }
 
@@ -377,8 +377,8 @@ static int parse_rows(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	rc = sp_store_int(st, "SELECT EXISTS(SELECT 1 FROM record WHERE source = ?1)", &existing, err, src->name);
 	if (rc != SP_OK)
 		goto out;
-	sqlite3_bind_text(q.del_reject, 1, src->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q.del_reject, 2, fetch_id);
+	sp_bind_static(q.del_reject, 1, src->name, -1);
+	sp_bind_int64(q.del_reject, 2, fetch_id);
 	if ((rc = step_done(st, q.del_reject, err, "parse: clear rejects")) != SP_OK)
 		goto out;
 	/* the connector, the key/name checks and the filter run in the pump's thread (pump.h) */
@@ -456,19 +456,19 @@ static const char SQL_NEWS_GONE[] = "UPDATE record SET gone = 1 WHERE source = ?
  * open transaction: what applying it marks gone. */
 static int count_gone(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, int snapshot, int news, int64_t *n)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	*n = 0;
 	if (!snapshot && !news)
 		return SP_OK;
 	if (sp_store_prepare(ctx->db, news ? SQL_NEWS_GONE_COUNT : SQL_GONE_COUNT, &s, ctx->err) != SP_OK)
 		return SP_EDB;
-	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, fetch_id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? SP_OK : sp_store_error(ctx->db, ctx->err, "parse: count gone");
+	sp_bind_static(s, 1, src->name, -1);
+	sp_bind_int64(s, 2, fetch_id);
+	int rc = sp_step(s);
+	if (rc == SP_ROW)
+		*n = sp_col_int64(s, 0);
+	sp_finalize(s);
+	return rc == SP_ROW ? SP_OK : sp_store_error(ctx->db, ctx->err, "parse: count gone");
 }
 
 /* Step 3c: apply the measured snapshot: mark what it lacks gone (mode = snapshot), replace its
@@ -477,18 +477,18 @@ static int apply_snapshot(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, c
 {
 	sp_store *st = ctx->db;
 	sp_err *err = ctx->err;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc;
 	if (t->snapshot || t->news) {
 		if (sp_store_prepare(st, t->news ? SQL_NEWS_GONE : SQL_GONE, &s, err) != SP_OK)
 			return SP_EDB;
-		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, fetch_id);
+		sp_bind_static(s, 1, src->name, -1);
+		sp_bind_int64(s, 2, fetch_id);
 		rc = step_done(st, s, err, "parse: mark gone");
-		sqlite3_finalize(s);
+		sp_finalize(s);
 		if (rc != SP_OK)
 			return rc;
-		t->gone = sqlite3_changes(st->db);
+		t->gone = sp_store_changes(st);
 	}
 	char now[32];
 	sp_time_iso(sp_now(), now, sizeof(now));
@@ -496,27 +496,27 @@ static int apply_snapshot(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, c
 			     " rows_read, rows_out_of_scope, rows_rejected, rows_stored, rows_gone)"
 			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s, err) != SP_OK)
 		return SP_EDB;
-	sqlite3_bind_int64(s, 1, fetch_id);
-	sqlite3_bind_text(s, 2, src->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, ctx->run_id);
-	sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, t->read);
-	sqlite3_bind_int64(s, 6, t->out_of_scope);
-	sqlite3_bind_int64(s, 7, t->rejected);
-	sqlite3_bind_int64(s, 8, t->stored);
-	sqlite3_bind_int64(s, 9, t->gone);
+	sp_bind_int64(s, 1, fetch_id);
+	sp_bind_static(s, 2, src->name, -1);
+	sp_bind_int64(s, 3, ctx->run_id);
+	sp_bind_static(s, 4, now, -1);
+	sp_bind_int64(s, 5, t->read);
+	sp_bind_int64(s, 6, t->out_of_scope);
+	sp_bind_int64(s, 7, t->rejected);
+	sp_bind_int64(s, 8, t->stored);
+	sp_bind_int64(s, 9, t->gone);
 	rc = step_done(st, s, err, "parse: write parse_stat");
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc != SP_OK)
 		return rc;
 	if (sp_store_prepare(st, "UPDATE source_state SET parsed_fetch = ?2, parsed_filter = ?3 WHERE source = ?1", &s,
 			     err) != SP_OK)
 		return SP_EDB;
-	sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, fetch_id);
-	sqlite3_bind_text(s, 3, settings, -1, SQLITE_STATIC);
+	sp_bind_static(s, 1, src->name, -1);
+	sp_bind_int64(s, 2, fetch_id);
+	sp_bind_static(s, 3, settings, -1);
 	rc = step_done(st, s, err, "parse: update source_state");
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc != SP_OK)
 		return rc;
 	return sp_gate_hold_clear(st, src->name, fetch_id, err);

@@ -12,7 +12,7 @@
 int sp_scope_apply(sp_store *db, const sp_source *src, const sp_filter *f, sp_scope_counts *n, sp_err *err)
 {
 	memset(n, 0, sizeof(*n));
-	sqlite3_stmt *q = NULL, *u = NULL;
+	sp_stmt *q = NULL, *u = NULL;
 	int rc = sp_store_prepare(db,
 				  "SELECT id, COALESCE(status, ''), COALESCE(founded, ''), COALESCE(codes, ''), out_of_scope"
 				  " FROM record WHERE source = ?1 AND gone = 0",
@@ -20,19 +20,19 @@ int sp_scope_apply(sp_store *db, const sp_source *src, const sp_filter *f, sp_sc
 	if (rc == SP_OK)
 		rc = sp_store_prepare(db, "UPDATE record SET out_of_scope = ?2 WHERE id = ?1", &u, err);
 	if (rc != SP_OK) {
-		sqlite3_finalize(q);
+		sp_finalize(q);
 		return rc;
 	}
-	sqlite3_bind_text(q, 1, src->name, -1, SQLITE_STATIC);
+	sp_bind_static(q, 1, src->name, -1);
 	sp_record r;
 	sp_record_init(&r);
 	int st;
-	while (rc == SP_OK && (st = sqlite3_step(q)) == SQLITE_ROW) {
+	while (rc == SP_OK && (st = sp_step(q)) == SP_ROW) {
 		sp_record_clear(&r);
-		sp_record_sets(&r, SP_F_STATUS, (const char *)sqlite3_column_text(q, 1));
-		sp_record_sets(&r, SP_F_FOUNDED, (const char *)sqlite3_column_text(q, 2));
-		sp_record_sets(&r, SP_F_CODES, (const char *)sqlite3_column_text(q, 3));
-		const char *was = (const char *)sqlite3_column_text(q, 4);
+		sp_record_sets(&r, SP_F_STATUS, sp_col_text(q, 1));
+		sp_record_sets(&r, SP_F_FOUNDED, sp_col_text(q, 2));
+		sp_record_sets(&r, SP_F_CODES, sp_col_text(q, 3));
+		const char *was = sp_col_text(q, 4);
 		const char *why = sp_filter_reason(f, &r);
 		n->out += why != NULL;
 		if ((why == NULL) == (was == NULL) && (!why || !strcmp(why, was)))
@@ -41,17 +41,17 @@ int sp_scope_apply(sp_store *db, const sp_source *src, const sp_filter *f, sp_sc
 			n->left++;
 		else if (!why)
 			n->returned++;
-		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sp_bind_int64(u, 1, sp_col_int64(q, 0));
 		if (why)
-			sqlite3_bind_text(u, 2, why, -1, SQLITE_STATIC);
+			sp_bind_static(u, 2, why, -1);
 		else
-			sqlite3_bind_null(u, 2);
+			sp_bind_null(u, 2);
 		rc = sp_store_step_done(db, u, err);
 	}
-	if (rc == SP_OK && st != SQLITE_DONE)
+	if (rc == SP_OK && st != SP_DONE)
 		rc = sp_store_error(db, err, "scope: reading records");
 	sp_record_release(&r);
-	sqlite3_finalize(q);
-	sqlite3_finalize(u);
+	sp_finalize(q);
+	sp_finalize(u);
 	return rc;
 }

@@ -165,9 +165,9 @@ void sp_audit_pick(int64_t *ids, size_t len, size_t n, uint64_t *s)
 
 /* ---------------------------------------------------------------- the cohort, in strata */
 
-static char *dup_col(sqlite3_stmt *s, int i)
+static char *dup_col(sp_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = sp_col_text(s, i);
 	return v && *v ? sp_xstrdup(v) : NULL;
 }
 
@@ -218,25 +218,25 @@ static void cohort_release(cohort *c)
 static int cohort_read(sp_store *db, int64_t year, cohort *c, sp_err *err)
 {
 	memset(c, 0, sizeof(*c));
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db, COHORT_SQL, &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, year);
+	sp_bind_int64(s, 1, year);
 	size_t cap = 0;
 	int st;
-	while ((st = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((st = sp_step(s)) == SP_ROW) {
 		if (c->n == cap)
 			c->u = sp_xrealloc(c->u, (cap = cap ? cap * 2 : 1024) * sizeof(*c->u));
 		unit *u = &c->u[c->n++];
-		u->entity = sqlite3_column_int64(s, 0);
-		u->qualified = sqlite3_column_int(s, 1);
+		u->entity = sp_col_int64(s, 0);
+		u->qualified = sp_col_int(s, 1);
 		u->stratum = dup_col(s, 2), u->source = dup_col(s, 3), u->key = dup_col(s, 4), u->name = dup_col(s, 5);
-		u->score = sqlite3_column_double(s, 6);
+		u->score = sp_col_double(s, 6);
 	}
-	if (st != SQLITE_DONE)
+	if (st != SP_DONE)
 		rc = sp_store_error(db, err, "audit: reading the cohort");
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc == SP_OK && !c->n)
 		rc = sp_err_set(err, SP_ENOTFOUND, "cohort %lld has no selection (run the score stage, see `sparker status`)",
 				(long long)year);
@@ -278,7 +278,7 @@ static int draw_latest(sp_store *db, int64_t year, int64_t *id, sp_err *err)
 static int draw_row(sp_store *db, const sp_audit_opts *o, uint64_t seed, int64_t nrej, int64_t nq, int64_t prej,
 		    int64_t pq, int64_t *id, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db,
 				  "INSERT INTO audit_draw (year, seed, n_rejects, n_qualified, min_per_stratum, rejects, qualified,"
 				  " score_run, user, created) VALUES (?1,?2,?3,?4,?5,?6,?7,(SELECT max(run_id) FROM selection),?8,?9)",
@@ -287,17 +287,17 @@ static int draw_row(sp_store *db, const sp_audit_opts *o, uint64_t seed, int64_t
 		return rc;
 	char now[32];
 	sp_time_iso(sp_now(), now, sizeof(now));
-	sqlite3_bind_int64(s, 1, o->year);
-	sqlite3_bind_int64(s, 2, (int64_t)seed);
-	sqlite3_bind_int64(s, 3, nrej);
-	sqlite3_bind_int64(s, 4, nq);
-	sqlite3_bind_int(s, 5, o->min > 0 ? o->min : 2);
-	sqlite3_bind_int64(s, 6, prej);
-	sqlite3_bind_int64(s, 7, pq);
+	sp_bind_int64(s, 1, o->year);
+	sp_bind_int64(s, 2, (int64_t)seed);
+	sp_bind_int64(s, 3, nrej);
+	sp_bind_int64(s, 4, nq);
+	sp_bind_int(s, 5, o->min > 0 ? o->min : 2);
+	sp_bind_int64(s, 6, prej);
+	sp_bind_int64(s, 7, pq);
 	sp_bind_text(s, 8, o->user && *o->user ? o->user : "unknown");
 	sp_bind_text(s, 9, now);
 	rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	*id = sp_store_last_id(db);
 	return rc;
 }
@@ -306,7 +306,7 @@ static int draw_row(sp_store *db, const sp_audit_opts *o, uint64_t seed, int64_t
 static int draw_units(sp_store *db, const cohort *c, const range *r, size_t k, const int64_t *a, int64_t draw,
 		      const sp_audit_opts *o, uint64_t seed, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db,
 				  "INSERT INTO audit_sample (draw_id, year, side, stratum, stratum_size, sample_size, seed, source,"
 				  " source_key, entity_id, name, score) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
@@ -320,23 +320,23 @@ static int draw_units(sp_store *db, const cohort *c, const range *r, size_t k, c
 		sp_audit_pick(idx, len, (size_t)a[h], &state);
 		for (int64_t i = 0; rc == SP_OK && i < a[h]; i++) {
 			const unit *u = &c->u[idx[i]];
-			sqlite3_bind_int64(s, 1, draw);
-			sqlite3_bind_int64(s, 2, o->year);
+			sp_bind_int64(s, 1, draw);
+			sp_bind_int64(s, 2, o->year);
 			sp_bind_text(s, 3, u->qualified ? "qualified" : "reject");
 			sp_bind_text(s, 4, u->stratum);
-			sqlite3_bind_int64(s, 5, (int64_t)len);
-			sqlite3_bind_int64(s, 6, a[h]);
-			sqlite3_bind_int64(s, 7, (int64_t)seed);
+			sp_bind_int64(s, 5, (int64_t)len);
+			sp_bind_int64(s, 6, a[h]);
+			sp_bind_int64(s, 7, (int64_t)seed);
 			sp_bind_text(s, 8, u->source);
 			sp_bind_text(s, 9, u->key);
-			sqlite3_bind_int64(s, 10, u->entity);
+			sp_bind_int64(s, 10, u->entity);
 			sp_bind_text(s, 11, u->name);
-			sqlite3_bind_double(s, 12, u->score);
+			sp_bind_double(s, 12, u->score);
 			rc = sp_store_step_done(db, s, err);
 		}
 		free(idx);
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
@@ -472,36 +472,36 @@ int sp_audit_items(sp_store *db, int64_t year, int64_t *year_out, sp_audit_item 
 	*out = NULL, *n = 0;
 	int64_t y = 0;
 	int rc = year_of(db, year, &y, err);
-	sqlite3_stmt *s = NULL;
+	sp_stmt *s = NULL;
 	if (rc == SP_OK)
 		rc = sp_store_prepare(db, ITEMS_SQL, &s, err);
 	if (rc != SP_OK)
 		return rc;
 	*year_out = y;
-	sqlite3_bind_int64(s, 1, y);
+	sp_bind_int64(s, 1, y);
 	sp_audit_item *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int st;
-	while ((st = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((st = sp_step(s)) == SP_ROW) {
 		if (cnt == cap)
 			v = sp_xrealloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
 		sp_audit_item *x = &v[cnt++];
 		memset(x, 0, sizeof(*x));
-		x->sample_id = sqlite3_column_int64(s, 0);
+		x->sample_id = sp_col_int64(s, 0);
 		x->ref = dup_col(s, 1);
-		x->entity = sqlite3_column_int64(s, 2);
+		x->entity = sp_col_int64(s, 2);
 		x->name = dup_col(s, 3), x->country = dup_col(s, 4), x->stratum = dup_col(s, 5);
 		x->domains = dup_col(s, 6), x->reasons = dup_col(s, 7), x->why = dup_col(s, 8);
-		x->qualified_side = sqlite3_column_int(s, 9);
-		x->scored = sqlite3_column_type(s, 10) != SQLITE_NULL;
-		x->score = sqlite3_column_double(s, 10);
-		const char *l = (const char *)sqlite3_column_text(s, 11);
+		x->qualified_side = sp_col_int(s, 9);
+		x->scored = !sp_col_null(s, 10);
+		x->score = sp_col_double(s, 10);
+		const char *l = sp_col_text(s, 11);
 		snprintf(x->label, sizeof(x->label), "%s", l ? l : "");
-		x->label_id = sqlite3_column_int64(s, 12);
+		x->label_id = sp_col_int64(s, 12);
 	}
-	if (st != SQLITE_DONE)
+	if (st != SP_DONE)
 		rc = sp_store_error(db, err, "audit: reading the sample");
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc != SP_OK) {
 		sp_audit_items_free(v, cnt);
 		return rc;
@@ -529,50 +529,50 @@ static const char STRATA_SQL[] =
 
 static int draw_read(sp_store *db, sp_audit_estimate *e, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db,
 				  "SELECT d.seed, d.created, d.user, COALESCE(d.score_run, 0),"
 				  " COALESCE((SELECT max(run_id) FROM selection), 0) FROM audit_draw d WHERE d.id = ?1",
 				  &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, e->draw_id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		e->seed = (uint64_t)sqlite3_column_int64(s, 0);
-		snprintf(e->created, sizeof(e->created), "%s", (const char *)sqlite3_column_text(s, 1));
-		snprintf(e->user, sizeof(e->user), "%s", (const char *)sqlite3_column_text(s, 2));
-		e->score_run = sqlite3_column_int64(s, 3);
-		e->now_run = sqlite3_column_int64(s, 4);
+	sp_bind_int64(s, 1, e->draw_id);
+	if (sp_step(s) == SP_ROW) {
+		e->seed = (uint64_t)sp_col_int64(s, 0);
+		snprintf(e->created, sizeof(e->created), "%s", sp_col_text(s, 1));
+		snprintf(e->user, sizeof(e->user), "%s", sp_col_text(s, 2));
+		e->score_run = sp_col_int64(s, 3);
+		e->now_run = sp_col_int64(s, 4);
 	} else {
 		rc = sp_store_error(db, err, "audit: reading the draw");
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
 static int strata_read(sp_store *db, sp_audit_estimate *e, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db, STRATA_SQL, &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, e->draw_id);
+	sp_bind_int64(s, 1, e->draw_id);
 	size_t cap = 0;
 	int st;
-	while ((st = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((st = sp_step(s)) == SP_ROW) {
 		if (e->nstrata == cap)
 			e->strata = sp_xrealloc(e->strata, (cap = cap ? cap * 2 : 32) * sizeof(*e->strata));
 		sp_audit_stratum_row *r = &e->strata[e->nstrata++];
 		r->name = dup_col(s, 0);
-		r->qualified_side = sqlite3_column_int(s, 1);
-		r->s.size = sqlite3_column_int64(s, 2);
-		r->drawn = sqlite3_column_int64(s, 3);
-		r->s.labelled = sqlite3_column_int64(s, 4);
-		r->s.yes = sqlite3_column_int64(s, 5);
+		r->qualified_side = sp_col_int(s, 1);
+		r->s.size = sp_col_int64(s, 2);
+		r->drawn = sp_col_int64(s, 3);
+		r->s.labelled = sp_col_int64(s, 4);
+		r->s.yes = sp_col_int64(s, 5);
 	}
-	if (st != SQLITE_DONE)
+	if (st != SP_DONE)
 		rc = sp_store_error(db, err, "audit: reading the strata");
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
@@ -639,17 +639,17 @@ int sp_audit_label_counts(sp_store *db, int prev, int64_t *tp, int64_t *fp, int6
 		 " COALESCE(sum(l.v = 'yes' AND COALESCE(x.qualified, 0) = 0), 0)"
 		 " FROM l LEFT JOIN %s x ON x.entity_id = l.e WHERE l.rk = 1",
 		 prev ? "selection_prev" : "selection");
-	sqlite3_stmt *q = NULL;
+	sp_stmt *q = NULL;
 	int rc = sp_store_prepare(db, sql, &q, err);
 	if (rc == SP_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			*tp = sqlite3_column_int64(q, 0);
-			*fp = sqlite3_column_int64(q, 1);
-			*fn = sqlite3_column_int64(q, 2);
+		if (sp_step(q) == SP_ROW) {
+			*tp = sp_col_int64(q, 0);
+			*fp = sp_col_int64(q, 1);
+			*fn = sp_col_int64(q, 2);
 		} else {
 			rc = sp_store_error(db, err, "audit labels");
 		}
 	}
-	sqlite3_finalize(q);
+	sp_finalize(q);
 	return rc;
 }

@@ -58,9 +58,9 @@ void dd_arena_free(dd_arena *a)
 
 /* ---------------------------------------------------------------- load */
 
-static const char *col(sqlite3_stmt *s, int i)
+static const char *col(sp_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return sp_col_text(s, i);
 }
 
 /* The first label of a domain without a marketing prefix or '-' ("trycybra.io" -> "cybra"):
@@ -103,7 +103,7 @@ static const char *postcode_key(dd_arena *ar, const char *pc)
 int dd_load(dd *d)
 {
 	sp_ctx *ctx = d->ctx;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(ctx->db,
 				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
 				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
@@ -116,11 +116,11 @@ int dd_load(dd *d)
 	const char *last_src = NULL;
 	int last_prio = 0;
 	sp_progress_start("dedupe: loading", 0, "candidates");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = sp_step(s)) == SP_ROW) {
 		if ((d->n & 1023) == 1023) {
 			if (sp_stop_requested()) {
 				sp_progress_end();
-				sqlite3_finalize(s);
+				sp_finalize(s);
 				return sp_stop_err(ctx->err);
 			}
 			sp_progress_update(d->n);
@@ -131,7 +131,7 @@ int dd_load(dd *d)
 		}
 		cand *x = &d->c[d->n++];
 		memset(x, 0, sizeof(*x));
-		x->rid = sqlite3_column_int64(s, 0);
+		x->rid = sp_col_int64(s, 0);
 		const char *src = col(s, 1);
 		if (!last_src || strcmp(last_src, src) != 0) {
 			last_src = arena_dup(&d->ar, src);
@@ -161,18 +161,18 @@ int dd_load(dd *d)
 		x->founded = arena_dup(&d->ar, col(s, 8));
 		if (x->domain)
 			x->label = domain_label(&d->ar, x->domain);
-		x->year = sqlite3_column_int(s, 9);
+		x->year = sp_col_int(s, 9);
 		x->regnum = arena_dup(&d->ar, col(s, 10));
 		x->lei = arena_dup(&d->ar, col(s, 11));
 		x->ra = arena_dup(&d->ar, col(s, 12));
 		x->hard = x->regnum ? x->regnum : x->ra;
-		x->active = sqlite3_column_type(s, 13) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 13);
+		x->active = sp_col_null(s, 13) ? -1 : sp_col_int(s, 13);
 		x->first_seen = arena_dup(&d->ar, col(s, 14));
 		x->city_raw = arena_dup(&d->ar, col(s, 15));
 		x->website = arena_dup(&d->ar, col(s, 16));
 		x->last_seen = arena_dup(&d->ar, col(s, 17));
-		x->old_eid = sqlite3_column_int64(s, 18);
-		x->home_eid = sqlite3_column_int64(s, 20);
+		x->old_eid = sp_col_int64(s, 18);
+		x->home_eid = sp_col_int64(s, 20);
 		const char *pc = col(s, 19);
 		if (pc)
 			x->postcode = postcode_key(&d->ar, pc);
@@ -180,12 +180,12 @@ int dd_load(dd *d)
 		x->peer = -1;
 	}
 	sp_progress_end();
-	if (rc != SQLITE_DONE) {
+	if (rc != SP_DONE) {
 		rc = sp_store_error(ctx->db, ctx->err, "dedupe: reading candidates");
-		sqlite3_finalize(s);
+		sp_finalize(s);
 		return rc;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return SP_OK;
 }
 
@@ -238,7 +238,7 @@ static void apart_add(dd *d, int a, int b)
 
 int dd_overrides(dd *d, long *nover)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(d->ctx->db,
 				  "SELECT kind, a, b FROM judgement_active WHERE kind IN ('link', 'apart', 'alone') ORDER BY id", &s,
 				  d->ctx->err);
@@ -250,7 +250,7 @@ int dd_overrides(dd *d, long *nover)
 	qsort_r(by, (size_t)d->n, sizeof(int), ref_cmp, d);
 	int *la = NULL, *lb = NULL;
 	size_t nl = 0, lcap = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = sp_step(s)) == SP_ROW) {
 		const char *kind = col(s, 0);
 		int a = ref_find(d, by, col(s, 1));
 		if (a < 0)
@@ -274,11 +274,11 @@ int dd_overrides(dd *d, long *nover)
 		}
 		(*nover)++;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != SP_DONE)
 		rc = sp_store_error(d->ctx->db, d->ctx->err, "dedupe: reading judgements");
 	else
 		rc = SP_OK;
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc == SP_OK) {
 		for (int i = 0; i < d->n; i++) /* every candidate is its own root still */
 			d->napart_root[i] = d->c[i].napart;

@@ -94,7 +94,7 @@ static void assign_ids(const dd *d, const clusters *cs, int64_t max_id, sp_dedup
 
 typedef struct writer {
 	sp_ctx *ctx;
-	sqlite3_stmt *ent, *mem, *mrg, *mrg2, *mrg3, *near, *home;
+	sp_stmt *ent, *mem, *mrg, *mrg2, *mrg3, *near, *home;
 	sp_golden_member *gbuf; /* one cluster's members, for the golden rule */
 } writer;
 
@@ -135,8 +135,8 @@ static int writer_prepare(writer *w)
 
 static void writer_finalize(writer *w)
 {
-	sqlite3_finalize(w->ent), sqlite3_finalize(w->mem), sqlite3_finalize(w->mrg);
-	sqlite3_finalize(w->mrg2), sqlite3_finalize(w->mrg3), sqlite3_finalize(w->near), sqlite3_finalize(w->home);
+	sp_finalize(w->ent), sp_finalize(w->mem), sp_finalize(w->mrg);
+	sp_finalize(w->mrg2), sp_finalize(w->mrg3), sp_finalize(w->near), sp_finalize(w->home);
 	w->ent = w->mem = w->mrg = w->mrg2 = w->mrg3 = w->near = w->home = NULL;
 }
 
@@ -152,8 +152,8 @@ static int write_entity(writer *w, const dd *d, const gm *m, int n, int64_t id)
 	}
 	sp_golden g;
 	sp_golden_compute(w->gbuf, (size_t)n, &g);
-	sqlite3_stmt *ent = w->ent;
-	sqlite3_bind_int64(ent, 1, id);
+	sp_stmt *ent = w->ent;
+	sp_bind_int64(ent, 1, id);
 	sp_bind_text(ent, 2, sp_golden_value(&g, w->gbuf, SP_GOLDEN_NAME));
 	sp_bind_text(ent, 3, sp_golden_value(&g, w->gbuf, SP_GOLDEN_COUNTRY));
 	sp_bind_text(ent, 4, sp_golden_value(&g, w->gbuf, SP_GOLDEN_CITY));
@@ -161,15 +161,15 @@ static int write_entity(writer *w, const dd *d, const gm *m, int n, int64_t id)
 	sp_bind_text(ent, 6, sp_golden_value(&g, w->gbuf, SP_GOLDEN_WEBSITE));
 	sp_bind_text(ent, 7, g.first_seen);
 	if (g.first_seen)
-		sqlite3_bind_int(ent, 8, atoi(g.first_seen));
+		sp_bind_int(ent, 8, atoi(g.first_seen));
 	else
-		sqlite3_bind_null(ent, 8);
-	sqlite3_bind_int64(ent, 9, w->ctx->run_id);
+		sp_bind_null(ent, 8);
+	sp_bind_int64(ent, 9, w->ctx->run_id);
 	if (g.from[SP_GOLDEN_ACTIVE] >= 0)
-		sqlite3_bind_int(ent, 10, w->gbuf[g.from[SP_GOLDEN_ACTIVE]].active);
+		sp_bind_int(ent, 10, w->gbuf[g.from[SP_GOLDEN_ACTIVE]].active);
 	else
-		sqlite3_bind_null(ent, 10);
-	sqlite3_bind_int(ent, 11, g.nsources);
+		sp_bind_null(ent, 10);
+	sp_bind_int(ent, 11, g.nsources);
 	return sp_store_step_done(w->ctx->db, ent, w->ctx->err);
 }
 
@@ -182,21 +182,21 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 			return sp_stop_err(w->ctx->err);
 		const cand *x = &d->c[m[i].idx];
 		int single = n == 1 || x->rule < 0;
-		sqlite3_bind_int64(w->mem, 1, x->rid);
-		sqlite3_bind_int64(w->mem, 2, id);
+		sp_bind_int64(w->mem, 1, x->rid);
+		sp_bind_int64(w->mem, 2, id);
 		sp_bind_text(w->mem, 3, rule_names[single ? R_SINGLE : x->rule]);
-		sqlite3_bind_double(w->mem, 4, single ? 1.0 : (double)x->score);
+		sp_bind_double(w->mem, 4, single ? 1.0 : (double)x->score);
 		if (!single && x->peer >= 0)
-			sqlite3_bind_int64(w->mem, 5, d->c[x->peer].rid);
+			sp_bind_int64(w->mem, 5, d->c[x->peer].rid);
 		else
-			sqlite3_bind_null(w->mem, 5);
-		sqlite3_bind_int64(w->mem, 6, w->ctx->run_id);
-		sqlite3_bind_int64(w->mem, 7, x->home_eid > 0 ? x->home_eid : id);
+			sp_bind_null(w->mem, 5);
+		sp_bind_int64(w->mem, 6, w->ctx->run_id);
+		sp_bind_int64(w->mem, 7, x->home_eid > 0 ? x->home_eid : id);
 		rc = sp_store_step_done(w->ctx->db, w->mem, w->ctx->err);
 		if (rc == SP_OK && (x->old_eid != id || x->home_eid <= 0)) { /* only what changed */
-			sqlite3_bind_int64(w->home, 1, x->rid);
-			sqlite3_bind_int64(w->home, 2, id);
-			sqlite3_bind_int64(w->home, 3, x->home_eid > 0 ? x->home_eid : id);
+			sp_bind_int64(w->home, 1, x->rid);
+			sp_bind_int64(w->home, 2, id);
+			sp_bind_int64(w->home, 3, x->home_eid > 0 ? x->home_eid : id);
 			rc = sp_store_step_done(w->ctx->db, w->home, w->ctx->err);
 		}
 	}
@@ -212,14 +212,14 @@ static int write_near(writer *w, dd *d)
 		if (dd_find(d, x->a) == dd_find(d, x->b))
 			continue;
 		int64_t ra = d->c[x->a].rid, rb = d->c[x->b].rid;
-		sqlite3_bind_int64(w->near, 1, ra < rb ? ra : rb);
-		sqlite3_bind_int64(w->near, 2, ra < rb ? rb : ra);
+		sp_bind_int64(w->near, 1, ra < rb ? ra : rb);
+		sp_bind_int64(w->near, 2, ra < rb ? rb : ra);
 		sp_bind_text(w->near, 3, x->rule >= 0 ? rule_names[x->rule] : NULL);
-		sqlite3_bind_double(w->near, 4, (double)x->score);
+		sp_bind_double(w->near, 4, (double)x->score);
 		sp_bind_text(w->near, 5, x->why);
-		sqlite3_bind_int64(w->near, 6, w->ctx->run_id);
+		sp_bind_int64(w->near, 6, w->ctx->run_id);
 		rc = sp_store_step_done(w->ctx->db, w->near, w->ctx->err);
-		d->near_written += sqlite3_changes(w->ctx->db->db) > 0;
+		d->near_written += sp_store_changes(w->ctx->db) > 0;
 	}
 	return rc;
 }
@@ -229,28 +229,28 @@ static int write_merges(writer *w, const sp_dedupe_ids *ids)
 {
 	sp_store *db = w->ctx->db;
 	int rc = SP_OK;
-	sqlite3_stmt *unmerge = NULL;
+	sp_stmt *unmerge = NULL;
 	if (ids->nrevived)
 		rc = sp_store_prepare(db, "DELETE FROM entity_merge WHERE old_id = ?1", &unmerge, w->ctx->err);
 	for (size_t k = 0; k < ids->nrevived && rc == SP_OK; k++) {
-		sqlite3_bind_int64(unmerge, 1, ids->revived[k]);
+		sp_bind_int64(unmerge, 1, ids->revived[k]);
 		rc = sp_store_step_done(db, unmerge, w->ctx->err);
 	}
-	sqlite3_finalize(unmerge);
+	sp_finalize(unmerge);
 	for (size_t k = 0; k < ids->nmerge && rc == SP_OK; k++) {
 		int64_t old = ids->merge[k].old_id, into = ids->merge[k].into;
-		sqlite3_bind_int64(w->mrg, 1, old);
-		sqlite3_bind_int64(w->mrg, 2, into);
+		sp_bind_int64(w->mrg, 1, old);
+		sp_bind_int64(w->mrg, 2, into);
 		if ((rc = sp_store_step_done(db, w->mrg, w->ctx->err)) != SP_OK)
 			break;
-		sqlite3_bind_int64(w->mrg2, 1, old);
-		sqlite3_bind_int64(w->mrg2, 2, into);
-		sqlite3_bind_int64(w->mrg2, 3, w->ctx->run_id);
+		sp_bind_int64(w->mrg2, 1, old);
+		sp_bind_int64(w->mrg2, 2, into);
+		sp_bind_int64(w->mrg2, 3, w->ctx->run_id);
 		sp_bind_text(w->mrg2, 4, "clusters joined");
 		if ((rc = sp_store_step_done(db, w->mrg2, w->ctx->err)) != SP_OK)
 			break;
-		sqlite3_bind_int64(w->mrg3, 1, old);
-		sqlite3_bind_int64(w->mrg3, 2, into);
+		sp_bind_int64(w->mrg3, 1, old);
+		sp_bind_int64(w->mrg3, 2, into);
 		rc = sp_store_step_done(db, w->mrg3, w->ctx->err);
 	}
 	if (rc == SP_OK)

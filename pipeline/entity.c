@@ -12,7 +12,7 @@
 
 int sp_entity_live(sp_store *db, int64_t id, int64_t *live, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db, "SELECT COALESCE(merged_into, 0) FROM entity WHERE id = ?1", &s, err);
 	if (rc != SP_OK)
 		return rc;
@@ -21,34 +21,34 @@ int sp_entity_live(sp_store *db, int64_t id, int64_t *live, sp_err *err)
 	for (;;) {
 		for (int k = 0; k < hops; k++)
 			if (chain[k] == id) {
-				sqlite3_finalize(s);
+				sp_finalize(s);
 				return sp_err_set(err, SP_EDB, "entity %lld: merged_into chain loops back to %lld",
 						  (long long)chain[0], (long long)id);
 			}
 		if (hops > SP_ENTITY_MAX_HOPS) {
-			sqlite3_finalize(s);
+			sp_finalize(s);
 			return sp_err_set(err, SP_EDB, "entity %lld: merged_into chain longer than %d",
 					  (long long)chain[0], SP_ENTITY_MAX_HOPS);
 		}
 		chain[hops++] = id;
-		sqlite3_bind_int64(s, 1, id);
-		int step = sqlite3_step(s);
-		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		sp_bind_int64(s, 1, id);
+		int step = sp_step(s);
+		if (step != SP_ROW && step != SP_DONE) {
 			rc = sp_store_error(db, err, "following merged_into");
-			sqlite3_finalize(s);
+			sp_finalize(s);
 			return rc;
 		}
-		if (step == SQLITE_DONE) {
-			sqlite3_finalize(s);
+		if (step == SP_DONE) {
+			sp_finalize(s);
 			return sp_err_set(err, SP_ENOTFOUND, "no entity %lld", (long long)id);
 		}
-		int64_t into = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
+		int64_t into = sp_col_int64(s, 0);
+		sp_reset(s);
 		if (!into)
 			break;
 		id = into;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	*live = id;
 	return SP_OK;
 }
@@ -59,17 +59,17 @@ int sp_record_ref(sp_store *db, const char *ref, int64_t *record_id, sp_err *err
 	*record_id = 0;
 	if (!colon || colon == ref || !colon[1])
 		return sp_err_set(err, SP_EUSAGE, "'%s' is not a record reference SOURCE:KEY", ref ? ref : "");
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db, "SELECT id FROM record WHERE source = ?1 AND source_key = ?2", &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sqlite3_bind_text(s, 1, ref, (int)(colon - ref), SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, colon + 1, -1, SQLITE_TRANSIENT);
-	int st = sqlite3_step(s);
-	if (st == SQLITE_ROW)
-		*record_id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (st != SQLITE_ROW && st != SQLITE_DONE)
+	sp_bind_textn(s, 1, ref, (int)(colon - ref));
+	sp_bind_textn(s, 2, colon + 1, -1);
+	int st = sp_step(s);
+	if (st == SP_ROW)
+		*record_id = sp_col_int64(s, 0);
+	sp_finalize(s);
+	if (st != SP_ROW && st != SP_DONE)
 		return sp_store_error(db, err, "looking up a record");
 	return *record_id ? SP_OK : sp_err_set(err, SP_ENOTFOUND, "no record %s", ref);
 }

@@ -90,12 +90,12 @@ const char *sp_golden_value(const sp_golden *g, const sp_golden_member *m, int f
 	return x->text[f];
 }
 
-static const char *col(sqlite3_stmt *s, int i)
+static const char *col(sp_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return sp_col_text(s, i);
 }
 
-static const char *dup_col(sqlite3_stmt *s, int i)
+static const char *dup_col(sp_stmt *s, int i)
 {
 	const char *v = col(s, i);
 	return v && *v ? sp_xstrdup(v) : NULL;
@@ -104,7 +104,7 @@ static const char *dup_col(sqlite3_stmt *s, int i)
 int sp_golden_load(sp_store *db, const sp_config *cfg, int64_t eid, sp_golden_member **out, size_t *n, sp_err *err)
 {
 	*out = NULL, *n = 0;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db,
 				  "SELECT r.id, r.source, r.source_key, r.last_seen, c.first_seen, c.name, c.country, r.city,"
 				  " c.founded, r.website, c.domain, c.active"
@@ -113,17 +113,17 @@ int sp_golden_load(sp_store *db, const sp_config *cfg, int64_t eid, sp_golden_me
 				  &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, eid);
+	sp_bind_int64(s, 1, eid);
 	sp_golden_member *m = NULL;
 	size_t cap = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = sp_step(s)) == SP_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
 			m = sp_xrealloc(m, cap * sizeof(*m));
 		}
 		sp_golden_member *x = &m[(*n)++];
 		memset(x, 0, sizeof(*x));
-		x->rid = sqlite3_column_int64(s, 0);
+		x->rid = sp_col_int64(s, 0);
 		x->source = dup_col(s, 1);
 		if (!x->source)
 			x->source = sp_xstrdup("");
@@ -131,20 +131,20 @@ int sp_golden_load(sp_store *db, const sp_config *cfg, int64_t eid, sp_golden_me
 		x->last_seen = dup_col(s, 3);
 		x->first_seen = dup_col(s, 4);
 		x->prio = sp_dedupe_priority(cfg, x->source);
-		int active = sqlite3_column_type(s, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 11);
+		int active = sp_col_null(s, 11) ? -1 : sp_col_int(s, 11);
 		sp_golden_member_fields(x, col(s, 5), col(s, 6), col(s, 7), col(s, 8), col(s, 9), col(s, 10), active);
 		for (int f = 0; f < SP_GOLDEN_ACTIVE; f++) /* keep the chosen values beyond this row */
 			if (x->text[f])
 				x->text[f] = sp_xstrdup(x->text[f]);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != SP_DONE) {
 		rc = sp_store_error(db, err, "golden record: reading members");
-		sqlite3_finalize(s);
+		sp_finalize(s);
 		sp_golden_members_free(m, *n);
 		*n = 0;
 		return rc;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (*n > 1)
 		qsort(m, *n, sizeof(*m), golden_cmp);
 	*out = m;

@@ -92,14 +92,14 @@ static int ref_check(sp_store *db, const char *ref, sp_err *err)
 
 /* ---------------------------------------------------------------- writing rows */
 
-static const char *txt(sqlite3_stmt *s, int i)
+static const char *txt(sp_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return sp_col_text(s, i);
 }
 
 static int insert_row(sp_store *db, const sp_judgement *j, const char *name, int64_t *id, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db,
 				  "INSERT INTO judgement (kind, value, date, a, b, entity_id, name, note, user, created, origin, target)"
 				  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
@@ -114,16 +114,16 @@ static int insert_row(sp_store *db, const sp_judgement *j, const char *name, int
 	sp_bind_text(s, 4, j->a);
 	sp_bind_text(s, 5, j->b);
 	if (j->entity > 0)
-		sqlite3_bind_int64(s, 6, j->entity);
+		sp_bind_int64(s, 6, j->entity);
 	sp_bind_text(s, 7, name);
 	sp_bind_text(s, 8, j->note);
 	sp_bind_text(s, 9, j->user && *j->user ? j->user : "unknown");
 	sp_bind_text(s, 10, j->created && *j->created ? j->created : now);
 	sp_bind_text(s, 11, j->origin);
 	if (j->target > 0)
-		sqlite3_bind_int64(s, 12, j->target);
+		sp_bind_int64(s, 12, j->target);
 	rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc == SP_OK)
 		*id = sp_store_last_id(db);
 	return rc;
@@ -132,7 +132,7 @@ static int insert_row(sp_store *db, const sp_judgement *j, const char *name, int
 /* The records the judgement is anchored to: the entity's members now, or the given list. */
 static int insert_anchors(sp_store *db, const sp_judgement *j, int64_t id, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc;
 	if (!j->nrecords) {
 		rc = sp_store_prepare(db,
@@ -141,10 +141,10 @@ static int insert_anchors(sp_store *db, const sp_judgement *j, int64_t id, sp_er
 				      &s, err);
 		if (rc != SP_OK)
 			return rc;
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, j->entity);
+		sp_bind_int64(s, 1, id);
+		sp_bind_int64(s, 2, j->entity);
 		rc = sp_store_step_done(db, s, err);
-		sqlite3_finalize(s);
+		sp_finalize(s);
 		return rc;
 	}
 	rc = sp_store_prepare(db, "INSERT OR IGNORE INTO judgement_record (judgement_id, source, source_key) VALUES (?1,?2,?3)",
@@ -156,13 +156,13 @@ static int insert_anchors(sp_store *db, const sp_judgement *j, int64_t id, sp_er
 			break;
 		}
 		char *src = sp_xstrndup(ref, (size_t)(colon - ref));
-		sqlite3_bind_int64(s, 1, id);
+		sp_bind_int64(s, 1, id);
 		sp_bind_text(s, 2, src);
 		sp_bind_text(s, 3, colon + 1);
 		free(src);
 		rc = sp_store_step_done(db, s, err);
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
@@ -181,7 +181,7 @@ static int remove_one(sp_store *db, int64_t target, const sp_judgement *by, sp_e
 static int remove_where(sp_store *db, const char *sql, const char *x, const char *y, int64_t z, const sp_judgement *by,
 			int *n, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db, sql, &s, err);
 	for (int k = 1; rc == SP_OK && k > 0;) {
 		int64_t ids[64];
@@ -189,18 +189,18 @@ static int remove_where(sp_store *db, const char *sql, const char *x, const char
 		k = 0;
 		sp_bind_text(s, 1, x);
 		sp_bind_text(s, 2, y);
-		sqlite3_bind_int64(s, 3, z);
-		while ((st = sqlite3_step(s)) == SQLITE_ROW && k < (int)SP_ARRAY_LEN(ids))
-			ids[k++] = sqlite3_column_int64(s, 0);
-		if (st != SQLITE_ROW && st != SQLITE_DONE)
+		sp_bind_int64(s, 3, z);
+		while ((st = sp_step(s)) == SP_ROW && k < (int)SP_ARRAY_LEN(ids))
+			ids[k++] = sp_col_int64(s, 0);
+		if (st != SP_ROW && st != SP_DONE)
 			rc = sp_store_error(db, err, "reading judgements");
-		sqlite3_reset(s);
+		sp_reset(s);
 		for (int i = 0; rc == SP_OK && i < k; i++)
 			rc = remove_one(db, ids[i], by, err);
 		if (rc == SP_OK)
 			*n += k;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
@@ -248,21 +248,21 @@ static int record_match(sp_store *db, sp_judgement *j, sp_judgement_out *out, sp
 
 static int entity_name(sp_store *db, int64_t entity, char **name, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db, "SELECT name, (SELECT count(*) FROM member WHERE entity_id = ?1) FROM entity WHERE id = ?1",
 				  &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, entity);
+	sp_bind_int64(s, 1, entity);
 	*name = NULL;
-	if (sqlite3_step(s) != SQLITE_ROW)
+	if (sp_step(s) != SP_ROW)
 		rc = sp_err_set(err, SP_ENOTFOUND, "no entity %lld", (long long)entity);
-	else if (!sqlite3_column_int64(s, 1))
+	else if (!sp_col_int64(s, 1))
 		rc = sp_err_set(err, SP_ENOTFOUND, "entity %lld has no records (merged, or its records are gone)",
 				(long long)entity);
 	else
 		*name = txt(s, 0) ? sp_xstrdup(txt(s, 0)) : NULL;
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
@@ -275,19 +275,19 @@ static int record_anchored(sp_store *db, const sp_judgement *j, sp_judgement_out
 		return rc;
 	const char *kind = sp_judgement_kind_names[j->kind];
 	int64_t same = 0;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if ((rc = sp_store_prepare(db,
 				   "SELECT COALESCE(min(j.id), 0) FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id"
 				   " AND p.carries WHERE p.entity_id = ?1 AND j.kind = ?2 AND j.value IS ?3 AND j.date IS ?4 AND j.note IS ?5",
 				   &s, err)) != SP_OK)
 		goto out;
-	sqlite3_bind_int64(s, 1, j->entity);
+	sp_bind_int64(s, 1, j->entity);
 	sp_bind_text(s, 2, kind);
 	sp_bind_text(s, 3, j->value);
 	sp_bind_text(s, 4, j->date);
 	sp_bind_text(s, 5, j->note);
-	same = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
+	same = sp_step(s) == SP_ROW ? sp_col_int64(s, 0) : 0;
+	sp_finalize(s);
 	if (same) {
 		out->id = same, out->same = 1;
 		goto out;
@@ -325,19 +325,19 @@ static int anchors_same(sp_store *db, int64_t id, const sp_judgement *j, int *sa
 	for (size_t i = 0; i < n; i++)
 		if (!k || strcmp(refs[k - 1], refs[i]))
 			refs[k++] = refs[i];
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db, "SELECT source || ':' || source_key FROM judgement_record WHERE judgement_id = ?1", &s, err);
 	size_t have = 0;
 	*same = 1;
 	if (rc == SP_OK) {
-		sqlite3_bind_int64(s, 1, id);
+		sp_bind_int64(s, 1, id);
 		int st;
-		while (*same && (st = sqlite3_step(s)) == SQLITE_ROW) {
+		while (*same && (st = sp_step(s)) == SP_ROW) {
 			const char *r = txt(s, 0);
 			*same = r && k && bsearch(&r, refs, k, sizeof(*refs), str_cmp);
 			have++;
 		}
-		sqlite3_finalize(s);
+		sp_finalize(s);
 	}
 	if (*same && have != k)
 		*same = 0;
@@ -353,7 +353,7 @@ static int anchors_same(sp_store *db, int64_t id, const sp_judgement *j, int *sa
  */
 static int record_verbatim(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db,
 				  "SELECT id FROM judgement WHERE kind = ?1 AND value IS ?2 AND date IS ?3 AND a IS ?4 AND b IS ?5"
 				  " AND note IS ?6 AND user = ?7 AND created = ?8 AND target IS ?9 ORDER BY id",
@@ -369,11 +369,11 @@ static int record_verbatim(sp_store *db, const sp_judgement *j, sp_judgement_out
 	sp_bind_text(s, 7, j->user && *j->user ? j->user : "unknown");
 	sp_bind_text(s, 8, j->created);
 	if (j->target > 0)
-		sqlite3_bind_int64(s, 9, j->target);
+		sp_bind_int64(s, 9, j->target);
 	int64_t same = 0;
-	while (rc == SP_OK && !same && sqlite3_step(s) == SQLITE_ROW) {
+	while (rc == SP_OK && !same && sp_step(s) == SP_ROW) {
 		int eq = 0;
-		int64_t id = sqlite3_column_int64(s, 0);
+		int64_t id = sp_col_int64(s, 0);
 		size_t t = 0;
 		while (t < j->ntaken && j->taken[t] != id)
 			t++;
@@ -383,7 +383,7 @@ static int record_verbatim(sp_store *db, const sp_judgement *j, sp_judgement_out
 		if (eq)
 			same = id;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc != SP_OK)
 		return rc;
 	if (same) {
@@ -397,22 +397,22 @@ static int record_verbatim(sp_store *db, const sp_judgement *j, sp_judgement_out
 
 static int record_remove(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db,
 				  "SELECT kind, (SELECT min(x.id) FROM judgement x WHERE x.kind = 'remove' AND x.target = j.id)"
 				  " FROM judgement j WHERE id = ?1",
 				  &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, j->target);
-	if (sqlite3_step(s) != SQLITE_ROW)
+	sp_bind_int64(s, 1, j->target);
+	if (sp_step(s) != SP_ROW)
 		rc = sp_err_set(err, SP_ENOTFOUND, "no judgement %lld (see `sparker judgements list`)", (long long)j->target);
 	else if (!strcmp(txt(s, 0), "remove"))
 		rc = sp_err_set(err, SP_EUSAGE, "judgement %lld is itself a removal; record the judgement again instead",
 				(long long)j->target);
-	else if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-		out->id = sqlite3_column_int64(s, 1), out->same = 1; /* already removed */
-	sqlite3_finalize(s);
+	else if (!sp_col_null(s, 1))
+		out->id = sp_col_int64(s, 1), out->same = 1; /* already removed */
+	sp_finalize(s);
 	if (rc == SP_OK && !out->same)
 		rc = insert_row(db, j, NULL, &out->id, err);
 	return rc;
@@ -421,7 +421,7 @@ static int record_remove(sp_store *db, const sp_judgement *j, sp_judgement_out *
 /* A writer's transaction: its own unless the caller already holds one (an import). */
 static int tx_begin(sp_store *db, int *own, sp_err *err)
 {
-	*own = !db->in_tx;
+	*own = !sp_store_in_tx(db);
 	return *own ? sp_store_begin(db, err) : SP_OK;
 }
 
@@ -479,24 +479,24 @@ int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, cons
 
 /* ---------------------------------------------------------------- listing */
 
-static char *anchors_text(sqlite3_stmt *q, int64_t id)
+static char *anchors_text(sp_stmt *q, int64_t id)
 {
 	sp_buf b = SP_BUF_INIT;
-	sqlite3_bind_int64(q, 1, id);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	sp_bind_int64(q, 1, id);
+	while (sp_step(q) == SP_ROW) {
 		char *e = sp_judgement_ref_encode(txt(q, 0));
 		if (b.len)
 			sp_buf_add(&b, " ", 1);
 		sp_buf_add(&b, e, strlen(e));
 		free(e);
 	}
-	sqlite3_reset(q);
+	sp_reset(q);
 	return b.len ? sp_buf_detach(&b) : (sp_buf_release(&b), NULL);
 }
 
 int sp_judgement_each(sp_store *db, int which, int64_t entity, sp_judgement_fn fn, void *user, sp_err *err)
 {
-	sqlite3_stmt *s = NULL, *q = NULL;
+	sp_stmt *s = NULL, *q = NULL;
 	int rc = sp_store_prepare(
 		db,
 		"SELECT j.id, j.kind, j.value, j.date, j.a, j.b, j.entity_id, j.name, j.note, j.user, j.created, j.origin,"
@@ -514,31 +514,31 @@ int sp_judgement_each(sp_store *db, int which, int64_t entity, sp_judgement_fn f
 				      " ORDER BY source, source_key",
 				      &q, err);
 	if (rc != SP_OK) {
-		sqlite3_finalize(s);
+		sp_finalize(s);
 		return rc;
 	}
-	sqlite3_bind_int(s, 1, which == SP_J_LIST_ALL);
-	sqlite3_bind_int64(s, 2, entity);
+	sp_bind_int(s, 1, which == SP_J_LIST_ALL);
+	sp_bind_int64(s, 2, entity);
 	int st, stop = 0;
-	while (!stop && (st = sqlite3_step(s)) == SQLITE_ROW) {
+	while (!stop && (st = sp_step(s)) == SP_ROW) {
 		sp_judgement_row r = {
-			.id = sqlite3_column_int64(s, 0),
+			.id = sp_col_int64(s, 0),
 			.kind = sp_judgement_kind_parse(txt(s, 1)),
 			.value = txt(s, 2), .date = txt(s, 3), .a = txt(s, 4), .b = txt(s, 5),
-			.entity_then = sqlite3_column_int64(s, 6), .name_then = txt(s, 7), .note = txt(s, 8),
+			.entity_then = sp_col_int64(s, 6), .name_then = txt(s, 7), .note = txt(s, 8),
 			.user = txt(s, 9), .created = txt(s, 10), .origin = txt(s, 11),
-			.target = sqlite3_column_int64(s, 12), .removed_by = sqlite3_column_int64(s, 13),
-			.carrier = sqlite3_column_int64(s, 14), .parts = sqlite3_column_int(s, 15),
+			.target = sp_col_int64(s, 12), .removed_by = sp_col_int64(s, 13),
+			.carrier = sp_col_int64(s, 14), .parts = sp_col_int(s, 15),
 		};
 		char *anchors = anchors_text(q, r.id);
 		r.records = anchors;
 		stop = fn(&r, user);
 		free(anchors);
 	}
-	if (!stop && st != SQLITE_DONE)
+	if (!stop && st != SP_DONE)
 		rc = sp_store_error(db, err, "listing judgements");
-	sqlite3_finalize(s);
-	sqlite3_finalize(q);
+	sp_finalize(s);
+	sp_finalize(q);
 	return rc != SP_OK ? rc : stop;
 }
 

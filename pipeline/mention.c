@@ -272,7 +272,7 @@ static void guard_shared(m_set *s)
 
 static int load_names(sp_store *db, const sp_mention_dict *d, m_set *s, sp_err *err)
 {
-	sqlite3_stmt *q;
+	sp_stmt *q;
 	if (sp_store_prepare(db,
 			     "SELECT m.entity_id, m.record_id, c.name, c.domain, r.categories FROM member m"
 			     " JOIN entity e ON e.id = m.entity_id AND e.merged_into IS NULL"
@@ -281,8 +281,8 @@ static int load_names(sp_store *db, const sp_mention_dict *d, m_set *s, sp_err *
 		return SP_EDB;
 	s->m = sp_matcher_new();
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t eid = sqlite3_column_int64(q, 0);
+	while ((rc = sp_step(q)) == SP_ROW) {
+		int64_t eid = sp_col_int64(q, 0);
 		if (!s->nents || s->ents[s->nents - 1].id != eid) {
 			if (s->nents == s->capents) {
 				s->capents = s->capents ? 2 * s->capents : 256;
@@ -291,17 +291,17 @@ static int load_names(sp_store *db, const sp_mention_dict *d, m_set *s, sp_err *
 			s->ents[s->nents++] = (m_ent){ .id = eid };
 		}
 		m_ent *e = &s->ents[s->nents - 1];
-		const char *dom = (const char *)sqlite3_column_text(q, 3), *cats = (const char *)sqlite3_column_text(q, 4);
+		const char *dom = sp_col_text(q, 3), *cats = sp_col_text(q, 4);
 		if (!e->domain && dom && *dom)
 			e->domain = sp_xstrdup(dom);
 		if (cats && *cats)
 			add_cats(e, cats);
-		const char *name = (const char *)sqlite3_column_text(q, 2);
+		const char *name = sp_col_text(q, 2);
 		if (name && *name)
-			add_name(s, d, eid, sqlite3_column_int64(q, 1), name);
+			add_name(s, d, eid, sp_col_int64(q, 1), name);
 	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
+	sp_finalize(q);
+	if (rc != SP_DONE)
 		return sp_store_error(db, err, "mention: read entities");
 	guard_shared(s);
 	return SP_OK;
@@ -357,7 +357,7 @@ static const char *context(const m_set *s, const m_name *n, const m_item *it)
 }
 
 /* The hits of one item -> mention rows (one per startup: the first of its names that holds). */
-static int attach_item(sp_store *db, sqlite3_stmt *ins, const m_set *s, m_item *it, int64_t item_id, int64_t *attached,
+static int attach_item(sp_store *db, sp_stmt *ins, const m_set *s, m_item *it, int64_t item_id, int64_t *attached,
 		       sp_err *err)
 {
 	int64_t done[64];
@@ -372,10 +372,10 @@ static int attach_item(sp_store *db, sqlite3_stmt *ins, const m_set *s, m_item *
 		const char *rule = n->guarded ? context(s, n, it) : "name";
 		if (!rule)
 			continue;
-		sqlite3_bind_int64(ins, 1, item_id);
-		sqlite3_bind_int64(ins, 2, n->record);
-		sqlite3_bind_text(ins, 3, n->display, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, rule, -1, SQLITE_STATIC);
+		sp_bind_int64(ins, 1, item_id);
+		sp_bind_int64(ins, 2, n->record);
+		sp_bind_static(ins, 3, n->display, -1);
+		sp_bind_static(ins, 4, rule, -1);
 		if (sp_store_step_done(db, ins, err) != SP_OK)
 			return SP_EDB;
 		(*attached)++;
@@ -387,43 +387,43 @@ static int attach_item(sp_store *db, sqlite3_stmt *ins, const m_set *s, m_item *
 
 static int attach_all(sp_store *db, const m_set *s, int64_t run_id, int64_t *items, int64_t *attached, sp_err *err)
 {
-	sqlite3_stmt *q = NULL, *ins = NULL;
+	sp_stmt *q = NULL, *ins = NULL;
 	if (sp_store_prepare(db, "SELECT id, COALESCE(title, ''), COALESCE(snippet, ''), COALESCE(categories, ''), url"
 			     " FROM news_item ORDER BY id", &q, err) != SP_OK ||
 	    sp_store_prepare(db, "INSERT OR IGNORE INTO mention(item_id, record_id, name, rule, run_id)"
 			     " VALUES (?1, ?2, ?3, ?4, ?5)", &ins, err) != SP_OK) {
-		sqlite3_finalize(q);
+		sp_finalize(q);
 		return SP_EDB;
 	}
-	sqlite3_bind_int64(ins, 5, run_id);
+	sp_bind_int64(ins, 5, run_id);
 	m_item it = { 0 };
 	sp_buf text = SP_BUF_INIT, all = SP_BUF_INIT;
 	int rc = SP_OK, step;
-	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+	while (rc == SP_OK && (step = sp_step(q)) == SP_ROW) {
 		if (sp_stop_requested()) {
 			rc = sp_stop_err(err);
 			break;
 		}
 		(*items)++;
 		sp_buf_reset(&text);
-		sp_buf_addf(&text, "%s\n%s", (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2));
+		sp_buf_addf(&text, "%s\n%s", sp_col_text(q, 1), sp_col_text(q, 2));
 		sp_buf_reset(&all);
-		sp_buf_addf(&all, "%s\n%s", text.buf, (const char *)sqlite3_column_text(q, 3));
+		sp_buf_addf(&all, "%s\n%s", text.buf, sp_col_text(q, 3));
 		char *folded = sp_match_fold(text.buf), *folded_all = sp_match_fold(all.buf);
-		it.text = text.buf, it.folded = folded_all, it.url = (const char *)sqlite3_column_text(q, 4);
+		it.text = text.buf, it.folded = folded_all, it.url = sp_col_text(q, 4);
 		it.nhits = 0;
 		sp_matcher_scan(s->m, folded, on_hit, &it);
-		rc = attach_item(db, ins, s, &it, sqlite3_column_int64(q, 0), attached, err);
+		rc = attach_item(db, ins, s, &it, sp_col_int64(q, 0), attached, err);
 		free(folded);
 		free(folded_all);
 	}
-	if (rc == SP_OK && step != SQLITE_DONE)
+	if (rc == SP_OK && step != SP_DONE)
 		rc = sp_store_error(db, err, "mention: read news items");
 	free(it.hits);
 	sp_buf_release(&text);
 	sp_buf_release(&all);
-	sqlite3_finalize(q);
-	sqlite3_finalize(ins);
+	sp_finalize(q);
+	sp_finalize(ins);
 	return rc;
 }
 
@@ -455,16 +455,16 @@ int sp_mention_attach(sp_store *db, const sp_config *cfg, int64_t run_id, int64_
 
 int sp_mention_count(sp_store *db, int64_t entity_id, int year, long *n, sp_err *err)
 {
-	sqlite3_stmt *q;
+	sp_stmt *q;
 	*n = 0;
 	if (sp_store_prepare(db, "SELECT count(DISTINCT item_id) FROM entity_mention WHERE entity_id = ?1"
 			     " AND (?2 = 0 OR year = ?2)", &q, err) != SP_OK)
 		return SP_EDB;
-	sqlite3_bind_int64(q, 1, entity_id);
-	sqlite3_bind_int(q, 2, year);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*n = (long)sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW ? SP_OK : sp_store_error(db, err, "mention: count");
+	sp_bind_int64(q, 1, entity_id);
+	sp_bind_int(q, 2, year);
+	int rc = sp_step(q);
+	if (rc == SP_ROW)
+		*n = (long)sp_col_int64(q, 0);
+	sp_finalize(q);
+	return rc == SP_ROW ? SP_OK : sp_store_error(db, err, "mention: count");
 }

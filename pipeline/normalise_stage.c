@@ -53,9 +53,9 @@ static void src_lookup(const sp_config *cfg, const char *name, src_opts *o)
 	o->order = sp_date_order_config(cfg, s->section, NULL);
 }
 
-static const char *col(sqlite3_stmt *s, int i)
+static const char *col(sp_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = sp_col_text(s, i);
 	return v ? v : "";
 }
 
@@ -63,7 +63,7 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	(void)src;
 	sp_store *db = ctx->db;
-	sqlite3_stmt *sel = NULL, *ins = NULL;
+	sp_stmt *sel = NULL, *ins = NULL;
 	int rc;
 	/* one big transaction: a large page cache keeps SQLite from spilling it page by page */
 	if ((rc = sp_store_exec(db, "PRAGMA cache_size = -262144", ctx->err)) != SP_OK)
@@ -93,7 +93,7 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto fail;
 	sp_progress_start("normalise", total, "records");
 	int step;
-	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+	while ((step = sp_step(sel)) == SP_ROW) {
 		if ((++c->in & 1023) == 0) {
 			if (sp_stop_requested()) {
 				rc = sp_stop_err(ctx->err);
@@ -132,7 +132,7 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		if (!lf && *col(sel, 3))
 			lf = lf_raw = sp_norm_fold(col(sel, 3));
 
-		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
+		sp_bind_int64(ins, 1, sp_col_int64(sel, 0));
 		sp_bind_text(ins, 2, source);
 		sp_bind_text(ins, 3, nm.display);
 		sp_bind_text(ins, 4, nm.key);
@@ -142,17 +142,17 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		sp_bind_text(ins, 8, domain);
 		sp_bind_text(ins, 9, founded);
 		if (*founded)
-			sqlite3_bind_int(ins, 10, atoi(founded));
+			sp_bind_int(ins, 10, atoi(founded));
 		else
-			sqlite3_bind_null(ins, 10);
+			sp_bind_null(ins, 10);
 		sp_bind_text(ins, 11, nace);
 		sp_bind_text(ins, 12, regnum);
 		sp_bind_text(ins, 13, lei);
 		sp_bind_text(ins, 14, ra);
 		if (active >= 0)
-			sqlite3_bind_int(ins, 15, active);
+			sp_bind_int(ins, 15, active);
 		else
-			sqlite3_bind_null(ins, 15);
+			sp_bind_null(ins, 15);
 		sp_bind_text(ins, 16, first_seen);
 		rc = sp_store_step_done(db, ins, ctx->err);
 		sp_name_release(&nm);
@@ -161,12 +161,12 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 			goto fail;
 		c->out++;
 	}
-	if (step != SQLITE_DONE) {
+	if (step != SP_DONE) {
 		rc = sp_store_error(db, ctx->err, "normalise: reading records");
 		goto fail;
 	}
-	sqlite3_finalize(sel), sel = NULL;
-	sqlite3_finalize(ins), ins = NULL;
+	sp_finalize(sel), sel = NULL;
+	sp_finalize(ins), ins = NULL;
 	if ((rc = sp_store_commit(db, ctx->err)) != SP_OK)
 		goto fail;
 	sp_progress_end();
@@ -174,8 +174,8 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	return SP_OK;
 fail:
 	sp_progress_end();
-	sqlite3_finalize(sel);
-	sqlite3_finalize(ins);
+	sp_finalize(sel);
+	sp_finalize(ins);
 	sp_store_rollback(db);
 	return rc;
 }

@@ -16,9 +16,9 @@ const char *const sp_review_field_names[SP_RV_NFIELDS] = {
 	"name", "country", "city", "postcode", "website", "founded", "status", "registry", "categories", "description",
 };
 
-static char *dup_col(sqlite3_stmt *s, int i)
+static char *dup_col(sp_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
+	const char *v = sp_col_text(s, i);
 	return v && *v ? sp_xstrdup(v) : NULL;
 }
 
@@ -49,41 +49,41 @@ static const char RECORD_SQL[] =
 	" c.active, c.regnum_key"
 	" FROM record r LEFT JOIN candidate c ON c.record_id = r.id WHERE r.id = ?1";
 
-static int record_fill(sqlite3_stmt *rs, sp_review_record *x, sp_store *db, sp_err *err)
+static int record_fill(sp_stmt *rs, sp_review_record *x, sp_store *db, sp_err *err)
 {
-	sqlite3_bind_int64(rs, 1, x->id);
-	int st = sqlite3_step(rs);
-	if (st == SQLITE_ROW) {
+	sp_bind_int64(rs, 1, x->id);
+	int st = sp_step(rs);
+	if (st == SP_ROW) {
 		for (int f = 0; f < SP_RV_NFIELDS; f++)
 			x->show[f] = dup_col(rs, f);
 		for (int f = 0; f <= SP_RV_REGNUM; f++)
 			x->key[f] = dup_col(rs, SP_RV_NFIELDS + f);
 	}
-	sqlite3_reset(rs);
-	return st == SQLITE_ROW || st == SQLITE_DONE ? SP_OK : sp_store_error(db, err, "review: reading a record");
+	sp_reset(rs);
+	return st == SP_ROW || st == SP_DONE ? SP_OK : sp_store_error(db, err, "review: reading a record");
 }
 
-static void side_from(sqlite3_stmt *s, int id_col, int ref_col, int ent_col, int q_col, int x_col, sp_review_record *x)
+static void side_from(sp_stmt *s, int id_col, int ref_col, int ent_col, int q_col, int x_col, sp_review_record *x)
 {
-	x->id = sqlite3_column_int64(s, id_col);
+	x->id = sp_col_int64(s, id_col);
 	x->ref = dup_col(s, ref_col);
-	x->entity = sqlite3_column_int64(s, ent_col);
-	x->qualified = sqlite3_column_int(s, q_col);
-	x->scored = sqlite3_column_type(s, x_col) != SQLITE_NULL;
-	x->score = sqlite3_column_double(s, x_col);
+	x->entity = sp_col_int64(s, ent_col);
+	x->qualified = sp_col_int(s, q_col);
+	x->scored = !sp_col_null(s, x_col);
+	x->score = sp_col_double(s, x_col);
 }
 
 int sp_review_pairs(sp_store *db, sp_review_pair **out, size_t *n, sp_err *err)
 {
 	*out = NULL, *n = 0;
-	sqlite3_stmt *s = NULL, *rs = NULL;
+	sp_stmt *s = NULL, *rs = NULL;
 	int rc = sp_store_prepare(db, PAIRS_SQL, &s, err);
 	if (rc == SP_OK)
 		rc = sp_store_prepare(db, RECORD_SQL, &rs, err);
 	sp_review_pair *v = NULL;
 	size_t cnt = 0, cap = 0;
-	int st = SQLITE_DONE;
-	while (rc == SP_OK && (st = sqlite3_step(s)) == SQLITE_ROW) {
+	int st = SP_DONE;
+	while (rc == SP_OK && (st = sp_step(s)) == SP_ROW) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 64;
 			v = sp_xrealloc(v, cap * sizeof(*v));
@@ -93,16 +93,16 @@ int sp_review_pairs(sp_store *db, sp_review_pair **out, size_t *n, sp_err *err)
 		side_from(s, 0, 5, 7, 9, 11, &p->a);
 		side_from(s, 1, 6, 8, 10, 12, &p->b);
 		p->rule = dup_col(s, 2);
-		p->score = sqlite3_column_double(s, 3);
+		p->score = sp_col_double(s, 3);
 		p->reason = dup_col(s, 4);
 		rc = record_fill(rs, &p->a, db, err);
 		if (rc == SP_OK)
 			rc = record_fill(rs, &p->b, db, err);
 	}
-	if (rc == SP_OK && st != SQLITE_DONE)
+	if (rc == SP_OK && st != SP_DONE)
 		rc = sp_store_error(db, err, "review: reading the near misses");
-	sqlite3_finalize(s);
-	sqlite3_finalize(rs);
+	sp_finalize(s);
+	sp_finalize(rs);
 	if (rc != SP_OK) {
 		sp_review_pairs_free(v, cnt);
 		return rc;
@@ -155,16 +155,16 @@ static int cohort_read(sp_store *db, int64_t year, sp_review_cohort *c, sp_err *
 {
 	memset(c, 0, sizeof(*c));
 	int64_t y = 0;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int rc = sp_store_prepare(db, "SELECT CASE WHEN ?1 > 0 THEN (SELECT ?1 FROM selection WHERE cohort = ?1 LIMIT 1)"
 				      " ELSE (SELECT max(cohort) FROM selection) END", &s, err);
 	if (rc == SP_OK) {
-		sqlite3_bind_int64(s, 1, year);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			y = sqlite3_column_int64(s, 0);
+		sp_bind_int64(s, 1, year);
+		if (sp_step(s) == SP_ROW)
+			y = sp_col_int64(s, 0);
 		else
 			rc = sp_store_error(db, err, "review: finding the cohort");
-		sqlite3_finalize(s);
+		sp_finalize(s);
 	}
 	if (rc != SP_OK)
 		return rc;
@@ -175,13 +175,13 @@ static int cohort_read(sp_store *db, int64_t year, sp_review_cohort *c, sp_err *
 	if ((rc = sp_store_prepare(db, "SELECT integrated, qualified, reached, band_min, band_max FROM cohort_band WHERE cohort = ?1",
 				   &s, err)) != SP_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, y);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		c->integrated = sqlite3_column_int(s, 0), c->qualified = sqlite3_column_int(s, 1);
-		c->reached = sqlite3_column_int(s, 2);
-		c->band_min = sqlite3_column_double(s, 3), c->band_max = sqlite3_column_double(s, 4);
+	sp_bind_int64(s, 1, y);
+	if (sp_step(s) == SP_ROW) {
+		c->integrated = sp_col_int(s, 0), c->qualified = sp_col_int(s, 1);
+		c->reached = sp_col_int(s, 2);
+		c->band_min = sp_col_double(s, 3), c->band_max = sp_col_double(s, 4);
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return SP_OK;
 }
 
@@ -190,37 +190,37 @@ int sp_review_selection(sp_store *db, int64_t year, int each, sp_review_cohort *
 {
 	*out = NULL, *n = 0;
 	int rc = cohort_read(db, year, c, err);
-	sqlite3_stmt *s = NULL;
+	sp_stmt *s = NULL;
 	if (rc == SP_OK)
 		rc = sp_store_prepare(db, SELECTION_SQL, &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sqlite3_bind_int64(s, 1, c->cohort);
-	sqlite3_bind_int(s, 2, each > 0 ? each : 10);
+	sp_bind_int64(s, 1, c->cohort);
+	sp_bind_int(s, 2, each > 0 ? each : 10);
 	sp_review_startup *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int st;
-	while ((st = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((st = sp_step(s)) == SP_ROW) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 32;
 			v = sp_xrealloc(v, cap * sizeof(*v));
 		}
 		sp_review_startup *x = &v[cnt++];
 		memset(x, 0, sizeof(*x));
-		x->entity = sqlite3_column_int64(s, 0);
+		x->entity = sp_col_int64(s, 0);
 		x->name = dup_col(s, 1), x->country = dup_col(s, 2);
-		x->scored = sqlite3_column_type(s, 3) != SQLITE_NULL;
-		x->score = sqlite3_column_double(s, 3);
+		x->scored = !sp_col_null(s, 3);
+		x->score = sp_col_double(s, 3);
 		x->domains = dup_col(s, 4), x->reasons = dup_col(s, 5), x->why = dup_col(s, 6);
-		x->rank = sqlite3_column_int(s, 7);
-		x->qualified = sqlite3_column_int(s, 8);
-		const char *pin = (const char *)sqlite3_column_text(s, 9);
+		x->rank = sp_col_int(s, 7);
+		x->qualified = sp_col_int(s, 8);
+		const char *pin = sp_col_text(s, 9);
 		if (pin && (!strcmp(pin, "in") || !strcmp(pin, "out")))
 			snprintf(x->pin, sizeof(x->pin), "%s", pin);
 	}
-	if (st != SQLITE_DONE)
+	if (st != SP_DONE)
 		rc = sp_store_error(db, err, "review: reading the selection");
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc != SP_OK) {
 		sp_review_selection_free(v, cnt);
 		return rc;

@@ -176,7 +176,7 @@ static int mark_dead_runs(sp_store *db, sp_err *err)
 static int run_insert(sp_store *db, const sp_config *cfg, const sp_run_opts *o, const char *as_of, int64_t *id,
 		      sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db,
 			     "INSERT INTO run(job, as_of, started, status, pid, host, args, config_hash)"
 			     " VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7)",
@@ -188,19 +188,19 @@ static int run_insert(sp_store *db, const sp_config *cfg, const sp_run_opts *o, 
 	sp_bind_text(s, 1, o->job ? o->job : "manual");
 	sp_bind_text(s, 2, as_of);
 	sp_bind_text(s, 3, now);
-	sqlite3_bind_int64(s, 4, (int64_t)getpid());
+	sp_bind_int64(s, 4, (int64_t)getpid());
 	sp_bind_text(s, 5, host);
 	sp_bind_text(s, 6, o->args);
 	sp_bind_text(s, 7, cfg->sha256);
 	int rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	*id = sp_store_last_id(db);
 	return rc;
 }
 
 static int run_close(sp_store *db, int64_t id, const char *status, const char *error, long peak_kb, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db, "UPDATE run SET ended=?1, status=?2, error=?3, peak_kb=?4 WHERE id=?5", &s, err) != SP_OK)
 		return SP_EDB;
 	char now[32];
@@ -208,33 +208,33 @@ static int run_close(sp_store *db, int64_t id, const char *status, const char *e
 	sp_bind_text(s, 1, now);
 	sp_bind_text(s, 2, status);
 	sp_bind_text(s, 3, error);
-	sqlite3_bind_int64(s, 4, peak_kb);
-	sqlite3_bind_int64(s, 5, id);
+	sp_bind_int64(s, 4, peak_kb);
+	sp_bind_int64(s, 5, id);
 	int rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
 static int stage_row_open(sp_store *db, int64_t run_id, const char *stage, const char *source, int64_t *id, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db, "INSERT INTO stage_run(run_id, stage, source, started) VALUES (?1, ?2, ?3, ?4)", &s, err) != SP_OK)
 		return SP_EDB;
 	char now[32];
 	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
-	sqlite3_bind_int64(s, 1, run_id);
+	sp_bind_int64(s, 1, run_id);
 	sp_bind_text(s, 2, stage);
 	sp_bind_text(s, 3, source);
 	sp_bind_text(s, 4, now);
 	int rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	*id = sp_store_last_id(db);
 	return rc;
 }
 
 static int stage_row_close(sp_store *db, int64_t id, const sp_stage_result *r, sp_err *err)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(db,
 			     "UPDATE stage_run SET ended=?1, rows_in=?2, rows_out=?3, rows_rejected=?4, peak_kb=?5,"
 			     " status=?6, message=?7, seconds=?9, budget=?10 WHERE id=?8",
@@ -243,17 +243,17 @@ static int stage_row_close(sp_store *db, int64_t id, const sp_stage_result *r, s
 	char now[32];
 	sp_time_iso((int64_t)time(NULL), now, sizeof(now));
 	sp_bind_text(s, 1, now);
-	sqlite3_bind_int64(s, 2, r->counts.in);
-	sqlite3_bind_int64(s, 3, r->counts.out);
-	sqlite3_bind_int64(s, 4, r->counts.rejected);
-	sqlite3_bind_int64(s, 5, r->peak_kb);
+	sp_bind_int64(s, 2, r->counts.in);
+	sp_bind_int64(s, 3, r->counts.out);
+	sp_bind_int64(s, 4, r->counts.rejected);
+	sp_bind_int64(s, 5, r->peak_kb);
 	sp_bind_text(s, 6, r->rc == SP_EINTERRUPTED ? "killed" : r->rc < 0 ? "failed" : "ok");
 	sp_bind_text(s, 7, r->rc < 0 ? r->message : r->counts.note);
-	sqlite3_bind_int64(s, 8, id);
-	sqlite3_bind_double(s, 9, (double)(int64_t)(r->seconds * 100 + 0.5) / 100);
+	sp_bind_int64(s, 8, id);
+	sp_bind_double(s, 9, (double)(int64_t)(r->seconds * 100 + 0.5) / 100);
 	sp_bind_text(s, 10, r->budget);
 	int rc = sp_store_step_done(db, s, err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	return rc;
 }
 
@@ -328,7 +328,7 @@ static void dry_counts(sp_ctx *ctx, const sp_stage *st, const sp_source *src, sp
 		snprintf(c->note, sizeof(c->note), "would download %s (%lld good fetches so far)", src->url, (long long)c->in);
 		c->in = 0;
 	} else if (!strcmp(st->name, "parse")) {
-		sqlite3_stmt *s;
+		sp_stmt *s;
 		sp_err e;
 		snprintf(c->note, sizeof(c->note), "no snapshot in the raw store yet");
 		if (sp_store_prepare(ctx->db,
@@ -338,14 +338,14 @@ static void dry_counts(sp_ctx *ctx, const sp_stage *st, const sp_source *src, sp
 				     &s, &e) != SP_OK)
 			return;
 		sp_bind_text(s, 1, src->name);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			int parsed = sqlite3_column_int(s, 3);
-			c->in = sqlite3_column_int64(s, 4);
-			snprintf(c->note, sizeof(c->note), "snapshot fetch %lld %s, %lld bytes, %s", (long long)sqlite3_column_int64(s, 0),
-				 (const char *)sqlite3_column_text(s, 2), (long long)sqlite3_column_int64(s, 1),
+		if (sp_step(s) == SP_ROW) {
+			int parsed = sp_col_int(s, 3);
+			c->in = sp_col_int64(s, 4);
+			snprintf(c->note, sizeof(c->note), "snapshot fetch %lld %s, %lld bytes, %s", (long long)sp_col_int64(s, 0),
+				 sp_col_text(s, 2), (long long)sp_col_int64(s, 1),
 				 !parsed ? "not parsed yet" : ctx->force ? "parsed already, would reparse" : "parsed already, would skip");
 		}
-		sqlite3_finalize(s);
+		sp_finalize(s);
 	} else if (!strcmp(st->name, "normalise")) {
 		c->in = count_q(ctx->db, "SELECT count(*) FROM record WHERE gone = 0 AND out_of_scope IS NULL", NULL);
 		snprintf(c->note, sizeof(c->note), "live records");

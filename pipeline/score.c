@@ -424,21 +424,21 @@ static void drop_unopposed_negatives(struct scorer *sc)
 }
 
 /* One tag row per hit of the entity. */
-static int write_tags(const struct scorer *sc, int64_t entity, sqlite3_stmt *ins_tag, sp_store *db, sp_err *err)
+static int write_tags(const struct scorer *sc, int64_t entity, sp_stmt *ins_tag, sp_store *db, sp_err *err)
 {
 	int rc = SP_OK;
 	for (int i = 0; i < sc->nhits && rc == SP_OK; i++) {
 		const struct hit *h = &sc->hits[i];
 		const struct item *it = &sc->items[h->item];
-		sqlite3_bind_int64(ins_tag, 1, entity);
+		sp_bind_int64(ins_tag, 1, entity);
 		sp_bind_text(ins_tag, 2, sc->tax->domains[it->domain].name);
 		sp_bind_text(ins_tag, 3, kind_name[it->kind]);
 		sp_bind_text(ins_tag, 4, h->evidence);
 		if (h->record_id)
-			sqlite3_bind_int64(ins_tag, 5, h->record_id);
+			sp_bind_int64(ins_tag, 5, h->record_id);
 		else
-			sqlite3_bind_null(ins_tag, 5);
-		sqlite3_bind_double(ins_tag, 6, h->weight);
+			sp_bind_null(ins_tag, 5);
+		sp_bind_double(ins_tag, 6, h->weight);
 		rc = sp_store_step_done(db, ins_tag, err);
 	}
 	return rc;
@@ -599,7 +599,7 @@ static double score_reasons(const struct scorer *sc, const struct entity_state *
  * Score the current entity from its hits: write its tag rows and its score row (score 0 and the
  * reason when it does not qualify), set *relevant, and reset for the next entity (also on failure).
  */
-static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stmt *ins_tag, sqlite3_stmt *ins_score,
+static int finish_entity(struct scorer *sc, struct entity_state *es, sp_stmt *ins_tag, sp_stmt *ins_score,
 			 sp_store *db, int64_t run_id, int *relevant, sp_err *err)
 {
 	int nd = sc->tax->ndomains;
@@ -618,14 +618,14 @@ static int finish_entity(struct scorer *sc, struct entity_state *es, sqlite3_stm
 	sp_buf_release(&who);
 	domain_reasons(sc, ds, offctx, &reasons);
 	if (rc == SP_OK) {
-		sqlite3_bind_int64(ins_score, 1, es->id);
-		sqlite3_bind_double(ins_score, 2, score);
+		sp_bind_int64(ins_score, 1, es->id);
+		sp_bind_double(ins_score, 2, score);
 		sp_bind_text(ins_score, 3, domains.len ? domains.buf : NULL);
 		sp_bind_text(ins_score, 4, sp_buf_str(&reasons));
-		sqlite3_bind_int64(ins_score, 5, run_id);
-		sqlite3_bind_double(ins_score, 6, evidence);
-		sqlite3_bind_int(ins_score, 7, thesis);
-		sqlite3_bind_int(ins_score, 8, startup);
+		sp_bind_int64(ins_score, 5, run_id);
+		sp_bind_double(ins_score, 6, evidence);
+		sp_bind_int(ins_score, 7, thesis);
+		sp_bind_int(ins_score, 8, startup);
 		rc = sp_store_step_done(db, ins_score, err);
 	}
 	*relevant = score > 0;
@@ -649,7 +649,7 @@ static int year_of(const char *s)
 
 /* Inside the stage's transaction: clear tag and score, prepare the reading query and the two
  * inserts, start the progress line (with the number of live entities when it is drawn). */
-static int score_prepare(sp_store *db, sqlite3_stmt **q, sqlite3_stmt **ins_tag, sqlite3_stmt **ins_score, sp_err *err)
+static int score_prepare(sp_store *db, sp_stmt **q, sp_stmt **ins_tag, sp_stmt **ins_score, sp_err *err)
 {
 	int rc = sp_store_exec(db, "DELETE FROM tag; DELETE FROM score;", err);
 	if (rc == SP_OK)
@@ -679,22 +679,22 @@ static int score_prepare(sp_store *db, sqlite3_stmt **q, sqlite3_stmt **ins_tag,
 /* The news counts of the run's year (entity_mentions, pipeline/mention.h), sorted by entity. */
 static int load_news(struct scorer *sc, sp_store *db, sp_err *err)
 {
-	sqlite3_stmt *q = NULL;
+	sp_stmt *q = NULL;
 	int rc = sp_store_prepare(db, "SELECT entity_id, n FROM entity_mentions WHERE year = ? ORDER BY entity_id", &q, err);
 	size_t cap = 0;
-	int step = SQLITE_DONE;
+	int step = SP_DONE;
 	if (rc == SP_OK)
-		sqlite3_bind_int(q, 1, sc->as_of_year);
-	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		sp_bind_int(q, 1, sc->as_of_year);
+	while (rc == SP_OK && (step = sp_step(q)) == SP_ROW) {
 		if (sc->nnews == cap) {
 			cap = cap ? cap * 2 : 64;
 			sc->news = sp_xrealloc(sc->news, cap * sizeof(*sc->news));
 		}
-		sc->news[sc->nnews++] = (struct news_count){ sqlite3_column_int64(q, 0), sqlite3_column_int(q, 1) };
+		sc->news[sc->nnews++] = (struct news_count){ sp_col_int64(q, 0), sp_col_int(q, 1) };
 	}
-	if (rc == SP_OK && step != SQLITE_DONE)
+	if (rc == SP_OK && step != SP_DONE)
 		rc = sp_store_error(db, err, "score: read news mentions");
-	sqlite3_finalize(q);
+	sp_finalize(q);
 	return rc;
 }
 
@@ -712,75 +712,75 @@ static long news_of(const struct scorer *sc, int64_t entity)
 }
 
 /* The first row of an entity: its own columns into es. */
-static void entity_begin(const struct scorer *sc, struct entity_state *es, sqlite3_stmt *q)
+static void entity_begin(const struct scorer *sc, struct entity_state *es, sp_stmt *q)
 {
-	es->id = sqlite3_column_int64(q, 0);
+	es->id = sp_col_int64(q, 0);
 	es->news = news_of(sc, es->id);
-	es->active = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 1) != 0;
-	es->nsources = sqlite3_column_int(q, 2);
-	es->founded_year = year_of((const char *)sqlite3_column_text(q, 3));
-	const char *web = (const char *)sqlite3_column_text(q, 15);
+	es->active = sp_col_null(q, 1) ? -1 : sp_col_int(q, 1) != 0;
+	es->nsources = sp_col_int(q, 2);
+	es->founded_year = year_of(sp_col_text(q, 3));
+	const char *web = sp_col_text(q, 15);
 	if (web && *web)
 		es->website = sp_xstrdup(web);
 }
 
 /* What one member record says of the entity's startup facts (startup.h). */
-static void record_facts(struct scorer *sc, struct entity_state *es, sqlite3_stmt *q)
+static void record_facts(struct scorer *sc, struct entity_state *es, sp_stmt *q)
 {
-	const char *source = (const char *)sqlite3_column_text(q, 6);
+	const char *source = sp_col_text(q, 6);
 	const sp_source *src = source ? sp_config_source(sc->cfg, source) : NULL;
 	sp_source_kind kind = src ? sp_source_kind_of(sc->cfg, src) : SP_KIND_NEWS; /* unknown: neither */
 	if (kind == SP_KIND_DIRECTORY && !es->directory)
 		es->directory = sp_xstrdup(source);
 	else if (kind == SP_KIND_REGISTRY && !es->registry)
 		es->registry = sp_xstrdup(source);
-	const char *web = (const char *)sqlite3_column_text(q, 16);
+	const char *web = sp_col_text(q, 16);
 	if (!es->website && web && *web)
 		es->website = sp_xstrdup(web);
-	int has_active = sqlite3_column_type(q, 13) != SQLITE_NULL;
-	if (has_active && sqlite3_column_int(q, 13) == 1) {
+	int has_active = !sp_col_null(q, 13);
+	if (has_active && sp_col_int(q, 13) == 1) {
 		es->active = 1; /* any member seen active makes the entity active */
 	} else if (has_active && es->active != 1) {
 		es->active = 0;
 		if (!es->status) {
-			const char *st = (const char *)sqlite3_column_text(q, 17);
+			const char *st = sp_col_text(q, 17);
 			es->status = sp_xstrdup(st ? st : "inactive");
 			es->status_ref = sp_xstrdup(sc->cur_ref);
 		}
 	}
-	int fy = sqlite3_column_int(q, 14);
+	int fy = sp_col_int(q, 14);
 	if (fy > 0 && (!es->founded_year || fy < es->founded_year))
 		es->founded_year = fy;
 }
 
 /* One row of the reading query (an entity's member record): its evidence and facts. */
-static void scan_row(struct scorer *sc, struct entity_state *es, sqlite3_stmt *q, sp_buf *ref)
+static void scan_row(struct scorer *sc, struct entity_state *es, sp_stmt *q, sp_buf *ref)
 {
 	sp_buf_reset(ref);
-	if (sqlite3_column_type(q, 5) == SQLITE_NULL) {
+	if (sp_col_null(q, 5)) {
 		/* an entity without member records: score its golden name only */
 		sc->cur_record = 0;
 		sp_buf_addf(ref, "entity %lld", (long long)es->id);
 		sc->cur_ref = ref->buf;
-		scan_text(sc, "name", (const char *)sqlite3_column_text(q, 4));
+		scan_text(sc, "name", sp_col_text(q, 4));
 		return;
 	}
-	sp_buf_addf(ref, "%s:%s", (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 7));
-	sc->cur_record = sqlite3_column_int64(q, 5);
+	sp_buf_addf(ref, "%s:%s", sp_col_text(q, 6), sp_col_text(q, 7));
+	sc->cur_record = sp_col_int64(q, 5);
 	sc->cur_ref = ref->buf;
-	scan_codes(sc, (const char *)sqlite3_column_text(q, 12));
-	const char *cats = (const char *)sqlite3_column_text(q, 10);
+	scan_codes(sc, sp_col_text(q, 12));
+	const char *cats = sp_col_text(q, 10);
 	if (cats)
 		scan_categories(sc, cats);
-	scan_text(sc, "name", (const char *)sqlite3_column_text(q, 8));
-	scan_text(sc, "other names", (const char *)sqlite3_column_text(q, 11));
-	scan_text(sc, "description", (const char *)sqlite3_column_text(q, 9));
+	scan_text(sc, "name", sp_col_text(q, 8));
+	scan_text(sc, "other names", sp_col_text(q, 11));
+	scan_text(sc, "description", sp_col_text(q, 9));
 	record_facts(sc, es, q);
 }
 
 /* Read every live entity's records, scoring each entity when its last row has been read. */
-static int score_entities(struct scorer *sc, sp_ctx *ctx, sqlite3_stmt *q, sqlite3_stmt *ins_tag,
-			  sqlite3_stmt *ins_score, int64_t *nent, int64_t *nrel)
+static int score_entities(struct scorer *sc, sp_ctx *ctx, sp_stmt *q, sp_stmt *ins_tag,
+			  sp_stmt *ins_score, int64_t *nent, int64_t *nrel)
 {
 	sp_err *err = ctx->err;
 	struct entity_state es = { 0 };
@@ -788,12 +788,12 @@ static int score_entities(struct scorer *sc, sp_ctx *ctx, sqlite3_stmt *q, sqlit
 	int have = 0, relevant = 0, rc = SP_OK, step;
 	int64_t nrows = 0;
 	sp_buf ref = SP_BUF_INIT;
-	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+	while (rc == SP_OK && (step = sp_step(q)) == SP_ROW) {
 		if ((++nrows & 1023) == 0 && sp_stop_requested()) { /* rolled back by the caller */
 			rc = sp_stop_err(err);
 			break;
 		}
-		int64_t eid = sqlite3_column_int64(q, 0);
+		int64_t eid = sp_col_int64(q, 0);
 		if (!have || eid != es.id) {
 			if (have) {
 				rc = finish_entity(sc, &es, ins_tag, ins_score, ctx->db, ctx->run_id, &relevant, err);
@@ -808,7 +808,7 @@ static int score_entities(struct scorer *sc, sp_ctx *ctx, sqlite3_stmt *q, sqlit
 		}
 		scan_row(sc, &es, q, &ref);
 	}
-	if (rc == SP_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+	if (rc == SP_OK && step != SP_DONE && step != SP_ROW)
 		rc = sp_store_error(ctx->db, err, "score: read entities");
 	if (rc == SP_OK && have) {
 		rc = finish_entity(sc, &es, ins_tag, ins_score, ctx->db, ctx->run_id, &relevant, err);
@@ -836,7 +836,7 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		return rc;
 	}
 	sp_store *db = ctx->db;
-	sqlite3_stmt *q = NULL, *ins_tag = NULL, *ins_score = NULL;
+	sp_stmt *q = NULL, *ins_tag = NULL, *ins_score = NULL;
 	if ((rc = sp_store_begin(db, err)) != SP_OK) {
 		scorer_free(&sc);
 		return rc;
@@ -847,9 +847,9 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	int64_t nent = 0, nrel = 0;
 	if (rc == SP_OK)
 		rc = score_entities(&sc, ctx, q, ins_tag, ins_score, &nent, &nrel);
-	sqlite3_finalize(q);
-	sqlite3_finalize(ins_tag);
-	sqlite3_finalize(ins_score);
+	sp_finalize(q);
+	sp_finalize(ins_tag);
+	sp_finalize(ins_score);
 	int64_t qualified = 0;
 	if (rc == SP_OK)
 		rc = sp_select_run(db, ctx->cfg, ctx->run_id, &qualified, c->note, sizeof(c->note), err);

@@ -191,7 +191,7 @@ static struct row *row_find(struct row *rows, size_t n, int64_t id)
  */
 static int load_pins(sp_store *db, struct row *rows, size_t n, sp_err *err)
 {
-	sqlite3_stmt *q = NULL;
+	sp_stmt *q = NULL;
 	int rc = sp_store_prepare(db,
 				  "SELECT p.entity_id, j.kind, j.value, j.note, j.date FROM judgement_active j"
 				  " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
@@ -201,19 +201,19 @@ static int load_pins(sp_store *db, struct row *rows, size_t n, sp_err *err)
 	if (rc != SP_OK)
 		return rc;
 	int s;
-	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
-		struct row *r = row_find(rows, n, sqlite3_column_int64(q, 0));
+	while ((s = sp_step(q)) == SP_ROW) {
+		struct row *r = row_find(rows, n, sp_col_int64(q, 0));
 		if (!r)
 			continue;
-		const char *kind = (const char *)sqlite3_column_text(q, 1);
-		const char *value = (const char *)sqlite3_column_text(q, 2);
-		const char *note = (const char *)sqlite3_column_text(q, 3);
+		const char *kind = sp_col_text(q, 1);
+		const char *value = sp_col_text(q, 2);
+		const char *note = sp_col_text(q, 3);
 		if (!strcmp(kind, "decision")) { /* decisions first, newest first: the earliest is kept */
 			if (!sp_decision_pins_in(value))
 				continue;
 			free(r->decision);
 			sp_buf b = SP_BUF_INIT;
-			sp_buf_addf(&b, "%s on %s", value, (const char *)sqlite3_column_text(q, 4));
+			sp_buf_addf(&b, "%s on %s", value, sp_col_text(q, 4));
 			r->decision = sp_buf_detach(&b);
 			r->it.pin = 1;
 			r->decided = 1;
@@ -224,9 +224,9 @@ static int load_pins(sp_store *db, struct row *rows, size_t n, sp_err *err)
 			r->pin_note = note && *note ? sp_xstrdup(note) : NULL;
 		}
 	}
-	if (s != SQLITE_DONE)
+	if (s != SP_DONE)
 		rc = sp_store_error(db, err, "select: read pins and decisions");
-	sqlite3_finalize(q);
+	sp_finalize(q);
 	return rc;
 }
 
@@ -250,7 +250,7 @@ static const char *status_word(int st)
 /* Every live entity with its cohort and score (0 without a score row), in id order. */
 static int read_rows(sp_store *db, struct row **out, size_t *nout, sp_err *err)
 {
-	sqlite3_stmt *q = NULL;
+	sp_stmt *q = NULL;
 	*out = NULL;
 	*nout = 0;
 	int rc = sp_store_prepare(db,
@@ -262,20 +262,20 @@ static int read_rows(sp_store *db, struct row **out, size_t *nout, sp_err *err)
 	struct row *rows = NULL;
 	size_t nrows = 0, cap = 0;
 	int s;
-	while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((s = sp_step(q)) == SP_ROW) {
 		if (nrows == cap) {
 			cap = cap ? cap * 2 : 1024;
 			rows = sp_xrealloc(rows, sizeof(*rows) * cap);
 		}
 		struct row *r = &rows[nrows++];
 		memset(r, 0, sizeof(*r));
-		r->it.id = sqlite3_column_int64(q, 0);
-		r->cohort = sqlite3_column_int64(q, 1);
-		r->it.score = sqlite3_column_double(q, 2);
+		r->it.id = sp_col_int64(q, 0);
+		r->cohort = sp_col_int64(q, 1);
+		r->it.score = sp_col_double(q, 2);
 	}
-	if (s != SQLITE_DONE)
+	if (s != SP_DONE)
 		rc = sp_store_error(db, err, "select: read scores");
-	sqlite3_finalize(q);
+	sp_finalize(q);
 	*out = rows;
 	*nout = nrows;
 	return rc;
@@ -292,9 +292,9 @@ static void free_rows(struct row *rows, size_t nrows)
 
 /* The statements that write one run's selection. */
 struct writer {
-	sqlite3_stmt *ins;  /* selection row */
-	sqlite3_stmt *band; /* cohort_band row */
-	sqlite3_stmt *upd;  /* prefix score.reasons of a pinned entity with why */
+	sp_stmt *ins;  /* selection row */
+	sp_stmt *band; /* cohort_band row */
+	sp_stmt *upd;  /* prefix score.reasons of a pinned entity with why */
 	double bmin, bmax;
 	int64_t run_id;
 	sp_buf why;
@@ -316,9 +316,9 @@ static int writer_prepare(sp_store *db, struct writer *w, sp_err *err)
 
 static void writer_release(struct writer *w)
 {
-	sqlite3_finalize(w->ins);
-	sqlite3_finalize(w->band);
-	sqlite3_finalize(w->upd);
+	sp_finalize(w->ins);
+	sp_finalize(w->band);
+	sp_finalize(w->upd);
 	sp_buf_release(&w->why);
 }
 
@@ -364,28 +364,28 @@ static int select_cohort(sp_store *db, struct writer *w, const struct row *rows,
 	for (int i = 0; rc == SP_OK && i < n; i++) {
 		const sp_sel_item *it = &its[i];
 		why_text(&w->why, it, &rows[it->tag], n, cohort, res);
-		sqlite3_bind_int64(w->ins, 1, it->id);
-		sqlite3_bind_int64(w->ins, 2, cohort);
-		sqlite3_bind_int(w->ins, 3, it->qualified);
-		sqlite3_bind_int(w->ins, 4, it->rank);
+		sp_bind_int64(w->ins, 1, it->id);
+		sp_bind_int64(w->ins, 2, cohort);
+		sp_bind_int(w->ins, 3, it->qualified);
+		sp_bind_int(w->ins, 4, it->rank);
 		sp_bind_text(w->ins, 5, w->why.buf);
-		sqlite3_bind_int64(w->ins, 6, w->run_id);
+		sp_bind_int64(w->ins, 6, w->run_id);
 		rc = sp_store_step_done(db, w->ins, err);
 		if (rc == SP_OK && it->pin) {
 			/* exports and the report read score.reasons: say why a pinned one is (not) there */
-			sqlite3_bind_text(w->upd, 1, w->why.buf, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(w->upd, 2, it->id);
+			sp_bind_textn(w->upd, 1, w->why.buf, -1);
+			sp_bind_int64(w->upd, 2, it->id);
 			rc = sp_store_step_done(db, w->upd, err);
 		}
 	}
 	if (rc == SP_OK) {
-		sqlite3_bind_int64(w->band, 1, cohort);
-		sqlite3_bind_int(w->band, 2, res->n);
-		sqlite3_bind_int(w->band, 3, res->qualified);
-		sqlite3_bind_double(w->band, 4, w->bmin);
-		sqlite3_bind_double(w->band, 5, w->bmax);
-		sqlite3_bind_int(w->band, 6, res->reached);
-		sqlite3_bind_int64(w->band, 7, w->run_id);
+		sp_bind_int64(w->band, 1, cohort);
+		sp_bind_int(w->band, 2, res->n);
+		sp_bind_int(w->band, 3, res->qualified);
+		sp_bind_double(w->band, 4, w->bmin);
+		sp_bind_double(w->band, 5, w->bmax);
+		sp_bind_int(w->band, 6, res->reached);
+		sp_bind_int64(w->band, 7, w->run_id);
 		rc = sp_store_step_done(db, w->band, err);
 	}
 	return rc;
@@ -469,7 +469,7 @@ int sp_select_run(sp_store *db, const sp_config *cfg, int64_t run_id, int64_t *q
 
 int sp_select_changes(sp_store *db, int (*fn)(void *user, const sp_sel_change *c), void *user, sp_err *err)
 {
-	sqlite3_stmt *q = NULL;
+	sp_stmt *q = NULL;
 	int rc = sp_store_prepare(
 		db,
 		"SELECT x.entity_id, x.cohort, x.entered, COALESCE(s.score, 0), COALESCE(s.evidence, 0), e.name, s.domains"
@@ -482,16 +482,16 @@ int sp_select_changes(sp_store *db, int (*fn)(void *user, const sp_sel_change *c
 		" LEFT JOIN score s ON s.entity_id = x.entity_id LEFT JOIN entity e ON e.id = x.entity_id"
 		" ORDER BY x.entered DESC, COALESCE(s.score, 0) DESC, x.entity_id",
 		&q, err);
-	int step = SQLITE_DONE;
-	while (rc == SP_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-		sp_sel_change c = { .entity_id = sqlite3_column_int64(q, 0), .cohort = sqlite3_column_int(q, 1),
-				    .entered = sqlite3_column_int(q, 2), .score = sqlite3_column_double(q, 3),
-				    .evidence = sqlite3_column_double(q, 4), .name = (const char *)sqlite3_column_text(q, 5),
-				    .domains = (const char *)sqlite3_column_text(q, 6) };
+	int step = SP_DONE;
+	while (rc == SP_OK && (step = sp_step(q)) == SP_ROW) {
+		sp_sel_change c = { .entity_id = sp_col_int64(q, 0), .cohort = sp_col_int(q, 1),
+				    .entered = sp_col_int(q, 2), .score = sp_col_double(q, 3),
+				    .evidence = sp_col_double(q, 4), .name = sp_col_text(q, 5),
+				    .domains = sp_col_text(q, 6) };
 		rc = fn(user, &c);
 	}
-	if (rc == SP_OK && step != SQLITE_DONE)
+	if (rc == SP_OK && step != SP_DONE)
 		rc = sp_store_error(db, err, "selection changes");
-	sqlite3_finalize(q);
+	sp_finalize(q);
 	return rc;
 }

@@ -76,7 +76,7 @@ const char *sp_continent(const char *iso2)
 
 struct q {
 	sp_store *db;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	sp_err *err;
 	char year[8], end[16], prev[8];
 };
@@ -85,29 +85,29 @@ static int q_prep(struct q *q, const char *sql, const char *year)
 {
 	if (sp_store_prepare(q->db, sql, &q->s, q->err) != SP_OK)
 		return SP_EDB;
-	int n = sqlite3_bind_parameter_count(q->s);
+	int n = sp_stmt_params(q->s);
 	char end[16];
 	snprintf(end, sizeof(end), "%s-12-31", year);
 	if (n >= 1)
 		sp_bind_text(q->s, 1, year);
 	if (n >= 2)
-		sqlite3_bind_text(q->s, 2, end, -1, SQLITE_TRANSIENT);
+		sp_bind_textn(q->s, 2, end, -1);
 	return SP_OK;
 }
 
 /* Step: 1 = row, 0 = done, <0 = error (statement finalized). */
 static int q_step(struct q *q)
 {
-	int rc = sqlite3_step(q->s);
-	if (rc == SQLITE_ROW)
+	int rc = sp_step(q->s);
+	if (rc == SP_ROW)
 		return 1;
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(q->s);
+	if (rc == SP_DONE) {
+		sp_finalize(q->s);
 		q->s = NULL;
 		return 0;
 	}
 	sp_store_error(q->db, q->err, "report figures");
-	sqlite3_finalize(q->s);
+	sp_finalize(q->s);
 	q->s = NULL;
 	return SP_EDB;
 }
@@ -121,17 +121,17 @@ static int q_int(struct q *q, const char *sql, const char *year, int64_t *out)
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {
-		*out = sqlite3_column_int64(q->s, 0);
-		sqlite3_finalize(q->s);
+		*out = sp_col_int64(q->s, 0);
+		sp_finalize(q->s);
 		q->s = NULL;
 	}
 	return SP_OK;
 }
 
-static char *col_dup(sqlite3_stmt *s, int i)
+static char *col_dup(sp_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? sp_xstrdup((const char *)t) : NULL;
+	const char *t = sp_col_text(s, i);
+	return t ? sp_xstrdup(t) : NULL;
 }
 
 /* The integrated startups of cohort ?1 (the export's definition). */
@@ -166,8 +166,8 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 		return SP_EDB;
 	int rc;
 	while ((rc = q_step(q)) == 1) {
-		const char *d = (const char *)sqlite3_column_text(q->s, 0);
-		int64_t coh = sqlite3_column_int64(q->s, 2), iny = sqlite3_column_int64(q->s, 3);
+		const char *d = sp_col_text(q->s, 0);
+		int64_t coh = sp_col_int64(q->s, 2), iny = sp_col_int64(q->s, 3);
 		if (!d)
 			continue;
 		if (!strcmp(d, "accompanied"))
@@ -267,11 +267,11 @@ static int load_breakdowns(struct q *q, sp_figures *f)
 	if (rc)
 		return rc;
 	while ((rc = q_step(q)) == 1) {
-		const char *country = (const char *)sqlite3_column_text(q->s, 0);
-		const char *domains = (const char *)sqlite3_column_text(q->s, 1);
-		int qual = sqlite3_column_int(q->s, 2) ? 1 : 0;
-		const char *fy = (const char *)sqlite3_column_text(q->s, 3);
-		const char *fm = (const char *)sqlite3_column_text(q->s, 4);
+		const char *country = sp_col_text(q->s, 0);
+		const char *domains = sp_col_text(q->s, 1);
+		int qual = sp_col_int(q->s, 2) ? 1 : 0;
+		const char *fy = sp_col_text(q->s, 3);
+		const char *fm = sp_col_text(q->s, 4);
 		add_domains(&dom, domains, qual);
 		char cc[3] = "??";
 		if (country && strlen(country) == 2)
@@ -325,7 +325,7 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 			    " ORDER BY 1", q->year)))
 		return rc;
 	while ((rc = q_step(q)) == 1)
-		source_get(f, (const char *)sqlite3_column_text(q->s, 0), &cap);
+		source_get(f, sp_col_text(q->s, 0), &cap);
 	if (rc < 0)
 		return rc;
 	(void)nconf;
@@ -351,22 +351,22 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 		if ((rc = q_prep(q, sql[k], q->year)))
 			return rc;
 		while ((rc = q_step(q)) == 1) {
-			const char *name = (const char *)sqlite3_column_text(q->s, 0);
+			const char *name = sp_col_text(q->s, 0);
 			if (!name)
 				continue;
 			sp_fig_source *s = source_get(f, name, &cap);
-			int64_t v = sqlite3_column_int64(q->s, 1);
+			int64_t v = sp_col_int64(q->s, 1);
 			switch (k) {
 			case 0:
 				s->pulled = v;
-				s->out_of_scope = sqlite3_column_int64(q->s, 2);
-				s->rejected = sqlite3_column_int64(q->s, 3);
+				s->out_of_scope = sp_col_int64(q->s, 2);
+				s->rejected = sp_col_int64(q->s, 3);
 				break;
 			case 1: s->in_scope = v; break;
 			case 2: s->unique = v; break;
 			case 3: s->dups = v; f->dup_records += v; break;
 			case 4: {
-				const char *d = (const char *)sqlite3_column_text(q->s, 1);
+				const char *d = sp_col_text(q->s, 1);
 				snprintf(s->last_good, sizeof(s->last_good), "%.10s", d ? d : "");
 				break;
 			}
@@ -382,9 +382,9 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 	sp_fig_source *cur = NULL;
 	int streak = 0;
 	while ((rc = q_step(q)) == 1) {
-		const char *name = (const char *)sqlite3_column_text(q->s, 0);
-		const char *st = (const char *)sqlite3_column_text(q->s, 1);
-		const char *d = (const char *)sqlite3_column_text(q->s, 2);
+		const char *name = sp_col_text(q->s, 0);
+		const char *st = sp_col_text(q->s, 1);
+		const char *d = sp_col_text(q->s, 2);
 		if (!name)
 			continue;
 		if (!cur || strcmp(cur->name, name)) {
@@ -462,14 +462,14 @@ static int load_qualified(struct q *q, sp_figures *f)
 			f->qual = sp_xrealloc(f->qual, sizeof(*f->qual) * (size_t)cap);
 		}
 		sp_fig_qual *r = &f->qual[f->nqual++];
-		r->id = sqlite3_column_int64(q->s, 0);
+		r->id = sp_col_int64(q->s, 0);
 		r->name = col_dup(q->s, 1);
 		r->country = col_dup(q->s, 2);
 		r->domains = col_dup(q->s, 3);
 		r->founded = col_dup(q->s, 4);
 		r->website = col_dup(q->s, 5);
-		r->score = sqlite3_column_double(q->s, 6);
-		r->reason = main_reason((const char *)sqlite3_column_text(q->s, 7));
+		r->score = sp_col_double(q->s, 6);
+		r->reason = main_reason(sp_col_text(q->s, 7));
 	}
 	return rc < 0 ? rc : SP_OK;
 }
@@ -481,8 +481,8 @@ static int load_ops(struct q *q, sp_figures *f)
 	if (rc)
 		return rc;
 	while ((rc = q_step(q)) == 1) {
-		const char *st = (const char *)sqlite3_column_text(q->s, 0);
-		int64_t n = sqlite3_column_int64(q->s, 1);
+		const char *st = sp_col_text(q->s, 0);
+		int64_t n = sp_col_int64(q->s, 1);
 		if (!st)
 			f->runs_other += n;
 		else if (!strcmp(st, "ok"))
@@ -513,7 +513,7 @@ static int load_ops(struct q *q, sp_figures *f)
 		sp_fig_reject *r = &f->rejects[f->nrejects++];
 		r->source = col_dup(q->s, 0);
 		r->reason = col_dup(q->s, 1);
-		r->n = sqlite3_column_int64(q->s, 2);
+		r->n = sp_col_int64(q->s, 2);
 	}
 	if (rc < 0)
 		return rc;
@@ -530,7 +530,7 @@ static int load_ops(struct q *q, sp_figures *f)
 	sp_buf b = SP_BUF_INIT;
 	int64_t lo = -1, hi = -1;
 	while ((rc = q_step(q)) == 1) {
-		int64_t id = sqlite3_column_int64(q->s, 0);
+		int64_t id = sp_col_int64(q->s, 0);
 		if (lo >= 0 && id == hi + 1) {
 			hi = id;
 			continue;
@@ -549,7 +549,7 @@ static int load_ops(struct q *q, sp_figures *f)
 			    " AND r.config_hash IS NOT NULL ORDER BY 1", q->year)))
 		return rc;
 	while ((rc = q_step(q)) == 1)
-		sp_buf_addf(&b, "%s%s", b.len ? ", " : "", (const char *)sqlite3_column_text(q->s, 0));
+		sp_buf_addf(&b, "%s%s", b.len ? ", " : "", sp_col_text(q->s, 0));
 	sp_buf_adds(&b, "");
 	f->config_hashes = sp_buf_detach(&b);
 	return rc < 0 ? rc : SP_OK;
@@ -575,7 +575,7 @@ static int load_lineage(struct q *q, sp_figures *f)
 			f->snaps = sp_xrealloc(f->snaps, sizeof(*f->snaps) * (size_t)cap);
 		}
 		sp_fig_snap *s = &f->snaps[f->nsnaps++];
-		s->fetch_id = sqlite3_column_int64(q->s, 0);
+		s->fetch_id = sp_col_int64(q->s, 0);
 		s->source = col_dup(q->s, 1);
 		s->url = col_dup(q->s, 2);
 		s->date = col_dup(q->s, 3);

@@ -56,12 +56,12 @@ static int year_is_empty(const sp_figures *f)
 static int no_data(sp_ctx *ctx, int year)
 {
 	sp_buf years = SP_BUF_INIT;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if (sp_store_prepare(ctx->db, "SELECT DISTINCT cohort FROM entity WHERE merged_into IS NULL AND cohort IS NOT NULL"
 				      " ORDER BY cohort", &s, ctx->err) == SP_OK) {
-		while (sqlite3_step(s) == SQLITE_ROW)
-			sp_buf_addf(&years, "%s%d", years.len ? ", " : "", sqlite3_column_int(s, 0));
-		sqlite3_finalize(s);
+		while (sp_step(s) == SP_ROW)
+			sp_buf_addf(&years, "%s%d", years.len ? ", " : "", sp_col_int(s, 0));
+		sp_finalize(s);
 	}
 	int rc = sp_err_set(ctx->err, SP_ENOTFOUND, "no data for %d: no record pulled, no startup of cohort %d, no run"
 			    " and no decision in %d; nothing written (%s%s)", year, year, year,
@@ -743,7 +743,7 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	char sha[65];
 	if ((rc = sp_sha256_file(pdf.buf, sha, ctx->err)) != SP_OK)
 		goto out_f;
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
 		goto out_f;
 	if ((rc = sp_store_prepare(ctx->db,
@@ -752,15 +752,15 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		sp_store_rollback(ctx->db);
 		goto out_f;
 	}
-	sqlite3_bind_int(s, 1, year);
+	sp_bind_int(s, 1, year);
 	sp_bind_text(s, 2, pdf.buf);
 	sp_bind_text(s, 3, csv.buf);
 	sp_bind_text(s, 4, sha);
 	if (ctx->run_id)
-		sqlite3_bind_int64(s, 5, ctx->run_id);
+		sp_bind_int64(s, 5, ctx->run_id);
 	sp_bind_text(s, 6, written);
 	rc = sp_store_step_done(ctx->db, s, ctx->err);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	if (rc != SP_OK || (rc = sp_store_commit(ctx->db, ctx->err)) != SP_OK) {
 		sp_store_rollback(ctx->db);
 		goto out_f;

@@ -365,7 +365,7 @@ static void agreement(void **state)
 	if (sp_stage_normalise(&ctx, NULL, &c) < 0)
 		fail_msg("normalise: %s", err.msg);
 	/* every key of each unfiltered source, its normalised date, and whether the filtered twin has it */
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	assert_int_equal(sp_store_prepare(db,
 					  "SELECT a.source, r.source_key, coalesce(c.founded, ''), r.founded,"
 					  "  EXISTS(SELECT 1 FROM record x WHERE x.source = 'f' || substr(a.source, 2)"
@@ -375,10 +375,10 @@ static void agreement(void **state)
 					  " ORDER BY a.source, r.source_key",
 					  &s, &err), SP_OK);
 	int rows = 0, dropped = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *src = (const char *)sqlite3_column_text(s, 0), *key = (const char *)sqlite3_column_text(s, 1);
-		const char *founded = (const char *)sqlite3_column_text(s, 2), *raw = (const char *)sqlite3_column_text(s, 3);
-		int kept = sqlite3_column_int(s, 4);
+	while (sp_step(s) == SP_ROW) {
+		const char *src = sp_col_text(s, 0), *key = sp_col_text(s, 1);
+		const char *founded = sp_col_text(s, 2), *raw = sp_col_text(s, 3);
+		int kept = sp_col_int(s, 4);
 		char day[SP_DATE_ISO_SIZE];
 		sp_date_first_day(founded, SP_DATE_DMY, day);
 		int want = !*founded || strcmp(day, "2014-06-15") >= 0;
@@ -388,7 +388,7 @@ static void agreement(void **state)
 		rows++;
 		dropped += !kept;
 	}
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	size_t n = sizeof(tricky) / sizeof(tricky[0]);
 	assert_int_equal(rows, 4 * (int)n);
 	assert_true(dropped > 0 && dropped < rows);

@@ -83,7 +83,7 @@ static void rec(fx *f, const char *source, const char *key, const char *fields)
 		if (p)
 			*p++ = '\0';
 	}
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	assert_int_equal(sp_store_prepare(f->db,
 					  "INSERT INTO record (source, source_key, first_seen, last_seen, name, country, city,"
 					  " website, founded, regnum, lei, ra_id, ra_entity_id) VALUES (?1,?2,?3,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
@@ -96,7 +96,7 @@ static void rec(fx *f, const char *source, const char *key, const char *fields)
 	for (int i = 0; i < 9; i++)
 		sp_bind_text(s, 4 + i, v[i]);
 	assert_int_equal(sp_store_step_done(f->db, s, &f->err), SP_OK);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 	free(dup);
 }
 
@@ -116,7 +116,7 @@ static void run(fx *f, sp_counts *c)
 
 static int64_t eid(fx *f, const char *source, const char *key)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	int64_t id = 0;
 	assert_int_equal(sp_store_prepare(f->db,
 					  "SELECT m.entity_id FROM member m JOIN record r ON r.id = m.record_id"
@@ -125,9 +125,9 @@ static int64_t eid(fx *f, const char *source, const char *key)
 			 SP_OK);
 	sp_bind_text(s, 1, source);
 	sp_bind_text(s, 2, key);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (sp_step(s) == SP_ROW)
+		id = sp_col_int64(s, 0);
+	sp_finalize(s);
 	if (!id)
 		fail_msg("%s:%s has no entity", source, key);
 	return id;
@@ -135,13 +135,13 @@ static int64_t eid(fx *f, const char *source, const char *key)
 
 static char *q1(fx *f, const char *sql, int64_t arg)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	assert_int_equal(sp_store_prepare(f->db, sql, &s, &f->err), SP_OK);
-	sqlite3_bind_int64(s, 1, arg);
+	sp_bind_int64(s, 1, arg);
 	char *r = NULL;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		r = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	if (sp_step(s) == SP_ROW && sp_col_text(s, 0))
+		r = strdup(sp_col_text(s, 0));
+	sp_finalize(s);
 	return r;
 }
 
@@ -230,12 +230,12 @@ static void lookalikes(void **state)
 
 static void set_postcode(fx *f, const char *source, const char *key, const char *pc)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	assert_int_equal(sp_store_prepare(f->db, "UPDATE record SET postcode = ?3 WHERE source = ?1 AND source_key = ?2", &s, &f->err),
 			 SP_OK);
 	sp_bind_text(s, 1, source), sp_bind_text(s, 2, key), sp_bind_text(s, 3, pc);
 	assert_int_equal(sp_store_step_done(f->db, s, &f->err), SP_OK);
-	sqlite3_finalize(s);
+	sp_finalize(s);
 }
 
 /* Issue 17: real-data failures, one rule each. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h> /* builds a version-1 database by hand */
 
 #include "core/store.h"
 #include "pipeline/judgement.h"

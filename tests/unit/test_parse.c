@@ -82,7 +82,7 @@ static void env_free(env *e)
 /* Pretend fetch stored file as this source's current snapshot; returns the fetch id. */
 static int64_t fake_fetch(env *e, const char *source, const char *file)
 {
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	char abs[1024];
 	if (file[0] == '/')
 		snprintf(abs, sizeof(abs), "%s", file);
@@ -90,17 +90,17 @@ static int64_t fake_fetch(env *e, const char *source, const char *file)
 		assert_non_null(realpath(file, abs));
 	assert_int_equal(sp_store_prepare(e->db, "INSERT INTO fetch(run_id, source, url, fetched_at, path, status)"
 					  " VALUES (1, ?1, ?2, 'now', ?2, 'new')", &s, &e->err), SP_OK);
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, abs, -1, SQLITE_TRANSIENT);
-	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-	sqlite3_finalize(s);
+	sp_bind_textn(s, 1, source, -1);
+	sp_bind_textn(s, 2, abs, -1);
+	assert_int_equal(sp_step(s), SP_DONE);
+	sp_finalize(s);
 	int64_t id = sp_store_last_id(e->db);
 	assert_int_equal(sp_store_prepare(e->db, "INSERT INTO source_state(source, last_good_fetch) VALUES (?1, ?2)"
 					  " ON CONFLICT(source) DO UPDATE SET last_good_fetch = excluded.last_good_fetch", &s, &e->err), SP_OK);
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, id);
-	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
-	sqlite3_finalize(s);
+	sp_bind_textn(s, 1, source, -1);
+	sp_bind_int64(s, 2, id);
+	assert_int_equal(sp_step(s), SP_DONE);
+	sp_finalize(s);
 	return id;
 }
 
@@ -126,14 +126,14 @@ static int64_t q_int(env *e, const char *sql, const char *a)
 static char *q_text(env *e, const char *sql, const char *a)
 {
 	static char out[512];
-	sqlite3_stmt *s;
+	sp_stmt *s;
 	assert_int_equal(sp_store_prepare(e->db, sql, &s, &e->err), SP_OK);
 	if (a)
-		sqlite3_bind_text(s, 1, a, -1, SQLITE_TRANSIENT);
+		sp_bind_textn(s, 1, a, -1);
 	out[0] = 0;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-		snprintf(out, sizeof(out), "%s", sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	if (sp_step(s) == SP_ROW && sp_col_text(s, 0))
+		snprintf(out, sizeof(out), "%s", sp_col_text(s, 0));
+	sp_finalize(s);
 	return out;
 }
 

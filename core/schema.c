@@ -208,6 +208,22 @@ const char *const sp_schema_migrations[] = {
 	"ALTER TABLE score ADD COLUMN evidence REAL NOT NULL DEFAULT 0;"
 	"ALTER TABLE score ADD COLUMN thesis INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE score ADD COLUMN startup INTEGER;",
+
+	/* version 7: aliases in dedupe (pipeline/dedupe.h, rule previous_name). candidate_alias holds
+	 * one row per previous or other name of a candidate (record.other_names), written by the
+	 * normalise stage: the name as given, its match key, and kind 'previous' (Companies House
+	 * PreviousName_*) or 'other' (SIRENE sigle and usual names, GLEIF other names, mapped
+	 * columns). member.reason says in words why a member is there when the rule alone does not
+	 * (the alias that matched). hub_key: the largest hub keys of the last dedupe run (postcodes
+	 * shared by more distinct names than [dedupe] postcode_cap), for `sparker status`. */
+	"CREATE TABLE candidate_alias ("
+	"  record_id INTEGER NOT NULL REFERENCES record(id), name TEXT NOT NULL, name_key TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('previous','other')));"
+	"CREATE INDEX candidate_alias_record ON candidate_alias(record_id);"
+	"ALTER TABLE member ADD COLUMN reason TEXT;"
+	"CREATE TABLE hub_key ("
+	"  kind TEXT NOT NULL, key TEXT NOT NULL, names INTEGER NOT NULL, run_id INTEGER,"
+	"  PRIMARY KEY (kind, key));",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

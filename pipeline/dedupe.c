@@ -98,7 +98,7 @@ void dd_edge_add(dd *d, int a, int b, int rule, float score, int ev)
 		int t = a;
 		a = b, b = t;
 	}
-	d->e[d->ne++] = (edge){ a, b, rule, ev, score };
+	d->e[d->ne++] = (edge){ a, b, rule, ev, -1, score };
 }
 
 int dd_find(dd *d, int x)
@@ -158,13 +158,14 @@ static const char *guard_refusal(dd *d, int ra, int rb, int rule, int ev)
 	}
 	if (d->size[ra] + d->size[rb] > 100)
 		return "guard: the cluster would exceed 100 records";
-	if (!names_close(&d->c[d->anchor[ra]], &d->c[d->anchor[rb]]))
+	/* an alias explains why the names differ (a rebrand) */
+	if (rule != R_ALIAS && !names_close(&d->c[d->anchor[ra]], &d->c[d->anchor[rb]]))
 		return "guard: the clusters' first names are not alike";
 	return NULL;
 }
 
 /* A pair for the review queue; the first near_cap found are kept. */
-static void near_add(dd *d, int a, int b, int rule, float score, const char *why)
+void dd_near_add(dd *d, int a, int b, int rule, float score, const char *why)
 {
 	if (d->nnear >= d->near_cap)
 		return;
@@ -216,12 +217,13 @@ static int uf_union(dd *d, int a, int b, int rule, int ev, const char **why)
 	return 1;
 }
 
-static void reason_set(cand *x, int rule, float score, int peer)
+static void reason_set(cand *x, const edge *e, int peer)
 {
-	if (x->rule < 0 || rule < x->rule || (rule == x->rule && score > x->score)) {
-		x->rule = rule;
-		x->score = score;
+	if (x->rule < 0 || e->rule < x->rule || (e->rule == x->rule && e->score > x->score)) {
+		x->rule = e->rule;
+		x->score = e->score;
 		x->peer = peer;
+		x->alias = e->alias;
 	}
 }
 
@@ -231,11 +233,12 @@ void dd_apply_edges(dd *d, size_t from)
 		edge *e = &d->e[i];
 		const char *why;
 		if (uf_union(d, e->a, e->b, e->rule, e->ev, &why)) {
-			reason_set(&d->c[e->a], e->rule, e->score, e->b);
-			reason_set(&d->c[e->b], e->rule, e->score, e->a);
+			reason_set(&d->c[e->a], e, e->b);
+			reason_set(&d->c[e->b], e, e->a);
+			d->alias_links += e->rule == R_ALIAS;
 		} else if (why) {
 			d->refused++;
-			near_add(d, e->a, e->b, e->rule, e->score, why);
+			dd_near_add(d, e->a, e->b, e->rule, e->score, why);
 		}
 	}
 }
@@ -376,6 +379,42 @@ static int names_compatible(const cand *a, const cand *b)
 	return ta.k && tb.k && ta.n[0] >= 4 && tb.n[0] >= 4 && tok_jw(ta.w[0], ta.n[0], tb.w[0], tb.n[0]) >= 0.85;
 }
 
+int dd_evidence(const cand *a, const cand *b, int *ev, int *contra, int *cflags, int *yearfar)
+{
+	int strong = 0;
+	*ev = *contra = *cflags = *yearfar = 0;
+	if (a->city && b->city) {
+		if (strcmp(a->city, b->city) == 0)
+			(*ev)++;
+		else
+			(*contra)++, *cflags |= 1;
+	}
+	if (a->year && b->year) {
+		int dy = abs(a->year - b->year);
+		if (dy == 0)
+			(*ev)++;
+		else if (dy >= 2)
+			*yearfar = 1;
+	}
+	if (a->domain && b->domain) {
+		if (strcmp(a->domain, b->domain) == 0)
+			*ev += 2, strong = 1;
+		else
+			(*contra)++, *cflags |= 2;
+	}
+	if (a->postcode && b->postcode) {
+		if (strcmp(a->postcode, b->postcode) == 0)
+			*ev += !a->hubpc; /* evidence, never strong; a hub postcode (an incubator) is none */
+		else
+			(*contra)++, *cflags |= 4;
+	}
+	/* a website named after the other record's exact name ("trycybra.io" for "Cybra") */
+	if (strcmp(a->compact, b->compact) != 0 &&
+	    ((a->label && strcmp(a->label, b->compact) == 0) || (b->label && strcmp(b->label, a->compact) == 0)))
+		*ev += 2, strong = 1;
+	return strong;
+}
+
 /* Score one pair; add an edge when it is a match. */
 static void compare(dd *d, int i, int j)
 {
@@ -391,7 +430,7 @@ static void compare(dd *d, int i, int j)
 		if (strcmp(a->key, b->key) == 0 && !a->plain && !b->plain)
 			dd_edge_add(d, i, j, R_EXACT, 1.0f, 0);
 		else if (strcmp(a->compact, b->compact) == 0)
-			near_add(d, i, j, -1, 1.0f, "same name, too plain to stand alone (no location or website)");
+			dd_near_add(d, i, j, -1, 1.0f, "same name, too plain to stand alone (no location or website)");
 		return;
 	}
 	/* one listing in two snapshots of one directory: the same name, once in each */
@@ -400,37 +439,10 @@ static void compare(dd *d, int i, int j)
 		dd_edge_add(d, i, j, R_SNAPSHOT, 1.0f, 9);
 		return;
 	}
-	int ev = 0, contra = 0, strong = 0; /* strong: a shared website or a name-named domain */
-	int cflags = 0;                      /* which fields contradict: 1 city, 2 website, 4 postcode */
-	if (a->city && b->city) {
-		if (strcmp(a->city, b->city) == 0)
-			ev++;
-		else
-			contra++, cflags |= 1;
-	}
-	if (a->year && b->year) {
-		int dy = abs(a->year - b->year);
-		if (dy == 0)
-			ev++;
-		else if (dy >= 2)
-			return;
-	}
-	if (a->domain && b->domain) {
-		if (strcmp(a->domain, b->domain) == 0)
-			ev += 2, strong = 1;
-		else
-			contra++, cflags |= 2;
-	}
-	if (a->postcode && b->postcode) {
-		if (strcmp(a->postcode, b->postcode) == 0)
-			ev += !a->hubpc; /* evidence, never strong; a hub postcode (an incubator) is none */
-		else
-			contra++, cflags |= 4;
-	}
-	/* a website named after the other record's exact name ("trycybra.io" for "Cybra") */
-	if (strcmp(a->compact, b->compact) != 0 &&
-	    ((a->label && strcmp(a->label, b->compact) == 0) || (b->label && strcmp(b->label, a->compact) == 0)))
-		ev += 2, strong = 1;
+	int ev, contra, cflags, far; /* cflags: which fields contradict: 1 city, 2 website, 4 postcode */
+	int strong = dd_evidence(a, b, &ev, &contra, &cflags, &far); /* a shared website or a name-named domain */
+	if (far)
+		return;
 	/* one source rarely lists a company twice under two names: single clues count across sources */
 	int two_sources = a->source != b->source && strcmp(a->source, b->source) != 0;
 	/*
@@ -493,7 +505,7 @@ static void compare(dd *d, int i, int j)
 	if (rule >= 0)
 		dd_edge_add(d, i, j, rule, score, ev - contra);
 	else if (why)
-		near_add(d, i, j, -1, (float)sp_dedupe_jw(a->compact, b->compact), why);
+		dd_near_add(d, i, j, -1, (float)sp_dedupe_jw(a->compact, b->compact), why);
 }
 
 /* ---------------------------------------------------------------- blocking */
@@ -801,7 +813,7 @@ static void key_links(dd *d)
 						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
 					} else { /* an acquirer's website on its acquisitions: a group, not one company */
 						d->group_pairs++;
-						near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f, "same website, different names: same group?");
+						dd_near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f, "same website, different names: same group?");
 					}
 				}
 		}
@@ -849,6 +861,8 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.postcode_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "postcode_cap");
 	d.near_cap = (size_t)sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "review_cap");
 	int rc = dd_load(&d);
+	if (rc == SP_OK)
+		rc = dd_load_aliases(&d);
 	if (rc != SP_OK)
 		goto out;
 	c->in = d.n;
@@ -883,6 +897,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto out;
 	key_links(&d);
 	size_t from = d.ne;
+	dd_alias_links(&d);
 	fuzzy_pass(&d);
 	if (sp_stop_requested()) {
 		rc = sp_stop_err(ctx->err);
@@ -896,7 +911,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 out:
 	free(d.c), free(d.parent), free(d.size), free(d.anchor), free(d.miny), free(d.maxy);
 	free(d.hard), free(d.lei), free(d.country), free(d.city), free(d.domain), free(d.e);
-	free(d.napart_root), free(d.srcmask), free(d.linked), free(d.apart), free(d.near);
+	free(d.napart_root), free(d.srcmask), free(d.linked), free(d.apart), free(d.near), free(d.al);
 	dd_arena_free(&d.ar);
 	return rc;
 }

@@ -37,7 +37,8 @@
 #include "pipeline/judgement.h"
 
 static const char *const rule_names[] = { "override", "regnum", "ra_link", "lei", "domain",
-					  "snapshot_name", "exact_name", "name_subset", "fuzzy_name", "single" };
+					  "snapshot_name", "exact_name", "previous_name", "name_subset", "fuzzy_name",
+					  "single" };
 
 /* A candidate and its cluster, named by the cluster's earliest candidate (its anchor). */
 typedef struct gm {
@@ -113,8 +114,8 @@ static int writer_prepare(writer *w)
 				   &w->ent, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db,
-				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id, home_id)"
-				   " VALUES (?1,?2,?3,?4,?5,?6,?7)",
+				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id, home_id, reason)"
+				   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
 				   &w->mem, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db, "UPDATE entity SET merged_into = ?2, nsources = 0 WHERE id = ?1", &w->mrg,
@@ -173,6 +174,21 @@ static int write_entity(writer *w, const dd *d, const gm *m, int n, int64_t id)
 	return sp_store_step_done(w->ctx->db, ent, w->ctx->err);
 }
 
+/* The words of a member's reason beyond its rule (NULL: the rule says it all): for previous_name,
+ * which name matched, the record's own alias or its peer's. */
+static const char *member_reason(const dd *d, const cand *x, char *buf, size_t n)
+{
+	if (x->rule != R_ALIAS || x->alias < 0)
+		return NULL;
+	const dd_alias *al = &d->al[x->alias];
+	const char *kind = al->previous ? "previous name" : "other name";
+	if (&d->c[al->idx] == x)
+		snprintf(buf, n, "its %s \"%s\" is the peer's name", kind, al->name);
+	else
+		snprintf(buf, n, "matches %s \"%s\" of the peer", kind, al->name);
+	return buf;
+}
+
 /* The member rows of one cluster, with the reason that placed each record. */
 static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 {
@@ -192,6 +208,8 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 			sqlite3_bind_null(w->mem, 5);
 		sqlite3_bind_int64(w->mem, 6, w->ctx->run_id);
 		sqlite3_bind_int64(w->mem, 7, x->home_eid > 0 ? x->home_eid : id);
+		char why[600];
+		sp_bind_text(w->mem, 8, single ? NULL : member_reason(d, x, why, sizeof(why)));
 		rc = sp_store_step_done(w->ctx->db, w->mem, w->ctx->err);
 		if (rc == SP_OK && (x->old_eid != id || x->home_eid <= 0)) { /* only what changed */
 			sqlite3_bind_int64(w->home, 1, x->rid);

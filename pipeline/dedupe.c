@@ -480,6 +480,10 @@ static void compare(dd *d, int i, int j)
 				why = "one source, names one letter apart, nothing strong links them";
 		} else if (tok_subset(&ta, &tb) || tok_subset(&tb, &ta)) {
 			const cand *sh = ta.k < tb.k ? a : b;
+			/* a hub postcode (a coarse ZIP code, an incubator) is evidence here only when the
+			 * short name is distinctive: "Gale" in "Chicago Public Schools Gale Comm Acad" */
+			if (a->hubpc && a->postcode && b->postcode && strcmp(a->postcode, b->postcode) == 0 && !sh->plain)
+				ev++;
 			if (ev >= 2 && contra == 0)
 				rule = R_SUBSET, score = 0.9f;
 			/* a bare brand and the one longer name of that brand in its country, plus one clue */

@@ -209,7 +209,7 @@ static void plain_names(dd *d, pent *p)
 		x->bare = x->key && !x->country[0] && !x->city && !x->postcode && !x->domain && !x->hard && !x->lei;
 		nbare += x->bare;
 	}
-	if (!nbare && !d->nal)
+	if (!nbare && !d->nal && !d->hub_postcodes)
 		return;
 	size_t n = 0;
 	for (int i = 0; i < d->n; i++)
@@ -232,7 +232,7 @@ static void plain_names(dd *d, pent *p)
 	qsort(w, nw, sizeof(*w), wdf_cmp);
 	for (int i = 0; i < d->n; i++) {
 		cand *x = &d->c[i];
-		if (x->bare)
+		if (x->bare || x->hubpc)
 			x->plain = strlen(x->compact) <= 3 || rarest_df(w, nw, x->key) > 3;
 	}
 	for (size_t k = 0; k < d->nal; k++)

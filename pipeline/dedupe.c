@@ -806,6 +806,7 @@ static void key_links(dd *d)
 			e++;
 		if ((long)(e - s) > d->domain_cap) {
 			d->capped_domains++;
+			dd_hub_keep(d->hub + DD_NHUB, "domain", k[s].k, (long)(e - s));
 		} else {
 			for (size_t x = s; x < e; x++)
 				for (size_t y = x + 1; y < e; y++) {

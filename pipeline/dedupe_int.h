@@ -85,6 +85,16 @@ typedef struct dd_near {
 	const char *why;
 } dd_near;
 
+/* A hub key: a postcode or a domain shared by more distinct names (domains: records) than its cap. */
+typedef struct dd_hub {
+	const char *kind, *key; /* kind "postcode" or "domain"; key NULL: unused slot */
+	long names;
+} dd_hub;
+#define DD_NHUB 3 /* the largest hubs kept per kind */
+
+/* Keep the DD_NHUB largest hubs in h[0..DD_NHUB), largest first (ties: the first seen). */
+void dd_hub_keep(dd_hub *h, const char *kind, const char *key, long names);
+
 #define DD_MAXSRC 64 /* sources told apart by the snapshot guard; more share no bits */
 
 typedef struct dd {
@@ -109,6 +119,7 @@ typedef struct dd {
 	long block_cap, window, domain_cap, postcode_cap;
 	long capped_blocks, largest_block, capped_domains, refused, hub_postcodes, group_pairs;
 	char hubs[160]; /* the largest hub postcodes, for the stage note */
+	dd_hub hub[2 * DD_NHUB]; /* the largest hub keys for hub_key: postcodes, then capped domains */
 	int *napart_root;     /* per root: apart-named members in the cluster */
 	dd_pair *apart;       /* analysts' apart pairs */
 	size_t napart, apart_cap;

@@ -67,6 +67,16 @@ static void sources(dd *d)
 	}
 }
 
+void dd_hub_keep(dd_hub *h, const char *kind, const char *key, long names)
+{
+	for (int t = 0; t < DD_NHUB; t++)
+		if (!h[t].key || names > h[t].names) {
+			memmove(h + t + 1, h + t, (size_t)(DD_NHUB - 1 - t) * sizeof(*h));
+			h[t] = (dd_hub){ kind, key, names };
+			return;
+		}
+}
+
 /* Postcodes with more distinct names than the cap: hubs. The three largest go to d->hubs. */
 static void hub_postcodes(dd *d, pent *p)
 {
@@ -75,8 +85,7 @@ static void hub_postcodes(dd *d, pent *p)
 		if (d->c[i].postcode)
 			p[n++] = (pent){ d->c[i].postcode, d->c[i].compact, 0, i };
 	qsort(p, n, sizeof(*p), pent_cmp);
-	const char *top[3] = { 0 };
-	long topn[3] = { 0 };
+	dd_hub *top = d->hub;
 	for (size_t s = 0; s < n;) {
 		size_t e = s + 1;
 		long names = 1;
@@ -86,20 +95,15 @@ static void hub_postcodes(dd *d, pent *p)
 			d->hub_postcodes++;
 			for (size_t k = s; k < e; k++)
 				d->c[p[k].idx].hubpc = 1;
-			for (int t = 0; t < 3; t++)
-				if (names > topn[t]) {
-					memmove(top + t + 1, top + t, (size_t)(2 - t) * sizeof(*top));
-					memmove(topn + t + 1, topn + t, (size_t)(2 - t) * sizeof(*topn));
-					top[t] = p[s].k, topn[t] = names;
-					break;
-				}
+			dd_hub_keep(top, "postcode", p[s].k, names);
 		}
 		s = e;
 	}
 	size_t at = 0;
 	d->hubs[0] = 0;
-	for (int t = 0; t < 3 && top[t] && at < sizeof(d->hubs); t++)
-		at += (size_t)snprintf(d->hubs + at, sizeof(d->hubs) - at, "%s%s %ld names", t ? ", " : "", top[t], topn[t]);
+	for (int t = 0; t < DD_NHUB && top[t].key && at < sizeof(d->hubs); t++)
+		at += (size_t)snprintf(d->hubs + at, sizeof(d->hubs) - at, "%s%s %ld names", t ? ", " : "", top[t].key,
+				       top[t].names);
 }
 
 /* Names repeated inside a source; the share of names two sources have in common. */

@@ -242,6 +242,27 @@ static int write_near(writer *w, dd *d)
 	return rc;
 }
 
+/* The largest hub keys of this run (hub_key, for `sparker status`), replacing the last run's. */
+static int write_hubs(sp_ctx *ctx, const dd *d)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sp_store_exec(ctx->db, "DELETE FROM hub_key", ctx->err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(ctx->db, "INSERT OR REPLACE INTO hub_key (kind, key, names, run_id) VALUES (?1,?2,?3,?4)",
+				      &s, ctx->err);
+	for (size_t k = 0; k < SP_ARRAY_LEN(d->hub) && rc == SP_OK; k++) {
+		if (!d->hub[k].key)
+			continue;
+		sp_bind_text(s, 1, d->hub[k].kind);
+		sp_bind_text(s, 2, d->hub[k].key);
+		sqlite3_bind_int64(s, 3, d->hub[k].names);
+		sqlite3_bind_int64(s, 4, ctx->run_id);
+		rc = sp_store_step_done(ctx->db, s, ctx->err);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Old ids that lost to a smaller id in the same cluster; ids given back are merges no more. */
 static int write_merges(writer *w, const sp_dedupe_ids *ids)
 {
@@ -311,6 +332,8 @@ static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids)
 		rc = write_merges(&w, ids);
 	if (rc == SP_OK)
 		rc = write_near(&w, d);
+	if (rc == SP_OK)
+		rc = write_hubs(ctx, d);
 	sp_progress_end();
 	writer_finalize(&w);
 	free(w.gbuf);

@@ -415,6 +415,15 @@ int dd_evidence(const cand *a, const cand *b, int *ev, int *contra, int *cflags,
 	return strong;
 }
 
+/* Two names on one website, in one city, founded the same year, in two sources: a company that
+ * changed its name (Fanpulse / FanVibe on fanvibe.com), not an acquirer and its acquisition
+ * (those were founded years apart). */
+static int renamed(const cand *a, const cand *b)
+{
+	return a->city && b->city && strcmp(a->city, b->city) == 0 && a->year && a->year == b->year &&
+	       strcmp(a->source, b->source) != 0;
+}
+
 /* Score one pair; add an edge when it is a match. */
 static void compare(dd *d, int i, int j)
 {
@@ -816,6 +825,8 @@ static void key_links(dd *d)
 						continue;
 					if (names_compatible(a, b)) {
 						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
+					} else if (renamed(a, b)) { /* a pivot: one company, a new name */
+						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.8f, 8);
 					} else { /* an acquirer's website on its acquisitions: a group, not one company */
 						d->group_pairs++;
 						dd_near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f, "same website, different names: same group?");

@@ -175,9 +175,12 @@ static int write_entity(writer *w, const dd *d, const gm *m, int n, int64_t id)
 }
 
 /* The words of a member's reason beyond its rule (NULL: the rule says it all): for previous_name,
- * which name matched, the record's own alias or its peer's. */
+ * which name matched, the record's own alias or its peer's; for a domain link between different
+ * names, that it is a rename. */
 static const char *member_reason(const dd *d, const cand *x, char *buf, size_t n)
 {
+	if (x->rule == R_DOMAIN && x->score < 1.0f) /* the domain rule's renamed case (score 0.8) */
+		return "same website under another name, same city and founding year: renamed";
 	if (x->rule != R_ALIAS || x->alias < 0)
 		return NULL;
 	const dd_alias *al = &d->al[x->alias];

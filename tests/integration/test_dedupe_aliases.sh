@@ -4,7 +4,8 @@
 # whose member names the alias; a SIRENE sigle joins the directory record under that name; an
 # unrelated company whose previous name is a common word ("SOLUTIONS LIMITED"), a previous name
 # re-issued to another company of the same registry, and an alias whose records disagree on the
-# city stay apart (the last one is a near miss for review). Hand-made fixtures, the real binary
+# city stay apart (the last one is a near miss for review). A website under two names is a rename
+# when city and founding year agree (Fanpulse / FanVibe), a group otherwise (BuildForge on ibm.com). Hand-made fixtures, the real binary
 # (parse -> normalise -> dedupe), `show`, and no id change on a rerun.
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI is absent"
@@ -56,10 +57,14 @@ cb-solutions,Solutions,https://solutions-hq.com,solutions-hq.com,GBR,London,Cons
 cb-quarvex,Quarvex,https://quarvex.co.uk,quarvex.co.uk,GBR,Leeds,Software,Data tools,2016-05-01,operating
 cb-lumora,Lumora Analytics,https://lumora.ai,lumora.ai,GBR,Bristol,Analytics,Analytics,2020-02-01,operating
 cb-koralys,Koralys,https://koralys.fr,koralys.fr,FRA,Paris,Energy,Energy software,2022-01-01,operating
+cb-fanvibe,FanVibe,https://fanvibe.com,fanvibe.com,USA,San Francisco,Sports,Sports fans,2009-06-01,operating
+cb-ibm,IBM,https://www.ibm.com,ibm.com,USA,Armonk,Enterprise,Computers,1911-06-16,operating
 CSV
 cat >"$T/src/directory.csv" <<'CSV'
 uuid,name,homepage_url,domain,country_code,city,category_list,short_description,founded_on,status
 dr-tanex,Tanex Technologies,,,GBR,London,Software,Telematics for fleets,2019-02-01,operating
+dr-fanpulse,Fanpulse,https://www.fanvibe.com,fanvibe.com,USA,San Francisco,Sports,Fan app,2009-01-01,operating
+dr-buildforge,BuildForge,https://www.ibm.com/buildforge,ibm.com,USA,Armonk,Software,Build automation,2001-01-01,acquired
 CSV
 cat >"$T/sparker.ini" <<INI
 [sparker]
@@ -115,6 +120,11 @@ assert_contains <(q "SELECT reason FROM member WHERE reason IS NOT NULL") 'other
 assert_eq "$(ent crunchbase:cb-quarvex)" "$(ent companies_house:12000007)" "Quarvex (Leeds 2016) is not NEWCO, formerly QUARVEX"
 [ "$(ent companies_house:12000009)" != "$(ent crunchbase:cb-lumora)" ] || die "an alias merged records in two cities"
 assert_contains <(q "SELECT reason FROM review_pair") "previous name matches; a field contradicts"
+# a website shared by two names: a rename when city and founding year agree, else a group
+assert_eq "$(ent directory:dr-fanpulse)" "$(ent crunchbase:cb-fanvibe)" "Fanpulse on fanvibe.com is not FanVibe (a rename)"
+assert_contains <(q "SELECT reason FROM member WHERE rule = 'domain'") "renamed"
+[ "$(ent directory:dr-buildforge)" != "$(ent crunchbase:cb-ibm)" ] || die "an acquisition merged into its acquirer"
+assert_contains <(q "SELECT reason FROM review_pair WHERE rule = 'domain'") "same group?"
 # show names the alias
 "$SP" -c sparker.ini show "$e" >"$T/show" || die "show failed"
 assert_contains "$T/show" "rule previous_name"

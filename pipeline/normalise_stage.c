@@ -98,6 +98,28 @@ static int write_aliases(sp_ctx *ctx, sqlite3_stmt *ins, int64_t rid, const char
 	return rc;
 }
 
+/* The stage's three statements: records in, candidates and aliases out. */
+static int prepare(sp_store *db, sqlite3_stmt **sel, sqlite3_stmt **ins, sqlite3_stmt **ains, sp_err *err)
+{
+	int rc;
+	if ((rc = sp_store_prepare(db,
+				   "SELECT id, source, name, legal_form, country, city, website, founded, status, codes,"
+				   " code_system, regnum, lei, ra_id, ra_entity_id, published, first_seen, other_names"
+				   " FROM record WHERE gone = 0 AND out_of_scope IS NULL ORDER BY id",
+				   sel, err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_prepare(db,
+				   "INSERT INTO candidate (record_id, source, name, name_key, legal_form, country, city_key,"
+				   " domain, founded, founded_year, nace, regnum_key, lei, ra_key, active, first_seen)"
+				   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+				   ins, err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_prepare(db, "INSERT INTO candidate_alias (record_id, name, name_key, kind) VALUES (?1,?2,?3,?4)",
+				   ains, err)) != SP_OK)
+		return rc;
+	return SP_OK;
+}
+
 int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	(void)src;
@@ -111,20 +133,7 @@ int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		return rc;
 	if ((rc = sp_store_exec(db, "DELETE FROM candidate; DELETE FROM candidate_alias", ctx->err)) != SP_OK)
 		goto fail;
-	if ((rc = sp_store_prepare(db,
-				   "SELECT id, source, name, legal_form, country, city, website, founded, status, codes,"
-				   " code_system, regnum, lei, ra_id, ra_entity_id, published, first_seen, other_names"
-				   " FROM record WHERE gone = 0 AND out_of_scope IS NULL ORDER BY id",
-				   &sel, ctx->err)) != SP_OK)
-		goto fail;
-	if ((rc = sp_store_prepare(db,
-				   "INSERT INTO candidate (record_id, source, name, name_key, legal_form, country, city_key,"
-				   " domain, founded, founded_year, nace, regnum_key, lei, ra_key, active, first_seen)"
-				   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-				   &ins, ctx->err)) != SP_OK)
-		goto fail;
-	if ((rc = sp_store_prepare(db, "INSERT INTO candidate_alias (record_id, name, name_key, kind) VALUES (?1,?2,?3,?4)",
-				   &ains, ctx->err)) != SP_OK)
+	if ((rc = prepare(db, &sel, &ins, &ains, ctx->err)) != SP_OK)
 		goto fail;
 	src_opts so;
 	memset(&so, 0, sizeof(so));

@@ -214,7 +214,7 @@ const char *const sp_schema_migrations[] = {
 	 * normalise stage: the name as given, its match key, and kind 'previous' (Companies House
 	 * PreviousName_*) or 'other' (SIRENE sigle and usual names, GLEIF other names, mapped
 	 * columns). member.reason says in words why a member is there when the rule alone does not
-	 * (the alias that matched). hub_key: the largest hub keys of the last dedupe run (postcodes
+	 * (the alias that matched, a rename). hub_key: the largest hub keys of the last dedupe run (postcodes
 	 * shared by more distinct names than [dedupe] postcode_cap), for `sparker status`. */
 	"CREATE TABLE candidate_alias ("
 	"  record_id INTEGER NOT NULL REFERENCES record(id), name TEXT NOT NULL, name_key TEXT NOT NULL,"
@@ -223,7 +223,12 @@ const char *const sp_schema_migrations[] = {
 	"ALTER TABLE member ADD COLUMN reason TEXT;"
 	"CREATE TABLE hub_key ("
 	"  kind TEXT NOT NULL, key TEXT NOT NULL, names INTEGER NOT NULL, run_id INTEGER,"
-	"  PRIMARY KEY (kind, key));",
+	"  PRIMARY KEY (kind, key));"
+	/* redirect: where each website's home page ends after redirects ([dedupe] resolve_redirects,
+	 * pipeline/redirect.c), a cache kept for [dedupe] redirect_ttl_days: final_domain is the
+	 * registrable domain of the final URL (NULL: no answer), status the last HTTP status or 0. */
+	"CREATE TABLE redirect ("
+	"  domain TEXT PRIMARY KEY, final_domain TEXT, status INTEGER NOT NULL, checked_at TEXT NOT NULL);",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

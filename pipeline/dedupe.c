@@ -33,6 +33,7 @@
 #include "core/store.h"
 #include "pipeline/dedupe.h"
 #include "pipeline/dedupe_int.h"
+#include "pipeline/redirect.h"
 
 /* ---------------------------------------------------------------- similarity */
 
@@ -98,7 +99,7 @@ void dd_edge_add(dd *d, int a, int b, int rule, float score, int ev)
 		int t = a;
 		a = b, b = t;
 	}
-	d->e[d->ne++] = (edge){ a, b, rule, ev, -1, score };
+	d->e[d->ne++] = (edge){ a, b, rule, ev, DD_NOTE_NONE, score };
 }
 
 int dd_find(dd *d, int x)
@@ -223,7 +224,7 @@ static void reason_set(cand *x, const edge *e, int peer)
 		x->rule = e->rule;
 		x->score = e->score;
 		x->peer = peer;
-		x->alias = e->alias;
+		x->note = e->note;
 	}
 }
 
@@ -762,6 +763,43 @@ static int kent_cmp(const void *x, const void *y)
 	return a->idx - b->idx;
 }
 
+/* A website that redirects to another record's website (redirect.h): one company renamed when
+ * the names are compatible, a group (an acquisition) otherwise. k: room for 2 entries a record. */
+static void redirect_links(dd *d, kent *k)
+{
+	size_t n = 0;
+	for (int i = 0; i < d->n; i++) {
+		if (d->c[i].alone || !d->c[i].domain)
+			continue;
+		k[n++] = (kent){ d->c[i].domain, i, 0 };
+		if (d->c[i].moved)
+			k[n++] = (kent){ d->c[i].moved, i, 1 };
+	}
+	qsort(k, n, sizeof(*k), kent_cmp);
+	for (size_t s = 0, e; s < n; s = e) {
+		size_t own = 0;
+		for (e = s; e < n && strcmp(k[e].k, k[s].k) == 0; e++)
+			own += k[e].kind == 0;
+		if (own == e - s || (long)(e - s) > d->domain_cap)
+			continue; /* nothing redirects here, or a hub */
+		for (size_t x = s + own; x < e; x++)
+			for (size_t y = s; y < s + own; y++) {
+				cand *a = &d->c[k[x].idx], *b = &d->c[k[y].idx];
+				if (k[x].idx == k[y].idx || str_conflict(a->postcode, b->postcode))
+					continue;
+				if (names_compatible(a, b)) {
+					dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.9f, 8);
+					d->e[d->ne - 1].note = DD_NOTE_REDIRECT;
+					d->redirect_links++;
+				} else {
+					d->group_pairs++;
+					dd_near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f,
+						    "website redirects to the other's, different names: acquired? same group?");
+				}
+			}
+	}
+}
+
 static void key_links(dd *d)
 {
 	kent *k = sp_xmalloc(((size_t)d->n * 2 + 1) * sizeof(*k));
@@ -827,6 +865,7 @@ static void key_links(dd *d)
 						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
 					} else if (renamed(a, b)) { /* a pivot: one company, a new name */
 						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.8f, 8);
+						d->e[d->ne - 1].note = DD_NOTE_RENAMED;
 					} else { /* an acquirer's website on its acquisitions: a group, not one company */
 						d->group_pairs++;
 						dd_near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f, "same website, different names: same group?");
@@ -835,6 +874,8 @@ static void key_links(dd *d)
 		}
 		s = e;
 	}
+	if (d->redirects)
+		redirect_links(d, k);
 	free(k);
 	dd_apply_edges(d, det);
 }
@@ -876,7 +917,10 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.domain_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "domain_cap");
 	d.postcode_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "postcode_cap");
 	d.near_cap = (size_t)sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "review_cap");
-	int rc = dd_load(&d);
+	d.redirects = sp_redirect_enabled(ctx->cfg);
+	int rc = sp_redirect_refresh(ctx, &d.redirect_asked, &d.redirect_moved);
+	if (rc == SP_OK)
+		rc = dd_load(&d);
 	if (rc == SP_OK)
 		rc = dd_load_aliases(&d);
 	if (rc != SP_OK)

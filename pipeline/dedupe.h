@@ -25,6 +25,12 @@
  *                  the smaller one's distinct names, at least 20, appear in the other): the same
  *                  name key, listed once in each, is one listing even when its city or founding
  *                  year moved; not when countries or websites differ.
+ *      redirect — with [dedupe] resolve_redirects = yes (redirect.h), a website whose home page
+ *                  redirects to another record's website: compatible names are one company
+ *                  renamed (rule domain, score 0.9, reason "one website redirects to the
+ *                  other's: renamed"), others a group in `review_pair` ("website redirects to
+ *                  the other's, different names: acquired? same group?"); not when postcodes
+ *                  differ, nor for a target domain held by more than domain_cap records.
  *   3. previous_name — an alias (a previous or other name: record.other_names, Companies House
  *                  PreviousName_*, SIRENE sigle and usual names, GLEIF other names; the normalise
  *                  stage writes their keys to candidate_alias) with the same compact name key as

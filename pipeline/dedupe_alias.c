@@ -70,7 +70,7 @@ static void alias_pair(dd *d, int k, int j)
 		ev += 2;
 	if (ev >= 1 && contra == 0) {
 		dd_edge_add(d, al->idx, j, R_ALIAS, 1.0f, ev);
-		d->e[d->ne - 1].alias = k;
+		d->e[d->ne - 1].note = k;
 	} else if (ev >= 1) {
 		dd_near_add(d, al->idx, j, R_ALIAS, 1.0f, al->previous ? "previous name matches; a field contradicts"
 									 : "other name matches; a field contradicts");

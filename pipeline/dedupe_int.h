@@ -43,6 +43,7 @@ typedef struct cand {
 	const char *label; /* first label of the domain, without get/try/hello... prefixes and '-' */
 	const char *source, *srckey, *name, *key, *compact, *city, *domain, *founded, *regnum, *ra, *hard,
 		*lei, *first_seen, *city_raw, *website, *last_seen, *postcode;
+	const char *moved; /* the registrable domain the website redirects to (redirect.h), when another */
 	char country[3];
 	int year, active, prio, alone;
 	int napart; /* analysts' `apart` pairs naming this candidate */
@@ -52,17 +53,20 @@ typedef struct cand {
 	int dupkey; /* another record of the same source has the same name key */
 	int bare;   /* evidence-free: no country, city, postcode, website or registry id */
 	int plain;  /* the name is not distinctive: <= 3 letters, or its rarest word is common */
-	/* reason: the rule, score and peer that placed the record (rule -1: none); for R_ALIAS the
-	 * alias that matched (index in dd.al; the alias is this record's or its peer's) */
-	int rule, peer, alias;
+	/* reason: the rule, score and peer that placed the record (rule -1: none), and its note
+	 * (edge.note) */
+	int rule, peer, note;
 	float score;
 } cand;
 
 typedef struct edge {
 	int a, b, rule, ev; /* ev: corroborating evidence, orders edges of one rule */
-	int alias;          /* R_ALIAS: the alias (index in dd.al), else -1 */
+	int note;           /* why beyond the rule: R_ALIAS: the alias (index in dd.al); DD_NOTE_*; -1 */
 	float score;
 } edge;
+
+/* Notes of R_DOMAIN edges between incompatible names (edge.note, cand.note). */
+enum { DD_NOTE_NONE = -1, DD_NOTE_RENAMED = -2, DD_NOTE_REDIRECT = -3 };
 
 /* A previous or other name of a candidate (candidate_alias), in candidate order. */
 typedef struct dd_alias {
@@ -118,6 +122,8 @@ typedef struct dd {
 	long alias_links;     /* unions made by an alias */
 	long block_cap, window, domain_cap, postcode_cap;
 	long capped_blocks, largest_block, capped_domains, refused, hub_postcodes, group_pairs;
+	int redirects;          /* [dedupe] resolve_redirects: cand.moved is read */
+	long redirect_asked, redirect_moved, redirect_links;
 	char hubs[160]; /* the largest hub postcodes, for the stage note */
 	dd_hub hub[2 * DD_NHUB]; /* the largest hub keys for hub_key: postcodes, then capped domains */
 	int *napart_root;     /* per root: apart-named members in the cluster */

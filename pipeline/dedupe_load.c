@@ -120,12 +120,14 @@ int dd_load(dd *d)
 	int rc = sp_store_prepare(ctx->db,
 				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
 				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
-				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id"
+				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id, rd.final_domain"
 				  " FROM candidate c JOIN record r ON r.id = c.record_id"
-				  " LEFT JOIN record_entity h ON h.record_id = c.record_id ORDER BY c.record_id",
+				  " LEFT JOIN record_entity h ON h.record_id = c.record_id"
+				  " LEFT JOIN redirect rd ON ?1 AND rd.domain = c.domain ORDER BY c.record_id",
 				  &s, ctx->err);
 	if (rc != SP_OK)
 		return rc;
+	sqlite3_bind_int(s, 1, d->redirects);
 	const char *last_src = NULL;
 	int last_prio = 0;
 	sp_progress_start("dedupe: loading", 0, "candidates");
@@ -176,12 +178,15 @@ int dd_load(dd *d)
 		x->last_seen = arena_dup(&d->ar, col(s, 17));
 		x->old_eid = sqlite3_column_int64(s, 18);
 		x->home_eid = sqlite3_column_int64(s, 20);
+		const char *mv = col(s, 21);
+		if (mv && x->domain && strcmp(mv, x->domain) != 0)
+			x->moved = arena_dup(&d->ar, mv);
 		const char *pc = col(s, 19);
 		if (pc)
 			x->postcode = postcode_key(&d->ar, pc);
 		x->rule = -1;
 		x->peer = -1;
-		x->alias = -1;
+		x->note = DD_NOTE_NONE;
 	}
 	sp_progress_end();
 	if (rc != SQLITE_DONE) {

@@ -179,11 +179,13 @@ static int write_entity(writer *w, const dd *d, const gm *m, int n, int64_t id)
  * names, that it is a rename. */
 static const char *member_reason(const dd *d, const cand *x, char *buf, size_t n)
 {
-	if (x->rule == R_DOMAIN && x->score < 1.0f) /* the domain rule's renamed case (score 0.8) */
+	if (x->note == DD_NOTE_RENAMED)
 		return "same website under another name, same city and founding year: renamed";
-	if (x->rule != R_ALIAS || x->alias < 0)
+	if (x->note == DD_NOTE_REDIRECT)
+		return "one website redirects to the other's: renamed";
+	if (x->rule != R_ALIAS || x->note < 0)
 		return NULL;
-	const dd_alias *al = &d->al[x->alias];
+	const dd_alias *al = &d->al[x->note];
 	const char *kind = al->previous ? "previous name" : "other name";
 	if (&d->c[al->idx] == x)
 		snprintf(buf, n, "its %s \"%s\" is the peer's name", kind, al->name);
@@ -362,17 +364,21 @@ int dd_write(dd *d, sp_counts *cnt)
 	sp_judgement_counts jc = { 0 };
 	if (rc == SP_OK) /* after the commit: where the analysts' judgements land now */
 		rc = sp_judgement_count(ctx->db, &jc, ctx->err);
+	char redir[96] = "";
+	if (d->redirects)
+		snprintf(redir, sizeof(redir), "; redirects asked %ld (to another domain %ld), renames by redirect %ld",
+			 d->redirect_asked, d->redirect_moved, d->redirect_links);
 	if (rc == SP_OK) {
 		cnt->out = cs.n;
 		snprintf(cnt->note, sizeof(cnt->note),
 			 "%d entities (%ld new, %zu merged, %zu given back their id); %lld pairs compared; blocks over cap %ld:"
 			 " %ld (largest %ld, window %ld); domains over cap %ld: %ld; guard refused %ld; kept apart by analysts"
 			 " %ld; near misses for review %zu; judgements needing review %lld; hub postcodes over cap %ld: %ld%s%s%s;"
-			 " same website, different names (same group?): %ld",
+			 " same website, different names (same group?): %ld%s",
 			 cs.n, ids.created, ids.nmerge, ids.nrevived, (long long)d->pairs, d->block_cap, d->capped_blocks,
 			 d->largest_block, d->window, d->domain_cap, d->capped_domains, d->refused, d->apart_refused,
 			 d->near_written, (long long)jc.review, d->postcode_cap, d->hub_postcodes, d->hubs[0] ? " (largest " : "",
-			 d->hubs, d->hubs[0] ? ")" : "", d->group_pairs);
+			 d->hubs, d->hubs[0] ? ")" : "", d->group_pairs, redir);
 	}
 	sp_dedupe_ids_release(&ids);
 	free(cs.m), free(cs.start);

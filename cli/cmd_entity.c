@@ -91,7 +91,7 @@ static int64_t record_of(sp_store *db, const char *ref)
 /* What `show` prints for one member: its record as normalised (display values only). */
 typedef struct mrow {
 	int64_t rid;
-	char *source, *key, *name, *country, *city, *founded, *website, *rule, *peer;
+	char *source, *key, *name, *country, *city, *founded, *website, *rule, *peer, *reason;
 	double score;
 } mrow;
 
@@ -156,7 +156,7 @@ static mrow *members_read(sp_store *db, int64_t eid, size_t *n)
 	if (sp_store_prepare(db,
 			     "SELECT r.id, r.source, r.source_key, COALESCE(c.name, r.name, ''), COALESCE(c.country,''),"
 			     " COALESCE(r.city,''), COALESCE(c.founded,''), COALESCE(r.website, c.domain, ''), m.rule,"
-			     " m.score, COALESCE(p.source || ':' || p.source_key, '')"
+			     " m.score, COALESCE(p.source || ':' || p.source_key, ''), COALESCE(m.reason, '')"
 			     " FROM member m JOIN record r ON r.id = m.record_id LEFT JOIN candidate c ON c.record_id = r.id"
 			     " LEFT JOIN record p ON p.id = m.peer_record_id WHERE m.entity_id = ?1 ORDER BY r.id",
 			     &s, &err) != SP_OK)
@@ -179,6 +179,7 @@ static mrow *members_read(sp_store *db, int64_t eid, size_t *n)
 		x->rule = sp_xstrdup(txt(s, 8));
 		x->score = sp_col_double(s, 9);
 		x->peer = sp_xstrdup(txt(s, 10));
+		x->reason = sp_xstrdup(txt(s, 11));
 	}
 	sp_finalize(s);
 	return m;
@@ -195,14 +196,15 @@ static void show_members(sp_store *db, int64_t eid, const sp_golden_member *gm, 
 		const mrow *x = n ? bsearch(&key, m, n, sizeof(*m), mrow_by_rid) : NULL;
 		if (!x)
 			continue;
-		printf("  %s:%s\n    \"%s\" %s %s %s %s\n    rule %s, score %.2f%s%s\n", x->source, x->key, x->name,
+		printf("  %s:%s\n    \"%s\" %s %s %s %s\n    rule %s, score %.2f%s%s%s%s%s\n", x->source, x->key, x->name,
 		       *x->country ? x->country : "-", *x->city ? x->city : "-", *x->founded ? x->founded : "-",
-		       *x->website ? x->website : "-", x->rule, x->score, *x->peer ? ", matched with " : "", x->peer);
+		       *x->website ? x->website : "-", x->rule, x->score, *x->peer ? ", matched with " : "", x->peer,
+		       *x->reason ? " (" : "", x->reason, *x->reason ? ")" : "");
 	}
 	for (size_t i = 0; i < n; i++) {
 		mrow *x = &m[i];
 		free(x->source), free(x->key), free(x->name), free(x->country), free(x->city), free(x->founded);
-		free(x->website), free(x->rule), free(x->peer);
+		free(x->website), free(x->rule), free(x->peer), free(x->reason);
 	}
 	free(m);
 }

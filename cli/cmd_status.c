@@ -9,7 +9,8 @@
  * the gate, its measure and limit, the snapshot still applied, and how to accept it. A run still marked 'running' whose process is gone
  * (same host, no such pid) is shown as "running (process gone: killed?)"; the next run marks
  * it 'killed'. A stage call over its budget (run.h) gets a line "OVER BUDGET: stage parse took
- * 712 s, budget 600 s" under its row. Exit 0 unless the database cannot be opened; without a
+ * 712 s, budget 600 s" under its row. The last dedupe run's largest hub keys (hub_key: postcodes
+ * shared by more distinct names than [dedupe] postcode_cap, domains over domain_cap) close it. Exit 0 unless the database cannot be opened; without a
  * database (none yet) both say so and exit 1, creating nothing.
  *
  * runs: exit 2 for a RUN_ID that is not a number, 1 for a run that does not exist.
@@ -221,6 +222,27 @@ static void print_judgements(sp_store *db)
 	       c.queue ? " (`sparker review`)" : "");
 }
 
+/* The largest hub keys of the last dedupe run (hub_key): shared by so many names that dedupe
+ * takes them for no evidence (an incubator's postcode, a formation agent, an acquirer's domain). */
+static void print_hubs(sp_store *db)
+{
+	sp_stmt *s;
+	sp_err err;
+	if (sp_store_prepare(db, "SELECT kind, key, names, COALESCE(run_id,'-') FROM hub_key ORDER BY kind DESC, names DESC, key",
+			     &s, &err) != SP_OK)
+		return;
+	int first = 1;
+	while (sp_step(s) == SP_ROW) {
+		int pc = strcmp(col(s, 0), "postcode") == 0;
+		if (first)
+			printf("\nHub keys of the last dedupe (run %s; no evidence of identity):\n", col(s, 3));
+		printf("  %-8s %-24s %lld %s\n", col(s, 0), col(s, 1), (long long)sp_col_int64(s, 2),
+		       pc ? "distinct names (over [dedupe] postcode_cap)" : "records (over [dedupe] domain_cap)");
+		first = 0;
+	}
+	sp_finalize(s);
+}
+
 static int cmd_status(int argc, char **argv, sp_env *env)
 {
 	(void)argv;
@@ -236,6 +258,7 @@ static int cmd_status(int argc, char **argv, sp_env *env)
 	print_failures(db);
 	print_sources(env, db);
 	print_judgements(db);
+	print_hubs(db);
 	sp_store_close(db);
 	return SP_EXIT_OK;
 }

@@ -752,3 +752,64 @@ int sp_http_get(const sp_http_req *req, sp_http_resp *resp, sp_err *err)
 	free(shown);
 	return rc;
 }
+
+/* ---- HEAD: where a URL ends after redirects ------------------------------------------------- */
+
+static int head_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	(void)user, (void)a, (void)b, (void)c, (void)d;
+	return sp_stop_requested() ? 1 : 0;
+}
+
+int sp_http_final_url(const sp_http_head_req *req, char **final_url, long *status, sp_err *err)
+{
+	*final_url = NULL;
+	*status = 0;
+	if (http_global_init(err) != SP_OK)
+		return SP_EIO;
+	char *shown = sp_http_redact(req->url);
+	CURL *h = curl_easy_init();
+	struct curl_slist *to = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	int rc = SP_OK;
+	if (!h) {
+		rc = sp_err_set(err, SP_EIO, "HEAD %s: cannot create a libcurl handle", shown);
+		goto out;
+	}
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, req->max_redirects);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, SP_UA);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, head_progress);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	if (req->timeout > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT, req->timeout);
+	if (req->connect_to && *req->connect_to) { /* every host and port to this one (tests: 127.0.0.1) */
+		char line[300];
+		snprintf(line, sizeof(line), "::%s", req->connect_to);
+		to = curl_slist_append(NULL, line);
+		curl_easy_setopt(h, CURLOPT_CONNECT_TO, to);
+	}
+	CURLcode cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	if (cc == CURLE_ABORTED_BY_CALLBACK && sp_stop_requested()) {
+		rc = sp_stop_err(err);
+	} else if (cc != CURLE_OK) {
+		rc = sp_err_set(err, SP_EIO, "HEAD %s: %s", shown, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	} else {
+		char *eff = NULL;
+		curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
+		*final_url = sp_xstrdup(eff ? eff : req->url);
+	}
+out:
+	curl_slist_free_all(to);
+	if (h)
+		curl_easy_cleanup(h);
+	free(shown);
+	return rc;
+}

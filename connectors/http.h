@@ -115,6 +115,22 @@ int sp_http_sleep_ms(long ms);
  * localhost). */
 int sp_http_secure_for_secrets(const char *url);
 
+/*
+ * Where url ends after redirects: one HEAD request (no body, no retry) following up to
+ * max_redirects redirects over http/https, TLS verification on. *final_url (caller frees) is the
+ * last URL asked, whatever its status (*status: the last HTTP status, 0 when none came).
+ * connect_to "HOST:PORT", when set, sends every connection there whatever the URL's host (tests
+ * point domains at 127.0.0.1 this way; libcurl's CURLOPT_CONNECT_TO). SP_OK, SP_EIO (no answer:
+ * DNS, connection, TLS, timeout, a redirect loop) or SP_EINTERRUPTED on a stop request.
+ */
+typedef struct sp_http_head_req {
+	const char *url;
+	long timeout;       /* seconds for the whole request, redirects included (0 = none) */
+	long max_redirects;
+	const char *connect_to; /* NULL: connect where the URL says */
+} sp_http_head_req;
+int sp_http_final_url(const sp_http_head_req *req, char **final_url, long *status, sp_err *err);
+
 /* The User-Agent sparker sends. */
 const char *sp_http_user_agent(void);
 

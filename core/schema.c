@@ -262,6 +262,27 @@ const char *const sp_schema_migrations[] = {
 	/* per live entity and year: how many distinct news items mention it */
 	"CREATE VIEW entity_mentions AS SELECT entity_id, year, count(DISTINCT item_id) AS n"
 	"  FROM entity_mention GROUP BY entity_id, year;",
+
+	/* version 9: aliases in dedupe (pipeline/dedupe.h, rule previous_name). candidate_alias holds
+	 * one row per previous or other name of a candidate (record.other_names), written by the
+	 * normalise stage: the name as given, its match key, and kind 'previous' (Companies House
+	 * PreviousName_*) or 'other' (SIRENE sigle and usual names, GLEIF other names, mapped
+	 * columns). member.reason says in words why a member is there when the rule alone does not
+	 * (the alias that matched, a rename). hub_key: the largest hub keys of the last dedupe run (postcodes
+	 * shared by more distinct names than [dedupe] postcode_cap), for `sparker status`. */
+	"CREATE TABLE candidate_alias ("
+	"  record_id INTEGER NOT NULL REFERENCES record(id), name TEXT NOT NULL, name_key TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('previous','other')));"
+	"CREATE INDEX candidate_alias_record ON candidate_alias(record_id);"
+	"ALTER TABLE member ADD COLUMN reason TEXT;"
+	"CREATE TABLE hub_key ("
+	"  kind TEXT NOT NULL, key TEXT NOT NULL, names INTEGER NOT NULL, run_id INTEGER,"
+	"  PRIMARY KEY (kind, key));"
+	/* redirect: where each website's home page ends after redirects ([dedupe] resolve_redirects,
+	 * pipeline/redirect.c), a cache kept for [dedupe] redirect_ttl_days: final_domain is the
+	 * registrable domain of the final URL (NULL: no answer), status the last HTTP status or 0. */
+	"CREATE TABLE redirect ("
+	"  domain TEXT PRIMARY KEY, final_domain TEXT, status INTEGER NOT NULL, checked_at TEXT NOT NULL);",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

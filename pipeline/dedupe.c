@@ -35,6 +35,7 @@
 #include "pipeline/dedupe.h"
 #include "pipeline/dedupe_int.h"
 #include "pipeline/mention.h"
+#include "pipeline/redirect.h"
 
 /* ---------------------------------------------------------------- similarity */
 
@@ -100,7 +101,7 @@ void dd_edge_add(dd *d, int a, int b, int rule, float score, int ev)
 		int t = a;
 		a = b, b = t;
 	}
-	d->e[d->ne++] = (edge){ a, b, rule, ev, score };
+	d->e[d->ne++] = (edge){ a, b, rule, ev, DD_NOTE_NONE, score };
 }
 
 int dd_find(dd *d, int x)
@@ -160,13 +161,14 @@ static const char *guard_refusal(dd *d, int ra, int rb, int rule, int ev)
 	}
 	if (d->size[ra] + d->size[rb] > 100)
 		return "guard: the cluster would exceed 100 records";
-	if (!names_close(&d->c[d->anchor[ra]], &d->c[d->anchor[rb]]))
+	/* an alias explains why the names differ (a rebrand) */
+	if (rule != R_ALIAS && !names_close(&d->c[d->anchor[ra]], &d->c[d->anchor[rb]]))
 		return "guard: the clusters' first names are not alike";
 	return NULL;
 }
 
 /* A pair for the review queue; the first near_cap found are kept. */
-static void near_add(dd *d, int a, int b, int rule, float score, const char *why)
+void dd_near_add(dd *d, int a, int b, int rule, float score, const char *why)
 {
 	if (d->nnear >= d->near_cap)
 		return;
@@ -218,12 +220,13 @@ static int uf_union(dd *d, int a, int b, int rule, int ev, const char **why)
 	return 1;
 }
 
-static void reason_set(cand *x, int rule, float score, int peer)
+static void reason_set(cand *x, const edge *e, int peer)
 {
-	if (x->rule < 0 || rule < x->rule || (rule == x->rule && score > x->score)) {
-		x->rule = rule;
-		x->score = score;
+	if (x->rule < 0 || e->rule < x->rule || (e->rule == x->rule && e->score > x->score)) {
+		x->rule = e->rule;
+		x->score = e->score;
 		x->peer = peer;
+		x->note = e->note;
 	}
 }
 
@@ -233,11 +236,12 @@ void dd_apply_edges(dd *d, size_t from)
 		edge *e = &d->e[i];
 		const char *why;
 		if (uf_union(d, e->a, e->b, e->rule, e->ev, &why)) {
-			reason_set(&d->c[e->a], e->rule, e->score, e->b);
-			reason_set(&d->c[e->b], e->rule, e->score, e->a);
+			reason_set(&d->c[e->a], e, e->b);
+			reason_set(&d->c[e->b], e, e->a);
+			d->alias_links += e->rule == R_ALIAS;
 		} else if (why) {
 			d->refused++;
-			near_add(d, e->a, e->b, e->rule, e->score, why);
+			dd_near_add(d, e->a, e->b, e->rule, e->score, why);
 		}
 	}
 }
@@ -378,6 +382,51 @@ static int names_compatible(const cand *a, const cand *b)
 	return ta.k && tb.k && ta.n[0] >= 4 && tb.n[0] >= 4 && tok_jw(ta.w[0], ta.n[0], tb.w[0], tb.n[0]) >= 0.85;
 }
 
+int dd_evidence(const cand *a, const cand *b, int *ev, int *contra, int *cflags, int *yearfar)
+{
+	int strong = 0;
+	*ev = *contra = *cflags = *yearfar = 0;
+	if (a->city && b->city) {
+		if (strcmp(a->city, b->city) == 0)
+			(*ev)++;
+		else
+			(*contra)++, *cflags |= 1;
+	}
+	if (a->year && b->year) {
+		int dy = abs(a->year - b->year);
+		if (dy == 0)
+			(*ev)++;
+		else if (dy >= 2)
+			*yearfar = 1;
+	}
+	if (a->domain && b->domain) {
+		if (strcmp(a->domain, b->domain) == 0)
+			*ev += 2, strong = 1;
+		else
+			(*contra)++, *cflags |= 2;
+	}
+	if (a->postcode && b->postcode) {
+		if (strcmp(a->postcode, b->postcode) == 0)
+			*ev += !a->hubpc; /* evidence, never strong; a hub postcode (an incubator) is none */
+		else
+			(*contra)++, *cflags |= 4;
+	}
+	/* a website named after the other record's exact name ("trycybra.io" for "Cybra") */
+	if (strcmp(a->compact, b->compact) != 0 &&
+	    ((a->label && strcmp(a->label, b->compact) == 0) || (b->label && strcmp(b->label, a->compact) == 0)))
+		*ev += 2, strong = 1;
+	return strong;
+}
+
+/* Two names on one website, in one city, founded the same year, in two sources: a company that
+ * changed its name (Fanpulse / FanVibe on fanvibe.com), not an acquirer and its acquisition
+ * (those were founded years apart). */
+static int renamed(const cand *a, const cand *b)
+{
+	return a->city && b->city && strcmp(a->city, b->city) == 0 && a->year && a->year == b->year &&
+	       strcmp(a->source, b->source) != 0;
+}
+
 /* Score one pair; add an edge when it is a match. */
 static void compare(dd *d, int i, int j)
 {
@@ -393,7 +442,7 @@ static void compare(dd *d, int i, int j)
 		if (strcmp(a->key, b->key) == 0 && !a->plain && !b->plain)
 			dd_edge_add(d, i, j, R_EXACT, 1.0f, 0);
 		else if (strcmp(a->compact, b->compact) == 0)
-			near_add(d, i, j, -1, 1.0f, "same name, too plain to stand alone (no location or website)");
+			dd_near_add(d, i, j, -1, 1.0f, "same name, too plain to stand alone (no location or website)");
 		return;
 	}
 	/* one listing in two snapshots of one directory: the same name, once in each */
@@ -402,37 +451,10 @@ static void compare(dd *d, int i, int j)
 		dd_edge_add(d, i, j, R_SNAPSHOT, 1.0f, 9);
 		return;
 	}
-	int ev = 0, contra = 0, strong = 0; /* strong: a shared website or a name-named domain */
-	int cflags = 0;                      /* which fields contradict: 1 city, 2 website, 4 postcode */
-	if (a->city && b->city) {
-		if (strcmp(a->city, b->city) == 0)
-			ev++;
-		else
-			contra++, cflags |= 1;
-	}
-	if (a->year && b->year) {
-		int dy = abs(a->year - b->year);
-		if (dy == 0)
-			ev++;
-		else if (dy >= 2)
-			return;
-	}
-	if (a->domain && b->domain) {
-		if (strcmp(a->domain, b->domain) == 0)
-			ev += 2, strong = 1;
-		else
-			contra++, cflags |= 2;
-	}
-	if (a->postcode && b->postcode) {
-		if (strcmp(a->postcode, b->postcode) == 0)
-			ev += !a->hubpc; /* evidence, never strong; a hub postcode (an incubator) is none */
-		else
-			contra++, cflags |= 4;
-	}
-	/* a website named after the other record's exact name ("trycybra.io" for "Cybra") */
-	if (strcmp(a->compact, b->compact) != 0 &&
-	    ((a->label && strcmp(a->label, b->compact) == 0) || (b->label && strcmp(b->label, a->compact) == 0)))
-		ev += 2, strong = 1;
+	int ev, contra, cflags, far; /* cflags: which fields contradict: 1 city, 2 website, 4 postcode */
+	int strong = dd_evidence(a, b, &ev, &contra, &cflags, &far); /* a shared website or a name-named domain */
+	if (far)
+		return;
 	/* one source rarely lists a company twice under two names: single clues count across sources */
 	int two_sources = a->source != b->source && strcmp(a->source, b->source) != 0;
 	/*
@@ -470,6 +492,10 @@ static void compare(dd *d, int i, int j)
 				why = "one source, names one letter apart, nothing strong links them";
 		} else if (tok_subset(&ta, &tb) || tok_subset(&tb, &ta)) {
 			const cand *sh = ta.k < tb.k ? a : b;
+			/* a hub postcode (a coarse ZIP code, an incubator) is evidence here only when the
+			 * short name is distinctive: "Gale" in "Chicago Public Schools Gale Comm Acad" */
+			if (a->hubpc && a->postcode && b->postcode && strcmp(a->postcode, b->postcode) == 0 && !sh->plain)
+				ev++;
 			if (ev >= 2 && contra == 0)
 				rule = R_SUBSET, score = 0.9f;
 			/* a bare brand and the one longer name of that brand in its country, plus one clue */
@@ -495,7 +521,7 @@ static void compare(dd *d, int i, int j)
 	if (rule >= 0)
 		dd_edge_add(d, i, j, rule, score, ev - contra);
 	else if (why)
-		near_add(d, i, j, -1, (float)sp_dedupe_jw(a->compact, b->compact), why);
+		dd_near_add(d, i, j, -1, (float)sp_dedupe_jw(a->compact, b->compact), why);
 }
 
 /* ---------------------------------------------------------------- blocking */
@@ -739,6 +765,43 @@ static int kent_cmp(const void *x, const void *y)
 	return a->idx - b->idx;
 }
 
+/* A website that redirects to another record's website (redirect.h): one company renamed when
+ * the names are compatible, a group (an acquisition) otherwise. k: room for 2 entries a record. */
+static void redirect_links(dd *d, kent *k)
+{
+	size_t n = 0;
+	for (int i = 0; i < d->n; i++) {
+		if (d->c[i].alone || !d->c[i].domain)
+			continue;
+		k[n++] = (kent){ d->c[i].domain, i, 0 };
+		if (d->c[i].moved)
+			k[n++] = (kent){ d->c[i].moved, i, 1 };
+	}
+	qsort(k, n, sizeof(*k), kent_cmp);
+	for (size_t s = 0, e; s < n; s = e) {
+		size_t own = 0;
+		for (e = s; e < n && strcmp(k[e].k, k[s].k) == 0; e++)
+			own += k[e].kind == 0;
+		if (own == e - s || (long)(e - s) > d->domain_cap)
+			continue; /* nothing redirects here, or a hub */
+		for (size_t x = s + own; x < e; x++)
+			for (size_t y = s; y < s + own; y++) {
+				cand *a = &d->c[k[x].idx], *b = &d->c[k[y].idx];
+				if (k[x].idx == k[y].idx || str_conflict(a->postcode, b->postcode))
+					continue;
+				if (names_compatible(a, b)) {
+					dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.9f, 8);
+					d->e[d->ne - 1].note = DD_NOTE_REDIRECT;
+					d->redirect_links++;
+				} else {
+					d->group_pairs++;
+					dd_near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f,
+						    "website redirects to the other's, different names: acquired? same group?");
+				}
+			}
+	}
+}
+
 static void key_links(dd *d)
 {
 	kent *k = sp_xmalloc(((size_t)d->n * 2 + 1) * sizeof(*k));
@@ -792,6 +855,7 @@ static void key_links(dd *d)
 			e++;
 		if ((long)(e - s) > d->domain_cap) {
 			d->capped_domains++;
+			dd_hub_keep(d->hub + DD_NHUB, "domain", k[s].k, (long)(e - s));
 		} else {
 			for (size_t x = s; x < e; x++)
 				for (size_t y = x + 1; y < e; y++) {
@@ -801,14 +865,19 @@ static void key_links(dd *d)
 						continue;
 					if (names_compatible(a, b)) {
 						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 1.0f, 9);
+					} else if (renamed(a, b)) { /* a pivot: one company, a new name */
+						dd_edge_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.8f, 8);
+						d->e[d->ne - 1].note = DD_NOTE_RENAMED;
 					} else { /* an acquirer's website on its acquisitions: a group, not one company */
 						d->group_pairs++;
-						near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f, "same website, different names: same group?");
+						dd_near_add(d, k[x].idx, k[y].idx, R_DOMAIN, 0.0f, "same website, different names: same group?");
 					}
 				}
 		}
 		s = e;
 	}
+	if (d->redirects)
+		redirect_links(d, k);
 	free(k);
 	dd_apply_edges(d, det);
 }
@@ -861,7 +930,12 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	d.domain_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "domain_cap");
 	d.postcode_cap = sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "postcode_cap");
 	d.near_cap = (size_t)sp_config_int(ctx->cfg, "dedupe", sp_dedupe_keys, "review_cap");
-	int rc = dd_load(&d);
+	d.redirects = sp_redirect_enabled(ctx->cfg);
+	int rc = sp_redirect_refresh(ctx, &d.redirect_asked, &d.redirect_moved);
+	if (rc == SP_OK)
+		rc = dd_load(&d);
+	if (rc == SP_OK)
+		rc = dd_load_aliases(&d);
 	if (rc != SP_OK)
 		goto out;
 	c->in = d.n;
@@ -896,6 +970,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		goto out;
 	key_links(&d);
 	size_t from = d.ne;
+	dd_alias_links(&d);
 	fuzzy_pass(&d);
 	if (sp_stop_requested()) {
 		rc = sp_stop_err(ctx->err);
@@ -911,7 +986,7 @@ int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 out:
 	free(d.c), free(d.parent), free(d.size), free(d.anchor), free(d.miny), free(d.maxy);
 	free(d.hard), free(d.lei), free(d.country), free(d.city), free(d.domain), free(d.e);
-	free(d.napart_root), free(d.srcmask), free(d.linked), free(d.apart), free(d.near);
+	free(d.napart_root), free(d.srcmask), free(d.linked), free(d.apart), free(d.near), free(d.al);
 	dd_arena_free(&d.ar);
 	return rc;
 }

@@ -16,12 +16,35 @@
  *                  compatible (close, or the same leading word give or take a typo) and the
  *                  postcodes (record.postcode) do not differ. A website shared by incompatible
  *                  names (an acquirer's domain on its acquisitions) is a group, never a merge:
- *                  the pair goes to `review_pair` as "same website, different names: same group?".
+ *                  the pair goes to `review_pair` as "same website, different names: same group?" (`show`
+ *                  lists it under "Same group?") — unless the two records, from two sources, have
+ *                  the same city and founding year: a company renamed on its own website
+ *                  (Fanpulse / FanVibe on fanvibe.com; an acquisition was founded years before or
+ *                  after its acquirer), joined with score 0.8 and the reason "renamed".
  *      snapshot_name — two snapshots of one directory (two snapshot sources of which >= 80 % of
  *                  the smaller one's distinct names, at least 20, appear in the other): the same
  *                  name key, listed once in each, is one listing even when its city or founding
  *                  year moved; not when countries or websites differ.
- *   3. fuzzy, inside blocks (the two rarest name tokens, the exact name key, and a 6-character
+ *      redirect — with [dedupe] resolve_redirects = yes (redirect.h), a website whose home page
+ *                  redirects to another record's website: compatible names are one company
+ *                  renamed (rule domain, score 0.9, reason "one website redirects to the
+ *                  other's: renamed"), others a group in `review_pair` ("website redirects to
+ *                  the other's, different names: acquired? same group?"); not when postcodes
+ *                  differ, nor for a target domain held by more than domain_cap records.
+ *   3. previous_name — an alias (a previous or other name: record.other_names, Companies House
+ *                  PreviousName_*, SIRENE sigle and usual names, GLEIF other names; the normalise
+ *                  stage writes their keys to candidate_alias) with the same compact name key as
+ *                  another source's record's name, when the alias is distinctive (more than three
+ *                  letters, its rarest word used by at most three distinct names: "SOLUTIONS
+ *                  LIMITED" never joins "Solutions"), nothing contradicts (country, registry key,
+ *                  LEI, founding years two or more apart, city, website, postcode) and one field
+ *                  corroborates (city, year, non-hub postcode, website, a website named after the
+ *                  alias). Never inside one source (a registry re-issues a dropped name). The
+ *                  member's reason names the alias: 'its previous name "TANEX TECHNOLOGIES" is the
+ *                  peer's name' / 'matches previous name "…" of the peer'; a contradicted alias is
+ *                  a near miss. Applied with the fuzzy edges, ranked between exact_name and
+ *                  name_subset; the chain guard lets it join clusters whose first names differ.
+ *   4. fuzzy, inside blocks (the two rarest name tokens, the exact name key, and a 6-character
  *      prefix of the name; no country in the key so records without one still meet):
  *      exact_name  — same name key (or same tokens in another order), no more contradictions
  *                    than corroborations;
@@ -43,7 +66,10 @@
  *      after the other record's name; contradictions: different city, domain or postcode.
  *      A shared postcode is never strong (never enough alone), and a hub postcode — one shared
  *      by more distinct names than [dedupe] postcode_cap (default 8: an incubator, a formation
- *      agent) — is no evidence at all; the largest hubs are named in the stage note.
+ *      agent, a coarse ZIP code) — is no evidence, except for name_subset when the short name is
+ *      distinctive (as for aliases: "Gale" in "Chicago Public Schools Gale Academy", never
+ *      "Center"); the three largest hubs are named in the stage note and, with the three largest
+ *      domains over domain_cap, kept in `hub_key` for `sparker status`.
  *      Never: different countries, different registry keys, different LEIs, founding years two
  *      or more apart, different cities with nothing else for it.
  *      A block larger than [dedupe] block_cap (default 50) is compared by sliding window
@@ -78,8 +104,9 @@
  *
  * Golden record: golden.h (one rule, shared with `sparker show`).
  *
- * Files: dedupe.c (driver, linking, clustering), dedupe_load.c (candidates, overrides),
+ * Files: dedupe.c (driver, linking, clustering), dedupe_load.c (candidates, aliases, overrides),
  * dedupe_prep.c (per-run key facts: sources and snapshot pairs, hub postcodes, plain names),
+ * dedupe_alias.c (the previous_name rule),
  * dedupe_ids.c (stable ids, no SQL), golden.c (golden record), dedupe_write.c (the SQL writer);
  * dedupe_int.h is their private header. entity.h reads what this stage wrote (merged_into).
  *

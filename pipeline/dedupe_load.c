@@ -4,7 +4,8 @@
  * What it does: dd_load() reads every candidate joined to its record and to the entity it was
  * last and first placed in (record_entity: kept while a record is out of the candidates, so a
  * record that comes back claims its entity again) in ONE SELECT ordered by record id, and derives per candidate what linking needs
- * (compact name key, domain label, postcode key, source priority). dd_overrides() reads the
+ * (compact name key, domain label, postcode key, source priority); dd_load_aliases() then reads
+ * their previous and other names (candidate_alias) in the same order. dd_overrides() reads the
  * analysts' match judgements in force (judgement.h; in id order) and applies them: `alone A`
  * marks A alone, `apart A B` keeps A's and B's clusters from ever joining (dd_apart), `link A B`
  * becomes a forced union. References that name no current candidate are skipped. (Which
@@ -86,6 +87,18 @@ static const char *domain_label(dd_arena *ar, const char *domain)
 	return arena_dup(ar, lb);
 }
 
+/* A name key without its spaces ("tanex tech" -> "tanextech"). */
+static const char *compact_key(dd_arena *ar, const char *key)
+{
+	char buf[512];
+	size_t m = 0;
+	for (const char *p = key; *p && m + 1 < sizeof(buf); p++)
+		if (*p != ' ')
+			buf[m++] = *p;
+	buf[m] = 0;
+	return arena_dup(ar, buf);
+}
+
 /* Postcode key: upper-case letters and digits only. */
 static const char *postcode_key(dd_arena *ar, const char *pc)
 {
@@ -107,12 +120,14 @@ int dd_load(dd *d)
 	int rc = sp_store_prepare(ctx->db,
 				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
 				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
-				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id"
+				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id, rd.final_domain"
 				  " FROM candidate c JOIN record r ON r.id = c.record_id"
-				  " LEFT JOIN record_entity h ON h.record_id = c.record_id ORDER BY c.record_id",
+				  " LEFT JOIN record_entity h ON h.record_id = c.record_id"
+				  " LEFT JOIN redirect rd ON ?1 AND rd.domain = c.domain ORDER BY c.record_id",
 				  &s, ctx->err);
 	if (rc != SP_OK)
 		return rc;
+	sp_bind_int(s, 1, d->redirects);
 	const char *last_src = NULL;
 	int last_prio = 0;
 	sp_progress_start("dedupe: loading", 0, "candidates");
@@ -142,17 +157,7 @@ int dd_load(dd *d)
 		x->srckey = arena_dup(&d->ar, col(s, 2));
 		x->name = arena_dup(&d->ar, col(s, 3));
 		x->key = arena_dup(&d->ar, col(s, 4));
-		if (x->key) {
-			char buf[512];
-			size_t m = 0;
-			for (const char *p = x->key; *p && m + 1 < sizeof(buf); p++)
-				if (*p != ' ')
-					buf[m++] = *p;
-			buf[m] = 0;
-			x->compact = arena_dup(&d->ar, buf);
-		}
-		if (!x->compact)
-			x->compact = "";
+		x->compact = x->key ? compact_key(&d->ar, x->key) : "";
 		const char *cc = col(s, 5);
 		if (cc && strlen(cc) == 2)
 			memcpy(x->country, cc, 3);
@@ -173,11 +178,15 @@ int dd_load(dd *d)
 		x->last_seen = arena_dup(&d->ar, col(s, 17));
 		x->old_eid = sp_col_int64(s, 18);
 		x->home_eid = sp_col_int64(s, 20);
+		const char *mv = col(s, 21);
+		if (mv && x->domain && strcmp(mv, x->domain) != 0)
+			x->moved = arena_dup(&d->ar, mv);
 		const char *pc = col(s, 19);
 		if (pc)
 			x->postcode = postcode_key(&d->ar, pc);
 		x->rule = -1;
 		x->peer = -1;
+		x->note = DD_NOTE_NONE;
 	}
 	sp_progress_end();
 	if (rc != SP_DONE) {
@@ -187,6 +196,49 @@ int dd_load(dd *d)
 	}
 	sp_finalize(s);
 	return SP_OK;
+}
+
+/* The candidate with record id rid (d->c is ordered by record id), or -1. */
+static int cand_of_rid(const dd *d, int64_t rid)
+{
+	int lo = 0, hi = d->n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (d->c[mid].rid < rid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->n && d->c[lo].rid == rid ? lo : -1;
+}
+
+int dd_load_aliases(dd *d)
+{
+	sp_stmt *s;
+	int rc = sp_store_prepare(d->ctx->db,
+				  "SELECT record_id, name, name_key, kind FROM candidate_alias ORDER BY record_id, rowid", &s,
+				  d->ctx->err);
+	if (rc != SP_OK)
+		return rc;
+	while ((rc = sp_step(s)) == SP_ROW) {
+		int idx = cand_of_rid(d, sp_col_int64(s, 0));
+		const char *key = col(s, 2);
+		if (idx < 0 || !key || !*key)
+			continue;
+		if (d->nal == d->alcap) {
+			d->alcap = d->alcap ? d->alcap * 2 : 256;
+			d->al = sp_xrealloc(d->al, d->alcap * sizeof(*d->al));
+		}
+		dd_alias *a = &d->al[d->nal++];
+		*a = (dd_alias){ idx, arena_dup(&d->ar, col(s, 1)), compact_key(&d->ar, key), arena_dup(&d->ar, key),
+				 col(s, 3) && strcmp(col(s, 3), "previous") == 0, 0 };
+	}
+	if (rc != SP_DONE)
+		rc = sp_store_error(d->ctx->db, d->ctx->err, "dedupe: reading aliases");
+	else
+		rc = SP_OK;
+	sp_finalize(s);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- overrides */

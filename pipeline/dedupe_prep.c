@@ -14,8 +14,9 @@
  *   - snapshot pairs (d->snappair): two sources most of whose names (>= 80 % of the smaller's
  *     distinct names, at least 20) appear in the other are two snapshots of one directory;
  *   - evidence-free records (cand.bare: no country, city, postcode, website or registry id) and,
- *     for them only, whether their name is plain (cand.plain): three letters or fewer, or its
- *     rarest word used by more than three distinct names (a common word).
+ *     for them and for every alias (dd_alias.plain), whether the name is plain (cand.plain):
+ *     three letters or fewer, or its rarest word used by more than three distinct names (a
+ *     common word).
  *
  * Invariants: pure computation on the candidates and the config; every sort breaks ties by
  * candidate index, so the result does not depend on memory addresses.
@@ -66,6 +67,16 @@ static void sources(dd *d)
 	}
 }
 
+void dd_hub_keep(dd_hub *h, const char *kind, const char *key, long names)
+{
+	for (int t = 0; t < DD_NHUB; t++)
+		if (!h[t].key || names > h[t].names) {
+			memmove(h + t + 1, h + t, (size_t)(DD_NHUB - 1 - t) * sizeof(*h));
+			h[t] = (dd_hub){ kind, key, names };
+			return;
+		}
+}
+
 /* Postcodes with more distinct names than the cap: hubs. The three largest go to d->hubs. */
 static void hub_postcodes(dd *d, pent *p)
 {
@@ -74,8 +85,7 @@ static void hub_postcodes(dd *d, pent *p)
 		if (d->c[i].postcode)
 			p[n++] = (pent){ d->c[i].postcode, d->c[i].compact, 0, i };
 	qsort(p, n, sizeof(*p), pent_cmp);
-	const char *top[3] = { 0 };
-	long topn[3] = { 0 };
+	dd_hub *top = d->hub;
 	for (size_t s = 0; s < n;) {
 		size_t e = s + 1;
 		long names = 1;
@@ -85,20 +95,15 @@ static void hub_postcodes(dd *d, pent *p)
 			d->hub_postcodes++;
 			for (size_t k = s; k < e; k++)
 				d->c[p[k].idx].hubpc = 1;
-			for (int t = 0; t < 3; t++)
-				if (names > topn[t]) {
-					memmove(top + t + 1, top + t, (size_t)(2 - t) * sizeof(*top));
-					memmove(topn + t + 1, topn + t, (size_t)(2 - t) * sizeof(*topn));
-					top[t] = p[s].k, topn[t] = names;
-					break;
-				}
+			dd_hub_keep(top, "postcode", p[s].k, names);
 		}
 		s = e;
 	}
 	size_t at = 0;
 	d->hubs[0] = 0;
-	for (int t = 0; t < 3 && top[t] && at < sizeof(d->hubs); t++)
-		at += (size_t)snprintf(d->hubs + at, sizeof(d->hubs) - at, "%s%s %ld names", t ? ", " : "", top[t], topn[t]);
+	for (int t = 0; t < DD_NHUB && top[t].key && at < sizeof(d->hubs); t++)
+		at += (size_t)snprintf(d->hubs + at, sizeof(d->hubs) - at, "%s%s %ld names", t ? ", " : "", top[t].key,
+				       top[t].names);
 }
 
 /* Names repeated inside a source; the share of names two sources have in common. */
@@ -173,7 +178,33 @@ static int words(const char *k, const char **w, int *len)
 	return m;
 }
 
-/* Evidence-free records, and whether their names are plain (by words of the distinct names). */
+/* How many distinct names use the rarest word of key (w: the words of every distinct name, sorted). */
+static size_t rarest_df(const wdf *w, size_t nw, const char *key)
+{
+	const char *ws[16];
+	int wl[16], m = words(key, ws, wl);
+	size_t rarest = (size_t)-1;
+	for (int j = 0; j < m; j++) {
+		wdf k = { ws[j], wl[j] };
+		size_t lo = 0, hi = nw;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (wdf_cmp(&w[mid], &k) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		size_t s = lo;
+		while (lo < nw && wdf_cmp(&w[lo], &k) == 0)
+			lo++;
+		if (lo - s < rarest)
+			rarest = lo - s;
+	}
+	return rarest;
+}
+
+/* Evidence-free records, and whether their names (and every alias) are plain (by words of the
+ * distinct names). */
 static void plain_names(dd *d, pent *p)
 {
 	int nbare = 0;
@@ -182,7 +213,7 @@ static void plain_names(dd *d, pent *p)
 		x->bare = x->key && !x->country[0] && !x->city && !x->postcode && !x->domain && !x->hard && !x->lei;
 		nbare += x->bare;
 	}
-	if (!nbare)
+	if (!nbare && !d->nal && !d->hub_postcodes)
 		return;
 	size_t n = 0;
 	for (int i = 0; i < d->n; i++)
@@ -205,29 +236,11 @@ static void plain_names(dd *d, pent *p)
 	qsort(w, nw, sizeof(*w), wdf_cmp);
 	for (int i = 0; i < d->n; i++) {
 		cand *x = &d->c[i];
-		if (!x->bare)
-			continue;
-		const char *ws[16];
-		int wl[16], m = words(x->key, ws, wl);
-		size_t rarest = (size_t)-1;
-		for (int j = 0; j < m; j++) {
-			wdf key = { ws[j], wl[j] };
-			size_t lo = 0, hi = nw;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				if (wdf_cmp(&w[mid], &key) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			size_t s = lo;
-			while (lo < nw && wdf_cmp(&w[lo], &key) == 0)
-				lo++;
-			if (lo - s < rarest)
-				rarest = lo - s;
-		}
-		x->plain = strlen(x->compact) <= 3 || rarest > 3;
+		if (x->bare || x->hubpc)
+			x->plain = strlen(x->compact) <= 3 || rarest_df(w, nw, x->key) > 3;
 	}
+	for (size_t k = 0; k < d->nal; k++)
+		d->al[k].plain = strlen(d->al[k].compact) <= 3 || rarest_df(w, nw, d->al[k].key) > 3;
 	free(w);
 }
 

@@ -37,7 +37,8 @@
 #include "pipeline/judgement.h"
 
 static const char *const rule_names[] = { "override", "regnum", "ra_link", "lei", "domain",
-					  "snapshot_name", "exact_name", "name_subset", "fuzzy_name", "single" };
+					  "snapshot_name", "exact_name", "previous_name", "name_subset", "fuzzy_name",
+					  "single" };
 
 /* A candidate and its cluster, named by the cluster's earliest candidate (its anchor). */
 typedef struct gm {
@@ -113,8 +114,8 @@ static int writer_prepare(writer *w)
 				   &w->ent, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db,
-				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id, home_id)"
-				   " VALUES (?1,?2,?3,?4,?5,?6,?7)",
+				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id, home_id, reason)"
+				   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
 				   &w->mem, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db, "UPDATE entity SET merged_into = ?2, nsources = 0 WHERE id = ?1", &w->mrg,
@@ -173,6 +174,26 @@ static int write_entity(writer *w, const dd *d, const gm *m, int n, int64_t id)
 	return sp_store_step_done(w->ctx->db, ent, w->ctx->err);
 }
 
+/* The words of a member's reason beyond its rule (NULL: the rule says it all): for previous_name,
+ * which name matched, the record's own alias or its peer's; for a domain link between different
+ * names, that it is a rename. */
+static const char *member_reason(const dd *d, const cand *x, char *buf, size_t n)
+{
+	if (x->note == DD_NOTE_RENAMED)
+		return "same website under another name, same city and founding year: renamed";
+	if (x->note == DD_NOTE_REDIRECT)
+		return "one website redirects to the other's: renamed";
+	if (x->rule != R_ALIAS || x->note < 0)
+		return NULL;
+	const dd_alias *al = &d->al[x->note];
+	const char *kind = al->previous ? "previous name" : "other name";
+	if (&d->c[al->idx] == x)
+		snprintf(buf, n, "its %s \"%s\" is the peer's name", kind, al->name);
+	else
+		snprintf(buf, n, "matches %s \"%s\" of the peer", kind, al->name);
+	return buf;
+}
+
 /* The member rows of one cluster, with the reason that placed each record. */
 static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 {
@@ -192,6 +213,8 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 			sp_bind_null(w->mem, 5);
 		sp_bind_int64(w->mem, 6, w->ctx->run_id);
 		sp_bind_int64(w->mem, 7, x->home_eid > 0 ? x->home_eid : id);
+		char why[600];
+		sp_bind_text(w->mem, 8, single ? NULL : member_reason(d, x, why, sizeof(why)));
 		rc = sp_store_step_done(w->ctx->db, w->mem, w->ctx->err);
 		if (rc == SP_OK && (x->old_eid != id || x->home_eid <= 0)) { /* only what changed */
 			sp_bind_int64(w->home, 1, x->rid);
@@ -221,6 +244,27 @@ static int write_near(writer *w, dd *d)
 		rc = sp_store_step_done(w->ctx->db, w->near, w->ctx->err);
 		d->near_written += sp_store_changes(w->ctx->db) > 0;
 	}
+	return rc;
+}
+
+/* The largest hub keys of this run (hub_key, for `sparker status`), replacing the last run's. */
+static int write_hubs(sp_ctx *ctx, const dd *d)
+{
+	sp_stmt *s = NULL;
+	int rc = sp_store_exec(ctx->db, "DELETE FROM hub_key", ctx->err);
+	if (rc == SP_OK)
+		rc = sp_store_prepare(ctx->db, "INSERT OR REPLACE INTO hub_key (kind, key, names, run_id) VALUES (?1,?2,?3,?4)",
+				      &s, ctx->err);
+	for (size_t k = 0; k < SP_ARRAY_LEN(d->hub) && rc == SP_OK; k++) {
+		if (!d->hub[k].key)
+			continue;
+		sp_bind_text(s, 1, d->hub[k].kind);
+		sp_bind_text(s, 2, d->hub[k].key);
+		sp_bind_int64(s, 3, d->hub[k].names);
+		sp_bind_int64(s, 4, ctx->run_id);
+		rc = sp_store_step_done(ctx->db, s, ctx->err);
+	}
+	sp_finalize(s);
 	return rc;
 }
 
@@ -293,6 +337,8 @@ static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids)
 		rc = write_merges(&w, ids);
 	if (rc == SP_OK)
 		rc = write_near(&w, d);
+	if (rc == SP_OK)
+		rc = write_hubs(ctx, d);
 	sp_progress_end();
 	writer_finalize(&w);
 	free(w.gbuf);
@@ -318,17 +364,21 @@ int dd_write(dd *d, sp_counts *cnt)
 	sp_judgement_counts jc = { 0 };
 	if (rc == SP_OK) /* after the commit: where the analysts' judgements land now */
 		rc = sp_judgement_count(ctx->db, &jc, ctx->err);
+	char redir[96] = "";
+	if (d->redirects)
+		snprintf(redir, sizeof(redir), "; redirects asked %ld (to another domain %ld), renames by redirect %ld",
+			 d->redirect_asked, d->redirect_moved, d->redirect_links);
 	if (rc == SP_OK) {
 		cnt->out = cs.n;
 		snprintf(cnt->note, sizeof(cnt->note),
 			 "%d entities (%ld new, %zu merged, %zu given back their id); %lld pairs compared; blocks over cap %ld:"
 			 " %ld (largest %ld, window %ld); domains over cap %ld: %ld; guard refused %ld; kept apart by analysts"
 			 " %ld; near misses for review %zu; judgements needing review %lld; hub postcodes over cap %ld: %ld%s%s%s;"
-			 " same website, different names (same group?): %ld",
+			 " same website, different names (same group?): %ld%s",
 			 cs.n, ids.created, ids.nmerge, ids.nrevived, (long long)d->pairs, d->block_cap, d->capped_blocks,
 			 d->largest_block, d->window, d->domain_cap, d->capped_domains, d->refused, d->apart_refused,
 			 d->near_written, (long long)jc.review, d->postcode_cap, d->hub_postcodes, d->hubs[0] ? " (largest " : "",
-			 d->hubs, d->hubs[0] ? ")" : "", d->group_pairs);
+			 d->hubs, d->hubs[0] ? ")" : "", d->group_pairs, redir);
 	}
 	sp_dedupe_ids_release(&ids);
 	free(cs.m), free(cs.start);

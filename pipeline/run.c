@@ -24,6 +24,7 @@
 #include "core/date.h"
 #include "pipeline/dedupe.h"
 #include "pipeline/mention.h"
+#include "pipeline/redirect.h"
 #include "pipeline/select.h"
 #include "pipeline/startup.h"
 #include "pipeline/taxonomy.h"
@@ -67,7 +68,7 @@ const sp_config_key sp_run_keys[] = {
 
 /* The spec arrays of every section but [source] (the core adds its own). */
 static const sp_config_key *const section_keys[] = {
-	sp_run_keys,     sp_gate_keys,     sp_dedupe_keys,  sp_mention_keys, sp_score_keys,
+	sp_run_keys,     sp_gate_keys,     sp_dedupe_keys,  sp_redirect_keys, sp_mention_keys, sp_score_keys,
 	sp_select_keys,  sp_taxonomy_keys, sp_startup_keys, sp_report_keys,
 };
 

@@ -26,6 +26,11 @@ distinct path per scenario; "N-then-200" fails the first N requests, default 1):
   noetag                                the file without ETag/Last-Modified
   query                                 serves NAME.QUERY (e.g. /fault/query/api.json?page=2 ->
                                         api.json.page=2; '&' in the query becomes '.')
+Hosts (for redirect evidence through libcurl's connect-to, every host sent to this server): a
+request whose Host header, without its port, names a file DIR/_hosts/HOST is answered 301 with
+Location = that file's first line (absolute); DIR/_hosts/HOST.405 makes HEAD answer 405 there.
+A TLS handshake on the plain-HTTP server is closed at once (a client trying https first falls
+back without waiting for a timeout).
 Every request is logged on one line to stderr (or --log): method, path, status, and the
 conditional/encoding headers it carried, whether Authorization and X-Api-Key were sent (never their
 values) and the Host.
@@ -77,6 +82,7 @@ BLOCKED = {}     # API scenario -> time before which a request breaks the rate l
 LOCK = threading.Lock()
 ROOT = "."
 LOG = sys.stderr
+TLS = False
 
 
 def bump(key):
@@ -119,6 +125,31 @@ class Handler(BaseHTTPRequestHandler):
         with open(path, "rb") as f:
             data = f.read()
         return data, os.stat(path).st_mtime
+
+    def handle(self):
+        try:
+            if not TLS and self.connection.recv(1, socket.MSG_PEEK) == b"\x16":
+                LOG.write("REQ TLS handshake on plain HTTP -> closed\n")
+                LOG.flush()
+                return
+        except OSError:
+            return
+        super().handle()
+
+    def host_route(self):
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+        if not re.match(r"^[a-z0-9.-]+$", host):
+            return False
+        f = os.path.join(ROOT, "_hosts", host)
+        if os.path.isfile(f + ".405") and self.command == "HEAD":
+            self.simple(405, b"")
+            return True
+        if not os.path.isfile(f):
+            return False
+        with open(f, encoding="utf-8") as fh:
+            target = fh.readline().strip()
+        self.simple(301, b"", {"Location": target})
+        return True
 
     def do_HEAD(self):
         self.do_GET()
@@ -237,6 +268,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.json_reply(200, body, headers)
 
     def do_GET(self):
+        if self.host_route():
+            return
         path = self.path.split("?", 1)[0]
         m = re.match(r"^/api/(cursor|offset|page|link|next)/([^/]*)/items$", path)
         if m:
@@ -382,7 +415,7 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
-    global ROOT, LOG
+    global ROOT, LOG, TLS
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--port-file", required=True)
@@ -394,6 +427,7 @@ def main():
     if a.log:
         LOG = open(a.log, "a")
     srv = Server(("127.0.0.1", 0), Handler)
+    TLS = bool(a.tls_cert)
     if a.tls_cert:
         import ssl
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -4,8 +4,8 @@
 and parse, so only normalise + dedupe are measured), and write TRUTH_OUT
 (source,source_key,true_id). Keys that would give the answer away (permalinks, ids shared by
 matches) are replaced by row numbers. Sources: er_a, er_b (two-file sets) or er_1..er_9.
-Sets: restaurants, foursquare, crunchbase2013, chicago."""
-import csv, io, json, os, sqlite3, sys
+Sets: restaurants, foursquare, crunchbase2013, chicago, yc_crunchbase."""
+import csv, io, json, os, re, sqlite3, sys
 
 name, d, db, out = sys.argv[1:5]
 rows = []   # (source, key, name, country, city, postcode, website, founded, status, true_id)
@@ -46,6 +46,23 @@ elif name == "chicago":
             s = srcs.setdefault(r["Source"], "er_%d" % (len(srcs) + 1))
             rows.append((s, "%s-%d" % (s, i), " ".join((r["Site name"] or "").split()), "US", "Chicago",
                          r.get("Zip"), r.get("Website"), None, None, r["True Id"]))
+elif name == "yc_crunchbase":
+    # the YC list (688) against Crunchbase 2014-01: truth is the list's own Crunchbase URL slug
+    # (hidden from the matcher) equal to a permalink; a row without one is its own company
+    with open(os.path.join(d, "yc-startups-2014", "yc-startups-2005-2014.csv"), newline="", encoding="utf-8") as f:
+        for i, r in enumerate(csv.DictReader(f)):
+            url = r["Crunchbase / Angel List Profile"]
+            m = re.search(r"crunchbase\.com/(?:organization|company)/([^/?#]+)", url)
+            rows.append(("er_a", "er_a-%d" % i, r["Company"], r["Headquarters (Country)"], r["Headquarters (City)"], None,
+                         r["Website"], r["Year Founded"], r["Satus"], m.group(1).lower() if m else "yc-%d" % i))
+    text = open(os.path.join(d, "crunchbase-2013", "crunchbase-companies-2014-01.csv"), "rb").read()
+    text = text.decode("cp1252", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    for i, r in enumerate(csv.DictReader(io.StringIO(text))):
+        if not r.get("permalink"):
+            continue
+        rows.append(("er_b", "er_b-%d" % i, r.get("name"), r.get("country_code"), r.get("city"), None,
+                     r.get("homepage_url"), r.get("founded_at"), r.get("status"),
+                     r["permalink"].rsplit("/", 1)[-1].lower()))
 else:
     sys.exit("unknown set " + name)
 

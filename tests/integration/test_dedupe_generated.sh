@@ -82,6 +82,22 @@ p=$(echo "$res" | sed 's/.*precision=\([0-9.]*\).*/\1/')
 r=$(echo "$res" | sed 's/.*recall=\([0-9.]*\).*/\1/')
 python3 -c "import sys; sys.exit(0 if $p >= 0.99 and $r >= 0.95 else 1)" || die "quality below floor: $res"
 
+# hub keys: the largest hub postcode of the run is named by `status`
+hub=$(sqlite3 "$DB" "SELECT key || ' ' || names FROM hub_key WHERE kind = 'postcode' ORDER BY names DESC LIMIT 1")
+[ -n "$hub" ] || die "no hub postcode recorded (the generator makes incubator postcodes)"
+"$SP" -c sparker.ini status >"$T/status" || die "status failed"
+assert_contains "$T/status" "Hub keys of the last dedupe"
+grep -Eq "postcode +${hub% *} +${hub#* } distinct names" "$T/status" || die "status does not name hub postcode $hub: $(cat "$T/status")"
+echo "INFO: status names the largest hub postcode ($hub names)"
+# same group: a website shared by incompatible names is a relation shown by `show`, not a merge
+gid=$(sqlite3 "$DB" "SELECT m.entity_id FROM review_pair p JOIN member m ON m.record_id = p.a WHERE p.rule = 'domain' ORDER BY p.a LIMIT 1")
+if [ -n "$gid" ]; then
+  "$SP" -c sparker.ini show "$gid" >"$T/show_group" || die "show $gid failed"
+  assert_contains "$T/show_group" "Same group? (not merged)"
+  assert_contains "$T/show_group" "same website, different names"
+  echo "INFO: show $gid lists its same-group relations"
+fi
+
 # stability: reruns change no entity id
 members() { sqlite3 "$DB" "SELECT record_id || '=' || entity_id FROM member ORDER BY record_id"; }
 members >"$T/m1"

@@ -284,6 +284,67 @@ static void hubs_groups_plain_names(void **state)
 	assert_int_equal(eid(f, "ch", "07654321"), eid(f, "cb", "tanex"));
 }
 
+static void set_field(fx *f, const char *field, const char *source, const char *key, const char *v)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "UPDATE record SET %s = ?3 WHERE source = ?1 AND source_key = ?2", field);
+	sp_stmt *s;
+	assert_int_equal(sp_store_prepare(f->db, sql, &s, &f->err), SP_OK);
+	sp_bind_text(s, 1, source), sp_bind_text(s, 2, key), sp_bind_text(s, 3, v);
+	assert_int_equal(sp_store_step_done(f->db, s, &f->err), SP_OK);
+	sp_finalize(s);
+}
+
+/* Issue 17: aliases (previous_name), renames on one website, distinctive subsets at a hub postcode. */
+static void aliases_renames_hub_subsets(void **state)
+{
+	fx *f = *state;
+	/* a rebrand: the registry's previous name is the directory's name */
+	rec(f, "ch", "12000001", "ZENVO LTD|GB|London|||12000001|||");
+	set_field(f, "other_names", "ch", "12000001", "TANEX TECHNOLOGIES LIMITED;ZENVO LABS LTD");
+	set_field(f, "founded", "ch", "12000001", "2019-02-10");
+	rec(f, "cb", "tanex", "Tanex Tech|GB|London||2019-01-15||||");
+	/* the same alias with a contradicting city: a near miss, not a merge */
+	rec(f, "ch", "12000002", "HOLDCO NINE LTD|GB|Manchester||2020-05-01|12000002|||");
+	set_field(f, "other_names", "ch", "12000002", "LUMORA ANALYTICS LTD");
+	rec(f, "cb", "lumora", "Lumora Analytics|GB|Bristol|https://lumora.ai|2020-02-01||||");
+	/* one website, two names, one city and founding year: a rename */
+	rec(f, "cb", "fanvibe", "FanVibe|US|San Francisco|https://fanvibe.com|2009||||");
+	rec(f, "feed", "fanpulse", "Fanpulse|US|San Francisco|https://www.fanvibe.com|2009||||");
+	/* at a hub postcode (a coarse ZIP: ten names), a distinctive short name inside a long one joins;
+	 * a plain one ("Center") does not */
+	static const char *const site[] = { "Chicago Public Schools Gale Academy", "Chicago Public Schools Abbott Academy",
+					    "Chicago Public Schools Carver Academy", "Chicago Public Schools Dunbar Academy",
+					    "Elm Center", "Fulton Center", "Grand Center", "Hyde Center", "Irving Center",
+					    "Bright Center" };
+	for (size_t i = 0; i < SP_ARRAY_LEN(site); i++) {
+		char k[16], fl[80];
+		snprintf(k, sizeof(k), "s%zu", i);
+		snprintf(fl, sizeof(fl), "%s|US|Chicago||||||", site[i]);
+		rec(f, "sirene", k, fl);
+		set_postcode(f, "sirene", k, "60626");
+	}
+	rec(f, "cb", "gale", "Gale|US|Chicago||||||");
+	set_postcode(f, "cb", "gale", "60626");
+	rec(f, "cb", "center", "Center|US|Chicago||||||");
+	set_postcode(f, "cb", "center", "60626");
+	run(f, NULL);
+	assert_int_equal(eid(f, "ch", "12000001"), eid(f, "cb", "tanex"));
+	char *why = q1(f, "SELECT rule || ': ' || reason FROM member WHERE record_id = (SELECT id FROM record WHERE source_key = '12000001')", 0);
+	assert_string_equal(why, "previous_name: its previous name \"TANEX TECHNOLOGIES\" is the peer's name");
+	free(why);
+	assert_true(eid(f, "ch", "12000002") != eid(f, "cb", "lumora"));
+	why = q1(f, "SELECT reason FROM review_pair WHERE rule = 'previous_name'", 0);
+	assert_string_equal(why, "previous name matches; a field contradicts");
+	free(why);
+	assert_int_equal(eid(f, "cb", "fanvibe"), eid(f, "feed", "fanpulse"));
+	assert_int_equal(eid(f, "cb", "gale"), eid(f, "sirene", "s0"));
+	assert_true(eid(f, "cb", "center") != eid(f, "sirene", "s4"));
+	char *hub = q1(f, "SELECT key || ' ' || names FROM hub_key WHERE kind = 'postcode'", 0);
+	assert_string_equal(hub, "60626 12");
+	free(hub);
+}
+
 static void stable_ids(void **state)
 {
 	fx *f = *state;
@@ -617,6 +678,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(links_and_negatives, setup, teardown),
 		cmocka_unit_test_setup_teardown(lookalikes, setup, teardown),
 		cmocka_unit_test_setup_teardown(hubs_groups_plain_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(aliases_renames_hub_subsets, setup, teardown),
 		cmocka_unit_test_setup_teardown(stable_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(returning_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(measured, setup, teardown),

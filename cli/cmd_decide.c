@@ -65,10 +65,10 @@ static void today(char out[11])
 
 /* Record one decision on a live entity as a judgement. */
 static int record_decision(sp_store *db, int64_t id, const char *decision, const char *date, const char *note,
-			   const char *user, const char *origin, sp_judgement_out *out, sp_err *err)
+			   const char *user, const char *hub, const char *origin, sp_judgement_out *out, sp_err *err)
 {
 	sp_judgement j = { .kind = SP_J_DECISION, .value = decision, .date = date, .entity = id, .note = note,
-			   .user = user, .origin = origin };
+			   .user = user, .hub = hub, .origin = origin };
 	return sp_judgement_record(db, &j, out, err);
 }
 
@@ -125,7 +125,7 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 		code = rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 	} else {
 		sp_judgement_out out;
-		if (record_decision(db, id, decision, day, note, sp_cmd_user(env), "cli", &out, &err) != SP_OK) {
+		if (record_decision(db, id, decision, day, note, sp_cmd_user(env), sp_cmd_hub(env), "cli", &out, &err) != SP_OK) {
 			sp_cmd_error("decide: %s", err.msg);
 			code = sp_cmd_exit_code(err.code);
 		} else if (!env->quiet) {
@@ -153,7 +153,7 @@ struct imp {
 	int bad, imported, updated, same, fatal;
 	char origin[300];
 	char today[11];
-	const char *user;
+	const char *user, *hub;
 	int64_t *touched; /* live entities decided on, for the contradiction check */
 	size_t ntouched;
 	sp_err err;
@@ -270,7 +270,7 @@ static void on_row(int c, void *data)
 	if (strcmp(date, im->today) > 0)
 		fprintf(stderr, "%s:%ld: warning: date %s is in the future\n", im->file, im->line, date);
 	sp_judgement_out out;
-	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->user, im->origin, &out, &lerr) != SP_OK) {
+	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->user, im->hub, im->origin, &out, &lerr) != SP_OK) {
 		if (lerr.code == SP_EDB) {
 			im->err = lerr;
 			im->fatal = 1;
@@ -339,6 +339,7 @@ static int decisions_import(sp_env *env, const char *file)
 	im.file = file;
 	im.db = db;
 	im.user = sp_cmd_user(env);
+	im.hub = sp_cmd_hub(env);
 	today(im.today);
 	snprintf(im.origin, sizeof(im.origin), "import:%s", file);
 	sp_err_clear(&im.err);

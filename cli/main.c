@@ -122,7 +122,8 @@ void sp_cmd_usage(FILE *to, const sp_cmd *c)
 {
 	fprintf(to, "%s\n%s", c->summary, c->usage);
 	fprintf(to, "\nGlobal options: -c CONFIG (default ./sparker.ini), -v/--verbose, -q/--quiet,\n"
-		    "  --user NAME (who records a judgement; default $SPARKER_USER, else the login name)\n\n%s",
+		    "  --user NAME (who records a judgement; default $SPARKER_USER, else the login name),\n"
+		    "  --hub NAME (the [hub NAME] a judgement is made from; default $SPARKER_HUB, else [sparker] hub)\n\n%s",
 		EXIT_CODES);
 }
 
@@ -130,7 +131,7 @@ static void usage_all(FILE *to)
 {
 	fprintf(to,
 		"sparker %s — batch startup-scouting pipeline and yearly funnel report\n\n"
-		"usage: sparker [-c CONFIG] [-v|-q] [--user NAME] COMMAND [ARGS]\n\nCommands:\n",
+		"usage: sparker [-c CONFIG] [-v|-q] [--user NAME] [--hub NAME] COMMAND [ARGS]\n\nCommands:\n",
 		SP_VERSION);
 	for (size_t i = 0; commands[i]; i++)
 		fprintf(to, "  %-15s %s\n", commands[i]->name, commands[i]->summary);
@@ -167,7 +168,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },      { "user", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
+		{ "hub", required_argument, NULL, 'H' },    { NULL, 0, NULL, 0 },
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {
@@ -176,6 +177,7 @@ int main(int argc, char **argv)
 		case 'v': env.verbose = 1; break;
 		case 'q': env.quiet = 1; break;
 		case 'u': env.user = optarg; break;
+		case 'H': env.hub = optarg; break;
 		case 'h': usage_all(stdout); return finish_stdout(SP_EXIT_OK);
 		case 'V': return finish_stdout(cmd_version(0, NULL, &env));
 		default: usage_all(stderr); return SP_EXIT_USAGE;
@@ -210,6 +212,10 @@ int main(int argc, char **argv)
 		if (sp_config_load(env.config_path, &sp_run_vocab, &env.cfg, &err) != SP_OK) {
 			sp_cmd_error("%s", err.msg);
 			return SP_EXIT_CONFIG;
+		}
+		if (sp_cmd_hub_check(&env) != SP_OK) {
+			sp_config_free(env.cfg);
+			return SP_EXIT_USAGE;
 		}
 		if (env.cfg->log_file && (c->flags & SP_CMD_LOGS)) {
 			FILE *lf = fopen(env.cfg->log_file, "a");

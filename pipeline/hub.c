@@ -33,23 +33,29 @@ static size_t next_code(const char **p, char code[3], size_t *len)
 	return n;
 }
 
-/* Every word an ISO 3166-1 alpha-2 code ("UK" is not one: GB is). */
+/* Every word an ISO 3166-1 alpha-2 code ("UK" is not one: GB is); the message names each that is not. */
 static int check_countries(const char *value, sp_err *err)
 {
 	const char *p = value;
 	char code[3], word[48];
 	size_t len;
+	int bad = 0;
+	sp_buf msg = SP_BUF_INIT;
 	while (next_code(&p, code, &len)) {
 		snprintf(word, sizeof(word), "%.*s", (int)(len < 40 ? len : 40), p - len);
 		const char *iso = sp_norm_country(word); /* also reads names and alpha-3: to say which code */
 		if (len == 2 && iso && !strcmp(iso, code))
 			continue;
+		sp_buf_addf(&msg, "%s'%s'", bad++ ? ", " : "", word);
 		if (iso)
-			return sp_err_set(err, SP_ECONFIG, "'%s' is not an ISO 3166-1 alpha-2 country code (did you mean %s?)",
-					  word, iso);
-		return sp_err_set(err, SP_ECONFIG, "'%s' is not an ISO 3166-1 alpha-2 country code", word);
+			sp_buf_addf(&msg, " (%s?)", iso);
 	}
-	return SP_OK;
+	int rc = SP_OK;
+	if (bad)
+		rc = sp_err_set(err, SP_ECONFIG, "%s %s not ISO 3166-1 alpha-2 country code%s", sp_buf_str(&msg),
+				bad > 1 ? "are" : "is", bad > 1 ? "s" : "");
+	sp_buf_release(&msg);
+	return rc;
 }
 
 const sp_config_key sp_hub_keys[] = {

@@ -409,16 +409,17 @@ static int list_one(const sp_judgement_row *r, void *user)
 	if (r->kind != SP_J_DECISION || (lc->year && strncmp(r->date ? r->date : "", lc->year, 4)))
 		return 0;
 	if (!lc->n++)
-		printf("%-6s %-8s %-32s %-12s %-10s %-12s %s\n", "id", "entity", "name (when decided)", "decision", "date",
-		       "by", "note");
+		printf("%-6s %-8s %-32s %-12s %-10s %-12s %-8s %s\n", "id", "entity", "name (when decided)", "decision", "date",
+		       "by", "hub", "note");
 	char where[32];
 	lc->split += r->parts > 1;
 	if (r->carrier)
 		snprintf(where, sizeof(where), "%lld%s", (long long)r->carrier, r->parts > 1 ? "*" : "");
 	else
 		snprintf(where, sizeof(where), "-");
-	printf("%-6lld %-8s %-32.32s %-12s %-10s %-12.12s %s\n", (long long)r->id, where, r->name_then ? r->name_then : "",
-	       r->value ? r->value : "", r->date ? r->date : "", r->user ? r->user : "", r->note ? r->note : "");
+	printf("%-6lld %-8s %-32.32s %-12s %-10s %-12.12s %-8.8s %s\n", (long long)r->id, where, r->name_then ? r->name_then : "",
+	       r->value ? r->value : "", r->date ? r->date : "", r->user ? r->user : "", r->hub ? r->hub : "-",
+	       r->note ? r->note : "");
 	return 0;
 }
 

@@ -113,6 +113,10 @@ A=$(q "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.i
 Bref=$(q "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id WHERE m.entity_id = ${US[0]} LIMIT 1")
 S -q --user gus --hub US unlink "$A" "$Bref"
 assert_eq "$(last)" "gus|US" "an unlink"
+S -q --user gus --hub US review --answer "$Bref" "$A" unsure
+assert_eq "$(last)" "gus|US" "review --answer"
+S -q --user ana --hub UK audit label "${GB[1]}" yes
+assert_eq "$(last)" "ana|UK" "audit label"
 jid=$(q "SELECT max(id) FROM judgement")
 S -q --user hal --hub EU judgements remove "$jid"
 assert_eq "$(last)" "hal|EU" "judgements remove"
@@ -121,6 +125,8 @@ S judgements list --all > list.txt
 assert_contains list.txt "by ana (hub UK), "
 assert_contains list.txt "by bo (hub US), "
 assert_contains list.txt "by cy (hub EU), "
+S decisions list > dlist.txt
+assert_eq "$(awk -v j="$(q "SELECT min(id) FROM judgement WHERE user = 'bo'")" '$1 == j { print $(NF) }' dlist.txt)" "US" "decisions list: the hub"
 S show "${GB[1]}" > show.txt
 assert_contains show.txt "(by di, hub UK, 2025-07-01) — from the London desk"
 # without [hub] sections: no hub, and --hub is refused

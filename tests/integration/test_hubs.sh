@@ -75,7 +75,10 @@ bad_config "unknown key 'target_acompanied' in \[hub EU\] \(did you mean 'target
 countries = FR
 target_acompanied = 3"
 grep -q "bad.ini:$(grep -n '^target_acompanied' bad.ini | cut -d: -f1):" bad.out || die "the misspelt key's line is not named"
-S check > /dev/null || die "the base config with hubs does not check"
+S check > ok.out || die "the base config with hubs does not check"
+assert_contains ok.out ", 3 hubs)"
+set +e; SPARKER_HUB=Mars S check > bad.out 2>&1; rc=$?; set -e
+assert_eq "$rc" 2 "check with SPARKER_HUB naming no hub"
 set +e; S --hub Mars status > bad.out 2>&1; rc=$?; set -e
 assert_eq "$rc" 2 "--hub naming no hub"
 assert_contains bad.out "--hub Mars: "

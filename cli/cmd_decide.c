@@ -270,7 +270,8 @@ static void on_row(int c, void *data)
 	if (strcmp(date, im->today) > 0)
 		fprintf(stderr, "%s:%ld: warning: date %s is in the future\n", im->file, im->line, date);
 	sp_judgement_out out;
-	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->user, im->hub, im->origin, &out, &lerr) != SP_OK) {
+	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->user, im->hub, im->origin, &out,
+			    &lerr) != SP_OK) {
 		if (lerr.code == SP_EDB) {
 			im->err = lerr;
 			im->fatal = 1;
@@ -417,7 +418,8 @@ static int list_one(const sp_judgement_row *r, void *user)
 		snprintf(where, sizeof(where), "%lld%s", (long long)r->carrier, r->parts > 1 ? "*" : "");
 	else
 		snprintf(where, sizeof(where), "-");
-	printf("%-6lld %-8s %-32.32s %-12s %-10s %-12.12s %-8.8s %s\n", (long long)r->id, where, r->name_then ? r->name_then : "",
+	printf("%-6lld %-8s %-32.32s %-12s %-10s %-12.12s %-8.8s %s\n", (long long)r->id, where,
+	       r->name_then ? r->name_then : "",
 	       r->value ? r->value : "", r->date ? r->date : "", r->user ? r->user : "", r->hub ? r->hub : "-",
 	       r->note ? r->note : "");
 	return 0;

@@ -147,7 +147,8 @@ typedef struct screen {
 	char msg[320];
 } screen;
 
-static int screen_open(screen *s, sp_store *db, const sp_config *cfg, size_t n, const char *user, const char *hub, sp_review_tally *t,
+static int screen_open(screen *s, sp_store *db, const sp_config *cfg, size_t n, const char *user, const char *hub,
+		       sp_review_tally *t,
 		       sp_err *err)
 {
 	memset(s, 0, sizeof(*s));
@@ -481,7 +482,8 @@ static int undo_pair(screen *s)
 	}
 	undo_step u = s->undo[--s->nundo];
 	if (u.id) {
-		sp_judgement j = { .kind = SP_J_REMOVE, .target = u.id, .note = "undone in sparker review", .user = s->user, .hub = s->hub,
+		sp_judgement j = { .kind = SP_J_REMOVE, .target = u.id, .note = "undone in sparker review", .user = s->user,
+				   .hub = s->hub,
 				   .origin = "review" };
 		sp_judgement_out o;
 		int rc = record_locked(s, &j, &o);
@@ -664,7 +666,8 @@ static int pin(screen *s, sp_review_startup *v, const char *value)
 		s->t->recorded++;
 		say(s, "pin cleared: entity %lld", (long long)x->entity);
 	} else {
-		sp_judgement j = { .kind = SP_J_PIN, .value = value, .entity = x->entity, .user = s->user, .hub = s->hub, .origin = "review" };
+		sp_judgement j = { .kind = SP_J_PIN, .value = value, .entity = x->entity, .user = s->user, .hub = s->hub,
+				   .origin = "review" };
 		sp_judgement_out o;
 		if ((rc = record_locked(s, &j, &o)) != SP_OK)
 			return settle(s, rc);
@@ -840,7 +843,8 @@ static int label(screen *s, sp_audit_item *v, const char *value)
 		say(s, "not recorded: record %s is in no entity now (see `sparker show %s`)", x->ref, x->ref);
 		return SP_OK;
 	}
-	sp_judgement j = { .kind = SP_J_LABEL, .value = value, .entity = x->entity, .user = s->user, .hub = s->hub, .origin = "review" };
+	sp_judgement j = { .kind = SP_J_LABEL, .value = value, .entity = x->entity, .user = s->user, .hub = s->hub,
+			   .origin = "review" };
 	sp_judgement_out o;
 	int rc = record_locked(s, &j, &o);
 	if (rc != SP_OK)

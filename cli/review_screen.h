@@ -29,8 +29,8 @@ typedef struct sp_review_tally {
 } sp_review_tally;
 
 /* The pair queue: s same, d different, u unsure, n/space skip, p back, z undo, q quit, ? keys. */
-int sp_review_screen_pairs(sp_store *db, const sp_config *cfg, sp_review_pair *v, size_t n, const char *user, const char *hub,
-			   sp_review_tally *t, sp_err *err);
+int sp_review_screen_pairs(sp_store *db, const sp_config *cfg, sp_review_pair *v, size_t n, const char *user,
+			   const char *hub, sp_review_tally *t, sp_err *err);
 
 /* The startups around the cut: i pin in, o pin out, c clear, n next, p back, z undo, q, ?. */
 int sp_review_screen_selection(sp_store *db, const sp_config *cfg, const sp_review_cohort *c, sp_review_startup *v,

@@ -476,7 +476,8 @@ int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, cons
 	int rc = tx_begin(db, &own, err);
 	if (rc != SP_OK)
 		return rc;
-	sp_judgement by = { .kind = SP_J_REMOVE, .user = user, .hub = hub, .note = note && *note ? note : "pin cleared", .origin = "pin clear" };
+	sp_judgement by = { .kind = SP_J_REMOVE, .user = user, .hub = hub, .note = note && *note ? note : "pin cleared",
+			    .origin = "pin clear" };
 	rc = remove_where(db, CARRIED("j.kind = 'pin'"), NULL, NULL, entity, &by, n, err);
 	return tx_end(db, own, rc, err);
 }

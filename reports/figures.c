@@ -665,8 +665,8 @@ int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f,
 	if ((rc = sp_store_exec(db, "BEGIN", err)) != SP_OK)
 		return rc;
 	if ((rc = load_funnel(&q, q.year, &f->cur)) || (rc = load_funnel(&q, q.prev, &f->prev)) ||
-	    (rc = load_breakdowns(&q, f)) || (rc = load_hubs(&q, cfg, f)) || (rc = load_sources(&q, cfg, f)) || (rc = load_qualified(&q, f)) ||
-	    (rc = load_ops(&q, f)) || (rc = load_lineage(&q, f))) {
+	    (rc = load_breakdowns(&q, f)) || (rc = load_hubs(&q, cfg, f)) || (rc = load_sources(&q, cfg, f)) ||
+	    (rc = load_qualified(&q, f)) || (rc = load_ops(&q, f)) || (rc = load_lineage(&q, f))) {
 		sp_err saved = *err;
 		sp_store_exec(db, "ROLLBACK", err);
 		*err = saved;

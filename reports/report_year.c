@@ -343,8 +343,12 @@ static void hub_table(sp_pdf *p, const sp_figures *f)
 	int64_t t[3] = { 0 };
 	for (int i = 0; i < f->nhubs; i++) {
 		const sp_fig_hub *h = &f->hubs[i];
-		const char *r[] = { h->label, I(c[0], h->integrated), hub_range(c[1], h->integrated, h->target_int_min, h->target_int_max),
-				    I(c[2], h->qualified), PCT(c[3], h->qualified, h->integrated), I(c[4], h->accompanied),
+		const char *r[] = { h->label,
+				    I(c[0], h->integrated),
+				    hub_range(c[1], h->integrated, h->target_int_min, h->target_int_max),
+				    I(c[2], h->qualified),
+				    PCT(c[3], h->qualified, h->integrated),
+				    I(c[4], h->accompanied),
 				    hub_range(c[5], h->accompanied, h->target_acc, h->target_acc) };
 		sp_pdf_table_row(p, r);
 		t[0] += h->integrated, t[1] += h->qualified, t[2] += h->accompanied;

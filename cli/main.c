@@ -4,7 +4,8 @@
  * `sparker [-c CONFIG] [-v|-q] COMMAND [ARGS]`. Commands are data: each cli/cmd_<name>.c defines
  * the entry of its commands (name, handler, flags, summary, usage) beside their code, and the
  * table below lists them; `sparker help` and `sparker COMMAND --help` are printed from it.
- * main parses the global options, finds the command, installs the terminal's progress line and
+ * main parses the global options (--user and --hub, who and from where a judgement is made, also
+ * after the command: `sparker decide 12 accompanied --hub UK`), finds the command, installs the terminal's progress line and
  * the out-of-memory message (the layers below never print), loads the config when the command
  * needs it, runs the handler and checks that standard output was written in full.
  * Exit codes are listed in EXIT_CODES below (and in README.md and the man page).
@@ -123,7 +124,8 @@ void sp_cmd_usage(FILE *to, const sp_cmd *c)
 	fprintf(to, "%s\n%s", c->summary, c->usage);
 	fprintf(to, "\nGlobal options: -c CONFIG (default ./sparker.ini), -v/--verbose, -q/--quiet,\n"
 		    "  --user NAME (who records a judgement; default $SPARKER_USER, else the login name),\n"
-		    "  --hub NAME (the [hub NAME] a judgement is made from; default $SPARKER_HUB, else [sparker] hub)\n\n%s",
+		    "  --hub NAME (the [hub NAME] a judgement is made from; default $SPARKER_HUB, else [sparker] hub);\n"
+		    "  --user and --hub may also follow the command\n\n%s",
 		EXIT_CODES);
 }
 
@@ -161,6 +163,30 @@ static int cmd_version(int argc, char **argv, sp_env *env)
 	return SP_EXIT_OK;
 }
 
+/* --user NAME and --hub NAME (or --user=NAME, --hub=NAME) after the command, up to "--": taken
+ * out of the command's arguments into env, as if given before it. */
+static void take_who(int *argc, char **argv, sp_env *env)
+{
+	for (int i = 1; i < *argc && strcmp(argv[i], "--");) {
+		int n = 0;
+		static const char *const opt[2] = { "--user", "--hub" };
+		for (int k = 0; k < 2 && !n; k++) {
+			size_t l = strlen(opt[k]);
+			const char **dst = k ? &env->hub : &env->user;
+			if (!strncmp(argv[i], opt[k], l) && argv[i][l] == '=')
+				*dst = argv[i] + l + 1, n = 1;
+			else if (!strcmp(argv[i], opt[k]) && i + 1 < *argc)
+				*dst = argv[i + 1], n = 2;
+		}
+		if (!n) {
+			i++;
+			continue;
+		}
+		memmove(argv + i, argv + i + n, (size_t)(*argc - i - n + 1) * sizeof(*argv));
+		*argc -= n;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	sp_env env = { .config_path = "sparker.ini", .log = stderr };
@@ -194,6 +220,7 @@ int main(int argc, char **argv)
 	}
 	int cargc = argc - optind;
 	char **cargv = argv + optind;
+	take_who(&cargc, cargv, &env);
 	for (int i = 1; i < cargc; i++) {
 		if (!strcmp(cargv[i], "--help") || !strcmp(cargv[i], "-h")) {
 			sp_cmd_usage(stdout, c);

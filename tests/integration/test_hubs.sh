@@ -104,7 +104,8 @@ SPARKER_USER=cy S -q decide "${FR[0]}" accompanied
 assert_eq "$(last)" "cy|EU" "the [sparker] hub default"
 SPARKER_HUB=US S -q --user di --hub UK decide "${GB[1]}" accompanied --note "from the London desk"
 assert_eq "$(last)" "di|UK" "--hub over SPARKER_HUB"
-S -q --user di --hub UK decide "${GB[2]}" declined
+S -q decide "${GB[2]}" declined --user di --hub=UK # after the command too
+assert_eq "$(last)" "di|UK" "--user and --hub after the command"
 S -q --user ana --hub UK decide "${JP[0]}" accompanied # a startup in no hub, decided from UK
 S -q --user eve --hub US pin "${FR[1]}" in
 assert_eq "$(last)" "eve|US" "a pin"

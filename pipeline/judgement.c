@@ -547,6 +547,24 @@ int sp_judgement_each(sp_store *db, int which, int64_t entity, sp_judgement_fn f
 	return rc != SP_OK ? rc : stop;
 }
 
+int sp_judgement_count_hubs(sp_store *db, int (*fn)(const char *hub, int64_t n, void *user), void *user, sp_err *err)
+{
+	sp_stmt *s;
+	int rc = sp_store_prepare(db,
+				  "SELECT hub, count(*) FROM judgement_active GROUP BY hub"
+				  " ORDER BY CASE WHEN hub IS NULL THEN 1 ELSE 0 END, hub",
+				  &s, err);
+	if (rc != SP_OK)
+		return rc;
+	int st, stop = 0;
+	while (!stop && (st = sp_step(s)) == SP_ROW)
+		stop = fn(txt(s, 0), sp_col_int64(s, 1), user);
+	if (!stop && st != SP_DONE)
+		rc = sp_store_error(db, err, "counting judgements by hub");
+	sp_finalize(s);
+	return rc;
+}
+
 int sp_judgement_count(sp_store *db, sp_judgement_counts *c, sp_err *err)
 {
 	memset(c, 0, sizeof(*c));

@@ -100,6 +100,9 @@ typedef struct sp_judgement_counts {
 	int64_t active, review, pending, queue;
 } sp_judgement_counts;
 int sp_judgement_count(sp_store *db, sp_judgement_counts *c, sp_err *err);
+/* For `status`: fn(hub, n, user) for each hub the judgements in force were made from, by name
+ * (hub NULL: made without one, listed last). fn returning non-zero stops the walk. */
+int sp_judgement_count_hubs(sp_store *db, int (*fn)(const char *hub, int64_t n, void *user), void *user, sp_err *err);
 
 /* One judgement as the list shows it. Strings live until the next row. */
 typedef struct sp_judgement_row {

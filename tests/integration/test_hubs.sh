@@ -129,6 +129,10 @@ S judgements list --all > list.txt
 assert_contains list.txt "by ana (hub UK), "
 assert_contains list.txt "by bo (hub US), "
 assert_contains list.txt "by cy (hub EU), "
+S status > status.txt
+n_uk=$(q "SELECT count(*) FROM judgement_active WHERE hub = 'UK'") n_us=$(q "SELECT count(*) FROM judgement_active WHERE hub = 'US'")
+n_eu=$(q "SELECT count(*) FROM judgement_active WHERE hub = 'EU'")
+assert_contains status.txt "; by hub: EU $n_eu, UK $n_uk, US $n_us"
 S decisions list > dlist.txt
 assert_eq "$(awk -v j="$(q "SELECT min(id) FROM judgement WHERE user = 'bo'")" '$1 == j { print $(NF) }' dlist.txt)" "US" "decisions list: the hub"
 S show "${GB[1]}" > show.txt

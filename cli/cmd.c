@@ -1,7 +1,7 @@
 /*
  * cmd.c — helpers shared by the command handlers: messages, exit codes, the SIGINT/SIGTERM
  * handlers of a run, opening the database (alone or under the run lock), output files, the
- * analyst's name and entity arguments. Like every file of cli/, it prints.
+ * analyst's name and hub, and entity arguments. Like every file of cli/, it prints.
  */
 #include <pwd.h>
 #include <signal.h>
@@ -15,6 +15,7 @@
 #include "cli/cmd.h"
 #include "core/stop.h"
 #include "pipeline/entity.h"
+#include "pipeline/hub.h"
 #include "pipeline/run.h"
 
 /* ---- SIGINT/SIGTERM under a run ------------------------------------------------------------- */
@@ -157,6 +158,41 @@ const char *sp_cmd_user(const sp_env *env)
 	if (!u || !*u)
 		u = getenv("USER");
 	return u && *u ? u : "unknown";
+}
+
+/* The hub name asked for and where it came from (NULL: none). */
+static const char *hub_asked(const sp_env *env, const char **from)
+{
+	*from = "--hub";
+	if (env->hub && *env->hub)
+		return env->hub;
+	const char *h = getenv("SPARKER_HUB");
+	*from = "SPARKER_HUB";
+	return h && *h ? h : NULL;
+}
+
+const char *sp_cmd_hub(const sp_env *env)
+{
+	const char *from, *h = hub_asked(env, &from);
+	if (!env->cfg)
+		return NULL;
+	return h ? sp_hub_find(env->cfg, h) : sp_hub_default(env->cfg);
+}
+
+int sp_cmd_hub_check(const sp_env *env)
+{
+	const char *from, *h = hub_asked(env, &from);
+	if (!h || !env->cfg || sp_hub_find(env->cfg, h))
+		return SP_OK;
+	sp_buf names = SP_BUF_INIT;
+	int it = 0;
+	const char *n;
+	while ((n = sp_hub_next(env->cfg, &it)))
+		sp_buf_addf(&names, "%s%s", names.len ? " " : "", n);
+	sp_cmd_error("%s %s: %s has no [hub %s] section (%s%s)", from, h, env->cfg->path, h,
+		     names.len ? "hubs: " : "no hub is configured", sp_buf_str(&names));
+	sp_buf_release(&names);
+	return SP_EUSAGE;
 }
 
 int sp_cmd_resolve_entity(sp_store *db, const char *arg, int64_t *out, int quiet)

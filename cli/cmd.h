@@ -29,6 +29,7 @@ typedef struct sp_env {
 	int verbose;
 	int quiet;
 	const char *user; /* --user NAME; see sp_cmd_user */
+	const char *hub;  /* --hub NAME; see sp_cmd_hub */
 	FILE *log; /* where stage lines go: stderr or the config's log_file */
 } sp_env;
 
@@ -122,5 +123,11 @@ int sp_cmd_judgements_on(sp_store *db, int64_t entity);
 int sp_cmd_mentions_on(sp_store *db, int64_t entity, const char *lead);
 /* Who records a judgement: --user, else $SPARKER_USER, else the login name, else "unknown". */
 const char *sp_cmd_user(const sp_env *env);
+/* From where (pipeline/hub.h): --hub, else $SPARKER_HUB, else [sparker] hub; the configured
+ * spelling of that [hub NAME], or NULL when none is named. main calls sp_cmd_hub_check once the
+ * config is loaded: a name that is no configured hub is an error printed there (exit 2), so
+ * sp_cmd_hub never returns one. */
+const char *sp_cmd_hub(const sp_env *env);
+int sp_cmd_hub_check(const sp_env *env);
 
 #endif

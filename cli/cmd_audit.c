@@ -182,10 +182,10 @@ static const char *label_word(const char *s)
 }
 
 static int record_label(sp_store *db, int64_t entity, const char *label, const char *note, const char *user,
-			const char *origin, sp_judgement_out *out, sp_err *err)
+			const char *hub, const char *origin, sp_judgement_out *out, sp_err *err)
 {
 	sp_judgement j = { .kind = SP_J_LABEL, .value = label, .entity = entity, .note = note && *note ? note : NULL,
-			   .user = user, .origin = origin };
+			   .user = user, .hub = hub, .origin = origin };
 	return sp_judgement_record(db, &j, out, err);
 }
 
@@ -207,7 +207,7 @@ static int audit_label(sp_env *env, const struct audit_opts *o)
 	if (rc == SP_OK) {
 		sp_err err;
 		sp_judgement_out out;
-		if (record_label(db, id, label, o->note, sp_cmd_user(env), "audit", &out, &err) != SP_OK) {
+		if (record_label(db, id, label, o->note, sp_cmd_user(env), sp_cmd_hub(env), "audit", &out, &err) != SP_OK) {
 			sp_cmd_error("audit label: %s", err.msg);
 			code = sp_cmd_exit_code(err.code);
 		} else if (!env->quiet) {
@@ -224,7 +224,7 @@ static int audit_label(sp_env *env, const struct audit_opts *o)
 struct imp {
 	const char *file;
 	sp_store *db;
-	const char *user;
+	const char *user, *hub;
 	char origin[300];
 	sp_buf f[4];
 	int nf;
@@ -286,7 +286,7 @@ static void import_row(struct imp *im, int nf)
 	int rc = sp_entity_resolve(im->db, ent, &asked, &live, &e);
 	sp_judgement_out out;
 	if (rc == SP_OK)
-		rc = record_label(im->db, live, label, nf > 2 ? trimmed(&im->f[2]) : NULL, im->user, im->origin, &out, &e);
+		rc = record_label(im->db, live, label, nf > 2 ? trimmed(&im->f[2]) : NULL, im->user, im->hub, im->origin, &out, &e);
 	if (rc == SP_EDB || (rc != SP_OK && e.code == SP_EDB)) {
 		im->err = e, im->fatal = 1;
 	} else if (rc != SP_OK) {
@@ -346,7 +346,7 @@ static int audit_import(sp_env *env, const struct audit_opts *o)
 		fclose(f);
 		return code;
 	}
-	struct imp im = { .file = file, .db = db, .user = sp_cmd_user(env) };
+	struct imp im = { .file = file, .db = db, .user = sp_cmd_user(env), .hub = sp_cmd_hub(env) };
 	snprintf(im.origin, sizeof(im.origin), "audit import:%s", file);
 	sp_err err;
 	code = SP_EXIT_OK;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "pipeline/hub.h"
 #include "pipeline/run.h"
 #include "pipeline/taxonomy.h"
 
@@ -54,12 +55,21 @@ static int cmd_check(int argc, char **argv, sp_env *env)
 		sp_config_free(cfg);
 		return SP_EXIT_CONFIG;
 	}
-	int domains = 0;
+	sp_env with = *env; /* --hub and SPARKER_HUB against this config's hubs, as every command does */
+	with.cfg = cfg;
+	if (sp_cmd_hub_check(&with) != SP_OK) {
+		sp_config_free(cfg);
+		return SP_EXIT_USAGE;
+	}
+	int domains = 0, hubs = sp_hub_count(cfg);
 	sp_taxonomy *t = NULL;
 	if (sp_taxonomy_load(cfg, &t, &err) == SP_OK) /* it loaded with the config */
 		domains = t->ndomains;
 	sp_taxonomy_free(t);
-	printf("CONFIG: ok (%d sources, %d jobs, %d taxonomy domains)\n", cfg->nsources, cfg->njobs, domains);
+	printf("CONFIG: ok (%d sources, %d jobs, %d taxonomy domains", cfg->nsources, cfg->njobs, domains);
+	if (hubs)
+		printf(", %d hub%s", hubs, hubs == 1 ? "" : "s");
+	printf(")\n");
 	sp_buf_release(&p.text);
 	sp_config_free(cfg);
 	return SP_EXIT_OK;

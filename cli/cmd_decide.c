@@ -65,10 +65,10 @@ static void today(char out[11])
 
 /* Record one decision on a live entity as a judgement. */
 static int record_decision(sp_store *db, int64_t id, const char *decision, const char *date, const char *note,
-			   const char *user, const char *origin, sp_judgement_out *out, sp_err *err)
+			   const char *user, const char *hub, const char *origin, sp_judgement_out *out, sp_err *err)
 {
 	sp_judgement j = { .kind = SP_J_DECISION, .value = decision, .date = date, .entity = id, .note = note,
-			   .user = user, .origin = origin };
+			   .user = user, .hub = hub, .origin = origin };
 	return sp_judgement_record(db, &j, out, err);
 }
 
@@ -125,7 +125,7 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 		code = rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 	} else {
 		sp_judgement_out out;
-		if (record_decision(db, id, decision, day, note, sp_cmd_user(env), "cli", &out, &err) != SP_OK) {
+		if (record_decision(db, id, decision, day, note, sp_cmd_user(env), sp_cmd_hub(env), "cli", &out, &err) != SP_OK) {
 			sp_cmd_error("decide: %s", err.msg);
 			code = sp_cmd_exit_code(err.code);
 		} else if (!env->quiet) {
@@ -153,7 +153,7 @@ struct imp {
 	int bad, imported, updated, same, fatal;
 	char origin[300];
 	char today[11];
-	const char *user;
+	const char *user, *hub;
 	int64_t *touched; /* live entities decided on, for the contradiction check */
 	size_t ntouched;
 	sp_err err;
@@ -270,7 +270,8 @@ static void on_row(int c, void *data)
 	if (strcmp(date, im->today) > 0)
 		fprintf(stderr, "%s:%ld: warning: date %s is in the future\n", im->file, im->line, date);
 	sp_judgement_out out;
-	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->user, im->origin, &out, &lerr) != SP_OK) {
+	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->user, im->hub, im->origin, &out,
+			    &lerr) != SP_OK) {
 		if (lerr.code == SP_EDB) {
 			im->err = lerr;
 			im->fatal = 1;
@@ -339,6 +340,7 @@ static int decisions_import(sp_env *env, const char *file)
 	im.file = file;
 	im.db = db;
 	im.user = sp_cmd_user(env);
+	im.hub = sp_cmd_hub(env);
 	today(im.today);
 	snprintf(im.origin, sizeof(im.origin), "import:%s", file);
 	sp_err_clear(&im.err);
@@ -408,16 +410,18 @@ static int list_one(const sp_judgement_row *r, void *user)
 	if (r->kind != SP_J_DECISION || (lc->year && strncmp(r->date ? r->date : "", lc->year, 4)))
 		return 0;
 	if (!lc->n++)
-		printf("%-6s %-8s %-32s %-12s %-10s %-12s %s\n", "id", "entity", "name (when decided)", "decision", "date",
-		       "by", "note");
+		printf("%-6s %-8s %-32s %-12s %-10s %-12s %-8s %s\n", "id", "entity", "name (when decided)", "decision", "date",
+		       "by", "hub", "note");
 	char where[32];
 	lc->split += r->parts > 1;
 	if (r->carrier)
 		snprintf(where, sizeof(where), "%lld%s", (long long)r->carrier, r->parts > 1 ? "*" : "");
 	else
 		snprintf(where, sizeof(where), "-");
-	printf("%-6lld %-8s %-32.32s %-12s %-10s %-12.12s %s\n", (long long)r->id, where, r->name_then ? r->name_then : "",
-	       r->value ? r->value : "", r->date ? r->date : "", r->user ? r->user : "", r->note ? r->note : "");
+	printf("%-6lld %-8s %-32.32s %-12s %-10s %-12.12s %-8.8s %s\n", (long long)r->id, where,
+	       r->name_then ? r->name_then : "",
+	       r->value ? r->value : "", r->date ? r->date : "", r->user ? r->user : "", r->hub ? r->hub : "-",
+	       r->note ? r->note : "");
 	return 0;
 }
 

@@ -395,7 +395,8 @@ static int store_override(int argc, char **argv, sp_env *env, int link)
 		code = SP_EXIT_USAGE;
 		goto out;
 	}
-	sp_judgement j = { .kind = kind, .a = a, .b = b, .note = note, .user = sp_cmd_user(env), .origin = "cli" };
+	sp_judgement j = { .kind = kind, .a = a, .b = b, .note = note, .user = sp_cmd_user(env), .hub = sp_cmd_hub(env),
+			   .origin = "cli" };
 	sp_judgement_out res;
 	if (sp_judgement_record(db, &j, &res, &err) != SP_OK) {
 		sp_cmd_error("%s: %s", argv[0], err.msg);

@@ -10,13 +10,14 @@
  * judgements remove ID [--note TEXT]
  *     Takes a judgement back. The removal is itself recorded (who, when, why): nothing is deleted.
  * judgements export [-o FILE]
- *     The whole history as CSV (header: EXPORT_HEADER), for another database or a
+ *     The whole history as CSV (header: EXPORT_HEADER, the hub last), for another database or a
  *     version-controlled file, as nomenklatura's dump-resolver.
  * judgements import FILE
  *     Replays an export, in order: each row is written unless the same judgement (kind, what,
  *     note, who, when) is already in the history, so importing twice is importing once; removals
  *     are matched to the judgements they remove by the file's ids. Bad rows are "FILE:LINE:
- *     reason" (exit 1); the others are imported in one transaction.
+ *     reason" (exit 1); the others are imported in one transaction. A file written before
+ *     judgements carried a hub (EXPORT_HEADER_V1, no hub column) imports with no hub.
  * note ENTITY TEXT
  *     A note on a startup, anchored to its records like a decision.
  *
@@ -60,9 +61,10 @@ const sp_cmd sp_cmd_note_entry = {
 	         "ENTITY is an entity id or SOURCE:KEY; the note stays with the startup's records.\n"
 };
 
-#define EXPORT_HEADER "id,kind,value,date,a,b,records,entity,name,note,user,created,origin,target"
+#define EXPORT_HEADER_V1 "id,kind,value,date,a,b,records,entity,name,note,user,created,origin,target"
+#define EXPORT_HEADER EXPORT_HEADER_V1 ",hub"
 enum { X_ID, X_KIND, X_VALUE, X_DATE, X_A, X_B, X_RECORDS, X_ENTITY, X_NAME, X_NOTE, X_USER, X_CREATED, X_ORIGIN,
-       X_TARGET, X_NCOLS };
+       X_TARGET, X_HUB, X_NCOLS };
 
 /* ---------------------------------------------------------------- list */
 
@@ -107,8 +109,9 @@ static int list_one(const sp_judgement_row *r, void *user)
 	say(r, &what);
 	where(r, &at);
 	lc->n++;
-	printf("#%-5lld %s%s\n       by %s, %s%s%s%s%s%s%s\n", (long long)r->id, sp_buf_str(&what),
-	       r->removed_by ? "  [removed]" : "", r->user ? r->user : "?", r->created ? r->created : "?",
+	printf("#%-5lld %s%s\n       by %s%s%s%s, %s%s%s%s%s%s%s\n", (long long)r->id, sp_buf_str(&what),
+	       r->removed_by ? "  [removed]" : "", r->user ? r->user : "?", r->hub ? " (hub " : "", r->hub ? r->hub : "",
+	       r->hub ? ")" : "", r->created ? r->created : "?",
 	       r->name_then ? " — " : "", r->name_then ? r->name_then : "", at.len ? "\n       " : "", sp_buf_str(&at),
 	       r->note ? "\n       note: " : "", r->note ? r->note : "");
 	sp_buf_release(&what);
@@ -155,8 +158,9 @@ static int print_placed(const sp_judgement_row *r, void *user)
 	say(r, &what);
 	if (!pl->n++)
 		printf("judgements:\n");
-	printf("  #%lld %s (by %s, %.10s)%s%s\n", (long long)r->id, sp_buf_str(&what), r->user ? r->user : "?",
-	       r->created ? r->created : "", r->note ? " — " : "", r->note ? r->note : "");
+	printf("  #%lld %s (by %s%s%s, %.10s)%s%s\n", (long long)r->id, sp_buf_str(&what), r->user ? r->user : "?",
+	       r->hub ? ", hub " : "", r->hub ? r->hub : "", r->created ? r->created : "", r->note ? " — " : "",
+	       r->note ? r->note : "");
 	sp_buf_release(&what);
 	if (r->parts > 1 && r->carrier == pl->entity)
 		printf("    needs review: some records it was made on are now in other entities; this one holds most\n");
@@ -195,7 +199,8 @@ static int judgements_remove(sp_env *env, const char *arg, const char *note)
 	if (!db)
 		return code;
 	sp_err err;
-	sp_judgement j = { .kind = SP_J_REMOVE, .target = id, .note = note, .user = sp_cmd_user(env), .origin = "cli" };
+	sp_judgement j = { .kind = SP_J_REMOVE, .target = id, .note = note, .user = sp_cmd_user(env), .hub = sp_cmd_hub(env),
+			   .origin = "cli" };
 	sp_judgement_out out;
 	code = SP_EXIT_OK;
 	if (sp_judgement_record(db, &j, &out, &err) != SP_OK) {
@@ -229,7 +234,8 @@ static int cmd_note(int argc, char **argv, sp_env *env)
 	code = rc == SP_OK ? SP_EXIT_OK : rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 	if (rc == SP_OK) {
 		sp_err err;
-		sp_judgement j = { .kind = SP_J_NOTE, .entity = id, .note = argv[2], .user = sp_cmd_user(env), .origin = "cli" };
+		sp_judgement j = { .kind = SP_J_NOTE, .entity = id, .note = argv[2], .user = sp_cmd_user(env),
+				   .hub = sp_cmd_hub(env), .origin = "cli" };
 		sp_judgement_out out;
 		if (sp_judgement_record(db, &j, &out, &err) != SP_OK) {
 			sp_cmd_error("note: %s", err.msg);
@@ -255,7 +261,7 @@ static int export_one(const sp_judgement_row *r, void *user)
 	snprintf(tgt, sizeof(tgt), "%lld", (long long)r->target);
 	const char *v[X_NCOLS] = { id, sp_judgement_kind_names[r->kind], r->value, r->date, r->a, r->b, r->records,
 				   r->entity_then ? ent : NULL, r->name_then, r->note, r->user, r->created, r->origin,
-				   r->target ? tgt : NULL };
+				   r->target ? tgt : NULL, r->hub };
 	for (int i = 0; i < X_NCOLS; i++)
 		sp_csv_field(f, v[i], i == X_NCOLS - 1);
 	return 0;
@@ -292,7 +298,7 @@ struct imp {
 	const char *file;
 	sp_store *db;
 	sp_buf f[X_NCOLS + 1];
-	int nf;
+	int nf, ncols; /* fields in the row; columns of the file (X_NCOLS, or X_HUB: no hub column) */
 	long line, row_line; /* physical line being read; line where the current row started */
 	int header_done, bad, added, same, fatal;
 	int64_t *from, *to; /* the file's ids -> this database's */
@@ -362,6 +368,7 @@ static void import_row(struct imp *im)
 		return bad(im, "%sa judgement needs its user and created columns", NULL);
 	sp_judgement j = { .kind = kind, .value = fv(im, X_VALUE), .date = fv(im, X_DATE), .a = fv(im, X_A),
 			   .b = fv(im, X_B), .note = fv(im, X_NOTE), .user = fv(im, X_USER),
+			   .hub = im->ncols > X_HUB ? fv(im, X_HUB) : NULL,
 			   .created = fv(im, X_CREATED), .origin = fv(im, X_ORIGIN), .taken = im->to, .ntaken = im->nmap };
 	if (kind == SP_J_REMOVE) {
 		int64_t t = fv(im, X_TARGET) ? mapped(im, atoll(fv(im, X_TARGET))) : 0;
@@ -409,17 +416,19 @@ static void on_row(int c, void *data)
 		sp_buf h = SP_BUF_INIT;
 		for (int i = 0; i < nf && i < X_NCOLS; i++)
 			sp_buf_addf(&h, "%s%s", i ? "," : "", sp_buf_str(&im->f[i]));
-		if (nf != X_NCOLS || strcmp(sp_buf_str(&h), EXPORT_HEADER))
+		im->ncols = nf;
+		if (!(nf == X_NCOLS && !strcmp(sp_buf_str(&h), EXPORT_HEADER)) &&
+		    !(nf == X_HUB && !strcmp(sp_buf_str(&h), EXPORT_HEADER_V1)))
 			bad(im, "the header must be %s (a file from `sparker judgements export`)", EXPORT_HEADER), im->fatal = 1;
 		sp_buf_release(&h);
 		return;
 	}
 	if (nf == 1 && !im->f[0].len)
 		return; /* blank line */
-	if (nf != X_NCOLS) {
-		char n[16];
-		snprintf(n, sizeof(n), "%d", nf);
-		return bad(im, "%s columns, expected 14", n);
+	if (nf != im->ncols) {
+		char n[40];
+		snprintf(n, sizeof(n), "%d columns, expected %d", nf, im->ncols);
+		return bad(im, "%s", n);
 	}
 	import_row(im);
 }

@@ -257,7 +257,7 @@ static int answer(sp_env *env, char **args, const char *note)
 	if (!db)
 		return code;
 	sp_judgement j = { .kind = kinds[k], .a = args[0], .b = args[1], .note = note, .user = sp_cmd_user(env),
-			   .origin = "review" };
+			   .hub = sp_cmd_hub(env), .origin = "review" };
 	sp_judgement_out res;
 	sp_err err;
 	int rc = sp_judgement_record(db, &j, &res, &err);
@@ -308,7 +308,7 @@ static int screen(sp_env *env, const struct review_opts *o)
 		if (rc == SP_OK && !n)
 			printf("review audit: the sample of cohort %lld is empty; nothing to label.\n", (long long)y);
 		else if (rc == SP_OK)
-			rc = sp_review_screen_audit(db, env->cfg, y, v, n, sp_cmd_user(env), &t, &err);
+			rc = sp_review_screen_audit(db, env->cfg, y, v, n, sp_cmd_user(env), sp_cmd_hub(env), &t, &err);
 		if (rc == SP_OK && n && !env->quiet)
 			say_tally(&t, "See `sparker audit estimate`.");
 		sp_audit_items_free(v, n);
@@ -321,7 +321,7 @@ static int screen(sp_env *env, const struct review_opts *o)
 			printf("review selection: cohort %lld has no startup near the cut; nothing to review.\n",
 			       (long long)c.cohort);
 		else if (rc == SP_OK)
-			rc = sp_review_screen_selection(db, env->cfg, &c, v, n, sp_cmd_user(env), &t, &err);
+			rc = sp_review_screen_selection(db, env->cfg, &c, v, n, sp_cmd_user(env), sp_cmd_hub(env), &t, &err);
 		if (rc == SP_OK && n && !env->quiet)
 			say_tally(&t, "Pins take effect at the next scoring (sparker run --stage score).");
 		sp_review_selection_free(v, n);
@@ -332,7 +332,7 @@ static int screen(sp_env *env, const struct review_opts *o)
 		if (rc == SP_OK && !n)
 			printf("review: no pairs to review (the last dedupe run left no near misses that are not judged).\n");
 		else if (rc == SP_OK)
-			rc = sp_review_screen_pairs(db, env->cfg, v, n, sp_cmd_user(env), &t, &err);
+			rc = sp_review_screen_pairs(db, env->cfg, v, n, sp_cmd_user(env), sp_cmd_hub(env), &t, &err);
 		if (rc == SP_OK && n && !env->quiet)
 			say_tally(&t, "Judgements apply at the next dedupe run (sparker run --stage dedupe).");
 		sp_review_pairs_free(v, n);

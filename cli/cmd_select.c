@@ -206,7 +206,7 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 	sp_buf_release(&seen.desc);
 	if (rc == SP_OK && !strcmp(dir, "clear")) {
 		int n = 0;
-		rc = sp_judgement_clear_pins(db, id, sp_cmd_user(env), note, &n, &err);
+		rc = sp_judgement_clear_pins(db, id, sp_cmd_user(env), sp_cmd_hub(env), note, &n, &err);
 		if (rc == SP_OK && !env->quiet) {
 			if (n)
 				printf("entity %lld: pin cleared; takes effect at the next scoring (`sparker run --stage score`)\n",
@@ -216,7 +216,7 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 		}
 	} else if (rc == SP_OK) {
 		sp_judgement j = { .kind = SP_J_PIN, .value = dir, .entity = id, .note = note, .user = sp_cmd_user(env),
-				   .origin = "cli" };
+				   .hub = sp_cmd_hub(env), .origin = "cli" };
 		sp_judgement_out o;
 		rc = sp_judgement_record(db, &j, &o, &err);
 		if (rc == SP_OK && !env->quiet)

@@ -205,6 +205,20 @@ static void print_sources(sp_env *env, sp_store *db)
 	sp_finalize(s);
 }
 
+/* "; by hub: UK 4, US 5, none 1", when some judgement in force has a hub. */
+struct by_hub {
+	sp_buf text;
+	int hubs;
+};
+
+static int add_hub(const char *hub, int64_t n, void *user)
+{
+	struct by_hub *b = user;
+	b->hubs += hub != NULL;
+	sp_buf_addf(&b->text, "%s%s %lld", b->text.len ? ", " : "; by hub: ", hub ? hub : "none", (long long)n);
+	return 0;
+}
+
 static void print_judgements(sp_store *db)
 {
 	sp_judgement_counts c;
@@ -218,6 +232,12 @@ static void print_judgements(sp_store *db)
 		printf("; %lld NEED REVIEW (their records are split: `sparker judgements list`)", (long long)c.review);
 	if (c.pending)
 		printf("; %lld pending (their records are in no entity yet)", (long long)c.pending);
+	struct by_hub b = { SP_BUF_INIT, 0 };
+	if (sp_judgement_count_hubs(db, add_hub, &b, &err) != SP_OK)
+		sp_cmd_error("%s", err.msg);
+	else if (b.hubs)
+		fputs(sp_buf_str(&b.text), stdout);
+	sp_buf_release(&b.text);
 	printf("\nReview queue: %lld pair%s the last dedupe nearly joined%s\n", (long long)c.queue, c.queue == 1 ? "" : "s",
 	       c.queue ? " (`sparker review`)" : "");
 }

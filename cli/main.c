@@ -4,7 +4,8 @@
  * `sparker [-c CONFIG] [-v|-q] COMMAND [ARGS]`. Commands are data: each cli/cmd_<name>.c defines
  * the entry of its commands (name, handler, flags, summary, usage) beside their code, and the
  * table below lists them; `sparker help` and `sparker COMMAND --help` are printed from it.
- * main parses the global options, finds the command, installs the terminal's progress line and
+ * main parses the global options (--user and --hub, who and from where a judgement is made, also
+ * after the command: `sparker decide 12 accompanied --hub UK`), finds the command, installs the terminal's progress line and
  * the out-of-memory message (the layers below never print), loads the config when the command
  * needs it, runs the handler and checks that standard output was written in full.
  * Exit codes are listed in EXIT_CODES below (and in README.md and the man page).
@@ -122,7 +123,9 @@ void sp_cmd_usage(FILE *to, const sp_cmd *c)
 {
 	fprintf(to, "%s\n%s", c->summary, c->usage);
 	fprintf(to, "\nGlobal options: -c CONFIG (default ./sparker.ini), -v/--verbose, -q/--quiet,\n"
-		    "  --user NAME (who records a judgement; default $SPARKER_USER, else the login name)\n\n%s",
+		    "  --user NAME (who records a judgement; default $SPARKER_USER, else the login name),\n"
+		    "  --hub NAME (the [hub NAME] a judgement is made from; default $SPARKER_HUB, else [sparker] hub);\n"
+		    "  --user and --hub may also follow the command\n\n%s",
 		EXIT_CODES);
 }
 
@@ -130,7 +133,7 @@ static void usage_all(FILE *to)
 {
 	fprintf(to,
 		"sparker %s — batch startup-scouting pipeline and yearly funnel report\n\n"
-		"usage: sparker [-c CONFIG] [-v|-q] [--user NAME] COMMAND [ARGS]\n\nCommands:\n",
+		"usage: sparker [-c CONFIG] [-v|-q] [--user NAME] [--hub NAME] COMMAND [ARGS]\n\nCommands:\n",
 		SP_VERSION);
 	for (size_t i = 0; commands[i]; i++)
 		fprintf(to, "  %-15s %s\n", commands[i]->name, commands[i]->summary);
@@ -160,6 +163,30 @@ static int cmd_version(int argc, char **argv, sp_env *env)
 	return SP_EXIT_OK;
 }
 
+/* --user NAME and --hub NAME (or --user=NAME, --hub=NAME) after the command, up to "--": taken
+ * out of the command's arguments into env, as if given before it. */
+static void take_who(int *argc, char **argv, sp_env *env)
+{
+	for (int i = 1; i < *argc && strcmp(argv[i], "--");) {
+		int n = 0;
+		static const char *const opt[2] = { "--user", "--hub" };
+		for (int k = 0; k < 2 && !n; k++) {
+			size_t l = strlen(opt[k]);
+			const char **dst = k ? &env->hub : &env->user;
+			if (!strncmp(argv[i], opt[k], l) && argv[i][l] == '=')
+				*dst = argv[i] + l + 1, n = 1;
+			else if (!strcmp(argv[i], opt[k]) && i + 1 < *argc)
+				*dst = argv[i + 1], n = 2;
+		}
+		if (!n) {
+			i++;
+			continue;
+		}
+		memmove(argv + i, argv + i + n, (size_t)(*argc - i - n + 1) * sizeof(*argv));
+		*argc -= n;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	sp_env env = { .config_path = "sparker.ini", .log = stderr };
@@ -167,7 +194,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' }, { "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },      { "user", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
+		{ "hub", required_argument, NULL, 'H' },    { NULL, 0, NULL, 0 },
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "+c:vqh", opts, NULL)) != -1) {
@@ -176,6 +203,7 @@ int main(int argc, char **argv)
 		case 'v': env.verbose = 1; break;
 		case 'q': env.quiet = 1; break;
 		case 'u': env.user = optarg; break;
+		case 'H': env.hub = optarg; break;
 		case 'h': usage_all(stdout); return finish_stdout(SP_EXIT_OK);
 		case 'V': return finish_stdout(cmd_version(0, NULL, &env));
 		default: usage_all(stderr); return SP_EXIT_USAGE;
@@ -192,6 +220,7 @@ int main(int argc, char **argv)
 	}
 	int cargc = argc - optind;
 	char **cargv = argv + optind;
+	take_who(&cargc, cargv, &env);
 	for (int i = 1; i < cargc; i++) {
 		if (!strcmp(cargv[i], "--help") || !strcmp(cargv[i], "-h")) {
 			sp_cmd_usage(stdout, c);
@@ -210,6 +239,10 @@ int main(int argc, char **argv)
 		if (sp_config_load(env.config_path, &sp_run_vocab, &env.cfg, &err) != SP_OK) {
 			sp_cmd_error("%s", err.msg);
 			return SP_EXIT_CONFIG;
+		}
+		if (sp_cmd_hub_check(&env) != SP_OK) {
+			sp_config_free(env.cfg);
+			return SP_EXIT_USAGE;
 		}
 		if (env.cfg->log_file && (c->flags & SP_CMD_LOGS)) {
 			FILE *lf = fopen(env.cfg->log_file, "a");

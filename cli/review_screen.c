@@ -136,7 +136,7 @@ typedef struct screen {
 	SCREEN *term;
 	sp_store *db;
 	const sp_config *cfg; /* for the run lock, taken around each write */
-	const char *user;
+	const char *user, *hub; /* who records, from which hub (cmd.h: sp_cmd_user, sp_cmd_hub) */
 	sp_review_tally *t;
 	sp_err *err;
 	size_t n, at;
@@ -147,11 +147,12 @@ typedef struct screen {
 	char msg[320];
 } screen;
 
-static int screen_open(screen *s, sp_store *db, const sp_config *cfg, size_t n, const char *user, sp_review_tally *t,
+static int screen_open(screen *s, sp_store *db, const sp_config *cfg, size_t n, const char *user, const char *hub,
+		       sp_review_tally *t,
 		       sp_err *err)
 {
 	memset(s, 0, sizeof(*s));
-	s->db = db, s->cfg = cfg, s->user = user, s->t = t, s->err = err, s->n = n;
+	s->db = db, s->cfg = cfg, s->user = user, s->hub = hub, s->t = t, s->err = err, s->n = n;
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
 	s->term = newterm(NULL, stdout, stdin);
@@ -220,7 +221,7 @@ static int clear_pins_locked(screen *s, int64_t entity, int *k)
 	sp_lock *lock = NULL;
 	int rc = sp_lock_take(s->cfg, "review", &lock, s->err);
 	if (rc == SP_OK)
-		rc = sp_judgement_clear_pins(s->db, entity, s->user, "cleared in sparker review", k, s->err);
+		rc = sp_judgement_clear_pins(s->db, entity, s->user, s->hub, "cleared in sparker review", k, s->err);
 	sp_lock_release(lock);
 	return rc;
 }
@@ -458,7 +459,7 @@ static int judge(screen *s, const sp_review_pair *v, sp_jkind kind)
 		return SP_OK;
 	}
 	const sp_review_pair *p = &v[s->at];
-	sp_judgement j = { .kind = kind, .a = p->a.ref, .b = p->b.ref, .user = s->user, .origin = "review" };
+	sp_judgement j = { .kind = kind, .a = p->a.ref, .b = p->b.ref, .user = s->user, .hub = s->hub, .origin = "review" };
 	sp_judgement_out o;
 	int rc = record_locked(s, &j, &o);
 	if (rc != SP_OK)
@@ -482,6 +483,7 @@ static int undo_pair(screen *s)
 	undo_step u = s->undo[--s->nundo];
 	if (u.id) {
 		sp_judgement j = { .kind = SP_J_REMOVE, .target = u.id, .note = "undone in sparker review", .user = s->user,
+				   .hub = s->hub,
 				   .origin = "review" };
 		sp_judgement_out o;
 		int rc = record_locked(s, &j, &o);
@@ -500,11 +502,10 @@ static int undo_pair(screen *s)
 }
 
 int sp_review_screen_pairs(sp_store *db, const sp_config *cfg, sp_review_pair *v, size_t n, const char *user,
-			   sp_review_tally *t,
-			   sp_err *err)
+			   const char *hub, sp_review_tally *t, sp_err *err)
 {
 	screen s;
-	int rc = screen_open(&s, db, cfg, n, user, t, err), done = 0, errs = 0;
+	int rc = screen_open(&s, db, cfg, n, user, hub, t, err), done = 0, errs = 0;
 	while (rc == SP_OK && !done) {
 		if (s.help)
 			draw_help(PAIR_HELP);
@@ -665,7 +666,8 @@ static int pin(screen *s, sp_review_startup *v, const char *value)
 		s->t->recorded++;
 		say(s, "pin cleared: entity %lld", (long long)x->entity);
 	} else {
-		sp_judgement j = { .kind = SP_J_PIN, .value = value, .entity = x->entity, .user = s->user, .origin = "review" };
+		sp_judgement j = { .kind = SP_J_PIN, .value = value, .entity = x->entity, .user = s->user, .hub = s->hub,
+				   .origin = "review" };
 		sp_judgement_out o;
 		if ((rc = record_locked(s, &j, &o)) != SP_OK)
 			return settle(s, rc);
@@ -691,7 +693,7 @@ static int undo_pin(screen *s, sp_review_startup *v)
 	}
 	undo_step u = s->undo[--s->nundo];
 	sp_review_startup *x = &v[u.at];
-	sp_judgement j = { .user = s->user, .origin = "review", .note = "undone in sparker review" };
+	sp_judgement j = { .user = s->user, .hub = s->hub, .origin = "review", .note = "undone in sparker review" };
 	if (u.prev[0] && strcmp(u.prev, x->pin))
 		j.kind = SP_J_PIN, j.value = u.prev, j.entity = x->entity;
 	else if (!u.prev[0] && u.id)
@@ -717,10 +719,10 @@ static int undo_pin(screen *s, sp_review_startup *v)
 
 int sp_review_screen_selection(sp_store *db, const sp_config *cfg, const sp_review_cohort *c, sp_review_startup *v,
 			       size_t n,
-			       const char *user, sp_review_tally *t, sp_err *err)
+			       const char *user, const char *hub, sp_review_tally *t, sp_err *err)
 {
 	screen s;
-	int rc = screen_open(&s, db, cfg, n, user, t, err), done = 0, errs = 0;
+	int rc = screen_open(&s, db, cfg, n, user, hub, t, err), done = 0, errs = 0;
 	while (rc == SP_OK && !done) {
 		if (s.help)
 			draw_help(SEL_HELP);
@@ -841,7 +843,8 @@ static int label(screen *s, sp_audit_item *v, const char *value)
 		say(s, "not recorded: record %s is in no entity now (see `sparker show %s`)", x->ref, x->ref);
 		return SP_OK;
 	}
-	sp_judgement j = { .kind = SP_J_LABEL, .value = value, .entity = x->entity, .user = s->user, .origin = "review" };
+	sp_judgement j = { .kind = SP_J_LABEL, .value = value, .entity = x->entity, .user = s->user, .hub = s->hub,
+			   .origin = "review" };
 	sp_judgement_out o;
 	int rc = record_locked(s, &j, &o);
 	if (rc != SP_OK)
@@ -866,7 +869,7 @@ static int undo_label(screen *s, sp_audit_item *v)
 	}
 	undo_step u = s->undo[--s->nundo];
 	sp_audit_item *x = &v[u.at];
-	sp_judgement j = { .user = s->user, .origin = "review", .note = "undone in sparker review" };
+	sp_judgement j = { .user = s->user, .hub = s->hub, .origin = "review", .note = "undone in sparker review" };
 	if (u.prev[0] && strcmp(u.prev, x->label))
 		j.kind = SP_J_LABEL, j.value = u.prev, j.entity = x->entity;
 	else if (!u.prev[0] && u.id)
@@ -891,10 +894,10 @@ static int undo_label(screen *s, sp_audit_item *v)
 }
 
 int sp_review_screen_audit(sp_store *db, const sp_config *cfg, int64_t year, sp_audit_item *v, size_t n,
-			   const char *user, sp_review_tally *t, sp_err *err)
+			   const char *user, const char *hub, sp_review_tally *t, sp_err *err)
 {
 	screen s;
-	int rc = screen_open(&s, db, cfg, n, user, t, err), done = 0, errs = 0;
+	int rc = screen_open(&s, db, cfg, n, user, hub, t, err), done = 0, errs = 0;
 	while (rc == SP_OK && !done) {
 		if (s.help)
 			draw_help(AUDIT_HELP);

@@ -30,15 +30,15 @@ typedef struct sp_review_tally {
 
 /* The pair queue: s same, d different, u unsure, n/space skip, p back, z undo, q quit, ? keys. */
 int sp_review_screen_pairs(sp_store *db, const sp_config *cfg, sp_review_pair *v, size_t n, const char *user,
-			   sp_review_tally *t, sp_err *err);
+			   const char *hub, sp_review_tally *t, sp_err *err);
 
 /* The startups around the cut: i pin in, o pin out, c clear, n next, p back, z undo, q, ?. */
 int sp_review_screen_selection(sp_store *db, const sp_config *cfg, const sp_review_cohort *c, sp_review_startup *v,
-			       size_t n, const char *user, sp_review_tally *t, sp_err *err);
+			       size_t n, const char *user, const char *hub, sp_review_tally *t, sp_err *err);
 
 /* An audit sample of cohort year (audit.h): y label yes, n label no, s/space skip, p back, z undo
  * (the label before comes back, or the new one is removed), q quit, ? keys. */
 int sp_review_screen_audit(sp_store *db, const sp_config *cfg, int64_t year, sp_audit_item *v, size_t n,
-			   const char *user, sp_review_tally *t, sp_err *err);
+			   const char *user, const char *hub, sp_review_tally *t, sp_err *err);
 
 #endif

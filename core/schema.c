@@ -19,6 +19,7 @@
  *   audit_draw, audit_sample ... `sparker audit sample`, through pipeline/audit.c only
  *   news_item ............. parse stage (a `kind = news` feed's items)
  *   mention ............... dedupe stage, through pipeline/mention.c
+ * (A startup's hub is not stored: pipeline/hub.c derives it from entity.country and the config.)
  */
 #include "core/store.h"
 
@@ -283,6 +284,15 @@ const char *const sp_schema_migrations[] = {
 	 * registrable domain of the final URL (NULL: no answer), status the last HTTP status or 0. */
 	"CREATE TABLE redirect ("
 	"  domain TEXT PRIMARY KEY, final_domain TEXT, status INTEGER NOT NULL, checked_at TEXT NOT NULL);",
+
+	/* version 10: where a judgement was made (pipeline/hub.h): the analyst's hub (`--hub`,
+	 * SPARKER_HUB, `[sparker] hub`), NULL when hubs are off and for every judgement made before.
+	 * judgement_active is made again so that it lists the new column on every backend (a view's
+	 * `j.*` may be expanded when it is created). */
+	"ALTER TABLE judgement ADD COLUMN hub TEXT;"
+	"DROP VIEW judgement_active;"
+	"CREATE VIEW judgement_active AS SELECT j.* FROM judgement j WHERE j.kind <> 'remove'"
+	"  AND NOT EXISTS (SELECT 1 FROM judgement x WHERE x.kind = 'remove' AND x.target = j.id);",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

@@ -101,8 +101,8 @@ static int insert_row(sp_store *db, const sp_judgement *j, const char *name, int
 {
 	sp_stmt *s;
 	int rc = sp_store_prepare(db,
-				  "INSERT INTO judgement (kind, value, date, a, b, entity_id, name, note, user, created, origin, target)"
-				  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+				  "INSERT INTO judgement (kind, value, date, a, b, entity_id, name, note, user, created, origin, target, hub)"
+				  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
 				  &s, err);
 	if (rc != SP_OK)
 		return rc;
@@ -122,6 +122,7 @@ static int insert_row(sp_store *db, const sp_judgement *j, const char *name, int
 	sp_bind_text(s, 11, j->origin);
 	if (j->target > 0)
 		sp_bind_int64(s, 12, j->target);
+	sp_bind_text(s, 13, j->hub && *j->hub ? j->hub : NULL);
 	rc = sp_store_step_done(db, s, err);
 	sp_finalize(s);
 	if (rc == SP_OK)
@@ -168,7 +169,7 @@ static int insert_anchors(sp_store *db, const sp_judgement *j, int64_t id, sp_er
 
 static int remove_one(sp_store *db, int64_t target, const sp_judgement *by, sp_err *err)
 {
-	sp_judgement r = { .kind = SP_J_REMOVE, .target = target, .user = by->user, .origin = by->origin };
+	sp_judgement r = { .kind = SP_J_REMOVE, .target = target, .user = by->user, .hub = by->hub, .origin = by->origin };
 	char note[96];
 	snprintf(note, sizeof(note), "superseded by a later %s", sp_judgement_kind_names[by->kind]);
 	r.note = by->kind == SP_J_REMOVE ? by->note : note; /* a plain removal (pin clear) keeps its own note */
@@ -349,7 +350,9 @@ static int anchors_same(sp_store *db, int64_t id, const sp_judgement *j, int *sa
  * An import: written verbatim unless the same row — kind, value, date, a, b, note, user, created,
  * target and the records it is anchored to — is in the history already (two startups pinned in
  * the same second by the same analyst are two judgements) and no earlier row of the file matched
- * it (a link removed and made again within one second is two links).
+ * it (a link removed and made again within one second is two links). The hub is carried but is
+ * not part of the match: a file exported before hubs were recorded imports once beside its newer
+ * export.
  */
 static int record_verbatim(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err)
 {
@@ -465,14 +468,16 @@ int sp_judgement_record(sp_store *db, const sp_judgement *jin, sp_judgement_out 
 	return tx_end(db, own, rc, err);
 }
 
-int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, const char *note, int *n, sp_err *err)
+int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, const char *hub, const char *note, int *n,
+			    sp_err *err)
 {
 	*n = 0;
 	int own;
 	int rc = tx_begin(db, &own, err);
 	if (rc != SP_OK)
 		return rc;
-	sp_judgement by = { .kind = SP_J_REMOVE, .user = user, .note = note && *note ? note : "pin cleared", .origin = "pin clear" };
+	sp_judgement by = { .kind = SP_J_REMOVE, .user = user, .hub = hub, .note = note && *note ? note : "pin cleared",
+			    .origin = "pin clear" };
 	rc = remove_where(db, CARRIED("j.kind = 'pin'"), NULL, NULL, entity, &by, n, err);
 	return tx_end(db, own, rc, err);
 }
@@ -501,7 +506,7 @@ int sp_judgement_each(sp_store *db, int which, int64_t entity, sp_judgement_fn f
 		db,
 		"SELECT j.id, j.kind, j.value, j.date, j.a, j.b, j.entity_id, j.name, j.note, j.user, j.created, j.origin,"
 		" j.target, (SELECT min(x.id) FROM judgement x WHERE x.kind = 'remove' AND x.target = j.id) AS removed_by,"
-		" p.entity_id, p.parts FROM judgement j LEFT JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
+		" p.entity_id, p.parts, j.hub FROM judgement j LEFT JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
 		" WHERE (?1 = 1 OR (j.kind <> 'remove' AND removed_by IS NULL))"
 		" AND (?2 = 0 OR EXISTS (SELECT 1 FROM judgement_place q WHERE q.judgement_id = j.id AND q.entity_id = ?2)"
 		"      OR EXISTS (SELECT 1 FROM member m JOIN record r ON r.id = m.record_id WHERE m.entity_id = ?2"
@@ -528,7 +533,7 @@ int sp_judgement_each(sp_store *db, int which, int64_t entity, sp_judgement_fn f
 			.entity_then = sp_col_int64(s, 6), .name_then = txt(s, 7), .note = txt(s, 8),
 			.user = txt(s, 9), .created = txt(s, 10), .origin = txt(s, 11),
 			.target = sp_col_int64(s, 12), .removed_by = sp_col_int64(s, 13),
-			.carrier = sp_col_int64(s, 14), .parts = sp_col_int(s, 15),
+			.carrier = sp_col_int64(s, 14), .parts = sp_col_int(s, 15), .hub = txt(s, 16),
 		};
 		char *anchors = anchors_text(q, r.id);
 		r.records = anchors;
@@ -540,6 +545,24 @@ int sp_judgement_each(sp_store *db, int which, int64_t entity, sp_judgement_fn f
 	sp_finalize(s);
 	sp_finalize(q);
 	return rc != SP_OK ? rc : stop;
+}
+
+int sp_judgement_count_hubs(sp_store *db, int (*fn)(const char *hub, int64_t n, void *user), void *user, sp_err *err)
+{
+	sp_stmt *s;
+	int rc = sp_store_prepare(db,
+				  "SELECT hub, count(*) FROM judgement_active GROUP BY hub"
+				  " ORDER BY CASE WHEN hub IS NULL THEN 1 ELSE 0 END, hub",
+				  &s, err);
+	if (rc != SP_OK)
+		return rc;
+	int st, stop = 0;
+	while (!stop && (st = sp_step(s)) == SP_ROW)
+		stop = fn(txt(s, 0), sp_col_int64(s, 1), user);
+	if (!stop && st != SP_DONE)
+		rc = sp_store_error(db, err, "counting judgements by hub");
+	sp_finalize(s);
+	return rc;
 }
 
 int sp_judgement_count(sp_store *db, sp_judgement_counts *c, sp_err *err)

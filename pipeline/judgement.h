@@ -2,7 +2,8 @@
  * judgement.h — the analysts' judgements: one append-only log, anchored to records.
  *
  * What it does: every judgement an analyst makes — a match (link, apart, alone, unsure), a pin,
- * a committee decision, a note, an audit's label — is one row of `judgement`, with who made it, when, and a note.
+ * a committee decision, a note, an audit's label — is one row of `judgement`, with who made it, from
+ * which hub (pipeline/hub.h; NULL when hubs are off), when, and a note.
  * Nothing is ever updated or deleted (triggers refuse it): removing a judgement is a `remove`
  * row naming it, and the judgements in force are the view `judgement_active`.
  *
@@ -74,6 +75,7 @@ typedef struct sp_judgement {
 	size_t nrecords;
 	int64_t target;             /* remove */
 	const char *note, *user, *origin;
+	const char *hub;            /* the analyst's hub (configured spelling), NULL: none */
 	const char *created;        /* NULL: now (import keeps the file's) */
 	const int64_t *taken;       /* import: judgements matched by earlier rows of the file, */
 	size_t ntaken;              /* never matched again (two identical rows are two judgements) */
@@ -89,7 +91,8 @@ typedef struct sp_judgement_out {
 int sp_judgement_record(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err);
 
 /* Remove the pins in force that entity carries (pin ... clear): *n removed (0: there was none). */
-int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, const char *note, int *n, sp_err *err);
+int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, const char *hub, const char *note, int *n,
+			    sp_err *err);
 
 /* For `status`: judgements in force; anchored ones whose records are split (need review) or in
  * no entity (pending); pairs waiting in the review queue (review_pair). */
@@ -97,12 +100,16 @@ typedef struct sp_judgement_counts {
 	int64_t active, review, pending, queue;
 } sp_judgement_counts;
 int sp_judgement_count(sp_store *db, sp_judgement_counts *c, sp_err *err);
+/* For `status`: fn(hub, n, user) for each hub the judgements in force were made from, by name
+ * (hub NULL: made without one, listed last). fn returning non-zero stops the walk. */
+int sp_judgement_count_hubs(sp_store *db, int (*fn)(const char *hub, int64_t n, void *user), void *user, sp_err *err);
 
 /* One judgement as the list shows it. Strings live until the next row. */
 typedef struct sp_judgement_row {
 	int64_t id, entity_then, target, removed_by;
 	sp_jkind kind;
 	const char *value, *date, *a, *b, *name_then, *note, *user, *created, *origin;
+	const char *hub;     /* NULL: none recorded */
 	const char *records; /* anchored kinds: the records, space-separated, each percent-encoded */
 	int64_t carrier;     /* anchored kinds: the live entity carrying it now (0: none yet) */
 	int parts;           /* entities holding its records (> 1: needs review) */

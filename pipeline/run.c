@@ -23,6 +23,7 @@
 #include "connectors/gate.h"
 #include "core/date.h"
 #include "pipeline/dedupe.h"
+#include "pipeline/hub.h"
 #include "pipeline/mention.h"
 #include "pipeline/redirect.h"
 #include "pipeline/select.h"
@@ -69,7 +70,7 @@ const sp_config_key sp_run_keys[] = {
 /* The spec arrays of every section but [source] (the core adds its own). */
 static const sp_config_key *const section_keys[] = {
 	sp_run_keys,     sp_gate_keys,     sp_dedupe_keys,  sp_redirect_keys, sp_mention_keys, sp_score_keys,
-	sp_select_keys,  sp_taxonomy_keys, sp_startup_keys, sp_report_keys,
+	sp_select_keys,  sp_taxonomy_keys, sp_startup_keys, sp_report_keys,   sp_hub_keys,
 };
 
 static const sp_config_key *section_keys_at(size_t i)
@@ -146,6 +147,7 @@ static void check_config(const sp_config *cfg, sp_config_problems *p)
 		sp_config_problem(p, "%s", err.msg);
 	for (int i = 0; i < cfg->nsources; i++)
 		check_source(cfg, &cfg->sources[i], p);
+	sp_hub_check(cfg, p);
 }
 
 const sp_config_vocab sp_run_vocab = {

@@ -7,6 +7,7 @@
  */
 #include "reports/figures.h"
 #include "reports/csv_out.h"
+#include "pipeline/hub.h"
 #include "pipeline/select.h"
 #include "pipeline/stage.h"
 
@@ -299,6 +300,56 @@ static int load_breakdowns(struct q *q, sp_figures *f)
 	return SP_OK;
 }
 
+/* ---- hubs ---------------------------------------------------------------------------------- */
+
+static int64_t hub_target(const sp_config *cfg, const char *sec, const char *key)
+{
+	return sp_config_str(cfg, sec, sp_report_keys, key) ? sp_config_int(cfg, sec, sp_report_keys, key) : -1;
+}
+
+static sp_fig_hub *hub_line(sp_figures *f, const char *name)
+{
+	for (int i = 0; i < f->nhubs; i++)
+		if (!strcmp(f->hubs[i].name, name))
+			return &f->hubs[i];
+	return &f->hubs[f->nhubs - 1]; /* "other" */
+}
+
+/* The hubs' lines: the country counts (load_breakdowns) folded by sp_hub_of_country, and the
+ * accompanied startups of the cohort by country, folded the same way. */
+static int load_hubs(struct q *q, const sp_config *cfg, sp_figures *f)
+{
+	int n = sp_hub_count(cfg), it = 0, rc;
+	if (!n)
+		return SP_OK;
+	f->hubs = sp_xcalloc((size_t)n + 1, sizeof(*f->hubs));
+	const char *h;
+	while ((h = sp_hub_next(cfg, &it))) {
+		sp_fig_hub *x = &f->hubs[f->nhubs++];
+		char sec[256];
+		sp_hub_section(h, sec, sizeof(sec));
+		x->name = sp_xstrdup(h), x->label = sp_xstrdup(sp_hub_label(cfg, h));
+		x->target_int_min = hub_target(cfg, sec, "target_integrated_min");
+		x->target_int_max = hub_target(cfg, sec, "target_integrated_max");
+		x->target_acc = hub_target(cfg, sec, "target_accompanied");
+	}
+	sp_fig_hub *o = &f->hubs[f->nhubs++];
+	o->name = sp_xstrdup(SP_HUB_OTHER), o->label = sp_xstrdup(SP_HUB_OTHER);
+	o->target_int_min = o->target_int_max = o->target_acc = -1;
+	for (int i = 0; i < f->ncountries; i++) {
+		sp_fig_hub *x = hub_line(f, sp_hub_of_country(cfg, f->countries[i].key));
+		x->integrated += f->countries[i].a, x->qualified += f->countries[i].b;
+	}
+	if ((rc = q_prep(q, "SELECT e.country, count(DISTINCT e.id) FROM judgement_active j"
+			    " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries JOIN entity e ON e.id = p.entity_id"
+			    " WHERE j.kind = 'decision' AND j.value = 'accompanied' AND e.cohort = CAST(?1 AS INTEGER)"
+			    " GROUP BY e.country", q->year)))
+		return rc;
+	while ((rc = q_step(q)) == 1)
+		hub_line(f, sp_hub_of_country(cfg, sp_col_text(q->s, 0)))->accompanied += sp_col_int64(q->s, 1);
+	return rc < 0 ? rc : SP_OK;
+}
+
 static sp_fig_source *source_get(sp_figures *f, const char *name, int *cap)
 {
 	for (int i = 0; i < f->nsources; i++)
@@ -588,6 +639,10 @@ const sp_config_key sp_report_keys[] = {
 	{ "report", "target_integrated_min", SP_KEY_INT, .def = "3000", .min = 0, .max = SP_KEY_ANY },
 	{ "report", "target_integrated_max", SP_KEY_INT, .def = "4000", .min = 0, .max = SP_KEY_ANY },
 	{ "report", "target_accompanied", SP_KEY_INT, .def = "30", .min = 0, .max = SP_KEY_ANY },
+	/* a hub's own targets (pipeline/hub.h; the hub's other keys are there): none by default */
+	{ "hub *", "target_integrated_min", SP_KEY_INT, .min = 0, .max = SP_KEY_ANY },
+	{ "hub *", "target_integrated_max", SP_KEY_INT, .min = 0, .max = SP_KEY_ANY },
+	{ "hub *", "target_accompanied", SP_KEY_INT, .min = 0, .max = SP_KEY_ANY },
 	{ 0 },
 };
 
@@ -610,8 +665,8 @@ int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f,
 	if ((rc = sp_store_exec(db, "BEGIN", err)) != SP_OK)
 		return rc;
 	if ((rc = load_funnel(&q, q.year, &f->cur)) || (rc = load_funnel(&q, q.prev, &f->prev)) ||
-	    (rc = load_breakdowns(&q, f)) || (rc = load_sources(&q, cfg, f)) || (rc = load_qualified(&q, f)) ||
-	    (rc = load_ops(&q, f)) || (rc = load_lineage(&q, f))) {
+	    (rc = load_breakdowns(&q, f)) || (rc = load_hubs(&q, cfg, f)) || (rc = load_sources(&q, cfg, f)) ||
+	    (rc = load_qualified(&q, f)) || (rc = load_ops(&q, f)) || (rc = load_lineage(&q, f))) {
 		sp_err saved = *err;
 		sp_store_exec(db, "ROLLBACK", err);
 		*err = saved;
@@ -640,6 +695,9 @@ void sp_figures_release(sp_figures *f)
 	}
 	for (int i = 0; i < f->nrejects; i++)
 		free(f->rejects[i].source), free(f->rejects[i].reason);
+	for (int i = 0; i < f->nhubs; i++)
+		free(f->hubs[i].name), free(f->hubs[i].label);
+	free(f->hubs);
 	for (int i = 0; i < f->nsnaps; i++)
 		free(f->snaps[i].source), free(f->snaps[i].url), free(f->snaps[i].date), free(f->snaps[i].sha256);
 	free(f->domains), free(f->regions), free(f->countries), free(f->sources), free(f->qual), free(f->rejects);
@@ -717,6 +775,20 @@ void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *writt
 	for (int i = 0; i < f->ncountries; i++) {
 		rowi(o, "country", f->countries[i].key, "integrated", f->countries[i].a);
 		rowi(o, "country", f->countries[i].key, "qualified", f->countries[i].b);
+	}
+	if (f->nhubs) /* not among SP_FIG_DEFINITIONS: a config without hubs gets the report it had */
+		row(o, "definition", "hubs", "text", SP_FIG_HUB_DEFINITION);
+	for (int i = 0; i < f->nhubs; i++) {
+		const sp_fig_hub *h = &f->hubs[i];
+		rowi(o, "hub", h->name, "integrated", h->integrated);
+		rowi(o, "hub", h->name, "qualified", h->qualified);
+		rowi(o, "hub", h->name, "accompanied", h->accompanied);
+		if (h->target_int_min >= 0)
+			rowi(o, "hub", h->name, "target_integrated_min", h->target_int_min);
+		if (h->target_int_max >= 0)
+			rowi(o, "hub", h->name, "target_integrated_max", h->target_int_max);
+		if (h->target_acc >= 0)
+			rowi(o, "hub", h->name, "target_accompanied", h->target_acc);
 	}
 	for (int i = 0; i < f->nsources; i++) {
 		const sp_fig_source *s = &f->sources[i];

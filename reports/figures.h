@@ -15,6 +15,10 @@
  *                   distinct startups of cohort Y (merged ids followed) with at least one such
  *                   decision, whatever its date; decisions dated in Y for any cohort are given
  *                   alongside (dec_*).
+ *   per hub         (only when the config has [hub] sections) the integrated startups, those of
+ *                   them qualified, and the accompanied startups of cohort Y whose country is in
+ *                   the hub (pipeline/hub.h: sp_hub_of_country; "other": in no hub or unknown),
+ *                   beside the hub's targets ([hub NAME] target_*, none by default).
  * Ops figures (runs, rejects, freshness, failure streaks) use the runs whose as_of is in Y; runs
  * that only wrote a report are left out, so writing a report does not change the next one.
  *
@@ -60,6 +64,13 @@ typedef struct sp_fig_qual {
 	double score;
 } sp_fig_qual;
 
+/* One hub's line; a target < 0 is not set. */
+typedef struct sp_fig_hub {
+	char *name, *label;
+	int64_t integrated, qualified, accompanied;
+	int64_t target_int_min, target_int_max, target_acc;
+} sp_fig_hub;
+
 typedef struct sp_fig_snap {
 	int64_t fetch_id;
 	char *source, *url, *date, *sha256;
@@ -74,6 +85,7 @@ typedef struct sp_figures {
 	sp_fig_count *domains; int ndomains;     /* sorted by integrated desc, then key */
 	sp_fig_count *regions; int nregions;
 	sp_fig_count *countries; int ncountries;
+	sp_fig_hub *hubs; int nhubs;             /* config order, then "other"; 0: no [hub] in the config */
 	sp_fig_source *sources; int nsources;    /* config order, then others by name */
 	int64_t month_int[13], month_qual[13];   /* [1..12]; [0] = unknown month */
 	sp_fig_qual *qual; int nqual;            /* by score desc, entity id */
@@ -98,6 +110,12 @@ const char *sp_continent(const char *iso2);
 
 /* Definitions printed on the report and in the CSV: {key, text}, NULL-terminated. */
 extern const char *const SP_FIG_DEFINITIONS[][2];
+
+/* The per-hub figures' definition: on the report and in the CSV only when hubs are configured. */
+#define SP_FIG_HUB_DEFINITION                                                                                  \
+	"Per hub: a startup belongs to the hub whose countries include its country, else to \"other\" (in no "  \
+	"hub, or its country unknown); integrated, qualified (of the hub's integrated startups) and accompanied " \
+	"as above. Targets from the config's [hub] sections."
 
 /* a / b as a percentage string ("12.5 %", "–" when b == 0) into out. */
 void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n);

@@ -311,12 +311,62 @@ static void breakdown_bars(sp_pdf *p, const sp_config *cfg, const sp_fig_count *
 	sp_chart_hbars(p, labels, a, b, k, "integrated", "qualified", msg);
 }
 
+/* A hub's target range "lo–hi" (one side: "≥ lo", "≤ hi") and where v stands, or "–" when unset. */
+static const char *hub_range(char *b, int64_t v, int64_t lo, int64_t hi)
+{
+	char st[64];
+	if (lo < 0 && hi < 0)
+		snprintf(b, 64, "\xE2\x80\x93");
+	else if (hi < 0)
+		snprintf(b, 64, "\xE2\x89\xA5 %lld: %s", (long long)lo, v < lo ? "below" : "within");
+	else if (lo < 0)
+		snprintf(b, 64, "\xE2\x89\xA4 %lld: %s", (long long)hi, v > hi ? "above" : "within");
+	else if (lo == hi) /* one figure (accompanied): as the key figures say it */
+		snprintf(b, 64, "~%lld: %s", (long long)lo, v < lo ? "below" : v > lo ? "above" : "on target");
+	else
+		snprintf(b, 64, "%lld\xE2\x80\x93%lld: %s", (long long)lo, (long long)hi, status_range(st, v, lo, hi));
+	return b;
+}
+
+/* The per-hub lines (only with [hub] sections): integrated, qualified, accompanied, targets. */
+static void hub_table(sp_pdf *p, const sp_figures *f)
+{
+	char c[6][64];
+	sp_pdf_heading(p, "By hub", 2, 60);
+	const sp_pdf_col cols[] = {
+		{ "Hub", 110, SP_ALIGN_LEFT, 0 },        { "Integrated", 62, SP_ALIGN_RIGHT, 0 },
+		{ "Target", 88, SP_ALIGN_RIGHT, 0 },     { "Qualified", 55, SP_ALIGN_RIGHT, 0 },
+		{ "Rate", 45, SP_ALIGN_RIGHT, 0 },       { "Accompanied", 70, SP_ALIGN_RIGHT, 0 },
+		{ "Target", 65, SP_ALIGN_RIGHT, 0 },
+	};
+	sp_pdf_table_begin(p, cols, 7, 8.5f);
+	int64_t t[3] = { 0 };
+	for (int i = 0; i < f->nhubs; i++) {
+		const sp_fig_hub *h = &f->hubs[i];
+		const char *r[] = { h->label,
+				    I(c[0], h->integrated),
+				    hub_range(c[1], h->integrated, h->target_int_min, h->target_int_max),
+				    I(c[2], h->qualified),
+				    PCT(c[3], h->qualified, h->integrated),
+				    I(c[4], h->accompanied),
+				    hub_range(c[5], h->accompanied, h->target_acc, h->target_acc) };
+		sp_pdf_table_row(p, r);
+		t[0] += h->integrated, t[1] += h->qualified, t[2] += h->accompanied;
+	}
+	const char *r[] = { "Total", I(c[0], t[0]), "", I(c[2], t[1]), PCT(c[3], t[1], t[0]), I(c[4], t[2]), "" };
+	sp_pdf_table_total(p, r);
+	sp_pdf_table_end(p);
+	small_note(p, SP_FIG_HUB_DEFINITION);
+}
+
 static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 {
 	char b[256], c[5][32];
 	sp_pdf_page(p);
 	snprintf(b, sizeof(b), "3  Breakdowns %d", f->year);
 	sp_pdf_heading(p, b, 1, 100);
+	if (f->nhubs)
+		hub_table(p, f);
 	sp_pdf_heading(p, "By domain", 2, 60);
 	breakdown_bars(p, cfg, f->domains, f->ndomains, "domain", f->year);
 	small_note(p, "A startup tagged with several domains counts once in each.");

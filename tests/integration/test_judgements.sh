@@ -533,11 +533,11 @@ assert_eq "$(q "SELECT count(*) FROM judgement")" "$nj" "importing again added j
 rerun
 assert_eq "$(state)" "$want" "importing again changed something"
 # a bad line: reported as FILE:LINE:, the good ones imported, exit 1
-{ head -1 "$T/j.csv"; echo '1,note,,,,,alpha:A-0,,,hello,dave,2025-07-01T00:00:00Z,cli,'
-  echo '2,maybe,,,,,,,,,dave,2025-07-01T00:00:00Z,cli,'; echo '3,pin,in,,,'; } >"$T/bad.csv"
+{ head -1 "$T/j.csv"; echo '1,note,,,,,alpha:A-0,,,hello,dave,2025-07-01T00:00:00Z,cli,,'
+  echo '2,maybe,,,,,,,,,dave,2025-07-01T00:00:00Z,cli,,'; echo '3,pin,in,,,'; } >"$T/bad.csv"
 S judgements import "$T/bad.csv" >"$T/out" 2>"$T/err" && die "judgements import of a bad file succeeded"
 assert_contains "$T/err" "bad.csv:3: unknown judgement kind 'maybe'"
-assert_contains "$T/err" "bad.csv:4: 6 columns, expected 14"
+assert_contains "$T/err" "bad.csv:4: 6 columns, expected 15"
 assert_contains "$T/err" "1 judgement imported, 0 already here, 2 bad lines"
 echo "INFO: $NAME: export/import: $nj judgements, $(q "SELECT count(*) FROM judgement_active") in force, same entities, ids and selection"
 

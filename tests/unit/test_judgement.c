@@ -113,11 +113,17 @@ static void recording_rules(void **state)
 	rec(f, (sp_judgement){ .kind = SP_J_PIN, .value = "in", .entity = 2 }, SP_OK);
 	assert_int_equal(rec(f, (sp_judgement){ .kind = SP_J_PIN, .value = "out", .entity = 2 }, SP_OK).superseded, 1);
 	int n = -1;
-	assert_int_equal(sp_judgement_clear_pins(f->db, 2, "tester", NULL, &n, &f->err), SP_OK);
+	assert_int_equal(sp_judgement_clear_pins(f->db, 2, "tester", NULL, NULL, &n, &f->err), SP_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(sp_judgement_clear_pins(f->db, 2, "tester", NULL, &n, &f->err), SP_OK);
+	assert_int_equal(sp_judgement_clear_pins(f->db, 2, "tester", NULL, NULL, &n, &f->err), SP_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(num(f, "SELECT count(*) FROM judgement_active WHERE kind = 'pin'"), 0);
+	/* the hub is recorded as given, on the judgement and on the removals it makes (none: NULL) */
+	rec(f, (sp_judgement){ .kind = SP_J_PIN, .value = "in", .entity = 2, .user = "ana", .hub = "UK" }, SP_OK);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement_active WHERE kind = 'pin' AND user = 'ana' AND hub = 'UK'"), 1);
+	assert_int_equal(sp_judgement_clear_pins(f->db, 2, "bo", "US", NULL, &n, &f->err), SP_OK);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement WHERE kind = 'remove' AND user = 'bo' AND hub = 'US'"), 1);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement WHERE hub IS NULL AND kind = 'pin'"), 2);
 	/* labels (the audit's): yes or no, anchored; one per startup, a new one replaces */
 	rec(f, (sp_judgement){ .kind = SP_J_LABEL, .value = "maybe", .entity = 2 }, SP_EUSAGE);
 	rec(f, (sp_judgement){ .kind = SP_J_LABEL, .entity = 2 }, SP_EUSAGE);

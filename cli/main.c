@@ -240,7 +240,9 @@ int main(int argc, char **argv)
 			sp_cmd_error("%s", err.msg);
 			return SP_EXIT_CONFIG;
 		}
-		if (sp_cmd_hub_check(&env) != SP_OK) {
+		/* the hub names where a judgement is made: a stray $SPARKER_HUB never stops the pipeline's
+		 * own commands (those that log: run, report ...) */
+		if (!(c->flags & SP_CMD_LOGS) && sp_cmd_hub_check(&env) != SP_OK) {
 			sp_config_free(env.cfg);
 			return SP_EXIT_USAGE;
 		}

@@ -10,26 +10,60 @@
 #include "pipeline/hub.h"
 #include "pipeline/select.h"
 #include "pipeline/stage.h"
+#include "core/date.h"
+#include "reports/display.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 
-const char *const SP_FIG_DEFINITIONS[][2] = {
-	{ "records_pulled", "Records pulled: the records in scope, plus the rows that the pushdown filter left out "
-			    "and the rows rejected as unreadable in the source files parsed by the runs of the year." },
-	{ "in_scope", "In scope: source records first seen in the year (or first published in it, as the startup's "
-		      "first-seen date) that passed the pushdown filter (age, status, activity codes) and validation, "
-		      "whether still listed or gone since." },
-	{ "integrated", "Unique startups (integrated): startups first seen in the year (cohort), counted once "
-			"across sources after de-duplication; same rows as `sparker export entities --year Y`." },
-	{ "qualified", "Qualified: startups of the cohort selected by the relevance filter; same rows as "
-		       "`sparker export qualified --year Y`." },
-	{ "decisions", "Accompanied, co-creation, invested: startups of the cohort with that committee decision, "
-		       "whatever its date. Decisions dated in the year for any cohort are shown beside them." },
-	{ "runs", "Runs of the year: runs whose logical date (as-of) falls in the year; runs that only wrote a "
-		  "report are not counted." },
-	{ NULL, NULL },
+const sp_fig_def SP_FIG_DEFS[SP_FIG_NDEFS] = {
+	[SP_FIG_PULLED] = { "records_pulled", "Records pulled",
+			    "Records pulled: every row of the source files parsed by the runs of the year (a source "
+			    "published as snapshots counts each snapshot parsed) = out of scope + rejected + already known + "
+			    "in scope." },
+	[SP_FIG_OUT_OF_SCOPE] = { "out_of_scope", "Out of scope",
+				  "Out of scope: rows of those files left out by the pushdown filter (age, status, "
+				  "activity codes)." },
+	[SP_FIG_REJECTED] = { "rejected", "Rejected", "Rejected: rows of those files rejected as unreadable." },
+	[SP_FIG_KNOWN] = { "already_known", "Already known",
+			   "Already known: the other rows of those files that are no new record of the year: records "
+			   "read again from a later snapshot, or dated in another year (a startup counts in the year of "
+			   "its first sighting)." },
+	[SP_FIG_IN_SCOPE] = { "in_scope", "In scope",
+			      "In scope: source records first seen in the year (or first published in it, as the "
+			      "startup's first-seen date) that passed the pushdown filter and validation, whether still "
+			      "listed or gone since." },
+	[SP_FIG_INTEGRATED] = { "integrated", "Unique startups",
+				"Unique startups: startups first seen in the year (cohort), counted once across sources "
+				"after de-duplication; same rows as `sparker export entities --year Y`." },
+	[SP_FIG_QUALIFIED] = { "qualified", "Qualified",
+			       "Qualified: startups of the cohort selected by the relevance filter; same rows as "
+			       "`sparker export qualified --year Y`." },
+	[SP_FIG_ACCOMPANIED] = { "accompanied", "Accompanied",
+				 "Accompanied, Co-creation, Invested: startups of the cohort with that committee decision, "
+				 "whatever its date. Decisions dated in the year for any cohort are shown beside them." },
+	[SP_FIG_COCREATION] = { "cocreation", "Co-creation", NULL },
+	[SP_FIG_INVESTED] = { "invested", "Invested", NULL },
+	[SP_FIG_SRC_STARTUPS] = { "startups_with_a_record", "Startups with a record",
+				  "Startups with a record (by source): unique startups of the cohort holding at least one "
+				  "record of the source; a startup found by two sources counts for both, so the column adds "
+				  "up to more than the unique startups." },
+	[SP_FIG_DUPS] = { "duplicates", "Duplicates",
+			  "Duplicates: records of the cohort's startups that joined a startup which already had an "
+			  "earlier record." },
+	[SP_FIG_RETURNING] = { "returning", "Returning startups",
+			       "Returning startups: startups of an earlier cohort with a source record first seen in the "
+			       "year." },
+	[SP_FIG_TO_DECISION] = { "days_to_decision", "Days from first sighting to decision",
+				 "Days from first sighting to decision: for each committee decision dated in the year "
+				 "(declines included), the days since the startup was first seen; median and quartiles." },
+	[SP_FIG_RESCOUTED] = { "rescouted", "Re-scouted after a decline",
+			       "Re-scouted after a decline: startups declined by the committee before the year that a "
+			       "source brought back in it (a record first seen in the year)." },
+	[SP_FIG_RUNS] = { "runs", "Runs",
+			  "Runs of the year: runs whose logical date (as-of) falls in the year; runs that only wrote a "
+			  "report are not counted." },
 };
 
 void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n)
@@ -140,8 +174,11 @@ static char *col_dup(sp_stmt *s, int i)
 	"WITH ent AS (SELECT e.id, e.country, e.first_seen FROM entity_live e"                                      \
 	" WHERE e.cohort = CAST(?1 AS INTEGER)) "
 /* a record is in scope in the year of its candidate's first_seen (min of first seen, published) */
-#define IN_SCOPE_YEAR                                                                                              \
-	"substr(coalesce((SELECT c.first_seen FROM candidate c WHERE c.record_id = record.id), record.first_seen), 1, 4) = ?1"
+#define REC_IN_YEAR(r) \
+	"substr(coalesce((SELECT c.first_seen FROM candidate c WHERE c.record_id = " r ".id), " r ".first_seen), 1, 4) = ?1"
+#define IN_SCOPE_YEAR REC_IN_YEAR("record")
+/* a parse_stat row ps (LEFT JOIN run r) belongs to the year of its run's logical date */
+#define PARSE_YEAR "substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1"
 #define RUN_YEAR(col) "substr(" col ", 1, 4) = ?1"
 /* runs that did more than write a report */
 #define DATA_RUN(r) \
@@ -151,9 +188,20 @@ static char *col_dup(sp_stmt *s, int i)
 static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 {
 	memset(fu, 0, sizeof(*fu));
-	if (q_int(q, "SELECT coalesce(sum(ps.rows_out_of_scope + ps.rows_rejected), 0) FROM parse_stat ps"
-		     " LEFT JOIN run r ON r.id = ps.run_id WHERE substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1", y, &fu->pulled) ||
-	    q_int(q, "SELECT count(*) FROM record WHERE " IN_SCOPE_YEAR, y, &fu->in_scope) ||
+	if (q_prep(q, "SELECT coalesce(sum(ps.rows_read), 0), coalesce(sum(ps.rows_out_of_scope), 0),"
+		      " coalesce(sum(ps.rows_rejected), 0) FROM parse_stat ps LEFT JOIN run r ON r.id = ps.run_id"
+		      " WHERE " PARSE_YEAR, y))
+		return SP_EDB;
+	int rc = q_step(q);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		fu->pulled = sp_col_int64(q->s, 0), fu->out_of_scope = sp_col_int64(q->s, 1);
+		fu->rejected = sp_col_int64(q->s, 2);
+		sp_finalize(q->s);
+		q->s = NULL;
+	}
+	if (q_int(q, "SELECT count(*) FROM record WHERE " IN_SCOPE_YEAR, y, &fu->in_scope) ||
 	    q_int(q, ENT_CTE "SELECT count(*) FROM ent", y, &fu->integrated) ||
 	    q_int(q, "SELECT count(*) FROM selection s JOIN entity e ON e.id = s.entity_id"
 		     " WHERE s.qualified = 1 AND s.cohort = CAST(?1 AS INTEGER)", y, &fu->qualified))
@@ -165,7 +213,6 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 		      " FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
 		      " JOIN entity e ON e.id = p.entity_id WHERE j.kind = 'decision' GROUP BY j.value", y))
 		return SP_EDB;
-	int rc;
 	while ((rc = q_step(q)) == 1) {
 		const char *d = sp_col_text(q->s, 0);
 		int64_t coh = sp_col_int64(q->s, 2), iny = sp_col_int64(q->s, 3);
@@ -180,8 +227,116 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 	}
 	if (rc < 0)
 		return rc;
-	fu->pulled += fu->in_scope;
+	fu->known = fu->pulled - fu->out_of_scope - fu->rejected - fu->in_scope;
 	return SP_OK;
+}
+
+
+/* ---- cross-year figures -------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The p-quantile of sorted v[0..n) by linear interpolation between ranks (n > 0). */
+static double quantile(const double *v, int64_t n, double p)
+{
+	double pos = p * (double)(n - 1);
+	int64_t lo = (int64_t)pos;
+	double frac = pos - (double)lo;
+	return lo + 1 < n ? v[lo] + frac * (v[lo + 1] - v[lo]) : v[lo];
+}
+
+/* decisions in force, on the entity that carries each now */
+#define DECISION_ON(e) \
+	"judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries JOIN " e " ON e.id = p.entity_id"
+
+static int load_cross(struct q *q, const char *y, sp_fig_cross *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (q_int(q, "SELECT count(DISTINCT e.id) FROM entity_live e JOIN member m ON m.entity_id = e.id"
+		     " JOIN record rc ON rc.id = m.record_id WHERE e.cohort < CAST(?1 AS INTEGER) AND " REC_IN_YEAR("rc"),
+		  y, &x->returning) ||
+	    q_int(q, "SELECT count(DISTINCT e.id) FROM " DECISION_ON("entity_live e") " WHERE j.kind = 'decision'"
+		     " AND j.value = 'declined' AND j.date < ?1 AND EXISTS (SELECT 1 FROM member m JOIN record rc"
+		     " ON rc.id = m.record_id WHERE m.entity_id = e.id AND " REC_IN_YEAR("rc") ")", y, &x->rescouted))
+		return SP_EDB;
+	if (q_prep(q, "SELECT e.first_seen, j.date FROM " DECISION_ON("entity e") " WHERE j.kind = 'decision'"
+		      " AND substr(j.date, 1, 4) = ?1 AND e.first_seen IS NOT NULL", y))
+		return SP_EDB;
+	double *v = NULL;
+	int64_t n = 0, cap = 0;
+	int rc;
+	while ((rc = q_step(q)) == 1) {
+		char a[11], b[11];
+		snprintf(a, sizeof(a), "%.10s", sp_col_text(q->s, 0) ? sp_col_text(q->s, 0) : "");
+		snprintf(b, sizeof(b), "%.10s", sp_col_text(q->s, 1) ? sp_col_text(q->s, 1) : "");
+		if (!sp_date_is_iso_valid(a) || !sp_date_is_iso_valid(b))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			v = sp_xrealloc(v, sizeof(*v) * (size_t)cap);
+		}
+		v[n++] = (double)(sp_date_days(b) - sp_date_days(a));
+	}
+	if (rc >= 0 && n) {
+		qsort(v, (size_t)n, sizeof(*v), cmp_double);
+		x->ndecisions = n;
+		x->days_q1 = quantile(v, n, 0.25);
+		x->days_median = quantile(v, n, 0.5);
+		x->days_q3 = quantile(v, n, 0.75);
+	}
+	free(v);
+	return rc < 0 ? rc : SP_OK;
+}
+
+/* The first load: the oldest run that wrote data, and when its date is in Y, the startups of
+ * cohort Y first seen that day. */
+static int load_first(struct q *q, sp_figures *f)
+{
+	int rc = q_prep(q, "SELECT r.id, r.as_of FROM run r WHERE EXISTS (SELECT 1 FROM stage_run sr WHERE sr.run_id = r.id"
+			   " AND sr.stage <> 'report') AND ?1 = ?1 ORDER BY r.as_of, r.id", q->year);
+	if (rc)
+		return rc;
+	if ((rc = q_step(q)) == 1) {
+		f->first_load_run = sp_col_int64(q->s, 0);
+		snprintf(f->first_load, sizeof(f->first_load), "%.10s", sp_col_text(q->s, 1) ? sp_col_text(q->s, 1) : "");
+		sp_finalize(q->s);
+		q->s = NULL;
+	}
+	if (rc < 0)
+		return rc;
+	if (strncmp(f->first_load, q->year, 4))
+		return SP_OK;
+	if ((rc = q_prep(q, "SELECT count(*) FROM entity_live e WHERE e.cohort = CAST(?1 AS INTEGER)"
+			    " AND substr(e.first_seen, 1, 10) = ?2", q->year)))
+		return rc;
+	sp_bind_text(q->s, 2, f->first_load);
+	if ((rc = q_step(q)) == 1) {
+		f->first_load_n = sp_col_int64(q->s, 0);
+		sp_finalize(q->s);
+		q->s = NULL;
+	}
+	return rc < 0 ? rc : SP_OK;
+}
+
+/* The funnel and the cross-year figures of Y and the years before it. */
+static int load_years(struct q *q, sp_figures *f)
+{
+	for (int i = 0; i < SP_FIG_NHIST; i++) {
+		char y[8];
+		snprintf(y, sizeof(y), "%04d", f->year - (SP_FIG_NHIST - 1) + i);
+		int rc = load_funnel(q, y, &f->hist[i]);
+		if (rc == SP_OK)
+			rc = load_cross(q, y, &f->cross[i]);
+		if (rc != SP_OK)
+			return rc;
+	}
+	f->cur = f->hist[SP_FIG_NHIST - 1];
+	f->prev = f->hist[SP_FIG_NHIST - 2];
+	return load_first(q, f);
 }
 
 /* ---- growable arrays of counts ------------------------------------------------------------- */
@@ -384,7 +539,7 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 	static const char *const sql[] = {
 		/* 0: pulled, out of scope, rejected */
 		"SELECT ps.source, sum(ps.rows_read), sum(ps.rows_out_of_scope), sum(ps.rows_rejected) FROM parse_stat ps"
-		" LEFT JOIN run r ON r.id = ps.run_id WHERE substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1 GROUP BY ps.source",
+		" LEFT JOIN run r ON r.id = ps.run_id WHERE " PARSE_YEAR " GROUP BY ps.source",
 		/* 1: in scope */
 		"SELECT source, count(*) FROM record WHERE " IN_SCOPE_YEAR " GROUP BY source",
 		/* 2: unique startups contributed */
@@ -426,6 +581,10 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 		if (rc < 0)
 			return rc;
 	}
+	for (int i = 0; i < f->nsources; i++) { /* the rest of the rows read (figures.h) */
+		sp_fig_source *x = &f->sources[i];
+		x->known = x->pulled - x->out_of_scope - x->rejected - x->in_scope;
+	}
 	/* failure streaks: consecutive failed fetches, in fetch order */
 	if ((rc = q_prep(q, "SELECT f.source, f.status, coalesce(r.as_of, substr(f.fetched_at, 1, 10)) AS d FROM fetch f"
 			    " LEFT JOIN run r ON r.id = f.run_id WHERE d <= ?2 AND ?1 = ?1 ORDER BY f.source, f.id", q->year)))
@@ -458,44 +617,93 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 }
 
 /*
- * The main reason of a score: score.c writes "score S = evidence E + ... . Domain D: hit +w; hit +w.
- * Domain2 ...", best domain first, so the main reason is "Domain: first hit". Other texts: their
- * first part (up to ';', '|' or a newline).
+ * The main reason of a score, a relevance reason and never a committee decision or a pin (the
+ * selection writes those in front of the score's reasons, select.c). score.c writes "score S =
+ * evidence E + ... . Startup: ...; website W. Domain D: hit (source X) +w; hit +w. Domain2 ...",
+ * best domain first, so the main reason is "Domain: first hit" without its source and weight.
+ * Other texts: their first part (up to ';', '|' or a newline) that is not a decision or a pin.
+ * NULL when there is none.
  */
+static int is_judgement_text(const char *s)
+{
+	return !strncmp(s, "committee decision", 18) || !strncmp(s, "pinned ", 7);
+}
+
+/* "Label 7.5: first hit (source x:y) +3; ..." -> "Label: first hit" or NULL when seg is no domain's. */
+static char *domain_reason(const char *seg, size_t n)
+{
+	const char *colon = memchr(seg, ':', n);
+	if (!colon || colon == seg)
+		return NULL;
+	const char *lab_end = colon;
+	while (lab_end > seg && ((lab_end[-1] >= '0' && lab_end[-1] <= '9') || lab_end[-1] == '.'))
+		lab_end--;
+	if (lab_end == colon || lab_end == seg || lab_end[-1] != ' ')
+		return NULL; /* no score after the label: not a domain ("Startup: ...") */
+	const char *h = colon + 1, *end = seg + n;
+	while (h < end && *h == ' ')
+		h++;
+	size_t hn = 0;
+	while (h + hn < end && h[hn] != ';')
+		hn++;
+	const char *src = NULL;
+	for (size_t i = 0; i + 8 <= hn; i++)
+		if (!strncmp(h + i, " (source ", 9)) {
+			src = h + i;
+			break;
+		}
+	if (src)
+		hn = (size_t)(src - h);
+	while (hn && (h[hn - 1] == ' ' || (h[hn - 1] >= '0' && h[hn - 1] <= '9') || h[hn - 1] == '.' || h[hn - 1] == '+'))
+		hn--; /* " +3" */
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_add(&b, seg, (size_t)(lab_end - 1 - seg));
+	sp_buf_adds(&b, ": ");
+	sp_buf_add(&b, h, hn);
+	return sp_buf_detach(&b);
+}
+
 static char *main_reason(const char *rs)
 {
 	if (!rs)
 		return NULL;
-	const char *dot = !strncmp(rs, "score ", 6) ? strstr(rs, ". ") : NULL;
-	if (dot) {
-		const char *d = dot + 2, *colon = strchr(d, ':');
-		if (colon) {
-			const char *lab_end = colon;
-			/* "Label 7.5:" -> "Label" */
-			while (lab_end > d && lab_end[-1] != ' ')
-				lab_end--;
-			if (lab_end > d)
-				lab_end--;
-			const char *h = colon + 1;
-			while (*h == ' ')
-				h++;
-			size_t hn = strcspn(h, ";");
-			const char *next = strstr(h, ". ");
-			if (next && (size_t)(next - h) < hn)
-				hn = (size_t)(next - h);
-			sp_buf b = SP_BUF_INIT;
-			sp_buf_add(&b, d, (size_t)(lab_end - d));
-			sp_buf_adds(&b, ": ");
-			sp_buf_add(&b, h, hn);
-			return sp_buf_detach(&b);
-		}
+	/* the judgement prefixes ("committee decision accompanied (counts as pinned in). score ...") */
+	while (is_judgement_text(rs)) {
+		const char *dot = strstr(rs, ". ");
+		if (!dot)
+			return NULL;
+		rs = dot + 2;
 	}
-	while (*rs == ' ' || *rs == '[' || *rs == '"')
-		rs++;
-	size_t n = strcspn(rs, ";|\n");
-	while (n && (rs[n - 1] == ' ' || rs[n - 1] == '"' || rs[n - 1] == ']'))
-		n--;
-	return sp_xstrndup(rs, n);
+	if (!strncmp(rs, "score ", 6)) {
+		const char *first = NULL;
+		for (const char *seg = strstr(rs, ". "); seg; seg = strstr(seg, ". ")) {
+			seg += 2;
+			const char *e = strstr(seg, ". ");
+			size_t n = e ? (size_t)(e - seg) : strlen(seg);
+			char *r = domain_reason(seg, n);
+			if (r)
+				return r;
+			if (!first)
+				first = seg;
+		}
+		if (!first)
+			return NULL;
+		rs = first;
+	}
+	for (;;) {
+		while (*rs == ' ' || *rs == '[' || *rs == '"')
+			rs++;
+		size_t n = strcspn(rs, ";|\n");
+		if (is_judgement_text(rs) && rs[n]) {
+			rs += n + 1;
+			continue;
+		}
+		if (is_judgement_text(rs))
+			return NULL;
+		while (n && (rs[n - 1] == ' ' || rs[n - 1] == '"' || rs[n - 1] == ']' || rs[n - 1] == '.'))
+			n--;
+		return n ? sp_xstrndup(rs, n) : NULL;
+	}
 }
 
 static int load_qualified(struct q *q, sp_figures *f)
@@ -514,11 +722,11 @@ static int load_qualified(struct q *q, sp_figures *f)
 		}
 		sp_fig_qual *r = &f->qual[f->nqual++];
 		r->id = sp_col_int64(q->s, 0);
-		r->name = col_dup(q->s, 1);
+		r->name = sp_display_name(sp_col_text(q->s, 1));
 		r->country = col_dup(q->s, 2);
 		r->domains = col_dup(q->s, 3);
 		r->founded = col_dup(q->s, 4);
-		r->website = col_dup(q->s, 5);
+		r->website = sp_display_website(sp_col_text(q->s, 5));
 		r->score = sp_col_double(q->s, 6);
 		r->reason = main_reason(sp_col_text(q->s, 7));
 	}
@@ -664,7 +872,7 @@ int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f,
 	/* one read transaction: every figure from the same state of the database */
 	if ((rc = sp_store_exec(db, "BEGIN", err)) != SP_OK)
 		return rc;
-	if ((rc = load_funnel(&q, q.year, &f->cur)) || (rc = load_funnel(&q, q.prev, &f->prev)) ||
+	if ((rc = load_years(&q, f)) ||
 	    (rc = load_breakdowns(&q, f)) || (rc = load_hubs(&q, cfg, f)) || (rc = load_sources(&q, cfg, f)) ||
 	    (rc = load_qualified(&q, f)) || (rc = load_ops(&q, f)) || (rc = load_lineage(&q, f))) {
 		sp_err saved = *err;
@@ -738,9 +946,37 @@ static void funnel_csv(FILE *o, const char *sec, const sp_fig_funnel *fu)
 		if (i > 0 && v[i - 1] > 0)
 			rowf(o, sec, k[i], "rate_from_previous", (double)v[i] / (double)v[i - 1]);
 	}
+	rowi(o, sec, "out_of_scope", "count", fu->out_of_scope);
+	rowi(o, sec, "rejected", "count", fu->rejected);
+	rowi(o, sec, "already_known", "count", fu->known);
 	rowi(o, sec, "accompanied_decided_in_year", "count", fu->dec_accompanied);
 	rowi(o, sec, "cocreation_decided_in_year", "count", fu->dec_cocreation);
 	rowi(o, sec, "invested_decided_in_year", "count", fu->dec_invested);
+}
+
+/* The years side by side, the cross-year figures and the first load. */
+static void cross_csv(FILE *o, const sp_figures *f)
+{
+	for (int i = 0; i < SP_FIG_NHIST; i++) {
+		char y[16];
+		const sp_fig_funnel *u = &f->hist[i];
+		const sp_fig_cross *x = &f->cross[i];
+		snprintf(y, sizeof(y), "%d", f->year - (SP_FIG_NHIST - 1) + i);
+		const int64_t v[] = { u->pulled, u->in_scope, u->integrated, u->qualified, u->accompanied, u->cocreation,
+				      u->invested, x->returning, x->rescouted, x->ndecisions };
+		static const char *const k[] = { "records_pulled", "in_scope", "integrated", "qualified", "accompanied",
+						 "cocreation", "invested", "returning", "rescouted", "decisions_timed" };
+		for (size_t j = 0; j < SP_ARRAY_LEN(k); j++)
+			rowi(o, "year", y, k[j], v[j]);
+		if (x->ndecisions) {
+			rowf(o, "year", y, "days_to_decision_q1", x->days_q1);
+			rowf(o, "year", y, "days_to_decision_median", x->days_median);
+			rowf(o, "year", y, "days_to_decision_q3", x->days_q3);
+		}
+	}
+	row(o, "first_load", "date", "value", f->first_load);
+	rowi(o, "first_load", "run", "value", f->first_load_run);
+	rowi(o, "first_load", "startups_of_the_cohort", "count", f->first_load_n);
 }
 
 void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *written, FILE *o)
@@ -753,8 +989,9 @@ void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *writt
 	row(o, "report", "written", "value", written);
 	rowi(o, "report", "data_run", "value", f->data_run);
 	row(o, "report", "sparker_version", "value", SP_VERSION);
-	for (int i = 0; SP_FIG_DEFINITIONS[i][0]; i++)
-		row(o, "definition", SP_FIG_DEFINITIONS[i][0], "text", SP_FIG_DEFINITIONS[i][1]);
+	for (int i = 0; i < SP_FIG_NDEFS; i++)
+		if (SP_FIG_DEFS[i].text)
+			row(o, "definition", SP_FIG_DEFS[i].key, "text", SP_FIG_DEFS[i].text);
 	rowi(o, "target", "integrated", "min", f->target_int_min);
 	rowi(o, "target", "integrated", "max", f->target_int_max);
 	rowf(o, "target", "qualified_rate", "min", f->band_min);
@@ -764,6 +1001,7 @@ void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *writt
 	funnel_csv(o, "funnel_previous_year", &f->prev);
 	if (f->cur.integrated)
 		rowf(o, "funnel", "qualified", "rate_of_integrated", (double)f->cur.qualified / (double)f->cur.integrated);
+	cross_csv(o, f);
 	for (int i = 0; i < f->ndomains; i++) {
 		rowi(o, "domain", f->domains[i].key, "integrated", f->domains[i].a);
 		rowi(o, "domain", f->domains[i].key, "qualified", f->domains[i].b);
@@ -795,6 +1033,7 @@ void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *writt
 		rowi(o, "source", s->name, "records_pulled", s->pulled);
 		rowi(o, "source", s->name, "out_of_scope", s->out_of_scope);
 		rowi(o, "source", s->name, "rejected", s->rejected);
+		rowi(o, "source", s->name, "already_known", s->known);
 		rowi(o, "source", s->name, "in_scope", s->in_scope);
 		rowi(o, "source", s->name, "unique_contributed", s->unique);
 		rowi(o, "source", s->name, "duplicates_found", s->dups);

@@ -203,8 +203,8 @@ static void key_figures(sp_pdf *p, const sp_figures *f)
 	snprintf(ycur, sizeof(ycur), "%d", f->year);
 	snprintf(yprev, sizeof(yprev), "%d", f->year - 1);
 	const sp_pdf_col cols[] = {
-		{ "Figure", 150, SP_ALIGN_LEFT, 0 }, { ycur, 60, SP_ALIGN_RIGHT, 0 }, { yprev, 60, SP_ALIGN_RIGHT, 0 },
-		{ "Change", 60, SP_ALIGN_RIGHT, 0 }, { "Target", 80, SP_ALIGN_RIGHT, 0 }, { "Against target", 85, SP_ALIGN_LEFT, 0 },
+		{ "Figure", 172, SP_ALIGN_LEFT, 0 }, { ycur, 55, SP_ALIGN_RIGHT, 0 }, { yprev, 55, SP_ALIGN_RIGHT, 0 },
+		{ "Change", 55, SP_ALIGN_RIGHT, 0 }, { "Target", 73, SP_ALIGN_RIGHT, 0 }, { "Against target", 85, SP_ALIGN_LEFT, 0 },
 	};
 	sp_pdf_table_begin(p, cols, 6, 9);
 	{
@@ -319,7 +319,7 @@ static void breakdown_bars(sp_pdf *p, const sp_config *cfg, const sp_fig_count *
 		k++;
 	}
 	snprintf(msg, sizeof(msg), "No startups in cohort %d: no %s to show.", year, what);
-	sp_chart_hbars(p, labels, a, b, k, "integrated", "qualified", msg);
+	sp_chart_hbars(p, labels, a, b, k, SP_FIG_NAME(SP_FIG_INTEGRATED), SP_FIG_NAME(SP_FIG_QUALIFIED), msg);
 }
 
 /* A hub's target range "lo–hi" (one side: "≥ lo", "≤ hi") and where v stands, or "–" when unset. */
@@ -345,7 +345,7 @@ static void hub_table(sp_pdf *p, const sp_figures *f)
 	char c[6][64];
 	sp_pdf_heading(p, "By hub", 2, 60);
 	const sp_pdf_col cols[] = {
-		{ "Hub", 110, SP_ALIGN_LEFT, 0 },        { "Integrated", 62, SP_ALIGN_RIGHT, 0 },
+		{ "Hub", 110, SP_ALIGN_LEFT, 0 },        { SP_FIG_NAME(SP_FIG_INTEGRATED), 62, SP_ALIGN_RIGHT, 0 },
 		{ "Target", 88, SP_ALIGN_RIGHT, 0 },     { "Qualified", 55, SP_ALIGN_RIGHT, 0 },
 		{ "Rate", 45, SP_ALIGN_RIGHT, 0 },       { "Accompanied", 70, SP_ALIGN_RIGHT, 0 },
 		{ "Target", 65, SP_ALIGN_RIGHT, 0 },
@@ -390,7 +390,7 @@ static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 		sp_chart_nodata(p, 40, b);
 	} else {
 		const sp_pdf_col cols[] = {
-			{ "Country", 60, SP_ALIGN_LEFT, 0 }, { "Region", 130, SP_ALIGN_LEFT, 0 }, { "Integrated", 90, SP_ALIGN_RIGHT, 0 },
+			{ "Country", 60, SP_ALIGN_LEFT, 0 }, { "Region", 130, SP_ALIGN_LEFT, 0 }, { SP_FIG_NAME(SP_FIG_INTEGRATED), 90, SP_ALIGN_RIGHT, 0 },
 			{ "Qualified", 90, SP_ALIGN_RIGHT, 0 }, { "Qualified rate", 95, SP_ALIGN_RIGHT, 0 },
 		};
 		sp_pdf_table_begin(p, cols, 5, 8.5f);
@@ -459,7 +459,8 @@ static void monthly(sp_pdf *p, const sp_figures *f)
 	snprintf(b, sizeof(b), "4  Monthly intake %d", f->year);
 	sp_pdf_heading(p, b, 1, 480); /* the chart and its table of 12 months on one page */
 	snprintf(b, sizeof(b), "No startups first seen in %d: no monthly intake to show.", f->year);
-	sp_chart_months(p, f->month_int + 1, f->month_qual + 1, "integrated (first seen that month)", "qualified", b);
+	sp_chart_months(p, f->month_int + 1, f->month_qual + 1, "Unique startups (first seen that month)",
+			SP_FIG_NAME(SP_FIG_QUALIFIED), b);
 	int64_t ti = 0, tq = 0;
 	for (int m = 0; m <= 12; m++)
 		ti += f->month_int[m], tq += f->month_qual[m];
@@ -468,7 +469,7 @@ static void monthly(sp_pdf *p, const sp_figures *f)
 						   "July", "August", "September", "October", "November", "December" };
 		char c[3][32];
 		const sp_pdf_col cols[] = {
-			{ "Month", 135, SP_ALIGN_LEFT, 0 }, { "Integrated", 120, SP_ALIGN_RIGHT, 0 },
+			{ "Month", 135, SP_ALIGN_LEFT, 0 }, { SP_FIG_NAME(SP_FIG_INTEGRATED), 120, SP_ALIGN_RIGHT, 0 },
 			{ "Qualified", 120, SP_ALIGN_RIGHT, 0 }, { "Qualified rate", 120, SP_ALIGN_RIGHT, 0 },
 		};
 		sp_pdf_table_begin(p, cols, 4, 8.5f);

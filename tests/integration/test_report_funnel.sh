@@ -62,7 +62,7 @@ assert_contains $CSV "qualified,15,name,The Extraordinarily Long-Named Autonomou
 assert_contains $CSV "qualified,11,website,zurichdrive.ch"
 assert_contains $CSV "qualified,12,main_reason,keyword spare parts"
 ! grep -q "utm_\|gclid" qual.txt $CSV || die "a tracking parameter is shown"
-! grep -q "committee decision" qual.txt || die "a committee decision is shown as a relevance reason"
+! grep -q "committee decision accompanied" qual.txt || die "a committee decision is shown as a relevance reason"
 ! grep -q "…" qual.txt || die "a cell of the qualified list is cut: $(grep "…" qual.txt | head -2)"
 [ "$(sqlite3 sparker.db "SELECT name FROM entity WHERE id = 15")" = "THE EXTRAORDINARILY LONG-NAMED AUTONOMOUS VEHICLE AFTERMARKET DIAGNOSTICS AND REPAIR COOPERATIVE LLC" ] ||
   die "the registry's spelling is not kept in the database"

@@ -46,6 +46,18 @@ static int funnel_break(const int64_t *v, int n, int ref)
 	return n;
 }
 
+void sp_chart_funnel_refs(const int64_t *v, int n, int *ref)
+{
+	int r = 0, brk = funnel_break(v, n, 0);
+	for (int i = 0; i < n; i++) {
+		if (i == brk) {
+			r = i - 1;
+			brk = funnel_break(v, n, r);
+		}
+		ref[i] = r;
+	}
+}
+
 /* The dashed scale-break line across the bar column, with its caption. */
 static void funnel_scale_break(sp_pdf *p, float x, float y, float w, const char *label, int64_t ref, double factor)
 {
@@ -70,9 +82,12 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 		return;
 	}
 	const float rh = 24, lab_w = 100, bar_w = 185, cnt_w = 50, rate_w = (SP_PDF_CONTENT_W - lab_w - bar_w - cnt_w) / 2;
-	int nbreaks = 0;
-	for (int ref = 0, b; (b = funnel_break(v, n, ref)) < n; ref = b - 1)
-		nbreaks++;
+	int refs[SP_CHART_MAX_STAGES], nbreaks = 0;
+	if (n > SP_CHART_MAX_STAGES)
+		n = SP_CHART_MAX_STAGES;
+	sp_chart_funnel_refs(v, n, refs);
+	for (int i = 1; i < n; i++)
+		nbreaks += refs[i] != refs[i - 1];
 	float h = rh * (float)n + 18 * (float)nbreaks + 20;
 	sp_pdf_need(p, h);
 	float x = SP_PDF_MARGIN, y = sp_pdf_y(p);
@@ -82,11 +97,9 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 	sp_pdf_text(p, x + lab_w + bar_w + cnt_w + rate_w, y - 10, "% of the first stage", 7.5f, 0, SP_ALIGN_RIGHT, rate_w);
 	sp_pdf_text_rgb(p, 0, 0, 0);
 	float top = y - 16;
-	int ref = 0, brk = funnel_break(v, n, 0);
 	for (int i = 0; i < n; i++) {
-		if (i == brk) { /* the stage above becomes the full width */
-			ref = i - 1;
-			brk = funnel_break(v, n, ref);
+		int ref = refs[i];
+		if (i && ref != refs[i - 1]) { /* the stage above becomes the full width */
 			funnel_scale_break(p, x + lab_w, top - 5, bar_w, labels[ref], v[ref], (double)v[0] / (double)v[ref]);
 			top -= 18;
 		}
@@ -114,7 +127,7 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 			sp_pdf_text(p, x + lab_w + bar_w + cnt_w + rate_w * (float)k, mid - 3.5f, pct, 9, 0, SP_ALIGN_RIGHT, rate_w);
 		}
 		sp_pdf_text_rgb(p, 0, 0, 0);
-		if (i < n - 1 && i + 1 != brk)
+		if (i < n - 1 && refs[i + 1] == ref)
 			sp_pdf_line(p, x, top - rh, x + SP_PDF_CONTENT_W, top - rh, 0.3f, 0.88f);
 		top -= rh;
 	}

@@ -6,7 +6,8 @@
  * definitions as a footnote); 3 breakdowns (domain, region, country, source); 4 monthly intake;
  * 5 the qualified startups (a table over as many pages as needed, header repeated), and under it
  * the audit of the selection when the year has one (pipeline/audit.h);
- * 6 data quality and operations; appendix: lineage. Every section says "no data" in words when
+ * 6 data quality and operations; 7 the years side by side and the cross-year figures; appendix:
+ * lineage. With ctx->report_html, the one-page HTML summary (html.h) from the same figures. Every section says "no data" in words when
  * it has nothing to show.
  */
 #include "reports/report_year.h"
@@ -21,6 +22,7 @@
 
 #include "pipeline/audit.h"
 #include "reports/charts.h"
+#include "reports/html.h"
 #include "reports/pdf.h"
 
 void sp_report_paths(const sp_config *cfg, int year, const char *pdf_opt, const char *csv_opt, sp_buf *pdf, sp_buf *csv)
@@ -817,6 +819,26 @@ static int write_csv(const sp_figures *f, const sp_config *cfg, const char *writ
 	return SP_OK;
 }
 
+/* The HTML summary (html.h) to path, through a temporary file renamed into place. */
+static int write_html(const sp_figures *f, const sp_config *cfg, const char *written, const char *path, sp_err *err)
+{
+	sp_buf tmp = SP_BUF_INIT;
+	sp_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	FILE *o = fopen(tmp.buf, "w");
+	int rc = SP_OK;
+	if (!o)
+		rc = sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
+	else {
+		sp_report_html(f, cfg, written, o);
+		if ((ferror(o) | (fclose(o) != 0)) || rename(tmp.buf, path) != 0) {
+			rc = sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
+			unlink(tmp.buf);
+		}
+	}
+	sp_buf_release(&tmp);
+	return rc;
+}
+
 static int parent_dir(const char *path, sp_err *err)
 {
 	char *d = sp_xstrdup(path);
@@ -877,6 +899,9 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		rc = sp_err_set(ctx->err, SP_EIO, "cannot rename the report into %s: %s", pdf.buf, strerror(errno));
 		goto out_f;
 	}
+	if (ctx->report_html && ((rc = parent_dir(ctx->report_html, ctx->err)) != SP_OK ||
+				 (rc = write_html(&f, ctx->cfg, written, ctx->report_html, ctx->err)) != SP_OK))
+		goto out_f;
 	char sha[65];
 	if ((rc = sp_sha256_file(pdf.buf, sha, ctx->err)) != SP_OK)
 		goto out_f;

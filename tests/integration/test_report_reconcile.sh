@@ -6,7 +6,8 @@
 # appear in several places are the same everywhere (funnel, key figures, cover, by source, by
 # country, by region, by month, the years side by side). Also: the funnel's bars are proportional
 # to the counts (widths read from the PDF's drawing operators) with its percentages printed, no
-# cell or label is cut ("…"), and no page but the cover and the last is near-empty.
+# cell or label is cut ("…"), and no page but the cover and the last is near-empty. The HTML
+# summary (--html) carries the same figures and refers to nothing outside itself.
 . "$(dirname "$0")/../lib.sh"
 for t in pdftotext qpdf sqlite3 python3; do command -v $t >/dev/null || skip "$t not installed"; done
 mkdir -p "$T/demo" "$T/out"
@@ -16,13 +17,14 @@ sed -e "s|^database *=.*|database = $T/out/sparker.db|" -e "s|^raw_dir *=.*|raw_
 CFG=$T/demo/sparker.ini DB=$T/out/sparker.db
 "$SP" -q -c "$CFG" run --job nightly --as-of 2025-12-31 >"$T/run.log" 2>&1 || { cat "$T/run.log"; die "demo run failed"; }
 "$SP" -q -c "$CFG" --user demo decisions import "$ROOT/demo/decisions.csv" >/dev/null || die "decisions import failed"
-SOURCE_DATE_EPOCH=1767225600 "$SP" -q -c "$CFG" report --year 2025 --out "$T/r.pdf" --csv "$T/r.csv" || die "report failed"
+SOURCE_DATE_EPOCH=1767225600 "$SP" -q -c "$CFG" report --year 2025 --out "$T/r.pdf" --csv "$T/r.csv" \
+  --html "$T/s.html" || die "report failed"
 pdftotext -layout "$T/r.pdf" "$T/r.txt"
 qpdf --qdf --object-streams=disable "$T/r.pdf" "$T/q.pdf"
 
-python3 - "$DB" "$T/r.txt" "$T/q.pdf" <<'PY'
+python3 - "$DB" "$T/r.txt" "$T/q.pdf" "$T/s.html" <<'PY'
 import re, sqlite3, sys
-db, txt, qdf = sys.argv[1:]
+db, txt, qdf, html = sys.argv[1:]
 c = sqlite3.connect(db)
 q = lambda sql, *a: c.execute(sql, a).fetchall()
 one = lambda sql, *a: q(sql, *a)[0][0] or 0
@@ -146,6 +148,17 @@ for i, (name, n) in enumerate(funnel):
     if abs(widths[i] - max(want, 1.0 if n else 0)) > 0.05:
         fails.append("funnel bar %s: %.2f pt wide, %.2f expected (%d / %d of 185)" % (name, widths[i], want, n, funnel[ref][1]))
 print("MEASURE: funnel bar widths (pt): " + ", ".join("%.1f" % w for w in widths))
+
+# ---- the HTML summary: the same figures, self-contained
+h = open(html, encoding="utf-8").read()
+for name, n in funnel:
+    m = re.search(r"<tr><th>" + re.escape(name) + r'</th><td class="bar"><div style="width:([\d.]+)%"></div></td><td>(\d+)</td>', h)
+    check("HTML funnel " + name, m and int(m.group(2)), n)
+m = re.search(r'<div class="big">(\d+)</div><div>Unique startups</div>', h)
+check("HTML unique startups", m and int(m.group(1)), integrated)
+for bad in ("http:", "https:", "src=", "href=", "url(", "@import", "<script"):
+    if bad in h:
+        fails.append("the HTML summary is not self-contained: %r" % bad)
 
 # ---- nothing cut, no near-empty page
 if "…" in text:

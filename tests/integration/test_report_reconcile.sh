@@ -7,7 +7,8 @@
 # country, by region, by month, the years side by side). Also: the funnel's bars are proportional
 # to the counts (widths read from the PDF's drawing operators) with its percentages printed, no
 # cell or label is cut ("…"), and no page but the cover and the last is near-empty. The HTML
-# summary (--html) carries the same figures and refers to nothing outside itself.
+# summary (--html) carries the same figures and refers to nothing outside itself; the analysts'
+# views (startups, qualified_startups, record_startup, source_health) give the same counts.
 . "$(dirname "$0")/../lib.sh"
 for t in pdftotext qpdf sqlite3 python3; do command -v $t >/dev/null || skip "$t not installed"; done
 mkdir -p "$T/demo" "$T/out"
@@ -148,6 +149,18 @@ for i, (name, n) in enumerate(funnel):
     if abs(widths[i] - max(want, 1.0 if n else 0)) > 0.05:
         fails.append("funnel bar %s: %.2f pt wide, %.2f expected (%d / %d of 185)" % (name, widths[i], want, n, funnel[ref][1]))
 print("MEASURE: funnel bar widths (pt): " + ", ".join("%.1f" % w for w in widths))
+
+# ---- the analysts' views (schema 11) give the report's figures
+check("view startups, cohort 2025", one("SELECT count(*) FROM startups WHERE cohort = 2025"), integrated)
+check("view startups, qualified of 2025", one("SELECT count(*) FROM startups WHERE cohort = 2025 AND qualified = 1"), qualified)
+check("view qualified_startups 2025", one("SELECT count(*) FROM qualified_startups WHERE year = 2025"), qualified)
+check("view record_startup: every record once", one("SELECT count(*) FROM record_startup"), one("SELECT count(*) FROM record"))
+check("view record_startup: members are in live startups",
+      one("SELECT count(*) FROM record_startup rs WHERE rs.member = 1 AND rs.entity_id NOT IN (SELECT entity_id FROM startups)"), 0)
+check("view source_health: one row per fetched source", one("SELECT count(*) FROM source_health"),
+      one("SELECT count(DISTINCT source) FROM fetch"))
+check("view source_health: live records", one("SELECT sum(live_records) FROM source_health"),
+      one("SELECT count(*) FROM record WHERE gone = 0 AND out_of_scope IS NULL"))
 
 # ---- the HTML summary: the same figures, self-contained
 h = open(html, encoding="utf-8").read()

@@ -110,8 +110,16 @@ char *sp_display_name(const char *raw)
 			p++;
 			continue;
 		}
-		size_t n = strcspn(p, " ");
-		add_word(&b, p, n, first);
+		size_t n = strcspn(p, " "), pre = 0, post = 0;
+		/* "(UK)", "LTD.": the word inside its punctuation */
+		while (pre < n && strchr("([\"'", p[pre]))
+			pre++;
+		while (post < n - pre && strchr(")],.;:\"'", p[n - 1 - post]))
+			post++;
+		sp_buf_add(&b, p, pre);
+		if (n > pre + post)
+			add_word(&b, p + pre, n - pre - post, first);
+		sp_buf_add(&b, p + n - post, post);
 		first = 0;
 		p += n;
 	}

@@ -52,14 +52,14 @@ const sp_fig_def SP_FIG_DEFS[SP_FIG_NDEFS] = {
 			  "Duplicates: records of the cohort's startups that joined a startup which already had an "
 			  "earlier record." },
 	[SP_FIG_RETURNING] = { "returning", "Returning startups",
-			       "Returning startups: startups of an earlier cohort with a source record first seen in the "
-			       "year." },
+			       "Returning startups: startups of an earlier cohort that the platform had seen before the "
+			       "year and saw again in it (a source record it first saw in the year)." },
 	[SP_FIG_TO_DECISION] = { "days_to_decision", "Days from first sighting to decision",
 				 "Days from first sighting to decision: for each committee decision dated in the year "
 				 "(declines included), the days since the startup was first seen; median and quartiles." },
 	[SP_FIG_RESCOUTED] = { "rescouted", "Re-scouted after a decline",
 			       "Re-scouted after a decline: startups declined by the committee before the year that a "
-			       "source brought back in it (a record first seen in the year)." },
+			       "source brought back in it (a source record the platform first saw in the year)." },
 	[SP_FIG_RUNS] = { "runs", "Runs",
 			  "Runs of the year: runs whose logical date (as-of) falls in the year; runs that only wrote a "
 			  "report are not counted." },
@@ -255,12 +255,17 @@ static double quantile(const double *v, int64_t n, double p)
 static int load_cross(struct q *q, const char *y, sp_fig_cross *x)
 {
 	memset(x, 0, sizeof(*x));
+	/* sightings by the platform (record.first_seen), not publication dates: a first load that
+	 * finds a startup's records of several years at once shows no startup returning */
 	if (q_int(q, "SELECT count(DISTINCT e.id) FROM entity_live e JOIN member m ON m.entity_id = e.id"
-		     " JOIN record rc ON rc.id = m.record_id WHERE e.cohort < CAST(?1 AS INTEGER) AND " REC_IN_YEAR("rc"),
+		     " JOIN record rc ON rc.id = m.record_id WHERE e.cohort < CAST(?1 AS INTEGER)"
+		     " AND substr(rc.first_seen, 1, 4) = ?1 AND EXISTS (SELECT 1 FROM member m2 JOIN record r2"
+		     " ON r2.id = m2.record_id WHERE m2.entity_id = e.id AND r2.first_seen < ?1)",
 		  y, &x->returning) ||
 	    q_int(q, "SELECT count(DISTINCT e.id) FROM " DECISION_ON("entity_live e") " WHERE j.kind = 'decision'"
 		     " AND j.value = 'declined' AND j.date < ?1 AND EXISTS (SELECT 1 FROM member m JOIN record rc"
-		     " ON rc.id = m.record_id WHERE m.entity_id = e.id AND " REC_IN_YEAR("rc") ")", y, &x->rescouted))
+		     " ON rc.id = m.record_id WHERE m.entity_id = e.id AND substr(rc.first_seen, 1, 4) = ?1)",
+		  y, &x->rescouted))
 		return SP_EDB;
 	if (q_prep(q, "SELECT e.first_seen, j.date FROM " DECISION_ON("entity e") " WHERE j.kind = 'decision'"
 		      " AND substr(j.date, 1, 4) = ?1 AND e.first_seen IS NOT NULL", y))

@@ -23,13 +23,14 @@
  *                   distinct startups of cohort Y (merged ids followed) with at least one such
  *                   decision, whatever its date; decisions dated in Y for any cohort are given
  *                   alongside (dec_*).
- *   returning       live startups of an earlier cohort with a record first seen in Y;
+ *   returning       live startups of an earlier cohort holding a record the platform first saw
+ *                   (record.first_seen, not a publication date) in Y and one it saw before Y;
  *   time to decision
  *                   days from a startup's first sighting (entity.first_seen) to each committee
  *                   decision in force dated in Y (any value, declines included): median and
  *                   quartiles (linear interpolation between ranks);
- *   re-scouted      live startups with a decline in force dated before Y that have a record
- *                   first seen in Y;
+ *   re-scouted      live startups with a decline in force dated before Y holding a record the
+ *                   platform first saw in Y;
  *   per hub         (only when the config has [hub] sections) the integrated startups, those of
  *                   them qualified, and the accompanied startups of cohort Y whose country is in
  *                   the hub (pipeline/hub.h: sp_hub_of_country; "other": in no hub or unknown),

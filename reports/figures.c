@@ -59,7 +59,8 @@ const sp_fig_def SP_FIG_DEFS[SP_FIG_NDEFS] = {
 				 "(declines included), the days since the startup was first seen; median and quartiles." },
 	[SP_FIG_RESCOUTED] = { "rescouted", "Re-scouted after a decline",
 			       "Re-scouted after a decline: startups declined by the committee before the year that a "
-			       "source brought back in it (a source record the platform first saw in the year)." },
+			       "source brought back in it (a source record the platform first saw in the year, the startup "
+			       "having been seen before it)." },
 	[SP_FIG_RUNS] = { "runs", "Runs",
 			  "Runs of the year: runs whose logical date (as-of) falls in the year; runs that only wrote a "
 			  "report are not counted." },
@@ -264,7 +265,9 @@ static int load_cross(struct q *q, const char *y, sp_fig_cross *x)
 		  y, &x->returning) ||
 	    q_int(q, "SELECT count(DISTINCT e.id) FROM " DECISION_ON("entity_live e") " WHERE j.kind = 'decision'"
 		     " AND j.value = 'declined' AND j.date < ?1 AND EXISTS (SELECT 1 FROM member m JOIN record rc"
-		     " ON rc.id = m.record_id WHERE m.entity_id = e.id AND substr(rc.first_seen, 1, 4) = ?1)",
+		     " ON rc.id = m.record_id WHERE m.entity_id = e.id AND substr(rc.first_seen, 1, 4) = ?1)"
+		     " AND EXISTS (SELECT 1 FROM member m2 JOIN record r2 ON r2.id = m2.record_id"
+		     " WHERE m2.entity_id = e.id AND r2.first_seen < ?1)",
 		  y, &x->rescouted))
 		return SP_EDB;
 	if (q_prep(q, "SELECT e.first_seen, j.date FROM " DECISION_ON("entity e") " WHERE j.kind = 'decision'"

@@ -29,8 +29,7 @@
  *                   days from a startup's first sighting (entity.first_seen) to each committee
  *                   decision in force dated in Y (any value, declines included): median and
  *                   quartiles (linear interpolation between ranks);
- *   re-scouted      live startups with a decline in force dated before Y holding a record the
- *                   platform first saw in Y;
+ *   re-scouted      returning startups (as above) with a decline in force dated before Y;
  *   per hub         (only when the config has [hub] sections) the integrated startups, those of
  *                   them qualified, and the accompanied startups of cohort Y whose country is in
  *                   the hub (pipeline/hub.h: sp_hub_of_country; "other": in no hub or unknown),

@@ -2,6 +2,7 @@
  * charts.c — funnel, horizontal bars and monthly bars with libharu primitives. See charts.h.
  */
 #include "reports/charts.h"
+#include "reports/figures.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -117,13 +118,8 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 		sp_pdf_text(p, x + lab_w + bar_w, mid - 3.5f, buf, 10, 1, SP_ALIGN_RIGHT, cnt_w);
 		sp_pdf_text_rgb(p, 0.3f, 0.3f, 0.3f);
 		for (int k = 0; k < 2 && i > 0; k++) {
-			int64_t d = k ? v[0] : v[i - 1];
 			char pct[32];
-			double r = d > 0 ? 100.0 * (double)v[i] / (double)d : 0;
-			if (d > 0) /* small shares keep two decimals: 0.04 %, not 0.0 % */
-				snprintf(pct, sizeof(pct), r < 1 ? "%.2f %%" : "%.1f %%", r);
-			else
-				snprintf(pct, sizeof(pct), "\xE2\x80\x93");
+			sp_fig_pct(v[i], k ? v[0] : v[i - 1], pct, sizeof(pct));
 			sp_pdf_text(p, x + lab_w + bar_w + cnt_w + rate_w * (float)k, mid - 3.5f, pct, 9, 0, SP_ALIGN_RIGHT, rate_w);
 		}
 		sp_pdf_text_rgb(p, 0, 0, 0);

@@ -68,10 +68,11 @@ const sp_fig_def SP_FIG_DEFS[SP_FIG_NDEFS] = {
 
 void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n)
 {
+	double r = b > 0 ? 100.0 * (double)a / (double)b : 0;
 	if (b <= 0)
 		snprintf(out, n, "\xE2\x80\x93");
-	else
-		snprintf(out, n, "%.1f %%", 100.0 * (double)a / (double)b);
+	else /* a small share keeps two decimals: 0.04 %, not 0.0 % */
+		snprintf(out, n, a > 0 && r < 1 ? "%.2f %%" : "%.1f %%", r);
 }
 
 /* ---- continents ---------------------------------------------------------------------------- */

@@ -159,7 +159,8 @@ const char *sp_continent(const char *iso2);
 	"hub, or its country unknown); integrated, qualified (of the hub's integrated startups) and accompanied " \
 	"as above. Targets from the config's [hub] sections."
 
-/* a / b as a percentage string ("12.5 %", "–" when b == 0) into out. */
+/* a / b as a percentage string ("12.5 %"; "0.04 %" below 1 %; "–" when b == 0) into out: the
+ * one format of a percentage in the PDF, the charts and the HTML summary. */
 void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n);
 
 #endif

@@ -145,5 +145,5 @@ void sp_report_html(const sp_figures *f, const sp_config *cfg, const char *writt
 			esc(o, SP_FIG_DEFS[i].text);
 			fputc(' ', o);
 		}
-	fprintf(o, "The full report: sparker-%d.pdf and its CSV companion.</p>\n</body></html>\n", f->year);
+	fputs("The full report (PDF) and its CSV companion give every figure, with its definition.</p>\n</body></html>\n", o);
 }

@@ -82,7 +82,7 @@ for i, (name, n) in enumerate(funnel):
     check("funnel " + name, int(m.group(1)), n)
     if i:
         prev, first = funnel[i - 1][1], funnel[0][1]
-        fmt = lambda r: ("%.2f" if r < 1 else "%.1f") % r
+        fmt = lambda r: ("%.2f" if 0 < r < 1 else "%.1f") % r
         check("funnel %s %% of the stage above" % name, m.group(2), fmt(100.0 * n / prev) if prev else None)
         check("funnel %s %% of the first stage" % name, m.group(3), fmt(100.0 * n / first) if first else None)
 m = re.search(r"Out of scope (\d+), Rejected (\d+),\s+Already known (\d+)", fun)

@@ -151,6 +151,10 @@ static void test_pct(void **state)
 	char b[32];
 	sp_fig_pct(1, 8, b, sizeof(b));
 	assert_string_equal(b, "12.5 %");
+	sp_fig_pct(1, 2500, b, sizeof(b));
+	assert_string_equal(b, "0.04 %");
+	sp_fig_pct(0, 5, b, sizeof(b));
+	assert_string_equal(b, "0.0 %");
 	sp_fig_pct(1, 0, b, sizeof(b));
 	assert_string_equal(b, "\xE2\x80\x93");
 }

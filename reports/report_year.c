@@ -411,12 +411,18 @@ static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 			const char *r[] = { b, "", I(c[0], sa), I(c[1], sb), PCT(c[2], sb, sa) };
 			sp_pdf_table_row(p, r);
 		}
-		const char *t[] = { "Total", "", I(c[0], f->cur.integrated), I(c[1], f->cur.qualified),
-				    PCT(c[2], f->cur.qualified, f->cur.integrated) };
+		int64_t ta = 0, tb = 0; /* the total is the rows' sum */
+		for (int i = 0; i < f->ncountries; i++)
+			ta += f->countries[i].a, tb += f->countries[i].b;
+		const char *t[] = { "Total", "", I(c[0], ta), I(c[1], tb), PCT(c[2], tb, ta) };
 		sp_pdf_table_total(p, t);
 		sp_pdf_table_end(p);
-		small_note(p, "Qualified here: qualified startups of the cohort that are integrated (the total can differ from the key "
-			      "figure only if a qualified startup lost all its records).");
+		if (tb != f->cur.qualified) {
+			snprintf(b, sizeof(b), "%lld qualified startups of the cohort hold no record now (gone or out of scope since "
+				 "the selection): they are in the key figures, not in this table.",
+				 (long long)(f->cur.qualified - tb));
+			small_note(p, b);
+		}
 	}
 
 	sp_pdf_heading(p, "By source", 2, 80);

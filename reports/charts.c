@@ -49,7 +49,11 @@ static int funnel_break(const int64_t *v, int n, int ref)
 
 void sp_chart_funnel_refs(const int64_t *v, int n, int *ref)
 {
-	int r = 0, brk = funnel_break(v, n, 0);
+	int r = 0; /* the largest stage is the first part's full width (the first stage, but for odd years) */
+	for (int i = 1; i < n; i++)
+		if (v[i] > v[r])
+			r = i;
+	int brk = funnel_break(v, n, r);
 	for (int i = 0; i < n; i++) {
 		if (i == brk) {
 			r = i - 1;
@@ -101,7 +105,7 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 	for (int i = 0; i < n; i++) {
 		int ref = refs[i];
 		if (i && ref != refs[i - 1]) { /* the stage above becomes the full width */
-			funnel_scale_break(p, x + lab_w, top - 5, bar_w, labels[ref], v[ref], (double)v[0] / (double)v[ref]);
+			funnel_scale_break(p, x + lab_w, top - 5, bar_w, labels[ref], v[ref], (double)v[refs[0]] / (double)v[ref]);
 			top -= 18;
 		}
 		float mid = top - rh / 2;

@@ -27,8 +27,9 @@ void sp_chart_nodata(sp_pdf *p, float h, const char *msg);
 #define SP_CHART_BREAK 0.01
 #define SP_CHART_MAX_STAGES 16 /* stages beyond are not drawn */
 
-/* The funnel's scale: ref[i] = the stage drawn at full width in stage i's part of the chart (0
- * before the first break); the PDF and the HTML summary draw the bars from it. */
+/* The funnel's scale: ref[i] = the stage drawn at full width in stage i's part of the chart (the
+ * largest stage, normally the first, before the first break); the PDF and the HTML summary draw
+ * the bars from it. v[ref[i]] > 0 whenever some stage is. */
 void sp_chart_funnel_refs(const int64_t *v, int n, int *ref);
 void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int n, const char *nodata);
 

@@ -194,6 +194,11 @@ static const char *status_range(char *b, int64_t v, int64_t lo, int64_t hi)
 	return b;
 }
 
+/* Already known below zero: more records dated in the year than rows read in it. */
+#define KNOWN_NEGATIVE                                                                                          \
+	"Already known is negative where records dated in the year were read by the runs of a later year (a first " \
+	"load or a backfill that found them): they are in scope here, their rows in that later year's records pulled."
+
 static void key_figures(sp_pdf *p, const sp_figures *f)
 {
 	char b[512], c[7][32], st[64], tg[64];
@@ -280,6 +285,8 @@ static void key_figures(sp_pdf *p, const sp_figures *f)
 			 SP_FIG_NAME(SP_FIG_OUT_OF_SCOPE), (long long)a->out_of_scope, SP_FIG_NAME(SP_FIG_REJECTED),
 			 (long long)a->rejected, SP_FIG_NAME(SP_FIG_KNOWN), (long long)a->known);
 		small_note(p, b);
+		if (a->known < 0)
+			small_note(p, KNOWN_NEGATIVE);
 	}
 	sp_pdf_skip(p, 6);
 	sp_pdf_heading(p, "Definitions", 2, 60);
@@ -458,6 +465,8 @@ static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 			 SP_FIG_NAME(SP_FIG_PULLED), SP_FIG_NAME(SP_FIG_OUT_OF_SCOPE), SP_FIG_NAME(SP_FIG_REJECTED),
 			 SP_FIG_NAME(SP_FIG_KNOWN), SP_FIG_NAME(SP_FIG_IN_SCOPE), SP_FIG_DEFS[SP_FIG_SRC_STARTUPS].text);
 		small_note(p, b);
+		if (t[3] < 0 || f->cur.known < 0)
+			small_note(p, KNOWN_NEGATIVE);
 	}
 }
 

@@ -382,9 +382,8 @@ static void hub_table(sp_pdf *p, const sp_figures *f)
 static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 {
 	char b[768], c[7][32];
-	sp_pdf_page(p);
 	snprintf(b, sizeof(b), "3  Breakdowns %d", f->year);
-	sp_pdf_heading(p, b, 1, 100);
+	sp_pdf_heading(p, b, 1, 300); /* flows after the definitions: no page of their last lines alone */
 	if (f->nhubs)
 		hub_table(p, f);
 	sp_pdf_heading(p, "By domain", 2, 60);

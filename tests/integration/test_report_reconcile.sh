@@ -18,18 +18,20 @@ sed -e "s|^database *=.*|database = $T/out/sparker.db|" -e "s|^raw_dir *=.*|raw_
 CFG=$T/demo/sparker.ini DB=$T/out/sparker.db
 "$SP" -q -c "$CFG" run --job nightly --as-of 2025-12-31 >"$T/run.log" 2>&1 || { cat "$T/run.log"; die "demo run failed"; }
 "$SP" -q -c "$CFG" --user demo decisions import "$ROOT/demo/decisions.csv" >/dev/null || die "decisions import failed"
-SOURCE_DATE_EPOCH=1767225600 "$SP" -q -c "$CFG" report --year 2025 --out "$T/r.pdf" --csv "$T/r.csv" \
+# 2025, and 2024: a year whose records the first load (a run of 2025) read, so none pulled in it
+for Y in 2025 2024; do
+SOURCE_DATE_EPOCH=1767225600 "$SP" -q -c "$CFG" report --year $Y --out "$T/r.pdf" --csv "$T/r.csv" \
   --html "$T/s.html" || die "report failed"
 pdftotext -layout "$T/r.pdf" "$T/r.txt"
 qpdf --qdf --object-streams=disable "$T/r.pdf" "$T/q.pdf"
 
-python3 - "$DB" "$T/r.txt" "$T/q.pdf" "$T/s.html" <<'PY'
+python3 - "$DB" "$T/r.txt" "$T/q.pdf" "$T/s.html" $Y <<'PY'
 import re, sqlite3, sys
-db, txt, qdf, html = sys.argv[1:]
+db, txt, qdf, html, Y = sys.argv[1:]
+P = str(int(Y) - 1)
 c = sqlite3.connect(db)
 q = lambda sql, *a: c.execute(sql, a).fetchall()
 one = lambda sql, *a: q(sql, *a)[0][0] or 0
-Y = "2025"
 text = open(txt, encoding="utf-8").read()
 pages = text.split("\f")
 fails = []
@@ -49,12 +51,12 @@ for s, n in q("SELECT rc.source, count(*) FROM record rc WHERE " + REC_Y + " GRO
     src.setdefault(s, {"pulled": 0, "oos": 0, "rej": 0})["in"] = n
 for s, n in q("SELECT rc.source, count(DISTINCT m.entity_id) FROM member m JOIN entity_live e ON e.id = m.entity_id "
               "JOIN record rc ON rc.id = m.record_id WHERE e.cohort = ? GROUP BY rc.source", int(Y)):
-    src[s]["startups"] = n
+    src.setdefault(s, {"pulled": 0, "oos": 0, "rej": 0})["startups"] = n
 # duplicates: the members of a cohort startup after its first (smallest record id)
 for s, n in q("SELECT rc.source, count(*) FROM member m JOIN entity_live e ON e.id = m.entity_id "
               "JOIN record rc ON rc.id = m.record_id WHERE e.cohort = ? AND m.record_id > "
               "(SELECT min(m2.record_id) FROM member m2 WHERE m2.entity_id = m.entity_id) GROUP BY rc.source", int(Y)):
-    src[s]["dups"] = n
+    src.setdefault(s, {"pulled": 0, "oos": 0, "rej": 0})["dups"] = n
 for v in src.values():
     for k in ("in", "startups", "dups"):
         v.setdefault(k, 0)
@@ -70,12 +72,12 @@ for v, n in q("SELECT j.value, count(DISTINCT e.id) FROM judgement_active j JOIN
 funnel = [("Records pulled", tot["pulled"]), ("In scope", tot["in"]), ("Unique startups", integrated),
           ("Qualified", qualified), ("Accompanied", dec.get("accompanied", 0)), ("Co-creation", dec.get("cocreation", 0)),
           ("Invested", dec.get("invested", 0))]
-print("MEASURE: reconcile demo 2025: " + ", ".join("%s %d" % f for f in funnel))
+print("MEASURE: reconcile demo %s: " % Y + ", ".join("%s %d" % f for f in funnel))
 
 # ---- the funnel (page 2): counts and both percentages
-fun = text[text.index("2 The funnel 2025"):text.index("\nDefinitions")]
+fun = text[text.index("2 The funnel " + Y):text.index("\nDefinitions")]
 for i, (name, n) in enumerate(funnel):
-    m = re.search(r"^" + re.escape(name) + r"\s+(\d+)(?:\s+([\d.]+) %\s+([\d.]+) %)?\s*$", fun, re.M)
+    m = re.search(r"^" + re.escape(name) + r"\s+(\d+)(?:\s+([\d.]+|–)(?: %)?\s+([\d.]+|–)(?: %)?)?\s*$", fun, re.M)
     if not m:
         fails.append("funnel: no line for %s" % name)
         continue
@@ -83,17 +85,17 @@ for i, (name, n) in enumerate(funnel):
     if i:
         prev, first = funnel[i - 1][1], funnel[0][1]
         fmt = lambda r: ("%.2f" if 0 < r < 1 else "%.1f") % r
-        check("funnel %s %% of the stage above" % name, m.group(2), fmt(100.0 * n / prev) if prev else None)
-        check("funnel %s %% of the first stage" % name, m.group(3), fmt(100.0 * n / first) if first else None)
-m = re.search(r"Out of scope (\d+), Rejected (\d+),\s+Already known (\d+)", fun)
+        check("funnel %s %% of the stage above" % name, m.group(2), fmt(100.0 * n / prev) if prev else "–")
+        check("funnel %s %% of the first stage" % name, m.group(3), fmt(100.0 * n / first) if first else "–")
+m = re.search(r"Out of scope (-?\d+), Rejected (-?\d+),\s+Already\s+known (-?\d+)", fun)
 check("funnel note: out of scope, rejected, already known", m and tuple(map(int, m.groups())),
       (tot["oos"], tot["rej"], tot["known"]))
 check("rows pulled = out of scope + rejected + already known + in scope", tot["pulled"],
       tot["oos"] + tot["rej"] + tot["known"] + tot["in"])
 
 # ---- key figures, cover
-for name, n, prev in (("Unique startups", integrated, one("SELECT count(*) FROM entity_live WHERE cohort = 2024")),
-                      ("Qualified", qualified, one("SELECT count(*) FROM selection WHERE qualified = 1 AND cohort = 2024"))):
+for name, n, prev in (("Unique startups", integrated, one("SELECT count(*) FROM entity_live WHERE cohort = ?", int(P))),
+                      ("Qualified", qualified, one("SELECT count(*) FROM selection WHERE qualified = 1 AND cohort = ?", int(P)))):
     m = re.search(r"^" + name + r"\s+(\d+)\s+(\d+)\s", text, re.M)
     check("key figures " + name, m and (int(m.group(1)), int(m.group(2))), (n, prev))
 m = re.search(r"^\s+(\d+)\s+(\d+)\s+(\d+)\s*\n\s+Unique startups\s+Qualified\s+Accompanied", pages[0], re.M)
@@ -111,7 +113,7 @@ check("by source total pulled = funnel", tot["pulled"], funnel[0][1])
 # ---- by country, by month: totals; by region: the bars add up
 m = re.search(r"^Total\s+(\d+)\s+(\d+)\s+[\d.]+ %", text[text.index("\nBy country"):], re.M)
 check("by country total", m and (int(m.group(1)), int(m.group(2))), (integrated, qualified))
-mon = text[text.index("4 Monthly intake 2025"):]
+mon = text[text.index("4 Monthly intake " + Y):]
 m = re.search(r"^Total\s+(\d+)\s+(\d+)\s+[\d.]+ %", mon, re.M)
 check("by month total", m and (int(m.group(1)), int(m.group(2))), (integrated, qualified))
 for mo, n in q("SELECT substr(first_seen, 6, 2), count(*) FROM entity_live WHERE cohort = ? GROUP BY 1", int(Y)):
@@ -125,35 +127,35 @@ check("regions add up to the unique startups", sum(int(a) for a, b in re.findall
 first = one("SELECT min(as_of) FROM run r WHERE EXISTS (SELECT 1 FROM stage_run s WHERE s.run_id = r.id AND s.stage <> 'report')")
 n_first = one("SELECT count(*) FROM entity_live WHERE cohort = ? AND substr(first_seen, 1, 10) = ?", int(Y), first)
 m = re.search(r"\(as of (\S+)\) was the first to pull the sources; (\d+) startups", " ".join(text.split()))
-check("first-load note", m and (m.group(1), int(m.group(2))), (first, n_first))
+check("first-load note", m and (m.group(1), int(m.group(2))), (first, n_first) if first[:4] == Y else None)
 
-# ---- the years side by side: the 2025 column is the funnel's
+# ---- the years side by side: the last column is the funnel's
 yrs = text[text.index("7 Across the years"):]
 for name, n in funnel:
     m = re.search(r"^" + re.escape(name) + r"(?:\s+\S+){3}\s+(\d+)\s*$", yrs, re.M)
-    check("years side by side, 2025 " + name, m and int(m.group(1)), n)
+    check("years side by side, " + name, m and int(m.group(1)), n)
 
 # ---- the funnel's bars: proportional, with a scale break below 1 % of the full-width stage
 d = open(qdf, "rb").read().decode("latin1")
 page2 = re.split(r"%% Contents for page \d+", d)[2].split("endstream")[0]
 widths = [float(m.group(3)) for m in re.finditer(r"([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+) re", page2)
           if abs(float(m.group(4)) - 18) < 0.01]
-check("funnel bars", len(widths), len(funnel))
-ref = 0
+check("funnel bars (one per stage above zero)", len(widths), sum(1 for f in funnel if f[1]))
+ref = max(range(len(funnel)), key=lambda i: (funnel[i][1], -i))  # the largest stage first
+bars = iter(widths)
 for i, (name, n) in enumerate(funnel):
-    if i >= len(widths):
-        break
-    if i and n < 0.01 * funnel[ref][1]:
+    if i > ref and n and n < 0.01 * funnel[ref][1]:
         ref = i - 1
-    want = 185.0 * n / funnel[ref][1]
-    if abs(widths[i] - max(want, 1.0 if n else 0)) > 0.05:
-        fails.append("funnel bar %s: %.2f pt wide, %.2f expected (%d / %d of 185)" % (name, widths[i], want, n, funnel[ref][1]))
+    w = next(bars, None) if n else 0.0
+    want = max(185.0 * n / funnel[ref][1], 1.0 if n else 0)
+    if w is None or abs(w - want) > 0.05:
+        fails.append("funnel bar %s: %s pt wide, %.2f expected (%d / %d of 185)" % (name, w, want, n, funnel[ref][1]))
 print("MEASURE: funnel bar widths (pt): " + ", ".join("%.1f" % w for w in widths))
 
 # ---- the analysts' views (schema 11) give the report's figures
-check("view startups, cohort 2025", one("SELECT count(*) FROM startups WHERE cohort = 2025"), integrated)
-check("view startups, qualified of 2025", one("SELECT count(*) FROM startups WHERE cohort = 2025 AND qualified = 1"), qualified)
-check("view qualified_startups 2025", one("SELECT count(*) FROM qualified_startups WHERE year = 2025"), qualified)
+check("view startups, cohort", one("SELECT count(*) FROM startups WHERE cohort = ?", int(Y)), integrated)
+check("view startups, qualified", one("SELECT count(*) FROM startups WHERE cohort = ? AND qualified = 1", int(Y)), qualified)
+check("view qualified_startups", one("SELECT count(*) FROM qualified_startups WHERE year = ?", int(Y)), qualified)
 check("view record_startup: every record once", one("SELECT count(*) FROM record_startup"), one("SELECT count(*) FROM record"))
 check("view record_startup: members are in live startups",
       one("SELECT count(*) FROM record_startup rs WHERE rs.member = 1 AND rs.entity_id NOT IN (SELECT entity_id FROM startups)"), 0)
@@ -183,5 +185,6 @@ for i, pg in enumerate(pages[1:-2], start=2):  # the cover, the last page and th
 if fails:
     print("\n".join("FAIL: " + f for f in fails))
     sys.exit(1)
-print("INFO: every total of the 2025 demo report reconciles with the database")
+print("INFO: every total of the %s demo report reconciles with the database" % Y)
 PY
+done

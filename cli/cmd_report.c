@@ -1,5 +1,5 @@
 /*
- * cmd_report.c — `sparker report --year Y [--out FILE.pdf] [--csv FILE.csv]`.
+ * cmd_report.c — `sparker report --year Y [--out FILE.pdf] [--csv FILE.csv] [--html FILE.html]`.
  *
  * Runs the report stage as a run of its own (run.c: the lock, a run row and a stage_run row), so
  * a report never reads a database that a nightly run is half-way through, and the `report` row
@@ -22,9 +22,10 @@ const sp_cmd sp_cmd_report_entry = {
 	.fn = cmd_report,
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "write the yearly PDF funnel report",
-	.usage = "usage: sparker [-c CONFIG] report --year Y [--out FILE.pdf] [--csv FILE.csv]\n\n"
+	.usage = "usage: sparker [-c CONFIG] report --year Y [--out FILE.pdf] [--csv FILE.csv] [--html FILE.html]\n\n"
 	         "Default output: REPORT_DIR/sparker-Y.pdf and REPORT_DIR/sparker-Y.csv; with --out X.pdf\n"
-	         "alone, the CSV goes beside it (X.csv). A year with no data at all fails (exit 1).\n"
+	         "alone, the CSV goes beside it (X.csv). --html also writes a one-page HTML summary of the\n"
+	         "key figures (self-contained, for e-mail). A year with no data at all fails (exit 1).\n"
 	         "Set SOURCE_DATE_EPOCH for a byte-identical regeneration.\n"
 };
 
@@ -32,16 +33,18 @@ static int cmd_report(int argc, char **argv, sp_env *env)
 {
 	static const struct option opts[] = {
 		{ "year", required_argument, NULL, 'y' }, { "out", required_argument, NULL, 'o' },
-		{ "csv", required_argument, NULL, 'C' },  { "quiet", no_argument, NULL, 'q' },
+		{ "csv", required_argument, NULL, 'C' },  { "html", required_argument, NULL, 'H' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },    { NULL, 0, NULL, 0 },
 	};
-	const char *year = NULL, *out = NULL, *csv = NULL;
+	const char *year = NULL, *out = NULL, *csv = NULL, *html = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "y:o:qv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'y': year = optarg; break;
 		case 'o': out = optarg; break;
 		case 'C': csv = optarg; break;
+		case 'H': html = optarg; break;
 		case 'q': env->quiet = 1; break;
 		case 'v': env->verbose = 1; break;
 		default: sp_cmd_error("report: bad option (see `sparker report --help`)"); return SP_EXIT_USAGE;
@@ -71,6 +74,7 @@ static int cmd_report(int argc, char **argv, sp_env *env)
 	o.year = (int)y;
 	o.report_pdf = out;
 	o.report_csv = csv;
+	o.report_html = html;
 	o.quiet = env->quiet;
 	o.verbose = env->verbose;
 	o.args = args.buf;
@@ -88,6 +92,8 @@ static int cmd_report(int argc, char **argv, sp_env *env)
 		sp_buf pdf = SP_BUF_INIT, csvp = SP_BUF_INIT;
 		sp_report_paths(env->cfg, (int)y, out, csv, &pdf, &csvp);
 		printf("wrote %s\nwrote %s\n", pdf.buf, csvp.buf);
+		if (html)
+			printf("wrote %s\n", html);
 		sp_buf_release(&pdf);
 		sp_buf_release(&csvp);
 	}

@@ -293,6 +293,45 @@ const char *const sp_schema_migrations[] = {
 	"DROP VIEW judgement_active;"
 	"CREATE VIEW judgement_active AS SELECT j.* FROM judgement j WHERE j.kind <> 'remove'"
 	"  AND NOT EXISTS (SELECT 1 FROM judgement x WHERE x.kind = 'remove' AND x.target = j.id);",
+
+	/* version 11: views for analysts who query the database directly (README "Querying the
+	 * database"), so that nobody has to know that merged entities, entities without records and
+	 * gone records stay in the tables. Portable SQL (they build on SQLite and PostgreSQL); read
+	 * only, derived from the tables at each query.
+	 * startups: the live startups (entity_live) with cohort, score, domains and selection;
+	 * qualified_startups: the qualified list of each year (year = the cohort; the rows of
+	 * `sparker export qualified --year Y` and the report's); record_startup: every source record
+	 * and the startup holding it now (a gone or out-of-scope record: the startup it was last in,
+	 * followed one merge on), member = 1 when it counts now; source_health: per source seen by a
+	 * fetch, the last fetch, the last good one, the failure streak, the gate's hold, the live and
+	 * gone records and the rejects. */
+	"CREATE VIEW startups AS SELECT e.id AS entity_id, e.name AS name, e.country AS country, e.city AS city,"
+	"  e.founded AS founded, e.website AS website, e.first_seen AS first_seen, e.cohort AS cohort,"
+	"  e.nsources AS nsources, sc.score AS score, sc.domains AS domains, sc.evidence AS evidence,"
+	"  COALESCE(s.qualified, 0) AS qualified, s.rank AS selection_rank, s.why AS selection_why"
+	"  FROM entity_live e LEFT JOIN score sc ON sc.entity_id = e.id LEFT JOIN selection s ON s.entity_id = e.id;"
+	"CREATE VIEW qualified_startups AS SELECT s.cohort AS year, s.rank AS selection_rank, e.id AS entity_id,"
+	"  e.name AS name, e.country AS country, e.founded AS founded, e.website AS website, sc.score AS score,"
+	"  sc.domains AS domains, sc.reasons AS reasons"
+	"  FROM selection s JOIN entity e ON e.id = s.entity_id LEFT JOIN score sc ON sc.entity_id = e.id"
+	"  WHERE s.qualified = 1;"
+	"CREATE VIEW record_startup AS SELECT r.id AS record_id, r.source AS source, r.source_key AS source_key,"
+	"  r.name AS record_name, r.first_seen AS first_seen, r.last_seen AS last_seen, r.gone AS gone,"
+	"  r.out_of_scope AS out_of_scope,"
+	"  COALESCE(m.entity_id, e.merged_into, re.entity_id) AS entity_id,"
+	"  CASE WHEN m.record_id IS NULL THEN 0 ELSE 1 END AS member"
+	"  FROM record r LEFT JOIN member m ON m.record_id = r.id LEFT JOIN record_entity re ON re.record_id = r.id"
+	"  LEFT JOIN entity e ON e.id = re.entity_id;"
+	"CREATE VIEW source_health AS SELECT x.source AS source,"
+	"  (SELECT f.fetched_at FROM fetch f WHERE f.source = x.source ORDER BY f.id DESC LIMIT 1) AS last_fetch_at,"
+	"  (SELECT f.status FROM fetch f WHERE f.source = x.source ORDER BY f.id DESC LIMIT 1) AS last_fetch_status,"
+	"  ss.last_good_at AS last_good_at, COALESCE(ss.consecutive_failures, 0) AS consecutive_failures,"
+	"  ss.last_error AS last_error, gh.gate AS held_by_gate, gh.message AS held_message,"
+	"  (SELECT count(*) FROM record r WHERE r.source = x.source AND r.gone = 0 AND r.out_of_scope IS NULL) AS live_records,"
+	"  (SELECT count(*) FROM record r WHERE r.source = x.source AND r.gone <> 0) AS gone_records,"
+	"  (SELECT count(*) FROM reject rj WHERE rj.source = x.source) AS rejected_rows"
+	"  FROM (SELECT DISTINCT source FROM fetch) x LEFT JOIN source_state ss ON ss.source = x.source"
+	"  LEFT JOIN gate_hold gh ON gh.source = x.source;",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

@@ -672,7 +672,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 	}
 	if (!o->dry_run && (rc = mark_dead_runs(db, err)) != SP_OK)
 		goto out;
-	sp_ctx ctx = { .cfg = cfg, .db = db, .year = o->year, .report_pdf = o->report_pdf, .report_csv = o->report_csv, .verbose = o->verbose, .quiet = o->quiet,
+	sp_ctx ctx = { .cfg = cfg, .db = db, .year = o->year, .report_pdf = o->report_pdf, .report_csv = o->report_csv, .report_html = o->report_html, .verbose = o->verbose, .quiet = o->quiet,
 		       .dry_run = o->dry_run, .force = (o->stage || o->from), .accept = o->accept, .err = err };
 	snprintf(ctx.as_of, sizeof(ctx.as_of), "%s", as_of);
 	if (!o->dry_run && (rc = run_insert(db, cfg, o, as_of, &ctx.run_id, err)) != SP_OK)

@@ -62,6 +62,7 @@ typedef struct sp_run_opts {
 	const char *as_of; /* YYYY-MM-DD; NULL = today (UTC) */
 	int year;
 	const char *report_pdf, *report_csv; /* report stage: output paths, NULL = the default */
+	const char *report_html; /* report stage: the HTML summary's path, NULL = none */
 	int dry_run;
 	int verbose;
 	int quiet;

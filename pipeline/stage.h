@@ -33,6 +33,7 @@ typedef struct sp_ctx {
 	char as_of[11];      /* logical date YYYY-MM-DD */
 	int year;            /* --year, 0 if not given (report, score) */
 	const char *report_pdf, *report_csv; /* report: output paths, NULL = the default */
+	const char *report_html; /* report: the one-page HTML summary's path, NULL = none */
 	int verbose;
 	int quiet;
 	int dry_run;

@@ -2,6 +2,7 @@
  * charts.c — funnel, horizontal bars and monthly bars with libharu primitives. See charts.h.
  */
 #include "reports/charts.h"
+#include "reports/figures.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +37,45 @@ void sp_chart_nodata(sp_pdf *p, float h, const char *msg)
 	sp_pdf_set_y(p, y - 6);
 }
 
+/* The first stage from which the bars are drawn against v[ref] instead: the first one below
+ * SP_CHART_BREAK of v[ref] (n when none). */
+static int funnel_break(const int64_t *v, int n, int ref)
+{
+	for (int i = ref + 1; i < n; i++)
+		if (v[i] > 0 && (double)v[i] < SP_CHART_BREAK * (double)v[ref])
+			return i;
+	return n;
+}
+
+void sp_chart_funnel_refs(const int64_t *v, int n, int *ref)
+{
+	int r = 0; /* the largest stage is the first part's full width (the first stage, but for odd years) */
+	for (int i = 1; i < n; i++)
+		if (v[i] > v[r])
+			r = i;
+	int brk = funnel_break(v, n, r);
+	for (int i = 0; i < n; i++) {
+		if (i == brk) {
+			r = i - 1;
+			brk = funnel_break(v, n, r);
+		}
+		ref[i] = r;
+	}
+}
+
+/* The dashed scale-break line across the bar column, with its caption. */
+static void funnel_scale_break(sp_pdf *p, float x, float y, float w, const char *label, int64_t ref, double factor)
+{
+	for (float d = x; d < x + w; d += 6)
+		sp_pdf_line(p, d, y, d + 3 < x + w ? d + 3 : x + w, y, 0.8f, 0.35f);
+	char buf[256];
+	snprintf(buf, sizeof(buf), "scale break: below it, %s (%lld) is the full width (scale \xC3\x97%.0f)", label,
+		 (long long)ref, factor);
+	sp_pdf_text_rgb(p, 0.35f, 0.35f, 0.35f);
+	sp_pdf_text(p, SP_PDF_MARGIN, y - 9, buf, 7, 0, SP_ALIGN_CENTER, x + w - SP_PDF_MARGIN);
+	sp_pdf_text_rgb(p, 0, 0, 0);
+}
+
 void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int n, const char *nodata)
 {
 	int64_t max = 0;
@@ -46,21 +86,33 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 		sp_chart_nodata(p, 120, nodata);
 		return;
 	}
-	const float rh = 26, lab_w = 122, bar_w = 215, cnt_w = 60, rate_w = SP_PDF_CONTENT_W - lab_w - bar_w - cnt_w;
-	float h = rh * (float)n + 20;
+	const float rh = 24, lab_w = 100, bar_w = 185, cnt_w = 50, rate_w = (SP_PDF_CONTENT_W - lab_w - bar_w - cnt_w) / 2;
+	int refs[SP_CHART_MAX_STAGES], nbreaks = 0;
+	if (n > SP_CHART_MAX_STAGES)
+		n = SP_CHART_MAX_STAGES;
+	sp_chart_funnel_refs(v, n, refs);
+	for (int i = 1; i < n; i++)
+		nbreaks += refs[i] != refs[i - 1];
+	float h = rh * (float)n + 18 * (float)nbreaks + 20;
 	sp_pdf_need(p, h);
 	float x = SP_PDF_MARGIN, y = sp_pdf_y(p);
 	sp_pdf_text_rgb(p, 0.35f, 0.35f, 0.35f);
-	sp_pdf_text(p, x + lab_w + bar_w, y - 10, "count", 7.5f, 0, SP_ALIGN_RIGHT, cnt_w);
+	sp_pdf_text(p, x + lab_w + bar_w, y - 10, "count", 7.5f, 0, SP_ALIGN_RIGHT, cnt_w - 10);
 	sp_pdf_text(p, x + lab_w + bar_w + cnt_w, y - 10, "% of the stage above", 7.5f, 0, SP_ALIGN_RIGHT, rate_w);
+	sp_pdf_text(p, x + lab_w + bar_w + cnt_w + rate_w, y - 10, "% of the first stage", 7.5f, 0, SP_ALIGN_RIGHT, rate_w);
 	sp_pdf_text_rgb(p, 0, 0, 0);
-	y -= 16;
-	double lmax = log10(1.0 + (double)max);
+	float top = y - 16;
 	for (int i = 0; i < n; i++) {
-		float top = y - rh * (float)i, mid = top - rh / 2;
-		float w = v[i] > 0 ? (float)((double)bar_w * log10(1.0 + (double)v[i]) / lmax) : 0;
-		if (v[i] > 0 && w < 3)
-			w = 3;
+		int ref = refs[i];
+		if (i && ref != refs[i - 1]) { /* the stage above becomes the full width */
+			funnel_scale_break(p, x + lab_w, top - 5, bar_w, labels[ref], v[ref], (double)v[refs[0]] / (double)v[ref]);
+			top -= 18;
+		}
+		float mid = top - rh / 2;
+		/* proportional to the stage that is the full width of this part of the chart */
+		float w = v[i] > 0 ? (float)((double)bar_w * (double)v[i] / (double)v[ref]) : 0;
+		if (v[i] > 0 && w < 1)
+			w = 1; /* a non-zero stage stays visible */
 		float shade = (float)i / (float)(n > 1 ? n - 1 : 1);
 		sp_pdf_rect(p, x + lab_w + (bar_w - w) / 2, top - rh + 3, w, rh - 6, 0.13f + 0.55f * shade * 0.6f,
 			    0.30f + 0.25f * shade, 0.55f - 0.2f * shade);
@@ -68,20 +120,18 @@ void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int
 		char buf[48];
 		snprintf(buf, sizeof(buf), "%lld", (long long)v[i]);
 		sp_pdf_text(p, x + lab_w + bar_w, mid - 3.5f, buf, 10, 1, SP_ALIGN_RIGHT, cnt_w);
-		if (i > 0) {
+		sp_pdf_text_rgb(p, 0.3f, 0.3f, 0.3f);
+		for (int k = 0; k < 2 && i > 0; k++) {
 			char pct[32];
-			if (v[i - 1] > 0)
-				snprintf(pct, sizeof(pct), "%.1f %%", 100.0 * (double)v[i] / (double)v[i - 1]);
-			else
-				snprintf(pct, sizeof(pct), "\xE2\x80\x93");
-			sp_pdf_text_rgb(p, 0.3f, 0.3f, 0.3f);
-			sp_pdf_text(p, x + lab_w + bar_w + cnt_w, mid - 3.5f, pct, 9, 0, SP_ALIGN_RIGHT, rate_w);
-			sp_pdf_text_rgb(p, 0, 0, 0);
+			sp_fig_pct(v[i], k ? v[0] : v[i - 1], pct, sizeof(pct));
+			sp_pdf_text(p, x + lab_w + bar_w + cnt_w + rate_w * (float)k, mid - 3.5f, pct, 9, 0, SP_ALIGN_RIGHT, rate_w);
 		}
-		if (i < n - 1)
+		sp_pdf_text_rgb(p, 0, 0, 0);
+		if (i < n - 1 && refs[i + 1] == ref)
 			sp_pdf_line(p, x, top - rh, x + SP_PDF_CONTENT_W, top - rh, 0.3f, 0.88f);
+		top -= rh;
 	}
-	sp_pdf_set_y(p, y - rh * (float)n - 4);
+	sp_pdf_set_y(p, top - 4);
 }
 
 void sp_chart_hbars(sp_pdf *p, const char *const *labels, const int64_t *a, const int64_t *b, int n,

@@ -18,10 +18,19 @@
 void sp_chart_nodata(sp_pdf *p, float h, const char *msg);
 
 /*
- * The funnel: one centred bar per stage, width on a logarithmic scale (the stages span several
- * orders of magnitude), the count inside or beside it, and the conversion rate from the stage
- * above on the right.
+ * The funnel: one centred bar per stage, its width proportional to its count, the count beside
+ * it, and the percentages of the stage above and of the first stage on the right. Where a stage
+ * falls below SP_CHART_BREAK of the stage that is the full width, the axis is broken: a dashed
+ * line says that from there on the stage above it is the full width (and by what factor the
+ * scale grows), so the stages keep their proportions inside each part and no bar is a sliver.
  */
+#define SP_CHART_BREAK 0.01
+#define SP_CHART_MAX_STAGES 16 /* stages beyond are not drawn */
+
+/* The funnel's scale: ref[i] = the stage drawn at full width in stage i's part of the chart (the
+ * largest stage, normally the first, before the first break); the PDF and the HTML summary draw
+ * the bars from it. v[ref[i]] > 0 whenever some stage is. */
+void sp_chart_funnel_refs(const int64_t *v, int n, int *ref);
 void sp_chart_funnel(sp_pdf *p, const char *const *labels, const int64_t *v, int n, const char *nodata);
 
 /*

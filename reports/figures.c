@@ -6,38 +6,73 @@
  * year of its logical date (run.as_of), not of the wall clock.
  */
 #include "reports/figures.h"
-#include "reports/csv_out.h"
 #include "pipeline/hub.h"
 #include "pipeline/select.h"
 #include "pipeline/stage.h"
+#include "core/date.h"
+#include "reports/display.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 
-const char *const SP_FIG_DEFINITIONS[][2] = {
-	{ "records_pulled", "Records pulled: the records in scope, plus the rows that the pushdown filter left out "
-			    "and the rows rejected as unreadable in the source files parsed by the runs of the year." },
-	{ "in_scope", "In scope: source records first seen in the year (or first published in it, as the startup's "
-		      "first-seen date) that passed the pushdown filter (age, status, activity codes) and validation, "
-		      "whether still listed or gone since." },
-	{ "integrated", "Unique startups (integrated): startups first seen in the year (cohort), counted once "
-			"across sources after de-duplication; same rows as `sparker export entities --year Y`." },
-	{ "qualified", "Qualified: startups of the cohort selected by the relevance filter; same rows as "
-		       "`sparker export qualified --year Y`." },
-	{ "decisions", "Accompanied, co-creation, invested: startups of the cohort with that committee decision, "
-		       "whatever its date. Decisions dated in the year for any cohort are shown beside them." },
-	{ "runs", "Runs of the year: runs whose logical date (as-of) falls in the year; runs that only wrote a "
-		  "report are not counted." },
-	{ NULL, NULL },
+const sp_fig_def SP_FIG_DEFS[SP_FIG_NDEFS] = {
+	[SP_FIG_PULLED] = { "records_pulled", "Records pulled",
+			    "Records pulled: every row of the source files parsed by the runs of the year (a source "
+			    "published as snapshots counts each snapshot parsed) = out of scope + rejected + already known + "
+			    "in scope." },
+	[SP_FIG_OUT_OF_SCOPE] = { "out_of_scope", "Out of scope",
+				  "Out of scope: rows of those files left out by the pushdown filter (age, status, "
+				  "activity codes)." },
+	[SP_FIG_REJECTED] = { "rejected", "Rejected", "Rejected: rows of those files rejected as unreadable." },
+	[SP_FIG_KNOWN] = { "already_known", "Already known",
+			   "Already known: the other rows of those files that are no new record of the year: records "
+			   "read again from a later snapshot, or dated in another year (a startup counts in the year of "
+			   "its first sighting)." },
+	[SP_FIG_IN_SCOPE] = { "in_scope", "In scope",
+			      "In scope: source records first seen in the year (or first published in it, as the "
+			      "startup's first-seen date) that passed the pushdown filter and validation, whether still "
+			      "listed or gone since." },
+	[SP_FIG_INTEGRATED] = { "integrated", "Unique startups",
+				"Unique startups: startups first seen in the year (cohort), counted once across sources "
+				"after de-duplication; same rows as `sparker export entities --year Y`." },
+	[SP_FIG_QUALIFIED] = { "qualified", "Qualified",
+			       "Qualified: startups of the cohort selected by the relevance filter; same rows as "
+			       "`sparker export qualified --year Y`." },
+	[SP_FIG_ACCOMPANIED] = { "accompanied", "Accompanied",
+				 "Accompanied, Co-creation, Invested: startups of the cohort with that committee decision, "
+				 "whatever its date. Decisions dated in the year for any cohort are shown beside them." },
+	[SP_FIG_COCREATION] = { "cocreation", "Co-creation", NULL },
+	[SP_FIG_INVESTED] = { "invested", "Invested", NULL },
+	[SP_FIG_SRC_STARTUPS] = { "startups_with_a_record", "Startups with a record",
+				  "Startups with a record (by source): unique startups of the cohort holding at least one "
+				  "record of the source; a startup found by two sources counts for both, so the column adds "
+				  "up to more than the unique startups." },
+	[SP_FIG_DUPS] = { "duplicates", "Duplicates",
+			  "Duplicates: records of the cohort's startups that joined a startup which already had an "
+			  "earlier record." },
+	[SP_FIG_RETURNING] = { "returning", "Returning startups",
+			       "Returning startups: startups of an earlier cohort that the platform had seen before the "
+			       "year and saw again in it (a source record it first saw in the year)." },
+	[SP_FIG_TO_DECISION] = { "days_to_decision", "Days from first sighting to decision",
+				 "Days from first sighting to decision: for each committee decision dated in the year "
+				 "(declines included), the days since the startup was first seen; median and quartiles." },
+	[SP_FIG_RESCOUTED] = { "rescouted", "Re-scouted after a decline",
+			       "Re-scouted after a decline: startups declined by the committee before the year that a "
+			       "source brought back in it (a source record the platform first saw in the year, the startup "
+			       "having been seen before it)." },
+	[SP_FIG_RUNS] = { "runs", "Runs",
+			  "Runs of the year: runs whose logical date (as-of) falls in the year; runs that only wrote a "
+			  "report are not counted." },
 };
 
 void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n)
 {
+	double r = b > 0 ? 100.0 * (double)a / (double)b : 0;
 	if (b <= 0)
 		snprintf(out, n, "\xE2\x80\x93");
-	else
-		snprintf(out, n, "%.1f %%", 100.0 * (double)a / (double)b);
+	else /* a small share keeps two decimals: 0.04 %, not 0.0 % */
+		snprintf(out, n, a > 0 && r < 1 ? "%.2f %%" : "%.1f %%", r);
 }
 
 /* ---- continents ---------------------------------------------------------------------------- */
@@ -140,8 +175,11 @@ static char *col_dup(sp_stmt *s, int i)
 	"WITH ent AS (SELECT e.id, e.country, e.first_seen FROM entity_live e"                                      \
 	" WHERE e.cohort = CAST(?1 AS INTEGER)) "
 /* a record is in scope in the year of its candidate's first_seen (min of first seen, published) */
-#define IN_SCOPE_YEAR                                                                                              \
-	"substr(coalesce((SELECT c.first_seen FROM candidate c WHERE c.record_id = record.id), record.first_seen), 1, 4) = ?1"
+#define REC_IN_YEAR(r) \
+	"substr(coalesce((SELECT c.first_seen FROM candidate c WHERE c.record_id = " r ".id), " r ".first_seen), 1, 4) = ?1"
+#define IN_SCOPE_YEAR REC_IN_YEAR("record")
+/* a parse_stat row ps (LEFT JOIN run r) belongs to the year of its run's logical date */
+#define PARSE_YEAR "substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1"
 #define RUN_YEAR(col) "substr(" col ", 1, 4) = ?1"
 /* runs that did more than write a report */
 #define DATA_RUN(r) \
@@ -151,9 +189,20 @@ static char *col_dup(sp_stmt *s, int i)
 static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 {
 	memset(fu, 0, sizeof(*fu));
-	if (q_int(q, "SELECT coalesce(sum(ps.rows_out_of_scope + ps.rows_rejected), 0) FROM parse_stat ps"
-		     " LEFT JOIN run r ON r.id = ps.run_id WHERE substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1", y, &fu->pulled) ||
-	    q_int(q, "SELECT count(*) FROM record WHERE " IN_SCOPE_YEAR, y, &fu->in_scope) ||
+	if (q_prep(q, "SELECT coalesce(sum(ps.rows_read), 0), coalesce(sum(ps.rows_out_of_scope), 0),"
+		      " coalesce(sum(ps.rows_rejected), 0) FROM parse_stat ps LEFT JOIN run r ON r.id = ps.run_id"
+		      " WHERE " PARSE_YEAR, y))
+		return SP_EDB;
+	int rc = q_step(q);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		fu->pulled = sp_col_int64(q->s, 0), fu->out_of_scope = sp_col_int64(q->s, 1);
+		fu->rejected = sp_col_int64(q->s, 2);
+		sp_finalize(q->s);
+		q->s = NULL;
+	}
+	if (q_int(q, "SELECT count(*) FROM record WHERE " IN_SCOPE_YEAR, y, &fu->in_scope) ||
 	    q_int(q, ENT_CTE "SELECT count(*) FROM ent", y, &fu->integrated) ||
 	    q_int(q, "SELECT count(*) FROM selection s JOIN entity e ON e.id = s.entity_id"
 		     " WHERE s.qualified = 1 AND s.cohort = CAST(?1 AS INTEGER)", y, &fu->qualified))
@@ -165,7 +214,6 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 		      " FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
 		      " JOIN entity e ON e.id = p.entity_id WHERE j.kind = 'decision' GROUP BY j.value", y))
 		return SP_EDB;
-	int rc;
 	while ((rc = q_step(q)) == 1) {
 		const char *d = sp_col_text(q->s, 0);
 		int64_t coh = sp_col_int64(q->s, 2), iny = sp_col_int64(q->s, 3);
@@ -180,8 +228,123 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 	}
 	if (rc < 0)
 		return rc;
-	fu->pulled += fu->in_scope;
+	fu->known = fu->pulled - fu->out_of_scope - fu->rejected - fu->in_scope;
 	return SP_OK;
+}
+
+
+/* ---- cross-year figures -------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The p-quantile of sorted v[0..n) by linear interpolation between ranks (n > 0). */
+static double quantile(const double *v, int64_t n, double p)
+{
+	double pos = p * (double)(n - 1);
+	int64_t lo = (int64_t)pos;
+	double frac = pos - (double)lo;
+	return lo + 1 < n ? v[lo] + frac * (v[lo + 1] - v[lo]) : v[lo];
+}
+
+/* decisions in force, on the entity that carries each now */
+#define DECISION_ON(e) \
+	"judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries JOIN " e " ON e.id = p.entity_id"
+
+static int load_cross(struct q *q, const char *y, sp_fig_cross *x)
+{
+	memset(x, 0, sizeof(*x));
+	/* sightings by the platform (record.first_seen), not publication dates: a first load that
+	 * finds a startup's records of several years at once shows no startup returning */
+	if (q_int(q, "SELECT count(DISTINCT e.id) FROM entity_live e JOIN member m ON m.entity_id = e.id"
+		     " JOIN record rc ON rc.id = m.record_id WHERE e.cohort < CAST(?1 AS INTEGER)"
+		     " AND substr(rc.first_seen, 1, 4) = ?1 AND EXISTS (SELECT 1 FROM member m2 JOIN record r2"
+		     " ON r2.id = m2.record_id WHERE m2.entity_id = e.id AND r2.first_seen < ?1)",
+		  y, &x->returning) ||
+	    q_int(q, "SELECT count(DISTINCT e.id) FROM " DECISION_ON("entity_live e") " WHERE j.kind = 'decision'"
+		     " AND j.value = 'declined' AND j.date < ?1 AND EXISTS (SELECT 1 FROM member m JOIN record rc"
+		     " ON rc.id = m.record_id WHERE m.entity_id = e.id AND substr(rc.first_seen, 1, 4) = ?1)"
+		     " AND EXISTS (SELECT 1 FROM member m2 JOIN record r2 ON r2.id = m2.record_id"
+		     " WHERE m2.entity_id = e.id AND r2.first_seen < ?1)",
+		  y, &x->rescouted))
+		return SP_EDB;
+	if (q_prep(q, "SELECT e.first_seen, j.date FROM " DECISION_ON("entity e") " WHERE j.kind = 'decision'"
+		      " AND substr(j.date, 1, 4) = ?1 AND e.first_seen IS NOT NULL", y))
+		return SP_EDB;
+	double *v = NULL;
+	int64_t n = 0, cap = 0;
+	int rc;
+	while ((rc = q_step(q)) == 1) {
+		char a[11], b[11];
+		snprintf(a, sizeof(a), "%.10s", sp_col_text(q->s, 0) ? sp_col_text(q->s, 0) : "");
+		snprintf(b, sizeof(b), "%.10s", sp_col_text(q->s, 1) ? sp_col_text(q->s, 1) : "");
+		if (!sp_date_is_iso_valid(a) || !sp_date_is_iso_valid(b))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			v = sp_xrealloc(v, sizeof(*v) * (size_t)cap);
+		}
+		v[n++] = (double)(sp_date_days(b) - sp_date_days(a));
+	}
+	if (rc >= 0 && n) {
+		qsort(v, (size_t)n, sizeof(*v), cmp_double);
+		x->ndecisions = n;
+		x->days_q1 = quantile(v, n, 0.25);
+		x->days_median = quantile(v, n, 0.5);
+		x->days_q3 = quantile(v, n, 0.75);
+	}
+	free(v);
+	return rc < 0 ? rc : SP_OK;
+}
+
+/* The first load: the oldest run that wrote data, and when its date is in Y, the startups of
+ * cohort Y first seen that day. */
+static int load_first(struct q *q, sp_figures *f)
+{
+	int rc = q_prep(q, "SELECT r.id, r.as_of FROM run r WHERE EXISTS (SELECT 1 FROM stage_run sr WHERE sr.run_id = r.id"
+			   " AND sr.stage <> 'report') AND ?1 = ?1 ORDER BY r.as_of, r.id", q->year);
+	if (rc)
+		return rc;
+	if ((rc = q_step(q)) == 1) {
+		f->first_load_run = sp_col_int64(q->s, 0);
+		snprintf(f->first_load, sizeof(f->first_load), "%.10s", sp_col_text(q->s, 1) ? sp_col_text(q->s, 1) : "");
+		sp_finalize(q->s);
+		q->s = NULL;
+	}
+	if (rc < 0)
+		return rc;
+	if (strncmp(f->first_load, q->year, 4))
+		return SP_OK;
+	if ((rc = q_prep(q, "SELECT count(*) FROM entity_live e WHERE e.cohort = CAST(?1 AS INTEGER)"
+			    " AND substr(e.first_seen, 1, 10) = ?2", q->year)))
+		return rc;
+	sp_bind_text(q->s, 2, f->first_load);
+	if ((rc = q_step(q)) == 1) {
+		f->first_load_n = sp_col_int64(q->s, 0);
+		sp_finalize(q->s);
+		q->s = NULL;
+	}
+	return rc < 0 ? rc : SP_OK;
+}
+
+/* The funnel and the cross-year figures of Y and the years before it. */
+static int load_years(struct q *q, sp_figures *f)
+{
+	for (int i = 0; i < SP_FIG_NHIST; i++) {
+		char y[8];
+		snprintf(y, sizeof(y), "%04d", f->year - (SP_FIG_NHIST - 1) + i);
+		int rc = load_funnel(q, y, &f->hist[i]);
+		if (rc == SP_OK)
+			rc = load_cross(q, y, &f->cross[i]);
+		if (rc != SP_OK)
+			return rc;
+	}
+	f->cur = f->hist[SP_FIG_NHIST - 1];
+	f->prev = f->hist[SP_FIG_NHIST - 2];
+	return load_first(q, f);
 }
 
 /* ---- growable arrays of counts ------------------------------------------------------------- */
@@ -384,7 +547,7 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 	static const char *const sql[] = {
 		/* 0: pulled, out of scope, rejected */
 		"SELECT ps.source, sum(ps.rows_read), sum(ps.rows_out_of_scope), sum(ps.rows_rejected) FROM parse_stat ps"
-		" LEFT JOIN run r ON r.id = ps.run_id WHERE substr(coalesce(r.as_of, ps.parsed_at), 1, 4) = ?1 GROUP BY ps.source",
+		" LEFT JOIN run r ON r.id = ps.run_id WHERE " PARSE_YEAR " GROUP BY ps.source",
 		/* 1: in scope */
 		"SELECT source, count(*) FROM record WHERE " IN_SCOPE_YEAR " GROUP BY source",
 		/* 2: unique startups contributed */
@@ -426,6 +589,10 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 		if (rc < 0)
 			return rc;
 	}
+	for (int i = 0; i < f->nsources; i++) { /* the rest of the rows read (figures.h) */
+		sp_fig_source *x = &f->sources[i];
+		x->known = x->pulled - x->out_of_scope - x->rejected - x->in_scope;
+	}
 	/* failure streaks: consecutive failed fetches, in fetch order */
 	if ((rc = q_prep(q, "SELECT f.source, f.status, coalesce(r.as_of, substr(f.fetched_at, 1, 10)) AS d FROM fetch f"
 			    " LEFT JOIN run r ON r.id = f.run_id WHERE d <= ?2 AND ?1 = ?1 ORDER BY f.source, f.id", q->year)))
@@ -458,44 +625,93 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 }
 
 /*
- * The main reason of a score: score.c writes "score S = evidence E + ... . Domain D: hit +w; hit +w.
- * Domain2 ...", best domain first, so the main reason is "Domain: first hit". Other texts: their
- * first part (up to ';', '|' or a newline).
+ * The main reason of a score, a relevance reason and never a committee decision or a pin (the
+ * selection writes those in front of the score's reasons, select.c). score.c writes "score S =
+ * evidence E + ... . Startup: ...; website W. Domain D: hit (source X) +w; hit +w. Domain2 ...",
+ * best domain first, so the main reason is "Domain: first hit" without its source and weight.
+ * Other texts: their first part (up to ';', '|' or a newline) that is not a decision or a pin.
+ * NULL when there is none.
  */
+static int is_judgement_text(const char *s)
+{
+	return !strncmp(s, "committee decision", 18) || !strncmp(s, "pinned ", 7);
+}
+
+/* "Label 7.5: first hit (source x:y) +3; ..." -> "Label: first hit" or NULL when seg is no domain's. */
+static char *domain_reason(const char *seg, size_t n)
+{
+	const char *colon = memchr(seg, ':', n);
+	if (!colon || colon == seg)
+		return NULL;
+	const char *lab_end = colon;
+	while (lab_end > seg && ((lab_end[-1] >= '0' && lab_end[-1] <= '9') || lab_end[-1] == '.'))
+		lab_end--;
+	if (lab_end == colon || lab_end == seg || lab_end[-1] != ' ')
+		return NULL; /* no score after the label: not a domain ("Startup: ...") */
+	const char *h = colon + 1, *end = seg + n;
+	while (h < end && *h == ' ')
+		h++;
+	size_t hn = 0;
+	while (h + hn < end && h[hn] != ';')
+		hn++;
+	const char *src = NULL;
+	for (size_t i = 0; i + 8 <= hn; i++)
+		if (!strncmp(h + i, " (source ", 9)) {
+			src = h + i;
+			break;
+		}
+	if (src)
+		hn = (size_t)(src - h);
+	while (hn && (h[hn - 1] == ' ' || (h[hn - 1] >= '0' && h[hn - 1] <= '9') || h[hn - 1] == '.' || h[hn - 1] == '+'))
+		hn--; /* " +3" */
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_add(&b, seg, (size_t)(lab_end - 1 - seg));
+	sp_buf_adds(&b, ": ");
+	sp_buf_add(&b, h, hn);
+	return sp_buf_detach(&b);
+}
+
 static char *main_reason(const char *rs)
 {
 	if (!rs)
 		return NULL;
-	const char *dot = !strncmp(rs, "score ", 6) ? strstr(rs, ". ") : NULL;
-	if (dot) {
-		const char *d = dot + 2, *colon = strchr(d, ':');
-		if (colon) {
-			const char *lab_end = colon;
-			/* "Label 7.5:" -> "Label" */
-			while (lab_end > d && lab_end[-1] != ' ')
-				lab_end--;
-			if (lab_end > d)
-				lab_end--;
-			const char *h = colon + 1;
-			while (*h == ' ')
-				h++;
-			size_t hn = strcspn(h, ";");
-			const char *next = strstr(h, ". ");
-			if (next && (size_t)(next - h) < hn)
-				hn = (size_t)(next - h);
-			sp_buf b = SP_BUF_INIT;
-			sp_buf_add(&b, d, (size_t)(lab_end - d));
-			sp_buf_adds(&b, ": ");
-			sp_buf_add(&b, h, hn);
-			return sp_buf_detach(&b);
-		}
+	/* the judgement prefixes ("committee decision accompanied (counts as pinned in). score ...") */
+	while (is_judgement_text(rs)) {
+		const char *dot = strstr(rs, ". ");
+		if (!dot)
+			return NULL;
+		rs = dot + 2;
 	}
-	while (*rs == ' ' || *rs == '[' || *rs == '"')
-		rs++;
-	size_t n = strcspn(rs, ";|\n");
-	while (n && (rs[n - 1] == ' ' || rs[n - 1] == '"' || rs[n - 1] == ']'))
-		n--;
-	return sp_xstrndup(rs, n);
+	if (!strncmp(rs, "score ", 6)) {
+		const char *first = NULL;
+		for (const char *seg = strstr(rs, ". "); seg; seg = strstr(seg, ". ")) {
+			seg += 2;
+			const char *e = strstr(seg, ". ");
+			size_t n = e ? (size_t)(e - seg) : strlen(seg);
+			char *r = domain_reason(seg, n);
+			if (r)
+				return r;
+			if (!first)
+				first = seg;
+		}
+		if (!first)
+			return NULL;
+		rs = first;
+	}
+	for (;;) {
+		while (*rs == ' ' || *rs == '[' || *rs == '"')
+			rs++;
+		size_t n = strcspn(rs, ";|\n");
+		if (is_judgement_text(rs) && rs[n]) {
+			rs += n + 1;
+			continue;
+		}
+		if (is_judgement_text(rs))
+			return NULL;
+		while (n && (rs[n - 1] == ' ' || rs[n - 1] == '"' || rs[n - 1] == ']' || rs[n - 1] == '.'))
+			n--;
+		return n ? sp_xstrndup(rs, n) : NULL;
+	}
 }
 
 static int load_qualified(struct q *q, sp_figures *f)
@@ -514,11 +730,11 @@ static int load_qualified(struct q *q, sp_figures *f)
 		}
 		sp_fig_qual *r = &f->qual[f->nqual++];
 		r->id = sp_col_int64(q->s, 0);
-		r->name = col_dup(q->s, 1);
+		r->name = sp_display_name(sp_col_text(q->s, 1));
 		r->country = col_dup(q->s, 2);
 		r->domains = col_dup(q->s, 3);
 		r->founded = col_dup(q->s, 4);
-		r->website = col_dup(q->s, 5);
+		r->website = sp_display_website(sp_col_text(q->s, 5));
 		r->score = sp_col_double(q->s, 6);
 		r->reason = main_reason(sp_col_text(q->s, 7));
 	}
@@ -664,7 +880,7 @@ int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f,
 	/* one read transaction: every figure from the same state of the database */
 	if ((rc = sp_store_exec(db, "BEGIN", err)) != SP_OK)
 		return rc;
-	if ((rc = load_funnel(&q, q.year, &f->cur)) || (rc = load_funnel(&q, q.prev, &f->prev)) ||
+	if ((rc = load_years(&q, f)) ||
 	    (rc = load_breakdowns(&q, f)) || (rc = load_hubs(&q, cfg, f)) || (rc = load_sources(&q, cfg, f)) ||
 	    (rc = load_qualified(&q, f)) || (rc = load_ops(&q, f)) || (rc = load_lineage(&q, f))) {
 		sp_err saved = *err;
@@ -703,149 +919,4 @@ void sp_figures_release(sp_figures *f)
 	free(f->domains), free(f->regions), free(f->countries), free(f->sources), free(f->qual), free(f->rejects);
 	free(f->snaps), free(f->run_ids), free(f->config_hashes);
 	memset(f, 0, sizeof(*f));
-}
-
-/* ---- CSV ----------------------------------------------------------------------------------- */
-
-static void row(FILE *o, const char *section, const char *key, const char *metric, const char *value)
-{
-	sp_csv_field(o, section, 0);
-	sp_csv_field(o, key, 0);
-	sp_csv_field(o, metric, 0);
-	sp_csv_field(o, value, 1);
-}
-
-static void rowi(FILE *o, const char *section, const char *key, const char *metric, int64_t v)
-{
-	char b[32];
-	snprintf(b, sizeof(b), "%lld", (long long)v);
-	row(o, section, key, metric, b);
-}
-
-static void rowf(FILE *o, const char *section, const char *key, const char *metric, double v)
-{
-	char b[64];
-	snprintf(b, sizeof(b), "%.4f", v);
-	row(o, section, key, metric, b);
-}
-
-static void funnel_csv(FILE *o, const char *sec, const sp_fig_funnel *fu)
-{
-	const int64_t v[] = { fu->pulled, fu->in_scope, fu->integrated, fu->qualified, fu->accompanied, fu->cocreation, fu->invested };
-	static const char *const k[] = { "records_pulled", "in_scope", "integrated", "qualified", "accompanied", "cocreation", "invested" };
-	for (int i = 0; i < 7; i++) {
-		rowi(o, sec, k[i], "count", v[i]);
-		if (i > 0 && v[i - 1] > 0)
-			rowf(o, sec, k[i], "rate_from_previous", (double)v[i] / (double)v[i - 1]);
-	}
-	rowi(o, sec, "accompanied_decided_in_year", "count", fu->dec_accompanied);
-	rowi(o, sec, "cocreation_decided_in_year", "count", fu->dec_cocreation);
-	rowi(o, sec, "invested_decided_in_year", "count", fu->dec_invested);
-}
-
-void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *written, FILE *o)
-{
-	char y[16], m[8];
-	fputs("section,key,metric,value\n", o);
-	snprintf(y, sizeof(y), "%d", f->year);
-	row(o, "report", "year", "value", y);
-	row(o, "report", "programme", "value", cfg->programme ? cfg->programme : "");
-	row(o, "report", "written", "value", written);
-	rowi(o, "report", "data_run", "value", f->data_run);
-	row(o, "report", "sparker_version", "value", SP_VERSION);
-	for (int i = 0; SP_FIG_DEFINITIONS[i][0]; i++)
-		row(o, "definition", SP_FIG_DEFINITIONS[i][0], "text", SP_FIG_DEFINITIONS[i][1]);
-	rowi(o, "target", "integrated", "min", f->target_int_min);
-	rowi(o, "target", "integrated", "max", f->target_int_max);
-	rowf(o, "target", "qualified_rate", "min", f->band_min);
-	rowf(o, "target", "qualified_rate", "max", f->band_max);
-	rowi(o, "target", "accompanied", "value", f->target_acc);
-	funnel_csv(o, "funnel", &f->cur);
-	funnel_csv(o, "funnel_previous_year", &f->prev);
-	if (f->cur.integrated)
-		rowf(o, "funnel", "qualified", "rate_of_integrated", (double)f->cur.qualified / (double)f->cur.integrated);
-	for (int i = 0; i < f->ndomains; i++) {
-		rowi(o, "domain", f->domains[i].key, "integrated", f->domains[i].a);
-		rowi(o, "domain", f->domains[i].key, "qualified", f->domains[i].b);
-	}
-	for (int i = 0; i < f->nregions; i++) {
-		rowi(o, "region", f->regions[i].key, "integrated", f->regions[i].a);
-		rowi(o, "region", f->regions[i].key, "qualified", f->regions[i].b);
-	}
-	for (int i = 0; i < f->ncountries; i++) {
-		rowi(o, "country", f->countries[i].key, "integrated", f->countries[i].a);
-		rowi(o, "country", f->countries[i].key, "qualified", f->countries[i].b);
-	}
-	if (f->nhubs) /* not among SP_FIG_DEFINITIONS: a config without hubs gets the report it had */
-		row(o, "definition", "hubs", "text", SP_FIG_HUB_DEFINITION);
-	for (int i = 0; i < f->nhubs; i++) {
-		const sp_fig_hub *h = &f->hubs[i];
-		rowi(o, "hub", h->name, "integrated", h->integrated);
-		rowi(o, "hub", h->name, "qualified", h->qualified);
-		rowi(o, "hub", h->name, "accompanied", h->accompanied);
-		if (h->target_int_min >= 0)
-			rowi(o, "hub", h->name, "target_integrated_min", h->target_int_min);
-		if (h->target_int_max >= 0)
-			rowi(o, "hub", h->name, "target_integrated_max", h->target_int_max);
-		if (h->target_acc >= 0)
-			rowi(o, "hub", h->name, "target_accompanied", h->target_acc);
-	}
-	for (int i = 0; i < f->nsources; i++) {
-		const sp_fig_source *s = &f->sources[i];
-		rowi(o, "source", s->name, "records_pulled", s->pulled);
-		rowi(o, "source", s->name, "out_of_scope", s->out_of_scope);
-		rowi(o, "source", s->name, "rejected", s->rejected);
-		rowi(o, "source", s->name, "in_scope", s->in_scope);
-		rowi(o, "source", s->name, "unique_contributed", s->unique);
-		rowi(o, "source", s->name, "duplicates_found", s->dups);
-		row(o, "source", s->name, "last_good_snapshot", s->last_good);
-		rowi(o, "source", s->name, "longest_failure_streak", s->streak_max);
-		rowi(o, "source", s->name, "failures_at_year_end", s->streak_end);
-	}
-	for (int i = 0; i <= 12; i++) {
-		if (i == 0 && !f->month_int[0])
-			continue;
-		snprintf(m, sizeof(m), i ? "%02d" : "unknown", i);
-		rowi(o, "month", m, "integrated", f->month_int[i]);
-		rowi(o, "month", m, "qualified", f->month_qual[i]);
-	}
-	rowi(o, "runs", "ok", "count", f->runs_ok);
-	rowi(o, "runs", "partial", "count", f->runs_partial);
-	rowi(o, "runs", "failed", "count", f->runs_failed);
-	rowi(o, "runs", "killed", "count", f->runs_killed);
-	if (f->runs_other)
-		rowi(o, "runs", "other", "count", f->runs_other);
-	for (int i = 0; i < f->nrejects; i++) {
-		sp_buf k = SP_BUF_INIT;
-		sp_buf_addf(&k, "%s:%s", f->rejects[i].source ? f->rejects[i].source : "", f->rejects[i].reason ? f->rejects[i].reason : "");
-		rowi(o, "rejects", k.buf, "count", f->rejects[i].n);
-		sp_buf_release(&k);
-	}
-	rowi(o, "quality", "duplicate_records", "count", f->dup_records);
-	rowi(o, "quality", "entity_merges", "count", f->entity_merges);
-	for (int i = 0; i < f->nqual; i++) {
-		const sp_fig_qual *r = &f->qual[i];
-		char id[32], sc[32];
-		snprintf(id, sizeof(id), "%lld", (long long)r->id);
-		snprintf(sc, sizeof(sc), "%.2f", r->score);
-		row(o, "qualified", id, "name", r->name);
-		row(o, "qualified", id, "country", r->country);
-		row(o, "qualified", id, "domains", r->domains);
-		row(o, "qualified", id, "founded", r->founded);
-		row(o, "qualified", id, "website", r->website);
-		row(o, "qualified", id, "score", sc);
-		row(o, "qualified", id, "main_reason", r->reason);
-	}
-	for (int i = 0; i < f->nsnaps; i++) {
-		const sp_fig_snap *s = &f->snaps[i];
-		char id[32];
-		snprintf(id, sizeof(id), "%lld", (long long)s->fetch_id);
-		row(o, "snapshot", id, "source", s->source);
-		row(o, "snapshot", id, "url", s->url);
-		row(o, "snapshot", id, "date", s->date);
-		row(o, "snapshot", id, "sha256", s->sha256);
-	}
-	row(o, "lineage", "config", "sha256", cfg->sha256);
-	row(o, "lineage", "runs", "config_hashes", f->config_hashes);
-	row(o, "lineage", "runs", "ids", f->run_ids);
 }

@@ -2,23 +2,41 @@
  * figures.h — every number of the yearly report, computed once from the database (SQL -> one
  * struct), so the PDF and the CSV companion can never disagree.
  *
- * Definitions (written on the report and in the CSV, SP_FIG_DEFINITIONS below); year Y:
+ * Definitions: SP_FIG_DEFS below is the one list of the report's figures: each has one key (the
+ * CSV's), one name (the PDF's and the HTML summary's, wherever the figure is printed) and one
+ * definition (printed on the report and in the CSV). For year Y:
  *   records pulled  sum of parse_stat.rows_read over the source files parsed by runs whose logical
  *                   date (run.as_of) is in Y (a snapshot source counts every snapshot parsed);
+ *                   = out of scope + rejected + already known + in scope (the funnel's first
+ *                   stage and the by-source table's "Records pulled" column are this one sum);
+ *   out of scope, rejected
+ *                   parse_stat.rows_out_of_scope, rows_rejected of those files;
+ *   already known   the rest of those rows: records stored again (read in an earlier snapshot)
+ *                   or dated in another year (pulled - out of scope - rejected - in scope);
  *   in scope        records (gone or not) first seen in Y: rows that passed the pushdown filter
  *                   and validation and were stored;
- *   integrated      unique startups of cohort Y: entity.merged_into IS NULL, cohort = Y, at least
- *                   one member (= `sparker export entities --year Y` rows);
+ *   integrated      unique startups of cohort Y: entity_live, cohort = Y
+ *                   (= `sparker export entities --year Y` rows);
  *   qualified       selection.qualified = 1 AND selection.cohort = Y
  *                   (= `sparker export qualified --year Y` rows);
  *   accompanied, co-creation, invested
  *                   distinct startups of cohort Y (merged ids followed) with at least one such
  *                   decision, whatever its date; decisions dated in Y for any cohort are given
  *                   alongside (dec_*).
+ *   returning       live startups of an earlier cohort holding a record the platform first saw
+ *                   (record.first_seen, not a publication date) in Y and one it saw before Y;
+ *   time to decision
+ *                   days from a startup's first sighting (entity.first_seen) to each committee
+ *                   decision in force dated in Y (any value, declines included): median and
+ *                   quartiles (linear interpolation between ranks);
+ *   re-scouted      returning startups (as above) with a decline in force dated before Y;
  *   per hub         (only when the config has [hub] sections) the integrated startups, those of
  *                   them qualified, and the accompanied startups of cohort Y whose country is in
  *                   the hub (pipeline/hub.h: sp_hub_of_country; "other": in no hub or unknown),
  *                   beside the hub's targets ([hub NAME] target_*, none by default).
+ * The funnel, the cross-year figures are loaded for Y and the SP_FIG_NHIST - 1 years before it.
+ * The first load: the logical date of the oldest run that wrote data; when it falls in Y, the
+ * startups of cohort Y first seen on that day (the backlog the first load found, dated by it).
  * Ops figures (runs, rejects, freshness, failure streaks) use the runs whose as_of is in Y; runs
  * that only wrote a report are left out, so writing a report does not change the next one.
  *
@@ -33,8 +51,22 @@
 #include "core/config.h"
 #include "core/store.h"
 
+/* The figures, in the order they are printed; SP_FIG_DEFS[id] gives each its key, name, definition. */
+enum sp_fig_id {
+	SP_FIG_PULLED, SP_FIG_OUT_OF_SCOPE, SP_FIG_REJECTED, SP_FIG_KNOWN, SP_FIG_IN_SCOPE, SP_FIG_INTEGRATED,
+	SP_FIG_QUALIFIED, SP_FIG_ACCOMPANIED, SP_FIG_COCREATION, SP_FIG_INVESTED, SP_FIG_SRC_STARTUPS, SP_FIG_DUPS,
+	SP_FIG_RETURNING, SP_FIG_TO_DECISION, SP_FIG_RESCOUTED, SP_FIG_RUNS, SP_FIG_NDEFS
+};
+typedef struct sp_fig_def {
+	const char *key, *name, *text;
+} sp_fig_def;
+extern const sp_fig_def SP_FIG_DEFS[SP_FIG_NDEFS];
+#define SP_FIG_NAME(id) (SP_FIG_DEFS[id].name)
+
+#define SP_FIG_NHIST 4 /* years side by side: Y - 3 .. Y */
+
 typedef struct sp_fig_funnel {
-	int64_t pulled, in_scope, integrated, qualified, accompanied, cocreation, invested;
+	int64_t pulled, out_of_scope, rejected, known, in_scope, integrated, qualified, accompanied, cocreation, invested;
 	int64_t dec_accompanied, dec_cocreation, dec_invested; /* decisions dated in Y, any cohort */
 } sp_fig_funnel;
 
@@ -47,7 +79,7 @@ typedef struct sp_fig_count {
 typedef struct sp_fig_source {
 	char *name;
 	char *url;           /* from the config, NULL for a source no longer configured */
-	int64_t pulled, out_of_scope, rejected, in_scope, unique, dups;
+	int64_t pulled, out_of_scope, rejected, known, in_scope, unique, dups; /* pulled = out_of_scope + rejected + known + in_scope */
 	char last_good[11];  /* logical date of the newest good fetch up to the end of Y, "" = none */
 	int streak_max;      /* longest run of consecutive failed fetches in Y */
 	int streak_end;      /* consecutive failed fetches at the end of Y */
@@ -60,7 +92,7 @@ typedef struct sp_fig_reject {
 
 typedef struct sp_fig_qual {
 	int64_t id;
-	char *name, *country, *domains, *founded, *website, *reason;
+	char *name, *country, *domains, *founded, *website, *reason; /* name, website: display forms (display.h) */
 	double score;
 } sp_fig_qual;
 
@@ -76,9 +108,21 @@ typedef struct sp_fig_snap {
 	char *source, *url, *date, *sha256;
 } sp_fig_snap;
 
+/* Cross-year figures of one year (see the definitions above). */
+typedef struct sp_fig_cross {
+	int64_t returning;      /* startups of earlier cohorts seen again */
+	int64_t rescouted;      /* startups declined before, seen again */
+	int64_t ndecisions;     /* decisions dated in the year with a first sighting: the sample below */
+	double days_q1, days_median, days_q3; /* first sighting -> decision, in days (0 when none) */
+} sp_fig_cross;
+
 typedef struct sp_figures {
 	int year;
-	sp_fig_funnel cur, prev;
+	sp_fig_funnel cur, prev;                 /* = hist[NHIST - 1], hist[NHIST - 2] */
+	sp_fig_funnel hist[SP_FIG_NHIST];        /* year - NHIST + 1 + i */
+	sp_fig_cross cross[SP_FIG_NHIST];
+	char first_load[11];                     /* as_of of the first run that wrote data; "" = none */
+	int64_t first_load_run, first_load_n;    /* that run; startups of cohort Y first seen that day (0: not in Y) */
 	/* targets ([report], [select]) */
 	int64_t target_int_min, target_int_max, target_acc;
 	double band_min, band_max;
@@ -108,8 +152,6 @@ void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *writt
 /* Continent of an ISO 3166-1 alpha-2 code ("Europe", ...; "Unknown" for NULL/unknown). */
 const char *sp_continent(const char *iso2);
 
-/* Definitions printed on the report and in the CSV: {key, text}, NULL-terminated. */
-extern const char *const SP_FIG_DEFINITIONS[][2];
 
 /* The per-hub figures' definition: on the report and in the CSV only when hubs are configured. */
 #define SP_FIG_HUB_DEFINITION                                                                                  \
@@ -117,7 +159,8 @@ extern const char *const SP_FIG_DEFINITIONS[][2];
 	"hub, or its country unknown); integrated, qualified (of the hub's integrated startups) and accompanied " \
 	"as above. Targets from the config's [hub] sections."
 
-/* a / b as a percentage string ("12.5 %", "–" when b == 0) into out. */
+/* a / b as a percentage string ("12.5 %"; "0.04 %" below 1 %; "–" when b == 0) into out: the
+ * one format of a percentage in the PDF, the charts and the HTML summary. */
 void sp_fig_pct(int64_t a, int64_t b, char *out, size_t n);
 
 #endif

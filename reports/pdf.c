@@ -335,10 +335,16 @@ static void wrap(sp_pdf *p, const char *s, float size, int bold, float w, void (
 			emit(p, line.buf, user);
 			sp_buf_reset(&line);
 		}
-		/* a word wider than the line: cut it at code points */
+		/* a word wider than the line (a URL, a long compound): cut it after its last separator
+		 * ('/', '.', '-', '_', '?', '&', '@') that fits, else at a code point */
 		const char *wp = word.buf;
 		while (sp_pdf_width(p, wp, size, bold) > w) {
 			size_t n = fit_prefix(p, wp, size, bold, w);
+			for (size_t k = n; k > n / 3 && k > 1; k--)
+				if (strchr("/.-_?&@", wp[k - 1])) {
+					n = k;
+					break;
+				}
 			if (!n) { /* not even one glyph fits: emit one code point */
 				n = 1;
 				while (wp[n] && ((unsigned char)wp[n] & 0xC0) == 0x80)
@@ -402,16 +408,47 @@ static float row_h(const sp_pdf *p)
 	return p->tsize * 1.6f;
 }
 
+struct lines {
+	char **v;
+	int n;
+};
+
+static void emit_line(sp_pdf *p, const char *line, void *user)
+{
+	(void)p;
+	struct lines *l = user;
+	l->v = sp_xrealloc(l->v, sizeof(char *) * (size_t)(l->n + 1));
+	l->v[l->n++] = sp_xstrdup(line);
+}
+
+/* The header row: titles wrapped over as many lines as they need, never cut. */
 static void table_header(sp_pdf *p)
 {
-	float h = row_h(p) + 2;
+	struct lines tl[MAX_COLS];
+	int maxl = 1;
+	for (int i = 0; i < p->ncols; i++) {
+		tl[i].v = NULL, tl[i].n = 0;
+		char *t = sp_pdf_clean(p->cols[i].title);
+		wrap(p, t, p->tsize, 1, p->cols[i].width - 6, emit_line, &tl[i]);
+		free(t);
+		if (tl[i].n > maxl)
+			maxl = tl[i].n;
+	}
+	float lh = p->tsize * 1.2f;
+	float h = row_h(p) + 2 + lh * (float)(maxl - 1);
 	float x = SP_PDF_MARGIN, tw = 0;
 	for (int i = 0; i < p->ncols; i++)
 		tw += p->cols[i].width;
 	sp_pdf_rect(p, x, p->y - h, tw, h, 0.86f, 0.89f, 0.94f);
 	for (int i = 0; i < p->ncols; i++) {
 		const sp_pdf_col *c = &p->cols[i];
-		sp_pdf_text(p, x + 3, p->y - h + h * 0.32f, c->title, p->tsize, 1, c->align, c->width - 6);
+		/* bottom-aligned: the last line of every title on the same baseline */
+		for (int k = 0; k < tl[i].n; k++) {
+			float yy = p->y - h + (row_h(p) + 2) * 0.32f + lh * (float)(tl[i].n - 1 - k);
+			sp_pdf_text(p, x + 3, yy, tl[i].v[k], p->tsize, 1, c->align, c->width - 6);
+			free(tl[i].v[k]);
+		}
+		free(tl[i].v);
 		x += c->width;
 	}
 	p->y -= h;
@@ -430,17 +467,31 @@ void sp_pdf_table_begin(sp_pdf *p, const sp_pdf_col *cols, int ncols, float size
 	table_header(p);
 }
 
-struct lines {
-	char **v;
-	int n;
-};
-
-static void emit_line(sp_pdf *p, const char *line, void *user)
+/* line (freed) ended with "…" within w, cut after a whole word (mid-word only for one long word). */
+static char *word_ellipsis(sp_pdf *p, char *line, int bold, float w)
 {
-	(void)p;
-	struct lines *l = user;
-	l->v = sp_xrealloc(l->v, sizeof(char *) * (size_t)(l->n + 1));
-	l->v[l->n++] = sp_xstrdup(line);
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_adds(&b, line);
+	for (;;) {
+		sp_buf t = SP_BUF_INIT;
+		sp_buf_addf(&t, "%s\xE2\x80\xA6", b.buf);
+		if (sp_pdf_width(p, t.buf, p->tsize, bold) <= w || !strchr(b.buf, ' ')) {
+			sp_buf_release(&b);
+			free(line);
+			if (sp_pdf_width(p, t.buf, p->tsize, bold) > w) { /* one word: cut it */
+				char *c = sp_pdf_fit(p, t.buf, p->tsize, bold, w);
+				sp_buf_release(&t);
+				return c;
+			}
+			return sp_buf_detach(&t);
+		}
+		sp_buf_release(&t);
+		char *sp = strrchr(b.buf, ' ');
+		b.len = (size_t)(sp - b.buf);
+		b.buf[b.len] = 0;
+		while (b.len && strchr(",;:", b.buf[b.len - 1]))
+			b.buf[--b.len] = 0;
+	}
 }
 
 static void table_cells(sp_pdf *p, const char *const *cells, int bold)
@@ -451,19 +502,17 @@ static void table_cells(sp_pdf *p, const char *const *cells, int bold)
 	for (int i = 0; i < p->ncols; i++) {
 		cl[i].v = NULL, cl[i].n = 0;
 		const sp_pdf_col *c = &p->cols[i];
-		if (c->lines <= 1 || !cells[i] || !*cells[i])
-			continue;
+		int lines = c->lines > 1 ? c->lines : SP_PDF_WRAP_LINES;
+		if (!cells[i] || !*cells[i] || sp_pdf_width(p, cells[i], p->tsize, bold) <= c->width - 6)
+			continue; /* fits on one line */
 		char *t = sp_pdf_clean(cells[i]);
 		wrap(p, t, p->tsize, bold, c->width - 6, emit_line, &cl[i]);
 		free(t);
-		if (cl[i].n > c->lines) { /* keep lines-1 lines, and the rest on the last one, ellipsised */
-			sp_buf rest = SP_BUF_INIT;
-			for (int k = c->lines - 1; k < cl[i].n; k++) {
-				sp_buf_addf(&rest, "%s%s", rest.len ? " " : "", cl[i].v[k]);
+		if (cl[i].n > lines) { /* keep `lines` lines; the last ends with "…" after a whole word */
+			for (int k = lines; k < cl[i].n; k++)
 				free(cl[i].v[k]);
-			}
-			cl[i].n = c->lines;
-			cl[i].v[c->lines - 1] = sp_buf_detach(&rest);
+			cl[i].n = lines;
+			cl[i].v[lines - 1] = word_ellipsis(p, cl[i].v[lines - 1], bold, c->width - 6);
 		}
 		if (cl[i].n > maxl)
 			maxl = cl[i].n;

@@ -74,13 +74,17 @@ void sp_pdf_heading(sp_pdf *p, const char *s, int level, float keep);
 void sp_pdf_rect(sp_pdf *p, float x, float y, float w, float h, float r, float g, float b);
 void sp_pdf_line(sp_pdf *p, float x0, float y0, float x1, float y1, float width, float gray);
 
-/* Tables. Column widths must add up to at most SP_PDF_CONTENT_W. Cells are ellipsised or wrapped;
- * a row never splits across pages and the header row is repeated on each new page. */
+/* Tables. Column widths must add up to at most SP_PDF_CONTENT_W. A cell wider than its column
+ * wraps (at spaces, a long word after '/', '.', '-'...) over up to `lines` lines
+ * (SP_PDF_WRAP_LINES when lines <= 1); beyond that its last line ends with "…" after a whole
+ * word. Header titles wrap over as many lines as they need. A row never splits across pages and
+ * the header row is repeated on each new page. */
+#define SP_PDF_WRAP_LINES 4
 typedef struct sp_pdf_col {
 	const char *title;
 	float width;
 	int align;
-	int lines; /* > 1: wrap the cell over up to this many lines (the last one ellipsised); else one line */
+	int lines; /* > 1: wrap the cell over up to this many lines; else up to SP_PDF_WRAP_LINES */
 } sp_pdf_col;
 void sp_pdf_table_begin(sp_pdf *p, const sp_pdf_col *cols, int ncols, float size);
 void sp_pdf_table_row(sp_pdf *p, const char *const *cells);

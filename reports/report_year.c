@@ -6,7 +6,8 @@
  * definitions as a footnote); 3 breakdowns (domain, region, country, source); 4 monthly intake;
  * 5 the qualified startups (a table over as many pages as needed, header repeated), and under it
  * the audit of the selection when the year has one (pipeline/audit.h);
- * 6 data quality and operations; appendix: lineage. Every section says "no data" in words when
+ * 6 data quality and operations; 7 the years side by side and the cross-year figures; appendix:
+ * lineage. With ctx->report_html, the one-page HTML summary (html.h) from the same figures. Every section says "no data" in words when
  * it has nothing to show.
  */
 #include "reports/report_year.h"
@@ -21,6 +22,7 @@
 
 #include "pipeline/audit.h"
 #include "reports/charts.h"
+#include "reports/html.h"
 #include "reports/pdf.h"
 
 void sp_report_paths(const sp_config *cfg, int year, const char *pdf_opt, const char *csv_opt, sp_buf *pdf, sp_buf *csv)
@@ -143,9 +145,9 @@ static void cover(sp_pdf *p, const sp_figures *f, const sp_config *cfg, const ch
 		sp_pdf_skip(p, 10);
 	}
 	/* the headline numbers */
-	const char *lab[] = { "unique startups integrated", "qualified", "accompanied" };
+	const char *lab[] = { SP_FIG_NAME(SP_FIG_INTEGRATED), SP_FIG_NAME(SP_FIG_QUALIFIED), SP_FIG_NAME(SP_FIG_ACCOMPANIED) };
 	char r[64];
-	snprintf(r, sizeof(r), "%s of integrated", PCT(n3, f->cur.qualified, f->cur.integrated));
+	snprintf(r, sizeof(r), "%s of unique startups", PCT(n3, f->cur.qualified, f->cur.integrated));
 	const char *sub[3];
 	char t1[64], t3[64];
 	snprintf(t1, sizeof(t1), "target %lld\xE2\x80\x93%lld", (long long)f->target_int_min, (long long)f->target_int_max);
@@ -174,6 +176,7 @@ static void cover(sp_pdf *p, const sp_figures *f, const sp_config *cfg, const ch
 		"4  Monthly intake",
 		"5  The qualified startups",
 		"6  Data quality and operations",
+		"7  Across the years",
 		"A  Lineage: source snapshots, configuration, runs",
 	};
 	for (size_t i = 0; i < SP_ARRAY_LEN(toc); i++)
@@ -191,6 +194,11 @@ static const char *status_range(char *b, int64_t v, int64_t lo, int64_t hi)
 	return b;
 }
 
+/* Already known below zero: more records dated in the year than rows read in it. */
+#define KNOWN_NEGATIVE                                                                                          \
+	"Already known is negative where records dated in the year were read by the runs of a later year (a first " \
+	"load or a backfill that found them): they are in scope here, their rows in that later year's records pulled."
+
 static void key_figures(sp_pdf *p, const sp_figures *f)
 {
 	char b[512], c[7][32], st[64], tg[64];
@@ -202,19 +210,19 @@ static void key_figures(sp_pdf *p, const sp_figures *f)
 	snprintf(ycur, sizeof(ycur), "%d", f->year);
 	snprintf(yprev, sizeof(yprev), "%d", f->year - 1);
 	const sp_pdf_col cols[] = {
-		{ "Figure", 150, SP_ALIGN_LEFT, 0 }, { ycur, 60, SP_ALIGN_RIGHT, 0 }, { yprev, 60, SP_ALIGN_RIGHT, 0 },
-		{ "Change", 60, SP_ALIGN_RIGHT, 0 }, { "Target", 80, SP_ALIGN_RIGHT, 0 }, { "Against target", 85, SP_ALIGN_LEFT, 0 },
+		{ "Figure", 172, SP_ALIGN_LEFT, 0 }, { ycur, 55, SP_ALIGN_RIGHT, 0 }, { yprev, 55, SP_ALIGN_RIGHT, 0 },
+		{ "Change", 55, SP_ALIGN_RIGHT, 0 }, { "Target", 73, SP_ALIGN_RIGHT, 0 }, { "Against target", 85, SP_ALIGN_LEFT, 0 },
 	};
 	sp_pdf_table_begin(p, cols, 6, 9);
 	{
 		snprintf(tg, sizeof(tg), "%lld\xE2\x80\x93%lld", (long long)f->target_int_min, (long long)f->target_int_max);
-		const char *r[] = { "Unique startups integrated", I(c[0], a->integrated), I(c[1], z->integrated),
+		const char *r[] = { SP_FIG_NAME(SP_FIG_INTEGRATED), I(c[0], a->integrated), I(c[1], z->integrated),
 				    CHG(c[2], a->integrated, z->integrated), tg,
 				    status_range(st, a->integrated, f->target_int_min, f->target_int_max) };
 		sp_pdf_table_row(p, r);
 	}
 	{
-		const char *r[] = { "Qualified", I(c[0], a->qualified), I(c[1], z->qualified), CHG(c[2], a->qualified, z->qualified),
+		const char *r[] = { SP_FIG_NAME(SP_FIG_QUALIFIED), I(c[0], a->qualified), I(c[1], z->qualified), CHG(c[2], a->qualified, z->qualified),
 				    "", "" };
 		sp_pdf_table_row(p, r);
 	}
@@ -225,24 +233,24 @@ static void key_figures(sp_pdf *p, const sp_figures *f)
 			double rate = (double)a->qualified / (double)a->integrated;
 			s = rate < f->band_min - 1e-9 ? "below band" : rate > f->band_max + 1e-9 ? "above band" : "within band";
 		}
-		const char *r[] = { "Qualified rate (of integrated)", PCT(c[0], a->qualified, a->integrated),
+		const char *r[] = { "Qualified rate (of unique startups)", PCT(c[0], a->qualified, a->integrated),
 				    PCT(c[1], z->qualified, z->integrated), "", tg, s };
 		sp_pdf_table_row(p, r);
 	}
 	{
 		snprintf(tg, sizeof(tg), "~%lld", (long long)f->target_acc);
-		const char *r[] = { "Accompanied", I(c[0], a->accompanied), I(c[1], z->accompanied),
+		const char *r[] = { SP_FIG_NAME(SP_FIG_ACCOMPANIED), I(c[0], a->accompanied), I(c[1], z->accompanied),
 				    CHG(c[2], a->accompanied, z->accompanied), tg,
 				    a->accompanied < f->target_acc ? "below" : a->accompanied > f->target_acc ? "above" : "on target" };
 		sp_pdf_table_row(p, r);
 	}
 	{
-		const char *r[] = { "Co-creation projects", I(c[0], a->cocreation), I(c[1], z->cocreation),
+		const char *r[] = { SP_FIG_NAME(SP_FIG_COCREATION), I(c[0], a->cocreation), I(c[1], z->cocreation),
 				    CHG(c[2], a->cocreation, z->cocreation), "", "" };
 		sp_pdf_table_row(p, r);
 	}
 	{
-		const char *r[] = { "Investments", I(c[0], a->invested), I(c[1], z->invested), CHG(c[2], a->invested, z->invested),
+		const char *r[] = { SP_FIG_NAME(SP_FIG_INVESTED), I(c[0], a->invested), I(c[1], z->invested), CHG(c[2], a->invested, z->invested),
 				    "", "" };
 		sp_pdf_table_row(p, r);
 	}
@@ -258,21 +266,33 @@ static void key_figures(sp_pdf *p, const sp_figures *f)
 
 	snprintf(b, sizeof(b), "2  The funnel %d", f->year);
 	sp_pdf_heading(p, b, 1, 230);
-	static const char *const labels[] = { "Records pulled", "In scope", "Unique startups", "Qualified",
-					      "Accompanied", "Co-creation", "Invested" };
+	const char *const labels[] = { SP_FIG_NAME(SP_FIG_PULLED),     SP_FIG_NAME(SP_FIG_IN_SCOPE),
+					SP_FIG_NAME(SP_FIG_INTEGRATED), SP_FIG_NAME(SP_FIG_QUALIFIED),
+					SP_FIG_NAME(SP_FIG_ACCOMPANIED), SP_FIG_NAME(SP_FIG_COCREATION),
+					SP_FIG_NAME(SP_FIG_INVESTED) };
 	const int64_t v[] = { a->pulled, a->in_scope, a->integrated, a->qualified, a->accompanied, a->cocreation, a->invested };
 	snprintf(b, sizeof(b), "No data for %d: nothing was pulled, integrated or decided.", f->year);
 	sp_chart_funnel(p, labels, v, 7, b);
 	int any = 0;
 	for (int i = 0; i < 7; i++)
 		any |= v[i] > 0;
-	if (any)
-		small_note(p, "Bar widths on a logarithmic scale (the stages span several orders of magnitude); the counts are exact. "
-		      "The percentage on each line is that stage's count divided by the count of the stage above.");
+	if (any) {
+		snprintf(b, sizeof(b),
+			 "Bar widths are proportional to the counts. Where a stage is below %.0f %% of the stage drawn at full "
+			 "width, the scale breaks (dashed line): the stage above the break becomes the full width. Between "
+			 "%s and %s: %s %lld, %s %lld, %s %lld (the by-source table gives them per source).",
+			 100 * SP_CHART_BREAK, SP_FIG_NAME(SP_FIG_PULLED), SP_FIG_NAME(SP_FIG_IN_SCOPE),
+			 SP_FIG_NAME(SP_FIG_OUT_OF_SCOPE), (long long)a->out_of_scope, SP_FIG_NAME(SP_FIG_REJECTED),
+			 (long long)a->rejected, SP_FIG_NAME(SP_FIG_KNOWN), (long long)a->known);
+		small_note(p, b);
+		if (a->known < 0)
+			small_note(p, KNOWN_NEGATIVE);
+	}
 	sp_pdf_skip(p, 6);
 	sp_pdf_heading(p, "Definitions", 2, 60);
-	for (int i = 0; SP_FIG_DEFINITIONS[i][0]; i++)
-		small_note(p, SP_FIG_DEFINITIONS[i][1]);
+	for (int i = 0; i < SP_FIG_NDEFS; i++)
+		if (SP_FIG_DEFS[i].text)
+			small_note(p, SP_FIG_DEFS[i].text);
 }
 
 #define MAX_BARS 16
@@ -308,7 +328,7 @@ static void breakdown_bars(sp_pdf *p, const sp_config *cfg, const sp_fig_count *
 		k++;
 	}
 	snprintf(msg, sizeof(msg), "No startups in cohort %d: no %s to show.", year, what);
-	sp_chart_hbars(p, labels, a, b, k, "integrated", "qualified", msg);
+	sp_chart_hbars(p, labels, a, b, k, SP_FIG_NAME(SP_FIG_INTEGRATED), SP_FIG_NAME(SP_FIG_QUALIFIED), msg);
 }
 
 /* A hub's target range "lo–hi" (one side: "≥ lo", "≤ hi") and where v stands, or "–" when unset. */
@@ -334,7 +354,7 @@ static void hub_table(sp_pdf *p, const sp_figures *f)
 	char c[6][64];
 	sp_pdf_heading(p, "By hub", 2, 60);
 	const sp_pdf_col cols[] = {
-		{ "Hub", 110, SP_ALIGN_LEFT, 0 },        { "Integrated", 62, SP_ALIGN_RIGHT, 0 },
+		{ "Hub", 110, SP_ALIGN_LEFT, 0 },        { SP_FIG_NAME(SP_FIG_INTEGRATED), 62, SP_ALIGN_RIGHT, 0 },
 		{ "Target", 88, SP_ALIGN_RIGHT, 0 },     { "Qualified", 55, SP_ALIGN_RIGHT, 0 },
 		{ "Rate", 45, SP_ALIGN_RIGHT, 0 },       { "Accompanied", 70, SP_ALIGN_RIGHT, 0 },
 		{ "Target", 65, SP_ALIGN_RIGHT, 0 },
@@ -361,10 +381,9 @@ static void hub_table(sp_pdf *p, const sp_figures *f)
 
 static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 {
-	char b[256], c[5][32];
-	sp_pdf_page(p);
+	char b[768], c[7][32];
 	snprintf(b, sizeof(b), "3  Breakdowns %d", f->year);
-	sp_pdf_heading(p, b, 1, 100);
+	sp_pdf_heading(p, b, 1, 300); /* flows after the definitions: no page of their last lines alone */
 	if (f->nhubs)
 		hub_table(p, f);
 	sp_pdf_heading(p, "By domain", 2, 60);
@@ -379,7 +398,7 @@ static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 		sp_chart_nodata(p, 40, b);
 	} else {
 		const sp_pdf_col cols[] = {
-			{ "Country", 60, SP_ALIGN_LEFT, 0 }, { "Region", 130, SP_ALIGN_LEFT, 0 }, { "Integrated", 90, SP_ALIGN_RIGHT, 0 },
+			{ "Country", 60, SP_ALIGN_LEFT, 0 }, { "Region", 130, SP_ALIGN_LEFT, 0 }, { SP_FIG_NAME(SP_FIG_INTEGRATED), 90, SP_ALIGN_RIGHT, 0 },
 			{ "Qualified", 90, SP_ALIGN_RIGHT, 0 }, { "Qualified rate", 95, SP_ALIGN_RIGHT, 0 },
 		};
 		sp_pdf_table_begin(p, cols, 5, 8.5f);
@@ -398,12 +417,18 @@ static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 			const char *r[] = { b, "", I(c[0], sa), I(c[1], sb), PCT(c[2], sb, sa) };
 			sp_pdf_table_row(p, r);
 		}
-		const char *t[] = { "Total", "", I(c[0], f->cur.integrated), I(c[1], f->cur.qualified),
-				    PCT(c[2], f->cur.qualified, f->cur.integrated) };
+		int64_t ta = 0, tb = 0; /* the total is the rows' sum */
+		for (int i = 0; i < f->ncountries; i++)
+			ta += f->countries[i].a, tb += f->countries[i].b;
+		const char *t[] = { "Total", "", I(c[0], ta), I(c[1], tb), PCT(c[2], tb, ta) };
 		sp_pdf_table_total(p, t);
 		sp_pdf_table_end(p);
-		small_note(p, "Qualified here: qualified startups of the cohort that are integrated (the total can differ from the key "
-			      "figure only if a qualified startup lost all its records).");
+		if (tb != f->cur.qualified) {
+			snprintf(b, sizeof(b), "%lld qualified startups of the cohort hold no record now (gone or out of scope since "
+				 "the selection): they are in the key figures, not in this table.",
+				 (long long)(f->cur.qualified - tb));
+			small_note(p, b);
+		}
 	}
 
 	sp_pdf_heading(p, "By source", 2, 80);
@@ -411,36 +436,47 @@ static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 		sp_chart_nodata(p, 40, "No sources configured and none in the database.");
 	} else {
 		const sp_pdf_col cols[] = {
-			{ "Source", 135, SP_ALIGN_LEFT, 0 }, { "Pulled", 70, SP_ALIGN_RIGHT, 0 }, { "Out of scope", 75, SP_ALIGN_RIGHT, 0 },
-			{ "In scope", 65, SP_ALIGN_RIGHT, 0 }, { "Startups", 75, SP_ALIGN_RIGHT, 0 }, { "Duplicates", 75, SP_ALIGN_RIGHT, 0 },
+			{ "Source", 95, SP_ALIGN_LEFT, 0 },
+			{ SP_FIG_NAME(SP_FIG_PULLED), 57, SP_ALIGN_RIGHT, 0 },
+			{ SP_FIG_NAME(SP_FIG_OUT_OF_SCOPE), 57, SP_ALIGN_RIGHT, 0 },
+			{ SP_FIG_NAME(SP_FIG_REJECTED), 52, SP_ALIGN_RIGHT, 0 },
+			{ SP_FIG_NAME(SP_FIG_KNOWN), 57, SP_ALIGN_RIGHT, 0 },
+			{ SP_FIG_NAME(SP_FIG_IN_SCOPE), 52, SP_ALIGN_RIGHT, 0 },
+			{ SP_FIG_NAME(SP_FIG_SRC_STARTUPS), 68, SP_ALIGN_RIGHT, 0 },
+			{ SP_FIG_NAME(SP_FIG_DUPS), 57, SP_ALIGN_RIGHT, 0 },
 		};
-		sp_pdf_table_begin(p, cols, 6, 8.5f);
-		int64_t t[5] = { 0 };
+		sp_pdf_need(p, 40 + 14 * (float)(f->nsources + 2)); /* the table on one page */
+		sp_pdf_table_begin(p, cols, 8, 8.5f);
+		int64_t t[7] = { 0 };
 		for (int i = 0; i < f->nsources; i++) {
 			const sp_fig_source *s = &f->sources[i];
-			const char *r[] = { s->name, I(c[0], s->pulled), I(c[1], s->out_of_scope), I(c[2], s->in_scope),
-					    I(c[3], s->unique), I(c[4], s->dups) };
+			const char *r[] = { s->name, I(c[0], s->pulled), I(c[1], s->out_of_scope), I(c[2], s->rejected),
+					    I(c[3], s->known), I(c[4], s->in_scope), I(c[5], s->unique), I(c[6], s->dups) };
 			sp_pdf_table_row(p, r);
-			t[0] += s->pulled, t[1] += s->out_of_scope, t[2] += s->in_scope, t[3] += s->unique, t[4] += s->dups;
+			t[0] += s->pulled, t[1] += s->out_of_scope, t[2] += s->rejected, t[3] += s->known;
+			t[4] += s->in_scope, t[5] += s->unique, t[6] += s->dups;
 		}
-		const char *r[] = { "Total", I(c[0], t[0]), I(c[1], t[1]), I(c[2], t[2]), I(c[3], t[3]), I(c[4], t[4]) };
+		const char *r[] = { "Total", I(c[0], t[0]), I(c[1], t[1]), I(c[2], t[2]), I(c[3], t[3]), I(c[4], t[4]),
+				    I(c[5], t[5]), I(c[6], t[6]) };
 		sp_pdf_table_total(p, r);
 		sp_pdf_table_end(p);
-		small_note(p, "Pulled, out of scope: rows read and rows left out by the pushdown filter in the files parsed in the "
-			      "year. In scope: records first seen in the year. "
-			      "Startups: startups of the cohort with at least one record from the source (a startup found "
-			      "by two sources counts for both, so the column adds up to more than the integrated total). "
-			      "Duplicates: records that joined a startup which already had an earlier record.");
+		snprintf(b, sizeof(b), "On each line, %s = %s + %s + %s + %s; the totals are the funnel's. %s",
+			 SP_FIG_NAME(SP_FIG_PULLED), SP_FIG_NAME(SP_FIG_OUT_OF_SCOPE), SP_FIG_NAME(SP_FIG_REJECTED),
+			 SP_FIG_NAME(SP_FIG_KNOWN), SP_FIG_NAME(SP_FIG_IN_SCOPE), SP_FIG_DEFS[SP_FIG_SRC_STARTUPS].text);
+		small_note(p, b);
+		if (t[3] < 0 || f->cur.known < 0)
+			small_note(p, KNOWN_NEGATIVE);
 	}
 }
 
 static void monthly(sp_pdf *p, const sp_figures *f)
 {
-	char b[256];
+	char b[768];
 	snprintf(b, sizeof(b), "4  Monthly intake %d", f->year);
-	sp_pdf_heading(p, b, 1, 220);
+	sp_pdf_heading(p, b, 1, 480); /* the chart and its table of 12 months on one page */
 	snprintf(b, sizeof(b), "No startups first seen in %d: no monthly intake to show.", f->year);
-	sp_chart_months(p, f->month_int + 1, f->month_qual + 1, "integrated (first seen that month)", "qualified", b);
+	sp_chart_months(p, f->month_int + 1, f->month_qual + 1, "Unique startups (first seen that month)",
+			SP_FIG_NAME(SP_FIG_QUALIFIED), b);
 	int64_t ti = 0, tq = 0;
 	for (int m = 0; m <= 12; m++)
 		ti += f->month_int[m], tq += f->month_qual[m];
@@ -449,7 +485,7 @@ static void monthly(sp_pdf *p, const sp_figures *f)
 						   "July", "August", "September", "October", "November", "December" };
 		char c[3][32];
 		const sp_pdf_col cols[] = {
-			{ "Month", 135, SP_ALIGN_LEFT, 0 }, { "Integrated", 120, SP_ALIGN_RIGHT, 0 },
+			{ "Month", 135, SP_ALIGN_LEFT, 0 }, { SP_FIG_NAME(SP_FIG_INTEGRATED), 120, SP_ALIGN_RIGHT, 0 },
 			{ "Qualified", 120, SP_ALIGN_RIGHT, 0 }, { "Qualified rate", 120, SP_ALIGN_RIGHT, 0 },
 		};
 		sp_pdf_table_begin(p, cols, 4, 8.5f);
@@ -467,6 +503,18 @@ static void monthly(sp_pdf *p, const sp_figures *f)
 			 (long long)f->month_int[0], (long long)f->month_qual[0]);
 		small_note(p, b);
 	}
+	if (f->first_load_n) {
+		static const char *const mname[] = { "", "January", "February", "March", "April", "May", "June", "July",
+						     "August", "September", "October", "November", "December" };
+		int m = atoi(f->first_load + 5);
+		snprintf(b, sizeof(b),
+			 "The first load: run %lld (as of %s) was the first to pull the sources; %lld startups of the cohort "
+			 "whose sources give no earlier date were first seen by it, so they count in %s. %s's intake is "
+			 "the backlog the platform found, not that month's flow.",
+			 (long long)f->first_load_run, f->first_load, (long long)f->first_load_n, m >= 1 && m <= 12 ? mname[m] : "?",
+			 m >= 1 && m <= 12 ? mname[m] : "That month");
+		small_note(p, b);
+	}
 }
 
 static void qualified_table(sp_pdf *p, const sp_figures *f)
@@ -480,32 +528,23 @@ static void qualified_table(sp_pdf *p, const sp_figures *f)
 		sp_chart_nodata(p, 50, b);
 		return;
 	}
-	small_note(p, "Sorted by relevance score (highest first); the main reason is the first reason the scoring gave. "
+	small_note(p, "Sorted by relevance score (highest first); the main reason is the first relevance reason the scoring "
+		      "gave: the best domain and its strongest evidence (a committee decision or a pin is no relevance reason: "
+		      "\xE2\x80\x9C\xE2\x80\x93\xE2\x80\x9D when the startup has no other). Names in registry capitals are shown "
+		      "in title case (`sparker entity show` gives the source's spelling); websites without tracking parameters. "
 		      "The full list, with every reason, is in `sparker export qualified` and the CSV companion.");
 	sp_pdf_skip(p, 4);
-	const sp_pdf_col cols[] = {
-		{ "#", 22, SP_ALIGN_RIGHT, 0 },      { "Name", 102, SP_ALIGN_LEFT, 2 },   { "Ctry", 26, SP_ALIGN_LEFT, 0 },
-		{ "Domains", 72, SP_ALIGN_LEFT, 2 }, { "Founded", 50, SP_ALIGN_LEFT, 0 }, { "Website", 72, SP_ALIGN_LEFT, 0 },
-		{ "Score", 30, SP_ALIGN_RIGHT, 0 },  { "Main reason", 121, SP_ALIGN_LEFT, 2 },
+	const sp_pdf_col cols[] = { /* every text column wraps: nothing is cut */
+		{ "#", 20, SP_ALIGN_RIGHT, 0 },      { "Name", 98, SP_ALIGN_LEFT, 6 },    { "Ctry", 26, SP_ALIGN_LEFT, 0 },
+		{ "Domains", 74, SP_ALIGN_LEFT, 8 }, { "Founded", 48, SP_ALIGN_LEFT, 0 }, { "Website", 78, SP_ALIGN_LEFT, 6 },
+		{ "Score", 30, SP_ALIGN_RIGHT, 0 },  { "Main reason", 121, SP_ALIGN_LEFT, 10 },
 	};
 	sp_pdf_table_begin(p, cols, 8, 7);
 	for (int i = 0; i < f->nqual; i++) {
 		const sp_fig_qual *q = &f->qual[i];
 		snprintf(rank, sizeof(rank), "%d", i + 1);
 		snprintf(sc, sizeof(sc), "%.2f", q->score);
-		const char *w = q->website ? q->website : "";
-		if (!strncmp(w, "https://", 8))
-			w += 8;
-		else if (!strncmp(w, "http://", 7))
-			w += 7;
-		if (!strncmp(w, "www.", 4))
-			w += 4;
-		char wbuf[256];
-		snprintf(wbuf, sizeof(wbuf), "%s", w);
-		size_t wl = strlen(wbuf);
-		if (wl && wbuf[wl - 1] == '/')
-			wbuf[wl - 1] = 0;
-		w = wbuf;
+		const char *w = q->website ? q->website : ""; /* already without scheme and tracking (display.h) */
 		/* "repair_maintenance;digital_services" -> "repair maintenance, digital services" (wraps) */
 		sp_buf dom = SP_BUF_INIT;
 		for (const char *d = q->domains ? q->domains : ""; *d; d++) {
@@ -516,7 +555,8 @@ static void qualified_table(sp_pdf *p, const sp_figures *f)
 			else if (!(*d == ' ' && dom.len >= 2 && dom.buf[dom.len - 1] == ' '))
 				sp_buf_addc(&dom, *d);
 		}
-		const char *r[] = { rank, q->name, q->country, dom.len ? dom.buf : "", q->founded, w, sc, q->reason };
+		const char *r[] = { rank, q->name, q->country, dom.len ? dom.buf : "", q->founded, w, sc,
+				    q->reason ? q->reason : "\xE2\x80\x93" };
 		sp_pdf_table_row(p, r);
 		sp_buf_release(&dom);
 	}
@@ -526,9 +566,8 @@ static void qualified_table(sp_pdf *p, const sp_figures *f)
 static void operations(sp_pdf *p, const sp_figures *f)
 {
 	char b[1024], c[6][32];
-	sp_pdf_page(p);
 	snprintf(b, sizeof(b), "6  Data quality and operations %d", f->year);
-	sp_pdf_heading(p, b, 1, 100);
+	sp_pdf_heading(p, b, 1, 200); /* flows after the qualified list: no page of a few rows alone */
 	sp_pdf_heading(p, "Runs", 2, 40);
 	int64_t total = f->runs_ok + f->runs_partial + f->runs_failed + f->runs_killed + f->runs_other;
 	if (!total) {
@@ -616,6 +655,69 @@ static void operations(sp_pdf *p, const sp_figures *f)
 	body(p, b);
 	snprintf(b, sizeof(b), "Startups merged into another one by the runs of %d: %lld.", f->year, (long long)f->entity_merges);
 	body(p, b);
+}
+
+/* The days to a decision of one year: "median (q1\u2013q3)", or "\u2013" without a decision. */
+static const char *DAYS(char *b, const sp_fig_cross *x)
+{
+	if (!x->ndecisions)
+		snprintf(b, 64, "\xE2\x80\x93");
+	else
+		snprintf(b, 64, "%.0f (%.0f\xE2\x80\x93%.0f)", x->days_median, x->days_q1, x->days_q3);
+	return b;
+}
+
+/* 7: the key figures of the years side by side, and the cross-year views. */
+static void across_years(sp_pdf *p, const sp_figures *f)
+{
+	char b[1024], y[SP_FIG_NHIST][16], c[SP_FIG_NHIST][64];
+	snprintf(b, sizeof(b), "7  Across the years %d\xE2\x80\x93%d", f->year - SP_FIG_NHIST + 1, f->year);
+	sp_pdf_heading(p, b, 1, 330);
+	sp_pdf_col cols[1 + SP_FIG_NHIST] = { { "Figure", 175, SP_ALIGN_LEFT, 0 } };
+	for (int i = 0; i < SP_FIG_NHIST; i++) {
+		snprintf(y[i], sizeof(y[i]), "%d", f->year - SP_FIG_NHIST + 1 + i);
+		cols[1 + i] = (sp_pdf_col){ y[i], 80, SP_ALIGN_RIGHT, 0 };
+	}
+	sp_pdf_table_begin(p, cols, 1 + SP_FIG_NHIST, 8.5f);
+	enum { NROWS = 12 };
+	for (int r = 0; r < NROWS; r++) {
+		const char *cells[1 + SP_FIG_NHIST];
+		static const char *const rate = "Qualified rate (of unique startups)", *const timed = "Decisions dated in the year";
+		static const int ids[NROWS] = { SP_FIG_PULLED, SP_FIG_IN_SCOPE, SP_FIG_INTEGRATED, SP_FIG_QUALIFIED, -1,
+						SP_FIG_ACCOMPANIED, SP_FIG_COCREATION, SP_FIG_INVESTED, SP_FIG_RETURNING,
+						SP_FIG_RESCOUTED, -2, SP_FIG_TO_DECISION };
+		cells[0] = ids[r] == -1 ? rate : ids[r] == -2 ? timed : SP_FIG_NAME(ids[r]);
+		for (int i = 0; i < SP_FIG_NHIST; i++) {
+			const sp_fig_funnel *u = &f->hist[i];
+			const sp_fig_cross *x = &f->cross[i];
+			switch (ids[r]) {
+			case SP_FIG_PULLED: cells[1 + i] = I(c[i], u->pulled); break;
+			case SP_FIG_IN_SCOPE: cells[1 + i] = I(c[i], u->in_scope); break;
+			case SP_FIG_INTEGRATED: cells[1 + i] = I(c[i], u->integrated); break;
+			case SP_FIG_QUALIFIED: cells[1 + i] = I(c[i], u->qualified); break;
+			case -1: cells[1 + i] = PCT(c[i], u->qualified, u->integrated); break;
+			case SP_FIG_ACCOMPANIED: cells[1 + i] = I(c[i], u->accompanied); break;
+			case SP_FIG_COCREATION: cells[1 + i] = I(c[i], u->cocreation); break;
+			case SP_FIG_INVESTED: cells[1 + i] = I(c[i], u->invested); break;
+			case SP_FIG_RETURNING: cells[1 + i] = I(c[i], x->returning); break;
+			case SP_FIG_RESCOUTED: cells[1 + i] = I(c[i], x->rescouted); break;
+			case -2: cells[1 + i] = I(c[i], x->ndecisions); break;
+			default: cells[1 + i] = DAYS(c[i], x); break;
+			}
+		}
+		sp_pdf_table_row(p, cells);
+	}
+	sp_pdf_table_end(p);
+	const sp_fig_cross *x = &f->cross[SP_FIG_NHIST - 1];
+	snprintf(b, sizeof(b),
+		 "In %d, %lld startups of earlier cohorts came back through a new source record, %lld of them after a "
+		 "committee decline. The %lld committee decisions dated in %d came a median of %s days after the startup "
+		 "was first seen (median, then first and third quartiles in brackets). The figures of a year are those of "
+		 "the database today, with the same definitions as above.",
+		 f->year, (long long)x->returning, (long long)x->rescouted, (long long)x->ndecisions, f->year, DAYS(c[0], x));
+	body(p, b);
+	for (int i = SP_FIG_RETURNING; i <= SP_FIG_RESCOUTED; i++)
+		small_note(p, SP_FIG_DEFS[i].text);
 }
 
 static void lineage(sp_pdf *p, const sp_figures *f, const sp_config *cfg, int64_t epoch)
@@ -711,6 +813,7 @@ static int report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, 
 	if (audit)
 		audit_note(p, audit);
 	operations(p, f);
+	across_years(p, f);
 	lineage(p, f, cfg, epoch);
 	rc = sp_pdf_save(p, path, err);
 	sp_pdf_free(p);
@@ -728,6 +831,26 @@ static int write_csv(const sp_figures *f, const sp_config *cfg, const char *writ
 	if (ferror(o) | (fclose(o) != 0))
 		return sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
 	return SP_OK;
+}
+
+/* The HTML summary (html.h) to path, through a temporary file renamed into place. */
+static int write_html(const sp_figures *f, const sp_config *cfg, const char *written, const char *path, sp_err *err)
+{
+	sp_buf tmp = SP_BUF_INIT;
+	sp_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	FILE *o = fopen(tmp.buf, "w");
+	int rc = SP_OK;
+	if (!o)
+		rc = sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
+	else {
+		sp_report_html(f, cfg, written, o);
+		if ((ferror(o) | (fclose(o) != 0)) || rename(tmp.buf, path) != 0) {
+			rc = sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
+			unlink(tmp.buf);
+		}
+	}
+	sp_buf_release(&tmp);
+	return rc;
 }
 
 static int parent_dir(const char *path, sp_err *err)
@@ -790,6 +913,9 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 		rc = sp_err_set(ctx->err, SP_EIO, "cannot rename the report into %s: %s", pdf.buf, strerror(errno));
 		goto out_f;
 	}
+	if (ctx->report_html && ((rc = parent_dir(ctx->report_html, ctx->err)) != SP_OK ||
+				 (rc = write_html(&f, ctx->cfg, written, ctx->report_html, ctx->err)) != SP_OK))
+		goto out_f;
 	char sha[65];
 	if ((rc = sp_sha256_file(pdf.buf, sha, ctx->err)) != SP_OK)
 		goto out_f;

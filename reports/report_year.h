@@ -4,8 +4,9 @@
  * sp_stage_report() (stage.h) writes the report for ctx->year, or for the year before ctx->as_of
  * when ctx->year is 0, to the paths sp_report_paths() gives: ctx->report_pdf / ctx->report_csv
  * (from the run options) when set, else REPORT_DIR/sparker-Y.pdf and .csv; a PDF path given
- * without a CSV path puts the CSV beside it (X.pdf -> X.csv). Both files are written to a
- * temporary name and renamed, so a reader never sees half a report. A year with no data at all
+ * without a CSV path puts the CSV beside it (X.pdf -> X.csv). With ctx->report_html, the one-page
+ * HTML summary (html.h) is written there too. Every file is written to a temporary name and
+ * renamed, so a reader never sees half a report. A year with no data at all
  * (no record pulled or first seen, no startup of the cohort, no decision, no run) is not
  * reported: SP_ENOTFOUND "no data for Y: ..." naming the cohorts the database holds, nothing
  * written. A year with some data but empty sections gets a report that says "no data" there.

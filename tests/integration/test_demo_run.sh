@@ -49,7 +49,7 @@ pdf=$(ls "$T"/out/reports/*.pdf 2>/dev/null | head -1)
 [ -n "$pdf" ] && [ -s "$pdf" ] || die "no PDF in $T/out/reports"
 if command -v pdftotext >/dev/null; then
   pdftotext "$pdf" "$T/report.txt" || die "pdftotext failed on $pdf"
-  grep -qi "integrated" "$T/report.txt" || die "the PDF does not show the funnel ('integrated' not found)"
+  grep -q "Unique startups" "$T/report.txt" || die "the PDF does not show the funnel ('Unique startups' not found)"
   # the cover's key figures are the exports' counts
   n25=$(awk -F, 'NR > 1 && substr($6, 1, 4) == "2025"' "$T/entities.csv" | wc -l)
   q25=$(($(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1]))))' "$T/qualified-2025.csv") - 1))

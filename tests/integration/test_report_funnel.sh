@@ -35,12 +35,14 @@ qualified=$(( $($SP -c sparker.ini export qualified --year 2025 | wc -l) - 1 ))
 integrated_prev=$(( $($SP -c sparker.ini export entities --year 2024 | wc -l) - 1 ))
 qualified_prev=$(( $($SP -c sparker.ini export qualified --year 2024 | wc -l) - 1 ))
 assert_eq "$integrated/$qualified/$integrated_prev/$qualified_prev" "8/5/3/1" "fixture exports"
-assert_contains flat.txt "Unique startups integrated $integrated $integrated_prev "
+assert_contains flat.txt "Unique startups $integrated $integrated_prev "
 assert_contains flat.txt "Qualified $qualified $qualified_prev "
-assert_contains flat.txt "Qualified rate (of integrated) 62.5 % 33.3 %"
+assert_contains flat.txt "Qualified rate (of unique startups) 62.5 % 33.3 %"
 assert_contains flat.txt "Unique startups $integrated"
 assert_contains flat.txt "Accompanied 2 1 "
-assert_contains flat.txt "Records pulled 133"
+# records pulled: every row read by the parses of 2025 (6 + 150 + 3), the funnel's and the by-source total
+assert_contains flat.txt "Records pulled 159"
+assert_contains flat.txt "Total 159 120 3 26 10 "
 assert_contains flat.txt "In scope 10"
 assert_contains flat.txt "registry (3 nights in a row)"
 assert_contains flat.txt "Runs of 2025: 3-7"
@@ -53,11 +55,24 @@ sed -n '/The qualified startups 2025/,/Data quality and operations 2025/p' text.
   grep -oE "Société Générale Mobilité|Zürich Drive|Škoda Parts Lab|São Paulo Motors" > order.txt
 assert_eq "$(tr '\n' '|' < order.txt)" "Société Générale Mobilité|Zürich Drive|Škoda Parts Lab|São Paulo Motors|" "qualified order"
 
+# display: registry capitals in title case (acronyms kept), websites without tracking parameters,
+# a committee decision is no relevance reason, and no cell of the list is cut ("…")
+sed -n '/The qualified startups 2025/,/Data quality and operations 2025/p' text.txt > qual.txt
+assert_contains $CSV "qualified,15,name,The Extraordinarily Long-Named Autonomous Vehicle Aftermarket Diagnostics and Repair Cooperative LLC"
+assert_contains $CSV "qualified,11,website,zurichdrive.ch"
+assert_contains $CSV "qualified,12,main_reason,keyword spare parts"
+! grep -q "utm_\|gclid" qual.txt $CSV || die "a tracking parameter is shown"
+! grep -q "committee decision accompanied" qual.txt || die "a committee decision is shown as a relevance reason"
+! grep -q "…" qual.txt || die "a cell of the qualified list is cut: $(grep "…" qual.txt | head -2)"
+[ "$(sqlite3 sparker.db "SELECT name FROM entity WHERE id = 15")" = "THE EXTRAORDINARILY LONG-NAMED AUTONOMOUS VEHICLE AFTERMARKET DIAGNOSTICS AND REPAIR COOPERATIVE LLC" ] ||
+  die "the registry's spelling is not kept in the database"
+
 # the CSV companion has the same figures
 assert_contains $CSV "funnel,integrated,count,$integrated"
 assert_contains $CSV "funnel,qualified,count,$qualified"
 assert_contains $CSV "funnel_previous_year,integrated,count,$integrated_prev"
-assert_contains $CSV "funnel,records_pulled,count,133"
+assert_contains $CSV "funnel,records_pulled,count,159"
+assert_contains $CSV "funnel,already_known,count,26"
 assert_contains $CSV "funnel,accompanied,count,2"
 assert_contains $CSV "funnel,cocreation,count,1"
 assert_contains $CSV "funnel,invested,count,1"

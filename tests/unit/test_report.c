@@ -1,7 +1,7 @@
 /*
  * test_report.c — the report's helpers: continents, text cleaning, ellipsis that never overflows
  * (accented and over-long text), word wrap in tables across pages, deterministic bytes, the
- * figures' percentage format.
+ * figures' percentage format, display names and websites, the funnel's scale breaks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "reports/charts.h"
+#include "reports/display.h"
 #include "reports/figures.h"
 #include "reports/pdf.h"
 
@@ -150,15 +151,60 @@ static void test_pct(void **state)
 	char b[32];
 	sp_fig_pct(1, 8, b, sizeof(b));
 	assert_string_equal(b, "12.5 %");
+	sp_fig_pct(1, 2500, b, sizeof(b));
+	assert_string_equal(b, "0.04 %");
+	sp_fig_pct(0, 5, b, sizeof(b));
+	assert_string_equal(b, "0.0 %");
 	sp_fig_pct(1, 0, b, sizeof(b));
 	assert_string_equal(b, "\xE2\x80\x93");
+}
+
+static void name_is(const char *raw, const char *want)
+{
+	char *got = sp_display_name(raw);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void site_is(const char *raw, const char *want)
+{
+	char *got = sp_display_website(raw);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_display(void **state)
+{
+	(void)state;
+	name_is("TANEX TECHNOLOGIES LTD", "Tanex Technologies Ltd");
+	name_is("M\xC3\x96TOEK TECHNOLOGIES", "M\xC3\xB6toek Technologies");   /* MÖTOEK -> Mötoek */
+	name_is("SOCIETE GENERALE DE MOBILITE SAS", "Societe Generale de Mobilite SAS");
+	name_is("BMW GROUP GMBH", "BMW Group GmbH");
+	name_is("DE LA RUE 3D PRINTING", "De la Rue 3D Printing");
+	name_is("KARIX-ROBOTICS (UK) LLC", "Karix-Robotics (UK) LLC");
+	name_is("Zephyeo Solu\xC3\xA7\xC3\xB5" "es", "Zephyeo Solu\xC3\xA7\xC3\xB5" "es"); /* mixed case: as it is */
+	name_is("iPhone Repair LAB", "iPhone Repair LAB");
+	name_is(NULL, "");
+	site_is("https://www.domal.fr/?utm_source=feed&utm_medium=rss", "domal.fr");
+	site_is("http://wateo.eu/?gclid=abc123", "wateo.eu");
+	site_is("https://x.io/page?id=7&fbclid=zz&utm_campaign=y#top", "x.io/page?id=7");
+	site_is("https://mobio.co/en/", "mobio.co/en");
+	site_is("ionek.com", "ionek.com");
+	site_is(NULL, "");
+	/* the funnel's scale breaks below 1 % of the stage at full width */
+	const int64_t v[] = { 9212, 5018, 1983, 189, 12, 4, 2 };
+	int ref[7];
+	sp_chart_funnel_refs(v, 7, ref);
+	const int want[] = { 0, 0, 0, 0, 3, 3, 3 };
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(ref[i], want[i]);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_continent), cmocka_unit_test(test_clean), cmocka_unit_test(test_fit),
-		cmocka_unit_test(test_pdf_deterministic), cmocka_unit_test(test_pct),
+		cmocka_unit_test(test_pdf_deterministic), cmocka_unit_test(test_pct), cmocka_unit_test(test_display),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

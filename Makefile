@@ -21,8 +21,8 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcsv-d
             sqlite3 libhpdf-dev libutf8proc-dev libzip-dev libpsl-dev libinih-dev libjansson-dev \
             libcmocka-dev libssl-dev zlib1g-dev fonts-dejavu-core poppler-utils qpdf python3 \
             libxml2-utils zip unzip time bc openssl groff-base binutils valgrind libncurses-dev tmux \
-            wamerican
-PKGS     := libcurl libxml-2.0 sqlite3 libutf8proc libzip libpsl inih jansson libcrypto zlib
+            wamerican libpq-dev postgresql
+PKGS     := libcurl libxml-2.0 sqlite3 libpq libutf8proc libzip libpsl inih jansson libcrypto zlib
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lhpdf -lm

@@ -155,9 +155,13 @@ int sp_gate_hold_put(sp_store *db, const char *source, int64_t run_id, const cha
 		     sp_err *err)
 {
 	sp_stmt *s;
-	if (sp_store_prepare(db, "INSERT OR REPLACE INTO gate_hold(source, fetch_id, gate, measured, limit_value,"
+	if (sp_store_prepare(db, "INSERT INTO gate_hold(source, fetch_id, gate, measured, limit_value,"
 			     " rows_read, rows_rejected, live, gone, message, run_id, as_of, held_at)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s, err) != SP_OK)
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT(source) DO UPDATE SET"
+			     " fetch_id = excluded.fetch_id, gate = excluded.gate, measured = excluded.measured,"
+			     " limit_value = excluded.limit_value, rows_read = excluded.rows_read, rows_rejected = excluded.rows_rejected,"
+			     " live = excluded.live, gone = excluded.gone, message = excluded.message, run_id = excluded.run_id,"
+			     " as_of = excluded.as_of, held_at = excluded.held_at", &s, err) != SP_OK)
 		return SP_EDB;
 	char now[32];
 	sp_time_iso(sp_now(), now, sizeof(now));

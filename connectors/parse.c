@@ -492,9 +492,13 @@ static int apply_snapshot(sp_ctx *ctx, const sp_source *src, int64_t fetch_id, c
 	}
 	char now[32];
 	sp_time_iso(sp_now(), now, sizeof(now));
-	if (sp_store_prepare(st, "INSERT OR REPLACE INTO parse_stat(fetch_id, source, run_id, parsed_at,"
+	if (sp_store_prepare(st, "INSERT INTO parse_stat(fetch_id, source, run_id, parsed_at,"
 			     " rows_read, rows_out_of_scope, rows_rejected, rows_stored, rows_gone)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s, err) != SP_OK)
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(fetch_id) DO UPDATE SET"
+			     " source = excluded.source, run_id = excluded.run_id, parsed_at = excluded.parsed_at,"
+			     " rows_read = excluded.rows_read, rows_out_of_scope = excluded.rows_out_of_scope,"
+			     " rows_rejected = excluded.rows_rejected, rows_stored = excluded.rows_stored,"
+			     " rows_gone = excluded.rows_gone", &s, err) != SP_OK)
 		return SP_EDB;
 	sp_bind_int64(s, 1, fetch_id);
 	sp_bind_static(s, 2, src->name, -1);

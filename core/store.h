@@ -2,8 +2,9 @@
  * store.h — the database: connection, schema migrations, transactions and statements, the one
  * interface every stage and command talks to.
  *
- * What it does: opens the database (today the embedded SQLite file: WAL, foreign keys on, busy
- * timeout), brings the schema to the current version (schema.c holds the migrations, one array
+ * What it does: opens the database (the embedded SQLite file: WAL, foreign keys on, busy
+ * timeout; or a PostgreSQL server, store_pg.h, when the database setting is a postgresql:// or
+ * postgres:// URL or a libpq conninfo string such as "service=NAME"), brings the schema to the current version (schema.c holds the migrations, one array
  * entry per version, applied in one transaction each), and wraps transactions and prepared
  * statements (sp_stmt: prepare, bind, step, read columns, finalize). No stage or command
  * includes sqlite3.h: they name operations here, so a second backend (PostgreSQL, issue 18)
@@ -44,6 +45,11 @@ enum { SP_ROW = 100, SP_DONE = 101 }; /* sp_step's results (SQLite's numbers) */
 
 extern const char *const sp_schema_migrations[]; /* schema.c; index i brings version i to i+1 */
 extern const int sp_schema_version;              /* number of migrations */
+
+/* database names a PostgreSQL server (a URL or a conninfo string), not a SQLite file. */
+int sp_store_is_server(const char *database);
+/* A server's database setting carries a password (refused in the config: PGPASSWORD, ~/.pgpass). */
+int sp_store_has_password(const char *database);
 
 /* Open (creating the file and its directory, and migrating the schema) the database at path. */
 int sp_store_open(const char *path, sp_store **out, sp_err *err);

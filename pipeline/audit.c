@@ -634,9 +634,10 @@ int sp_audit_label_counts(sp_store *db, int prev, int64_t *tp, int64_t *fp, int6
 	snprintf(sql, sizeof(sql),
 		 "WITH l AS (SELECT p.entity_id AS e, j.value AS v, row_number() OVER (PARTITION BY p.entity_id"
 		 "  ORDER BY j.id DESC) AS rk FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id"
-		 "  AND p.carries WHERE j.kind = 'label')"
-		 " SELECT COALESCE(sum(l.v = 'yes' AND x.qualified = 1), 0), COALESCE(sum(l.v = 'no' AND x.qualified = 1), 0),"
-		 " COALESCE(sum(l.v = 'yes' AND COALESCE(x.qualified, 0) = 0), 0)"
+		 "  AND p.carries = 1 WHERE j.kind = 'label')"
+		 " SELECT COALESCE(sum(CASE WHEN l.v = 'yes' AND x.qualified = 1 THEN 1 ELSE 0 END), 0),"
+		 " COALESCE(sum(CASE WHEN l.v = 'no' AND x.qualified = 1 THEN 1 ELSE 0 END), 0),"
+		 " COALESCE(sum(CASE WHEN l.v = 'yes' AND COALESCE(x.qualified, 0) = 0 THEN 1 ELSE 0 END), 0)"
 		 " FROM l LEFT JOIN %s x ON x.entity_id = l.e WHERE l.rk = 1",
 		 prev ? "selection_prev" : "selection");
 	sp_stmt *q = NULL;

@@ -161,7 +161,7 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 	if (q_prep(q, "SELECT j.value, count(DISTINCT e.id),"
 		      " count(DISTINCT CASE WHEN e.cohort = CAST(?1 AS INTEGER) THEN e.id END),"
 		      " count(DISTINCT CASE WHEN substr(j.date, 1, 4) = ?1 THEN e.id END)"
-		      " FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
+		      " FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1"
 		      " JOIN entity e ON e.id = p.entity_id WHERE j.kind = 'decision' GROUP BY j.value", y))
 		return SP_EDB;
 	int rc;

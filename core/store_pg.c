@@ -10,6 +10,7 @@
  */
 #include "core/store_pg.h"
 
+#include <ctype.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,37 @@ static int is_select(const char *sql)
 	return !strncasecmp(sql, "SELECT", 6) || !strncasecmp(sql, "WITH", 4) || !strncasecmp(sql, "VALUES", 6);
 }
 
+/* The parameters the SQL never uses, and one whose type the server cannot infer (a first use
+ * "?1 IS NULL"), are typed text; a retry per such parameter. 1 when prepared. */
+static int prepare_typed(sp_pg_stmt *s)
+{
+	Oid *types = s->nparams ? sp_xcalloc((size_t)s->nparams, sizeof(Oid)) : NULL;
+	for (int i = 0; i < s->nparams; i++) {
+		char ref[16];
+		snprintf(ref, sizeof(ref), "$%d", i + 1);
+		const char *p = s->sql;
+		size_t n = strlen(ref);
+		while ((p = strstr(p, ref)) && isdigit((unsigned char)p[n]))
+			p += n;
+		if (!p)
+			types[i] = 25; /* text */
+	}
+	int ok = 0;
+	for (int tries = 0; !ok && tries <= s->nparams; tries++) {
+		PGresult *r = PQprepare(s->pg->conn, s->name, s->sql, s->nparams, types);
+		ok = result_ok(s->pg, r);
+		PQclear(r);
+		const char *m = ok ? NULL : strstr(s->pg->errmsg, "could not determine data type of parameter $");
+		int k = m ? atoi(m + strlen("could not determine data type of parameter $")) : 0;
+		if (!ok && (k < 1 || k > s->nparams || types[k - 1]))
+			break;
+		if (!ok)
+			types[k - 1] = 25;
+	}
+	free(types);
+	return ok;
+}
+
 int sp_pg_prepare(sp_pg *pg, const char *sql, sp_pg_stmt **out, sp_err *err)
 {
 	sp_pg_stmt *s = sp_xcalloc(1, sizeof(*s));
@@ -152,9 +184,7 @@ int sp_pg_prepare(sp_pg *pg, const char *sql, sp_pg_stmt **out, sp_err *err)
 		s->lens = sp_xcalloc((size_t)s->nparams, sizeof(int));
 	}
 	if (!s->noop) {
-		PGresult *r = PQprepare(pg->conn, s->name, s->sql, s->nparams, NULL);
-		int ok = result_ok(pg, r);
-		PQclear(r);
+		int ok = prepare_typed(s);
 		if (!ok) {
 			sp_err_set(err, SP_EDB, "%s (in: %.120s)", pg->errmsg, sql);
 			sp_pg_finalize(s);

@@ -25,6 +25,7 @@ struct tr {
 	int ignore;   /* INSERT OR IGNORE seen in the statement: ON CONFLICT DO NOTHING at its end */
 	int stmt_start; /* the next word starts a statement */
 	char prev[32]; /* the previous word (lower case) */
+	int nsub;      /* subqueries given an alias */
 };
 
 static int is_word_start(char c)
@@ -233,6 +234,53 @@ static const char *tr_is(struct tr *t, const char *q, const char *end)
 	return after_not ? after_not : q;
 }
 
+/* A name follows at a (an alias), not a clause's keyword. */
+static int alias_follows(const char *a, const char *end)
+{
+	static const char *const clause[] = { "WHERE", "GROUP", "ORDER", "JOIN", "LEFT", "INNER", "CROSS", "ON", "LIMIT",
+					      "UNION", "HAVING", "WINDOW", "USING", "NATURAL", "FULL", "RIGHT",
+					      "EXCEPT", "INTERSECT", "RETURNING", NULL };
+	if (a >= end || !is_word_start(*a))
+		return 0;
+	for (int i = 0; clause[i]; i++)
+		if (word_is(a, end, clause[i]))
+			return 0;
+	return 1;
+}
+
+/* FROM|JOIN (subquery) without an alias: PostgreSQL (before 16) wants one. open is at '('. */
+static const char *tr_subquery(struct tr *t, const char *p, const char *open, const char *end)
+{
+	const char *commas[1];
+	int nc;
+	const char *close = match_paren(open, end, commas, 1, &nc);
+	if (close >= end)
+		return NULL;
+	sp_buf_add(&t->out, p, (size_t)(open - p));
+	tr_piece(t, open, close + 1);
+	if (!alias_follows(skip_ws(close + 1, end), end))
+		sp_buf_addf(&t->out, " AS sp_sub%d", ++t->nsub);
+	return close + 1;
+}
+
+/* CAST(?N AS type) at open ('('): the parameter is text (every parameter is bound as text), so
+ * that its other uses in the statement may compare it as text ("substr(date, 1, 4) = ?1"). */
+static const char *tr_cast_param(struct tr *t, const char *open, const char *end)
+{
+	const char *v = skip_ws(open + 1, end);
+	if (v >= end || *v != '?')
+		return NULL;
+	char *num_end;
+	long n = strtol(v + 1, &num_end, 10);
+	const char *as = word_is(skip_ws(num_end, end), end, "AS");
+	if (num_end == v + 1 || !as)
+		return NULL;
+	if (n > t->maxp)
+		t->maxp = (int)n;
+	sp_buf_addf(&t->out, "CAST(CAST($%ld AS TEXT) AS", n);
+	return as;
+}
+
 /* One word [p, q): its translation; returns where to go on. */
 static const char *tr_word(struct tr *t, const char *p, const char *q, const char *end)
 {
@@ -259,6 +307,12 @@ static const char *tr_word(struct tr *t, const char *p, const char *q, const cha
 		return r;
 	if (call && !strcmp(w, "round") && (r = tr_round(t, open, end)))
 		return r;
+	if (call && !strcmp(w, "cast") && (r = tr_cast_param(t, open, end)))
+		return r;
+	if (call && (!strcmp(w, "from") || !strcmp(w, "join")) && (r = tr_subquery(t, p, open, end))) {
+		snprintf(t->prev, sizeof(t->prev), "%s", w);
+		return r;
+	}
 	if (t->ddl && start && !strcmp(w, "create") && (r = tr_trigger(t, q, end)))
 		return r;
 	if (t->ddl && !strcmp(w, "integer") && (r = tr_identity(t, q, end)))

@@ -135,15 +135,15 @@ static const char *tr_group_concat(struct tr *t, const char *open, const char *e
 	const char *d = word_is(a, a_end, "DISTINCT");
 	if (d) {
 		sp_buf_addf(&t->out, "DISTINCT ");
-		a = d;
+		a = skip_ws(d, a_end);
 	}
 	sp_buf_addf(&t->out, "CAST(");
 	tr_piece(t, a, a_end);
-	sp_buf_addf(&t->out, " AS TEXT), ");
+	sp_buf_addf(&t->out, " AS TEXT),");
 	if (nc)
 		tr_piece(t, commas[0] + 1, close);
 	else
-		sp_buf_addf(&t->out, "','");
+		sp_buf_addf(&t->out, " ','");
 	sp_buf_addf(&t->out, ")");
 	return close + 1;
 }
@@ -299,7 +299,7 @@ static const char *tr_word(struct tr *t, const char *p, const char *q, const cha
 	if (!strcmp(w, "or") && !strcmp(t->prev, "insert") && (r = word_is(open, end, "IGNORE"))) {
 		t->ignore = 1;
 		snprintf(t->prev, sizeof(t->prev), "insert");
-		return r;
+		return skip_ws(r, end);
 	}
 	if (!strcmp(w, "immediate") && !strcmp(t->prev, "begin"))
 		return q;

@@ -30,6 +30,8 @@ struct sp_pg {
 	int in_tx;
 	unsigned rollbacks; /* how many rollbacks so far (cursors die with their transaction) */
 	unsigned next_name;
+	int piped;    /* writes sent in pipeline mode whose results are not read yet */
+	int deferred; /* reading them failed: errmsg holds the first error */
 };
 
 struct sp_pg_stmt {
@@ -37,6 +39,7 @@ struct sp_pg_stmt {
 	char name[24], cursor[24];
 	char *sql;     /* translated */
 	int nparams, noop, use_cursor;
+	int pipe;      /* a write (INSERT, UPDATE, DELETE without RETURNING): pipelined in a transaction */
 	char **vals;   /* bound parameters, owned */
 	int *lens;
 	PGresult *res; /* the rows being read */
@@ -63,8 +66,11 @@ int sp_pg_in_tx(const sp_pg *pg)
 	return pg->in_tx;
 }
 
-int64_t sp_pg_changes(const sp_pg *pg)
+static int pipe_flush(sp_pg *pg);
+
+int64_t sp_pg_changes(sp_pg *pg)
 {
+	pipe_flush(pg); /* a failure is reported by the next call */
 	return pg->changes;
 }
 
@@ -80,14 +86,78 @@ static int result_ok(sp_pg *pg, PGresult *r)
 			pg->changes = strtoll(n, NULL, 10);
 		return 1;
 	}
-	set_err(pg, r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
+	if (!r && pg->deferred) /* a pipelined write failed: its message is kept */
+		pg->deferred = 0;
+	else
+		set_err(pg, r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
 	return 0;
+}
+
+/*
+ * Pipelined writes. Inside a transaction a write's result is not awaited: it is sent in libpq's
+ * pipeline mode and its result read with the others at the next statement that needs the
+ * server's answer (any read, a commit, sp_store_changes, last_id), or every PIPE_MAX writes.
+ * So a failed write is reported by that later call, with the write's own message; the
+ * transaction fails all the same. pipe_flush returns 1 when every queued write went well.
+ */
+enum { PIPE_MAX = 256 };
+
+static int pipe_flush(sp_pg *pg)
+{
+	if (PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF)
+		return 1;
+	int ok = PQpipelineSync(pg->conn), nulls = 0;
+	while (ok) {
+		PGresult *r = PQgetResult(pg->conn);
+		if (!r) { /* the end of one write's results; a broken connection gives only these */
+			if (++nulls > pg->piped + 1)
+				break;
+			continue;
+		}
+		ExecStatusType t = PQresultStatus(r);
+		if (t == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		if (t != PGRES_PIPELINE_ABORTED && !result_ok(pg, r))
+			ok = 0;
+		PQclear(r);
+	}
+	if (!ok && !pg->errmsg)
+		set_err(pg, PQerrorMessage(pg->conn));
+	PQexitPipelineMode(pg->conn);
+	pg->piped = 0;
+	pg->deferred = !ok;
+	return ok;
+}
+
+/* PQexec after the pipelined writes' results (NULL when one failed: result_ok says so). */
+static PGresult *pg_exec(sp_pg *pg, const char *sql)
+{
+	return pipe_flush(pg) ? PQexec(pg->conn, sql) : NULL;
+}
+
+/* Send a pipelined write; SP_DONE, or 1 (SQLite's error) when it cannot be sent. */
+static int pipe_send(sp_pg_stmt *s)
+{
+	sp_pg *pg = s->pg;
+	if ((PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(pg->conn)) ||
+	    !PQsendQueryPrepared(pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0)) {
+		set_err(pg, PQerrorMessage(pg->conn));
+		return 1;
+	}
+	s->started = s->done = 1;
+	if (++pg->piped >= PIPE_MAX && !pipe_flush(pg)) {
+		pg->deferred = 0;
+		return 1;
+	}
+	return SP_DONE;
 }
 
 /* Run sql (no parameters, maybe several statements); 1 when it went well. */
 static int run(sp_pg *pg, const char *sql)
 {
-	PGresult *r = PQexec(pg->conn, sql);
+	PGresult *r = pg_exec(pg, sql);
 	int ok = result_ok(pg, r);
 	PQclear(r);
 	return ok;
@@ -111,6 +181,8 @@ void sp_pg_rollback(sp_pg *pg)
 {
 	if (!pg || !pg->conn)
 		return;
+	pipe_flush(pg);
+	pg->deferred = 0;
 	if (PQtransactionStatus(pg->conn) != PQTRANS_IDLE) {
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
 		pg->rollbacks++;
@@ -120,7 +192,7 @@ void sp_pg_rollback(sp_pg *pg)
 
 int64_t sp_pg_last_id(sp_pg *pg)
 {
-	PGresult *r = PQexec(pg->conn, "SELECT lastval()");
+	PGresult *r = pg_exec(pg, "SELECT lastval()");
 	int64_t id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	PQclear(r);
 	return id;
@@ -152,7 +224,7 @@ static int prepare_typed(sp_pg_stmt *s)
 	}
 	int ok = 0;
 	for (int tries = 0; !ok && tries <= s->nparams; tries++) {
-		PGresult *r = PQprepare(s->pg->conn, s->name, s->sql, s->nparams, types);
+		PGresult *r = pipe_flush(s->pg) ? PQprepare(s->pg->conn, s->name, s->sql, s->nparams, types) : NULL;
 		ok = result_ok(s->pg, r);
 		PQclear(r);
 		const char *m = ok ? NULL : strstr(s->pg->errmsg, "could not determine data type of parameter $");
@@ -166,6 +238,14 @@ static int prepare_typed(sp_pg_stmt *s)
 	return ok;
 }
 
+static int is_write(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	return (!strncasecmp(sql, "INSERT", 6) || !strncasecmp(sql, "UPDATE", 6) || !strncasecmp(sql, "DELETE", 6)) &&
+	       !strcasestr(sql, "RETURNING");
+}
+
 int sp_pg_prepare(sp_pg *pg, const char *sql, sp_pg_stmt **out, sp_err *err)
 {
 	sp_pg_stmt *s = sp_xcalloc(1, sizeof(*s));
@@ -176,6 +256,7 @@ int sp_pg_prepare(sp_pg *pg, const char *sql, sp_pg_stmt **out, sp_err *err)
 		p++;
 	s->noop = !*p; /* a PRAGMA */
 	s->use_cursor = !s->noop && s->nparams == 0 && is_select(s->sql);
+	s->pipe = !s->noop && is_write(s->sql);
 	unsigned n = ++pg->next_name;
 	snprintf(s->name, sizeof(s->name), "sp_s%u", n);
 	snprintf(s->cursor, sizeof(s->cursor), "sp_c%u", n);
@@ -216,7 +297,7 @@ static PGresult *cursor_open(sp_pg_stmt *s)
 	sp_buf q = SP_BUF_INIT;
 	sp_buf_addf(&q, "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s; FETCH %d FROM %s", s->cursor, s->sql, FETCH_ROWS,
 		    s->cursor);
-	PGresult *r = PQexec(s->pg->conn, q.buf);
+	PGresult *r = pg_exec(s->pg, q.buf);
 	sp_buf_release(&q);
 	s->open = 1;
 	s->declared_at = s->pg->rollbacks;
@@ -232,14 +313,14 @@ static void cursor_close(sp_pg_stmt *s)
 		return;
 	char q[48];
 	snprintf(q, sizeof(q), "CLOSE %s", s->cursor);
-	PQclear(PQexec(s->pg->conn, q));
+	PQclear(pg_exec(s->pg, q));
 }
 
 static PGresult *cursor_fetch(sp_pg_stmt *s)
 {
 	char q[64];
 	snprintf(q, sizeof(q), "FETCH %d FROM %s", FETCH_ROWS, s->cursor);
-	return PQexec(s->pg->conn, q);
+	return pg_exec(s->pg, q);
 }
 
 /* The first step: run the statement, or open its cursor. */
@@ -250,7 +331,7 @@ static int start(sp_pg_stmt *s)
 	if (s->use_cursor)
 		s->res = cursor_open(s);
 	else
-		s->res = PQexecPrepared(s->pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+		s->res = !pipe_flush(s->pg) ? NULL : PQexecPrepared(s->pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
 	if (!result_ok(s->pg, s->res)) {
 		PQclear(s->res);
 		s->res = NULL;
@@ -267,6 +348,8 @@ int sp_pg_step(sp_pg_stmt *s)
 {
 	if (s->noop || s->done)
 		return SP_DONE;
+	if (!s->started && s->pipe && s->pg->in_tx)
+		return pipe_send(s);
 	if (!s->started && !start(s))
 		return 1; /* SQLite's SQLITE_ERROR */
 	if (++s->row < PQntuples(s->res))
@@ -309,7 +392,7 @@ void sp_pg_finalize(sp_pg_stmt *s)
 	if (!s->noop && s->pg->conn && PQtransactionStatus(s->pg->conn) != PQTRANS_INERROR) {
 		char q[48];
 		snprintf(q, sizeof(q), "DEALLOCATE %s", s->name);
-		PQclear(PQexec(s->pg->conn, q));
+		PQclear(pg_exec(s->pg, q));
 	}
 	for (int i = 0; i < s->nparams; i++)
 		free(s->vals[i]);
@@ -325,7 +408,7 @@ int sp_pg_col_count(sp_pg_stmt *s)
 		return PQnfields(s->res);
 	if (s->noop)
 		return 0;
-	PGresult *d = PQdescribePrepared(s->pg->conn, s->name);
+	PGresult *d = pipe_flush(s->pg) ? PQdescribePrepared(s->pg->conn, s->name) : NULL;
 	int n = PQresultStatus(d) == PGRES_COMMAND_OK ? PQnfields(d) : 0;
 	PQclear(d);
 	return n;
@@ -358,7 +441,7 @@ static const char *const compat_sql =
 
 static int schema_version(sp_pg *pg, int64_t *v)
 {
-	PGresult *r = PQexec(pg->conn, "SELECT version FROM sparker_schema");
+	PGresult *r = pg_exec(pg, "SELECT version FROM sparker_schema");
 	int ok = result_ok(pg, r);
 	*v = ok && PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
 	PQclear(r);

@@ -28,7 +28,7 @@ void sp_pg_close(sp_pg *pg);
 const char *sp_pg_errmsg(const sp_pg *pg);
 int sp_pg_exec(sp_pg *pg, const char *sql, sp_err *err);
 int sp_pg_in_tx(const sp_pg *pg);
-int64_t sp_pg_changes(const sp_pg *pg);
+int64_t sp_pg_changes(sp_pg *pg);
 int64_t sp_pg_last_id(sp_pg *pg);
 void sp_pg_rollback(sp_pg *pg);
 

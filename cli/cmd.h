@@ -54,6 +54,7 @@ extern const sp_cmd sp_cmd_help_entry;
 extern const sp_cmd sp_cmd_version_entry;
 extern const sp_cmd sp_cmd_init_entry;
 extern const sp_cmd sp_cmd_check_entry;
+extern const sp_cmd sp_cmd_migrate_entry;
 extern const sp_cmd sp_cmd_taxonomy_entry;
 extern const sp_cmd sp_cmd_score_entry;
 extern const sp_cmd sp_cmd_run_entry;

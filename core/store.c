@@ -216,6 +216,20 @@ const char *sp_col_text(sp_stmt *s, int i)
 	return s->pg ? sp_pg_col_text(s->pg, i) : (const char *)sqlite3_column_text(s->s, i);
 }
 
+int sp_col_kind(sp_stmt *s, int i)
+{
+	if (s->pg) {
+		int n = sp_pg_col_numeric(s->pg, i);
+		return !sp_pg_col_text(s->pg, i) ? SP_COL_NULL : n == 1 ? SP_COL_INT : n == 2 ? SP_COL_REAL : SP_COL_TEXT;
+	}
+	switch (sqlite3_column_type(s->s, i)) {
+	case SQLITE_NULL: return SP_COL_NULL;
+	case SQLITE_INTEGER: return SP_COL_INT;
+	case SQLITE_FLOAT: return SP_COL_REAL;
+	default: return SP_COL_TEXT;
+	}
+}
+
 const char *sp_col_name(sp_stmt *s, int i)
 {
 	return s->pg ? sp_pg_col_name(s->pg, i) : sqlite3_column_name(s->s, i);
@@ -336,6 +350,51 @@ int sp_store_int(sp_store *st, const char *sql, int64_t *out, sp_err *err, ...)
 	}
 	sp_finalize(s);
 	return rc;
+}
+
+int sp_store_each_table(sp_store *st, int (*fn)(const char *table, void *arg), void *arg, sp_err *err)
+{
+	const char *sql = st->pg ? "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r'"
+				   " AND c.relnamespace = CAST(to_regnamespace(current_schema()) AS oid)"
+				   " AND c.relname <> 'sparker_schema' ORDER BY c.oid"
+				 : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY rowid";
+	sp_stmt *s;
+	if (sp_store_prepare(st, sql, &s, err) != SP_OK)
+		return SP_EDB;
+	/* the names first: fn may use the connection */
+	char **names = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = sp_step(s)) == SP_ROW) {
+		names = sp_xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = sp_xstrdup(sp_col_text(s, 0));
+	}
+	rc = rc == SP_DONE ? SP_OK : sp_store_error(st, err, "tables");
+	sp_finalize(s);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == SP_OK)
+			rc = fn(names[i], arg);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int sp_store_defer_keys(sp_store *st, sp_err *err)
+{
+	return sp_store_exec(st, st->pg ? "SET CONSTRAINTS ALL DEFERRED" : "PRAGMA defer_foreign_keys = ON", err);
+}
+
+int sp_store_sync_ids(sp_store *st, sp_err *err)
+{
+	if (!st->pg)
+		return SP_OK;
+	return sp_store_exec(st,
+			     "DO $$ DECLARE t record; BEGIN FOR t IN SELECT table_name FROM information_schema.columns"
+			     " WHERE table_schema = current_schema() AND column_name = 'id' AND is_identity = 'YES' LOOP"
+			     " EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''), GREATEST(1, (SELECT max(id) FROM %I)),"
+			     " (SELECT max(id) FROM %I) IS NOT NULL)', t.table_name, t.table_name, t.table_name); END LOOP; END $$",
+			     err);
 }
 
 static int migrate(sp_store *st, sp_err *err)

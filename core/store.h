@@ -81,6 +81,16 @@ int sp_store_step_done(sp_store *st, sp_stmt *s, sp_err *err);
 /* Fill err from the connection's last error, with context. */
 int sp_store_error(sp_store *st, sp_err *err, const char *what);
 
+/* For `sparker migrate` (pipeline/migrate.h): the schema's tables (not views; not PostgreSQL's
+ * sparker_schema), in creation order, each given to fn (stops at its first non-SP_OK); foreign
+ * keys checked at commit in the transaction open (SQLite: defer_foreign_keys; PostgreSQL: SET
+ * CONSTRAINTS ALL DEFERRED, the keys being DEFERRABLE); after rows were copied with their ids,
+ * the next id assigned follows the largest (PostgreSQL's identity sequences; SQLite needs
+ * nothing). */
+int sp_store_each_table(sp_store *st, int (*fn)(const char *table, void *arg), void *arg, sp_err *err);
+int sp_store_defer_keys(sp_store *st, sp_err *err);
+int sp_store_sync_ids(sp_store *st, sp_err *err);
+
 /* Statements (see above). */
 int sp_step(sp_stmt *s);
 void sp_reset(sp_stmt *s);
@@ -102,5 +112,8 @@ int64_t sp_col_int64(sp_stmt *s, int i);
 double sp_col_double(sp_stmt *s, int i);
 const char *sp_col_text(sp_stmt *s, int i);
 const char *sp_col_name(sp_stmt *s, int i);
+/* What column i of the row holds: SP_COL_NULL, _INT, _REAL or _TEXT (a copy binds it so). */
+enum { SP_COL_NULL, SP_COL_INT, SP_COL_REAL, SP_COL_TEXT };
+int sp_col_kind(sp_stmt *s, int i);
 
 #endif

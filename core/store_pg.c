@@ -422,6 +422,14 @@ const char *sp_pg_col_text(sp_pg_stmt *s, int i)
 	return PQgetvalue(s->res, s->row, i);
 }
 
+int sp_pg_col_numeric(sp_pg_stmt *s, int i)
+{
+	if (!s->res || i < 0 || i >= PQnfields(s->res))
+		return 0;
+	Oid t = PQftype(s->res, i);
+	return t == 20 || t == 21 || t == 23 ? 1 : t == 700 || t == 701 || t == 1700 ? 2 : 0; /* int8/2/4; float4/8, numeric */
+}
+
 const char *sp_pg_col_name(sp_pg_stmt *s, int i)
 {
 	return s->res && i >= 0 && i < PQnfields(s->res) ? PQfname(s->res, i) : "";

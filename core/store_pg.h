@@ -42,6 +42,8 @@ int sp_pg_bind(sp_pg_stmt *s, int i, const char *v, int n);
 int sp_pg_col_count(sp_pg_stmt *s);
 const char *sp_pg_col_text(sp_pg_stmt *s, int i); /* NULL for SQL NULL */
 const char *sp_pg_col_name(sp_pg_stmt *s, int i);
+/* Column i's type is an integer (1), a floating-point number (2), else 0. */
+int sp_pg_col_numeric(sp_pg_stmt *s, int i);
 
 /* The run lock: a session advisory lock on its own connection, taken without waiting.
  * SP_ELOCKED naming the holder (its application_name: "pid N on HOST since T: what"). */
@@ -54,8 +56,11 @@ int sp_pg_lock_take(const char *conninfo, const char *what, sp_pg **out, sp_err 
  * round(x, n) on numeric, LIKE -> ILIKE, a IS b -> IS NOT DISTINCT FROM, INTEGER -> BIGINT,
  * REAL -> DOUBLE PRECISION, rowid -> ctid, BEGIN IMMEDIATE -> BEGIN, the reserved words fetch
  * and user (a table, a column) quoted; a PRAGMA statement is dropped. sp_pg_translate_ddl adds
- * a migration's rules: an `id INTEGER PRIMARY KEY` (not REFERENCES) is an identity column, and
- * SQLite's RAISE(ABORT) triggers become plpgsql functions and triggers. Both return a new
+ * a migration's rules: an `id INTEGER PRIMARY KEY` (not REFERENCES) is an identity column, TEXT
+ * columns collate "C" (bytes, like SQLite's BINARY, whatever the database's locale), foreign keys
+ * are DEFERRABLE (checked at once all the same), and SQLite's RAISE(ABORT) triggers become
+ * plpgsql functions and triggers; one whole-text rewrite (store_pg_sql.c ddl_fixes) makes
+ * judgement_place.carries an integer as on SQLite. Both return a new
  * string (free it).
  */
 char *sp_pg_translate(const char *sql, int *nparams);

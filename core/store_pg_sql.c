@@ -281,6 +281,30 @@ static const char *tr_cast_param(struct tr *t, const char *open, const char *end
 	return as;
 }
 
+/* REFERENCES table(cols) in a migration, q past REFERENCES: the same, DEFERRABLE (still checked
+ * at once unless a transaction defers it: `sparker migrate` copies tables in any order). */
+static const char *tr_references(struct tr *t, const char *q, const char *end)
+{
+	const char *n = skip_ws(q, end), *e = n;
+	while (e < end && is_word_char(*e))
+		e++;
+	if (e == n)
+		return NULL;
+	const char *o = skip_ws(e, end), *after = e;
+	if (o < end && *o == '(') {
+		const char *commas[1];
+		int nc;
+		after = match_paren(o, end, commas, 1, &nc);
+		if (after >= end)
+			return NULL;
+		after++;
+	}
+	sp_buf_addf(&t->out, "REFERENCES");
+	tr_piece(t, q, after);
+	sp_buf_addf(&t->out, " DEFERRABLE");
+	return after;
+}
+
 /* One word [p, q): its translation; returns where to go on. */
 static const char *tr_word(struct tr *t, const char *p, const char *q, const char *end)
 {
@@ -317,6 +341,12 @@ static const char *tr_word(struct tr *t, const char *p, const char *q, const cha
 		return r;
 	if (t->ddl && !strcmp(w, "integer") && (r = tr_identity(t, q, end)))
 		return r;
+	if (t->ddl && !strcmp(w, "references") && (r = tr_references(t, q, end)))
+		return r;
+	if (t->ddl && !strcmp(w, "text")) { /* compared and sorted byte by byte, as SQLite does */
+		sp_buf_addf(&t->out, "TEXT COLLATE \"C\"");
+		return q;
+	}
 	if (!strcmp(w, "is") && (r = tr_is(t, q, end)))
 		return r;
 	const char *to = NULL;

@@ -12,6 +12,7 @@
 #      them.
 #   5. kill -9 of a PostgreSQL run mid-stage: nothing left 'running' after the rerun, which
 #      finishes with the exports of an uninterrupted run.
+#   6. sparker migrate: SQLite -> PostgreSQL -> SQLite leaves every table the same.
 . "$(dirname "$0")/../lib.sh"
 pg_start
 
@@ -154,3 +155,29 @@ for stage in parse dedupe score; do
   done
 done
 echo "MEASURE: kill -9 of a PostgreSQL run in parse, dedupe, score: each rerun finished with the same exports"
+
+# 6. migrate: the SQLite database to a new PostgreSQL one and back to a new file, every table's
+# rows the same (as sets: a table without a key has no order), the exports the same on the copy,
+# and the copy goes on (a run, a judgement with the next id); a non-empty destination is refused
+MIG_URL=$(pg_createdb sparker_mig)
+"$SP" -c "$SQ" migrate --to "$MIG_URL" >"$T/mig.out" 2>&1 || die "migrate to PostgreSQL failed: $(cat "$T/mig.out")"
+MIG=$(config mig "$MIG_URL")
+exports "$SQ" "$T/sq"; exports "$MIG" "$T/mig"
+for f in members entities rejects q2024 q2025; do
+  cmp -s "$T/sq.$f.csv" "$T/mig.$f.csv" || die "export $f of the migrated database differs"
+done
+"$SP" -c "$MIG" migrate --to "$T/back.db" >"$T/back.out" 2>&1 || die "migrate back to SQLite failed: $(cat "$T/back.out")"
+tables=0
+for t in $(sqlite3 "$T/sq/sparker.db" "SELECT name FROM sqlite_master WHERE type = 'table'"); do
+  cmp -s <(sqlite3 "$T/sq/sparker.db" "SELECT * FROM \"$t\"" | LC_ALL=C sort) <(sqlite3 "$T/back.db" "SELECT * FROM \"$t\"" | LC_ALL=C sort) ||
+    die "table $t differs after SQLite -> PostgreSQL -> SQLite"
+  tables=$((tables + 1))
+done
+rc=0; "$SP" -c "$SQ" migrate --to "$MIG_URL" >"$T/again.out" 2>&1 || rc=$?
+assert_eq "$rc" 2 "migrate into a database that holds rows"
+assert_contains "$T/again.out" "is not empty"
+njud=$(sqlite3 "$T/sq/sparker.db" "SELECT max(id) FROM judgement")
+"$SP" -c "$MIG" --user ana note "$(sed -n 2p "$T/sq.q2025.csv" | cut -d, -f1)" "after the move" >/dev/null || die "a note on the migrated database"
+assert_eq "$(pq "$MIG_URL" "SELECT max(id) FROM judgement")" "$((njud + 1))" "the next judgement id after migrate"
+nightly "$MIG" >/dev/null 2>&1 || die "a run on the migrated database failed"
+echo "MEASURE: migrate SQLite -> PostgreSQL -> SQLite: $(grep -o '[0-9]* rows in [0-9]* tables' "$T/mig.out"), all $tables tables identical"

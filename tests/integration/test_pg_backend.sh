@@ -97,6 +97,19 @@ diff <(sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z//g' "$T/sq.judgements") \
      <(sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z//g' "$T/pg.judgements") >"$T/j.diff" ||
   die "judgements listed differently: $(head -10 "$T/j.diff")"
 
+# the analysts' and operators' commands print the same on both (times and the database aside)
+e1=$(sed -n 2p "$T/pg.q2025.csv" | cut -d, -f1); r1=$(sed -n 2p "$T/pg.members.csv" | cut -d, -f1,2 | tr , :)
+for cmd in "show $e1" "show $r1" "explain $e1" "diff-selection --year 2025" "decisions list --year 2025" \
+           "judgements list --all" "judgements export" "review --list" "review selection --year 2025 --list"; do
+  for b in sq pg; do
+    rc=0; "$SP" -c "$T/demo/$b.ini" $cmd >"$T/$b.cmd" 2>&1 || rc=$?
+    [ $rc = 0 ] || die "$cmd ($b) exited $rc: $(head -3 "$T/$b.cmd")"
+    sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z//g' -e 's/[0-9.]+ ?s\b//g' -e "s|$T/sq/sparker.db|DB|; s|$PG_URL|DB|" \
+      -e 's/peak [0-9]+ ?KB//g' "$T/$b.cmd" >"$T/$b.cmd.norm"
+  done
+  diff "$T/sq.cmd.norm" "$T/pg.cmd.norm" >"$T/cmd.diff" || die "$cmd prints differently on PostgreSQL: $(head -10 "$T/cmd.diff")"
+done
+
 if command -v pdftotext >/dev/null; then
   "$SP" -c "$SQ" report --year 2025 >/dev/null 2>&1 || die "report (SQLite)"
   "$SP" -c "$PG" report --year 2025 >"$T/pg.report" 2>&1 || die "report (PostgreSQL): $(tail -3 "$T/pg.report")"

@@ -9,7 +9,7 @@
 #      and a rerun: the same exports again; the 2025 report's figures (pdftotext) identical.
 #   4. concurrency: while a run holds the PostgreSQL run lock (advisory), a second run exits 75
 #      naming the holder, and an analyst's pin and decide succeed at once; the next run applies
-#      them.
+#      them; four analysts writing at once while a run parses, then dedupes, lose nothing.
 #   5. kill -9 of a PostgreSQL run mid-stage: nothing left 'running' after the rerun, which
 #      finishes with the exports of an uninterrupted run.
 #   6. sparker migrate: SQLite -> PostgreSQL -> SQLite leaves every table the same.
@@ -147,6 +147,33 @@ echo "MEASURE: pin + decide during a PostgreSQL run: ${ms} ms, no wait, no error
 nightly "$PG" >/dev/null 2>&1 || die "the run after the analysts' writes failed"
 "$SP" -c "$PG" export --year 2025 -o "$T/after.csv" qualified
 ! grep -q "^$q4," "$T/after.csv" || die "the pin made during a run is not applied by the next run"
+
+# several analysts at once while a run parses, then while it dedupes: no error, no lost write
+analyst() { # NAME STAGE DAY: five notes and a decision (of its own date: an identical one is recorded once)
+  local i e
+  for i in 1 2 3 4 5; do
+    e=$(sed -n "$((i + 1))p" "$T/pg.q2025.csv" | cut -d, -f1)
+    "$SP" -c "$PG" --user "$1" note "$e" "$1 during $2 #$i" >/dev/null || return 1
+  done
+  "$SP" -c "$PG" --user "$1" decide "$e" cocreation --date "2025-12-$3" >/dev/null
+}
+for stage in parse dedupe; do
+  before=$(pq "$PG_URL" "SELECT count(*) FROM judgement")
+  SPARKER_TEST_STALL=$stage:3 "$SP" -c "$PG" run --job nightly --as-of 2025-12-31 --quiet >"$T/long.run" 2>&1 &
+  long=$!
+  for _ in $(seq 1 100); do
+    [ "$(pq "$PG_URL" "SELECT count(*) FROM stage_run WHERE status = 'running' AND stage = '$stage'")" -gt 0 ] && break
+    sleep 0.05
+  done
+  pids=""
+  day=$([ $stage = parse ] && echo 10 || echo 20)
+  for a in ana bo cy dee; do day=$((day + 1)); analyst $a $stage $day >"$T/analyst.$a" 2>&1 & pids="$pids $!"; done
+  for p in $pids; do wait $p || die "an analyst failed during $stage: $(cat "$T"/analyst.*)"; done
+  kill -0 $long 2>/dev/null || die "the run ended before the analysts did: the check proves nothing"
+  wait $long || die "the run during the analysts' writes failed: $(tail -3 "$T/long.run")"
+  assert_eq "$(pq "$PG_URL" "SELECT count(*) FROM judgement")" "$((before + 24))" "judgements recorded by 4 analysts during $stage"
+done
+echo "MEASURE: 4 analysts x 6 judgements during a PostgreSQL run's parse, then its dedupe: 48 recorded, no error"
 
 # 5. kill -9 mid-stage, rerun
 exports "$PG" "$T/ref"

@@ -14,7 +14,7 @@ SP=${SP_BIN:-$ROOT/build/sparker}
 T=$(mktemp -d "${TMPDIR:-/tmp}/sparker-test.XXXXXX")
 _cleanup() {
   [ -n "${HTTP_PID:-}" ] && kill "$HTTP_PID" 2>/dev/null
-  [ -n "${PG_BIN:-}" ] && "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1
+  [ -n "${PG_BIN:-}" ] && pg_cluster_stop "$T/pg"
   rm -rf "$T"
 }
 trap _cleanup EXIT
@@ -36,30 +36,17 @@ http_start() { # DIR: serve DIR on 127.0.0.1 (random free port)
   [ -s "$T/http.port" ] || die "http server did not start: $(cat "$T/http.log")"
   HTTP_PORT=$(cat "$T/http.port"); HTTP_URL="http://127.0.0.1:$HTTP_PORT"
 }
-pg_start() { # a PostgreSQL cluster of our own; initdb refuses root: run it as postgres then
-  local bin
-  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  [ -n "$bin" ] && [ -x "$bin/initdb" ] ||
-    skip "PostgreSQL server binaries absent (/usr/lib/postgresql/*/bin; make deps installs them): PostgreSQL checks not run"
-  PG_AS=()
-  mkdir -p "$T/pg"
-  if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || skip "running as root and no postgres user to run the PostgreSQL server as"
-    chmod 711 "$T"; chown postgres "$T/pg"; PG_AS=(runuser -u postgres --)
-  fi
-  PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "${PG_AS[@]}" "$bin/initdb" -D "$T/pg/data" -A trust -U sparker --no-locale -E UTF8 >"$T/pg_initdb.log" 2>&1 ||
-    die "initdb failed: $(tail -3 "$T/pg_initdb.log")"
-  PG_BIN=$bin
-  "${PG_AS[@]}" "$bin/pg_ctl" -D "$T/pg/data" -w -t 30 -l "$T/pg/log" \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $T/pg -c fsync=off -c synchronous_commit=off" start >/dev/null ||
-    die "pg_ctl start failed: $(tail -3 "$T/pg/log" 2>/dev/null)"
+. "$ROOT/tests/pg_cluster.sh"
+pg_start() { # a PostgreSQL cluster of our own (tests/pg_cluster.sh), stopped at exit
+  local rc=0
+  pg_cluster_start "$T/pg" || rc=$?
+  [ $rc != 2 ] || skip "PostgreSQL server binaries absent (/usr/lib/postgresql/*/bin; make deps installs them): PostgreSQL checks not run"
+  [ $rc = 0 ] || die "could not start PostgreSQL"
   PG_URL=$(pg_createdb sparker_test)
   export PG_URL PG_PORT
 }
 pg_createdb() { # NAME: a new database on the cluster; its URL
-  "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U sparker "$1" || die "createdb $1 failed"
-  echo "postgresql://sparker@127.0.0.1:$PG_PORT/$1"
+  pg_cluster_createdb "$1" || die "createdb $1 failed"
 }
 pq() { # URL SQL
   "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$1" -c "$2"

@@ -524,7 +524,8 @@ void sp_audit_items_free(sp_audit_item *v, size_t n)
 
 static const char STRATA_SQL[] =
 	"SELECT s.stratum, s.side = 'qualified', max(s.stratum_size), count(*),"
-	" sum(" LABEL_OF("value") " IS NOT NULL), sum(COALESCE(" LABEL_OF("value") " = 'yes', 0))"
+	" sum(CASE WHEN " LABEL_OF("value") " IS NOT NULL THEN 1 ELSE 0 END),"
+	" sum(CASE WHEN " LABEL_OF("value") " = 'yes' THEN 1 ELSE 0 END)"
 	" FROM audit_sample s WHERE s.draw_id = ?1 GROUP BY s.side, s.stratum ORDER BY s.side = 'qualified' DESC, s.stratum";
 
 static int draw_read(sp_store *db, sp_audit_estimate *e, sp_err *err)

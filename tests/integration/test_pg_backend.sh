@@ -97,10 +97,20 @@ diff <(sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z//g' "$T/sq.judgements") \
      <(sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+Z//g' "$T/pg.judgements") >"$T/j.diff" ||
   die "judgements listed differently: $(head -10 "$T/j.diff")"
 
+# the audit: the same sample drawn (seeded), labelled, estimated on both
+for b in sq pg; do
+  "$SP" -c "$T/demo/$b.ini" --user ana audit sample --year 2025 --n 50 --qualified 20 --seed 7 >/dev/null ||
+    die "audit sample ($b)"
+  for e in $("$SP" -c "$T/demo/$b.ini" review audit --year 2025 --list |
+             python3 -c 'import csv, sys; [print(r[3]) for r in list(csv.reader(sys.stdin))[1:6]]'); do
+    "$SP" -c "$T/demo/$b.ini" --user ana audit label "$e" yes >/dev/null || die "audit label $e ($b)"
+  done
+done
 # the analysts' and operators' commands print the same on both (times and the database aside)
 e1=$(sed -n 2p "$T/pg.q2025.csv" | cut -d, -f1); r1=$(sed -n 2p "$T/pg.members.csv" | cut -d, -f1,2 | tr , :)
 for cmd in "show $e1" "show $r1" "explain $e1" "diff-selection --year 2025" "decisions list --year 2025" \
-           "judgements list --all" "judgements export" "review --list" "review selection --year 2025 --list"; do
+           "judgements list --all" "judgements export" "review --list" "review selection --year 2025 --list" \
+           "review audit --year 2025 --list" "audit estimate --year 2025" "audit estimate --year 2025 --format csv"; do
   for b in sq pg; do
     rc=0; "$SP" -c "$T/demo/$b.ini" $cmd >"$T/$b.cmd" 2>&1 || rc=$?
     [ $rc = 0 ] || die "$cmd ($b) exited $rc: $(head -3 "$T/$b.cmd")"

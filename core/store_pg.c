@@ -32,6 +32,13 @@ struct sp_pg {
 	unsigned next_name;
 	int piped;    /* writes sent in pipeline mode whose results are not read yet */
 	int deferred; /* reading them failed: errmsg holds the first error */
+	struct copybuf { /* rows of plain INSERTs not sent yet, one buffer per statement */
+		char *sql;       /* COPY t (cols) FROM STDIN */
+		char table[64];  /* t */
+		sp_buf rows;     /* COPY's text format */
+	} copies[8];
+	int ncopies;
+	int last_copy; /* the last write was such a row (sp_store_changes: 1) */
 };
 
 struct sp_pg_stmt {
@@ -40,6 +47,7 @@ struct sp_pg_stmt {
 	char *sql;     /* translated */
 	int nparams, noop, use_cursor;
 	int pipe;      /* a write (INSERT, UPDATE, DELETE without RETURNING): pipelined in a transaction */
+	char *copy_sql; /* a plain INSERT INTO t (cols) VALUES ($1..$n): COPY t (cols) FROM STDIN */
 	char **vals;   /* bound parameters, owned */
 	int *lens;
 	PGresult *res; /* the rows being read */
@@ -66,12 +74,12 @@ int sp_pg_in_tx(const sp_pg *pg)
 	return pg->in_tx;
 }
 
-static int pipe_flush(sp_pg *pg);
+static int flush(sp_pg *pg);
 
 int64_t sp_pg_changes(sp_pg *pg)
 {
-	pipe_flush(pg); /* a failure is reported by the next call */
-	return pg->changes;
+	flush(pg); /* a failure is reported by the next call */
+	return pg->last_copy ? 1 : pg->changes;
 }
 
 /* A result's status is ok: keep its changed-row count; else keep its message. */
@@ -131,16 +139,152 @@ static int pipe_flush(sp_pg *pg)
 	return ok;
 }
 
-/* PQexec after the pipelined writes' results (NULL when one failed: result_ok says so). */
+/*
+ * Plain inserts by COPY. Inside a transaction the rows of an `INSERT INTO t (cols) VALUES ($1,
+ * .., $n)` (nothing else: no ON CONFLICT, no expression) are kept in COPY's text format, one
+ * buffer per statement, and sent by one COPY t (cols) FROM STDIN each when a statement needs the
+ * server's answer (a read, a commit, sp_store_changes), when a pipelined write names the table t
+ * (it could see or touch the rows), or every COPY_MAX bytes. The rows of each table go in their
+ * order; between tables the order may change, which foreign keys allow because a transaction
+ * on this backend checks them at commit (sp_pg_exec's BEGIN: SET CONSTRAINTS ALL DEFERRED). A
+ * failure is reported like a pipelined write's. (COPY cannot run in pipeline mode: the
+ * pipelined writes are read first.)
+ */
+enum { COPY_MAX = 1 << 20 };
+
+static int copy_send(sp_pg *pg, struct copybuf *c)
+{
+	int64_t changes = pg->changes; /* a pipelined write's count stays the last one */
+	PGresult *r = PQexec(pg->conn, c->sql);
+	int ok = PQresultStatus(r) == PGRES_COPY_IN;
+	if (!ok)
+		result_ok(pg, r);
+	PQclear(r);
+	if (ok) {
+		ok = PQputCopyData(pg->conn, c->rows.buf, (int)c->rows.len) == 1 && PQputCopyEnd(pg->conn, NULL) == 1;
+		r = PQgetResult(pg->conn);
+		ok = result_ok(pg, r) && ok;
+		PQclear(r);
+		while ((r = PQgetResult(pg->conn)))
+			PQclear(r);
+	}
+	pg->changes = changes;
+	return ok;
+}
+
+/* Send buffer i (after the pipelined writes) and drop it; 1 when it went well. */
+static int copy_flush_one(sp_pg *pg, int i)
+{
+	int ok = pipe_flush(pg) && copy_send(pg, &pg->copies[i]);
+	free(pg->copies[i].sql);
+	sp_buf_release(&pg->copies[i].rows);
+	memmove(&pg->copies[i], &pg->copies[i + 1], sizeof(pg->copies[0]) * (size_t)(pg->ncopies - i - 1));
+	pg->ncopies--;
+	pg->deferred = !ok;
+	return ok;
+}
+
+/* Every write sent and its result read: 1 when all went well. */
+static int flush(sp_pg *pg)
+{
+	int ok = pipe_flush(pg);
+	while (ok && pg->ncopies)
+		ok = copy_flush_one(pg, 0);
+	while (pg->ncopies) /* after a failure: the transaction is lost, the rows too */
+		copy_flush_one(pg, 0), pg->deferred = 1;
+	return ok;
+}
+
+/* sql names table (as a whole word) */
+static int names_table(const char *sql, const char *table)
+{
+	size_t n = strlen(table);
+	for (const char *p = sql; (p = strcasestr(p, table)); p += n)
+		if ((p == sql || (!isalnum((unsigned char)p[-1]) && p[-1] != '_')) && !isalnum((unsigned char)p[n]) && p[n] != '_')
+			return 1;
+	return 0;
+}
+
+/* Before a pipelined write: the buffered rows of the tables it names are sent. */
+static int copy_flush_named(sp_pg *pg, const char *sql)
+{
+	for (int i = 0; i < pg->ncopies;)
+		if (names_table(sql, pg->copies[i].table)) {
+			if (!copy_flush_one(pg, i))
+				return 0;
+		} else {
+			i++;
+		}
+	return 1;
+}
+
+/* One value in COPY's text format. */
+static void copy_value(sp_buf *b, const char *v)
+{
+	if (!v) {
+		sp_buf_adds(b, "\\N");
+		return;
+	}
+	for (; *v; v++) {
+		const char *esc = *v == '\\' ? "\\\\" : *v == '\t' ? "\\t" : *v == '\n' ? "\\n" : *v == '\r' ? "\\r" : NULL;
+		if (esc)
+			sp_buf_adds(b, esc);
+		else
+			sp_buf_addc(b, *v);
+	}
+}
+
+/* Keep a plain insert's row; SP_DONE, or 1 (SQLite's error) when earlier writes failed. */
+static int copy_add(sp_pg_stmt *s)
+{
+	sp_pg *pg = s->pg;
+	int i = 0;
+	while (i < pg->ncopies && strcmp(pg->copies[i].sql, s->copy_sql))
+		i++;
+	if (i == pg->ncopies && i == (int)(sizeof(pg->copies) / sizeof(pg->copies[0]))) {
+		if (!copy_flush_one(pg, 0)) {
+			pg->deferred = 0;
+			return 1;
+		}
+		i--;
+	}
+	struct copybuf *c = &pg->copies[i];
+	if (i == pg->ncopies) {
+		pg->ncopies++;
+		*c = (struct copybuf){ .sql = sp_xstrdup(s->copy_sql), .rows = SP_BUF_INIT };
+		sscanf(s->copy_sql, "COPY %63s", c->table);
+	}
+	for (int k = 0; k < s->nparams; k++) {
+		if (k)
+			sp_buf_addc(&c->rows, '\t');
+		copy_value(&c->rows, s->vals[k]);
+	}
+	sp_buf_addc(&c->rows, '\n');
+	pg->last_copy = 1;
+	s->started = s->done = 1;
+	if (c->rows.len >= COPY_MAX && !copy_flush_one(pg, i)) {
+		pg->deferred = 0;
+		return 1;
+	}
+	return SP_DONE;
+}
+
+/* PQexec after the pending writes' results (NULL when one failed: result_ok says so). */
 static PGresult *pg_exec(sp_pg *pg, const char *sql)
 {
-	return pipe_flush(pg) ? PQexec(pg->conn, sql) : NULL;
+	pg->last_copy = 0;
+	return flush(pg) ? PQexec(pg->conn, sql) : NULL;
 }
 
 /* Send a pipelined write; SP_DONE, or 1 (SQLite's error) when it cannot be sent. */
 static int pipe_send(sp_pg_stmt *s)
 {
 	sp_pg *pg = s->pg;
+	pg->last_copy = 0;
+	if (!copy_flush_named(pg, s->sql)) {
+		pg->deferred = 0;
+		return 1;
+	}
 	if ((PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(pg->conn)) ||
 	    !PQsendQueryPrepared(pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0)) {
 		set_err(pg, PQerrorMessage(pg->conn));
@@ -167,9 +311,10 @@ int sp_pg_exec(sp_pg *pg, const char *sql, sp_err *err)
 {
 	char *q = sp_pg_translate(sql, NULL);
 	int ok = run(pg, q);
-	if (ok && !strncmp(q, "BEGIN", 5))
+	if (ok && !strncmp(q, "BEGIN", 5)) { /* foreign keys at commit: the plain inserts' COPY comes later */
 		pg->in_tx = 1;
-	else if (ok && (!strncmp(q, "COMMIT", 6) || !strncmp(q, "ROLLBACK", 8)))
+		ok = run(pg, "SET CONSTRAINTS ALL DEFERRED");
+	} else if (ok && (!strncmp(q, "COMMIT", 6) || !strncmp(q, "ROLLBACK", 8)))
 		pg->in_tx = 0;
 	free(q);
 	if (!ok)
@@ -181,7 +326,7 @@ void sp_pg_rollback(sp_pg *pg)
 {
 	if (!pg || !pg->conn)
 		return;
-	pipe_flush(pg);
+	flush(pg);
 	pg->deferred = 0;
 	if (PQtransactionStatus(pg->conn) != PQTRANS_IDLE) {
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
@@ -224,7 +369,7 @@ static int prepare_typed(sp_pg_stmt *s)
 	}
 	int ok = 0;
 	for (int tries = 0; !ok && tries <= s->nparams; tries++) {
-		PGresult *r = pipe_flush(s->pg) ? PQprepare(s->pg->conn, s->name, s->sql, s->nparams, types) : NULL;
+		PGresult *r = flush(s->pg) ? PQprepare(s->pg->conn, s->name, s->sql, s->nparams, types) : NULL;
 		ok = result_ok(s->pg, r);
 		PQclear(r);
 		const char *m = ok ? NULL : strstr(s->pg->errmsg, "could not determine data type of parameter $");
@@ -236,6 +381,34 @@ static int prepare_typed(sp_pg_stmt *s)
 	}
 	free(types);
 	return ok;
+}
+
+/* sql is INSERT INTO t (c1, .., cn) VALUES ($1, .., $n) and nothing else: "COPY t (c1, .., cn)
+ * FROM STDIN", else NULL. */
+static char *plain_insert(const char *sql, int nparams)
+{
+	char table[64], cols[4096];
+	int at = 0;
+	if (nparams < 1 || sscanf(sql, " INSERT INTO %63[A-Za-z0-9_\"] (%4095[^)]) VALUES (%n", table, cols, &at) != 2 || !at)
+		return NULL;
+	int ncols = 1;
+	for (const char *c = cols; *c; c++)
+		ncols += *c == ',';
+	const char *p = sql + at;
+	for (int k = 1; k <= nparams; k++) {
+		int len = 0, n = 0;
+		if (sscanf(p, " $%d %n", &n, &len) != 1 || n != k || !len)
+			return NULL;
+		p += len;
+		if (*p++ != (k == nparams ? ')' : ','))
+			return NULL;
+	}
+	p += strspn(p, " \t\n;");
+	if (*p || ncols != nparams)
+		return NULL;
+	sp_buf b = SP_BUF_INIT;
+	sp_buf_addf(&b, "COPY %s (%s) FROM STDIN", table, cols);
+	return sp_buf_detach(&b);
 }
 
 static int is_write(const char *sql)
@@ -257,6 +430,7 @@ int sp_pg_prepare(sp_pg *pg, const char *sql, sp_pg_stmt **out, sp_err *err)
 	s->noop = !*p; /* a PRAGMA */
 	s->use_cursor = !s->noop && s->nparams == 0 && is_select(s->sql);
 	s->pipe = !s->noop && is_write(s->sql);
+	s->copy_sql = s->pipe ? plain_insert(s->sql, s->nparams) : NULL;
 	unsigned n = ++pg->next_name;
 	snprintf(s->name, sizeof(s->name), "sp_s%u", n);
 	snprintf(s->cursor, sizeof(s->cursor), "sp_c%u", n);
@@ -327,11 +501,12 @@ static PGresult *cursor_fetch(sp_pg_stmt *s)
 static int start(sp_pg_stmt *s)
 {
 	s->started = 1;
+	s->pg->last_copy = 0;
 	s->row = -1;
 	if (s->use_cursor)
 		s->res = cursor_open(s);
 	else
-		s->res = !pipe_flush(s->pg) ? NULL : PQexecPrepared(s->pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+		s->res = !flush(s->pg) ? NULL : PQexecPrepared(s->pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
 	if (!result_ok(s->pg, s->res)) {
 		PQclear(s->res);
 		s->res = NULL;
@@ -348,6 +523,8 @@ int sp_pg_step(sp_pg_stmt *s)
 {
 	if (s->noop || s->done)
 		return SP_DONE;
+	if (!s->started && s->copy_sql && s->pg->in_tx)
+		return copy_add(s);
 	if (!s->started && s->pipe && s->pg->in_tx)
 		return pipe_send(s);
 	if (!s->started && !start(s))
@@ -399,6 +576,7 @@ void sp_pg_finalize(sp_pg_stmt *s)
 	free(s->vals);
 	free(s->lens);
 	free(s->sql);
+	free(s->copy_sql);
 	free(s);
 }
 
@@ -408,7 +586,7 @@ int sp_pg_col_count(sp_pg_stmt *s)
 		return PQnfields(s->res);
 	if (s->noop)
 		return 0;
-	PGresult *d = pipe_flush(s->pg) ? PQdescribePrepared(s->pg->conn, s->name) : NULL;
+	PGresult *d = flush(s->pg) ? PQdescribePrepared(s->pg->conn, s->name) : NULL;
 	int n = PQresultStatus(d) == PGRES_COMMAND_OK ? PQnfields(d) : 0;
 	PQclear(d);
 	return n;
@@ -547,6 +725,10 @@ void sp_pg_close(sp_pg *pg)
 		return;
 	if (pg->conn)
 		PQfinish(pg->conn);
+	for (int i = 0; i < pg->ncopies; i++) {
+		free(pg->copies[i].sql);
+		sp_buf_release(&pg->copies[i].rows);
+	}
 	free(pg->errmsg);
 	free(pg);
 }

@@ -8,7 +8,11 @@
  * whose SQLite-dialect SQL is translated once at prepare (sp_pg_translate) and prepared by name.
  * Parameters are bound as text; a SELECT without parameters reads through a cursor, 1000 rows at
  * a time (memory stays flat on the score stage's scans), any other statement is executed whole
- * at its first step. Columns are read from the text results (a boolean reads 1 or 0).
+ * at its first step. Inside a transaction writes do not wait for their result: a plain INSERT's
+ * rows go by COPY, other writes in libpq's pipeline mode, both sent when a statement needs the
+ * server's answer (store_pg.c says when); so a failed write is reported by a later call of the
+ * same transaction, with its own message. Columns are read from the text results (a boolean
+ * reads 1 or 0).
  *
  * Ownership: sp_pg owns its PGconn; a statement belongs to its caller (store.c).
  */

@@ -13,6 +13,7 @@
 #   5. kill -9 of a PostgreSQL run mid-stage: nothing left 'running' after the rerun, which
 #      finishes with the exports of an uninterrupted run.
 #   6. sparker migrate: SQLite -> PostgreSQL -> SQLite leaves every table the same.
+#   7. a write failing inside a COPY or pipelined batch fails its stage with the message, rolled back.
 . "$(dirname "$0")/../lib.sh"
 pg_start
 
@@ -231,3 +232,22 @@ njud=$(sqlite3 "$T/sq/sparker.db" "SELECT max(id) FROM judgement")
 assert_eq "$(pq "$MIG_URL" "SELECT max(id) FROM judgement")" "$((njud + 1))" "the next judgement id after migrate"
 nightly "$MIG" >/dev/null 2>&1 || die "a run on the migrated database failed"
 echo "MEASURE: migrate SQLite -> PostgreSQL -> SQLite: $(grep -o '[0-9]* rows in [0-9]* tables' "$T/mig.out"), all $tables tables identical"
+
+# 7. a write that fails inside a batch (plain inserts go by COPY, other writes are pipelined, and
+# their results are read later): the stage fails with the server's message and rolls back
+pq "$PG_URL" "CREATE FUNCTION sp_test_fail() RETURNS trigger LANGUAGE plpgsql AS \$\$
+  BEGIN RAISE EXCEPTION 'injected failure on %', TG_TABLE_NAME; END \$\$"
+exports "$PG" "$T/before"
+for ts in tag:score member:dedupe entity:dedupe; do
+  t=${ts%%:*} stage=${ts#*:}
+  pq "$PG_URL" "CREATE TRIGGER sp_test_fail BEFORE INSERT ON $t FOR EACH ROW EXECUTE FUNCTION sp_test_fail()"
+  rc=0; "$SP" -c "$PG" run --stage "$stage" --as-of 2025-12-31 >"$T/fail.out" 2>&1 || rc=$?
+  pq "$PG_URL" "DROP TRIGGER sp_test_fail ON $t"
+  [ $rc != 0 ] || die "$stage succeeded although every insert into $t fails"
+  assert_contains "$T/fail.out" "injected failure on $t"
+  exports "$PG" "$T/after"
+  for f in members entities q2024 q2025; do
+    cmp -s "$T/before.$f.csv" "$T/after.$f.csv" || die "a failed $stage ($t) changed export $f: not rolled back"
+  done
+done
+echo "MEASURE: a failing insert into tag (COPY), member (COPY), entity (pipelined upsert): the stage failed with its message, nothing kept"

@@ -16,6 +16,7 @@
 #   7. a write failing inside a COPY or pipelined batch fails its stage with the message, rolled back.
 . "$(dirname "$0")/../lib.sh"
 pg_start
+cd "$T" # a URL taken for a relative path would show here
 
 mkdir -p "$T/demo"
 ln -s "$ROOT/demo/sources" "$T/demo/sources"
@@ -37,7 +38,7 @@ assert_contains "$T/bad.out" "bad.ini:$line:"
 assert_contains "$T/bad.out" "password"
 ! grep -q s3cretpw "$T/bad.out" || die "the refused password is repeated: $(cat "$T/bad.out")"
 "$SP" -c "$PG" check >"$T/check.out" 2>&1 || die "check with a PostgreSQL database failed: $(cat "$T/check.out")"
-[ ! -e "$T/demo/postgresql:" ] || die "the URL was taken as a path"
+[ ! -e "$T/demo/postgresql:" ] && [ ! -e "$T/postgresql:" ] || die "the URL was taken as a path"
 
 # 2. schema
 "$SP" -c "$SQ" init >/dev/null || die "init (SQLite) failed"
@@ -251,3 +252,4 @@ for ts in tag:score member:dedupe entity:dedupe; do
   done
 done
 echo "MEASURE: a failing insert into tag (COPY), member (COPY), entity (pipelined upsert): the stage failed with its message, nothing kept"
+[ ! -e "$T/demo/postgresql:" ] && [ ! -e "$T/postgresql:" ] || die "the URL was taken as a path (a directory or lock file was made)"

@@ -12,7 +12,13 @@
  *
  * SQL: callers write the SQL they run in the common subset of SQLite and PostgreSQL as far as
  * they can (placeholders ?N or ?, ON CONFLICT upserts, window functions, COALESCE, CASE) and
- * bind every value (never formatted into the text).
+ * bind every value (never formatted into the text). store_pg_sql.c translates the rest (see
+ * store_pg.h: INSERT OR IGNORE, group_concat, ifnull, LIKE, a IS b, ...). What it cannot, the
+ * caller writes portably: ON CONFLICT(key) DO UPDATE, not INSERT OR REPLACE; "x = 1", not an
+ * integer as a condition ("WHERE p.carries"); sum(CASE WHEN c THEN 1 ELSE 0 END), not sum(c);
+ * no select-list alias in WHERE; the same type on both sides of COALESCE/CASE/= (CAST(n AS
+ * TEXT) to mix); a parameter's first use gives its type ("x = ?1 OR ?1 IS NULL", and
+ * CAST(?1 AS TEXT) where it is also compared with text); no date functions but julianday().
  *
  * Statements: sp_step() returns SP_ROW (a row is there to read), SP_DONE, or another value on
  * failure (sp_store_error() then gives the message); after SP_DONE or sp_reset() a statement

@@ -377,6 +377,9 @@ static int parse_rows(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 	rc = sp_store_int(st, "SELECT EXISTS(SELECT 1 FROM record WHERE source = ?1)", &existing, err, src->name);
 	if (rc != SP_OK)
 		goto out;
+	/* the refresh needs each write's count at once: free on SQLite, a round trip per row on a
+	 * server (store.h), where the upsert alone leaves the same row */
+	int touch = existing != 0 && sp_store_cheap_changes(st);
 	sp_bind_static(q.del_reject, 1, src->name, -1);
 	sp_bind_int64(q.del_reject, 2, fetch_id);
 	if ((rc = step_done(st, q.del_reject, err, "parse: clear rejects")) != SP_OK)
@@ -431,7 +434,7 @@ static int parse_rows(sp_ctx *ctx, const sp_source *src, const sp_connector *con
 		}
 		if (dcountry && *dcountry && !rec->f[SP_F_COUNTRY].len)
 			sp_record_sets(rec, SP_F_COUNTRY, dcountry);
-		if ((rc = store_record(st, &q, src, fetch_id, ctx->as_of, rec, existing != 0, err)) != SP_OK)
+		if ((rc = store_record(st, &q, src, fetch_id, ctx->as_of, rec, touch, err)) != SP_OK)
 			goto out;
 		t->stored++;
 		t->headlines += conn == &sp_connector_feed && headline_like(&rec->f[SP_F_NAME]);

@@ -38,6 +38,11 @@ int sp_store_in_tx(const sp_store *st)
 	return st && (st->pg ? sp_pg_in_tx(st->pg) : st->in_tx);
 }
 
+int sp_store_cheap_changes(const sp_store *st)
+{
+	return !st->pg;
+}
+
 int64_t sp_store_changes(sp_store *st)
 {
 	return st->pg ? sp_pg_changes(st->pg) : (int64_t)sqlite3_changes(st->db);

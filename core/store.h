@@ -81,6 +81,9 @@ int sp_store_int(sp_store *st, const char *sql, int64_t *out, sp_err *err, ...);
 int64_t sp_store_last_id(sp_store *st);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 int64_t sp_store_changes(sp_store *st);
+/* 1 when sp_store_changes() right after each write costs nothing (SQLite); 0 on a server, whose
+ * writes in a transaction are batched and must be waited for (store_pg.h). */
+int sp_store_cheap_changes(const sp_store *st);
 
 /* Step a statement that returns no rows; resets it. */
 int sp_store_step_done(sp_store *st, sp_stmt *s, sp_err *err);

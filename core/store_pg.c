@@ -1,6 +1,7 @@
 /*
  * store_pg.c — the PostgreSQL backend (libpq): connection, schema, statements, the run lock.
- * See store_pg.h; the SQL translation is store_pg_sql.c. The only file including libpq-fe.h.
+ * See store_pg.h; the SQL translation is store_pg_sql.c, the writes of a transaction (sent
+ * without waiting) store_pg_write.c; with store_pg_int.h, the only files including libpq-fe.h.
  *
  * Invariants: one statement's rows at a time are read from a PGresult the statement owns; a
  * SELECT without parameters reads through a WITH HOLD cursor (it survives the caller's commits,
@@ -8,10 +9,9 @@
  * its transaction, so a statement remembers the rollback count it declared under and closes its
  * cursor only when no rollback came since.
  */
-#include "core/store_pg.h"
+#include "core/store_pg_int.h"
 
 #include <ctype.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,39 +23,8 @@
 enum { FETCH_ROWS = 1000 };
 #define LOCK_KEY "1936747371, 1" /* the run lock: 'spar', 1 (advisory locks are per database) */
 
-struct sp_pg {
-	PGconn *conn;
-	char *errmsg;
-	int64_t changes;
-	int in_tx;
-	unsigned rollbacks; /* how many rollbacks so far (cursors die with their transaction) */
-	unsigned next_name;
-	int piped;    /* writes sent in pipeline mode whose results are not read yet */
-	int deferred; /* reading them failed: errmsg holds the first error */
-	struct copybuf { /* rows of plain INSERTs not sent yet, one buffer per statement */
-		char *sql;       /* COPY t (cols) FROM STDIN */
-		char table[64];  /* t */
-		sp_buf rows;     /* COPY's text format */
-	} copies[8];
-	int ncopies;
-	int last_copy; /* the last write was such a row (sp_store_changes: 1) */
-};
 
-struct sp_pg_stmt {
-	sp_pg *pg;
-	char name[24], cursor[24];
-	char *sql;     /* translated */
-	int nparams, noop, use_cursor;
-	int pipe;      /* a write (INSERT, UPDATE, DELETE without RETURNING): pipelined in a transaction */
-	char *copy_sql; /* a plain INSERT INTO t (cols) VALUES ($1..$n): COPY t (cols) FROM STDIN */
-	char **vals;   /* bound parameters, owned */
-	int *lens;
-	PGresult *res; /* the rows being read */
-	int row, started, open, done;
-	unsigned declared_at; /* pg->rollbacks when the cursor was declared */
-};
-
-static void set_err(sp_pg *pg, const char *msg)
+void sp_pg_set_err(sp_pg *pg, const char *msg)
 {
 	free(pg->errmsg);
 	pg->errmsg = sp_xstrdup(msg && *msg ? msg : "error");
@@ -74,16 +43,16 @@ int sp_pg_in_tx(const sp_pg *pg)
 	return pg->in_tx;
 }
 
-static int flush(sp_pg *pg);
-
 int64_t sp_pg_changes(sp_pg *pg)
 {
-	flush(pg); /* a failure is reported by the next call */
+	if (pg->last_batched) /* the last row alone, for its own count */
+		sp_pgw_batch_send(pg, 1);
+	sp_pgw_flush(pg); /* a failure is reported by the next call */
 	return pg->last_copy ? 1 : pg->changes;
 }
 
 /* A result's status is ok: keep its changed-row count; else keep its message. */
-static int result_ok(sp_pg *pg, PGresult *r)
+int sp_pg_result_ok(sp_pg *pg, PGresult *r)
 {
 	ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (t == PGRES_EMPTY_QUERY) /* a statement translated to nothing (a PRAGMA) */
@@ -97,212 +66,15 @@ static int result_ok(sp_pg *pg, PGresult *r)
 	if (!r && pg->deferred) /* a pipelined write failed: its message is kept */
 		pg->deferred = 0;
 	else
-		set_err(pg, r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
+		sp_pg_set_err(pg, r ? PQresultErrorMessage(r) : PQerrorMessage(pg->conn));
 	return 0;
-}
-
-/*
- * Pipelined writes. Inside a transaction a write's result is not awaited: it is sent in libpq's
- * pipeline mode and its result read with the others at the next statement that needs the
- * server's answer (any read, a commit, sp_store_changes, last_id), or every PIPE_MAX writes.
- * So a failed write is reported by that later call, with the write's own message; the
- * transaction fails all the same. pipe_flush returns 1 when every queued write went well.
- */
-enum { PIPE_MAX = 256 };
-
-static int pipe_flush(sp_pg *pg)
-{
-	if (PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF)
-		return 1;
-	int ok = PQpipelineSync(pg->conn), nulls = 0;
-	while (ok) {
-		PGresult *r = PQgetResult(pg->conn);
-		if (!r) { /* the end of one write's results; a broken connection gives only these */
-			if (++nulls > pg->piped + 1)
-				break;
-			continue;
-		}
-		ExecStatusType t = PQresultStatus(r);
-		if (t == PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			break;
-		}
-		if (t != PGRES_PIPELINE_ABORTED && !result_ok(pg, r))
-			ok = 0;
-		PQclear(r);
-	}
-	if (!ok && !pg->errmsg)
-		set_err(pg, PQerrorMessage(pg->conn));
-	PQexitPipelineMode(pg->conn);
-	pg->piped = 0;
-	pg->deferred = !ok;
-	return ok;
-}
-
-/*
- * Plain inserts by COPY. Inside a transaction the rows of an `INSERT INTO t (cols) VALUES ($1,
- * .., $n)` (nothing else: no ON CONFLICT, no expression) are kept in COPY's text format, one
- * buffer per statement, and sent by one COPY t (cols) FROM STDIN each when a statement needs the
- * server's answer (a read, a commit, sp_store_changes), when a pipelined write names the table t
- * (it could see or touch the rows), or every COPY_MAX bytes. The rows of each table go in their
- * order; between tables the order may change, which foreign keys allow because a transaction
- * on this backend checks them at commit (sp_pg_exec's BEGIN: SET CONSTRAINTS ALL DEFERRED). A
- * failure is reported like a pipelined write's. (COPY cannot run in pipeline mode: the
- * pipelined writes are read first.)
- */
-enum { COPY_MAX = 1 << 20 };
-
-static int copy_send(sp_pg *pg, struct copybuf *c)
-{
-	int64_t changes = pg->changes; /* a pipelined write's count stays the last one */
-	PGresult *r = PQexec(pg->conn, c->sql);
-	int ok = PQresultStatus(r) == PGRES_COPY_IN;
-	if (!ok)
-		result_ok(pg, r);
-	PQclear(r);
-	if (ok) {
-		ok = PQputCopyData(pg->conn, c->rows.buf, (int)c->rows.len) == 1 && PQputCopyEnd(pg->conn, NULL) == 1;
-		r = PQgetResult(pg->conn);
-		ok = result_ok(pg, r) && ok;
-		PQclear(r);
-		while ((r = PQgetResult(pg->conn)))
-			PQclear(r);
-	}
-	pg->changes = changes;
-	return ok;
-}
-
-/* Send buffer i (after the pipelined writes) and drop it; 1 when it went well. */
-static int copy_flush_one(sp_pg *pg, int i)
-{
-	int ok = pipe_flush(pg) && copy_send(pg, &pg->copies[i]);
-	free(pg->copies[i].sql);
-	sp_buf_release(&pg->copies[i].rows);
-	memmove(&pg->copies[i], &pg->copies[i + 1], sizeof(pg->copies[0]) * (size_t)(pg->ncopies - i - 1));
-	pg->ncopies--;
-	pg->deferred = !ok;
-	return ok;
-}
-
-/* Every write sent and its result read: 1 when all went well. */
-static int flush(sp_pg *pg)
-{
-	int ok = pipe_flush(pg);
-	while (ok && pg->ncopies)
-		ok = copy_flush_one(pg, 0);
-	while (pg->ncopies) /* after a failure: the transaction is lost, the rows too */
-		copy_flush_one(pg, 0), pg->deferred = 1;
-	return ok;
-}
-
-/* sql names table (as a whole word) */
-static int names_table(const char *sql, const char *table)
-{
-	size_t n = strlen(table);
-	for (const char *p = sql; (p = strcasestr(p, table)); p += n)
-		if ((p == sql || (!isalnum((unsigned char)p[-1]) && p[-1] != '_')) && !isalnum((unsigned char)p[n]) && p[n] != '_')
-			return 1;
-	return 0;
-}
-
-/* Before a pipelined write: the buffered rows of the tables it names are sent. */
-static int copy_flush_named(sp_pg *pg, const char *sql)
-{
-	for (int i = 0; i < pg->ncopies;)
-		if (names_table(sql, pg->copies[i].table)) {
-			if (!copy_flush_one(pg, i))
-				return 0;
-		} else {
-			i++;
-		}
-	return 1;
-}
-
-/* One value in COPY's text format. */
-static void copy_value(sp_buf *b, const char *v)
-{
-	if (!v) {
-		sp_buf_adds(b, "\\N");
-		return;
-	}
-	for (; *v; v++) {
-		const char *esc = *v == '\\' ? "\\\\" : *v == '\t' ? "\\t" : *v == '\n' ? "\\n" : *v == '\r' ? "\\r" : NULL;
-		if (esc)
-			sp_buf_adds(b, esc);
-		else
-			sp_buf_addc(b, *v);
-	}
-}
-
-/* Keep a plain insert's row; SP_DONE, or 1 (SQLite's error) when earlier writes failed. */
-static int copy_add(sp_pg_stmt *s)
-{
-	sp_pg *pg = s->pg;
-	int i = 0;
-	while (i < pg->ncopies && strcmp(pg->copies[i].sql, s->copy_sql))
-		i++;
-	if (i == pg->ncopies && i == (int)(sizeof(pg->copies) / sizeof(pg->copies[0]))) {
-		if (!copy_flush_one(pg, 0)) {
-			pg->deferred = 0;
-			return 1;
-		}
-		i--;
-	}
-	struct copybuf *c = &pg->copies[i];
-	if (i == pg->ncopies) {
-		pg->ncopies++;
-		*c = (struct copybuf){ .sql = sp_xstrdup(s->copy_sql), .rows = SP_BUF_INIT };
-		sscanf(s->copy_sql, "COPY %63s", c->table);
-	}
-	for (int k = 0; k < s->nparams; k++) {
-		if (k)
-			sp_buf_addc(&c->rows, '\t');
-		copy_value(&c->rows, s->vals[k]);
-	}
-	sp_buf_addc(&c->rows, '\n');
-	pg->last_copy = 1;
-	s->started = s->done = 1;
-	if (c->rows.len >= COPY_MAX && !copy_flush_one(pg, i)) {
-		pg->deferred = 0;
-		return 1;
-	}
-	return SP_DONE;
-}
-
-/* PQexec after the pending writes' results (NULL when one failed: result_ok says so). */
-static PGresult *pg_exec(sp_pg *pg, const char *sql)
-{
-	pg->last_copy = 0;
-	return flush(pg) ? PQexec(pg->conn, sql) : NULL;
-}
-
-/* Send a pipelined write; SP_DONE, or 1 (SQLite's error) when it cannot be sent. */
-static int pipe_send(sp_pg_stmt *s)
-{
-	sp_pg *pg = s->pg;
-	pg->last_copy = 0;
-	if (!copy_flush_named(pg, s->sql)) {
-		pg->deferred = 0;
-		return 1;
-	}
-	if ((PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF && !PQenterPipelineMode(pg->conn)) ||
-	    !PQsendQueryPrepared(pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0)) {
-		set_err(pg, PQerrorMessage(pg->conn));
-		return 1;
-	}
-	s->started = s->done = 1;
-	if (++pg->piped >= PIPE_MAX && !pipe_flush(pg)) {
-		pg->deferred = 0;
-		return 1;
-	}
-	return SP_DONE;
 }
 
 /* Run sql (no parameters, maybe several statements); 1 when it went well. */
 static int run(sp_pg *pg, const char *sql)
 {
-	PGresult *r = pg_exec(pg, sql);
-	int ok = result_ok(pg, r);
+	PGresult *r = sp_pgw_exec(pg, sql);
+	int ok = sp_pg_result_ok(pg, r);
 	PQclear(r);
 	return ok;
 }
@@ -326,7 +98,8 @@ void sp_pg_rollback(sp_pg *pg)
 {
 	if (!pg || !pg->conn)
 		return;
-	flush(pg);
+	sp_pgw_batch_drop(pg);
+	sp_pgw_flush(pg);
 	pg->deferred = 0;
 	if (PQtransactionStatus(pg->conn) != PQTRANS_IDLE) {
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
@@ -337,7 +110,7 @@ void sp_pg_rollback(sp_pg *pg)
 
 int64_t sp_pg_last_id(sp_pg *pg)
 {
-	PGresult *r = pg_exec(pg, "SELECT lastval()");
+	PGresult *r = sp_pgw_exec(pg, "SELECT lastval()");
 	int64_t id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	PQclear(r);
 	return id;
@@ -369,8 +142,8 @@ static int prepare_typed(sp_pg_stmt *s)
 	}
 	int ok = 0;
 	for (int tries = 0; !ok && tries <= s->nparams; tries++) {
-		PGresult *r = flush(s->pg) ? PQprepare(s->pg->conn, s->name, s->sql, s->nparams, types) : NULL;
-		ok = result_ok(s->pg, r);
+		PGresult *r = sp_pgw_flush(s->pg) ? PQprepare(s->pg->conn, s->name, s->sql, s->nparams, types) : NULL;
+		ok = sp_pg_result_ok(s->pg, r);
 		PQclear(r);
 		const char *m = ok ? NULL : strstr(s->pg->errmsg, "could not determine data type of parameter $");
 		int k = m ? atoi(m + strlen("could not determine data type of parameter $")) : 0;
@@ -381,34 +154,6 @@ static int prepare_typed(sp_pg_stmt *s)
 	}
 	free(types);
 	return ok;
-}
-
-/* sql is INSERT INTO t (c1, .., cn) VALUES ($1, .., $n) and nothing else: "COPY t (c1, .., cn)
- * FROM STDIN", else NULL. */
-static char *plain_insert(const char *sql, int nparams)
-{
-	char table[64], cols[4096];
-	int at = 0;
-	if (nparams < 1 || sscanf(sql, " INSERT INTO %63[A-Za-z0-9_\"] (%4095[^)]) VALUES (%n", table, cols, &at) != 2 || !at)
-		return NULL;
-	int ncols = 1;
-	for (const char *c = cols; *c; c++)
-		ncols += *c == ',';
-	const char *p = sql + at;
-	for (int k = 1; k <= nparams; k++) {
-		int len = 0, n = 0;
-		if (sscanf(p, " $%d %n", &n, &len) != 1 || n != k || !len)
-			return NULL;
-		p += len;
-		if (*p++ != (k == nparams ? ')' : ','))
-			return NULL;
-	}
-	p += strspn(p, " \t\n;");
-	if (*p || ncols != nparams)
-		return NULL;
-	sp_buf b = SP_BUF_INIT;
-	sp_buf_addf(&b, "COPY %s (%s) FROM STDIN", table, cols);
-	return sp_buf_detach(&b);
 }
 
 static int is_write(const char *sql)
@@ -430,7 +175,8 @@ int sp_pg_prepare(sp_pg *pg, const char *sql, sp_pg_stmt **out, sp_err *err)
 	s->noop = !*p; /* a PRAGMA */
 	s->use_cursor = !s->noop && s->nparams == 0 && is_select(s->sql);
 	s->pipe = !s->noop && is_write(s->sql);
-	s->copy_sql = s->pipe ? plain_insert(s->sql, s->nparams) : NULL;
+	s->copy_sql = s->pipe ? sp_pgw_plain_insert(s->sql, s->nparams) : NULL;
+	s->ups = s->pipe && !s->copy_sql ? sp_pgw_upsert_parse(s->sql, s->nparams) : NULL;
 	unsigned n = ++pg->next_name;
 	snprintf(s->name, sizeof(s->name), "sp_s%u", n);
 	snprintf(s->cursor, sizeof(s->cursor), "sp_c%u", n);
@@ -471,7 +217,7 @@ static PGresult *cursor_open(sp_pg_stmt *s)
 	sp_buf q = SP_BUF_INIT;
 	sp_buf_addf(&q, "DECLARE %s NO SCROLL CURSOR WITH HOLD FOR %s; FETCH %d FROM %s", s->cursor, s->sql, FETCH_ROWS,
 		    s->cursor);
-	PGresult *r = pg_exec(s->pg, q.buf);
+	PGresult *r = sp_pgw_exec(s->pg, q.buf);
 	sp_buf_release(&q);
 	s->open = 1;
 	s->declared_at = s->pg->rollbacks;
@@ -487,27 +233,27 @@ static void cursor_close(sp_pg_stmt *s)
 		return;
 	char q[48];
 	snprintf(q, sizeof(q), "CLOSE %s", s->cursor);
-	PQclear(pg_exec(s->pg, q));
+	PQclear(sp_pgw_exec(s->pg, q));
 }
 
 static PGresult *cursor_fetch(sp_pg_stmt *s)
 {
 	char q[64];
 	snprintf(q, sizeof(q), "FETCH %d FROM %s", FETCH_ROWS, s->cursor);
-	return pg_exec(s->pg, q);
+	return sp_pgw_exec(s->pg, q);
 }
 
 /* The first step: run the statement, or open its cursor. */
 static int start(sp_pg_stmt *s)
 {
 	s->started = 1;
-	s->pg->last_copy = 0;
+	s->pg->last_copy = s->pg->last_batched = 0;
 	s->row = -1;
 	if (s->use_cursor)
 		s->res = cursor_open(s);
 	else
-		s->res = !flush(s->pg) ? NULL : PQexecPrepared(s->pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
-	if (!result_ok(s->pg, s->res)) {
+		s->res = !sp_pgw_flush(s->pg) ? NULL : PQexecPrepared(s->pg->conn, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+	if (!sp_pg_result_ok(s->pg, s->res)) {
 		PQclear(s->res);
 		s->res = NULL;
 		cursor_close(s);
@@ -524,9 +270,11 @@ int sp_pg_step(sp_pg_stmt *s)
 	if (s->noop || s->done)
 		return SP_DONE;
 	if (!s->started && s->copy_sql && s->pg->in_tx)
-		return copy_add(s);
+		return sp_pgw_copy_add(s);
+	if (!s->started && s->ups && s->pg->in_tx)
+		return sp_pgw_batch_add(s);
 	if (!s->started && s->pipe && s->pg->in_tx)
-		return pipe_send(s);
+		return sp_pgw_pipe_send(s);
 	if (!s->started && !start(s))
 		return 1; /* SQLite's SQLITE_ERROR */
 	if (++s->row < PQntuples(s->res))
@@ -538,7 +286,7 @@ int sp_pg_step(sp_pg_stmt *s)
 	PQclear(s->res);
 	s->res = cursor_fetch(s);
 	s->row = 0;
-	if (!result_ok(s->pg, s->res)) {
+	if (!sp_pg_result_ok(s->pg, s->res)) {
 		PQclear(s->res);
 		s->res = NULL;
 		s->open = 0;
@@ -565,11 +313,15 @@ void sp_pg_finalize(sp_pg_stmt *s)
 {
 	if (!s)
 		return;
+	if (s->pg->batch.s == s) {
+		sp_pgw_batch_send(s->pg, 0); /* a failure is reported by the next call */
+		s->pg->batch.s = NULL;
+	}
 	sp_pg_reset(s);
 	if (!s->noop && s->pg->conn && PQtransactionStatus(s->pg->conn) != PQTRANS_INERROR) {
 		char q[48];
 		snprintf(q, sizeof(q), "DEALLOCATE %s", s->name);
-		PQclear(pg_exec(s->pg, q));
+		PQclear(sp_pgw_exec(s->pg, q));
 	}
 	for (int i = 0; i < s->nparams; i++)
 		free(s->vals[i]);
@@ -577,6 +329,7 @@ void sp_pg_finalize(sp_pg_stmt *s)
 	free(s->lens);
 	free(s->sql);
 	free(s->copy_sql);
+	sp_pgw_upsert_free(s->pg, s->ups);
 	free(s);
 }
 
@@ -586,7 +339,7 @@ int sp_pg_col_count(sp_pg_stmt *s)
 		return PQnfields(s->res);
 	if (s->noop)
 		return 0;
-	PGresult *d = flush(s->pg) ? PQdescribePrepared(s->pg->conn, s->name) : NULL;
+	PGresult *d = sp_pgw_flush(s->pg) ? PQdescribePrepared(s->pg->conn, s->name) : NULL;
 	int n = PQresultStatus(d) == PGRES_COMMAND_OK ? PQnfields(d) : 0;
 	PQclear(d);
 	return n;
@@ -627,8 +380,8 @@ static const char *const compat_sql =
 
 static int schema_version(sp_pg *pg, int64_t *v)
 {
-	PGresult *r = pg_exec(pg, "SELECT version FROM sparker_schema");
-	int ok = result_ok(pg, r);
+	PGresult *r = sp_pgw_exec(pg, "SELECT version FROM sparker_schema");
+	int ok = sp_pg_result_ok(pg, r);
 	*v = ok && PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
 	PQclear(r);
 	return ok;
@@ -685,7 +438,7 @@ static int connect_to(const char *conninfo, sp_pg **out, sp_err *err)
 	pg->conn = PQconnectdb(conninfo);
 	*out = NULL;
 	if (PQstatus(pg->conn) != CONNECTION_OK) {
-		set_err(pg, PQerrorMessage(pg->conn));
+		sp_pg_set_err(pg, PQerrorMessage(pg->conn));
 		sp_err_set(err, SP_EDB, "database %s: cannot connect: %s", conninfo, pg->errmsg);
 		sp_pg_close(pg);
 		return SP_EDB;
@@ -729,6 +482,8 @@ void sp_pg_close(sp_pg *pg)
 		free(pg->copies[i].sql);
 		sp_buf_release(&pg->copies[i].rows);
 	}
+	sp_pgw_batch_drop(pg);
+	free(pg->batch.vals);
 	free(pg->errmsg);
 	free(pg);
 }

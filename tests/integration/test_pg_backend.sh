@@ -234,7 +234,7 @@ assert_eq "$(pq "$MIG_URL" "SELECT max(id) FROM judgement")" "$((njud + 1))" "th
 nightly "$MIG" >/dev/null 2>&1 || die "a run on the migrated database failed"
 echo "MEASURE: migrate SQLite -> PostgreSQL -> SQLite: $(grep -o '[0-9]* rows in [0-9]* tables' "$T/mig.out"), all $tables tables identical"
 
-# 7. a write that fails inside a batch (plain inserts go by COPY, other writes are pipelined, and
+# 7. a write that fails inside a batch (plain inserts go by COPY, upserts by multi-row batches, the rest pipelined;
 # their results are read later): the stage fails with the server's message and rolls back
 pq "$PG_URL" "CREATE FUNCTION sp_test_fail() RETURNS trigger LANGUAGE plpgsql AS \$\$
   BEGIN RAISE EXCEPTION 'injected failure on %', TG_TABLE_NAME; END \$\$"
@@ -251,5 +251,5 @@ for ts in tag:score member:dedupe entity:dedupe; do
     cmp -s "$T/before.$f.csv" "$T/after.$f.csv" || die "a failed $stage ($t) changed export $f: not rolled back"
   done
 done
-echo "MEASURE: a failing insert into tag (COPY), member (COPY), entity (pipelined upsert): the stage failed with its message, nothing kept"
+echo "MEASURE: a failing insert into tag (COPY), member (COPY), entity (upsert, batched): the stage failed with its message, nothing kept"
 [ ! -e "$T/demo/postgresql:" ] && [ ! -e "$T/postgresql:" ] || die "the URL was taken as a path (a directory or lock file was made)"

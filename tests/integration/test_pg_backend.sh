@@ -14,6 +14,7 @@
 #      finishes with the exports of an uninterrupted run.
 #   6. sparker migrate: SQLite -> PostgreSQL -> SQLite leaves every table the same.
 #   7. a write failing inside a COPY or pipelined batch fails its stage with the message, rolled back.
+#   8. a source failing to fetch has its failures counted the same.
 . "$(dirname "$0")/../lib.sh"
 pg_start
 cd "$T" # a URL taken for a relative path would show here
@@ -253,3 +254,16 @@ for ts in tag:score member:dedupe entity:dedupe; do
 done
 echo "MEASURE: a failing insert into tag (COPY), member (COPY), entity (upsert, batched): the stage failed with its message, nothing kept"
 [ ! -e "$T/demo/postgresql:" ] && [ ! -e "$T/postgresql:" ] || die "the URL was taken as a path (a directory or lock file was made)"
+
+# 8. a source that fails to fetch, twice: its failures counted on both backends
+for b in sq pg; do
+  { cat "$T/demo/$b.ini"; printf '\n[source broken]\nformat = feed\nurl = %s\n' "$T/missing.xml"; } >"$T/demo/${b}_broken.ini"
+  for i in 1 2; do
+    rc=0; "$SP" -c "$T/demo/${b}_broken.ini" run --stage fetch --source broken --as-of 2025-12-31 >"$T/broken.out" 2>&1 || rc=$?
+    [ $rc = 4 ] || [ $rc = 1 ] || die "a failing source on $b: exit $rc: $(tail -2 "$T/broken.out")"
+    ! grep -q "recording the failure failed" "$T/broken.out" || die "recording a failed fetch failed on $b: $(tail -2 "$T/broken.out")"
+  done
+done
+assert_eq "$(pq "$PG_URL" "SELECT consecutive_failures FROM source_state WHERE source = 'broken'")" \
+  "$(sqlite3 "$T/sq/sparker.db" "SELECT consecutive_failures FROM source_state WHERE source = 'broken'")" "failures counted"
+assert_eq "$(pq "$PG_URL" "SELECT consecutive_failures FROM source_state WHERE source = 'broken'")" 2 "failures counted on PostgreSQL"

@@ -15,6 +15,7 @@
 #   6. sparker migrate: SQLite -> PostgreSQL -> SQLite leaves every table the same.
 #   7. a write failing inside a COPY or pipelined batch fails its stage with the message, rolled back.
 #   8. a source failing to fetch has its failures counted the same.
+#   9. a quality gate holds an empty file, then accept applies it: the same on both.
 . "$(dirname "$0")/../lib.sh"
 pg_start
 cd "$T" # a URL taken for a relative path would show here
@@ -267,3 +268,29 @@ done
 assert_eq "$(pq "$PG_URL" "SELECT consecutive_failures FROM source_state WHERE source = 'broken'")" \
   "$(sqlite3 "$T/sq/sparker.db" "SELECT consecutive_failures FROM source_state WHERE source = 'broken'")" "failures counted"
 assert_eq "$(pq "$PG_URL" "SELECT consecutive_failures FROM source_state WHERE source = 'broken'")" 2 "failures counted on PostgreSQL"
+
+# 9. a quality gate on both: a night whose crunchbase file is empty holds it (exit 4), the same
+# held snapshot and exports on both; `accept` applies it on both alike
+rm "$T/demo/sources"; cp -r "$ROOT/demo/sources" "$T/demo/sources"
+GQ=$(config gsq "$T/gsq/sparker.db"); GP=$(config gpg "$(pg_createdb sparker_gate)")
+for c in "$GQ" "$GP"; do nightly "$c" >/dev/null 2>&1 || die "first night ($c)"; done
+head -1 "$ROOT/demo/sources/crunchbase.csv" >"$T/demo/sources/crunchbase.csv"
+for c in "$GQ" "$GP"; do
+  rc=0; "$SP" -c "$c" run --job nightly --as-of 2026-01-01 --quiet >"$T/gate.out" 2>&1 || rc=$?
+  assert_eq "$rc" 4 "a night with an empty crunchbase file ($c)"
+  assert_contains "$T/gate.out" "crunchbase"
+  "$SP" -c "$c" status >"$T/gate.status" 2>&1 || die "status ($c)"
+done
+cmp_exports() { # WHAT
+  exports "$GQ" "$T/gq"; exports "$GP" "$T/gp"
+  for f in members entities rejects q2024 q2025; do
+    cmp -s "$T/gq.$f.csv" "$T/gp.$f.csv" || die "$1: export $f differs: $(diff "$T/gq.$f.csv" "$T/gp.$f.csv" | head -4)"
+  done
+}
+cmp_exports "a held snapshot"
+for c in "$GQ" "$GP"; do
+  "$SP" -c "$c" accept crunchbase >/dev/null 2>&1 || die "accept crunchbase ($c)"
+  nightly "$c" >/dev/null 2>&1 || die "the night after accept ($c)"
+done
+cmp_exports "an accepted empty snapshot"
+echo "MEASURE: quality gate held, then accepted: the same exports on both"

@@ -125,33 +125,63 @@ static int is_select(const char *sql)
 	return !strncasecmp(sql, "SELECT", 6) || !strncasecmp(sql, "WITH", 4) || !strncasecmp(sql, "VALUES", 6);
 }
 
-/* The parameters the SQL never uses, and one whose type the server cannot infer (a first use
- * "?1 IS NULL"), are typed text; a retry per such parameter. 1 when prepared. */
+/* How parameter k is used in sql: *uses occurrences, *is_tests of them "$k IS [NOT] NULL",
+ * *first_is when the first is one (the server cannot type a parameter first met there). */
+static void param_uses(const char *sql, int k, int *uses, int *is_tests, int *first_is)
+{
+	char ref[16];
+	snprintf(ref, sizeof(ref), "$%d", k);
+	size_t n = strlen(ref);
+	*uses = *is_tests = *first_is = 0;
+	for (const char *p = sql; (p = strstr(p, ref)); p += n) {
+		if (isdigit((unsigned char)p[n]))
+			continue;
+		const char *q = p + n + strspn(p + n, " ");
+		int is = !strncasecmp(q, "IS ", 3);
+		q += is ? 3 + strspn(q + 3, " ") : 0;
+		if (is && !strncasecmp(q, "NOT ", 4))
+			q += 4 + strspn(q + 4, " ");
+		is = is && !strncasecmp(q, "NULL", 4) && !isalnum((unsigned char)q[4]);
+		*first_is |= !*uses && is;
+		(*uses)++;
+		*is_tests += is;
+	}
+}
+
+/* Prepare the statement. A parameter never used, or used only in IS [NOT] NULL tests, is typed
+ * text; one the server still cannot type (first met in such a test, used again after) is typed
+ * text on a retry, inside a savepoint when a transaction is open (a failed prepare aborts it). */
 static int prepare_typed(sp_pg_stmt *s)
 {
+	sp_pg *pg = s->pg;
 	Oid *types = s->nparams ? sp_xcalloc((size_t)s->nparams, sizeof(Oid)) : NULL;
+	int risky = 0;
 	for (int i = 0; i < s->nparams; i++) {
-		char ref[16];
-		snprintf(ref, sizeof(ref), "$%d", i + 1);
-		const char *p = s->sql;
-		size_t n = strlen(ref);
-		while ((p = strstr(p, ref)) && isdigit((unsigned char)p[n]))
-			p += n;
-		if (!p)
+		int uses, is_tests, first_is;
+		param_uses(s->sql, i + 1, &uses, &is_tests, &first_is);
+		if (uses == is_tests)
 			types[i] = 25; /* text */
+		else
+			risky |= first_is;
 	}
-	int ok = 0;
-	for (int tries = 0; !ok && tries <= s->nparams; tries++) {
-		PGresult *r = sp_pgw_flush(s->pg) ? PQprepare(s->pg->conn, s->name, s->sql, s->nparams, types) : NULL;
-		ok = sp_pg_result_ok(s->pg, r);
+	int ok = sp_pgw_flush(pg), save = ok && risky && pg->in_tx;
+	if (save)
+		ok = run(pg, "SAVEPOINT sp_prepare");
+	for (int tries = 0; ok && tries <= s->nparams; tries++) {
+		PGresult *r = PQprepare(pg->conn, s->name, s->sql, s->nparams, types);
+		int done = sp_pg_result_ok(pg, r);
 		PQclear(r);
-		const char *m = ok ? NULL : strstr(s->pg->errmsg, "could not determine data type of parameter $");
-		int k = m ? atoi(m + strlen("could not determine data type of parameter $")) : 0;
-		if (!ok && (k < 1 || k > s->nparams || types[k - 1]))
+		if (done)
 			break;
-		if (!ok)
+		const char *m = strstr(pg->errmsg, "could not determine data type of parameter $");
+		int k = m ? atoi(m + strlen("could not determine data type of parameter $")) : 0;
+		if (k < 1 || k > s->nparams || types[k - 1] || (save && !run(pg, "ROLLBACK TO SAVEPOINT sp_prepare")))
+			ok = 0;
+		else
 			types[k - 1] = 25;
 	}
+	if (save && ok)
+		ok = run(pg, "RELEASE SAVEPOINT sp_prepare");
 	free(types);
 	return ok;
 }

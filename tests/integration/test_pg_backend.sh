@@ -16,6 +16,7 @@
 #   7. a write failing inside a COPY or pipelined batch fails its stage with the message, rolled back.
 #   8. a source failing to fetch has its failures counted the same.
 #   9. a quality gate holds an empty file, then accept applies it: the same on both.
+#  10. a news feed: the same mentions and show on both.
 . "$(dirname "$0")/../lib.sh"
 pg_start
 cd "$T" # a URL taken for a relative path would show here
@@ -294,3 +295,22 @@ for c in "$GQ" "$GP"; do
 done
 cmp_exports "an accepted empty snapshot"
 echo "MEASURE: quality gate held, then accepted: the same exports on both"
+
+# 10. news feeds (kind = news, tests/fixtures/news): the same mentions, shown alike, on both
+FX=$ROOT/tests/fixtures/news
+NU=$(pg_createdb sparker_news)
+for b in sq pg; do
+  mkdir -p "$T/news_$b"
+  { printf '[sparker]\ndatabase = %s\nraw_dir = raw\nreport_dir = reports\n\n' "$([ $b = sq ] && echo db.sqlite || echo "$NU")"
+    printf '[source dir]\nformat = feed\nurl = %s\nmode = append\nlink_is_website = yes\n\n' "$FX/directory.xml"
+    printf '[source news]\nformat = feed\nkind = news\nurl = %s\nmode = append\n\n' "$FX/news.xml"
+    printf '[job nightly]\nstages = fetch parse normalise dedupe score\n'; } >"$T/news_$b/sparker.ini"
+  "$SP" -c "$T/news_$b/sparker.ini" run --job nightly --as-of 2026-01-31 --quiet >"$T/news.out" 2>&1 ||
+    die "news run ($b): $(tail -3 "$T/news.out")"
+  "$SP" -c "$T/news_$b/sparker.ini" show dir:voltiq >"$T/news_$b/show.out" || die "show ($b)"
+done
+mq="SELECT n.item_key || ':' || x.name || ':' || x.rule FROM mention x JOIN news_item n ON n.id = x.item_id ORDER BY 1"
+assert_eq "$(pq "$NU" "$mq" | tr '\n' ' ')" "$(sqlite3 "$T/news_sq/db.sqlite" "$mq" | tr '\n' ' ')" "news mentions"
+diff "$T/news_sq/show.out" "$T/news_pg/show.out" >"$T/news.diff" || die "show with news differs: $(head -6 "$T/news.diff")"
+assert_contains "$T/news_pg/show.out" "in the news 2 times in 2026"
+echo "MEASURE: news feed: $(pq "$NU" "SELECT count(*) FROM mention") mentions, the same on both"

@@ -3,13 +3,13 @@
 #   pg_cluster_start DIR: initdb in DIR/data (C locale, UTF-8, trust for user sparker), started on
 #     127.0.0.1 on a free port with its socket in DIR; sets PG_BIN, PG_PORT, PG_AS (the command
 #     prefix running a server binary: runuser -u postgres -- when root, as initdb refuses root).
-#     Returns 2 when the binaries are absent (/usr/lib/postgresql/*/bin), 1 on another failure
-#     (the message on stderr).
+#     Returns 2 when the binaries are absent (/usr/lib/postgresql/*/bin, or SPARKER_TEST_PG_BIN),
+#     1 on another failure (the message on stderr).
 #   pg_cluster_stop DIR: stop it now (immediate).
 #   pg_cluster_createdb NAME: a new database; prints its URL.
 pg_cluster_start() {
   local dir=$1
-  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  PG_BIN=${SPARKER_TEST_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
   [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || return 2
   PG_AS=()
   mkdir -p "$dir"

@@ -82,8 +82,11 @@ static int run(sp_pg *pg, const char *sql)
 int sp_pg_exec(sp_pg *pg, const char *sql, sp_err *err)
 {
 	char *q = sp_pg_translate(sql, NULL);
-	int ok = run(pg, q);
-	if (ok && !strncmp(q, "BEGIN", 5)) { /* foreign keys at commit: the plain inserts' COPY comes later */
+	int begin = !strncmp(q, "BEGIN", 5) && q[5 + strspn(q + 5, " ;")] == '\0';
+	/* a transaction (sp_store_begin) sees one snapshot: what analysts commit meanwhile waits
+	 * for the next run; foreign keys are checked at commit (the plain inserts' COPY comes later) */
+	int ok = run(pg, begin ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : q);
+	if (ok && begin) {
 		pg->in_tx = 1;
 		ok = run(pg, "SET CONSTRAINTS ALL DEFERRED");
 	} else if (ok && (!strncmp(q, "COMMIT", 6) || !strncmp(q, "ROLLBACK", 8)))

@@ -130,7 +130,7 @@ int sp_gate_age(sp_store *db, const char *source, const char *as_of, int64_t *da
 		sp_err *err)
 {
 	sp_stmt *s;
-	if (sp_store_prepare(db, "SELECT r.as_of, CAST(julianday(?2) - julianday(r.as_of) AS INTEGER)"
+	if (sp_store_prepare(db, "SELECT r.as_of, CAST(trunc(julianday(?2) - julianday(r.as_of)) AS INTEGER)"
 			     " FROM fetch f JOIN run r ON r.id = f.run_id"
 			     " WHERE f.source = ?1 AND f.status IN ('new', 'unchanged', 'not_modified') AND r.as_of <= ?2"
 			     " ORDER BY r.as_of DESC LIMIT 1", &s, err) != SP_OK)

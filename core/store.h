@@ -18,7 +18,8 @@
  * integer as a condition ("WHERE p.carries"); sum(CASE WHEN c THEN 1 ELSE 0 END), not sum(c);
  * no select-list alias in WHERE; the same type on both sides of COALESCE/CASE/= (CAST(n AS
  * TEXT) to mix); a parameter's first use gives its type ("x = ?1 OR ?1 IS NULL", and
- * CAST(?1 AS TEXT) where it is also compared with text); no date functions but julianday().
+ * CAST(?1 AS TEXT) where it is also compared with text); no date functions but julianday();
+ * CAST(trunc(x) AS INTEGER) for a real x (PostgreSQL rounds, SQLite truncates).
  *
  * Statements: sp_step() returns SP_ROW (a row is there to read), SP_DONE, or another value on
  * failure (sp_store_error() then gives the message); after SP_DONE or sp_reset() a statement

@@ -111,9 +111,16 @@ void sp_pg_rollback(sp_pg *pg)
 	pg->in_tx = 0;
 }
 
+/* The id the last INSERT was given: its table's sequence in this session (writes of different
+ * tables may reach the server in another order: store_pg_write.c), else lastval(). */
 int64_t sp_pg_last_id(sp_pg *pg)
 {
-	PGresult *r = sp_pgw_exec(pg, "SELECT lastval()");
+	char q[192];
+	if (pg->last_table[0])
+		snprintf(q, sizeof(q), "SELECT currval(pg_get_serial_sequence('%s', 'id'))", pg->last_table);
+	else
+		snprintf(q, sizeof(q), "SELECT lastval()");
+	PGresult *r = sp_pgw_exec(pg, q);
 	int64_t id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	PQclear(r);
 	return id;
@@ -210,6 +217,8 @@ int sp_pg_prepare(sp_pg *pg, const char *sql, sp_pg_stmt **out, sp_err *err)
 	s->pipe = !s->noop && is_write(s->sql);
 	s->copy_sql = s->pipe ? sp_pgw_plain_insert(s->sql, s->nparams) : NULL;
 	s->ups = s->pipe && !s->copy_sql ? sp_pgw_upsert_parse(s->sql, s->nparams) : NULL;
+	if (sscanf(s->sql, " INSERT INTO %63[A-Za-z0-9_\"]", s->insert_table) != 1)
+		s->insert_table[0] = '\0';
 	unsigned n = ++pg->next_name;
 	snprintf(s->name, sizeof(s->name), "sp_s%u", n);
 	snprintf(s->cursor, sizeof(s->cursor), "sp_c%u", n);
@@ -302,6 +311,8 @@ int sp_pg_step(sp_pg_stmt *s)
 {
 	if (s->noop || s->done)
 		return SP_DONE;
+	if (!s->started && s->insert_table[0])
+		snprintf(s->pg->last_table, sizeof(s->pg->last_table), "%s", s->insert_table);
 	if (!s->started && s->copy_sql && s->pg->in_tx)
 		return sp_pgw_copy_add(s);
 	if (!s->started && s->ups && s->pg->in_tx)

@@ -36,6 +36,7 @@ struct sp_pg {
 		int rows;
 	} batch;
 	int last_batched; /* the last write is the batch's last row */
+	char last_table[64]; /* the table of the last INSERT stepped (sp_pg_last_id) */
 };
 
 struct sp_pg_stmt {
@@ -45,6 +46,7 @@ struct sp_pg_stmt {
 	int nparams, noop, use_cursor;
 	int pipe;      /* a write (INSERT, UPDATE, DELETE without RETURNING): pipelined in a transaction */
 	char *copy_sql; /* a plain INSERT INTO t (cols) VALUES ($1..$n): COPY t (cols) FROM STDIN */
+	char insert_table[64]; /* an INSERT's table, else "" */
 	struct upsert *ups; /* an INSERT .. VALUES (..) ON CONFLICT ..: sent BATCH_ROWS rows at a time */
 	char **vals;   /* bound parameters, owned */
 	int *lens;

@@ -1,7 +1,7 @@
 # sparker — one non-recursive Makefile.
 #
 #   make run      install missing Debian packages, build, run the nightly job on demo/, write the PDF
-#   make test     unit tests (cmocka) + integration tests (real HTTP on 127.0.0.1, real SQLite, real PDFs)
+#   make test     unit tests (cmocka) + integration tests (real HTTP on 127.0.0.1, real SQLite, a throwaway PostgreSQL, real PDFs)
 #   make asan     the test suite built with AddressSanitizer + UBSan
 #   make bench    benchmarks (writes BENCHMARKS.md)
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each

@@ -1,7 +1,7 @@
 # sparker — one non-recursive Makefile.
 #
 #   make run      install missing Debian packages, build, run the nightly job on demo/, write the PDF
-#   make test     unit tests (cmocka) + integration tests (real HTTP on 127.0.0.1, real SQLite, real PDFs)
+#   make test     unit tests (cmocka) + integration tests (real HTTP on 127.0.0.1, real SQLite, a throwaway PostgreSQL, real PDFs)
 #   make asan     the test suite built with AddressSanitizer + UBSan
 #   make bench    benchmarks (writes BENCHMARKS.md)
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each
@@ -21,8 +21,8 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libcsv-d
             sqlite3 libhpdf-dev libutf8proc-dev libzip-dev libpsl-dev libinih-dev libjansson-dev \
             libcmocka-dev libssl-dev zlib1g-dev fonts-dejavu-core poppler-utils qpdf python3 \
             libxml2-utils zip unzip time bc openssl groff-base binutils valgrind libncurses-dev tmux \
-            wamerican
-PKGS     := libcurl libxml-2.0 sqlite3 libutf8proc libzip libpsl inih jansson libcrypto zlib
+            wamerican libpq-dev postgresql
+PKGS     := libcurl libxml-2.0 sqlite3 libpq libutf8proc libzip libpsl inih jansson libcrypto zlib
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lhpdf -lm

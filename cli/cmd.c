@@ -100,7 +100,7 @@ static void no_database(const sp_env *env)
 
 int sp_cmd_has_db(sp_env *env)
 {
-	if (access(env->cfg->database, F_OK) == 0)
+	if (sp_store_is_server(env->cfg->database) || access(env->cfg->database, F_OK) == 0)
 		return 1;
 	no_database(env);
 	return 0;
@@ -122,7 +122,7 @@ sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, i
 {
 	sp_err err;
 	*lock = NULL;
-	if (sp_lock_take(env->cfg, what, lock, &err) != SP_OK) {
+	if (sp_lock_take_analyst(env->cfg, what, lock, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		*code = sp_cmd_exit_code(err.code);
 		return NULL;

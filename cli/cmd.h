@@ -55,6 +55,7 @@ extern const sp_cmd sp_cmd_help_entry;
 extern const sp_cmd sp_cmd_version_entry;
 extern const sp_cmd sp_cmd_init_entry;
 extern const sp_cmd sp_cmd_check_entry;
+extern const sp_cmd sp_cmd_migrate_entry;
 extern const sp_cmd sp_cmd_taxonomy_entry;
 extern const sp_cmd sp_cmd_score_entry;
 extern const sp_cmd sp_cmd_run_entry;
@@ -90,8 +91,8 @@ sp_store *sp_cmd_open_db_existing(sp_env *env);
 /* 1 when the config's database exists; else prints the same message and returns 0. */
 int sp_cmd_has_db(sp_env *env);
 /*
- * For commands that write analysts' tables: take the run lock (so they never interleave with a
- * run), then open the database. Returns NULL after printing the error, with *code the exit code
+ * For commands that write analysts' tables: take the analysts' lock (core/lock.h: the run lock on
+ * SQLite, so they never interleave with a run; nothing on PostgreSQL), then open the database. Returns NULL after printing the error, with *code the exit code
  * (75 when a run holds the lock). Release with sp_lock_release(*lock) after sp_store_close().
  */
 sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, int *code);

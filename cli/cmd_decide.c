@@ -299,9 +299,10 @@ static void warn_contradictions(struct imp *im)
 	if (!im->ntouched ||
 	    sp_store_prepare(im->db,
 			     "SELECT e.id, COALESCE(e.name, ''), group_concat(DISTINCT j.value) FROM judgement_active j"
-			     " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries JOIN entity e ON e.id = p.entity_id"
+			     " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1 JOIN entity e ON e.id = p.entity_id"
 			     " WHERE j.kind = 'decision' AND p.entity_id = ?1 GROUP BY e.id"
-			     " HAVING max(j.value = 'declined') = 1 AND max(j.value <> 'declined') = 1",
+			     " HAVING max(CASE WHEN j.value = 'declined' THEN 1 ELSE 0 END) = 1"
+			     " AND max(CASE WHEN j.value <> 'declined' THEN 1 ELSE 0 END) = 1",
 			     &s, &err) != SP_OK)
 		return;
 	for (size_t i = 0; i < im->ntouched; i++) {

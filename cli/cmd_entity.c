@@ -107,7 +107,7 @@ static int show_entity(sp_store *db, int64_t eid)
 	sp_err err;
 	sp_stmt *s;
 	if (sp_store_prepare(db,
-			     "SELECT COALESCE(name,''), COALESCE(country,''), COALESCE(first_seen,''), COALESCE(cohort,''),"
+			     "SELECT COALESCE(name,''), COALESCE(country,''), COALESCE(first_seen,''), COALESCE(CAST(cohort AS TEXT),''),"
 			     " nsources, active, created_run FROM entity WHERE id = ?1",
 			     &s, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
@@ -214,7 +214,9 @@ static void show_merged_ids(sp_store *db, int64_t eid)
 {
 	sp_err err;
 	sp_stmt *s;
-	if (sp_store_prepare(db, "SELECT old_id, COALESCE(run_id,''), COALESCE(reason,'') FROM entity_merge WHERE into_id = ?1 ORDER BY old_id",
+	if (sp_store_prepare(db,
+			     "SELECT old_id, COALESCE(CAST(run_id AS TEXT),''), COALESCE(reason,'') FROM entity_merge"
+			     " WHERE into_id = ?1 ORDER BY old_id",
 			     &s, &err) != SP_OK)
 		return;
 	sp_bind_int64(s, 1, eid);

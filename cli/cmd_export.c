@@ -40,11 +40,11 @@ static const struct export_kind kinds[] = {
 	{ "entities", "entity_id,name,country,founded,website,first_seen,members",
 	  "SELECT e.id, e.name, e.country, e.founded, e.website, e.first_seen,"
 	  " (SELECT count(*) FROM member m WHERE m.entity_id = e.id)"
-	  " FROM entity_live e WHERE (?1 IS NULL OR e.cohort = ?1) ORDER BY e.id" },
+	  " FROM entity_live e WHERE (e.cohort = ?1 OR ?1 IS NULL) ORDER BY e.id" },
 	{ "qualified", "entity_id,name,country,score,domains,reasons",
 	  "SELECT e.id, e.name, e.country, printf('%.2f', sc.score), sc.domains, sc.reasons"
 	  " FROM selection s JOIN entity e ON e.id = s.entity_id LEFT JOIN score sc ON sc.entity_id = e.id"
-	  " WHERE s.qualified = 1 AND (?1 IS NULL OR s.cohort = ?1) ORDER BY sc.score DESC, e.id" },
+	  " WHERE s.qualified = 1 AND (s.cohort = ?1 OR ?1 IS NULL) ORDER BY sc.score DESC, e.id" },
 	{ "rejects", "source,fetch_id,line,reason,excerpt",
 	  "SELECT source, fetch_id, line, reason, excerpt FROM reject ORDER BY source, fetch_id, line" },
 };

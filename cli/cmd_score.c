@@ -150,11 +150,16 @@ static int cmd_score(int argc, char **argv, sp_env *env)
 		return SP_EXIT_USAGE;
 	}
 	sp_lock *lock = NULL;
-	int code = SP_EXIT_OK;
-	sp_store *db = sp_cmd_open_db_locked(env, "preview the score", &lock, &code);
-	if (!db)
-		return code;
 	sp_err err;
+	if (sp_lock_take(env->cfg, "preview the score", &lock, &err) != SP_OK) { /* the score tables: a run's lock */
+		sp_cmd_error("%s", err.msg);
+		return sp_cmd_exit_code(err.code);
+	}
+	sp_store *db = sp_cmd_open_db(env);
+	if (!db) {
+		sp_lock_release(lock);
+		return SP_EXIT_FAIL;
+	}
 	sp_ctx ctx = { .cfg = env->cfg, .db = db, .quiet = 1, .err = &err, .preview = on_preview, .preview_user = &p };
 	int rc = preview_date(db, as_of, ctx.as_of, &err);
 	if (rc == SP_OK)

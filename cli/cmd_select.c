@@ -259,14 +259,14 @@ static int cmd_diff_selection(int argc, char **argv, sp_env *env)
 		"SELECT s.entity_id, e.name, s.cohort, sc.score, s.why FROM selection s"
 		" LEFT JOIN selection_prev p ON p.entity_id = s.entity_id"
 		" LEFT JOIN entity e ON e.id = s.entity_id LEFT JOIN score sc ON sc.entity_id = s.entity_id"
-		" WHERE s.qualified = 1 AND COALESCE(p.qualified, 0) = 0 AND (?1 IS NULL OR s.cohort = ?1)"
+		" WHERE s.qualified = 1 AND COALESCE(p.qualified, 0) = 0 AND (s.cohort = ?1 OR ?1 IS NULL)"
 		" ORDER BY s.cohort, sc.score DESC, s.entity_id",
 		"SELECT p.entity_id, e.name, p.cohort, sc.score,"
 		" CASE WHEN s.entity_id IS NULL THEN 'no longer a live entity' ||"
 		"   COALESCE(' (merged into ' || e.merged_into || ')', '') ELSE s.why END"
 		" FROM selection_prev p LEFT JOIN selection s ON s.entity_id = p.entity_id"
 		" LEFT JOIN entity e ON e.id = p.entity_id LEFT JOIN score sc ON sc.entity_id = p.entity_id"
-		" WHERE p.qualified = 1 AND COALESCE(s.qualified, 0) = 0 AND (?1 IS NULL OR p.cohort = ?1)"
+		" WHERE p.qualified = 1 AND COALESCE(s.qualified, 0) = 0 AND (p.cohort = ?1 OR ?1 IS NULL)"
 		" ORDER BY p.cohort, sc.score DESC, p.entity_id",
 	};
 	int code = SP_EXIT_OK;

@@ -180,7 +180,8 @@ static void print_sources(sp_env *env, sp_store *db)
 	sp_err err;
 	if (sp_store_prepare(db,
 			     "SELECT COALESCE(st.last_good_at,'never'),"
-			     " CASE WHEN st.last_good_at IS NULL THEN NULL ELSE CAST(julianday('now') - julianday(st.last_good_at) AS INTEGER) END,"
+			     " CASE WHEN st.last_good_at IS NULL THEN NULL"
+			     " ELSE CAST(trunc(julianday('now') - julianday(st.last_good_at)) AS INTEGER) END,"
 			     " st.consecutive_failures, COALESCE(st.last_error,''),"
 			     " COALESCE('fetch ' || f.id || ' ' || substr(f.sha256, 1, 12) || ' ' || f.size || 'B', '')"
 			     " FROM source_state st LEFT JOIN fetch f ON f.id = st.last_good_fetch WHERE st.source = ?1",

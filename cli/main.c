@@ -87,6 +87,7 @@ static const sp_cmd *const commands[] = {
 	&sp_cmd_version_entry,
 	&sp_cmd_init_entry,
 	&sp_cmd_check_entry,
+	&sp_cmd_migrate_entry,
 	&sp_cmd_taxonomy_entry,
 	&sp_cmd_run_entry,
 	&sp_cmd_score_entry,

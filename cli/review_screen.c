@@ -209,7 +209,7 @@ static int settle(screen *s, int rc)
 static int record_locked(screen *s, const sp_judgement *j, sp_judgement_out *o)
 {
 	sp_lock *lock = NULL;
-	int rc = sp_lock_take(s->cfg, "review", &lock, s->err);
+	int rc = sp_lock_take_analyst(s->cfg, "review", &lock, s->err);
 	if (rc == SP_OK)
 		rc = sp_judgement_record(s->db, j, o, s->err);
 	sp_lock_release(lock);
@@ -219,7 +219,7 @@ static int record_locked(screen *s, const sp_judgement *j, sp_judgement_out *o)
 static int clear_pins_locked(screen *s, int64_t entity, int *k)
 {
 	sp_lock *lock = NULL;
-	int rc = sp_lock_take(s->cfg, "review", &lock, s->err);
+	int rc = sp_lock_take_analyst(s->cfg, "review", &lock, s->err);
 	if (rc == SP_OK)
 		rc = sp_judgement_clear_pins(s->db, entity, s->user, s->hub, "cleared in sparker review", k, s->err);
 	sp_lock_release(lock);

@@ -318,7 +318,7 @@ static int record_outcome(sp_ctx *ctx, const sp_source *src, const char *shown_u
 	if (!strcmp(o->status, "failed")) {
 		rc = sp_store_prepare(db,
 				      "INSERT INTO source_state(source, consecutive_failures, last_error) VALUES (?1, 1, ?2)"
-				      " ON CONFLICT(source) DO UPDATE SET consecutive_failures = consecutive_failures + 1,"
+				      " ON CONFLICT(source) DO UPDATE SET consecutive_failures = source_state.consecutive_failures + 1,"
 				      " last_error = excluded.last_error",
 				      &s, err);
 		if (rc != SP_OK)

@@ -130,7 +130,7 @@ int sp_gate_age(sp_store *db, const char *source, const char *as_of, int64_t *da
 		sp_err *err)
 {
 	sp_stmt *s;
-	if (sp_store_prepare(db, "SELECT r.as_of, CAST(julianday(?2) - julianday(r.as_of) AS INTEGER)"
+	if (sp_store_prepare(db, "SELECT r.as_of, CAST(trunc(julianday(?2) - julianday(r.as_of)) AS INTEGER)"
 			     " FROM fetch f JOIN run r ON r.id = f.run_id"
 			     " WHERE f.source = ?1 AND f.status IN ('new', 'unchanged', 'not_modified') AND r.as_of <= ?2"
 			     " ORDER BY r.as_of DESC LIMIT 1", &s, err) != SP_OK)
@@ -155,9 +155,13 @@ int sp_gate_hold_put(sp_store *db, const char *source, int64_t run_id, const cha
 		     sp_err *err)
 {
 	sp_stmt *s;
-	if (sp_store_prepare(db, "INSERT OR REPLACE INTO gate_hold(source, fetch_id, gate, measured, limit_value,"
+	if (sp_store_prepare(db, "INSERT INTO gate_hold(source, fetch_id, gate, measured, limit_value,"
 			     " rows_read, rows_rejected, live, gone, message, run_id, as_of, held_at)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s, err) != SP_OK)
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT(source) DO UPDATE SET"
+			     " fetch_id = excluded.fetch_id, gate = excluded.gate, measured = excluded.measured,"
+			     " limit_value = excluded.limit_value, rows_read = excluded.rows_read, rows_rejected = excluded.rows_rejected,"
+			     " live = excluded.live, gone = excluded.gone, message = excluded.message, run_id = excluded.run_id,"
+			     " as_of = excluded.as_of, held_at = excluded.held_at", &s, err) != SP_OK)
 		return SP_EDB;
 	char now[32];
 	sp_time_iso(sp_now(), now, sizeof(now));

@@ -20,6 +20,7 @@
 #include <ini.h>
 
 #include "core/config_int.h"
+#include "core/store.h"
 
 /*
  * The core's keys. format is one of the vocabulary's formats and stages names its stages: both are
@@ -484,10 +485,30 @@ static void load_job(sp_config *cfg, const sp_config_vocab *vocab, const char *s
 	j->nstages = n;
 }
 
+/* [sparker] database: a PostgreSQL URL or conninfo string is kept as it is (never resolved as a
+ * path), and refused at its line when it carries a password (libpq reads it from PGPASSWORD or
+ * ~/.pgpass; the password itself is never repeated); "sqlite:PATH" and a plain path are the
+ * SQLite file, relative to the config's directory. sp_store_is_server() is the one test. */
+static void load_database(sp_config *cfg, const sp_config_key *k, sp_config_problems *p)
+{
+	const char *v = sp_config_str(cfg, "sparker", k, "database");
+	const sp_kv *kv = sp_config_find(cfg, "sparker", "database");
+	if (v && sp_store_is_server(v)) {
+		if (sp_store_has_password(v))
+			sp_config_problem_at(p, cfg, kv ? kv->line : 0,
+					     "[sparker] database: a password in the config is refused (give it in PGPASSWORD or ~/.pgpass)");
+		cfg->database = sp_xstrdup(v);
+		return;
+	}
+	if (v && !strncmp(v, "sqlite:", 7))
+		v += 7;
+	cfg->database = sp_config_path(cfg, v);
+}
+
 static void load_core(sp_config *cfg, const sp_config_vocab *vocab, sp_config_problems *p)
 {
 	const sp_config_key *k = sp_config_core_keys;
-	cfg->database = sp_config_path(cfg, sp_config_str(cfg, "sparker", k, "database"));
+	load_database(cfg, k, p);
 	cfg->raw_dir = sp_config_path(cfg, sp_config_str(cfg, "sparker", k, "raw_dir"));
 	cfg->report_dir = sp_config_path(cfg, sp_config_str(cfg, "sparker", k, "report_dir"));
 	cfg->log_file = sp_config_path(cfg, sp_config_str(cfg, "sparker", k, "log_file"));
@@ -663,6 +684,10 @@ int sp_config_check_paths(const sp_config *cfg, sp_config_problems *p)
 			continue;
 		const sp_kv *kv = sp_config_find(cfg, "sparker", k->name);
 		const char *v = kv && *kv->value ? kv->value : k->def;
+		if (v && !strcmp(k->name, "database") && sp_store_is_server(v))
+			continue; /* a PostgreSQL server, not a file */
+		if (v && !strcmp(k->name, "database") && !strncmp(v, "sqlite:", 7))
+			v += 7;
 		if (v)
 			check_path(cfg, "sparker", k, v, kv ? kv->line : 0, p);
 	}

@@ -12,14 +12,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/store.h"
+#include "core/store_pg.h"
+
 struct sp_lock {
 	int fd;
 	char *path;
+	sp_pg *pg; /* PostgreSQL: the connection holding the advisory lock (fd is -1) */
 };
 
 int sp_lock_take(const sp_config *cfg, const char *what, sp_lock **out, sp_err *err)
 {
 	*out = NULL;
+	if (sp_store_is_server(cfg->database)) {
+		sp_pg *pg;
+		int rc = sp_pg_lock_take(cfg->database, what, &pg, err);
+		if (rc != SP_OK)
+			return rc;
+		sp_lock *l = sp_xcalloc(1, sizeof(*l));
+		l->fd = -1;
+		l->pg = pg;
+		*out = l;
+		return SP_OK;
+	}
 	sp_buf p = SP_BUF_INIT;
 	sp_buf_addf(&p, "%s.lock", cfg->database);
 	int fd = open(p.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
@@ -56,10 +71,23 @@ int sp_lock_take(const sp_config *cfg, const char *what, sp_lock **out, sp_err *
 	return SP_OK;
 }
 
+int sp_lock_take_analyst(const sp_config *cfg, const char *what, sp_lock **out, sp_err *err)
+{
+	*out = NULL;
+	if (sp_store_is_server(cfg->database))
+		return SP_OK;
+	return sp_lock_take(cfg, what, out, err);
+}
+
 void sp_lock_release(sp_lock *l)
 {
 	if (!l)
 		return;
+	if (l->pg) { /* closing the session drops its advisory lock */
+		sp_pg_close(l->pg);
+		free(l);
+		return;
+	}
 	if (ftruncate(l->fd, 0) != 0) {
 		/* informative content only */
 	}

@@ -2,8 +2,9 @@
  * store.h — the database: connection, schema migrations, transactions and statements, the one
  * interface every stage and command talks to.
  *
- * What it does: opens the database (today the embedded SQLite file: WAL, foreign keys on, busy
- * timeout), brings the schema to the current version (schema.c holds the migrations, one array
+ * What it does: opens the database (the embedded SQLite file: WAL, foreign keys on, busy
+ * timeout; or a PostgreSQL server, store_pg.h, when the database setting is a postgresql:// or
+ * postgres:// URL or a libpq conninfo string such as "service=NAME"), brings the schema to the current version (schema.c holds the migrations, one array
  * entry per version, applied in one transaction each), and wraps transactions and prepared
  * statements (sp_stmt: prepare, bind, step, read columns, finalize). No stage or command
  * includes sqlite3.h: they name operations here, so a second backend (PostgreSQL, issue 18)
@@ -11,7 +12,14 @@
  *
  * SQL: callers write the SQL they run in the common subset of SQLite and PostgreSQL as far as
  * they can (placeholders ?N or ?, ON CONFLICT upserts, window functions, COALESCE, CASE) and
- * bind every value (never formatted into the text).
+ * bind every value (never formatted into the text). store_pg_sql.c translates the rest (see
+ * store_pg.h: INSERT OR IGNORE, group_concat, ifnull, LIKE, a IS b, ...). What it cannot, the
+ * caller writes portably: ON CONFLICT(key) DO UPDATE, not INSERT OR REPLACE; "x = 1", not an
+ * integer as a condition ("WHERE p.carries"); sum(CASE WHEN c THEN 1 ELSE 0 END), not sum(c);
+ * no select-list alias in WHERE; the same type on both sides of COALESCE/CASE/= (CAST(n AS
+ * TEXT) to mix); a parameter's first use gives its type ("x = ?1 OR ?1 IS NULL", and
+ * CAST(?1 AS TEXT) where it is also compared with text); no date functions but julianday();
+ * CAST(trunc(x) AS INTEGER) for a real x (PostgreSQL rounds, SQLite truncates).
  *
  * Statements: sp_step() returns SP_ROW (a row is there to read), SP_DONE, or another value on
  * failure (sp_store_error() then gives the message); after SP_DONE or sp_reset() a statement
@@ -45,6 +53,11 @@ enum { SP_ROW = 100, SP_DONE = 101 }; /* sp_step's results (SQLite's numbers) */
 extern const char *const sp_schema_migrations[]; /* schema.c; index i brings version i to i+1 */
 extern const int sp_schema_version;              /* number of migrations */
 
+/* database names a PostgreSQL server (a URL or a conninfo string), not a SQLite file. */
+int sp_store_is_server(const char *database);
+/* A server's database setting carries a password (refused in the config: PGPASSWORD, ~/.pgpass). */
+int sp_store_has_password(const char *database);
+
 /* Open (creating the file and its directory, and migrating the schema) the database at path. */
 int sp_store_open(const char *path, sp_store **out, sp_err *err);
 /* Open the database at path only when it exists (migrating it): SP_ENOTFOUND "no database at
@@ -69,11 +82,24 @@ int sp_store_int(sp_store *st, const char *sql, int64_t *out, sp_err *err, ...);
 int64_t sp_store_last_id(sp_store *st);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 int64_t sp_store_changes(sp_store *st);
+/* 1 when sp_store_changes() right after each write costs nothing (SQLite); 0 on a server, whose
+ * writes in a transaction are batched and must be waited for (store_pg.h). */
+int sp_store_cheap_changes(const sp_store *st);
 
 /* Step a statement that returns no rows; resets it. */
 int sp_store_step_done(sp_store *st, sp_stmt *s, sp_err *err);
 /* Fill err from the connection's last error, with context. */
 int sp_store_error(sp_store *st, sp_err *err, const char *what);
+
+/* For `sparker migrate` (pipeline/migrate.h): the schema's tables (not views; not PostgreSQL's
+ * sparker_schema), in creation order, each given to fn (stops at its first non-SP_OK); foreign
+ * keys checked at commit in the transaction open (SQLite: defer_foreign_keys; PostgreSQL: SET
+ * CONSTRAINTS ALL DEFERRED, the keys being DEFERRABLE); after rows were copied with their ids,
+ * the next id assigned follows the largest (PostgreSQL's identity sequences; SQLite needs
+ * nothing). */
+int sp_store_each_table(sp_store *st, int (*fn)(const char *table, void *arg), void *arg, sp_err *err);
+int sp_store_defer_keys(sp_store *st, sp_err *err);
+int sp_store_sync_ids(sp_store *st, sp_err *err);
 
 /* Statements (see above). */
 int sp_step(sp_stmt *s);
@@ -96,5 +122,8 @@ int64_t sp_col_int64(sp_stmt *s, int i);
 double sp_col_double(sp_stmt *s, int i);
 const char *sp_col_text(sp_stmt *s, int i);
 const char *sp_col_name(sp_stmt *s, int i);
+/* What column i of the row holds: SP_COL_NULL, _INT, _REAL or _TEXT (a copy binds it so). */
+enum { SP_COL_NULL, SP_COL_INT, SP_COL_REAL, SP_COL_TEXT };
+int sp_col_kind(sp_stmt *s, int i);
 
 #endif

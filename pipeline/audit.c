@@ -524,7 +524,8 @@ void sp_audit_items_free(sp_audit_item *v, size_t n)
 
 static const char STRATA_SQL[] =
 	"SELECT s.stratum, s.side = 'qualified', max(s.stratum_size), count(*),"
-	" sum(" LABEL_OF("value") " IS NOT NULL), sum(COALESCE(" LABEL_OF("value") " = 'yes', 0))"
+	" sum(CASE WHEN " LABEL_OF("value") " IS NOT NULL THEN 1 ELSE 0 END),"
+	" sum(CASE WHEN " LABEL_OF("value") " = 'yes' THEN 1 ELSE 0 END)"
 	" FROM audit_sample s WHERE s.draw_id = ?1 GROUP BY s.side, s.stratum ORDER BY s.side = 'qualified' DESC, s.stratum";
 
 static int draw_read(sp_store *db, sp_audit_estimate *e, sp_err *err)
@@ -634,9 +635,10 @@ int sp_audit_label_counts(sp_store *db, int prev, int64_t *tp, int64_t *fp, int6
 	snprintf(sql, sizeof(sql),
 		 "WITH l AS (SELECT p.entity_id AS e, j.value AS v, row_number() OVER (PARTITION BY p.entity_id"
 		 "  ORDER BY j.id DESC) AS rk FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id"
-		 "  AND p.carries WHERE j.kind = 'label')"
-		 " SELECT COALESCE(sum(l.v = 'yes' AND x.qualified = 1), 0), COALESCE(sum(l.v = 'no' AND x.qualified = 1), 0),"
-		 " COALESCE(sum(l.v = 'yes' AND COALESCE(x.qualified, 0) = 0), 0)"
+		 "  AND p.carries = 1 WHERE j.kind = 'label')"
+		 " SELECT COALESCE(sum(CASE WHEN l.v = 'yes' AND x.qualified = 1 THEN 1 ELSE 0 END), 0),"
+		 " COALESCE(sum(CASE WHEN l.v = 'no' AND x.qualified = 1 THEN 1 ELSE 0 END), 0),"
+		 " COALESCE(sum(CASE WHEN l.v = 'yes' AND COALESCE(x.qualified, 0) = 0 THEN 1 ELSE 0 END), 0)"
 		 " FROM l LEFT JOIN %s x ON x.entity_id = l.e WHERE l.rk = 1",
 		 prev ? "selection_prev" : "selection");
 	sp_stmt *q = NULL;

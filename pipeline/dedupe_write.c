@@ -122,10 +122,13 @@ static int writer_prepare(writer *w)
 				   err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db,
-				   "INSERT OR REPLACE INTO entity_merge (old_id, into_id, run_id, reason) VALUES (?1,?2,?3,?4)",
+				   "INSERT INTO entity_merge (old_id, into_id, run_id, reason) VALUES (?1,?2,?3,?4)"
+				   " ON CONFLICT(old_id) DO UPDATE SET into_id = excluded.into_id, run_id = excluded.run_id,"
+				   " reason = excluded.reason",
 				   &w->mrg2, err)) != SP_OK)
 		return rc;
-	if ((rc = sp_store_prepare(db, "INSERT OR REPLACE INTO record_entity (record_id, entity_id, home_id) VALUES (?1,?2,?3)",
+	if ((rc = sp_store_prepare(db, "INSERT INTO record_entity (record_id, entity_id, home_id) VALUES (?1,?2,?3)"
+				       " ON CONFLICT(record_id) DO UPDATE SET entity_id = excluded.entity_id, home_id = excluded.home_id",
 				   &w->home, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db, "INSERT OR IGNORE INTO review_pair (a, b, rule, score, reason, run_id)"

@@ -207,7 +207,7 @@ static int remove_where(sp_store *db, const char *sql, const char *x, const char
 
 /* The judgements in force of one kind that an entity carries. */
 #define CARRIED(kind_cond) \
-	"SELECT j.id FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries" \
+	"SELECT j.id FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1" \
 	" WHERE p.entity_id = ?3 AND " kind_cond
 
 /* ---------------------------------------------------------------- the rules */
@@ -279,7 +279,7 @@ static int record_anchored(sp_store *db, const sp_judgement *j, sp_judgement_out
 	sp_stmt *s;
 	if ((rc = sp_store_prepare(db,
 				   "SELECT COALESCE(min(j.id), 0) FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id"
-				   " AND p.carries WHERE p.entity_id = ?1 AND j.kind = ?2 AND j.value IS ?3 AND j.date IS ?4 AND j.note IS ?5",
+				   " AND p.carries = 1 WHERE p.entity_id = ?1 AND j.kind = ?2 AND j.value IS ?3 AND j.date IS ?4 AND j.note IS ?5",
 				   &s, err)) != SP_OK)
 		goto out;
 	sp_bind_int64(s, 1, j->entity);
@@ -506,8 +506,9 @@ int sp_judgement_each(sp_store *db, int which, int64_t entity, sp_judgement_fn f
 		db,
 		"SELECT j.id, j.kind, j.value, j.date, j.a, j.b, j.entity_id, j.name, j.note, j.user, j.created, j.origin,"
 		" j.target, (SELECT min(x.id) FROM judgement x WHERE x.kind = 'remove' AND x.target = j.id) AS removed_by,"
-		" p.entity_id, p.parts, j.hub FROM judgement j LEFT JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
-		" WHERE (?1 = 1 OR (j.kind <> 'remove' AND removed_by IS NULL))"
+		" p.entity_id, p.parts, j.hub FROM judgement j LEFT JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1"
+		" WHERE (?1 = 1 OR (j.kind <> 'remove'"
+		"  AND NOT EXISTS (SELECT 1 FROM judgement x WHERE x.kind = 'remove' AND x.target = j.id)))"
 		" AND (?2 = 0 OR EXISTS (SELECT 1 FROM judgement_place q WHERE q.judgement_id = j.id AND q.entity_id = ?2)"
 		"      OR EXISTS (SELECT 1 FROM member m JOIN record r ON r.id = m.record_id WHERE m.entity_id = ?2"
 		"                 AND r.source || ':' || r.source_key IN (j.a, j.b)))"
@@ -572,7 +573,7 @@ int sp_judgement_count(sp_store *db, sp_judgement_counts *c, sp_err *err)
 	if (rc == SP_OK)
 		rc = sp_store_int(db,
 				  "SELECT count(*) FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id"
-				  " AND p.carries WHERE p.parts > 1",
+				  " AND p.carries = 1 WHERE p.parts > 1",
 				  &c->review, err);
 	if (rc == SP_OK)
 		rc = sp_store_int(db,

@@ -140,7 +140,7 @@ int sp_review_agree(const sp_review_pair *p, int f)
 /* ?1 cohort, ?2 how many per side. The pin an entity carries now: its latest pin in force. */
 static const char SELECTION_SQL[] =
 	"WITH pins AS (SELECT p.entity_id, j.value, row_number() OVER (PARTITION BY p.entity_id ORDER BY j.id DESC) AS k"
-	"              FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
+	"              FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1"
 	"              WHERE j.kind = 'pin'),"
 	" x AS (SELECT s.entity_id, e.name, e.country, sc.score, sc.domains, sc.reasons, s.why, s.rank, s.qualified,"
 	"        pn.value AS pin FROM selection s JOIN entity e ON e.id = s.entity_id"

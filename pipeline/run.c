@@ -649,7 +649,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 		snprintf(as_of, sizeof(as_of), "%.10s", iso);
 	}
 
-	if (!o->dry_run) { /* the database's directory, as `sparker init` would create it */
+	if (!o->dry_run && !sp_store_is_server(cfg->database)) { /* the SQLite file's directory, as init makes it */
 		const char *slash = strrchr(cfg->database, '/');
 		if (slash && slash != cfg->database) {
 			char *dir = sp_xstrndup(cfg->database, (size_t)(slash - cfg->database));
@@ -664,7 +664,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 		return err->code;
 	sp_store *db = NULL;
 	int rc = SP_OK;
-	if (!o->dry_run || access(cfg->database, F_OK) == 0)
+	if (!o->dry_run || sp_store_is_server(cfg->database) || access(cfg->database, F_OK) == 0)
 		rc = sp_store_open(cfg->database, &db, err);
 	if (rc != SP_OK) {
 		sp_lock_release(lock);

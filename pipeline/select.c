@@ -194,7 +194,7 @@ static int load_pins(sp_store *db, struct row *rows, size_t n, sp_err *err)
 	sp_stmt *q = NULL;
 	int rc = sp_store_prepare(db,
 				  "SELECT p.entity_id, j.kind, j.value, j.note, j.date FROM judgement_active j"
-				  " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
+				  " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1"
 				  " WHERE j.kind IN ('pin', 'decision')"
 				  " ORDER BY j.kind = 'pin', CASE WHEN j.kind = 'pin' THEN j.id END, j.date DESC, j.id DESC",
 				  &q, err);

@@ -210,8 +210,8 @@ static int load_funnel(struct q *q, const char *y, sp_fig_funnel *fu)
 	/* decisions in force, on the entity that carries each now (judgement.h, judgement_place) */
 	if (q_prep(q, "SELECT j.value, count(DISTINCT e.id),"
 		      " count(DISTINCT CASE WHEN e.cohort = CAST(?1 AS INTEGER) THEN e.id END),"
-		      " count(DISTINCT CASE WHEN substr(j.date, 1, 4) = ?1 THEN e.id END)"
-		      " FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries"
+		      " count(DISTINCT CASE WHEN substr(j.date, 1, 4) = CAST(?1 AS TEXT) THEN e.id END)"
+		      " FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1"
 		      " JOIN entity e ON e.id = p.entity_id WHERE j.kind = 'decision' GROUP BY j.value", y))
 		return SP_EDB;
 	while ((rc = q_step(q)) == 1) {
@@ -595,7 +595,8 @@ static int load_sources(struct q *q, const sp_config *cfg, sp_figures *f)
 	}
 	/* failure streaks: consecutive failed fetches, in fetch order */
 	if ((rc = q_prep(q, "SELECT f.source, f.status, coalesce(r.as_of, substr(f.fetched_at, 1, 10)) AS d FROM fetch f"
-			    " LEFT JOIN run r ON r.id = f.run_id WHERE d <= ?2 AND ?1 = ?1 ORDER BY f.source, f.id", q->year)))
+			    " LEFT JOIN run r ON r.id = f.run_id WHERE coalesce(r.as_of, substr(f.fetched_at, 1, 10)) <= ?2 AND ?1 = ?1"
+			    " ORDER BY f.source, f.id", q->year)))
 		return rc;
 	sp_fig_source *cur = NULL;
 	int streak = 0;

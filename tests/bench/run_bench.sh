@@ -139,6 +139,57 @@ d="$W/report"; mkdir -p "$d"; cp tests/fixtures/report/sparker.ini "$d/"
 measure report bash -c "cd '$d' && '$SP' -q -c sparker.ini report --year 2026 --out big.pdf --csv big.csv"
 PAGES=$(pdfinfo "$d/big.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}' || echo "?")
 
+# ---- PostgreSQL beside SQLite (issue 18) ------------------------------------------------------
+# The same inputs on a throwaway cluster (tests/pg_cluster.sh; BENCH_PG=0 skips): the demo's
+# nightly job stage by stage, the mid-size Companies House parse, and dedupe of the first
+# BENCH_DEDUPE size (candidates generated into SQLite, copied with `sparker migrate`).
+. tests/pg_cluster.sh
+PG_MD="Not measured: BENCH_PG=0 or the PostgreSQL server binaries are absent (make deps installs them)."
+if [ "${BENCH_PG:-1}" = 1 ] && pg_cluster_start "$W/pg"; then
+  trap 'kill $HTTP_PID 2>/dev/null || true; pg_cluster_stop "$W/pg"; [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$W"' EXIT
+  pgq() { "$PG_BIN/psql" -X -q -At "$1" -c "$2"; }
+  stage_secs() { # the stage_run seconds of a run's stages, "stage secs" per line
+    if [ "${1#postgresql:}" != "$1" ]; then
+      pgq "$1" "SELECT stage, round(CAST(sum(seconds) AS numeric), 2) FROM stage_run GROUP BY stage ORDER BY min(id)"
+    else
+      sqlite3 "$1" "SELECT stage, printf('%.2f', sum(seconds)) FROM stage_run GROUP BY stage ORDER BY min(id)"
+    fi | tr '|' ' '
+  }
+  for b in sq pg; do
+    d="$W/demo_$b"; mkdir -p "$d"; ln -s "$ROOT/demo/sources" "$d/sources"
+    db="$d/sparker.db"; [ $b = sq ] || db=$(pg_cluster_createdb demo)
+    sed -e "s|^database = .*|database = $db|; s|^raw_dir = .*|raw_dir = $d/raw|; s|^report_dir = .*|report_dir = $d/reports|" \
+      demo/sparker.ini >"$d/sparker.ini"
+    measure "demo_$b" "$SP" -q -c "$d/sparker.ini" run --job nightly --as-of $AS_OF
+    stage_secs "$db" >"$W/stages.$b"
+  done
+  d="$W/pg_parse"; config "$d" companies_house "$CHM" "$FILTER"
+  sed -i "s|^database = .*|database = $(pg_cluster_createdb parse)|" "$d/sp.ini"
+  "$SP" -q -c "$d/sp.ini" run --stage fetch --as-of $AS_OF
+  measure pg_ch_mid "$SP" -q -c "$d/sp.ini" run --stage parse --as-of $AS_OF
+  rm -rf "$d"
+  n=${DSIZES%% *}; d="$W/pg_dedupe"; mkdir -p "$d/db"
+  printf '[sparker]\ndatabase = db/sparker.db\nraw_dir = raw\nreport_dir = reports\n' >"$d/sp.ini"
+  for src in "ch companies_house 50" "sirene sirene 50" "gleif gleif 40" "crunchbase csv 30" "feed feed 10" "feed2 feed 10"; do
+    set -- $src; printf '[source %s]\nformat = %s\nurl = x\npriority = %s\n%s\n' "$1" "$2" "$3" "$([ "$2" = csv ] && echo 'preset = crunchbase')" >>"$d/sp.ini"
+  done
+  "$SP" -q -c "$d/sp.ini" init
+  python3 tests/bench/gen_candidates.py "$d/db/sparker.db" "$n" >/dev/null
+  url=$(pg_cluster_createdb dedupe)
+  "$SP" -q -c "$d/sp.ini" migrate --to "$url"
+  sed -i "s|^database = .*|database = $url|" "$d/sp.ini"
+  measure pg_dedupe "$SP" -q -c "$d/sp.ini" run --stage dedupe --as-of $AS_OF
+  rm -rf "$d"
+  sv="S_dedupe$n"; mv="M_dedupe$n"
+  PG_MD="| what | SQLite s | PostgreSQL s | PostgreSQL / SQLite | peak RSS MB (SQLite, PostgreSQL) |
+|---|---:|---:|---:|---:|
+| demo nightly job (fetch parse normalise dedupe score), whole | $S_demo_sq | $S_demo_pg | $(ratio "$S_demo_pg" "$S_demo_sq")x | $M_demo_sq, $M_demo_pg |
+$(paste -d" " "$W/stages.sq" "$W/stages.pg" | while read -r st a _ b; do echo "| demo: stage $st | $a | $b | $(ratio "$b" "$a")x | |"; done)
+| parse Companies House CSV, $(printf "%'d" "$MID") rows | $S_ch_mid | $S_pg_ch_mid | $(ratio "$S_pg_ch_mid" "$S_ch_mid")x | $M_ch_mid, $M_pg_ch_mid |
+| dedupe $(printf "%'d" "$n") candidates | ${!sv} | $S_pg_dedupe | $(ratio "$S_pg_dedupe" "${!sv}")x | ${!mv}, $M_pg_dedupe |"
+  pg_cluster_stop "$W/pg"
+fi
+
 # ---- write BENCHMARKS.md ----------------------------------------------------------------------
 CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 MEM=$(free -g | awk '/^Mem:/ {print $2}')
@@ -229,6 +280,13 @@ The demo's $NSRC sources served by tests/http_server.py on 127.0.0.1 (ETag/Last-
 
 tests/fixtures/report/bulk.sql (4,000 integrated, 400 qualified): PDF ($PAGES pages) + CSV in
 **$S_report s**, peak RSS $M_report MB.
+
+## PostgreSQL beside SQLite
+
+The same work with \`[sparker] database = postgresql://...\` on a local cluster (fsync off, as a
+test cluster; a real server's commits cost more). The aim is every stage within 1.5x of SQLite.
+
+$PG_MD
 
 ## How to rerun
 \`make bench\` (about 10 minutes with the defaults, most of it generating inputs the first time;

@@ -98,6 +98,29 @@ static void expect_config_error(const char *text, const char *needle)
 		fail_msg("error '%s' lacks '%s'", err.msg, needle);
 }
 
+/* [sparker] database: a server is kept as written, sqlite:PATH is the file, a password refused */
+static void config_database(void **state)
+{
+	(void)state;
+	const char *p = write_file("pg.ini", "[sparker]\ndatabase = postgresql://ana@db.example:5432/sparker\n");
+	sp_config *cfg;
+	sp_err err;
+	assert_int_equal(sp_config_load(p, &sp_run_vocab, &cfg, &err), SP_OK);
+	assert_string_equal(cfg->database, "postgresql://ana@db.example:5432/sparker");
+	sp_config_free(cfg);
+	p = write_file("sq.ini", "[sparker]\ndatabase = sqlite:db/x.db\n");
+	assert_int_equal(sp_config_load(p, &sp_run_vocab, &cfg, &err), SP_OK);
+	char want[512];
+	snprintf(want, sizeof(want), "%s/db/x.db", tmpdir);
+	assert_string_equal(cfg->database, want);
+	sp_config_free(cfg);
+	expect_config_error("[sparker]\n\ndatabase = postgresql://ana:s3cret@db/sparker\n", "bad.ini:3: [sparker] database: a password");
+	expect_config_error("[sparker]\ndatabase = host=db password=s3cret\n", "bad.ini:2: [sparker] database: a password");
+	p = write_file("bad.ini", "[sparker]\ndatabase = postgresql://ana:s3cret@db/sparker\n");
+	assert_int_equal(sp_config_load(p, &sp_run_vocab, &cfg, &err), SP_ECONFIG);
+	assert_null(strstr(err.msg, "s3cret"));
+}
+
 static void config_errors(void **state)
 {
 	(void)state;
@@ -215,7 +238,7 @@ static void lock_excludes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(config_ok),    cmocka_unit_test(config_errors), cmocka_unit_test(store_migrates),
+		cmocka_unit_test(config_ok),    cmocka_unit_test(config_database), cmocka_unit_test(config_errors), cmocka_unit_test(store_migrates),
 		cmocka_unit_test(buf_works),    cmocka_unit_test(lock_excludes), cmocka_unit_test(stop_request),
 		cmocka_unit_test(progress_line),
 	};

@@ -256,7 +256,8 @@ static int write_hubs(sp_ctx *ctx, const dd *d)
 	sp_stmt *s = NULL;
 	int rc = sp_store_exec(ctx->db, "DELETE FROM hub_key", ctx->err);
 	if (rc == SP_OK)
-		rc = sp_store_prepare(ctx->db, "INSERT OR REPLACE INTO hub_key (kind, key, names, run_id) VALUES (?1,?2,?3,?4)",
+		rc = sp_store_prepare(ctx->db, "INSERT INTO hub_key (kind, key, names, run_id) VALUES (?1,?2,?3,?4)"
+				      " ON CONFLICT (kind, key) DO UPDATE SET names = excluded.names, run_id = excluded.run_id",
 				      &s, ctx->err);
 	for (size_t k = 0; k < SP_ARRAY_LEN(d->hub) && rc == SP_OK; k++) {
 		if (!d->hub[k].key)

@@ -111,6 +111,10 @@ static int store(sp_ctx *ctx, sp_stmt *ins, const char *domain, const char *fina
 	sp_bind_text(ins, 1, domain);
 	sp_bind_text(ins, 2, final);
 	sp_bind_int64(ins, 3, status);
+	char now[32];
+	sp_time_iso(sp_now(), now, sizeof(now)); /* the clock of the program, not of the database */
+	now[19] = '\0';                          /* YYYY-MM-DDTHH:MM:SS, as julianday() reads it */
+	sp_bind_text(ins, 4, now);
 	return sp_store_step_done(ctx->db, ins, ctx->err);
 }
 
@@ -129,8 +133,9 @@ int sp_redirect_refresh(sp_ctx *ctx, long *asked, long *moved)
 	sp_stmt *ins = NULL;
 	if (rc == SP_OK && n)
 		rc = sp_store_prepare(ctx->db,
-				      "INSERT OR REPLACE INTO redirect (domain, final_domain, status, checked_at)"
-				      " VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%S', 'now'))",
+				      "INSERT INTO redirect (domain, final_domain, status, checked_at) VALUES (?1, ?2, ?3, ?4)"
+				      " ON CONFLICT (domain) DO UPDATE SET final_domain = excluded.final_domain,"
+				      " status = excluded.status, checked_at = excluded.checked_at",
 				      &ins, ctx->err);
 	int open = 0, stopped = 0;
 	double next = now_ms();

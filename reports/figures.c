@@ -252,7 +252,7 @@ static double quantile(const double *v, int64_t n, double p)
 
 /* decisions in force, on the entity that carries each now */
 #define DECISION_ON(e) \
-	"judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries JOIN " e " ON e.id = p.entity_id"
+	"judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1 JOIN " e " ON e.id = p.entity_id"
 
 static int load_cross(struct q *q, const char *y, sp_fig_cross *x)
 {
@@ -504,7 +504,7 @@ static int load_hubs(struct q *q, const sp_config *cfg, sp_figures *f)
 		x->integrated += f->countries[i].a, x->qualified += f->countries[i].b;
 	}
 	if ((rc = q_prep(q, "SELECT e.country, count(DISTINCT e.id) FROM judgement_active j"
-			    " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries JOIN entity e ON e.id = p.entity_id"
+			    " JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1 JOIN entity e ON e.id = p.entity_id"
 			    " WHERE j.kind = 'decision' AND j.value = 'accompanied' AND e.cohort = CAST(?1 AS INTEGER)"
 			    " GROUP BY e.country", q->year)))
 		return rc;

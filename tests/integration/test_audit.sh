@@ -154,7 +154,7 @@ assert_eq "$(q "SELECT group_concat(j.value) FROM judgement_active j JOIN judgem
 assert_eq "$(q "SELECT count(*) FROM judgement WHERE kind = 'remove' AND note = 'superseded by a later label'")" 1 "the relabel is a remove row"
 sp audit label "$ent" "$other" --note "second look" | grep -q "already recorded" || die "the same label twice records once"
 lid=$(q "SELECT max(id) FROM judgement WHERE kind = 'label'")
-sp judgements list "$ent" | grep -q "label $other" || die "judgements list shows the label"
+grep -q "label $other" <<<"$(sp judgements list "$ent")" || die "judgements list shows the label"
 sp -q judgements remove "$lid"
 sp review audit --list --year $YEAR | awk -F, -v r="$ref" '$3 == r && $9 == "" { f = 1 } END { exit !f }' || die "unlabelled after remove"
 sp audit estimate --year $YEAR --format csv | awk -F, '$1 == "precision" || $1 == "missed"' >after.csv
@@ -207,7 +207,7 @@ fi
 
 # scored again since the draw: the estimate says so
 sp -q run --stage score --as-of 2025-12-31
-sp audit estimate --year $YEAR | grep -q "scored again since the draw" || die "a rescoring since the draw is said"
+grep -q "scored again since the draw" <<<"$(sp audit estimate --year $YEAR)" || die "a rescoring since the draw is said"
 
 # ---- review audit on a terminal (tmux): y, z, n, ?, q on a small draw of 2024
 command -v tmux >/dev/null || { echo "SKIP: tmux is absent: the review audit screen is not driven"; echo "audit: ok"; exit 0; }

@@ -47,7 +47,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG    := $(sort $(wildcard tests/integration/test_*.sh))
 
-.PHONY: all deps run test unit integration asan bench fuzz install uninstall clean demo help
+.PHONY: all deps run test unit integration asan bench fuzz install uninstall clean demo help print-libs
 
 all: $(BIN)
 
@@ -139,6 +139,10 @@ $(BUILD)/gen/taxonomy_builtin.c: share/taxonomy.ini
 
 $(BUILD)/gen/taxonomy_builtin.o: $(BUILD)/gen/taxonomy_builtin.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# the link flags, for scripts that build outside this Makefile (tests/fuzz/run_fuzz.sh)
+print-libs:
+	@echo $(PKG_LIBS)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/sparker

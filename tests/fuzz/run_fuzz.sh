@@ -23,7 +23,7 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 echo "fuzz: building libsparker.a with clang + sanitizers ($B/)"
 make -s -j"$(nproc)" BUILD=$B CC=clang EXTRA_CFLAGS="-Wno-unknown-warning-option -Wno-error" \
      CFLAGS="-O1 -g $SAN -fsanitize=fuzzer-no-link" $B/libsparker.a 2>$B.build.log || { cat $B.build.log; exit 1; }
-LIBS="$(pkg-config --libs libcurl libxml-2.0 sqlite3 libutf8proc libzip libpsl inih jansson libcrypto zlib) -lcsv -lhpdf -lm"
+LIBS="$(make -s --no-print-directory print-libs)" # the Makefile's own list: one place
 INC="-I. $(pkg-config --cflags libxml-2.0)"
 mkdir -p $B/fuzz
 failed=0

@@ -684,6 +684,34 @@ static int pin(screen *s, sp_review_startup *v, const char *value)
 	return SP_OK;
 }
 
+/*
+ * Undo the session's last step (there is one), a value judgement (kind SP_J_PIN or SP_J_LABEL)
+ * on entity, whose value is current now: the value before comes back (recorded), or the new one
+ * is removed. *u is the step undone. Returns 0 when done; -1 when recording failed (the step
+ * stays to be undone again; *rc is what settle() made of it).
+ */
+static int undo_value(screen *s, int kind, int64_t entity, const char *current, undo_step *u, int *rc)
+{
+	*rc = SP_OK;
+	*u = s->undo[--s->nundo];
+	sp_judgement j = { .user = s->user, .hub = s->hub, .origin = "review", .note = "undone in sparker review" };
+	if (u->prev[0] && strcmp(u->prev, current))
+		j.kind = kind, j.value = u->prev, j.entity = entity;
+	else if (!u->prev[0] && u->id)
+		j.kind = SP_J_REMOVE, j.target = u->id;
+	else
+		return 0; /* nothing was written */
+	sp_judgement_out o;
+	int r = record_locked(s, &j, &o);
+	if (r != SP_OK) {
+		s->nundo++;
+		*rc = settle(s, r);
+		return -1;
+	}
+	s->t->undone++;
+	return 0;
+}
+
 /* Undo a pin or clear: the pin before comes back (recorded), or the new pin is removed. */
 static int undo_pin(screen *s, sp_review_startup *v)
 {
@@ -691,24 +719,11 @@ static int undo_pin(screen *s, sp_review_startup *v)
 		say(s, "nothing to undo in this session");
 		return SP_OK;
 	}
-	undo_step u = s->undo[--s->nundo];
-	sp_review_startup *x = &v[u.at];
-	sp_judgement j = { .user = s->user, .hub = s->hub, .origin = "review", .note = "undone in sparker review" };
-	if (u.prev[0] && strcmp(u.prev, x->pin))
-		j.kind = SP_J_PIN, j.value = u.prev, j.entity = x->entity;
-	else if (!u.prev[0] && u.id)
-		j.kind = SP_J_REMOVE, j.target = u.id;
-	else
-		j.kind = SP_J_NKINDS; /* nothing was written */
-	if (j.kind != SP_J_NKINDS) {
-		sp_judgement_out o;
-		int rc = record_locked(s, &j, &o);
-		if (rc != SP_OK) {
-			s->nundo++;
-			return settle(s, rc);
-		}
-		s->t->undone++;
-	}
+	sp_review_startup *x = &v[s->undo[s->nundo - 1].at];
+	undo_step u;
+	int rc;
+	if (undo_value(s, SP_J_PIN, x->entity, x->pin, &u, &rc))
+		return rc;
 	say(s, "undone: entity %lld %s", (long long)x->entity,
 	    u.prev[0] ? (strcmp(u.prev, "in") ? "is pinned out again" : "is pinned in again") : "carries no pin again");
 	snprintf(x->pin, sizeof(x->pin), "%s", u.prev);
@@ -867,24 +882,11 @@ static int undo_label(screen *s, sp_audit_item *v)
 		say(s, "nothing to undo in this session");
 		return SP_OK;
 	}
-	undo_step u = s->undo[--s->nundo];
-	sp_audit_item *x = &v[u.at];
-	sp_judgement j = { .user = s->user, .hub = s->hub, .origin = "review", .note = "undone in sparker review" };
-	if (u.prev[0] && strcmp(u.prev, x->label))
-		j.kind = SP_J_LABEL, j.value = u.prev, j.entity = x->entity;
-	else if (!u.prev[0] && u.id)
-		j.kind = SP_J_REMOVE, j.target = u.id;
-	else
-		j.kind = SP_J_NKINDS; /* nothing was written */
-	if (j.kind != SP_J_NKINDS) {
-		sp_judgement_out o;
-		int rc = record_locked(s, &j, &o);
-		if (rc != SP_OK) {
-			s->nundo++;
-			return settle(s, rc);
-		}
-		s->t->undone++;
-	}
+	sp_audit_item *x = &v[s->undo[s->nundo - 1].at];
+	undo_step u;
+	int rc;
+	if (undo_value(s, SP_J_LABEL, x->entity, x->label, &u, &rc))
+		return rc;
 	say(s, "undone: entity %lld %s%s", (long long)x->entity, u.prev[0] ? "is labelled " : "carries no label again",
 	    u.prev);
 	snprintf(x->label, sizeof(x->label), "%s", u.prev);

@@ -116,12 +116,9 @@ void sp_pg_rollback(sp_pg *pg)
  * tables may reach the server in another order: store_pg_write.c), else lastval(). */
 int64_t sp_pg_last_id(sp_pg *pg)
 {
-	char q[192];
-	if (pg->last_table[0])
-		snprintf(q, sizeof(q), "SELECT currval(pg_get_serial_sequence('%s', 'id'))", pg->last_table);
-	else
-		snprintf(q, sizeof(q), "SELECT lastval()");
-	PGresult *r = sp_pgw_exec(pg, q);
+	PGresult *r = pg->last_table[0]
+			      ? sp_pgw_exec1(pg, "SELECT currval(pg_get_serial_sequence($1, 'id'))", pg->last_table)
+			      : sp_pgw_exec(pg, "SELECT lastval()");
 	int64_t id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	PQclear(r);
 	return id;
@@ -454,9 +451,13 @@ static int migrate(sp_pg *pg, const char *where, sp_err *err)
 		if (v == sp_schema_version)
 			return run(pg, "COMMIT") ? SP_OK : sp_err_set(err, SP_EDB, "database %s: %s", where, pg->errmsg);
 		char *ddl = sp_pg_translate_ddl(sp_schema_migrations[v]);
-		char set[64];
-		snprintf(set, sizeof(set), "UPDATE sparker_schema SET version = %lld", (long long)v + 1);
-		int ok = run(pg, ddl) && run(pg, set) && run(pg, "COMMIT");
+		char next[24];
+		snprintf(next, sizeof(next), "%lld", (long long)v + 1);
+		PGresult *r = NULL;
+		int ok = run(pg, ddl) &&
+			 sp_pg_result_ok(pg, r = sp_pgw_exec1(pg, "UPDATE sparker_schema SET version = $1::bigint", next)) &&
+			 run(pg, "COMMIT");
+		PQclear(r);
 		free(ddl);
 		if (!ok) {
 			sp_pg_rollback(pg);

@@ -77,6 +77,8 @@ int sp_pg_result_ok(sp_pg *pg, PGresult *r);
 int sp_pgw_pipe_flush(sp_pg *pg);
 int sp_pgw_flush(sp_pg *pg);
 PGresult *sp_pgw_exec(sp_pg *pg, const char *sql);
+/* The same with one text parameter $1 (a value, bound: never formatted into the SQL). */
+PGresult *sp_pgw_exec1(sp_pg *pg, const char *sql, const char *param);
 int sp_pgw_pipe_send(sp_pg_stmt *s);
 int sp_pgw_copy_add(sp_pg_stmt *s);
 int sp_pgw_batch_add(sp_pg_stmt *s);

@@ -412,8 +412,15 @@ int sp_pgw_batch_add(sp_pg_stmt *s)
 /* PQexec after the pending writes' results (NULL when one failed: result_ok says so). */
 PGresult *sp_pgw_exec(sp_pg *pg, const char *sql)
 {
+	return sp_pgw_exec1(pg, sql, NULL);
+}
+
+PGresult *sp_pgw_exec1(sp_pg *pg, const char *sql, const char *param)
+{
 	pg->last_copy = pg->last_batched = 0;
-	return sp_pgw_flush(pg) ? PQexec(pg->conn, sql) : NULL;
+	if (!sp_pgw_flush(pg))
+		return NULL;
+	return param ? PQexecParams(pg->conn, sql, 1, NULL, &param, NULL, NULL, 0) : PQexec(pg->conn, sql);
 }
 
 /* Send a pipelined write; SP_DONE, or 1 (SQLite's error) when it cannot be sent. */

@@ -46,8 +46,11 @@ int sp_pg_in_tx(const sp_pg *pg)
 
 int64_t sp_pg_changes(sp_pg *pg)
 {
-	if (pg->last_batched) /* the last row alone, for its own count */
-		sp_pgw_batch_send(pg, 1);
+	if (pg->last_batched) { /* the last row alone, for its own count, read last (other batches wait) */
+		sp_pgw_batch_send_last(pg);
+		sp_pgw_pipe_flush(pg); /* a failure is reported by the next call */
+		return pg->changes;
+	}
 	sp_pgw_flush(pg); /* a failure is reported by the next call */
 	return pg->last_copy ? 1 : pg->changes;
 }
@@ -287,7 +290,8 @@ static PGresult *cursor_fetch(sp_pg_stmt *s)
 static int start(sp_pg_stmt *s)
 {
 	s->started = 1;
-	s->pg->last_copy = s->pg->last_batched = 0;
+	s->pg->last_copy = 0;
+	s->pg->last_batched = NULL;
 	s->row = -1;
 	if (s->use_cursor)
 		s->res = cursor_open(s);
@@ -355,10 +359,7 @@ void sp_pg_finalize(sp_pg_stmt *s)
 {
 	if (!s)
 		return;
-	if (s->pg->batch.s == s) {
-		sp_pgw_batch_send(s->pg, 0); /* a failure is reported by the next call */
-		s->pg->batch.s = NULL;
-	}
+	sp_pgw_batch_send_stmt(s->pg, s); /* a failure is reported by the next call */
 	sp_pg_reset(s);
 	if (!s->noop && s->pg->conn && PQtransactionStatus(s->pg->conn) != PQTRANS_INERROR) {
 		char q[48];
@@ -529,7 +530,6 @@ void sp_pg_close(sp_pg *pg)
 		sp_buf_release(&pg->copies[i].rows);
 	}
 	sp_pgw_batch_drop(pg);
-	free(pg->batch.vals);
 	free(pg->errmsg);
 	free(pg);
 }

@@ -30,12 +30,13 @@ struct sp_pg {
 	} copies[8];
 	int ncopies;
 	int last_copy; /* the last write was such a row (sp_store_changes: 1) */
-	struct { /* rows of an upsert not sent yet (see batch_add) */
+	struct batch { /* rows of upserts not sent yet, one batch per statement (see batch_add) */
 		sp_pg_stmt *s;
 		char **vals; /* rows x s->nparams, owned */
 		int rows;
-	} batch;
-	int last_batched; /* the last write is the batch's last row */
+	} batches[8];
+	int nbatches;
+	sp_pg_stmt *last_batched; /* the last write is the last row of this statement's batch */
 	char last_table[64]; /* the table of the last INSERT stepped (sp_pg_last_id) */
 };
 
@@ -72,8 +73,9 @@ int sp_pg_result_ok(sp_pg *pg, PGresult *r);
  * (a plain insert, s->copy_sql), sp_pgw_batch_add (an upsert, s->ups) return SP_DONE or 1 (an
  * earlier write failed: pg->errmsg). sp_pgw_flush sends them all and reads their results (1 when
  * all went well; else pg->deferred is set for the caller's sp_pg_result_ok(NULL)); sp_pgw_exec is
- * PQexec after sp_pgw_flush. sp_pgw_batch_send(pg, 1) sends the batch's last row alone (its own
- * count); sp_pgw_batch_drop forgets the batch (rollback). */
+ * PQexec after sp_pgw_flush. sp_pgw_batch_send_last sends the last batched row alone (its own
+ * count); sp_pgw_batch_send_stmt sends a statement's batch (finalize); sp_pgw_batch_drop
+ * forgets every batch (rollback). */
 int sp_pgw_pipe_flush(sp_pg *pg);
 int sp_pgw_flush(sp_pg *pg);
 PGresult *sp_pgw_exec(sp_pg *pg, const char *sql);
@@ -82,7 +84,8 @@ PGresult *sp_pgw_exec1(sp_pg *pg, const char *sql, const char *param);
 int sp_pgw_pipe_send(sp_pg_stmt *s);
 int sp_pgw_copy_add(sp_pg_stmt *s);
 int sp_pgw_batch_add(sp_pg_stmt *s);
-int sp_pgw_batch_send(sp_pg *pg, int last_alone);
+int sp_pgw_batch_send_last(sp_pg *pg);
+int sp_pgw_batch_send_stmt(sp_pg *pg, sp_pg_stmt *s);
 void sp_pgw_batch_drop(sp_pg *pg);
 /* At prepare: the COPY statement of a plain insert, the batch form of an upsert, else NULL. */
 char *sp_pgw_plain_insert(const char *sql, int nparams);

@@ -23,6 +23,9 @@
  */
 enum { PIPE_MAX = 256 };
 
+static int batch_send_all(sp_pg *pg);
+static int batch_send_related(sp_pg *pg, const char *sql, const char *table, const sp_pg_stmt *self);
+
 int sp_pgw_pipe_flush(sp_pg *pg)
 {
 	if (PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF)
@@ -103,7 +106,7 @@ int sp_pgw_flush(sp_pg *pg)
 {
 	if (pg->deferred) /* a failure read earlier and not reported yet: this call reports it */
 		return 0;
-	int ok = sp_pgw_batch_send(pg, 0) && sp_pgw_pipe_flush(pg);
+	int ok = batch_send_all(pg) && sp_pgw_pipe_flush(pg);
 	while (ok && pg->ncopies)
 		ok = copy_flush_one(pg, 0, 1);
 	while (pg->ncopies) /* after a failure: the transaction is lost, the rows too; the message stays */
@@ -159,8 +162,8 @@ int sp_pgw_copy_add(sp_pg_stmt *s)
 		pg->deferred = 0;
 		return 1;
 	}
-	pg->last_batched = 0;
-	if (pg->batch.rows && names_table(s->copy_sql, pg->batch.s->ups->table) && !sp_pgw_batch_send(pg, 0)) {
+	pg->last_batched = NULL;
+	if (!batch_send_related(pg, s->copy_sql, s->insert_table, NULL)) {
 		pg->deferred = 0;
 		return 1;
 	}
@@ -317,24 +320,35 @@ static char *upsert_sql(const struct upsert *u, int nparams, int rows)
 	return sp_buf_detach(&b);
 }
 
-void sp_pgw_batch_drop(sp_pg *pg)
+/* Forget batch i (its values freed); the later batches move up, keeping their order. */
+static void batch_forget(sp_pg *pg, int i)
 {
-	int n = pg->batch.s ? pg->batch.rows * pg->batch.s->nparams : 0;
-	for (int i = 0; i < n; i++)
-		free(pg->batch.vals[i]);
-	pg->batch.rows = 0;
-	pg->batch.s = NULL;
-	pg->last_batched = 0;
+	struct batch *b = &pg->batches[i];
+	int n = b->rows * b->s->nparams;
+	for (int k = 0; k < n; k++)
+		free(b->vals[k]);
+	free(b->vals);
+	if (pg->last_batched == b->s)
+		pg->last_batched = NULL;
+	memmove(b, b + 1, sizeof(*b) * (size_t)(pg->nbatches - i - 1));
+	pg->nbatches--;
 }
 
-/* Send the batch's rows (pipelined): the last one alone when last_alone. 1 when sent. */
-int sp_pgw_batch_send(sp_pg *pg, int last_alone)
+void sp_pgw_batch_drop(sp_pg *pg)
 {
-	sp_pg_stmt *s = pg->batch.s;
-	if (!s || !pg->batch.rows)
-		return 1;
+	while (pg->nbatches)
+		batch_forget(pg, pg->nbatches - 1);
+	pg->last_batched = NULL;
+}
+
+/* Send batch i's rows (pipelined), the last one alone when last_alone, and forget the batch.
+ * The COPY rows of the tables its statement names go first. 1 when sent. */
+static int batch_send(sp_pg *pg, int i, int last_alone)
+{
+	struct batch *b = &pg->batches[i];
+	sp_pg_stmt *s = b->s;
 	struct upsert *u = s->ups;
-	int m = pg->batch.rows - (last_alone ? 1 : 0), n = s->nparams, ok = copy_flush_named(pg, u->table);
+	int m = b->rows - (last_alone ? 1 : 0), n = s->nparams, ok = copy_flush_named(pg, s->sql);
 	if (ok && m == u->rows && !u->full[0] && (ok = sp_pgw_pipe_flush(pg))) { /* a full batch: prepared once */
 		char name[24], *q = upsert_sql(u, n, m);
 		snprintf(name, sizeof(name), "%s_b", s->name);
@@ -344,7 +358,7 @@ int sp_pgw_batch_send(sp_pg *pg, int last_alone)
 		PQclear(r);
 		free(q);
 	}
-	const char *const *v = (const char *const *)pg->batch.vals;
+	const char *const *v = (const char *const *)b->vals;
 	ok = ok && (PQpipelineStatus(pg->conn) != PQ_PIPELINE_OFF || PQenterPipelineMode(pg->conn));
 	if (ok && m > 0 && m == u->rows) {
 		ok = PQsendQueryPrepared(pg->conn, u->full, n * m, v, NULL, NULL, 0);
@@ -360,15 +374,65 @@ int sp_pgw_batch_send(sp_pg *pg, int last_alone)
 		ok = PQsendQueryPrepared(pg->conn, s->name, n, v + (size_t)m * n, NULL, NULL, 0) && ++pg->piped;
 	if (!ok && !pg->deferred)
 		sp_pg_set_err(pg, PQerrorMessage(pg->conn));
-	sp_pgw_batch_drop(pg);
-	pg->last_batched = 0;
+	batch_forget(pg, i);
 	if (ok && pg->piped >= PIPE_MAX)
 		ok = sp_pgw_pipe_flush(pg);
 	pg->deferred = !ok;
 	return ok;
 }
 
-/* Keep an upsert's row; SP_DONE, or 1 (SQLite's error) when earlier writes failed. */
+/* Every batch, in the order they were opened. */
+static int batch_send_all(sp_pg *pg)
+{
+	int ok = 1;
+	while (ok && pg->nbatches)
+		ok = batch_send(pg, 0, 0);
+	return ok;
+}
+
+/* The batch of statement s, or -1. */
+static int batch_of(const sp_pg *pg, const sp_pg_stmt *s)
+{
+	for (int i = 0; i < pg->nbatches; i++)
+		if (pg->batches[i].s == s)
+			return i;
+	return -1;
+}
+
+int sp_pgw_batch_send_stmt(sp_pg *pg, sp_pg_stmt *s)
+{
+	int i = batch_of(pg, s);
+	return i < 0 || batch_send(pg, i, 0);
+}
+
+int sp_pgw_batch_send_last(sp_pg *pg)
+{
+	int i = pg->last_batched ? batch_of(pg, pg->last_batched) : -1;
+	return i < 0 || batch_send(pg, i, 1);
+}
+
+/* Before a write of sql to table (NULL: unknown, e.g. an UPDATE): the other statements' batches
+ * that it could see or touch, or that could see or touch its rows, are sent, in their order:
+ * those of a table sql names, and those whose statement names table. */
+static int batch_send_related(sp_pg *pg, const char *sql, const char *table, const sp_pg_stmt *self)
+{
+	for (int i = 0; i < pg->nbatches;) {
+		struct batch *b = &pg->batches[i];
+		if (b->s != self && (!table || names_table(sql, b->s->ups->table) || names_table(b->s->sql, table))) {
+			if (!batch_send(pg, i, 0))
+				return 0;
+		} else {
+			i++;
+		}
+	}
+	return 1;
+}
+
+/* Keep an upsert's row; SP_DONE, or 1 (SQLite's error) when earlier writes failed. Each
+ * statement has a batch of its own, so that a writer alternating two upserts (an entity and its
+ * records' homes) still sends them BATCH_ROWS at a time; writes to other tables may overtake
+ * them, which is the same for the rows of a transaction whose foreign keys are checked at commit,
+ * as long as neither statement names the other's table (then the older batch goes first). */
 int sp_pgw_batch_add(sp_pg_stmt *s)
 {
 	sp_pg *pg = s->pg;
@@ -377,32 +441,34 @@ int sp_pgw_batch_add(sp_pg_stmt *s)
 		return 1;
 	}
 	struct upsert *u = s->ups;
-	int n = s->nparams, ok = 1;
+	int n = s->nparams, ok = batch_send_related(pg, s->sql, u->table, s), i = batch_of(pg, s);
 	pg->last_copy = 0;
-	if (pg->batch.s && pg->batch.s != s)
-		ok = sp_pgw_batch_send(pg, 0);
-	for (int r = 0; ok && r < pg->batch.rows; r++) { /* the same conflict key: send first */
+	for (int r = 0; ok && i >= 0 && r < pg->batches[i].rows; r++) { /* the same conflict key: send first */
 		int same = u->nkey > 0;
 		for (int k = 0; same && k < u->nkey; k++) {
-			const char *a = pg->batch.vals[r * n + u->key[k] - 1], *b = s->vals[u->key[k] - 1];
+			const char *a = pg->batches[i].vals[r * n + u->key[k] - 1], *b = s->vals[u->key[k] - 1];
 			same = a && b && !strcmp(a, b);
 		}
-		if (same)
-			ok = sp_pgw_batch_send(pg, 0);
+		if (same && (ok = batch_send(pg, i, 0)))
+			i = -1;
 	}
+	if (ok && i < 0 && pg->nbatches == (int)(sizeof(pg->batches) / sizeof(pg->batches[0])))
+		ok = batch_send(pg, 0, 0);
 	if (!ok) {
 		pg->deferred = 0;
 		return 1;
 	}
-	if (!pg->batch.vals || !pg->batch.s)
-		pg->batch.vals = sp_xrealloc(pg->batch.vals, sizeof(char *) * (size_t)(u->rows * n));
-	pg->batch.s = s;
+	if (i < 0) {
+		i = pg->nbatches++;
+		pg->batches[i] = (struct batch){ .s = s, .vals = sp_xcalloc((size_t)(u->rows * n), sizeof(char *)) };
+	}
+	struct batch *b = &pg->batches[i];
 	for (int k = 0; k < n; k++)
-		pg->batch.vals[pg->batch.rows * n + k] = s->vals[k] ? sp_xstrdup(s->vals[k]) : NULL;
-	pg->batch.rows++;
-	pg->last_batched = 1;
+		b->vals[b->rows * n + k] = s->vals[k] ? sp_xstrdup(s->vals[k]) : NULL;
+	b->rows++;
+	pg->last_batched = s;
 	s->started = s->done = 1;
-	if (pg->batch.rows == u->rows && !sp_pgw_batch_send(pg, 0)) {
+	if (b->rows == u->rows && !batch_send(pg, i, 0)) {
 		pg->deferred = 0;
 		return 1;
 	}
@@ -417,7 +483,8 @@ PGresult *sp_pgw_exec(sp_pg *pg, const char *sql)
 
 PGresult *sp_pgw_exec1(sp_pg *pg, const char *sql, const char *param)
 {
-	pg->last_copy = pg->last_batched = 0;
+	pg->last_copy = 0;
+	pg->last_batched = NULL;
 	if (!sp_pgw_flush(pg))
 		return NULL;
 	return param ? PQexecParams(pg->conn, sql, 1, NULL, &param, NULL, NULL, 0) : PQexec(pg->conn, sql);
@@ -431,8 +498,9 @@ int sp_pgw_pipe_send(sp_pg_stmt *s)
 		pg->deferred = 0;
 		return 1;
 	}
-	pg->last_copy = pg->last_batched = 0;
-	if (!sp_pgw_batch_send(pg, 0) || !copy_flush_named(pg, s->sql)) {
+	pg->last_copy = 0;
+	pg->last_batched = NULL;
+	if (!batch_send_all(pg) || !copy_flush_named(pg, s->sql)) {
 		pg->deferred = 0;
 		return 1;
 	}

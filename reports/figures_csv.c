@@ -71,16 +71,16 @@ static void cross_csv(FILE *o, const sp_figures *f)
 	rowi(o, "first_load", "startups_of_the_cohort", "count", f->first_load_n);
 }
 
-void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *written, FILE *o)
+void sp_figures_csv(const sp_figures *f, const char *written, FILE *o)
 {
 	char y[16], m[8];
 	fputs("section,key,metric,value\n", o);
 	snprintf(y, sizeof(y), "%d", f->year);
 	row(o, "report", "year", "value", y);
-	row(o, "report", "programme", "value", cfg->programme ? cfg->programme : "");
+	row(o, "report", "programme", "value", f->programme ? f->programme : "");
 	row(o, "report", "written", "value", written);
 	rowi(o, "report", "data_run", "value", f->data_run);
-	row(o, "report", "sparker_version", "value", SP_VERSION);
+	row(o, "report", "sparker_version", "value", f->version);
 	for (int i = 0; i < SP_FIG_NDEFS; i++)
 		if (SP_FIG_DEFS[i].text)
 			row(o, "definition", SP_FIG_DEFS[i].key, "text", SP_FIG_DEFS[i].text);
@@ -176,7 +176,7 @@ void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *writt
 		row(o, "snapshot", id, "date", s->date);
 		row(o, "snapshot", id, "sha256", s->sha256);
 	}
-	row(o, "lineage", "config", "sha256", cfg->sha256);
+	row(o, "lineage", "config", "sha256", f->config_sha256);
 	row(o, "lineage", "runs", "config_hashes", f->config_hashes);
 	row(o, "lineage", "runs", "ids", f->run_ids);
 }

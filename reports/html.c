@@ -119,9 +119,9 @@ static void years(FILE *o, const sp_figures *f)
 	fputs("</table>\n", o);
 }
 
-void sp_report_html(const sp_figures *f, const sp_config *cfg, const char *written, FILE *o)
+void sp_report_html(const sp_figures *f, const char *written, FILE *o)
 {
-	const char *prog = cfg->programme && *cfg->programme ? cfg->programme : "Open innovation programme";
+	const char *prog = f->programme && *f->programme ? f->programme : "Open innovation programme";
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>", o);
 	esc(o, prog);
 	fprintf(o, " \xE2\x80\x94 %d</title>\n<style>\n"
@@ -135,7 +135,7 @@ void sp_report_html(const sp_figures *f, const sp_config *cfg, const char *writt
 		   "</style></head><body>\n<h1>", f->year);
 	esc(o, prog);
 	fprintf(o, "</h1>\n<div class=\"note\">Startup scouting funnel %d \xC2\xB7 written %.10s \xC2\xB7 data as of run %lld "
-		   "\xC2\xB7 sparker %s</div>\n", f->year, written, (long long)f->data_run, SP_VERSION);
+		   "\xC2\xB7 sparker %s</div>\n", f->year, written, (long long)f->data_run, f->version);
 	headline(o, f);
 	funnel(o, f);
 	years(o, f);

@@ -16,6 +16,6 @@
 
 #include "reports/figures.h"
 
-void sp_report_html(const sp_figures *f, const sp_config *cfg, const char *written, FILE *out);
+void sp_report_html(const sp_figures *f, const char *written, FILE *out);
 
 #endif

@@ -49,8 +49,9 @@ static int on_change(void *user, const sp_hist_change *c)
 	return 0;
 }
 
-/* The runs after r->run with a logical date in the year that wrote data, and the judgements since. */
-static int load_since(sp_store *db, int year, sp_fig_restate *r, sp_err *err)
+/* The runs after r->run with a logical date in the year that wrote data, and the judgements
+ * recorded since judged_by (the run that wrote the earlier report) started. */
+static int load_since(sp_store *db, int year, int64_t judged_by, sp_fig_restate *r, sp_err *err)
 {
 	sp_stmt *s;
 	char y[8];
@@ -71,7 +72,7 @@ static int load_since(sp_store *db, int year, sp_fig_restate *r, sp_err *err)
 	r->runs = sp_xstrdup(sp_buf_str(&b));
 	sp_buf_release(&b);
 	int64_t upto;
-	if ((rc = sp_history_judgement_upto(db, r->run, &upto, err)) != SP_OK ||
+	if ((rc = sp_history_judgement_upto(db, judged_by, &upto, err)) != SP_OK ||
 	    (rc = sp_store_prepare(db, "SELECT count(*), COALESCE(sum(CASE WHEN kind = 'decision' THEN 1 ELSE 0 END), 0),"
 				       " COALESCE(sum(CASE WHEN kind = 'pin' THEN 1 ELSE 0 END), 0) FROM judgement WHERE id > ?1",
 				   &s, err)) != SP_OK)
@@ -112,6 +113,7 @@ int sp_restate_load(sp_store *db, sp_figures *f, sp_err *err)
 		return rc;
 	}
 	r->edition = e.id, r->run = e.as_of_run;
+	int64_t judged_by = e.run_id ? e.run_id : e.as_of_run; /* the judgements that report read */
 	snprintf(r->date, sizeof(r->date), "%.10s", e.created);
 	r->old = old.f.cur;
 	r->hubs = old.f.hubs, r->nhubs = old.f.nhubs; /* taken from old */
@@ -119,7 +121,7 @@ int sp_restate_load(sp_store *db, sp_figures *f, sp_err *err)
 	sp_inputs_release(&old);
 	sp_edition_release(&e);
 	if ((rc = sp_history_diff(db, r->run, INT64_MAX, f->year, on_change, r, err)) != SP_OK ||
-	    (rc = load_since(db, f->year, r, err)) != SP_OK)
+	    (rc = load_since(db, f->year, judged_by, r, err)) != SP_OK)
 		return rc;
 	int64_t a, b;
 	for (int i = 0; i < SP_RESTATE_NFIG; i++) {
@@ -225,8 +227,8 @@ void sp_restate_pdf(sp_pdf *p, const sp_figures *f)
 	snprintf(b, sizeof(b), "Runs since run %lld with a logical date in %d (backfills): %s.", (long long)r->run, f->year,
 		 r->nruns ? r->runs : "none");
 	para(p, b);
-	snprintf(b, sizeof(b), "Judgements recorded since run %lld: %lld (committee decisions %lld, pins %lld).",
-		 (long long)r->run, (long long)r->judgements, (long long)r->decisions, (long long)r->pins);
+	snprintf(b, sizeof(b), "Judgements recorded since that report: %lld (committee decisions %lld, pins %lld).",
+		 (long long)r->judgements, (long long)r->decisions, (long long)r->pins);
 	para(p, b);
 	note(p, "A figure changes when the data behind it does: a backfill brings records of the year, a rescoring or "
 		"a pin moves startups into or out of the selection, a decision recorded later counts in the year of the "

@@ -6,7 +6,8 @@
  * that edition's key figures (the funnel, decisions, the per-hub lines, read from its stored
  * inputs), the startups that entered and left the qualified list of Y between that run's selection
  * (selection_hist as of it, pipeline/history.h) and now, the runs after it whose logical date is
- * in Y (backfills), and the judgements recorded since (id above its judgement_upto). These values
+ * in Y (backfills), and the judgements recorded since it was written (id above the judgement_upto
+ * of the run that wrote it: a report reads the judgements in force when it is written). These values
  * are part of the figures, so they are stored in the new edition and replay identically.
  * sp_restate_pdf() draws the "Restated since the report of DATE (run N)" part (nothing when there
  * is no earlier edition; one line when nothing changed); the CSV companion has them as section

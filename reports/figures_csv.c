@@ -3,6 +3,7 @@
  * sp_figures (figures.h), definitions included, in a fixed order (the golden test compares it).
  */
 #include "reports/figures.h"
+#include "reports/restate.h"
 #include "reports/csv_out.h"
 
 #include <stdio.h>
@@ -69,6 +70,43 @@ static void cross_csv(FILE *o, const sp_figures *f)
 	row(o, "first_load", "date", "value", f->first_load);
 	rowi(o, "first_load", "run", "value", f->first_load_run);
 	rowi(o, "first_load", "startups_of_the_cohort", "count", f->first_load_n);
+}
+
+/* What changed since the earlier report of the year (restate.h), when there is one. */
+static void restate_csv(FILE *o, const sp_figures *f)
+{
+	const sp_fig_restate *r = &f->restate;
+	if (!r->edition)
+		return;
+	row(o, "restated", "since", "date", r->date);
+	rowi(o, "restated", "since", "run", r->run);
+	rowi(o, "restated", "since", "changed", r->changed);
+	for (int i = 0; i < SP_RESTATE_NFIG; i++) {
+		const char *key;
+		int64_t a, b;
+		sp_restate_fig(i, &r->old, &a, &key);
+		sp_restate_fig(i, &f->cur, &b, NULL);
+		rowi(o, "restated", key, "then", a);
+		rowi(o, "restated", key, "now", b);
+	}
+	for (int i = 0; i < r->nhubs; i++) {
+		char k[256];
+		snprintf(k, sizeof(k), "hub:%s", r->hubs[i].name);
+		rowi(o, "restated", k, "integrated_then", r->hubs[i].integrated);
+		rowi(o, "restated", k, "qualified_then", r->hubs[i].qualified);
+		rowi(o, "restated", k, "accompanied_then", r->hubs[i].accompanied);
+	}
+	rowi(o, "restated", "qualified_list", "entered", r->entered);
+	rowi(o, "restated", "qualified_list", "left", r->left);
+	for (int i = 0; i < r->nmoved; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "%lld", (long long)r->moved[i].id);
+		row(o, "restated", k, r->moved[i].entered ? "entered" : "left", r->moved[i].name);
+	}
+	row(o, "restated", "runs", "ids", r->runs);
+	rowi(o, "restated", "judgements", "count", r->judgements);
+	rowi(o, "restated", "judgements", "decisions", r->decisions);
+	rowi(o, "restated", "judgements", "pins", r->pins);
 }
 
 void sp_figures_csv(const sp_figures *f, const char *written, FILE *o)
@@ -179,4 +217,5 @@ void sp_figures_csv(const sp_figures *f, const char *written, FILE *o)
 	row(o, "lineage", "config", "sha256", f->config_sha256);
 	row(o, "lineage", "runs", "config_hashes", f->config_hashes);
 	row(o, "lineage", "runs", "ids", f->run_ids);
+	restate_csv(o, f);
 }

@@ -10,23 +10,23 @@
 #include "pipeline/history.h"
 #include "reports/edition.h"
 
-const char *sp_restate_fig(int i, const sp_fig_funnel *fu, int64_t *v)
+const char *sp_restate_fig(int i, const sp_fig_funnel *fu, int64_t *v, const char **key)
 {
-	switch (i) {
-	case 0: *v = fu->pulled; return SP_FIG_NAME(SP_FIG_PULLED);
-	case 1: *v = fu->out_of_scope; return SP_FIG_NAME(SP_FIG_OUT_OF_SCOPE);
-	case 2: *v = fu->rejected; return SP_FIG_NAME(SP_FIG_REJECTED);
-	case 3: *v = fu->known; return SP_FIG_NAME(SP_FIG_KNOWN);
-	case 4: *v = fu->in_scope; return SP_FIG_NAME(SP_FIG_IN_SCOPE);
-	case 5: *v = fu->integrated; return SP_FIG_NAME(SP_FIG_INTEGRATED);
-	case 6: *v = fu->qualified; return SP_FIG_NAME(SP_FIG_QUALIFIED);
-	case 7: *v = fu->accompanied; return SP_FIG_NAME(SP_FIG_ACCOMPANIED);
-	case 8: *v = fu->cocreation; return SP_FIG_NAME(SP_FIG_COCREATION);
-	case 9: *v = fu->invested; return SP_FIG_NAME(SP_FIG_INVESTED);
-	case 10: *v = fu->dec_accompanied; return "Accompanied (decisions dated in the year)";
-	case 11: *v = fu->dec_cocreation; return "Co-creation (decisions dated in the year)";
-	default: *v = fu->dec_invested; return "Invested (decisions dated in the year)";
-	}
+	static const char *const keys[SP_RESTATE_NFIG] = {
+		"records_pulled", "out_of_scope", "rejected", "already_known", "in_scope", "integrated", "qualified",
+		"accompanied", "cocreation", "invested", "dec_accompanied", "dec_cocreation", "dec_invested",
+	};
+	const int64_t vals[SP_RESTATE_NFIG] = {
+		fu->pulled, fu->out_of_scope, fu->rejected, fu->known, fu->in_scope, fu->integrated, fu->qualified,
+		fu->accompanied, fu->cocreation, fu->invested, fu->dec_accompanied, fu->dec_cocreation, fu->dec_invested,
+	};
+	static const char *const dated[3] = { "Accompanied (decisions dated in the year)",
+					      "Co-creation (decisions dated in the year)",
+					      "Invested (decisions dated in the year)" };
+	*v = vals[i];
+	if (key)
+		*key = keys[i];
+	return i < 10 ? SP_FIG_NAME(SP_FIG_PULLED + i) : dated[i - 10];
 }
 
 static int on_change(void *user, const sp_hist_change *c)
@@ -125,8 +125,8 @@ int sp_restate_load(sp_store *db, sp_figures *f, sp_err *err)
 		return rc;
 	int64_t a, b;
 	for (int i = 0; i < SP_RESTATE_NFIG; i++) {
-		sp_restate_fig(i, &r->old, &a);
-		sp_restate_fig(i, &f->cur, &b);
+		sp_restate_fig(i, &r->old, &a, NULL);
+		sp_restate_fig(i, &f->cur, &b, NULL);
 		r->changed |= a != b;
 	}
 	r->changed |= hubs_differ(r, f) || r->entered || r->left || r->nruns || r->judgements;
@@ -202,8 +202,8 @@ void sp_restate_pdf(sp_pdf *p, const sp_figures *f)
 	sp_pdf_table_begin(p, cols, 4, 8.5f);
 	for (int i = 0; i < SP_RESTATE_NFIG; i++) {
 		int64_t a, v;
-		const char *name = sp_restate_fig(i, &r->old, &a);
-		sp_restate_fig(i, &f->cur, &v);
+		const char *name = sp_restate_fig(i, &r->old, &a, NULL);
+		sp_restate_fig(i, &f->cur, &v, NULL);
 		diff_row(p, name, a, v);
 	}
 	sp_pdf_table_end(p);

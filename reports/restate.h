@@ -25,8 +25,8 @@
 int sp_restate_load(sp_store *db, sp_figures *f, sp_err *err);
 /* The key figures that can be restated: the funnel's and the decisions dated in the year. */
 #define SP_RESTATE_NFIG 13
-/* Its i-th figure: name, and the value in fu. */
-const char *sp_restate_fig(int i, const sp_fig_funnel *fu, int64_t *value);
+/* Its i-th figure: the name (returned), its value in fu, and (key not NULL) its CSV key. */
+const char *sp_restate_fig(int i, const sp_fig_funnel *fu, int64_t *value, const char **key);
 
 /* The part on the PDF: a page of its own when something changed, else one line at the cursor. */
 void sp_restate_pdf(sp_pdf *p, const sp_figures *f);

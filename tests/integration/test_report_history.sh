@@ -44,7 +44,7 @@ h1=$(q "SELECT count(*) FROM selection_hist")
 # the decisions imported above pin startups in at the first rescoring; the second changes nothing
 h2_runs=$(q "SELECT count(*) FROM selection_hist WHERE run_id = (SELECT max(id) FROM run)")
 assert_eq "$h2_runs" 0 "an unchanged rerun appended selection_hist rows"
-echo "MEASURE: selection_hist rows: $h0 seeded by the first scoring, $((h1 - h0)) after the decisions, 0 after an unchanged rerun"
+echo "MEASURE: selection_hist rows: $h0 written by the first scoring, $((h1 - h0)) after the decisions, 0 after an unchanged rerun"
 
 # the backfill: a run with a logical date in 2025 bringing new startups of 2025
 cat >"$T/late.csv" <<'EOF'
@@ -72,7 +72,7 @@ sp export qualified --year $Y -o "$T/q_now.csv" || die "export failed"
 int_now=$(q "SELECT count(*) FROM entity_live WHERE cohort = $Y")
 
 # the report now: different, and it says what was restated
-SOURCE_DATE_EPOCH=1767312000 sp report --year $Y --out "$T/now.pdf" || die "the second report failed"
+SOURCE_DATE_EPOCH=1767312000 sp report --year $Y --out "$T/now.pdf" --html "$T/now.html" || die "the second report failed"
 cmp -s "$T/now.pdf" "$T/sent.keep.pdf" && die "the report after the changes is the sent one"
 pdftotext -layout "$T/now.pdf" "$T/now.txt"
 entered=$(comm -13 <(ids "$T/q_then.csv") <(ids "$T/q_now.csv") | wc -l)
@@ -95,6 +95,8 @@ tr -s ' \n' ' ' <"$T/now.txt" | grep -qF "with a logical date in $Y (backfills):
 grep -q "Judgements recorded since that report: $jud_since (committee decisions 1, pins 1)" "$T/now.txt" || die "restatement: judgements since not $jud_since"
 grep -qx "restated,qualified_list,entered,$entered" "$T/now.csv" || die "the CSV's restatement: entered"
 grep -qx "restated,qualified,then,$qual_then" "$T/now.csv" || die "the CSV's restatement: qualified then"
+grep -q "Restated since the report of 2026-01-01 (run $N): unique startups $int_then → $int_now, qualified $qual_then → $qual_now ($entered entered, $left left)" "$T/now.html" \
+  || die "the HTML summary's restatement line"
 echo "MEASURE: restated since run $N: unique startups $int_then -> $int_now, qualified $qual_then -> $qual_now ($entered entered, $left left), runs $runs_since, $jud_since judgements"
 
 # the sent report, rendered again: the same bytes, whatever the config says now

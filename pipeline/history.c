@@ -32,7 +32,7 @@ int sp_history_append(sp_store *db, int64_t run_id, int64_t *appended, sp_err *e
 		" AND NOT EXISTS (SELECT 1 FROM selection s WHERE s.entity_id = l.entity_id)"
 		" ORDER BY l.entity_id";
 	int64_t before = 0, after = 0;
-	int rc = sp_store_int(db, "SELECT count(*) FROM selection_hist", &before, err);
+	int rc = appended ? sp_store_int(db, "SELECT count(*) FROM selection_hist", &before, err) : SP_OK;
 	/* gone first: the rows just appended are the newest, and never gone */
 	const char *const sql[] = { gone, changed };
 	for (size_t i = 0; rc == SP_OK && i < 2; i++) {

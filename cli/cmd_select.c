@@ -1,5 +1,5 @@
 /*
- * cmd_select.c — `sparker explain`, `sparker pin`, `sparker diff-selection`.
+ * cmd_select.c — `sparker explain`, `sparker pin` (diff-selection: cmd_diff.c).
  *
  * explain ENTITY      the score, every reason and piece of evidence, the selection status and why,
  *                     and the judgements (pins, decisions, notes) placed on it. ENTITY is an
@@ -9,9 +9,6 @@
  *                     (pipeline/judgement.h), under the run lock; a new pin replaces the one the
  *                     startup carries, clear removes it (both recorded). It takes effect at the
  *                     next scoring and survives every rerun, rescoring, link and unlink.
- * diff-selection [--year Y]
- *                     entities that entered / left the qualified list at the last scoring
- *                     (selection vs selection_prev), with names.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -25,7 +22,6 @@
 
 static int cmd_explain(int argc, char **argv, sp_env *env);
 static int cmd_pin(int argc, char **argv, sp_env *env);
-static int cmd_diff_selection(int argc, char **argv, sp_env *env);
 
 const sp_cmd sp_cmd_explain_entry = {
 	.name = "explain",
@@ -41,14 +37,6 @@ const sp_cmd sp_cmd_pin_entry = {
 	.flags = SP_CMD_NEEDS_CONFIG,
 	.summary = "pin a startup in or out of the selection",
 	.usage = "usage: sparker [-c CONFIG] pin ENTITY in|out|clear [--note TEXT]\n\nENTITY is an entity id or SOURCE:KEY.\n"
-};
-
-const sp_cmd sp_cmd_diff_selection_entry = {
-	.name = "diff-selection",
-	.fn = cmd_diff_selection,
-	.flags = SP_CMD_NEEDS_CONFIG,
-	.summary = "startups that entered or left the selection at the last scoring",
-	.usage = "usage: sparker [-c CONFIG] diff-selection [--year Y]\n"
 };
 
 static const char *col(sp_stmt *s, int i)
@@ -231,67 +219,5 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 out:
 	sp_store_close(db);
 	sp_lock_release(lock);
-	return code;
-}
-
-static int cmd_diff_selection(int argc, char **argv, sp_env *env)
-{
-	static const struct option opts[] = { { "year", required_argument, NULL, 'y' }, { NULL, 0, NULL, 0 } };
-	const char *year = NULL;
-	int o;
-	optind = 0; /* full re-initialisation: main's getopt used REQUIRE_ORDER ('+') */
-	while ((o = getopt_long(argc, argv, "y:", opts, NULL)) != -1) {
-		if (o == 'y')
-			year = optarg;
-		else {
-			sp_cmd_error("usage: sparker diff-selection [--year Y]");
-			return SP_EXIT_USAGE;
-		}
-	}
-	if (optind < argc || (year && atoi(year) <= 0)) {
-		sp_cmd_error("usage: sparker diff-selection [--year Y]");
-		return SP_EXIT_USAGE;
-	}
-	sp_store *db = sp_cmd_open_db_existing(env);
-	if (!db)
-		return SP_EXIT_FAIL;
-	static const char *const q[2] = {
-		"SELECT s.entity_id, e.name, s.cohort, sc.score, s.why FROM selection s"
-		" LEFT JOIN selection_prev p ON p.entity_id = s.entity_id"
-		" LEFT JOIN entity e ON e.id = s.entity_id LEFT JOIN score sc ON sc.entity_id = s.entity_id"
-		" WHERE s.qualified = 1 AND COALESCE(p.qualified, 0) = 0 AND (s.cohort = ?1 OR ?1 IS NULL)"
-		" ORDER BY s.cohort, sc.score DESC, s.entity_id",
-		"SELECT p.entity_id, e.name, p.cohort, sc.score,"
-		" CASE WHEN s.entity_id IS NULL THEN 'no longer a live entity' ||"
-		"   COALESCE(' (merged into ' || e.merged_into || ')', '') ELSE s.why END"
-		" FROM selection_prev p LEFT JOIN selection s ON s.entity_id = p.entity_id"
-		" LEFT JOIN entity e ON e.id = p.entity_id LEFT JOIN score sc ON sc.entity_id = p.entity_id"
-		" WHERE p.qualified = 1 AND COALESCE(s.qualified, 0) = 0 AND (p.cohort = ?1 OR ?1 IS NULL)"
-		" ORDER BY p.cohort, sc.score DESC, p.entity_id",
-	};
-	int code = SP_EXIT_OK;
-	for (int k = 0; k < 2; k++) {
-		sp_err err;
-		sp_stmt *s = NULL;
-		if (sp_store_prepare(db, q[k], &s, &err) != SP_OK) {
-			sp_cmd_error("%s", err.msg);
-			code = SP_EXIT_FAIL;
-			break;
-		}
-		if (year)
-			sp_bind_int(s, 1, atoi(year));
-		sp_buf out = SP_BUF_INIT;
-		int n = 0;
-		while (sp_step(s) == SP_ROW) {
-			n++;
-			sp_buf_addf(&out, "  %c %-8lld %-40s cohort %-5s score %-7.4g %s\n", k ? '-' : '+',
-				    (long long)sp_col_int64(s, 0), col(s, 1), col(s, 2), sp_col_double(s, 3),
-				    col(s, 4));
-		}
-		sp_finalize(s);
-		printf("%s: %d\n%s", k ? "left" : "entered", n, sp_buf_str(&out));
-		sp_buf_release(&out);
-	}
-	sp_store_close(db);
 	return code;
 }

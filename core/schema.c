@@ -13,8 +13,11 @@
  *                  record.out_of_scope: scope.c)
  *   candidate ............. normalise stage
  *   entity, member, entity_merge, review_pair, record_entity ... dedupe stage
- *   tag, score, selection, selection_prev ... score stage
+ *   tag, score, selection, selection_prev, cohort_band ... score stage
+ *   selection_hist ........ score stage, through pipeline/history.c only (append-only)
+ *   run.judgement_upto .... run.c, through sp_history_mark_judgements() (pipeline/history.h)
  *   report ................ report stage
+ *   report_edition ........ report stage, through reports/edition.c only (append-only)
  *   judgement, judgement_record ... analysts' commands, through pipeline/judgement.c only
  *   audit_draw, audit_sample ... `sparker audit sample`, through pipeline/audit.c only
  *   news_item ............. parse stage (a `kind = news` feed's items)
@@ -332,6 +335,43 @@ const char *const sp_schema_migrations[] = {
 	"  (SELECT count(*) FROM reject rj WHERE rj.source = x.source) AS rejected_rows"
 	"  FROM (SELECT DISTINCT source FROM fetch) x LEFT JOIN source_state ss ON ss.source = x.source"
 	"  LEFT JOIN gate_hold gh ON gh.source = x.source;",
+
+	/* version 12: a history that can be replayed (pipeline/history.h, reports/edition.h).
+	 * selection_hist: per entity, each version of what the score stage says of it (score,
+	 * domains; cohort, qualified, rank, why of its selection; gone = 1: no longer scored nor
+	 * selected), appended by the score stage in its transaction only when it differs from the
+	 * entity's newest row; the state as of run N is, per entity, its newest row with run_id <= N.
+	 * A database upgraded to 12 gets its current state as the first version, under the newest run.
+	 * run.judgement_upto: the newest judgement id when the run started (its judgements are those
+	 * with id <= it). report_edition: every report written, with the inputs it was rendered from
+	 * (JSON: the figures, the audit estimate, the written time, the config-derived values
+	 * printed), so that `report --as-of-run N` renders the same bytes again. Both append-only. */
+	"CREATE TABLE selection_hist ("
+	"  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, entity_id INTEGER NOT NULL,"
+	"  gone INTEGER NOT NULL DEFAULT 0,"
+	"  score REAL, domains TEXT, cohort INTEGER, qualified INTEGER, rank INTEGER, why TEXT);"
+	"CREATE INDEX selection_hist_entity ON selection_hist(entity_id, id);"
+	"CREATE INDEX selection_hist_run ON selection_hist(run_id);"
+	"CREATE TRIGGER selection_hist_no_update BEFORE UPDATE ON selection_hist"
+	"  BEGIN SELECT RAISE(ABORT, 'selection_hist is append-only'); END;"
+	"CREATE TRIGGER selection_hist_no_delete BEFORE DELETE ON selection_hist"
+	"  BEGIN SELECT RAISE(ABORT, 'selection_hist is append-only'); END;"
+	"INSERT INTO selection_hist (run_id, entity_id, gone, score, domains, cohort, qualified, rank, why)"
+	"  SELECT (SELECT COALESCE(max(r.id), 0) FROM run r), k.entity_id, 0, sc.score, sc.domains, s.cohort,"
+	"  s.qualified, s.rank, s.why"
+	"  FROM (SELECT entity_id FROM score UNION SELECT entity_id FROM selection) k"
+	"  LEFT JOIN score sc ON sc.entity_id = k.entity_id LEFT JOIN selection s ON s.entity_id = k.entity_id"
+	"  ORDER BY k.entity_id;"
+	"ALTER TABLE run ADD COLUMN judgement_upto INTEGER;"
+	"CREATE TABLE report_edition ("
+	"  id INTEGER PRIMARY KEY, year INTEGER NOT NULL, as_of_run INTEGER NOT NULL, run_id INTEGER,"
+	"  created TEXT NOT NULL, path TEXT, csv_path TEXT, pdf_sha256 TEXT NOT NULL, csv_sha256 TEXT NOT NULL,"
+	"  inputs TEXT NOT NULL);"
+	"CREATE INDEX report_edition_year ON report_edition(year, as_of_run);"
+	"CREATE TRIGGER report_edition_no_update BEFORE UPDATE ON report_edition"
+	"  BEGIN SELECT RAISE(ABORT, 'report editions are append-only'); END;"
+	"CREATE TRIGGER report_edition_no_delete BEFORE DELETE ON report_edition"
+	"  BEGIN SELECT RAISE(ABORT, 'report editions are append-only'); END;",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

@@ -23,6 +23,7 @@
 #include "connectors/gate.h"
 #include "core/date.h"
 #include "pipeline/dedupe.h"
+#include "pipeline/history.h"
 #include "pipeline/hub.h"
 #include "pipeline/mention.h"
 #include "pipeline/redirect.h"
@@ -681,6 +682,10 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 	if (o->on_start && !o->dry_run)
 		o->on_start(user, ctx.run_id, as_of, o->args ? o->args : "run");
 
+	/* the judgements this run reads: those recorded until now (pipeline/history.h); anything
+	 * that feeds judgements into the log at a run's start goes before this line */
+	if (!o->dry_run && (rc = sp_history_mark_judgements(db, ctx.run_id, err)) != SP_OK)
+		goto out;
 	runner R = { .ctx = &ctx, .o = o, .cb = cb, .user = user, .sum = sum, .budget_fail = budget_fail };
 	rc = run_stages(&R, sel);
 

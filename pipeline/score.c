@@ -32,7 +32,8 @@
  * Writes, in ONE transaction (a kill leaves the previous scoring intact; a rerun replaces it):
  * tag (every piece of evidence, with a readable evidence text and the record), score (score,
  * domains ';'-joined by decreasing domain score, reasons as text a person can read), then
- * selection_prev, selection and cohort_band through sp_select_run(). counts: in = entities,
+ * selection_prev, selection and cohort_band through sp_select_run(), and the versions that changed
+ * in selection_hist (pipeline/history.h: unchanged entities append nothing). counts: in = entities,
  * out = qualified, note = "+N entered, -M left; ...".
  *
  * Failure: SP_ECONFIG (taxonomy or [score]/[select] keys), SP_EDB; SP_EINTERRUPTED on a stop request
@@ -43,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/history.h"
 #include "pipeline/match.h"
 #include "core/progress.h"
 #include "core/stop.h"
@@ -853,6 +855,8 @@ int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	int64_t qualified = 0;
 	if (rc == SP_OK)
 		rc = sp_select_run(db, ctx->cfg, ctx->run_id, &qualified, c->note, sizeof(c->note), err);
+	if (rc == SP_OK && ctx->run_id > 0) /* the versions that changed (history.h); a preview has no run */
+		rc = sp_history_append(db, ctx->run_id, NULL, err);
 	if (rc == SP_OK && ctx->preview) {
 		rc = ctx->preview(ctx->preview_user, db, err);
 		sp_store_rollback(db); /* a preview writes nothing */

@@ -365,6 +365,7 @@ static sp_fig_count *counts_get(struct counts *c, const char *key)
 	}
 	sp_fig_count *e = &c->v[c->n++];
 	e->key = sp_xstrdup(key);
+	e->label = NULL;
 	e->a = e->b = 0;
 	return e;
 }
@@ -863,6 +864,20 @@ const sp_config_key sp_report_keys[] = {
 	{ 0 },
 };
 
+/* What the renderers print from the config and the program (figures.h): resolved here once. */
+static int load_labels(const sp_config *cfg, sp_figures *f)
+{
+	f->programme = sp_xstrdup(cfg->programme ? cfg->programme : "");
+	f->config_sha256 = sp_xstrdup(cfg->sha256);
+	f->version = sp_xstrdup(SP_VERSION);
+	for (int i = 0; i < f->ndomains; i++) { /* a domain's label from its [taxonomy KEY] section, else the key */
+		char sec[256];
+		snprintf(sec, sizeof(sec), "taxonomy %s", f->domains[i].key);
+		f->domains[i].label = sp_xstrdup(sp_config_get(cfg, sec, "label", f->domains[i].key));
+	}
+	return SP_OK;
+}
+
 int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f, sp_err *err)
 {
 	memset(f, 0, sizeof(*f));
@@ -881,8 +896,8 @@ int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f,
 	/* one read transaction: every figure from the same state of the database */
 	if ((rc = sp_store_exec(db, "BEGIN", err)) != SP_OK)
 		return rc;
-	if ((rc = load_years(&q, f)) ||
-	    (rc = load_breakdowns(&q, f)) || (rc = load_hubs(&q, cfg, f)) || (rc = load_sources(&q, cfg, f)) ||
+	if ((rc = load_years(&q, f)) || (rc = load_breakdowns(&q, f)) || (rc = load_labels(cfg, f)) ||
+	    (rc = load_hubs(&q, cfg, f)) || (rc = load_sources(&q, cfg, f)) ||
 	    (rc = load_qualified(&q, f)) || (rc = load_ops(&q, f)) || (rc = load_lineage(&q, f))) {
 		sp_err saved = *err;
 		sp_store_exec(db, "ROLLBACK", err);
@@ -899,11 +914,11 @@ void sp_figures_release(sp_figures *f)
 	if (!f)
 		return;
 	for (int i = 0; i < f->ndomains; i++)
-		free(f->domains[i].key);
+		free(f->domains[i].key), free(f->domains[i].label);
 	for (int i = 0; i < f->nregions; i++)
-		free(f->regions[i].key);
+		free(f->regions[i].key), free(f->regions[i].label);
 	for (int i = 0; i < f->ncountries; i++)
-		free(f->countries[i].key);
+		free(f->countries[i].key), free(f->countries[i].label);
 	for (int i = 0; i < f->nsources; i++)
 		free(f->sources[i].name), free(f->sources[i].url);
 	for (int i = 0; i < f->nqual; i++) {
@@ -919,5 +934,12 @@ void sp_figures_release(sp_figures *f)
 		free(f->snaps[i].source), free(f->snaps[i].url), free(f->snaps[i].date), free(f->snaps[i].sha256);
 	free(f->domains), free(f->regions), free(f->countries), free(f->sources), free(f->qual), free(f->rejects);
 	free(f->snaps), free(f->run_ids), free(f->config_hashes);
+	free(f->programme), free(f->config_sha256), free(f->version);
+	sp_fig_restate *r = &f->restate;
+	for (int i = 0; i < r->nhubs; i++)
+		free(r->hubs[i].name), free(r->hubs[i].label);
+	for (int i = 0; i < r->nmoved; i++)
+		free(r->moved[i].name);
+	free(r->hubs), free(r->moved), free(r->runs);
 	memset(f, 0, sizeof(*f));
 }

@@ -40,6 +40,10 @@
  * Ops figures (runs, rejects, freshness, failure streaks) use the runs whose as_of is in Y; runs
  * that only wrote a report are left out, so writing a report does not change the next one.
  *
+ * Besides the numbers, sp_figures holds every value the renderers print that comes from the config
+ * or the program (programme, domain and hub labels, targets, band, sources' URLs, the config's
+ * sha256, the version): the PDF, the CSV and the HTML summary read f only, never the config.
+ *
  * Ownership: sp_figures owns every string and array in it; sp_figures_release() frees them.
  * Failure: sp_figures_load() returns SP_EDB with the SQL error in err.
  */
@@ -70,9 +74,10 @@ typedef struct sp_fig_funnel {
 	int64_t dec_accompanied, dec_cocreation, dec_invested; /* decisions dated in Y, any cohort */
 } sp_fig_funnel;
 
-/* A breakdown line: integrated (a) and qualified (b) startups for one key. */
+/* A breakdown line: integrated (a) and qualified (b) startups for one key; label: a domain's
+ * label from its [taxonomy KEY] section, else the key (NULL for regions and countries). */
 typedef struct sp_fig_count {
-	char *key;
+	char *key, *label;
 	int64_t a, b;
 } sp_fig_count;
 
@@ -116,8 +121,35 @@ typedef struct sp_fig_cross {
 	double days_q1, days_median, days_q3; /* first sighting -> decision, in days (0 when none) */
 } sp_fig_cross;
 
+/* A startup that entered (entered = 1) or left the qualified list of the year since the earlier
+ * report; name: its name now. */
+typedef struct sp_fig_moved {
+	int64_t id;
+	char *name;
+	int entered;
+} sp_fig_moved;
+#define SP_FIG_MOVED_MAX 40 /* names kept (the counts are whole) */
+
+/* What changed since the earlier report of the year (reports/restate.h); edition 0: none. */
+typedef struct sp_fig_restate {
+	int64_t edition, run;             /* the earlier edition compared with, and its as-of run */
+	char date[11];                    /* the day it was written */
+	sp_fig_funnel old;                /* its key figures */
+	sp_fig_hub *hubs; int nhubs;      /* its per-hub lines */
+	int64_t entered, left;            /* startups into and out of the qualified list of Y since run */
+	sp_fig_moved *moved; int nmoved;  /* the first SP_FIG_MOVED_MAX of them, by id */
+	char *runs; int64_t nruns;        /* runs after `run` with a logical date in Y: "12 (2025-06-30), ..." */
+	int64_t judgements, decisions, pins; /* recorded since run's judgement_upto: all, decisions, pins */
+	int changed;                      /* anything above differs; 0: "no change since" */
+} sp_fig_restate;
+
 typedef struct sp_figures {
 	int year;
+	/* what the report prints from the config and the program, resolved when loaded so that a
+	 * stored edition replays without them (reports/edition.h) */
+	char *programme;                         /* [sparker] programme, "" when unset */
+	char *config_sha256;                     /* of the configuration file */
+	char *version;                           /* sparker's version */
 	sp_fig_funnel cur, prev;                 /* = hist[NHIST - 1], hist[NHIST - 2] */
 	sp_fig_funnel hist[SP_FIG_NHIST];        /* year - NHIST + 1 + i */
 	sp_fig_cross cross[SP_FIG_NHIST];
@@ -141,13 +173,15 @@ typedef struct sp_figures {
 	char *run_ids;          /* runs of Y, as ranges "1-40, 42" ("" when none) */
 	char *config_hashes;    /* distinct config hashes of those runs, comma-separated */
 	int64_t data_run;       /* newest run that wrote data (not a report-only run); 0 = none */
+	sp_fig_restate restate; /* filled by sp_restate_load (reports/restate.h), not sp_figures_load */
 } sp_figures;
 
 int sp_figures_load(sp_store *db, const sp_config *cfg, int year, sp_figures *f, sp_err *err);
 void sp_figures_release(sp_figures *f);
 
-/* The CSV companion: section,key,metric,value — every figure of the report, definitions included. */
-void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *written, FILE *out);
+/* The CSV companion: section,key,metric,value — every figure of the report, definitions included.
+ * A pure function of f and written (no config: a stored edition replays the same bytes). */
+void sp_figures_csv(const sp_figures *f, const char *written, FILE *out);
 
 /* Continent of an ISO 3166-1 alpha-2 code ("Europe", ...; "Unknown" for NULL/unknown). */
 const char *sp_continent(const char *iso2);

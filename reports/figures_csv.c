@@ -3,6 +3,7 @@
  * sp_figures (figures.h), definitions included, in a fixed order (the golden test compares it).
  */
 #include "reports/figures.h"
+#include "reports/restate.h"
 #include "reports/csv_out.h"
 
 #include <stdio.h>
@@ -71,16 +72,53 @@ static void cross_csv(FILE *o, const sp_figures *f)
 	rowi(o, "first_load", "startups_of_the_cohort", "count", f->first_load_n);
 }
 
-void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *written, FILE *o)
+/* What changed since the earlier report of the year (restate.h), when there is one. */
+static void restate_csv(FILE *o, const sp_figures *f)
+{
+	const sp_fig_restate *r = &f->restate;
+	if (!r->edition)
+		return;
+	row(o, "restated", "since", "date", r->date);
+	rowi(o, "restated", "since", "run", r->run);
+	rowi(o, "restated", "since", "changed", r->changed);
+	for (int i = 0; i < SP_RESTATE_NFIG; i++) {
+		const char *key;
+		int64_t a, b;
+		sp_restate_fig(i, &r->old, &a, &key);
+		sp_restate_fig(i, &f->cur, &b, NULL);
+		rowi(o, "restated", key, "then", a);
+		rowi(o, "restated", key, "now", b);
+	}
+	for (int i = 0; i < r->nhubs; i++) {
+		char k[256];
+		snprintf(k, sizeof(k), "hub:%s", r->hubs[i].name);
+		rowi(o, "restated", k, "integrated_then", r->hubs[i].integrated);
+		rowi(o, "restated", k, "qualified_then", r->hubs[i].qualified);
+		rowi(o, "restated", k, "accompanied_then", r->hubs[i].accompanied);
+	}
+	rowi(o, "restated", "qualified_list", "entered", r->entered);
+	rowi(o, "restated", "qualified_list", "left", r->left);
+	for (int i = 0; i < r->nmoved; i++) {
+		char k[32];
+		snprintf(k, sizeof(k), "%lld", (long long)r->moved[i].id);
+		row(o, "restated", k, r->moved[i].entered ? "entered" : "left", r->moved[i].name);
+	}
+	row(o, "restated", "runs", "ids", r->runs);
+	rowi(o, "restated", "judgements", "count", r->judgements);
+	rowi(o, "restated", "judgements", "decisions", r->decisions);
+	rowi(o, "restated", "judgements", "pins", r->pins);
+}
+
+void sp_figures_csv(const sp_figures *f, const char *written, FILE *o)
 {
 	char y[16], m[8];
 	fputs("section,key,metric,value\n", o);
 	snprintf(y, sizeof(y), "%d", f->year);
 	row(o, "report", "year", "value", y);
-	row(o, "report", "programme", "value", cfg->programme ? cfg->programme : "");
+	row(o, "report", "programme", "value", f->programme ? f->programme : "");
 	row(o, "report", "written", "value", written);
 	rowi(o, "report", "data_run", "value", f->data_run);
-	row(o, "report", "sparker_version", "value", SP_VERSION);
+	row(o, "report", "sparker_version", "value", f->version);
 	for (int i = 0; i < SP_FIG_NDEFS; i++)
 		if (SP_FIG_DEFS[i].text)
 			row(o, "definition", SP_FIG_DEFS[i].key, "text", SP_FIG_DEFS[i].text);
@@ -176,7 +214,8 @@ void sp_figures_csv(const sp_figures *f, const sp_config *cfg, const char *writt
 		row(o, "snapshot", id, "date", s->date);
 		row(o, "snapshot", id, "sha256", s->sha256);
 	}
-	row(o, "lineage", "config", "sha256", cfg->sha256);
+	row(o, "lineage", "config", "sha256", f->config_sha256);
 	row(o, "lineage", "runs", "config_hashes", f->config_hashes);
 	row(o, "lineage", "runs", "ids", f->run_ids);
+	restate_csv(o, f);
 }

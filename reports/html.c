@@ -119,9 +119,22 @@ static void years(FILE *o, const sp_figures *f)
 	fputs("</table>\n", o);
 }
 
-void sp_report_html(const sp_figures *f, const sp_config *cfg, const char *written, FILE *o)
+/* What changed since the year's earlier report (restate.h): one line, when anything did. */
+static void restated(FILE *o, const sp_figures *f)
 {
-	const char *prog = cfg->programme && *cfg->programme ? cfg->programme : "Open innovation programme";
+	const sp_fig_restate *r = &f->restate;
+	if (!r->changed)
+		return;
+	fprintf(o, "<p class=\"note\">Restated since the report of %s (run %lld): unique startups %lld \xE2\x86\x92 %lld, "
+		   "qualified %lld \xE2\x86\x92 %lld (%lld entered, %lld left), accompanied %lld \xE2\x86\x92 %lld.</p>\n",
+		r->date, (long long)r->run, (long long)r->old.integrated, (long long)f->cur.integrated,
+		(long long)r->old.qualified, (long long)f->cur.qualified, (long long)r->entered, (long long)r->left,
+		(long long)r->old.accompanied, (long long)f->cur.accompanied);
+}
+
+void sp_report_html(const sp_figures *f, const char *written, FILE *o)
+{
+	const char *prog = f->programme && *f->programme ? f->programme : "Open innovation programme";
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>", o);
 	esc(o, prog);
 	fprintf(o, " \xE2\x80\x94 %d</title>\n<style>\n"
@@ -135,8 +148,9 @@ void sp_report_html(const sp_figures *f, const sp_config *cfg, const char *writt
 		   "</style></head><body>\n<h1>", f->year);
 	esc(o, prog);
 	fprintf(o, "</h1>\n<div class=\"note\">Startup scouting funnel %d \xC2\xB7 written %.10s \xC2\xB7 data as of run %lld "
-		   "\xC2\xB7 sparker %s</div>\n", f->year, written, (long long)f->data_run, SP_VERSION);
+		   "\xC2\xB7 sparker %s</div>\n", f->year, written, (long long)f->data_run, f->version);
 	headline(o, f);
+	restated(o, f);
 	funnel(o, f);
 	years(o, f);
 	fputs("<p class=\"note\">", o);

@@ -1,14 +1,15 @@
 /*
- * report_year.c — the yearly funnel report: figures (figures.c) -> PDF (pdf.c, charts.c) + CSV,
- * and the `report` row. See report_year.h.
+ * report_year.c — the yearly funnel report's PDF: sp_report_pdf(), a pure function of the report's
+ * inputs (edition.h: the figures, the audit estimate, the written time) over pdf.c and charts.c.
+ * The stage that loads them and writes the files is report_stage.c. See report_year.h.
  *
- * Layout: cover; 1 key figures against targets and the year before, 2 the funnel (with the
+ * Layout: cover; R what was restated since the year's earlier report, when anything was
+ * (restate.h); 1 key figures against targets and the year before, 2 the funnel (with the
  * definitions as a footnote); 3 breakdowns (domain, region, country, source); 4 monthly intake;
  * 5 the qualified startups (a table over as many pages as needed, header repeated), and under it
  * the audit of the selection when the year has one (pipeline/audit.h);
  * 6 data quality and operations; 7 the years side by side and the cross-year figures; appendix:
- * lineage. With ctx->report_html, the one-page HTML summary (html.h) from the same figures. Every section says "no data" in words when
- * it has nothing to show.
+ * lineage. Every section says "no data" in words when it has nothing to show.
  */
 #include "reports/report_year.h"
 
@@ -20,58 +21,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "pipeline/audit.h"
 #include "reports/charts.h"
-#include "reports/html.h"
 #include "reports/pdf.h"
-
-void sp_report_paths(const sp_config *cfg, int year, const char *pdf_opt, const char *csv_opt, sp_buf *pdf, sp_buf *csv)
-{
-	sp_buf_reset(pdf);
-	sp_buf_reset(csv);
-	if (pdf_opt)
-		sp_buf_adds(pdf, pdf_opt);
-	else
-		sp_buf_addf(pdf, "%s/sparker-%d.pdf", cfg->report_dir, year);
-	size_t n = pdf_opt ? strlen(pdf_opt) : 0;
-	if (csv_opt)
-		sp_buf_adds(csv, csv_opt);
-	else if (pdf_opt && n > 4 && !strcasecmp(pdf_opt + n - 4, ".pdf")) /* beside the PDF: X.pdf -> X.csv */
-		sp_buf_addf(csv, "%.*s.csv", (int)(n - 4), pdf_opt);
-	else if (pdf_opt)
-		sp_buf_addf(csv, "%s.csv", pdf_opt);
-	else
-		sp_buf_addf(csv, "%s/sparker-%d.csv", cfg->report_dir, year);
-}
-
-/* Nothing at all to report for f->year: no record pulled or first seen, no startup of the cohort,
- * no decision about one or dated in the year, no run. */
-static int year_is_empty(const sp_figures *f)
-{
-	const sp_fig_funnel *u = &f->cur;
-	return !u->pulled && !u->in_scope && !u->integrated && !u->qualified && !u->accompanied && !u->cocreation &&
-	       !u->invested && !u->dec_accompanied && !u->dec_cocreation && !u->dec_invested && !f->runs_ok &&
-	       !f->runs_partial && !f->runs_failed && !f->runs_killed && !f->runs_other;
-}
-
-/* SP_ENOTFOUND "no data for Y ..." naming the cohorts the database holds. */
-static int no_data(sp_ctx *ctx, int year)
-{
-	sp_buf years = SP_BUF_INIT;
-	sp_stmt *s;
-	if (sp_store_prepare(ctx->db, "SELECT DISTINCT cohort FROM entity WHERE merged_into IS NULL AND cohort IS NOT NULL"
-				      " ORDER BY cohort", &s, ctx->err) == SP_OK) {
-		while (sp_step(s) == SP_ROW)
-			sp_buf_addf(&years, "%s%d", years.len ? ", " : "", sp_col_int(s, 0));
-		sp_finalize(s);
-	}
-	int rc = sp_err_set(ctx->err, SP_ENOTFOUND, "no data for %d: no record pulled, no startup of cohort %d, no run"
-			    " and no decision in %d; nothing written (%s%s)", year, year, year,
-			    years.len ? "cohorts in the database: " : "the database holds no startup yet",
-			    years.len ? years.buf : "");
-	sp_buf_release(&years);
-	return rc;
-}
+#include "reports/restate.h"
 
 /* ---- formatting helpers -------------------------------------------------------------------- */
 
@@ -114,14 +66,14 @@ static void body(sp_pdf *p, const char *s)
 
 /* ---- sections ------------------------------------------------------------------------------ */
 
-static void cover(sp_pdf *p, const sp_figures *f, const sp_config *cfg, const char *written)
+static void cover(sp_pdf *p, const sp_figures *f, const char *written)
 {
 	char b[512], n1[32], n2[32], n3[32];
 	sp_pdf_page(p);
 	sp_pdf_rect(p, 0, SP_PDF_H - 250, SP_PDF_W, 250, 0.08f, 0.20f, 0.42f);
 	sp_pdf_text_rgb(p, 1, 1, 1);
 	/* the programme name: two lines at most, then smaller type */
-	const char *prog = cfg->programme && *cfg->programme ? cfg->programme : "Open innovation programme";
+	const char *prog = f->programme && *f->programme ? f->programme : "Open innovation programme";
 	float ps = sp_pdf_width(p, prog, 22, 1) <= 2 * SP_PDF_CONTENT_W - 40 ? 22 : 16;
 	sp_pdf_set_y(p, SP_PDF_H - 70);
 	sp_pdf_para(p, SP_PDF_MARGIN, SP_PDF_CONTENT_W, prog, ps, 1);
@@ -130,9 +82,9 @@ static void cover(sp_pdf *p, const sp_figures *f, const sp_config *cfg, const ch
 	snprintf(b, sizeof(b), "Written %s", written);
 	sp_pdf_text(p, SP_PDF_MARGIN, SP_PDF_H - 200, b, 10, 0, SP_ALIGN_LEFT, SP_PDF_CONTENT_W);
 	if (f->data_run)
-		snprintf(b, sizeof(b), "Data as of run %lld  \xC2\xB7  sparker %s", (long long)f->data_run, SP_VERSION);
+		snprintf(b, sizeof(b), "Data as of run %lld  \xC2\xB7  sparker %s", (long long)f->data_run, f->version);
 	else
-		snprintf(b, sizeof(b), "No pipeline run in the database  \xC2\xB7  sparker %s", SP_VERSION);
+		snprintf(b, sizeof(b), "No pipeline run in the database  \xC2\xB7  sparker %s", f->version);
 	sp_pdf_text(p, SP_PDF_MARGIN, SP_PDF_H - 216, b, 10, 0, SP_ALIGN_LEFT, SP_PDF_CONTENT_W);
 	sp_pdf_text_rgb(p, 0, 0, 0);
 
@@ -181,6 +133,11 @@ static void cover(sp_pdf *p, const sp_figures *f, const sp_config *cfg, const ch
 	};
 	for (size_t i = 0; i < SP_ARRAY_LEN(toc); i++)
 		body(p, toc[i]);
+	if (f->restate.changed) {
+		snprintf(b, sizeof(b), "R  Restated since the report of %s (run %lld)", f->restate.date,
+			 (long long)f->restate.run);
+		body(p, b);
+	}
 }
 
 static const char *status_range(char *b, int64_t v, int64_t lo, int64_t hi)
@@ -297,16 +254,8 @@ static void key_figures(sp_pdf *p, const sp_figures *f)
 
 #define MAX_BARS 16
 
-/* A domain's label from its [taxonomy KEY] section, else the key. */
-static const char *domain_label(const sp_config *cfg, const char *key)
-{
-	char sec[256];
-	snprintf(sec, sizeof(sec), "taxonomy %s", key);
-	return sp_config_get(cfg, sec, "label", key);
-}
-
 /* Bars of a breakdown; beyond MAX_BARS - 1 rows the rest is summed as "other (N)". */
-static void breakdown_bars(sp_pdf *p, const sp_config *cfg, const sp_fig_count *v, int n, const char *what, int year)
+static void breakdown_bars(sp_pdf *p, const sp_fig_count *v, int n, const char *what, int year)
 {
 	const char *labels[MAX_BARS];
 	int64_t a[MAX_BARS], b[MAX_BARS];
@@ -322,7 +271,7 @@ static void breakdown_bars(sp_pdf *p, const sp_config *cfg, const sp_fig_count *
 			k++;
 			break;
 		}
-		labels[k] = cfg ? domain_label(cfg, v[i].key) : v[i].key;
+		labels[k] = v[i].label ? v[i].label : v[i].key; /* a domain's label (figures.h) */
 		a[k] = v[i].a;
 		b[k] = v[i].b;
 		k++;
@@ -379,7 +328,7 @@ static void hub_table(sp_pdf *p, const sp_figures *f)
 	small_note(p, SP_FIG_HUB_DEFINITION);
 }
 
-static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
+static void breakdowns(sp_pdf *p, const sp_figures *f)
 {
 	char b[768], c[7][32];
 	snprintf(b, sizeof(b), "3  Breakdowns %d", f->year);
@@ -387,10 +336,10 @@ static void breakdowns(sp_pdf *p, const sp_figures *f, const sp_config *cfg)
 	if (f->nhubs)
 		hub_table(p, f);
 	sp_pdf_heading(p, "By domain", 2, 60);
-	breakdown_bars(p, cfg, f->domains, f->ndomains, "domain", f->year);
+	breakdown_bars(p, f->domains, f->ndomains, "domain", f->year);
 	small_note(p, "A startup tagged with several domains counts once in each.");
 	sp_pdf_heading(p, "By region (continent)", 2, 60);
-	breakdown_bars(p, NULL, f->regions, f->nregions, "region", f->year);
+	breakdown_bars(p, f->regions, f->nregions, "region", f->year);
 
 	sp_pdf_heading(p, "By country", 2, 60);
 	if (!f->ncountries) {
@@ -720,15 +669,15 @@ static void across_years(sp_pdf *p, const sp_figures *f)
 		small_note(p, SP_FIG_DEFS[i].text);
 }
 
-static void lineage(sp_pdf *p, const sp_figures *f, const sp_config *cfg, int64_t epoch)
+static void lineage(sp_pdf *p, const sp_figures *f, int64_t epoch)
 {
 	char b[1024];
 	sp_pdf_page(p);
 	sp_pdf_heading(p, "A  Lineage", 1, 80);
 	body(p, "Everything needed to trace each figure back to bytes in the raw store and to regenerate this report.");
-	snprintf(b, sizeof(b), "sparker version: %s", SP_VERSION);
+	snprintf(b, sizeof(b), "sparker version: %s", f->version);
 	body(p, b);
-	snprintf(b, sizeof(b), "Configuration file sha256: %s", cfg->sha256);
+	snprintf(b, sizeof(b), "Configuration file sha256: %s", f->config_sha256);
 	body(p, b);
 	snprintf(b, sizeof(b), "Configuration hashes of the runs of %d: %s", f->year, *f->config_hashes ? f->config_hashes : "none");
 	body(p, b);
@@ -791,168 +740,31 @@ static void audit_note(sp_pdf *p, const sp_audit_estimate *a)
 	small_note(p, b);
 }
 
-/* Render the PDF of figures f to path (epoch: date written; audit: NULL when the year has none). */
-static int report_pdf(const sp_figures *f, const sp_config *cfg, int64_t epoch, const sp_audit_estimate *audit,
-		      const char *path, sp_err *err)
+int sp_report_pdf(const sp_report_inputs *in, const char *path, sp_err *err)
 {
+	const sp_figures *f = &in->f;
 	char written[32], title[256], header[512];
-	sp_time_iso(epoch, written, sizeof(written));
+	sp_time_iso(in->epoch, written, sizeof(written));
 	written[10] = 0; /* the date is enough for a reader */
 	snprintf(title, sizeof(title), "%s \xE2\x80\x94 startup scouting funnel report %d",
-		 cfg->programme && *cfg->programme ? cfg->programme : "sparker", f->year);
+		 f->programme && *f->programme ? f->programme : "sparker", f->year);
 	snprintf(header, sizeof(header), "%s", title);
 	sp_pdf *p;
-	int rc = sp_pdf_new(&p, title, header, epoch, err);
+	int rc = sp_pdf_new(&p, title, header, in->epoch, err);
 	if (rc != SP_OK)
 		return rc;
-	cover(p, f, cfg, written);
+	cover(p, f, written);
+	sp_restate_pdf(p, f); /* restate.h: a page when the year's figures changed since its last report */
 	key_figures(p, f);
-	breakdowns(p, f, cfg);
+	breakdowns(p, f);
 	monthly(p, f);
 	qualified_table(p, f);
-	if (audit)
-		audit_note(p, audit);
+	if (in->audited)
+		audit_note(p, &in->audit);
 	operations(p, f);
 	across_years(p, f);
-	lineage(p, f, cfg, epoch);
+	lineage(p, f, in->epoch);
 	rc = sp_pdf_save(p, path, err);
 	sp_pdf_free(p);
-	return rc;
-}
-
-/* ---- the stage ----------------------------------------------------------------------------- */
-
-static int write_csv(const sp_figures *f, const sp_config *cfg, const char *written, const char *path, sp_err *err)
-{
-	FILE *o = fopen(path, "w");
-	if (!o)
-		return sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
-	sp_figures_csv(f, cfg, written, o);
-	if (ferror(o) | (fclose(o) != 0))
-		return sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
-	return SP_OK;
-}
-
-/* The HTML summary (html.h) to path, through a temporary file renamed into place. */
-static int write_html(const sp_figures *f, const sp_config *cfg, const char *written, const char *path, sp_err *err)
-{
-	sp_buf tmp = SP_BUF_INIT;
-	sp_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	FILE *o = fopen(tmp.buf, "w");
-	int rc = SP_OK;
-	if (!o)
-		rc = sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
-	else {
-		sp_report_html(f, cfg, written, o);
-		if ((ferror(o) | (fclose(o) != 0)) || rename(tmp.buf, path) != 0) {
-			rc = sp_err_set(err, SP_EIO, "cannot write %s: %s", path, strerror(errno));
-			unlink(tmp.buf);
-		}
-	}
-	sp_buf_release(&tmp);
-	return rc;
-}
-
-static int parent_dir(const char *path, sp_err *err)
-{
-	char *d = sp_xstrdup(path);
-	char *slash = strrchr(d, '/');
-	int rc = SP_OK;
-	if (slash && slash != d) {
-		*slash = 0;
-		rc = sp_mkdir_p(d, err);
-	}
-	free(d);
-	return rc;
-}
-
-int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
-{
-	(void)src;
-	int year = ctx->year;
-	if (year <= 0)
-		year = atoi(ctx->as_of) - 1;
-	if (year < 1900 || year > 9999)
-		return sp_err_set(ctx->err, SP_EUSAGE, "report: %d is not a year", year);
-	sp_buf pdf = SP_BUF_INIT, csv = SP_BUF_INIT, tpdf = SP_BUF_INIT, tcsv = SP_BUF_INIT;
-	sp_report_paths(ctx->cfg, year, ctx->report_pdf, ctx->report_csv, &pdf, &csv);
-	sp_buf_addf(&tpdf, "%s.tmp.%ld", pdf.buf, (long)getpid());
-	sp_buf_addf(&tcsv, "%s.tmp.%ld", csv.buf, (long)getpid());
-
-	sp_figures f;
-	int64_t now = sp_now();
-	char written[32];
-	sp_time_iso(now, written, sizeof(written));
-	int rc = sp_figures_load(ctx->db, ctx->cfg, year, &f, ctx->err);
-	if (rc != SP_OK)
-		goto out_f;
-	if (year_is_empty(&f)) {
-		rc = no_data(ctx, year);
-		goto out_f;
-	}
-	if ((rc = parent_dir(pdf.buf, ctx->err)) != SP_OK || (rc = parent_dir(csv.buf, ctx->err)) != SP_OK)
-		goto out_f;
-	FILE *probe = fopen(tpdf.buf, "wb"); /* a clear message for an unwritable place (libharu gives a code) */
-	if (!probe) {
-		rc = sp_err_set(ctx->err, SP_EIO, "cannot write %s: %s", pdf.buf, strerror(errno));
-		goto out_f;
-	}
-	fclose(probe);
-	int audited = 0;
-	sp_audit_estimate audit;
-	memset(&audit, 0, sizeof(audit));
-	if ((rc = sp_audit_exists(ctx->db, year, &audited, ctx->err)) == SP_OK && audited)
-		rc = sp_audit_estimate_load(ctx->db, year, &audit, ctx->err);
-	if (rc == SP_OK)
-		rc = report_pdf(&f, ctx->cfg, now, audited ? &audit : NULL, tpdf.buf, ctx->err);
-	sp_audit_estimate_release(&audit);
-	if (rc != SP_OK ||
-	    (rc = write_csv(&f, ctx->cfg, written, tcsv.buf, ctx->err)) != SP_OK)
-		goto out_f;
-	if (rename(tpdf.buf, pdf.buf) != 0 || rename(tcsv.buf, csv.buf) != 0) {
-		rc = sp_err_set(ctx->err, SP_EIO, "cannot rename the report into %s: %s", pdf.buf, strerror(errno));
-		goto out_f;
-	}
-	if (ctx->report_html && ((rc = parent_dir(ctx->report_html, ctx->err)) != SP_OK ||
-				 (rc = write_html(&f, ctx->cfg, written, ctx->report_html, ctx->err)) != SP_OK))
-		goto out_f;
-	char sha[65];
-	if ((rc = sp_sha256_file(pdf.buf, sha, ctx->err)) != SP_OK)
-		goto out_f;
-	sp_stmt *s;
-	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
-		goto out_f;
-	if ((rc = sp_store_prepare(ctx->db,
-				   "INSERT INTO report (year, path, csv_path, sha256, run_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s,
-				   ctx->err)) != SP_OK) {
-		sp_store_rollback(ctx->db);
-		goto out_f;
-	}
-	sp_bind_int(s, 1, year);
-	sp_bind_text(s, 2, pdf.buf);
-	sp_bind_text(s, 3, csv.buf);
-	sp_bind_text(s, 4, sha);
-	if (ctx->run_id)
-		sp_bind_int64(s, 5, ctx->run_id);
-	sp_bind_text(s, 6, written);
-	rc = sp_store_step_done(ctx->db, s, ctx->err);
-	sp_finalize(s);
-	if (rc != SP_OK || (rc = sp_store_commit(ctx->db, ctx->err)) != SP_OK) {
-		sp_store_rollback(ctx->db);
-		goto out_f;
-	}
-	c->in = f.cur.integrated;
-	c->out = f.nqual;
-	snprintf(c->note, sizeof(c->note), "wrote %s", pdf.buf);
-out_f:
-	sp_figures_release(&f);
-	if (rc != SP_OK) {
-		unlink(tpdf.buf);
-		unlink(tcsv.buf);
-	}
-	sp_buf_release(&pdf);
-	sp_buf_release(&csv);
-	sp_buf_release(&tpdf);
-	sp_buf_release(&tcsv);
 	return rc;
 }

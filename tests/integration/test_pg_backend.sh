@@ -136,6 +136,22 @@ if command -v pdftotext >/dev/null; then
               grep -oE '[0-9]+([.,][0-9]+)?%?'; }
   diff <(figures "$T/sq.txt") <(figures "$T/pg.txt") >"$T/fig.diff" || die "the report's figures differ: $(head -10 "$T/fig.diff")"
   echo "INFO: report 2025: $(figures "$T/pg.txt" | wc -l) figures, identical on both"
+  # the history (schema 12): a pin and a rescoring, a second report restating the first, the same
+  # restatement and diff-selection on both; --as-of-run renders the first report's bytes again
+  for b in sq pg; do
+    n=$(grep -oE 'Data as of run [0-9]+' "$T/$b.txt" | head -1 | grep -oE '[0-9]+$')
+    "$SP" -q -c "$T/demo/$b.ini" --user ana pin "$e1" out >/dev/null || die "pin ($b)"
+    "$SP" -q -c "$T/demo/$b.ini" run --stage score >/dev/null 2>&1 || die "rescoring ($b)"
+    "$SP" -q -c "$T/demo/$b.ini" report --year 2025 --out "$T/$b.r2.pdf" || die "second report ($b)"
+    pdftotext -layout "$T/$b.r2.pdf" "$T/$b.r2.txt"
+    grep -q "Restated since the report of" "$T/$b.r2.txt" || die "no restatement ($b)"
+    "$SP" -q -c "$T/demo/$b.ini" report --year 2025 --as-of-run "$n" --pdf "$T/$b.re.pdf" || die "--as-of-run $n ($b)"
+    cmp "$T/$b.re.pdf" "$(ls "$T"/$b/reports/*.pdf | head -1)" || die "--as-of-run $n ($b): not the first report's bytes"
+    "$SP" -q -c "$T/demo/$b.ini" diff-selection --from "$n" --year 2025 --csv >"$T/$b.hdiff" || die "diff-selection --from ($b)"
+  done
+  diff <(figures "$T/sq.r2.txt") <(figures "$T/pg.r2.txt") >"$T/fig.diff" || die "the restated report differs: $(head -10 "$T/fig.diff")"
+  diff "$T/sq.hdiff" "$T/pg.hdiff" >"$T/h.diff" || die "diff-selection --from differs: $(head -10 "$T/h.diff")"
+  echo "INFO: history: restatement, diff-selection --from ($(grep -c '' "$T/pg.hdiff") lines) and --as-of-run identical on both"
 else
   echo "INFO: pdftotext absent: the report's figures are not compared"
 fi

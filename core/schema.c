@@ -338,7 +338,7 @@ const char *const sp_schema_migrations[] = {
 
 	/* version 12: a history that can be replayed (pipeline/history.h, reports/edition.h).
 	 * selection_hist: per entity, each version of what the score stage says of it (score,
-	 * domains; cohort, qualified, rank, why of its selection; gone = 1: no longer scored nor
+	 * domains; cohort, qualified of its selection, rank and why when qualified; gone = 1: no longer scored nor
 	 * selected), appended by the score stage in its transaction only when it differs from the
 	 * entity's newest row; the state as of run N is, per entity, its newest row with run_id <= N.
 	 * A database upgraded to 12 gets its current state as the first version, under the newest run.
@@ -358,7 +358,7 @@ const char *const sp_schema_migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'selection_hist is append-only'); END;"
 	"INSERT INTO selection_hist (run_id, entity_id, gone, score, domains, cohort, qualified, rank, why)"
 	"  SELECT (SELECT COALESCE(max(r.id), 0) FROM run r), k.entity_id, 0, sc.score, sc.domains, s.cohort,"
-	"  s.qualified, s.rank, s.why"
+	"  s.qualified, CASE WHEN s.qualified = 1 THEN s.rank END, CASE WHEN s.qualified = 1 THEN s.why END"
 	"  FROM (SELECT entity_id FROM score UNION SELECT entity_id FROM selection) k"
 	"  LEFT JOIN score sc ON sc.entity_id = k.entity_id LEFT JOIN selection s ON s.entity_id = k.entity_id"
 	"  ORDER BY k.entity_id;"

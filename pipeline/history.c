@@ -7,10 +7,14 @@
 #include <math.h>
 #include <string.h>
 
-/* What the score stage says of each entity now: score and selection, one row per entity. */
+/* What the score stage says of each entity now: score and selection, one row per entity. The
+ * rank and the why ("rank 812 of 900 in cohort ...") are kept for qualified startups only: below
+ * the cut they change whenever a startup joins the cohort, and would version every entity of it
+ * each night for nothing a report or a diff shows. */
 #define CURRENT                                                                                                 \
 	"(SELECT k.entity_id AS entity_id, sc.score AS score, sc.domains AS domains, s.cohort AS cohort,"      \
-	" s.qualified AS qualified, s.rank AS rank, s.why AS why"                                               \
+	" s.qualified AS qualified, CASE WHEN s.qualified = 1 THEN s.rank END AS rank,"                        \
+	" CASE WHEN s.qualified = 1 THEN s.why END AS why"                                                     \
 	" FROM (SELECT entity_id FROM score UNION SELECT entity_id FROM selection) k"                          \
 	" LEFT JOIN score sc ON sc.entity_id = k.entity_id LEFT JOIN selection s ON s.entity_id = k.entity_id)"
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pipeline/audit.h"
+#include "pipeline/inbox.h"
 #include "reports/charts.h"
 #include "reports/html.h"
 #include "reports/pdf.h"
@@ -866,6 +867,50 @@ static int parent_dir(const char *path, sp_err *err)
 	return rc;
 }
 
+int sp_report_row_write(sp_store *db, const sp_report_row *r, int once, sp_err *err)
+{
+	int rc = sp_store_begin(db, err);
+	int64_t n = 0;
+	char year[16];
+	snprintf(year, sizeof(year), "%d", r->year);
+	if (rc == SP_OK && once)
+		rc = sp_store_int(db, "SELECT count(*) FROM report WHERE year = CAST(?1 AS INTEGER) AND sha256 = ?2 AND created = ?3",
+				  &n, err, year, r->sha256, r->created);
+	sp_stmt *s = NULL;
+	if (rc == SP_OK && !n &&
+	    (rc = sp_store_prepare(db, "INSERT INTO report (year, path, csv_path, sha256, run_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				   &s, err)) == SP_OK) {
+		sp_bind_int(s, 1, r->year);
+		sp_bind_text(s, 2, r->path);
+		sp_bind_text(s, 3, r->csv_path);
+		sp_bind_text(s, 4, r->sha256);
+		if (r->run_id)
+			sp_bind_int64(s, 5, r->run_id);
+		sp_bind_text(s, 6, r->created);
+		rc = sp_store_step_done(db, s, err);
+	}
+	sp_finalize(s);
+	if (rc == SP_OK)
+		rc = sp_store_commit(db, err);
+	if (rc != SP_OK)
+		sp_store_rollback(db);
+	return rc;
+}
+
+/* The report's row: into the database; beside a run on SQLite (one writer, busy for the run's
+ * stage) into the inbox, which the next run applies (pipeline/inbox.h). */
+static int report_row(sp_ctx *ctx, const sp_report_row *r)
+{
+	if (!ctx->beside || sp_store_is_server(ctx->cfg->database))
+		return sp_report_row_write(ctx->db, r, 0, ctx->err);
+	sp_inbox *ib;
+	int rc = sp_inbox_open(ctx->cfg->database, &ib, ctx->err);
+	if (rc == SP_OK)
+		rc = sp_inbox_add_report(ib, r, ctx->err);
+	sp_inbox_close(ib);
+	return rc;
+}
+
 int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 {
 	(void)src;
@@ -919,28 +964,10 @@ int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c)
 	char sha[65];
 	if ((rc = sp_sha256_file(pdf.buf, sha, ctx->err)) != SP_OK)
 		goto out_f;
-	sp_stmt *s;
-	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
+	sp_report_row row = { .year = year, .path = pdf.buf, .csv_path = csv.buf, .sha256 = sha, .created = written,
+			      .run_id = ctx->run_id };
+	if ((rc = report_row(ctx, &row)) != SP_OK)
 		goto out_f;
-	if ((rc = sp_store_prepare(ctx->db,
-				   "INSERT INTO report (year, path, csv_path, sha256, run_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s,
-				   ctx->err)) != SP_OK) {
-		sp_store_rollback(ctx->db);
-		goto out_f;
-	}
-	sp_bind_int(s, 1, year);
-	sp_bind_text(s, 2, pdf.buf);
-	sp_bind_text(s, 3, csv.buf);
-	sp_bind_text(s, 4, sha);
-	if (ctx->run_id)
-		sp_bind_int64(s, 5, ctx->run_id);
-	sp_bind_text(s, 6, written);
-	rc = sp_store_step_done(ctx->db, s, ctx->err);
-	sp_finalize(s);
-	if (rc != SP_OK || (rc = sp_store_commit(ctx->db, ctx->err)) != SP_OK) {
-		sp_store_rollback(ctx->db);
-		goto out_f;
-	}
 	c->in = f.cur.integrated;
 	c->out = f.nqual;
 	snprintf(c->note, sizeof(c->note), "wrote %s", pdf.buf);

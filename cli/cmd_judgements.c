@@ -50,7 +50,9 @@ const sp_cmd sp_cmd_judgements_entry = {
 	         "       sparker [-c CONFIG] judgements import FILE\n\n"
 	         "Every link, unlink, pin, decision, note and audit label, with who made it and when. The history is\n"
 	         "append-only: remove records a removal. export/import carry the history to another\n"
-	         "database (CSV; importing twice imports once).\n"
+	         "database (CSV; importing twice imports once). On SQLite, judgements made while a run\n"
+	         "holds the lock are listed as PN [pending] until the next run records them; they\n"
+	         "cannot be removed before.\n"
 };
 
 const sp_cmd sp_cmd_note_entry = {

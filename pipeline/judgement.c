@@ -4,9 +4,10 @@
  * All SQL on `judgement` and `judgement_record` is here. Where a judgement lands is the view
  * judgement_place (schema.c), read here, by the score stage (select) and by the report.
  *
- * Two ways in: a command records a judgement made now (sp_judgement_record with the rules of
- * superseding), and an import replays a judgement made elsewhere verbatim (created and user
- * given, anchors given): it is written unless the very same row (kind, value, date, records,
+ * Three ways in: a command records a judgement made now (sp_judgement_record with the rules of
+ * superseding); the inbox (inbox.h) replays a command's judgement made earlier, during a run, by
+ * the same rules (j->replay: its time and records given, its carrier found by its records); and
+ * an import replays a judgement made elsewhere verbatim (created and user given, anchors given): it is written unless the very same row (kind, value, date, records,
  * note, user, created) is already in the history and was not matched by an earlier row of the
  * same file, so importing a file twice imports it once, and two identical rows (a pin toggled
  * within one second) stay two.

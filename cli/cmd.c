@@ -185,8 +185,9 @@ int sp_cmd_analyst_pending(const sp_env *env, const sp_cmd_analyst *a, int64_t p
 {
 	if (!pending)
 		return 0;
-	fprintf(stderr, "sparker: recorded (pending %lld); a run is in progress (%s): the next run applies it\n",
-		(long long)pending, a->holder);
+	int analyst = strstr(a->holder, "(an analyst's write)") != NULL; /* core/lock.c's mark */
+	fprintf(stderr, "sparker: recorded (pending %lld); %s (%s): the next run applies it\n", (long long)pending,
+		analyst ? "another analyst is writing" : "a run is in progress", a->holder);
 	return 1;
 }
 

@@ -91,8 +91,10 @@ sp_store *sp_cmd_open_db_existing(sp_env *env);
 /* 1 when the config's database exists; else prints the same message and returns 0. */
 int sp_cmd_has_db(sp_env *env);
 /*
- * For commands that write analysts' tables: take the analysts' lock (core/lock.h: the run lock on
- * SQLite, so they never interleave with a run; nothing on PostgreSQL), then open the database. Returns NULL after printing the error, with *code the exit code
+ * For the bulk writers of analysts' tables (decisions import, judgements import, audit sample,
+ * audit import): take the analysts' lock (core/lock.h: the run lock on SQLite, so they never
+ * interleave with a run; nothing on PostgreSQL), then open the database. (A single judgement
+ * goes through sp_cmd_analyst_open instead and never waits.) Returns NULL after printing the error, with *code the exit code
  * (75 when a run holds the lock). Release with sp_lock_release(*lock) after sp_store_close().
  */
 sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, int *code);

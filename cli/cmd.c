@@ -16,6 +16,7 @@
 #include "core/stop.h"
 #include "pipeline/entity.h"
 #include "pipeline/hub.h"
+#include "pipeline/inbox.h"
 #include "pipeline/run.h"
 
 /* ---- SIGINT/SIGTERM under a run ------------------------------------------------------------- */
@@ -134,6 +135,60 @@ sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, i
 		*code = SP_EXIT_FAIL;
 	}
 	return db;
+}
+
+int sp_cmd_analyst_open(sp_env *env, const char *what, sp_cmd_analyst *a)
+{
+	memset(a, 0, sizeof(*a));
+	sp_err err;
+	int rc = sp_lock_take_analyst(env->cfg, what, &a->lock, &err);
+	if (rc == SP_ELOCKED) { /* a run (or another analyst's write): read the database, write the inbox */
+		const char *h = strchr(err.msg, '(');
+		snprintf(a->holder, sizeof(a->holder), "%s", h ? h + 1 : err.msg);
+		size_t n = strlen(a->holder);
+		if (h && n && a->holder[n - 1] == ')')
+			a->holder[n - 1] = '\0';
+		if ((a->db = sp_cmd_open_db(env)) == NULL)
+			return SP_EXIT_FAIL;
+		if ((rc = sp_inbox_open(env->cfg->database, &a->inbox, &err)) != SP_OK) {
+			sp_cmd_error("%s", err.msg);
+			return SP_EXIT_FAIL;
+		}
+		return SP_EXIT_OK;
+	}
+	if (rc != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return sp_cmd_exit_code(rc);
+	}
+	if ((a->db = sp_cmd_open_db(env)) == NULL)
+		return SP_EXIT_FAIL;
+	sp_inbox_drained d;
+	if (a->lock && sp_inbox_drain(env->cfg->database, a->db, &d, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return SP_EXIT_FAIL;
+	}
+	if (a->lock && d.failed)
+		sp_cmd_error("%d judgement%s of the inbox refused now (see `sparker judgements list`)", d.failed,
+			     d.failed == 1 ? "" : "s");
+	return SP_EXIT_OK;
+}
+
+void sp_cmd_analyst_close(sp_cmd_analyst *a)
+{
+	sp_inbox_close(a->inbox);
+	sp_store_close(a->db);
+	sp_lock_release(a->lock);
+	a->inbox = NULL, a->db = NULL, a->lock = NULL;
+}
+
+int sp_cmd_analyst_pending(const sp_env *env, const sp_cmd_analyst *a, int64_t pending)
+{
+	if (!pending)
+		return 0;
+	int analyst = strstr(a->holder, "(an analyst's write)") != NULL; /* core/lock.c's mark */
+	fprintf(stderr, "sparker: recorded (pending %lld); %s (%s): the next run applies it\n", (long long)pending,
+		analyst ? "another analyst is writing" : "a run is in progress", a->holder);
+	return 1;
 }
 
 FILE *sp_cmd_open_out(const char *path)

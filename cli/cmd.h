@@ -91,11 +91,34 @@ sp_store *sp_cmd_open_db_existing(sp_env *env);
 /* 1 when the config's database exists; else prints the same message and returns 0. */
 int sp_cmd_has_db(sp_env *env);
 /*
- * For commands that write analysts' tables: take the analysts' lock (core/lock.h: the run lock on
- * SQLite, so they never interleave with a run; nothing on PostgreSQL), then open the database. Returns NULL after printing the error, with *code the exit code
+ * For the bulk writers of analysts' tables (decisions import, judgements import, audit sample,
+ * audit import): take the analysts' lock (core/lock.h: the run lock on SQLite, so they never
+ * interleave with a run; nothing on PostgreSQL), then open the database. (A single judgement
+ * goes through sp_cmd_analyst_open instead and never waits.) Returns NULL after printing the error, with *code the exit code
  * (75 when a run holds the lock). Release with sp_lock_release(*lock) after sp_store_close().
  */
 sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, int *code);
+/*
+ * For the commands that record judgements (link, unlink, pin, decide, note, judgements remove,
+ * review, audit label): never wait for a run. On SQLite, when the run lock is free, take it
+ * (core/lock.h: an analyst's brief write), open the database and apply the inbox first
+ * (pipeline/inbox.h: so the order of judgements is kept): a->inbox is NULL and judgements are
+ * written directly. When another process holds it, open the database to read and the inbox
+ * (a->inbox set, a->holder the holder's line): sp_inbox_record() then records into the inbox.
+ * On PostgreSQL: no lock, no inbox. Returns SP_EXIT_OK, or the exit code after printing the
+ * error. Close with sp_cmd_analyst_close (releases everything; safe after a failed open).
+ */
+typedef struct sp_cmd_analyst {
+	sp_store *db;
+	sp_lock *lock;
+	struct sp_inbox *inbox;
+	char holder[SP_ERR_MAX]; /* when inbox: who holds the lock, as the lock's refusal said it */
+} sp_cmd_analyst;
+int sp_cmd_analyst_open(sp_env *env, const char *what, sp_cmd_analyst *a);
+void sp_cmd_analyst_close(sp_cmd_analyst *a);
+/* After a judgement was recorded with id 0 and pending > 0 (into the inbox): say so on stderr,
+ * one line, and return 1; else 0 (the caller prints what it stored). */
+int sp_cmd_analyst_pending(const sp_env *env, const sp_cmd_analyst *a, int64_t pending);
 /* Print "sparker: MSG" to stderr. */
 void sp_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a library return code to an exit code. */

@@ -32,6 +32,7 @@
 #include "cli/cmd.h"
 #include "pipeline/audit.h"
 #include "pipeline/entity.h"
+#include "pipeline/inbox.h"
 #include "pipeline/judgement.h"
 #include "reports/csv_out.h"
 
@@ -196,28 +197,31 @@ static int audit_label(sp_env *env, const struct audit_opts *o)
 	const char *label = label_word(o->args[2]);
 	if (!label)
 		return usage_error("the label is yes or no");
-	sp_lock *lock;
-	int code;
-	sp_store *db = sp_cmd_open_db_locked(env, "audit label", &lock, &code);
-	if (!db)
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "audit label", &an);
+	if (code != SP_EXIT_OK) {
+		sp_cmd_analyst_close(&an);
 		return code;
+	}
+	sp_store *db = an.db;
 	int64_t id;
 	int rc = sp_cmd_resolve_entity(db, o->args[1], &id, env->quiet);
 	code = rc == SP_OK ? SP_EXIT_OK : rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 	if (rc == SP_OK) {
 		sp_err err;
 		sp_judgement_out out;
-		if (record_label(db, id, label, o->note, sp_cmd_user(env), sp_cmd_hub(env), "audit", &out, &err) != SP_OK) {
+		sp_judgement j = { .kind = SP_J_LABEL, .value = label, .entity = id, .note = o->note && *o->note ? o->note : NULL,
+				   .user = sp_cmd_user(env), .hub = sp_cmd_hub(env), .origin = "audit" };
+		if (sp_inbox_record(db, an.inbox, &j, &out, &err) != SP_OK) {
 			sp_cmd_error("audit label: %s", err.msg);
 			code = sp_cmd_exit_code(err.code);
-		} else if (!env->quiet) {
+		} else if (!sp_cmd_analyst_pending(env, &an, out.pending) && !env->quiet) {
 			printf("entity %lld: label %s %s (judgement %lld)%s\n", (long long)id, label,
 			       out.same ? "already recorded" : "recorded", (long long)out.id,
 			       out.superseded ? "; it replaces the earlier label" : "");
 		}
 	}
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }
 

@@ -30,6 +30,7 @@
 #include "cli/cmd.h"
 #include "core/date.h"
 #include "pipeline/entity.h"
+#include "pipeline/inbox.h"
 #include "pipeline/judgement.h"
 #include "pipeline/run.h"
 
@@ -113,28 +114,30 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 	if (strcmp(day, now) > 0)
 		fprintf(stderr, "sparker: warning: decision date %s is in the future\n", day);
 	sp_err err;
-	sp_lock *lock;
-	int open_code;
-	sp_store *db = sp_cmd_open_db_locked(env, "decide", &lock, &open_code);
-	if (!db)
-		return open_code;
-	int code = SP_EXIT_OK;
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "decide", &an);
+	if (code != SP_EXIT_OK) {
+		sp_cmd_analyst_close(&an);
+		return code;
+	}
+	sp_store *db = an.db;
 	int64_t id;
 	int rc = sp_cmd_resolve_entity(db, ent, &id, 0);
 	if (rc != SP_OK) {
 		code = rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 	} else {
 		sp_judgement_out out;
-		if (record_decision(db, id, decision, day, note, sp_cmd_user(env), sp_cmd_hub(env), "cli", &out, &err) != SP_OK) {
+		sp_judgement j = { .kind = SP_J_DECISION, .value = decision, .date = day, .entity = id, .note = note,
+				   .user = sp_cmd_user(env), .hub = sp_cmd_hub(env), .origin = "cli" };
+		if (sp_inbox_record(db, an.inbox, &j, &out, &err) != SP_OK) {
 			sp_cmd_error("decide: %s", err.msg);
 			code = sp_cmd_exit_code(err.code);
-		} else if (!env->quiet) {
+		} else if (!sp_cmd_analyst_pending(env, &an, out.pending) && !env->quiet) {
 			printf("entity %lld: %s on %s (judgement %lld%s)\n", (long long)id, decision, day, (long long)out.id,
 			       out.same ? ", already recorded" : out.superseded ? ", replaces the earlier note" : "");
 		}
 	}
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }
 

@@ -24,6 +24,7 @@
 #include "cli/cmd.h"
 #include "pipeline/entity.h"
 #include "pipeline/golden.h"
+#include "pipeline/inbox.h"
 #include "pipeline/judgement.h"
 #include "pipeline/run.h"
 
@@ -382,14 +383,15 @@ static int store_override(int argc, char **argv, sp_env *env, int link)
 	}
 	sp_jkind kind = link ? SP_J_LINK : nargs == 2 ? SP_J_APART : SP_J_ALONE;
 	sp_err err;
-	sp_lock *lock;
-	int open_code;
-	sp_store *db = sp_cmd_open_db_locked(env, argv[0], &lock, &open_code);
-	if (!db)
-		return open_code;
-	int code = SP_EXIT_FAIL;
-	char *a = resolve_ref(db, argv[optind], kind != SP_J_ALONE);
-	char *b = nargs == 2 && a ? resolve_ref(db, argv[optind + 1], 1) : NULL;
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, argv[0], &an);
+	sp_store *db = an.db;
+	char *a = NULL, *b = NULL;
+	if (code != SP_EXIT_OK)
+		goto out;
+	code = SP_EXIT_FAIL;
+	a = resolve_ref(db, argv[optind], kind != SP_J_ALONE);
+	b = nargs == 2 && a ? resolve_ref(db, argv[optind + 1], 1) : NULL;
 	if (!a || (nargs == 2 && !b))
 		goto out;
 	if (b && !strcmp(a, b)) {
@@ -400,13 +402,13 @@ static int store_override(int argc, char **argv, sp_env *env, int link)
 	sp_judgement j = { .kind = kind, .a = a, .b = b, .note = note, .user = sp_cmd_user(env), .hub = sp_cmd_hub(env),
 			   .origin = "cli" };
 	sp_judgement_out res;
-	if (sp_judgement_record(db, &j, &res, &err) != SP_OK) {
+	if (sp_inbox_record(db, an.inbox, &j, &res, &err) != SP_OK) {
 		sp_cmd_error("%s: %s", argv[0], err.msg);
 		code = sp_cmd_exit_code(err.code);
 		goto out;
 	}
 	code = SP_EXIT_OK;
-	if (env->quiet)
+	if (sp_cmd_analyst_pending(env, &an, res.pending) || env->quiet)
 		goto out;
 	if (res.same)
 		printf("Already recorded: %s %s%s%s (judgement %lld); nothing stored.\n", sp_judgement_kind_names[kind], a,
@@ -418,8 +420,7 @@ static int store_override(int argc, char **argv, sp_env *env, int link)
 		       res.superseded ? "; the judgements it contradicts are removed" : "");
 out:
 	free(a), free(b);
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }
 

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "pipeline/inbox.h"
 #include "pipeline/judgement.h"
 #include "pipeline/run.h"
 #include "reports/csv_out.h"
@@ -49,7 +50,9 @@ const sp_cmd sp_cmd_judgements_entry = {
 	         "       sparker [-c CONFIG] judgements import FILE\n\n"
 	         "Every link, unlink, pin, decision, note and audit label, with who made it and when. The history is\n"
 	         "append-only: remove records a removal. export/import carry the history to another\n"
-	         "database (CSV; importing twice imports once).\n"
+	         "database (CSV; importing twice imports once). On SQLite, judgements made while a run\n"
+	         "holds the lock are listed as PN [pending] until the next run records them; they\n"
+	         "cannot be removed before.\n"
 };
 
 const sp_cmd sp_cmd_note_entry = {
@@ -100,6 +103,7 @@ static void where(const sp_judgement_row *r, sp_buf *b)
 
 struct list_ctx {
 	int n;
+	int64_t entity; /* the inbox's entries: only those made on it (0: all) */
 };
 
 static int list_one(const sp_judgement_row *r, void *user)
@@ -119,6 +123,35 @@ static int list_one(const sp_judgement_row *r, void *user)
 	return 0;
 }
 
+/* An entry of the inbox (pipeline/inbox.h): made during a run, applied by the next one. */
+static int list_pending(const sp_inbox_row *r, void *user)
+{
+	struct list_ctx *lc = user;
+	if (lc->entity && r->entity != lc->entity)
+		return 0;
+	sp_buf what = SP_BUF_INIT;
+	if (!strcmp(r->what, "report"))
+		sp_buf_addf(&what, "report %lld %s", (long long)r->year, r->path ? r->path : "");
+	else if (!strcmp(r->what, "clear"))
+		sp_buf_addf(&what, "pin clear");
+	else {
+		sp_judgement_row j = { .kind = sp_judgement_kind_parse(r->what), .a = r->a, .b = r->b, .value = r->value,
+				       .date = r->date, .target = r->target };
+		say(&j, &what);
+	}
+	lc->n++;
+	printf("P%-5lld %s  [pending%s%s]\n       by %s%s%s%s, %s%s%s\n", (long long)r->id, sp_buf_str(&what),
+	       r->failed ? ": refused when applied: " : ": the next run applies it", r->failed ? r->failed : "",
+	       r->user ? r->user : "-", r->hub ? " (hub " : "", r->hub ? r->hub : "", r->hub ? ")" : "", r->created,
+	       r->name ? " — " : "", r->name ? r->name : "");
+	if (r->entity)
+		printf("       made on entity %lld\n", (long long)r->entity);
+	if (r->note)
+		printf("       note: %s\n", r->note);
+	sp_buf_release(&what);
+	return 0;
+}
+
 static int judgements_list(sp_env *env, int all, const char *entity)
 {
 	sp_store *db = sp_cmd_open_db_existing(env);
@@ -135,7 +168,9 @@ static int judgements_list(sp_env *env, int all, const char *entity)
 	}
 	sp_err err;
 	struct list_ctx lc = { 0 };
-	if (sp_judgement_each(db, all ? SP_J_LIST_ALL : SP_J_LIST_ACTIVE, id, list_one, &lc, &err) != SP_OK) {
+	lc.entity = id;
+	if (sp_judgement_each(db, all ? SP_J_LIST_ALL : SP_J_LIST_ACTIVE, id, list_one, &lc, &err) != SP_OK ||
+	    (!sp_store_is_server(env->cfg->database) && sp_inbox_each(env->cfg->database, list_pending, &lc, &err) != SP_OK)) {
 		sp_cmd_error("%s", err.msg);
 		code = SP_EXIT_FAIL;
 	} else if (!lc.n) {
@@ -188,33 +223,39 @@ int sp_cmd_judgements_on(sp_store *db, int64_t entity)
 static int judgements_remove(sp_env *env, const char *arg, const char *note)
 {
 	char *end;
+	if ((arg[0] == 'P' || arg[0] == 'p') && arg[1] >= '1' && arg[1] <= '9' && strtoll(arg + 1, &end, 10) > 0 && !*end) {
+		sp_cmd_error("judgements remove: %s is pending: it was made during a run and the next run records it;"
+			     " remove it once it is recorded (it then has a number in `sparker judgements list`)", arg);
+		return SP_EXIT_USAGE;
+	}
 	long long id = strtoll(arg, &end, 10);
 	if (!*arg || *end || id <= 0) {
 		sp_cmd_error("judgements remove: '%s' is not a judgement id (see `sparker judgements list`)", arg);
 		return SP_EXIT_USAGE;
 	}
-	sp_lock *lock;
-	int code;
-	sp_store *db = sp_cmd_open_db_locked(env, "judgements remove", &lock, &code);
-	if (!db)
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "judgements remove", &an);
+	if (code != SP_EXIT_OK) {
+		sp_cmd_analyst_close(&an);
 		return code;
+	}
+	sp_store *db = an.db;
 	sp_err err;
 	sp_judgement j = { .kind = SP_J_REMOVE, .target = id, .note = note, .user = sp_cmd_user(env), .hub = sp_cmd_hub(env),
 			   .origin = "cli" };
 	sp_judgement_out out;
 	code = SP_EXIT_OK;
-	if (sp_judgement_record(db, &j, &out, &err) != SP_OK) {
+	if (sp_inbox_record(db, an.inbox, &j, &out, &err) != SP_OK) {
 		sp_cmd_error("judgements remove: %s", err.msg);
 		code = sp_cmd_exit_code(err.code);
-	} else if (!env->quiet) {
+	} else if (!sp_cmd_analyst_pending(env, &an, out.pending) && !env->quiet) {
 		if (out.same)
 			printf("judgement %lld was already removed (by #%lld)\n", id, (long long)out.id);
 		else
 			printf("judgement %lld removed (recorded as #%lld); it stops applying at the next run\n", id,
 			       (long long)out.id);
 	}
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }
 
@@ -224,11 +265,13 @@ static int cmd_note(int argc, char **argv, sp_env *env)
 		sp_cmd_usage(stderr, &sp_cmd_note_entry);
 		return SP_EXIT_USAGE;
 	}
-	sp_lock *lock;
-	int code;
-	sp_store *db = sp_cmd_open_db_locked(env, "note", &lock, &code);
-	if (!db)
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "note", &an);
+	if (code != SP_EXIT_OK) {
+		sp_cmd_analyst_close(&an);
 		return code;
+	}
+	sp_store *db = an.db;
 	int64_t id;
 	int rc = sp_cmd_resolve_entity(db, argv[1], &id, 0);
 	code = rc == SP_OK ? SP_EXIT_OK : rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
@@ -237,16 +280,15 @@ static int cmd_note(int argc, char **argv, sp_env *env)
 		sp_judgement j = { .kind = SP_J_NOTE, .entity = id, .note = argv[2], .user = sp_cmd_user(env),
 				   .hub = sp_cmd_hub(env), .origin = "cli" };
 		sp_judgement_out out;
-		if (sp_judgement_record(db, &j, &out, &err) != SP_OK) {
+		if (sp_inbox_record(db, an.inbox, &j, &out, &err) != SP_OK) {
 			sp_cmd_error("note: %s", err.msg);
 			code = sp_cmd_exit_code(err.code);
-		} else if (!env->quiet) {
+		} else if (!sp_cmd_analyst_pending(env, &an, out.pending) && !env->quiet) {
 			printf("entity %lld: note %s (judgement %lld)\n", (long long)id, out.same ? "already recorded" : "recorded",
 			       (long long)out.id);
 		}
 	}
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }
 

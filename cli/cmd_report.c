@@ -3,8 +3,11 @@
  * and `sparker report --year Y --as-of-run N [--pdf FILE] [--csv FILE]`.
  *
  * Runs the report stage as a run of its own (run.c: the lock, a run row and a stage_run row), so
- * a report never reads a database that a nightly run is half-way through, and the `report` row
- * names the run that wrote it. Prints "wrote PATH" for the PDF and the CSV unless -q. SIGINT and
+ * the `report` row names the run that wrote it. While another run holds the lock it never waits:
+ * it runs beside it (run.h: opts->beside), reading the database in one transaction (figures.c)
+ * as the last commit left it (say, between two stages of the nightly run), writing no run row,
+ * its `report` row going to the analysts' inbox on SQLite (pipeline/inbox.h: the next run
+ * records it) or straight in on PostgreSQL; stderr says so in one line. Prints "wrote PATH" for the PDF and the CSV unless -q. SIGINT and
  * SIGTERM stop it like a run (exit 130 / 143).
  *
  * With --as-of-run N: no run, no lock, nothing written to the database: the newest report of Y
@@ -136,6 +139,15 @@ static int cmd_report(int argc, char **argv, sp_env *env)
 	sp_err_clear(&err);
 	sp_cmd_catch_stop();
 	int rc = sp_run_execute(env->cfg, &o, NULL, NULL, &sum, &err);
+	if (rc == SP_ELOCKED) { /* a run is in progress: report beside it, never waiting (run.h) */
+		const char *h = strchr(err.msg, '(');
+		fprintf(stderr, "sparker: a run is in progress %s: the report reads the database as it is now;"
+			" its row in table report is recorded %s\n",
+			h ? h : "", sp_store_is_server(env->cfg->database) ? "now" : "by the next run");
+		o.beside = 1;
+		sp_err_clear(&err);
+		rc = sp_run_execute(env->cfg, &o, NULL, NULL, &sum, &err);
+	}
 	sp_buf_release(&args);
 	if (rc != SP_OK) {
 		sp_cmd_error("%s", err.msg);

@@ -31,6 +31,7 @@
 #include "cli/cmd.h"
 #include "cli/review_screen.h"
 #include "pipeline/audit.h"
+#include "pipeline/inbox.h"
 #include "pipeline/judgement.h"
 #include "pipeline/review.h"
 #include "reports/csv_out.h"
@@ -251,22 +252,25 @@ static int answer(sp_env *env, char **args, const char *note)
 		k++;
 	if (k == SP_ARRAY_LEN(verdicts))
 		return usage_error("the verdict is same, different or unsure");
-	sp_lock *lock;
-	int code;
-	sp_store *db = sp_cmd_open_db_locked(env, "review", &lock, &code);
-	if (!db)
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "review", &an);
+	if (code != SP_EXIT_OK) {
+		sp_cmd_analyst_close(&an);
 		return code;
+	}
 	sp_judgement j = { .kind = kinds[k], .a = args[0], .b = args[1], .note = note, .user = sp_cmd_user(env),
 			   .hub = sp_cmd_hub(env), .origin = "review" };
 	sp_judgement_out res;
 	sp_err err;
-	int rc = sp_judgement_record(db, &j, &res, &err);
-	sp_store_close(db);
-	sp_lock_release(lock);
+	int rc = sp_inbox_record(an.db, an.inbox, &j, &res, &err);
+	int pending = rc == SP_OK && sp_cmd_analyst_pending(env, &an, res.pending);
+	sp_cmd_analyst_close(&an);
 	if (rc != SP_OK) {
 		sp_cmd_error("review --answer: %s", err.msg);
 		return sp_cmd_exit_code(rc);
 	}
+	if (pending)
+		return SP_EXIT_OK;
 	if (!env->quiet && res.same)
 		printf("Already recorded: %s %s %s (judgement %lld); nothing stored.\n", sp_judgement_kind_names[kinds[k]],
 		       args[0], args[1], (long long)res.id);

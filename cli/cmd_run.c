@@ -257,6 +257,12 @@ static int run_one(sp_env *env, sp_run_opts *o)
 	int rc = sp_run_execute(env->cfg, o, o->dry_run ? on_dry : on_stage, &ls, &sum, &err);
 	double secs = sp_mono() - t0;
 	on_run_end(&ls, o, rc, &sum, &err, secs);
+	if (sum.inbox_applied && env->verbose)
+		printf("inbox: %d judgement%s made during the last run applied first\n", sum.inbox_applied,
+		       sum.inbox_applied == 1 ? "" : "s");
+	if (sum.inbox_failed)
+		fprintf(stderr, "sparker: warning: %d judgement%s of the inbox refused when applied (see `sparker judgements list`)\n",
+			sum.inbox_failed, sum.inbox_failed == 1 ? "" : "s");
 	int code = run_exit_code(rc, &sum);
 	if (sum.run_id && !o->dry_run && !env->quiet && isatty(STDOUT_FILENO)) /* by hand, not under cron */
 		summary_line(&ls, &sum, run_status(rc, code), secs);

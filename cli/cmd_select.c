@@ -17,6 +17,7 @@
 
 #include "cli/cmd.h"
 #include "pipeline/entity.h"
+#include "pipeline/inbox.h"
 #include "pipeline/judgement.h"
 #include "pipeline/run.h"
 
@@ -174,13 +175,14 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 	}
 	const char *ent = argv[optind], *dir = argv[optind + 1];
 	sp_err err;
-	sp_lock *lock;
-	int open_code;
-	sp_store *db = sp_cmd_open_db_locked(env, "pin", &lock, &open_code);
-	if (!db)
-		return open_code;
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "pin", &an);
+	if (code != SP_EXIT_OK) {
+		sp_cmd_analyst_close(&an);
+		return code;
+	}
+	sp_store *db = an.db;
 	int64_t id;
-	int code = SP_EXIT_OK;
 	int rc = sp_cmd_resolve_entity(db, ent, &id, 0);
 	if (rc != SP_OK) {
 		code = rc == SP_EUSAGE ? SP_EXIT_USAGE : SP_EXIT_FAIL;
@@ -194,8 +196,10 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 	sp_buf_release(&seen.desc);
 	if (rc == SP_OK && !strcmp(dir, "clear")) {
 		int n = 0;
-		rc = sp_judgement_clear_pins(db, id, sp_cmd_user(env), sp_cmd_hub(env), note, &n, &err);
-		if (rc == SP_OK && !env->quiet) {
+		int64_t pending = 0;
+		sp_judgement by = { .user = sp_cmd_user(env), .hub = sp_cmd_hub(env), .note = note, .origin = "pin clear" };
+		rc = sp_inbox_clear_pins(db, an.inbox, id, &by, &n, &pending, &err);
+		if (rc == SP_OK && !sp_cmd_analyst_pending(env, &an, pending) && !env->quiet) {
 			if (n)
 				printf("entity %lld: pin cleared; takes effect at the next scoring (`sparker run --stage score`)\n",
 				       (long long)id);
@@ -206,8 +210,8 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 		sp_judgement j = { .kind = SP_J_PIN, .value = dir, .entity = id, .note = note, .user = sp_cmd_user(env),
 				   .hub = sp_cmd_hub(env), .origin = "cli" };
 		sp_judgement_out o;
-		rc = sp_judgement_record(db, &j, &o, &err);
-		if (rc == SP_OK && !env->quiet)
+		rc = sp_inbox_record(db, an.inbox, &j, &o, &err);
+		if (rc == SP_OK && !sp_cmd_analyst_pending(env, &an, o.pending) && !env->quiet)
 			printf("entity %lld: pinned %s (judgement %lld%s); takes effect at the next scoring"
 			       " (`sparker run --stage score`)\n",
 			       (long long)id, dir, (long long)o.id, o.same ? ", already recorded" : o.superseded ? ", replaces its earlier pin" : "");
@@ -217,7 +221,6 @@ static int cmd_pin(int argc, char **argv, sp_env *env)
 		code = sp_cmd_exit_code(rc);
 	}
 out:
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }

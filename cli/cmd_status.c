@@ -24,6 +24,7 @@
 
 #include "cli/cmd.h"
 #include "connectors/gate.h"
+#include "pipeline/inbox.h"
 #include "pipeline/judgement.h"
 
 static int cmd_status(int argc, char **argv, sp_env *env);
@@ -220,7 +221,14 @@ static int add_hub(const char *hub, int64_t n, void *user)
 	return 0;
 }
 
-static void print_judgements(sp_store *db)
+static int count_pending(const sp_inbox_row *r, void *user)
+{
+	(void)r;
+	++*(int64_t *)user;
+	return 0;
+}
+
+static void print_judgements(sp_env *env, sp_store *db)
 {
 	sp_judgement_counts c;
 	sp_err err;
@@ -233,6 +241,11 @@ static void print_judgements(sp_store *db)
 		printf("; %lld NEED REVIEW (their records are split: `sparker judgements list`)", (long long)c.review);
 	if (c.pending)
 		printf("; %lld pending (their records are in no entity yet)", (long long)c.pending);
+	int64_t inbox = 0;
+	if (!sp_store_is_server(env->cfg->database) && sp_inbox_each(env->cfg->database, count_pending, &inbox, &err) != SP_OK)
+		sp_cmd_error("%s", err.msg);
+	if (inbox)
+		printf("; %lld made during a run, in the inbox until the next run (`sparker judgements list`)", (long long)inbox);
 	struct by_hub b = { SP_BUF_INIT, 0 };
 	if (sp_judgement_count_hubs(db, add_hub, &b, &err) != SP_OK)
 		sp_cmd_error("%s", err.msg);
@@ -278,7 +291,7 @@ static int cmd_status(int argc, char **argv, sp_env *env)
 	print_jobs(env, db);
 	print_failures(db);
 	print_sources(env, db);
-	print_judgements(db);
+	print_judgements(env, db);
 	print_hubs(db);
 	sp_store_close(db);
 	return SP_EXIT_OK;

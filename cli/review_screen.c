@@ -25,6 +25,7 @@
 
 #include "cli/review_screen.h"
 #include "core/lock.h"
+#include "pipeline/inbox.h"
 #include "pipeline/judgement.h"
 
 #define MIN_COLS 40
@@ -203,27 +204,55 @@ static int settle(screen *s, int rc)
 
 /*
  * Every write takes the run lock for itself only (core/lock.h), so an analyst who leaves the
- * screen open never keeps the nightly run out; while a run holds it, the key is refused with
- * SP_ELOCKED and the screen says so.
+ * screen open never keeps the nightly run out, and applies the inbox first (order kept); while a
+ * run holds it, the judgement goes to the inbox (pipeline/inbox.h: o->pending, id 0) and the next
+ * run applies it. A clear (j NULL) clears entity's pins (*k of them; 0 when pending).
  */
-static int record_locked(screen *s, const sp_judgement *j, sp_judgement_out *o)
+static int record_locked(screen *s, const sp_judgement *j, int64_t entity, sp_judgement_out *o, int *k)
 {
 	sp_lock *lock = NULL;
+	sp_inbox *ib = NULL;
+	sp_inbox_drained d;
 	int rc = sp_lock_take_analyst(s->cfg, "review", &lock, s->err);
-	if (rc == SP_OK)
-		rc = sp_judgement_record(s->db, j, o, s->err);
+	if (rc == SP_ELOCKED)
+		rc = sp_inbox_open(s->cfg->database, &ib, s->err);
+	else if (rc == SP_OK && lock)
+		rc = sp_inbox_drain(s->cfg->database, s->db, &d, s->err);
+	if (rc == SP_OK && j) {
+		rc = sp_inbox_record(s->db, ib, j, o, s->err);
+	} else if (rc == SP_OK) {
+		sp_judgement by = { .user = s->user, .hub = s->hub, .note = "cleared in sparker review", .origin = "review" };
+		memset(o, 0, sizeof(*o));
+		rc = sp_inbox_clear_pins(s->db, ib, entity, &by, k, &o->pending, s->err);
+	}
+	sp_inbox_close(ib);
 	sp_lock_release(lock);
 	return rc;
 }
 
-static int clear_pins_locked(screen *s, int64_t entity, int *k)
+/* What the screen says of a judgement recorded: "#12", or "P3, pending: a run is in progress". */
+static const char *jref(const sp_judgement_out *o, char *buf, size_t n)
 {
-	sp_lock *lock = NULL;
-	int rc = sp_lock_take_analyst(s->cfg, "review", &lock, s->err);
-	if (rc == SP_OK)
-		rc = sp_judgement_clear_pins(s->db, entity, s->user, s->hub, "cleared in sparker review", k, s->err);
-	sp_lock_release(lock);
-	return rc;
+	if (o->pending)
+		snprintf(buf, n, "P%lld, pending: a run is in progress, the next run applies it", (long long)o->pending);
+	else
+		snprintf(buf, n, "#%lld", (long long)o->id);
+	return buf;
+}
+
+/* The id an undo step keeps: the judgement written, -P for a pending one, 0 for none. */
+static int64_t undo_id(const sp_judgement_out *o)
+{
+	return o->same ? 0 : o->pending ? -o->pending : o->id;
+}
+
+static int undo_refused(screen *s, int64_t id)
+{
+	if (id >= 0)
+		return 0;
+	say(s, "cannot undo P%lld yet: it is pending (a run is in progress); remove it after the next run",
+	    (long long)-id);
+	return 1;
 }
 
 static void push(screen *s, size_t at, int64_t id, const char *prev)
@@ -461,15 +490,16 @@ static int judge(screen *s, const sp_review_pair *v, sp_jkind kind)
 	const sp_review_pair *p = &v[s->at];
 	sp_judgement j = { .kind = kind, .a = p->a.ref, .b = p->b.ref, .user = s->user, .hub = s->hub, .origin = "review" };
 	sp_judgement_out o;
-	int rc = record_locked(s, &j, &o);
+	char ref[96];
+	int rc = record_locked(s, &j, 0, &o, NULL);
 	if (rc != SP_OK)
 		return settle(s, rc);
-	push(s, s->at, o.same ? 0 : o.id, "");
+	push(s, s->at, undo_id(&o), "");
 	s->mark[s->at] = (signed char)kind;
 	if (!o.same)
 		s->t->recorded++;
-	say(s, "%s: %s %s %s (judgement #%lld)", o.same ? "already recorded" : "recorded", sp_judgement_kind_names[kind],
-	    p->a.ref, p->b.ref, (long long)o.id);
+	say(s, "%s: %s %s %s (judgement %s)", o.same ? "already recorded" : "recorded", sp_judgement_kind_names[kind],
+	    p->a.ref, p->b.ref, jref(&o, ref, sizeof(ref)));
 	s->at++;
 	return SP_OK;
 }
@@ -480,19 +510,22 @@ static int undo_pair(screen *s)
 		say(s, "nothing to undo in this session");
 		return SP_OK;
 	}
+	if (undo_refused(s, s->undo[s->nundo - 1].id))
+		return SP_OK;
 	undo_step u = s->undo[--s->nundo];
 	if (u.id) {
 		sp_judgement j = { .kind = SP_J_REMOVE, .target = u.id, .note = "undone in sparker review", .user = s->user,
 				   .hub = s->hub,
 				   .origin = "review" };
 		sp_judgement_out o;
-		int rc = record_locked(s, &j, &o);
+		char ref[96];
+		int rc = record_locked(s, &j, 0, &o, NULL);
 		if (rc != SP_OK) {
 			s->nundo++;
 			return settle(s, rc);
 		}
 		s->t->undone++;
-		say(s, "undone: judgement #%lld removed (remove #%lld)", (long long)u.id, (long long)o.id);
+		say(s, "undone: judgement #%lld removed (remove %s)", (long long)u.id, jref(&o, ref, sizeof(ref)));
 	} else {
 		say(s, "undone (nothing had been written: the same judgement was in force)");
 	}
@@ -655,10 +688,16 @@ static int pin(screen *s, sp_review_startup *v, const char *value)
 	int rc;
 	if (!value) {
 		int k = 0;
-		rc = clear_pins_locked(s, x->entity, &k);
+		sp_judgement_out o;
+		rc = record_locked(s, NULL, x->entity, &o, &k);
 		if (rc != SP_OK)
 			return settle(s, rc);
-		if (!k) {
+		if (o.pending) {
+			s->t->recorded++;
+			say(s, "pin clear of entity %lld: P%lld, pending (a run is in progress): the next run applies it",
+			    (long long)x->entity, (long long)o.pending);
+			id = -o.pending;
+		} else if (!k) {
 			x->pin[0] = 0;
 			say(s, "entity %lld carries no pin; nothing to clear", (long long)x->entity);
 			return SP_OK;
@@ -669,13 +708,14 @@ static int pin(screen *s, sp_review_startup *v, const char *value)
 		sp_judgement j = { .kind = SP_J_PIN, .value = value, .entity = x->entity, .user = s->user, .hub = s->hub,
 				   .origin = "review" };
 		sp_judgement_out o;
-		if ((rc = record_locked(s, &j, &o)) != SP_OK)
+		char ref[96];
+		if ((rc = record_locked(s, &j, 0, &o, NULL)) != SP_OK)
 			return settle(s, rc);
-		id = o.same ? 0 : o.id;
+		id = undo_id(&o);
 		if (!o.same)
 			s->t->recorded++;
-		say(s, "%s %s: entity %lld (judgement #%lld)", o.same ? "already pinned" : "pinned", value,
-		    (long long)x->entity, (long long)o.id);
+		say(s, "%s %s: entity %lld (judgement %s)", o.same ? "already pinned" : "pinned", value,
+		    (long long)x->entity, jref(&o, ref, sizeof(ref)));
 	}
 	push(s, s->at, id, prev);
 	snprintf(x->pin, sizeof(x->pin), "%s", value ? value : "");
@@ -693,6 +733,8 @@ static int pin(screen *s, sp_review_startup *v, const char *value)
 static int undo_value(screen *s, int kind, int64_t entity, const char *current, undo_step *u, int *rc)
 {
 	*rc = SP_OK;
+	if (!s->undo[s->nundo - 1].prev[0] && undo_refused(s, s->undo[s->nundo - 1].id))
+		return -1;
 	*u = s->undo[--s->nundo];
 	sp_judgement j = { .user = s->user, .hub = s->hub, .origin = "review", .note = "undone in sparker review" };
 	if (u->prev[0] && strcmp(u->prev, current))
@@ -702,7 +744,7 @@ static int undo_value(screen *s, int kind, int64_t entity, const char *current, 
 	else
 		return 0; /* nothing was written */
 	sp_judgement_out o;
-	int r = record_locked(s, &j, &o);
+	int r = record_locked(s, &j, 0, &o, NULL);
 	if (r != SP_OK) {
 		s->nundo++;
 		*rc = settle(s, r);
@@ -861,14 +903,15 @@ static int label(screen *s, sp_audit_item *v, const char *value)
 	sp_judgement j = { .kind = SP_J_LABEL, .value = value, .entity = x->entity, .user = s->user, .hub = s->hub,
 			   .origin = "review" };
 	sp_judgement_out o;
-	int rc = record_locked(s, &j, &o);
+	char ref[96];
+	int rc = record_locked(s, &j, 0, &o, NULL);
 	if (rc != SP_OK)
 		return settle(s, rc);
 	if (!o.same)
 		s->t->recorded++;
-	say(s, "%s %s: entity %lld (judgement #%lld)", o.same ? "already labelled" : "labelled", value,
-	    (long long)x->entity, (long long)o.id);
-	push(s, s->at, o.same ? 0 : o.id, x->label);
+	say(s, "%s %s: entity %lld (judgement %s)", o.same ? "already labelled" : "labelled", value,
+	    (long long)x->entity, jref(&o, ref, sizeof(ref)));
+	push(s, s->at, undo_id(&o), x->label);
 	snprintf(x->label, sizeof(x->label), "%s", value);
 	s->mark[s->at] = 1;
 	step(s, 1);

@@ -481,6 +481,30 @@ int sp_store_open(const char *path, sp_store **out, sp_err *err)
 	return store_open(path, 1, out, err);
 }
 
+int sp_store_open_side(const char *path, sp_store **out, sp_err *err)
+{
+	*out = NULL;
+	if (sp_store_is_server(path))
+		return sp_err_set(err, SP_EUSAGE, "%s: a side file is a SQLite file, not a server", path);
+	sp_store *st = sp_xcalloc(1, sizeof(*st));
+	st->path = sp_xstrdup(path);
+	mode_t old = umask(007);
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		sp_store_error(st, err, "open");
+		sp_store_close(st);
+		return SP_EDB;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	if (sp_store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) != SP_OK) {
+		sp_store_close(st);
+		return SP_EDB;
+	}
+	*out = st;
+	return SP_OK;
+}
+
 int sp_store_open_existing(const char *path, sp_store **out, sp_err *err)
 {
 	return store_open(path, 0, out, err);

@@ -63,6 +63,10 @@ int sp_store_open(const char *path, sp_store **out, sp_err *err);
 /* Open the database at path only when it exists (migrating it): SP_ENOTFOUND "no database at
  * PATH" otherwise, and nothing is created (for the commands that only read). */
 int sp_store_open_existing(const char *path, sp_store **out, sp_err *err);
+/* Open (creating) a SQLite file of the caller's own beside the database (pipeline/inbox.h): WAL,
+ * synchronous FULL, the same busy timeout, none of the database's migrations (the caller makes
+ * its tables). SP_EUSAGE for a server's setting. */
+int sp_store_open_side(const char *path, sp_store **out, sp_err *err);
 void sp_store_close(sp_store *st);
 /* Where the database is, for messages (the file's path). */
 const char *sp_store_path(const sp_store *st);

@@ -4,9 +4,10 @@
  * All SQL on `judgement` and `judgement_record` is here. Where a judgement lands is the view
  * judgement_place (schema.c), read here, by the score stage (select) and by the report.
  *
- * Two ways in: a command records a judgement made now (sp_judgement_record with the rules of
- * superseding), and an import replays a judgement made elsewhere verbatim (created and user
- * given, anchors given): it is written unless the very same row (kind, value, date, records,
+ * Three ways in: a command records a judgement made now (sp_judgement_record with the rules of
+ * superseding); the inbox (inbox.h) replays a command's judgement made earlier, during a run, by
+ * the same rules (j->replay: its time and records given, its carrier found by its records); and
+ * an import replays a judgement made elsewhere verbatim (created and user given, anchors given): it is written unless the very same row (kind, value, date, records,
  * note, user, created) is already in the history and was not matched by an earlier row of the
  * same file, so importing a file twice imports it once, and two identical rows (a pin toggled
  * within one second) stay two.
@@ -169,7 +170,8 @@ static int insert_anchors(sp_store *db, const sp_judgement *j, int64_t id, sp_er
 
 static int remove_one(sp_store *db, int64_t target, const sp_judgement *by, sp_err *err)
 {
-	sp_judgement r = { .kind = SP_J_REMOVE, .target = target, .user = by->user, .hub = by->hub, .origin = by->origin };
+	sp_judgement r = { .kind = SP_J_REMOVE, .target = target, .user = by->user, .hub = by->hub, .origin = by->origin,
+			   .created = by->created };
 	char note[96];
 	snprintf(note, sizeof(note), "superseded by a later %s", sp_judgement_kind_names[by->kind]);
 	r.note = by->kind == SP_J_REMOVE ? by->note : note; /* a plain removal (pin clear) keeps its own note */
@@ -267,13 +269,66 @@ static int entity_name(sp_store *db, int64_t entity, char **name, sp_err *err)
 	return rc;
 }
 
-/* pin|decision|note on a live entity: identical ones found, replaced ones removed. */
-static int record_anchored(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err)
+/* A replay (judgement.h): the live entity holding most of j's records now (ties: the smallest
+ * id), as judgement_place would place it; 0 when none holds any. */
+static int replay_carrier(sp_store *db, const sp_judgement *j, int64_t *entity, sp_err *err)
+{
+	sp_stmt *s;
+	int rc = sp_store_prepare(db,
+				  "SELECT m.entity_id FROM record r JOIN member m ON m.record_id = r.id"
+				  " WHERE r.source = ?1 AND r.source_key = ?2",
+				  &s, err);
+	int64_t *ids = sp_xcalloc(j->nrecords + 1, sizeof(*ids));
+	size_t n = 0;
+	for (size_t i = 0; rc == SP_OK && i < j->nrecords; i++) {
+		const char *ref = j->records[i], *colon = strchr(ref, ':');
+		if (!colon)
+			continue;
+		char *src = sp_xstrndup(ref, (size_t)(colon - ref));
+		sp_bind_text(s, 1, src);
+		sp_bind_text(s, 2, colon + 1);
+		free(src);
+		if (sp_step(s) == SP_ROW)
+			ids[n++] = sp_col_int64(s, 0);
+		sp_reset(s);
+	}
+	sp_finalize(s);
+	*entity = 0;
+	size_t best = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		for (size_t x = 0; x < n; x++)
+			k += ids[x] == ids[i];
+		if (k > best || (k == best && ids[i] < *entity))
+			best = k, *entity = ids[i];
+	}
+	free(ids);
+	return rc;
+}
+
+/* pin|decision|note on a live entity: identical ones found, replaced ones removed. A replay
+ * finds its entity by its records, and keeps the entity and name of the moment it was made. */
+static int record_anchored(sp_store *db, const sp_judgement *jin, sp_judgement_out *out, sp_err *err)
 {
 	char *name = NULL;
-	int rc = entity_name(db, j->entity, &name, err);
-	if (rc != SP_OK)
+	sp_judgement jr = *jin;
+	const sp_judgement *j = &jr;
+	int rc = SP_OK;
+	if (jin->replay) {
+		if ((rc = replay_carrier(db, jin, &jr.entity, err)) != SP_OK)
+			return rc;
+		name = jin->name ? sp_xstrdup(jin->name) : NULL;
+		if (!jr.entity) { /* no live entity holds its records: written as made, placed later */
+			jr.entity = jin->entity;
+			rc = insert_row(db, jin, name, &out->id, err);
+			if (rc == SP_OK)
+				rc = insert_anchors(db, jin, out->id, err);
+			free(name);
+			return rc;
+		}
+	} else if ((rc = entity_name(db, j->entity, &name, err)) != SP_OK) {
 		return rc;
+	}
 	const char *kind = sp_judgement_kind_names[j->kind];
 	int64_t same = 0;
 	sp_stmt *s;
@@ -301,9 +356,9 @@ static int record_anchored(sp_store *db, const sp_judgement *j, sp_judgement_out
 		rc = remove_where(db, CARRIED("j.kind = 'decision' AND j.value = ?1 AND j.date = ?2"), j->value, j->date,
 				  j->entity, j, &out->superseded, err);
 	if (rc == SP_OK)
-		rc = insert_row(db, j, name, &out->id, err);
+		rc = insert_row(db, jin, name, &out->id, err);
 	if (rc == SP_OK)
-		rc = insert_anchors(db, j, out->id, err);
+		rc = insert_anchors(db, jin, out->id, err);
 out:
 	free(name);
 	return rc;
@@ -398,28 +453,42 @@ static int record_verbatim(sp_store *db, const sp_judgement *j, sp_judgement_out
 	return rc;
 }
 
-static int record_remove(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err)
+/* The judgement a remove names: refused when there is none or it is a removal itself;
+ * *removed_by the remove in force on it already (0: none). */
+static int remove_target(sp_store *db, int64_t target, int64_t *removed_by, sp_err *err)
 {
 	sp_stmt *s;
+	*removed_by = 0;
 	int rc = sp_store_prepare(db,
 				  "SELECT kind, (SELECT min(x.id) FROM judgement x WHERE x.kind = 'remove' AND x.target = j.id)"
 				  " FROM judgement j WHERE id = ?1",
 				  &s, err);
 	if (rc != SP_OK)
 		return rc;
-	sp_bind_int64(s, 1, j->target);
+	sp_bind_int64(s, 1, target);
 	if (sp_step(s) != SP_ROW)
-		rc = sp_err_set(err, SP_ENOTFOUND, "no judgement %lld (see `sparker judgements list`)", (long long)j->target);
+		rc = sp_err_set(err, SP_ENOTFOUND, "no judgement %lld (see `sparker judgements list`)", (long long)target);
 	else if (!strcmp(txt(s, 0), "remove"))
 		rc = sp_err_set(err, SP_EUSAGE, "judgement %lld is itself a removal; record the judgement again instead",
-				(long long)j->target);
+				(long long)target);
 	else if (!sp_col_null(s, 1))
-		out->id = sp_col_int64(s, 1), out->same = 1; /* already removed */
+		*removed_by = sp_col_int64(s, 1);
 	sp_finalize(s);
-	if (rc == SP_OK && !out->same)
+	return rc;
+}
+
+static int record_remove(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err)
+{
+	int64_t by;
+	int rc = remove_target(db, j->target, &by, err);
+	if (rc == SP_OK && by)
+		out->id = by, out->same = 1; /* already removed */
+	else if (rc == SP_OK)
 		rc = insert_row(db, j, NULL, &out->id, err);
 	return rc;
 }
+
+static int value_check(const sp_judgement *jp, sp_err *err);
 
 /* A writer's transaction: its own unless the caller already holds one (an import). */
 static int tx_begin(sp_store *db, int *own, sp_err *err)
@@ -437,10 +506,53 @@ static int tx_end(sp_store *db, int own, int rc, sp_err *err)
 	return rc;
 }
 
+int sp_judgement_check(sp_store *db, const sp_judgement *j, sp_err *err)
+{
+	int rc = value_check(j, err);
+	if (rc != SP_OK || j->replay || (j->created && *j->created))
+		return rc;
+	if (j->kind == SP_J_REMOVE) {
+		int64_t by;
+		return remove_target(db, j->target, &by, err);
+	}
+	if (sp_judgement_anchored(j->kind)) {
+		char *name = NULL;
+		rc = entity_name(db, j->entity, &name, err);
+		free(name);
+		return rc;
+	}
+	if ((rc = ref_check(db, j->a, err)) == SP_OK && j->kind != SP_J_ALONE &&
+	    (rc = ref_check(db, j->b, err)) == SP_OK && !strcmp(j->a, j->b))
+		rc = sp_err_set(err, SP_EUSAGE, "%s and %s are the same record", j->a, j->b);
+	return rc;
+}
+
 int sp_judgement_record(sp_store *db, const sp_judgement *jin, sp_judgement_out *out, sp_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	sp_judgement j = *jin;
+	int rc = value_check(&j, err);
+	if (rc != SP_OK)
+		return rc;
+	int own;
+	if ((rc = tx_begin(db, &own, err)) != SP_OK)
+		return rc;
+	int anchored = sp_judgement_anchored(j.kind);
+	if (j.created && *j.created && j.kind != SP_J_REMOVE && !j.replay)
+		rc = record_verbatim(db, &j, out, err);
+	else if (j.kind == SP_J_REMOVE)
+		rc = record_remove(db, &j, out, err);
+	else if (anchored)
+		rc = record_anchored(db, &j, out, err);
+	else
+		rc = record_match(db, &j, out, err);
+	return tx_end(db, own, rc, err);
+}
+
+/* The kind and value of j: what can be checked without the database. */
+static int value_check(const sp_judgement *jp, sp_err *err)
+{
+	sp_judgement j = *jp;
 	if ((int)j.kind < 0 || j.kind >= SP_J_NKINDS)
 		return sp_err_set(err, SP_EUSAGE, "unknown judgement kind");
 	if (j.kind == SP_J_PIN && (!j.value || (strcmp(j.value, "in") && strcmp(j.value, "out"))))
@@ -452,34 +564,41 @@ int sp_judgement_record(sp_store *db, const sp_judgement *jin, sp_judgement_out 
 		return sp_err_set(err, SP_EUSAGE, "a label is yes or no, not '%s'", j.value ? j.value : "");
 	if (j.kind == SP_J_NOTE && (!j.note || !*j.note))
 		return sp_err_set(err, SP_EUSAGE, "a note needs its text");
-	int own;
-	int rc = tx_begin(db, &own, err);
-	if (rc != SP_OK)
-		return rc;
-	int anchored = sp_judgement_anchored(j.kind);
-	if (j.created && *j.created && j.kind != SP_J_REMOVE)
-		rc = record_verbatim(db, &j, out, err);
-	else if (j.kind == SP_J_REMOVE)
-		rc = record_remove(db, &j, out, err);
-	else if (anchored)
-		rc = record_anchored(db, &j, out, err);
-	else
-		rc = record_match(db, &j, out, err);
-	return tx_end(db, own, rc, err);
+	if (j.replay && sp_judgement_anchored(j.kind) && !j.nrecords)
+		return sp_err_set(err, SP_EUSAGE, "a replayed %s needs its records", sp_judgement_kind_names[j.kind]);
+	return SP_OK;
 }
 
 int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, const char *hub, const char *note, int *n,
 			    sp_err *err)
 {
+	sp_judgement by = { .kind = SP_J_REMOVE, .user = user, .hub = hub, .note = note, .origin = "pin clear" };
+	return sp_judgement_clear_pins_by(db, entity, &by, n, err);
+}
+
+int sp_judgement_clear_pins_by(sp_store *db, int64_t entity, const sp_judgement *byin, int *n, sp_err *err)
+{
 	*n = 0;
-	int own;
-	int rc = tx_begin(db, &own, err);
-	if (rc != SP_OK)
+	sp_judgement by = *byin;
+	by.kind = SP_J_REMOVE;
+	by.note = by.note && *by.note ? by.note : "pin cleared";
+	int own, rc = SP_OK;
+	if (by.replay && (rc = replay_carrier(db, &by, &entity, err)) != SP_OK)
 		return rc;
-	sp_judgement by = { .kind = SP_J_REMOVE, .user = user, .hub = hub, .note = note && *note ? note : "pin cleared",
-			    .origin = "pin clear" };
+	if (!entity) /* a replay whose records no live entity holds: no pin to clear */
+		return SP_OK;
+	if ((rc = tx_begin(db, &own, err)) != SP_OK)
+		return rc;
 	rc = remove_where(db, CARRIED("j.kind = 'pin'"), NULL, NULL, entity, &by, n, err);
 	return tx_end(db, own, rc, err);
+}
+
+int sp_judgement_origin_seen(sp_store *db, const char *origin, int *seen, sp_err *err)
+{
+	int64_t n = 0;
+	int rc = sp_store_int(db, "SELECT count(*) FROM judgement WHERE origin = ?", &n, err, origin);
+	*seen = n > 0;
+	return rc;
 }
 
 /* ---------------------------------------------------------------- listing */

@@ -79,20 +79,35 @@ typedef struct sp_judgement {
 	const char *created;        /* NULL: now (import keeps the file's) */
 	const int64_t *taken;       /* import: judgements matched by earlier rows of the file, */
 	size_t ntaken;              /* never matched again (two identical rows are two judgements) */
+	/* A replay (an inbox entry, pipeline/inbox.h): a command's judgement made at `created` on
+	 * `records` (the startup's then), recorded later by the rules above as if made then: its
+	 * carrier is the live entity holding most of those records now; `entity` and `name` (the
+	 * startup's then) are kept for display. */
+	int replay;
+	const char *name;
 } sp_judgement;
 
 typedef struct sp_judgement_out {
 	int64_t id;     /* the judgement written, or the identical one in force */
 	int same;       /* an identical judgement was in force: nothing written */
 	int superseded; /* judgements in force this one removed (each recorded as a remove) */
+	int64_t pending; /* pipeline/inbox.h: recorded as this pending inbox entry (id is 0) */
 } sp_judgement_out;
 
 /* Record j by the rules above (in its own transaction unless the caller holds one). */
 int sp_judgement_record(sp_store *db, const sp_judgement *j, sp_judgement_out *out, sp_err *err);
+/* What sp_judgement_record would refuse in j made now, read without writing (the inbox checks a
+ * judgement when it is made, pipeline/inbox.h): its value, its records, its entity. */
+int sp_judgement_check(sp_store *db, const sp_judgement *j, sp_err *err);
+/* *seen = 1 when a judgement with this origin is in the history (the inbox's tokens). */
+int sp_judgement_origin_seen(sp_store *db, const char *origin, int *seen, sp_err *err);
 
 /* Remove the pins in force that entity carries (pin ... clear): *n removed (0: there was none). */
 int sp_judgement_clear_pins(sp_store *db, int64_t entity, const char *user, const char *hub, const char *note, int *n,
 			    sp_err *err);
+/* The same, the removes made by `by` (user, hub, note, origin, created); a replay (by->replay,
+ * by->records) clears the pins of the live entity holding most of its records now. */
+int sp_judgement_clear_pins_by(sp_store *db, int64_t entity, const sp_judgement *by, int *n, sp_err *err);
 
 /* For `status`: judgements in force; anchored ones whose records are split (need review) or in
  * no entity (pending); pairs waiting in the review queue (review_pair). */

@@ -25,6 +25,7 @@
 #include "pipeline/dedupe.h"
 #include "pipeline/history.h"
 #include "pipeline/hub.h"
+#include "pipeline/inbox.h"
 #include "pipeline/mention.h"
 #include "pipeline/redirect.h"
 #include "pipeline/select.h"
@@ -435,7 +436,7 @@ static int probe_raw_store(sp_ctx *ctx, const sp_run_opts *o, sp_err *err)
 
 /* ---- test hook ------------------------------------------------------------------------------ */
 
-static void test_stall(const char *stage)
+void sp_test_stall(const char *stage)
 {
 	const char *v = getenv("SPARKER_TEST_STALL");
 	size_t n = strlen(stage);
@@ -513,7 +514,7 @@ static int call_stage(runner *R, const sp_stage *st, const sp_source *src, const
 	r.stage = st->name;
 	r.source = src ? src->name : NULL;
 	int64_t row = 0;
-	if (!ctx->dry_run && stage_row_open(ctx->db, ctx->run_id, st->name, r.source, &row, ctx->err) != SP_OK)
+	if (!ctx->dry_run && !ctx->beside && stage_row_open(ctx->db, ctx->run_id, st->name, r.source, &row, ctx->err) != SP_OK)
 		return SP_EDB;
 	/* The process's peak so far is the run's; a stage with a memory budget is measured on its own
 	 * (the kernel's peak is reset: what time(1) reports for the process is then the peak since). */
@@ -530,7 +531,7 @@ static int call_stage(runner *R, const sp_stage *st, const sp_source *src, const
 	} else if (blocked && *blocked) {
 		r.rc = sp_err_set(ctx->err, SP_EIO, "%s (nothing fetched)", blocked);
 	} else {
-		test_stall(st->name);
+		sp_test_stall(st->name);
 		r.rc = sp_stop_requested() ? sp_stop_err(ctx->err) : st->run(ctx, src, &r.counts);
 	}
 	sp_store_rollback(ctx->db); /* a stage that failed mid-transaction leaves nothing half-done */
@@ -551,7 +552,7 @@ static int call_stage(runner *R, const sp_stage *st, const sp_source *src, const
 	r.message = msg;
 	if (R->cb)
 		R->cb(R->user, &r);
-	if (!ctx->dry_run) {
+	if (!ctx->dry_run && !ctx->beside) {
 		sp_err e2;
 		if (stage_row_close(ctx->db, row, &r, &e2) != SP_OK && r.rc >= 0) {
 			*ctx->err = e2;
@@ -661,7 +662,8 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 		}
 	}
 	sp_lock *lock = NULL;
-	if (!o->dry_run && !o->lock_held && sp_lock_take(cfg, o->args ? o->args : "run", &lock, err) != SP_OK)
+	int book = !o->dry_run && !o->beside; /* the run's rows, the lock, the inbox */
+	if (book && !o->lock_held && sp_lock_take(cfg, o->args ? o->args : "run", &lock, err) != SP_OK)
 		return err->code;
 	sp_store *db = NULL;
 	int rc = SP_OK;
@@ -671,25 +673,31 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 		sp_lock_release(lock);
 		return rc;
 	}
-	if (!o->dry_run && (rc = mark_dead_runs(db, err)) != SP_OK)
+	if (book && (rc = mark_dead_runs(db, err)) != SP_OK)
 		goto out;
+	if (book && !sp_store_is_server(cfg->database)) { /* before any stage reads judgements */
+		sp_inbox_drained d;
+		if ((rc = sp_inbox_drain(cfg->database, db, &d, err)) != SP_OK)
+			goto out;
+		sum->inbox_applied = d.applied, sum->inbox_failed = d.failed;
+	}
 	sp_ctx ctx = { .cfg = cfg, .db = db, .year = o->year, .report_pdf = o->report_pdf, .report_csv = o->report_csv, .report_html = o->report_html, .verbose = o->verbose, .quiet = o->quiet,
-		       .dry_run = o->dry_run, .force = (o->stage || o->from), .accept = o->accept, .err = err };
+		       .dry_run = o->dry_run, .force = (o->stage || o->from), .accept = o->accept, .beside = o->beside, .err = err };
 	snprintf(ctx.as_of, sizeof(ctx.as_of), "%s", as_of);
-	if (!o->dry_run && (rc = run_insert(db, cfg, o, as_of, &ctx.run_id, err)) != SP_OK)
+	if (book && (rc = run_insert(db, cfg, o, as_of, &ctx.run_id, err)) != SP_OK)
 		goto out;
 	sum->run_id = ctx.run_id;
-	if (o->on_start && !o->dry_run)
+	if (o->on_start && book)
 		o->on_start(user, ctx.run_id, as_of, o->args ? o->args : "run");
 
 	/* the judgements this run reads: those recorded until now (pipeline/history.h); anything
 	 * that feeds judgements into the log at a run's start goes before this line */
-	if (!o->dry_run && (rc = sp_history_mark_judgements(db, ctx.run_id, err)) != SP_OK)
+	if (book && (rc = sp_history_mark_judgements(db, ctx.run_id, err)) != SP_OK)
 		goto out;
 	runner R = { .ctx = &ctx, .o = o, .cb = cb, .user = user, .sum = sum, .budget_fail = budget_fail };
 	rc = run_stages(&R, sel);
 
-	if (!o->dry_run) {
+	if (book) {
 		const char *status = rc < 0 ? (rc == SP_EINTERRUPTED ? "killed" : "failed") : sum->partial ? "partial" : "ok";
 		sp_err e2;
 		if (run_close(db, ctx.run_id, status, *R.first_error ? R.first_error : NULL, sum->peak_kb, &e2) != SP_OK &&

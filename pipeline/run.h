@@ -37,9 +37,17 @@
  * stands): the run stops with a global stage, goes on as partial with a per-source one. Any other
  * budget_action is SP_ECONFIG before the run starts.
  *
+ * The analysts' inbox (pipeline/inbox.h): on SQLite a run applies the judgements made during the
+ * last run at its start, under its lock, before its first stage (sum->inbox_applied).
+ *
+ * opts->beside (the report only, when another process holds the lock): no lock, no run or stage
+ * rows, no inbox applied; the report stage reads in one transaction and its `report` row goes
+ * to the inbox on SQLite (stage.h: sp_ctx.beside).
+ *
  * Test hook: SPARKER_TEST_STALL=STAGE:SECONDS sleeps that long inside the stage call (after its
  * stage_run row is written, before the stage runs), so tests can hold the lock or kill a run
- * mid-stage deterministically.
+ * mid-stage deterministically; sp_test_stall(NAME) is that sleep, for other places ("drain":
+ * pipeline/inbox.h).
  *
  * It never prints: on_stage (may be NULL) is called after each stage call so the command can log.
  *
@@ -68,6 +76,7 @@ typedef struct sp_run_opts {
 	int quiet;
 	const char *args;  /* the command line, stored in the run row */
 	int lock_held;     /* the caller holds the run lock */
+	int beside;        /* report only, beside another process's run: no lock, no run rows (sp_ctx.beside) */
 	int accept;        /* parse applies each source's held snapshot, bypassing the gates (gate.h) */
 	void (*on_start)(void *user, int64_t run_id, const char *as_of, const char *args);
 } sp_run_opts;
@@ -94,6 +103,7 @@ typedef struct sp_run_summary {
 	int failed;  /* the run stopped: a global stage failed, the database failed, or a signal */
 	int over_budget; /* stage calls over their budget */
 	long peak_kb;    /* the run's peak memory: the largest of its stage calls' */
+	int inbox_applied, inbox_failed; /* the analysts' inbox applied at the start (pipeline/inbox.h) */
 } sp_run_summary;
 
 /*
@@ -103,6 +113,8 @@ typedef struct sp_run_summary {
  * that loads the taxonomy, the selection band and each source's filter.
  */
 extern const sp_config_vocab sp_run_vocab;
+/* The test hook above: sleep SECONDS when SPARKER_TEST_STALL is NAME:SECONDS (else nothing). */
+void sp_test_stall(const char *name);
 /* The quality gates and stage budgets of [sparker] and [source NAME] (min_rows, max_gone_pct,
  * max_reject_pct, max_age_days; [sparker] also max_seconds.STAGE, max_rss_mb.STAGE, budget_action). */
 extern const sp_config_key sp_run_keys[];

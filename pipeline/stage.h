@@ -44,6 +44,9 @@ typedef struct sp_ctx {
 	 * is written (`sparker score --preview`). Its return code is the stage's. */
 	int (*preview)(void *user, sp_store *db, sp_err *err);
 	void *preview_user;
+	/* report: run beside another process's run (run.h: opts->beside): the stage writes nothing
+	 * into the database; on SQLite its `report` row goes to the inbox (pipeline/inbox.h). */
+	int beside;
 	sp_err *err;
 } sp_ctx;
 
@@ -66,7 +69,19 @@ int sp_stage_parse(sp_ctx *ctx, const sp_source *src, sp_counts *c);     /* conn
 int sp_stage_normalise(sp_ctx *ctx, const sp_source *src, sp_counts *c); /* pipeline/normalise_stage.c */
 int sp_stage_dedupe(sp_ctx *ctx, const sp_source *src, sp_counts *c);    /* pipeline/dedupe.c */
 int sp_stage_score(sp_ctx *ctx, const sp_source *src, sp_counts *c);     /* pipeline/score.c */
-int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c);    /* reports/report_year.c */
+int sp_stage_report(sp_ctx *ctx, const sp_source *src, sp_counts *c);    /* reports/report_stage.c */
+
+/* A row of table `report` (a report written) and its edition (table report_edition).
+ * sp_report_row_write() writes both in a transaction of its own; once = 1 (the inbox's replay) writes nothing when the same year, checksum and time
+ * are there already. */
+typedef struct sp_report_row {
+	int year;
+	const char *path, *csv_path, *sha256, *created;
+	int64_t run_id;    /* 0: none (a report written beside a run) */
+	int64_t as_of_run; /* the edition (reports/edition.h): the newest run that wrote data */
+	const char *csv_sha256, *inputs; /* inputs: the edition's JSON; NULL writes no edition */
+} sp_report_row;
+int sp_report_row_write(sp_store *db, const sp_report_row *r, int once, sp_err *err); /* reports/report_stage.c */
 
 /* The keys of sections read by stages without a header of their own (the others are in the
  * headers of their modules: dedupe.h, select.h, taxonomy.h; pipeline/run.c gathers them all). */

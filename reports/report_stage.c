@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "pipeline/audit.h"
+#include "pipeline/inbox.h"
+#include "reports/edition.h"
 #include "reports/html.h"
 #include "reports/restate.h"
 
@@ -163,7 +165,43 @@ static int load_inputs(sp_ctx *ctx, int year, sp_report_inputs *in)
 	return rc;
 }
 
-/* The `report` row and its edition, in one transaction. */
+int sp_report_row_write(sp_store *db, const sp_report_row *r, int once, sp_err *err)
+{
+	int rc = sp_store_begin(db, err);
+	int64_t n = 0;
+	char year[16];
+	snprintf(year, sizeof(year), "%d", r->year);
+	if (rc == SP_OK && once)
+		rc = sp_store_int(db, "SELECT count(*) FROM report WHERE year = CAST(?1 AS INTEGER) AND sha256 = ?2 AND created = ?3",
+				  &n, err, year, r->sha256, r->created);
+	sp_stmt *s = NULL;
+	if (rc == SP_OK && !n &&
+	    (rc = sp_store_prepare(db, "INSERT INTO report (year, path, csv_path, sha256, run_id, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				   &s, err)) == SP_OK) {
+		sp_bind_int(s, 1, r->year);
+		sp_bind_text(s, 2, r->path);
+		sp_bind_text(s, 3, r->csv_path);
+		sp_bind_text(s, 4, r->sha256);
+		if (r->run_id)
+			sp_bind_int64(s, 5, r->run_id);
+		sp_bind_text(s, 6, r->created);
+		rc = sp_store_step_done(db, s, err);
+	}
+	sp_finalize(s);
+	sp_edition e = { .year = r->year, .as_of_run = r->as_of_run, .run_id = r->run_id, .created = (char *)r->created,
+			 .path = (char *)r->path, .csv_path = (char *)r->csv_path, .pdf_sha256 = (char *)r->sha256,
+			 .csv_sha256 = (char *)r->csv_sha256, .inputs = (char *)r->inputs };
+	if (rc == SP_OK && !n && r->inputs)
+		rc = sp_edition_record(db, &e, err);
+	if (rc == SP_OK)
+		rc = sp_store_commit(db, err);
+	if (rc != SP_OK)
+		sp_store_rollback(db);
+	return rc;
+}
+
+/* The `report` row and its edition, in one transaction; beside a run on SQLite (one writer, busy
+ * for the run's stage) into the inbox, which the next run applies (pipeline/inbox.h). */
 static int record_report(sp_ctx *ctx, const sp_report_inputs *in, const char *pdf, const char *csv,
 			 const char *pdf_sha, const char *csv_sha)
 {
@@ -172,29 +210,17 @@ static int record_report(sp_ctx *ctx, const sp_report_inputs *in, const char *pd
 	char *json = sp_inputs_to_json(in);
 	if (!json)
 		return sp_err_set(ctx->err, SP_ENOMEM, "report: out of memory serializing its inputs");
-	sp_edition e = { .year = in->f.year, .as_of_run = in->f.data_run, .run_id = ctx->run_id, .created = written,
-			 .path = (char *)pdf, .csv_path = (char *)csv, .pdf_sha256 = (char *)pdf_sha,
-			 .csv_sha256 = (char *)csv_sha, .inputs = json };
-	sp_stmt *s = NULL;
-	int rc = sp_store_begin(ctx->db, ctx->err);
-	if (rc == SP_OK)
-		rc = sp_store_prepare(ctx->db, "INSERT INTO report (year, path, csv_path, sha256, run_id, created)"
-					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &s, ctx->err);
-	if (rc == SP_OK) {
-		sp_bind_int(s, 1, in->f.year);
-		sp_bind_text(s, 2, pdf);
-		sp_bind_text(s, 3, csv);
-		sp_bind_text(s, 4, pdf_sha);
-		if (ctx->run_id)
-			sp_bind_int64(s, 5, ctx->run_id);
-		sp_bind_text(s, 6, written);
-		rc = sp_store_step_done(ctx->db, s, ctx->err);
+	sp_report_row r = { .year = in->f.year, .path = pdf, .csv_path = csv, .sha256 = pdf_sha, .created = written,
+			    .run_id = ctx->run_id, .as_of_run = in->f.data_run, .csv_sha256 = csv_sha, .inputs = json };
+	int rc;
+	if (!ctx->beside || sp_store_is_server(ctx->cfg->database)) {
+		rc = sp_report_row_write(ctx->db, &r, 0, ctx->err);
+	} else {
+		sp_inbox *ib;
+		if ((rc = sp_inbox_open(ctx->cfg->database, &ib, ctx->err)) == SP_OK)
+			rc = sp_inbox_add_report(ib, &r, ctx->err);
+		sp_inbox_close(ib);
 	}
-	sp_finalize(s);
-	if (rc == SP_OK && (rc = sp_edition_record(ctx->db, &e, ctx->err)) == SP_OK)
-		rc = sp_store_commit(ctx->db, ctx->err);
-	if (rc != SP_OK)
-		sp_store_rollback(ctx->db);
 	free(json);
 	return rc;
 }

@@ -183,7 +183,8 @@ assert_eq "$(q "SELECT count(*) FROM judgement")" 2 "the failed write left nothi
 "${TM[@]}" kill-session -t err
 
 # an open screen never keeps a run out: it locks each write only; a key pressed while a run holds
-# the lock is refused on the screen, and the session goes on
+# the lock goes to the inbox (pipeline/inbox.h), pending, and the session goes on; the next write
+# once the run is over applies the inbox first
 start lk 120 review
 wait_for lk "pair 1 of 3"
 sp -q run --stage score || die "a run while the review screen is open failed (the screen must not hold the lock)"
@@ -192,14 +193,19 @@ if command -v flock >/dev/null; then
   LOCKER=$!
   sleep 0.5
   keys lk s
-  wait_for lk "not recorded"
-  assert_eq "$(q "SELECT count(*) FROM judgement")" 2 "no judgement written while a run held the lock"
+  wait_for lk "pending"
+  assert_eq "$(q "SELECT count(*) FROM judgement")" 2 "no judgement written into the database while a run held the lock"
+  assert_eq "$(sqlite3 "$DB.inbox" "SELECT count(*) FROM pending")" 1 "the key's judgement waits in the inbox"
+  keys lk z
+  wait_for lk "cannot undo P1 yet"
   wait "$LOCKER" 2>/dev/null || true; LOCKER=
   keys lk s
-  wait_for lk "recorded: link"
-  assert_eq "$(q "SELECT count(*) FROM judgement")" 3 "the same key records once the run is over"
+  wait_for lk "(judgement #4)"
+  assert_eq "$(q "SELECT count(*) FROM judgement")" 4 "the inbox applied first, then the key's judgement"
+  assert_eq "$(sqlite3 "$DB.inbox" "SELECT count(*) FROM pending")" 0 "the inbox is empty"
   keys lk z
   wait_for lk "undone"
+  sp -q judgements remove 3 || die "removing the judgement the inbox applied failed" # the queue as before
 fi
 keys lk q
 assert_eq "$(wait_exit lk)" 0 "lock: q exits 0"

@@ -183,14 +183,20 @@ $SP -c sparker.ini decide 59 accompanied --date 2025-07-01 >/dev/null
 run_score
 assert_eq "$(q "SELECT qualified FROM selection WHERE entity_id = 59")" 1 "accompanied counts as pinned in"
 
-# analyst writes take the run lock
+# an analyst never waits for a run: while the run lock is held, the pin goes to the inbox
+# (pipeline/inbox.h) and the next run applies it
 if command -v flock >/dev/null; then
   flock db.sqlite.lock sleep 3 &
   sleep 0.5
   set +e
-  $SP -c sparker.ini pin 7 in 2>/dev/null; rc=$?
+  $SP -c sparker.ini pin 7 in 2>pin.err; rc=$?
   set -e
-  assert_eq "$rc" 75 "pin while a run holds the lock"
+  assert_eq "$rc" 0 "pin while a run holds the lock"
+  assert_contains pin.err "the next run applies it"
+  assert_eq "$(sqlite3 db.sqlite.inbox "SELECT count(*) FROM pending")" 1 "the pin waits in the inbox"
   wait
+  run_score
+  assert_eq "$(sqlite3 db.sqlite.inbox "SELECT count(*) FROM pending")" 0 "the next run applied the inbox"
+  assert_eq "$(q "SELECT count(*) FROM judgement WHERE kind = 'pin' AND origin LIKE 'cli inbox:%'")" 1 "the pin recorded once"
 fi
 echo "INFO: score/select/explain/pin/diff/decide ok; cohort 2025 qualified $n25 of 60"

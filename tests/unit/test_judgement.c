@@ -253,10 +253,64 @@ static void migrate_v1(void **state)
 	assert_int_equal(num(f, "SELECT count(*) FROM sqlite_master WHERE name IN ('override', 'pin', 'decision')"), 0);
 }
 
+/*
+ * A replay (the inbox, pipeline/inbox.h): a judgement made during a run on a startup's records,
+ * recorded later by the same rules as if made then: the time kept, its carrier found by its
+ * records (the entity ids changed in between), superseding what that carrier holds.
+ */
+static void replay(void **state)
+{
+	fx *f = *state;
+	open_fixture(f);
+	/* entity 2 (b:1) pinned in; then "dedupe" moves b:1 to a new entity 7 */
+	rec(f, (sp_judgement){ .kind = SP_J_PIN, .value = "in", .entity = 2 }, SP_OK);
+	sql(f, "INSERT INTO entity (id, name, nsources) VALUES (7, 'Ampeai', 1); UPDATE member SET entity_id = 7 WHERE record_id = 4;");
+	/* checked as made: a pin on entity 3 (no records) is refused; a replay needs its records */
+	sp_judgement bad = { .kind = SP_J_PIN, .value = "in", .entity = 3, .user = "ana" };
+	assert_int_equal(sp_judgement_check(f->db, &bad, &f->err), SP_ENOTFOUND);
+	rec(f, (sp_judgement){ .kind = SP_J_PIN, .value = "out", .replay = 1, .created = "2025-01-01T00:00:00Z" }, SP_EUSAGE);
+	/* the replayed pin out made on entity 2 (records b:1) lands on 7 and replaces its pin in */
+	const char *refs[] = { "b:1" };
+	sp_judgement_out o = rec(f, (sp_judgement){ .kind = SP_J_PIN, .value = "out", .entity = 2, .records = refs, .nrecords = 1,
+						    .replay = 1, .created = "2025-01-01T00:00:00Z", .name = "Ampeai then",
+						    .origin = "cli inbox:t1" }, SP_OK);
+	assert_false(o.same);
+	assert_int_equal(o.superseded, 1);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement_active WHERE kind = 'pin'"), 1);
+	assert_int_equal(num(f, "SELECT p.entity_id FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id"
+			        " WHERE j.kind = 'pin' AND p.carries = 1"), 7);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement WHERE created = '2025-01-01T00:00:00Z' AND origin = 'cli inbox:t1'"), 2);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement WHERE kind = 'pin' AND entity_id = 2 AND name = 'Ampeai then'"
+			        " AND value = 'out'"), 1);
+	int seen = 0;
+	assert_int_equal(sp_judgement_origin_seen(f->db, "cli inbox:t1", &seen, &f->err), SP_OK);
+	assert_true(seen);
+	assert_int_equal(sp_judgement_origin_seen(f->db, "cli inbox:t2", &seen, &f->err), SP_OK);
+	assert_false(seen);
+	/* the same replayed again: identical in force, nothing written */
+	assert_true(rec(f, (sp_judgement){ .kind = SP_J_PIN, .value = "out", .entity = 2, .records = refs, .nrecords = 1,
+					   .replay = 1, .created = "2025-01-01T00:00:01Z" }, SP_OK).same);
+	/* a replayed clear on those records clears entity 7's pin, at the time it was made */
+	int n = 0;
+	sp_judgement by = { .user = "ana", .records = refs, .nrecords = 1, .replay = 1, .created = "2025-01-01T00:00:02Z",
+			    .origin = "pin clear inbox:t3" };
+	assert_int_equal(sp_judgement_clear_pins_by(f->db, 2, &by, &n, &f->err), SP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement WHERE kind = 'remove' AND created = '2025-01-01T00:00:02Z'"), 1);
+	/* records no live entity holds: written as made, placed later */
+	sql(f, "INSERT INTO record (id, source, source_key, first_seen, last_seen, name) VALUES (9, 'c', '9', 'x', 'x', 'Loose')");
+	const char *loose[] = { "c:9" };
+	rec(f, (sp_judgement){ .kind = SP_J_NOTE, .note = "later", .entity = 5, .records = loose, .nrecords = 1, .replay = 1,
+			       .created = "2025-01-01T00:00:03Z" }, SP_OK);
+	assert_int_equal(num(f, "SELECT count(*) FROM judgement j JOIN judgement_record r ON r.judgement_id = j.id"
+			        " WHERE j.kind = 'note' AND r.source = 'c' AND r.source_key = '9'"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(recording_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(placement, setup, teardown),
 		cmocka_unit_test_setup_teardown(import_identity, setup, teardown),
 		cmocka_unit_test(ref_encoding),

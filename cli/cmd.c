@@ -181,14 +181,47 @@ void sp_cmd_analyst_close(sp_cmd_analyst *a)
 	a->inbox = NULL, a->db = NULL, a->lock = NULL;
 }
 
+/* Who holds the lock, in words: "a run is in progress" or "another analyst is writing". */
+static const char *held_by(const sp_cmd_analyst *a)
+{
+	int analyst = strstr(a->holder, "(an analyst's write)") != NULL; /* core/lock.c's mark */
+	return analyst ? "another analyst is writing" : "a run is in progress";
+}
+
 int sp_cmd_analyst_pending(const sp_env *env, const sp_cmd_analyst *a, int64_t pending)
 {
 	if (!pending)
 		return 0;
-	int analyst = strstr(a->holder, "(an analyst's write)") != NULL; /* core/lock.c's mark */
 	fprintf(stderr, "sparker: recorded (pending %lld); %s (%s): the next run applies it\n", (long long)pending,
-		analyst ? "another analyst is writing" : "a run is in progress", a->holder);
+		held_by(a), a->holder);
 	return 1;
+}
+
+int sp_cmd_import_begin(sp_cmd_analyst *a, sp_err *err)
+{
+	return a->inbox ? sp_inbox_begin(a->inbox, err) : sp_store_begin(a->db, err);
+}
+
+int sp_cmd_import_end(sp_cmd_analyst *a, int ok, sp_err *err)
+{
+	int rc = SP_OK;
+	if (ok)
+		rc = a->inbox ? sp_inbox_commit(a->inbox, err) : sp_store_commit(a->db, err);
+	if (!ok || rc != SP_OK) {
+		sp_inbox_rollback(a->inbox);
+		sp_store_rollback(a->db);
+	}
+	return rc;
+}
+
+void sp_cmd_import_queued(const sp_cmd_analyst *a, const char *file, int n, int bad)
+{
+	if (bad)
+		fprintf(stderr, "%s: nothing queued, %d bad line%s; %s (%s): correct the file and import it again\n", file, bad,
+			bad == 1 ? "" : "s", held_by(a), a->holder);
+	else
+		fprintf(stderr, "%s: %d judgement%s queued; %s (%s): the next run applies them\n", file, n, n == 1 ? "" : "s",
+			held_by(a), a->holder);
 }
 
 FILE *sp_cmd_open_out(const char *path)

@@ -91,16 +91,17 @@ sp_store *sp_cmd_open_db_existing(sp_env *env);
 /* 1 when the config's database exists; else prints the same message and returns 0. */
 int sp_cmd_has_db(sp_env *env);
 /*
- * For the bulk writers of analysts' tables (decisions import, judgements import, audit sample,
- * audit import): take the analysts' lock (core/lock.h: the run lock on SQLite, so they never
- * interleave with a run; nothing on PostgreSQL), then open the database. (A single judgement
- * goes through sp_cmd_analyst_open instead and never waits.) Returns NULL after printing the error, with *code the exit code
- * (75 when a run holds the lock). Release with sp_lock_release(*lock) after sp_store_close().
+ * For the bulk writer of an analysts' table that is no judgement (audit sample): take the
+ * analysts' lock (core/lock.h: the run lock on SQLite, so it never interleaves with a run;
+ * nothing on PostgreSQL), then open the database. (Judgements, one or imported, go through
+ * sp_cmd_analyst_open instead and never wait.) Returns NULL after printing the error, with *code
+ * the exit code (75 when a run holds the lock). Release with sp_lock_release(*lock) after
+ * sp_store_close().
  */
 sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, int *code);
 /*
  * For the commands that record judgements (link, unlink, pin, decide, note, judgements remove,
- * review, audit label): never wait for a run. On SQLite, when the run lock is free, take it
+ * review, audit label, and the imports below): never wait for a run. On SQLite, when the run lock is free, take it
  * (core/lock.h: an analyst's brief write), open the database and apply the inbox first
  * (pipeline/inbox.h: so the order of judgements is kept): a->inbox is NULL and judgements are
  * written directly. When another process holds it, open the database to read and the inbox
@@ -119,6 +120,18 @@ void sp_cmd_analyst_close(sp_cmd_analyst *a);
 /* After a judgement was recorded with id 0 and pending > 0 (into the inbox): say so on stderr,
  * one line, and return 1; else 0 (the caller prints what it stored). */
 int sp_cmd_analyst_pending(const sp_env *env, const sp_cmd_analyst *a, int64_t pending);
+/*
+ * The bulk importers (decisions import, judgements import, audit import) open analyst access
+ * too: with the lock, their rows are written in one transaction of the database, as always;
+ * during a run (a->inbox), every row is checked against a read of the database as always and
+ * queued in ONE transaction of the inbox (pipeline/inbox.h: a batch, applied together by the next
+ * run). A file with a bad row queues nothing. sp_cmd_import_end commits when ok, else rolls back
+ * (returns the commit's error). sp_cmd_import_queued says on stderr what was queued (n), or that
+ * nothing was (bad lines).
+ */
+int sp_cmd_import_begin(sp_cmd_analyst *a, sp_err *err);
+int sp_cmd_import_end(sp_cmd_analyst *a, int ok, sp_err *err);
+void sp_cmd_import_queued(const sp_cmd_analyst *a, const char *file, int n, int bad);
 /* Print "sparker: MSG" to stderr. */
 void sp_cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a library return code to an exit code. */

@@ -182,12 +182,13 @@ static const char *label_word(const char *s)
 	return !strcasecmp(s, "yes") ? "yes" : !strcasecmp(s, "no") ? "no" : NULL;
 }
 
-static int record_label(sp_store *db, int64_t entity, const char *label, const char *note, const char *user,
-			const char *hub, const char *origin, sp_judgement_out *out, sp_err *err)
+/* Record one label (into the inbox when ib: pipeline/inbox.h). */
+static int record_label(sp_store *db, sp_inbox *ib, int64_t entity, const char *label, const char *note,
+			const char *user, const char *hub, const char *origin, sp_judgement_out *out, sp_err *err)
 {
 	sp_judgement j = { .kind = SP_J_LABEL, .value = label, .entity = entity, .note = note && *note ? note : NULL,
 			   .user = user, .hub = hub, .origin = origin };
-	return sp_judgement_record(db, &j, out, err);
+	return sp_inbox_record(db, ib, &j, out, err);
 }
 
 static int audit_label(sp_env *env, const struct audit_opts *o)
@@ -228,12 +229,13 @@ static int audit_label(sp_env *env, const struct audit_opts *o)
 struct imp {
 	const char *file;
 	sp_store *db;
+	sp_inbox *inbox; /* during a run (SQLite): the labels are queued there */
 	const char *user, *hub;
 	char origin[300];
 	sp_buf f[4];
 	int nf;
 	long line, row_line;
-	int rows, bad, added, same, relabelled, fatal;
+	int rows, bad, added, same, relabelled, queued, fatal;
 	sp_err err;
 };
 
@@ -290,11 +292,14 @@ static void import_row(struct imp *im, int nf)
 	int rc = sp_entity_resolve(im->db, ent, &asked, &live, &e);
 	sp_judgement_out out;
 	if (rc == SP_OK)
-		rc = record_label(im->db, live, label, nf > 2 ? trimmed(&im->f[2]) : NULL, im->user, im->hub, im->origin, &out, &e);
+		rc = record_label(im->db, im->inbox, live, label, nf > 2 ? trimmed(&im->f[2]) : NULL, im->user, im->hub,
+				  im->origin, &out, &e);
 	if (rc == SP_EDB || (rc != SP_OK && e.code == SP_EDB)) {
 		im->err = e, im->fatal = 1;
 	} else if (rc != SP_OK) {
 		bad(im, "%s", e.msg);
+	} else if (out.pending) {
+		im->queued++;
 	} else {
 		out.same ? im->same++ : im->added++;
 		im->relabelled += out.superseded > 0;
@@ -333,6 +338,27 @@ static void import_read(struct imp *im, FILE *f)
 	csv_free(&p);
 }
 
+/* The end of an import: committed (nothing on a database error or a file libcsv cannot read;
+ * queued: nothing when a row was bad) or rolled back; said. */
+static int import_end(sp_env *env, sp_cmd_analyst *an, struct imp *im)
+{
+	sp_err err;
+	int ok = !im->fatal && !(an->inbox && im->bad);
+	if (sp_cmd_import_end(an, ok, &err) != SP_OK)
+		im->err = err, im->fatal = 1;
+	if (*im->err.msg) {
+		sp_cmd_error("%s: %s", im->file, im->err.msg);
+		return SP_EXIT_FAIL;
+	}
+	if (an->inbox)
+		sp_cmd_import_queued(an, im->file, ok ? im->queued : 0, im->bad);
+	else if (!im->fatal && (!env->quiet || im->bad))
+		fprintf(im->bad ? stderr : stdout, "%s: %d label%s recorded (%d replacing an earlier one), %d already recorded,"
+			" %d bad line%s\n", im->file, im->added, im->added == 1 ? "" : "s", im->relabelled, im->same, im->bad,
+			im->bad == 1 ? "" : "s");
+	return im->bad || im->fatal ? SP_EXIT_FAIL : SP_EXIT_OK;
+}
+
 static int audit_import(sp_env *env, const struct audit_opts *o)
 {
 	if (o->nargs != 2)
@@ -343,42 +369,23 @@ static int audit_import(sp_env *env, const struct audit_opts *o)
 		sp_cmd_error("cannot read %s: %m", file);
 		return SP_EXIT_FAIL;
 	}
-	sp_lock *lock;
-	int code;
-	sp_store *db = sp_cmd_open_db_locked(env, "audit import", &lock, &code);
-	if (!db) {
-		fclose(f);
-		return code;
-	}
-	struct imp im = { .file = file, .db = db, .user = sp_cmd_user(env), .hub = sp_cmd_hub(env) };
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "audit import", &an);
+	struct imp im = { .file = file, .db = an.db, .inbox = an.inbox, .user = sp_cmd_user(env), .hub = sp_cmd_hub(env) };
 	snprintf(im.origin, sizeof(im.origin), "audit import:%s", file);
 	sp_err err;
-	code = SP_EXIT_OK;
-	if (sp_store_begin(db, &err) != SP_OK) {
+	if (code == SP_EXIT_OK && sp_cmd_import_begin(&an, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		code = SP_EXIT_FAIL;
-	} else {
-		import_read(&im, f);
-		if (!im.fatal && sp_store_commit(db, &err) != SP_OK)
-			im.err = err, im.fatal = 1;
-		if (im.fatal) { /* a database error or a file libcsv cannot read: nothing recorded */
-			sp_store_rollback(db);
-			if (*im.err.msg)
-				sp_cmd_error("%s: %s", file, im.err.msg);
-			code = SP_EXIT_FAIL;
-		}
 	}
-	if (code == SP_EXIT_OK && (!env->quiet || im.bad))
-		fprintf(im.bad ? stderr : stdout, "%s: %d label%s recorded (%d replacing an earlier one), %d already recorded,"
-			" %d bad line%s\n", file, im.added, im.added == 1 ? "" : "s", im.relabelled, im.same, im.bad,
-			im.bad == 1 ? "" : "s");
-	if (im.bad)
-		code = SP_EXIT_FAIL;
+	if (code == SP_EXIT_OK) {
+		import_read(&im, f);
+		code = import_end(env, &an, &im);
+	}
 	for (int i = 0; i < 4; i++)
 		sp_buf_release(&im.f[i]);
 	fclose(f);
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }
 

@@ -64,13 +64,14 @@ static void today(char out[11])
 	snprintf(out, 11, "%.10s", iso);
 }
 
-/* Record one decision on a live entity as a judgement. */
-static int record_decision(sp_store *db, int64_t id, const char *decision, const char *date, const char *note,
-			   const char *user, const char *hub, const char *origin, sp_judgement_out *out, sp_err *err)
+/* Record one decision on a live entity as a judgement (into the inbox when ib: pipeline/inbox.h). */
+static int record_decision(sp_store *db, sp_inbox *ib, int64_t id, const char *decision, const char *date,
+			   const char *note, const char *user, const char *hub, const char *origin, sp_judgement_out *out,
+			   sp_err *err)
 {
 	sp_judgement j = { .kind = SP_J_DECISION, .value = decision, .date = date, .entity = id, .note = note,
 			   .user = user, .hub = hub, .origin = origin };
-	return sp_judgement_record(db, &j, out, err);
+	return sp_inbox_record(db, ib, &j, out, err);
 }
 
 static int cmd_decide(int argc, char **argv, sp_env *env)
@@ -146,6 +147,7 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 struct imp {
 	const char *file;
 	sp_store *db;
+	sp_inbox *inbox; /* during a run (SQLite): the rows are queued there */
 	sp_buf fields[8];
 	int nf;
 	int overflow;
@@ -153,7 +155,7 @@ struct imp {
 	long row;        /* rows seen */
 	int col_entity, col_decision, col_date, col_note;
 	int header_done;
-	int bad, imported, updated, same, fatal;
+	int bad, imported, updated, same, queued, fatal;
 	char origin[300];
 	char today[11];
 	const char *user, *hub;
@@ -273,8 +275,8 @@ static void on_row(int c, void *data)
 	if (strcmp(date, im->today) > 0)
 		fprintf(stderr, "%s:%ld: warning: date %s is in the future\n", im->file, im->line, date);
 	sp_judgement_out out;
-	if (record_decision(im->db, live, dec, date, note && *note ? note : NULL, im->user, im->hub, im->origin, &out,
-			    &lerr) != SP_OK) {
+	if (record_decision(im->db, im->inbox, live, dec, date, note && *note ? note : NULL, im->user, im->hub, im->origin,
+			    &out, &lerr) != SP_OK) {
 		if (lerr.code == SP_EDB) {
 			im->err = lerr;
 			im->fatal = 1;
@@ -283,7 +285,9 @@ static void on_row(int c, void *data)
 		}
 		return;
 	}
-	if (out.same)
+	if (out.pending)
+		im->queued++;
+	else if (out.same)
 		im->same++;
 	else if (out.superseded)
 		im->updated++;
@@ -324,6 +328,56 @@ static void warn_contradictions(struct imp *im)
 	sp_finalize(s);
 }
 
+/* Feed the file through libcsv into im (inside the caller's transaction). */
+static void import_read(struct imp *im, FILE *f)
+{
+	struct csv_parser p;
+	csv_init(&p, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while (!im->fatal && (len = getline(&line, &cap, f)) > 0) {
+		im->line++;
+		if (csv_parse(&p, line, (size_t)len, on_field, on_row, im) != (size_t)len) {
+			fprintf(stderr, "%s:%ld: %s\n", im->file, im->line, csv_strerror(csv_error(&p)));
+			im->bad++;
+			im->fatal = 1;
+		}
+	}
+	free(line);
+	if (!im->fatal)
+		csv_fini(&p, on_field, on_row, im);
+	csv_free(&p);
+	if (!im->header_done) {
+		fprintf(stderr, "%s: empty file (expected the header entity_id,decision,date,note)\n", im->file);
+		im->bad++;
+	}
+}
+
+/* The end of an import: committed (queued: nothing when a line was bad) or rolled back; said. */
+static int import_end(sp_env *env, sp_cmd_analyst *an, struct imp *im)
+{
+	sp_err err;
+	int ok = !*im->err.msg && !(an->inbox && im->bad);
+	if (sp_cmd_import_end(an, ok, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return SP_EXIT_FAIL;
+	}
+	if (*im->err.msg) {
+		sp_cmd_error("%s: %s", im->file, im->err.msg);
+		return SP_EXIT_FAIL;
+	}
+	if (an->inbox) {
+		sp_cmd_import_queued(an, im->file, im->queued, im->bad);
+		return im->bad ? SP_EXIT_FAIL : SP_EXIT_OK;
+	}
+	warn_contradictions(im);
+	if (!env->quiet || im->bad)
+		fprintf(im->bad ? stderr : stdout, "%s: %d decision%s imported, %d with a new note, %d already recorded, %d bad line%s\n",
+			im->file, im->imported, im->imported == 1 ? "" : "s", im->updated, im->same, im->bad, im->bad == 1 ? "" : "s");
+	return im->bad ? SP_EXIT_FAIL : SP_EXIT_OK;
+}
+
 static int decisions_import(sp_env *env, const char *file)
 {
 	FILE *f = fopen(file, "rb");
@@ -332,74 +386,31 @@ static int decisions_import(sp_env *env, const char *file)
 		return SP_EXIT_FAIL;
 	}
 	sp_err err;
-	sp_lock *lock;
-	int open_code;
-	sp_store *db = sp_cmd_open_db_locked(env, "decisions import", &lock, &open_code);
-	if (!db) {
-		fclose(f);
-		return open_code;
-	}
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "decisions import", &an);
 	struct imp im;
 	memset(&im, 0, sizeof(im));
 	im.file = file;
-	im.db = db;
+	im.db = an.db;
+	im.inbox = an.inbox;
 	im.user = sp_cmd_user(env);
 	im.hub = sp_cmd_hub(env);
 	today(im.today);
 	snprintf(im.origin, sizeof(im.origin), "import:%s", file);
 	sp_err_clear(&im.err);
-	struct csv_parser p;
-	csv_init(&p, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL);
-	int code = SP_EXIT_OK;
-	if (sp_store_begin(db, &err) != SP_OK) {
+	if (code == SP_EXIT_OK && sp_cmd_import_begin(&an, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		code = SP_EXIT_FAIL;
-		goto out;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while (!im.fatal && (len = getline(&line, &cap, f)) > 0) {
-		im.line++;
-		if (csv_parse(&p, line, (size_t)len, on_field, on_row, &im) != (size_t)len) {
-			fprintf(stderr, "%s:%ld: %s\n", file, im.line, csv_strerror(csv_error(&p)));
-			im.bad++;
-			im.fatal = 1;
-		}
+	if (code == SP_EXIT_OK) {
+		import_read(&im, f);
+		code = import_end(env, &an, &im);
 	}
-	free(line);
-	if (!im.fatal)
-		csv_fini(&p, on_field, on_row, &im);
-	if (!im.header_done) {
-		fprintf(stderr, "%s: empty file (expected the header entity_id,decision,date,note)\n", file);
-		im.bad++;
-	}
-	if (*im.err.msg) {
-		sp_store_rollback(db);
-		sp_cmd_error("%s: %s", file, im.err.msg);
-		code = SP_EXIT_FAIL;
-		goto out;
-	}
-	if (sp_store_commit(db, &err) != SP_OK) {
-		sp_store_rollback(db);
-		sp_cmd_error("%s", err.msg);
-		code = SP_EXIT_FAIL;
-		goto out;
-	}
-	warn_contradictions(&im);
-	if (!env->quiet || im.bad)
-		fprintf(im.bad ? stderr : stdout, "%s: %d decision%s imported, %d with a new note, %d already recorded, %d bad line%s\n",
-			file, im.imported, im.imported == 1 ? "" : "s", im.updated, im.same, im.bad, im.bad == 1 ? "" : "s");
-	if (im.bad)
-		code = SP_EXIT_FAIL;
-out:
-	csv_free(&p);
 	for (size_t i = 0; i < SP_ARRAY_LEN(im.fields); i++)
 		sp_buf_release(&im.fields[i]);
 	free(im.touched);
 	fclose(f);
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }
 

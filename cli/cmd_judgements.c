@@ -339,11 +339,12 @@ static int judgements_export(sp_env *env, const char *path)
 struct imp {
 	const char *file;
 	sp_store *db;
+	sp_inbox *inbox; /* during a run (SQLite): the rows are queued there, verbatim */
 	sp_buf f[X_NCOLS + 1];
 	int nf, ncols; /* fields in the row; columns of the file (X_NCOLS, or X_HUB: no hub column) */
 	long line, row_line; /* physical line being read; line where the current row started */
-	int header_done, bad, added, same, fatal;
-	int64_t *from, *to; /* the file's ids -> this database's */
+	int header_done, bad, added, same, queued, fatal;
+	int64_t *from, *to; /* the file's ids -> this database's (queued: the inbox's entries) */
 	size_t nmap;
 	sp_err err;
 };
@@ -424,9 +425,10 @@ static void import_row(struct imp *im)
 	if (sp_judgement_anchored(kind) && !j.nrecords) {
 		bad(im, "a %s needs the records it was made on", sp_judgement_kind_names[kind]);
 	} else {
-		sp_judgement_out out;
+		sp_judgement_out out = { 0 };
 		sp_err e;
-		if (sp_judgement_record(im->db, &j, &out, &e) != SP_OK) {
+		int rc = im->inbox ? sp_inbox_add_verbatim(im->inbox, &j, &out.pending, &e) : sp_judgement_record(im->db, &j, &out, &e);
+		if (rc != SP_OK) {
 			if (e.code == SP_EDB)
 				im->err = e, im->fatal = 1;
 			else
@@ -436,8 +438,8 @@ static void import_row(struct imp *im)
 				im->from = sp_xrealloc(im->from, (im->nmap + 256) * sizeof(int64_t));
 				im->to = sp_xrealloc(im->to, (im->nmap + 256) * sizeof(int64_t));
 			}
-			im->from[im->nmap] = fid, im->to[im->nmap] = out.id, im->nmap++;
-			out.same ? im->same++ : im->added++;
+			im->from[im->nmap] = fid, im->to[im->nmap] = out.pending ? out.pending : out.id, im->nmap++;
+			out.pending ? im->queued++ : out.same ? im->same++ : im->added++;
 		}
 	}
 	for (size_t i = 0; i < j.nrecords; i++)
@@ -475,6 +477,51 @@ static void on_row(int c, void *data)
 	import_row(im);
 }
 
+/* Feed the file through libcsv into im (inside the caller's transaction). */
+static void import_read(struct imp *im, FILE *f)
+{
+	struct csv_parser p;
+	csv_init(&p, CSV_APPEND_NULL);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while (!im->fatal && (len = getline(&line, &cap, f)) > 0) {
+		im->line++;
+		if (csv_parse(&p, line, (size_t)len, on_field, on_row, im) != (size_t)len) {
+			im->row_line = im->line;
+			bad(im, "%s", csv_strerror(csv_error(&p)));
+			im->fatal = 1;
+		}
+	}
+	free(line);
+	if (!im->fatal)
+		csv_fini(&p, on_field, on_row, im);
+	csv_free(&p);
+}
+
+/* The end of an import: committed (nothing when fatal; queued: nothing when a row was bad) or
+ * rolled back; said. */
+static int import_end(sp_env *env, sp_cmd_analyst *an, struct imp *im)
+{
+	sp_err err;
+	int ok = !im->fatal && !(an->inbox && im->bad);
+	if (sp_cmd_import_end(an, ok, &err) != SP_OK) {
+		sp_cmd_error("%s", err.msg);
+		return SP_EXIT_FAIL;
+	}
+	if (*im->err.msg) {
+		sp_cmd_error("%s: %s", im->file, im->err.msg);
+		return SP_EXIT_FAIL;
+	}
+	if (an->inbox)
+		sp_cmd_import_queued(an, im->file, ok ? im->queued : 0, im->bad);
+	else if (!env->quiet || im->bad)
+		fprintf(im->bad ? stderr : stdout, "%s: %d judgement%s imported, %d already here, %d bad line%s%s\n", im->file,
+			im->fatal ? 0 : im->added, im->added == 1 ? "" : "s", im->fatal ? 0 : im->same, im->bad,
+			im->bad == 1 ? "" : "s", im->fatal ? " (nothing imported)" : "");
+	return im->bad ? SP_EXIT_FAIL : SP_EXIT_OK;
+}
+
 static int judgements_import(sp_env *env, const char *file)
 {
 	FILE *f = fopen(file, "rb");
@@ -482,58 +529,23 @@ static int judgements_import(sp_env *env, const char *file)
 		sp_cmd_error("cannot read %s: %m", file);
 		return SP_EXIT_FAIL;
 	}
-	sp_lock *lock;
-	int code;
-	sp_store *db = sp_cmd_open_db_locked(env, "judgements import", &lock, &code);
-	if (!db) {
-		fclose(f);
-		return code;
-	}
-	struct imp im = { .file = file, .db = db };
-	struct csv_parser p;
-	csv_init(&p, CSV_APPEND_NULL);
+	sp_cmd_analyst an;
+	int code = sp_cmd_analyst_open(env, "judgements import", &an);
+	struct imp im = { .file = file, .db = an.db, .inbox = an.inbox };
 	sp_err err;
-	code = SP_EXIT_OK;
-	if (sp_store_begin(db, &err) != SP_OK) {
+	if (code == SP_EXIT_OK && sp_cmd_import_begin(&an, &err) != SP_OK) {
 		sp_cmd_error("%s", err.msg);
 		code = SP_EXIT_FAIL;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while (code == SP_EXIT_OK && !im.fatal && (len = getline(&line, &cap, f)) > 0) {
-		im.line++;
-		if (csv_parse(&p, line, (size_t)len, on_field, on_row, &im) != (size_t)len) {
-			im.row_line = im.line;
-			bad(&im, "%s", csv_strerror(csv_error(&p)));
-			im.fatal = 1;
-		}
+	if (code == SP_EXIT_OK) {
+		import_read(&im, f);
+		code = import_end(env, &an, &im);
 	}
-	free(line);
-	if (code == SP_EXIT_OK && !im.fatal)
-		csv_fini(&p, on_field, on_row, &im);
-	if (code == SP_EXIT_OK && *im.err.msg) {
-		sp_store_rollback(db);
-		sp_cmd_error("%s: %s", file, im.err.msg);
-		code = SP_EXIT_FAIL;
-	} else if (code == SP_EXIT_OK && (im.fatal ? (sp_store_rollback(db), SP_OK) : sp_store_commit(db, &err)) != SP_OK) {
-		sp_store_rollback(db);
-		sp_cmd_error("%s", err.msg);
-		code = SP_EXIT_FAIL;
-	}
-	if (code == SP_EXIT_OK && (!env->quiet || im.bad))
-		fprintf(im.bad ? stderr : stdout, "%s: %d judgement%s imported, %d already here, %d bad line%s%s\n", file,
-			im.fatal ? 0 : im.added, im.added == 1 ? "" : "s", im.fatal ? 0 : im.same, im.bad,
-			im.bad == 1 ? "" : "s", im.fatal ? " (nothing imported)" : "");
-	if (im.bad)
-		code = SP_EXIT_FAIL;
-	csv_free(&p);
 	for (int i = 0; i <= X_NCOLS; i++)
 		sp_buf_release(&im.f[i]);
 	free(im.from), free(im.to);
 	fclose(f);
-	sp_store_close(db);
-	sp_lock_release(lock);
+	sp_cmd_analyst_close(&an);
 	return code;
 }
 

@@ -20,6 +20,14 @@
  * its entity), so a command refuses then what would be refused later. Only judgement.c's rules
  * decide what is recorded; this module stores, lists and replays.
  *
+ * An import (decisions import, judgements import, audit import during a run) queues all its rows
+ * in ONE transaction of the inbox (sp_inbox_begin .. sp_inbox_commit: all or nothing); the entries
+ * added inside carry the transaction's batch token, and a run applies a batch's entries together,
+ * in one transaction of the database, as the import would have. A row of `judgements import` is
+ * queued verbatim (sp_inbox_add_verbatim: its time, user and records as in the file; recorded by
+ * judgement.c's import rule, so importing the same file again records nothing); its removes name
+ * the entry of the earlier row they remove, mapped to that row's judgement when applied.
+ *
  * A report's row (table `report`, and its edition, written by `sparker report` beside a run: reports/report_stage.c)
  * is an entry of a second kind, applied the same way (sp_report_row_write).
  *
@@ -64,6 +72,15 @@ int sp_inbox_record(sp_store *db, sp_inbox *ib, const sp_judgement *j, sp_judgem
  * when ib is NULL (*n removed); else a pending entry (*pending its id, *n 0). */
 int sp_inbox_clear_pins(sp_store *db, sp_inbox *ib, int64_t entity, const sp_judgement *by, int *n, int64_t *pending,
 			sp_err *err);
+/* One transaction of the inbox: the entries added until sp_inbox_commit form one batch (above);
+ * sp_inbox_rollback (NULL: a no-op) queues none of them. */
+int sp_inbox_begin(sp_inbox *ib, sp_err *err);
+int sp_inbox_commit(sp_inbox *ib, sp_err *err);
+void sp_inbox_rollback(sp_inbox *ib);
+/* A row of `judgements import` (j->created and j->user given; j->records for an anchored kind; a
+ * remove: j->target is the pending entry, of this batch, of the row it removes) as an entry of the
+ * batch begun; *id the entry. Checked now as the import checks it (kind, value, records, target). */
+int sp_inbox_add_verbatim(sp_inbox *ib, const sp_judgement *j, int64_t *id, sp_err *err);
 /* A report's row, to be written by the next run (stage.h: sp_report_row; its run_id is ignored). */
 int sp_inbox_add_report(sp_inbox *ib, const sp_report_row *r, sp_err *err);
 
@@ -83,6 +100,7 @@ typedef struct sp_inbox_row {
 	const char *records; /* space-separated, each percent-encoded (sp_judgement_ref_encode) */
 	const char *path;    /* report: the PDF */
 	const char *failed;  /* NULL, or why applying it was refused */
+	int64_t removes;     /* an imported remove: the entry it removes */
 } sp_inbox_row;
 /* fn for each entry in the order made; no inbox file: none. fn returning non-zero stops. */
 int sp_inbox_each(const char *database, int (*fn)(const sp_inbox_row *r, void *user), void *user, sp_err *err);

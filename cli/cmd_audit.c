@@ -17,8 +17,9 @@
  *     Precision of the selection, relevant startups missed among the rejects and recall, each
  *     with its 95 % interval, and the strata they come from.
  *
- * Labels carry who (sp_cmd_user) and origin "audit" or "audit import:FILE"; the writers take the
- * run lock. `sparker review audit` is the same labelling on a terminal screen (cmd_review.c).
+ * Labels carry who (sp_cmd_user) and origin "audit" or "audit import:FILE"; label and import never
+ * wait for a run (during a run on SQLite they queue into the inbox, pipeline/inbox.h; import: all
+ * rows in one transaction of it, or none when a row is bad); sample takes the run lock. `sparker review audit` is the same labelling on a terminal screen (cmd_review.c).
  */
 #include <csv.h>
 #include <ctype.h>

@@ -17,7 +17,10 @@
  * decisions list [--year Y]
  *     The decisions in force (of year Y): where each lands now, who recorded it and when.
  *
- * The writers take the run lock (run.h), so they never interleave with a nightly run.
+ * The writers never wait for a nightly run (cli/cmd.h: sp_cmd_analyst_open): during a run on
+ * SQLite, decide queues its judgement in the inbox (pipeline/inbox.h), and decisions import checks
+ * every line as above and queues them all in one transaction of the inbox, or none when a line is
+ * bad (exit 1); the next run records them together.
  */
 #include <csv.h>
 #include <ctype.h>

@@ -21,7 +21,10 @@
  * note ENTITY TEXT
  *     A note on a startup, anchored to its records like a decision.
  *
- * Writers take the run lock (run.h). sp_cmd_judgements_on() prints the judgements placed on one
+ * Writers never wait for a run (cli/cmd.h: sp_cmd_analyst_open): during a run on SQLite they queue
+ * into the inbox (pipeline/inbox.h); import queues every row verbatim in one transaction of it, or
+ * none when a row is bad (exit 1), a removal naming the entry of the row it removes; the next run
+ * records them together by the same rules. sp_cmd_judgements_on() prints the judgements placed on one
  * entity for `show` and `explain`.
  */
 #include <csv.h>

@@ -3,6 +3,7 @@
  * handlers of a run, opening the database (alone or under the run lock), output files, the
  * analyst's name and hub, and entity arguments. Like every file of cli/, it prints.
  */
+#include <csv.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -222,6 +223,27 @@ void sp_cmd_import_queued(const sp_cmd_analyst *a, const char *file, int n, int 
 	else
 		fprintf(stderr, "%s: %d judgement%s queued; %s (%s): the next run applies them\n", file, n, n == 1 ? "" : "s",
 			held_by(a), a->holder);
+}
+
+const char *sp_cmd_csv_feed(FILE *f, int opts, void (*on_field)(void *, size_t, void *), void (*on_row)(int, void *),
+			    void *data, long *line, const int *stop)
+{
+	struct csv_parser p;
+	const char *why = NULL;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	csv_init(&p, (unsigned char)opts);
+	while (!why && !*stop && (len = getline(&buf, &cap, f)) > 0) {
+		(*line)++;
+		if (csv_parse(&p, buf, (size_t)len, on_field, on_row, data) != (size_t)len)
+			why = csv_strerror(csv_error(&p));
+	}
+	free(buf);
+	if (!why && !*stop)
+		csv_fini(&p, on_field, on_row, data);
+	csv_free(&p);
+	return why;
 }
 
 FILE *sp_cmd_open_out(const char *path)

@@ -144,6 +144,13 @@ int sp_cmd_exit_code(int rc);
  */
 void sp_cmd_catch_stop(void);
 int sp_cmd_stop_exit(void);
+/*
+ * The importers' CSV reading: f through libcsv (opts: CSV_APPEND_NULL...) into on_field/on_row
+ * with data, a line at a time, *line counting the lines read; stops early once *stop is set.
+ * Returns NULL, or libcsv's reason for the line it could not read (*line: that line).
+ */
+const char *sp_cmd_csv_feed(FILE *f, int opts, void (*on_field)(void *, size_t, void *), void (*on_row)(int, void *),
+			    void *data, long *line, const int *stop);
 /* Open -o FILE for writing (or stdout when path is NULL or "-"). */
 FILE *sp_cmd_open_out(const char *path);
 /*

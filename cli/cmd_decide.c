@@ -334,23 +334,12 @@ static void warn_contradictions(struct imp *im)
 /* Feed the file through libcsv into im (inside the caller's transaction). */
 static void import_read(struct imp *im, FILE *f)
 {
-	struct csv_parser p;
-	csv_init(&p, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while (!im->fatal && (len = getline(&line, &cap, f)) > 0) {
-		im->line++;
-		if (csv_parse(&p, line, (size_t)len, on_field, on_row, im) != (size_t)len) {
-			fprintf(stderr, "%s:%ld: %s\n", im->file, im->line, csv_strerror(csv_error(&p)));
-			im->bad++;
-			im->fatal = 1;
-		}
+	const char *why = sp_cmd_csv_feed(f, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL, on_field, on_row, im, &im->line, &im->fatal);
+	if (why) {
+		fprintf(stderr, "%s:%ld: %s\n", im->file, im->line, why);
+		im->bad++;
+		im->fatal = 1;
 	}
-	free(line);
-	if (!im->fatal)
-		csv_fini(&p, on_field, on_row, im);
-	csv_free(&p);
 	if (!im->header_done) {
 		fprintf(stderr, "%s: empty file (expected the header entity_id,decision,date,note)\n", im->file);
 		im->bad++;

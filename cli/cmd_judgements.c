@@ -137,6 +137,8 @@ static int list_pending(const sp_inbox_row *r, void *user)
 		sp_buf_addf(&what, "report %lld %s", (long long)r->year, r->path ? r->path : "");
 	else if (!strcmp(r->what, "clear"))
 		sp_buf_addf(&what, "pin clear");
+	else if (r->removes) /* an imported removal: of the entry of an earlier row */
+		sp_buf_addf(&what, "remove P%lld", (long long)r->removes);
 	else {
 		sp_judgement_row j = { .kind = sp_judgement_kind_parse(r->what), .a = r->a, .b = r->b, .value = r->value,
 				       .date = r->date, .target = r->target };
@@ -483,23 +485,12 @@ static void on_row(int c, void *data)
 /* Feed the file through libcsv into im (inside the caller's transaction). */
 static void import_read(struct imp *im, FILE *f)
 {
-	struct csv_parser p;
-	csv_init(&p, CSV_APPEND_NULL);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while (!im->fatal && (len = getline(&line, &cap, f)) > 0) {
-		im->line++;
-		if (csv_parse(&p, line, (size_t)len, on_field, on_row, im) != (size_t)len) {
-			im->row_line = im->line;
-			bad(im, "%s", csv_strerror(csv_error(&p)));
-			im->fatal = 1;
-		}
+	const char *why = sp_cmd_csv_feed(f, CSV_APPEND_NULL, on_field, on_row, im, &im->line, &im->fatal);
+	if (why) {
+		im->row_line = im->line;
+		bad(im, "%s", why);
+		im->fatal = 1;
 	}
-	free(line);
-	if (!im->fatal)
-		csv_fini(&p, on_field, on_row, im);
-	csv_free(&p);
 }
 
 /* The end of an import: committed (nothing when fatal; queued: nothing when a row was bad) or

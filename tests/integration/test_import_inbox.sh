@@ -190,3 +190,18 @@ assert_eq "$(pending)" 0 "the rerun emptied the inbox"
 assert_eq "$(q "SELECT count(*) FROM judgement WHERE user = 'zed'")" $((2 * JN)) "each imported row recorded once after the kill"
 assert_eq "$(q "SELECT count(*) FROM judgement WHERE user = 'zed' AND note = 'hello 2'")" 2 "two identical rows still two"
 echo "MEASURE: kill -9 of a run applying a queued import, then a rerun: $JN of $JN rows recorded once"
+
+# ---------------------------------------------------------------- 6. an inbox file from before batches
+rm -f "$DB.inbox" "$DB.inbox-wal" "$DB.inbox-shm"
+sqlite3 "$DB.inbox" "CREATE TABLE pending (id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE, what TEXT NOT NULL,
+  value TEXT, date TEXT, a TEXT, b TEXT, entity INTEGER, name TEXT, target INTEGER, note TEXT, user TEXT, hub TEXT,
+  created TEXT NOT NULL, origin TEXT, records TEXT, year INTEGER, path TEXT, csv_path TEXT, sha256 TEXT, failed TEXT,
+  as_of_run INTEGER, csv_sha256 TEXT, inputs TEXT);
+  INSERT INTO pending (token, what, a, b, user, created, origin) VALUES ('0ld', 'apart', '$(rec 400)', '$(rec 401)', 'old', '2025-06-03T00:00:00Z', 'cli');"
+sp judgements list >old.out 2>&1 || die "judgements list with an older inbox file: $(cat old.out)"
+assert_contains old.out "apart $(rec 400) $(rec 401)"
+assert_eq "$(sqlite3 "$DB.inbox" "SELECT count(*) FROM pending WHERE batch IS NULL AND verbatim IS NULL AND removes IS NULL")" 1 \
+  "an older inbox file gets the new columns"
+nightly >old_run.out 2>&1 || die "the run applying an older inbox failed: $(tail -3 old_run.out)"
+assert_eq "$(pending)" 0 "the older entry applied"
+assert_eq "$(q "SELECT count(*) FROM judgement WHERE user = 'old' AND origin = 'cli inbox:0ld'")" 1 "the older entry recorded once"

@@ -371,7 +371,9 @@ const char *const sp_schema_migrations[] = {
 	"CREATE TRIGGER report_edition_no_update BEFORE UPDATE ON report_edition"
 	"  BEGIN SELECT RAISE(ABORT, 'report editions are append-only'); END;"
 	"CREATE TRIGGER report_edition_no_delete BEFORE DELETE ON report_edition"
-	"  BEGIN SELECT RAISE(ABORT, 'report editions are append-only'); END;",
+	"  BEGIN SELECT RAISE(ABORT, 'report editions are append-only'); END;"
+	/* the inbox's applied entries are found by origin (pipeline/inbox.c: 'ORIGIN inbox:TOKEN') */
+	"CREATE INDEX judgement_origin ON judgement(origin);",
 };
 
 const int sp_schema_version = (int)(sizeof(sp_schema_migrations) / sizeof(sp_schema_migrations[0]));

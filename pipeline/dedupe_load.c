@@ -120,9 +120,11 @@ int dd_load(dd *d)
 	int rc = sp_store_prepare(ctx->db,
 				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
 				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
-				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id, rd.final_domain"
+				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id, rd.final_domain,"
+				  " m.entity_id, m.rule, m.score, m.peer_record_id, m.home_id, m.reason"
 				  " FROM candidate c JOIN record r ON r.id = c.record_id"
 				  " LEFT JOIN record_entity h ON h.record_id = c.record_id"
+				  " LEFT JOIN member m ON m.record_id = c.record_id"
 				  " LEFT JOIN redirect rd ON ?1 AND rd.domain = c.domain ORDER BY c.record_id",
 				  &s, ctx->err);
 	if (rc != SP_OK)
@@ -178,6 +180,14 @@ int dd_load(dd *d)
 		x->last_seen = arena_dup(&d->ar, col(s, 17));
 		x->old_eid = sp_col_int64(s, 18);
 		x->home_eid = sp_col_int64(s, 20);
+		if ((x->om.eid = sp_col_int64(s, 22)) > 0) {
+			x->om.rule = arena_dup(&d->ar, col(s, 23));
+			x->om.score_null = sp_col_null(s, 24);
+			x->om.score = sp_col_double(s, 24);
+			x->om.peer = sp_col_int64(s, 25);
+			x->om.home = sp_col_int64(s, 26);
+			x->om.reason = arena_dup(&d->ar, col(s, 27));
+		}
 		const char *mv = col(s, 21);
 		if (mv && x->domain && strcmp(mv, x->domain) != 0)
 			x->moved = arena_dup(&d->ar, mv);

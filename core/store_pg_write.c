@@ -208,6 +208,13 @@ int sp_pgw_copy_add(sp_pg_stmt *s)
  */
 enum { BATCH_ROWS = 100 };
 
+/* A full batch runs with the generic plan of its statement: the server would otherwise plan
+ * its BATCH_ROWS-row VALUES list anew for each of its first five runs (plan_cache_mode auto),
+ * which costs more than running it, and every statement prepared (each source's parse, each
+ * stage) starts over. The setting goes back at once (and with the transaction if it fails). */
+static const char GENERIC[] = "SET plan_cache_mode = force_generic_plan";
+static const char GENERIC_END[] = "RESET plan_cache_mode";
+
 
 void sp_pgw_upsert_free(sp_pg *pg, struct upsert *u)
 {
@@ -360,8 +367,11 @@ static int batch_send(sp_pg *pg, int i, int last_alone)
 	}
 	const char *const *v = (const char *const *)b->vals;
 	ok = ok && (PQpipelineStatus(pg->conn) != PQ_PIPELINE_OFF || PQenterPipelineMode(pg->conn));
-	if (ok && m > 0 && m == u->rows) {
-		ok = PQsendQueryPrepared(pg->conn, u->full, n * m, v, NULL, NULL, 0);
+	if (ok && m > 0 && m == u->rows) { /* its generic plan: see GENERIC */
+		ok = PQsendQueryParams(pg->conn, GENERIC, 0, NULL, NULL, NULL, NULL, 0) &&
+		     PQsendQueryPrepared(pg->conn, u->full, n * m, v, NULL, NULL, 0) &&
+		     PQsendQueryParams(pg->conn, GENERIC_END, 0, NULL, NULL, NULL, NULL, 0);
+		pg->piped += 2 * ok;
 	} else if (ok && m == 1) { /* one row: the statement itself, prepared */
 		ok = PQsendQueryPrepared(pg->conn, s->name, n, v, NULL, NULL, 0);
 	} else if (ok && m > 0) {

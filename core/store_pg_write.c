@@ -220,11 +220,8 @@ void sp_pgw_upsert_free(sp_pg *pg, struct upsert *u)
 {
 	if (!u)
 		return;
-	if (u->full[0] && pg->conn && PQtransactionStatus(pg->conn) != PQTRANS_INERROR) {
-		char q[48];
-		snprintf(q, sizeof(q), "DEALLOCATE %s", u->full);
-		PQclear(sp_pgw_exec(pg, q));
-	}
+	if (u->full[0])
+		sp_pgw_deallocate(pg, u->full);
 	free(u->head);
 	free(u->tuple);
 	free(u->tail);
@@ -483,6 +480,21 @@ int sp_pgw_batch_add(sp_pg_stmt *s)
 		return 1;
 	}
 	return SP_DONE;
+}
+
+/* Statements no longer used are dropped DEALLOC_MAX at a time, in one round trip, when no
+ * transaction is open (so that a failure there cannot touch one: it is ignored, the session
+ * keeps the statement). */
+enum { DEALLOC_MAX = 64 };
+
+void sp_pgw_deallocate(sp_pg *pg, const char *name)
+{
+	sp_buf_addf(&pg->dealloc, "DEALLOCATE %s;", name);
+	if (++pg->ndealloc < DEALLOC_MAX || pg->in_tx || !pg->conn || PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
+		return;
+	PQclear(sp_pgw_exec(pg, pg->dealloc.buf));
+	sp_buf_release(&pg->dealloc);
+	pg->ndealloc = 0;
 }
 
 /* PQexec after the pending writes' results (NULL when one failed: result_ok says so). */

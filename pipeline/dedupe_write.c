@@ -159,7 +159,7 @@ static int writer_prepare(writer *w)
 				       " ON CONFLICT(record_id) DO UPDATE SET entity_id = excluded.entity_id, home_id = excluded.home_id",
 				   &w->home, err)) != SP_OK)
 		return rc;
-	if ((rc = sp_store_prepare(db, "INSERT OR IGNORE INTO review_pair (a, b, rule, score, reason, run_id)"
+	if ((rc = sp_store_prepare(db, "INSERT INTO review_pair (a, b, rule, score, reason, run_id)"
 				       " VALUES (?1,?2,?3,?4,?5,?6)", &w->near, err)) != SP_OK)
 		return rc;
 	return sp_store_prepare(db, "UPDATE entity_merge SET into_id = ?2 WHERE into_id = ?1", &w->mrg3, err);
@@ -297,28 +297,52 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 	return rc;
 }
 
-/* The near misses whose records ended in two clusters (dd.near), for the review queue. */
+/* A near miss to write: its record pair (smaller id first) and its place in dd.near. */
+typedef struct near_ref {
+	int64_t a, b;
+	size_t k;
+} near_ref;
+
+static int near_cmp(const void *x, const void *y)
+{
+	const near_ref *p = x, *q = y;
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	return p->k < q->k ? -1 : p->k > q->k;
+}
+
+/* The near misses whose records ended in two clusters (dd.near), for the review queue: each pair
+ * once, as first found (a plain insert each, which a server takes in bulk). */
 static int write_near(writer *w, dd *d)
 {
 	int rc = sp_store_exec(w->ctx->db, "DELETE FROM review_pair", w->ctx->err);
-	for (size_t k = 0; k < d->nnear && rc == SP_OK; k++) {
+	near_ref *r = sp_xmalloc((d->nnear + 1) * sizeof(*r));
+	size_t n = 0;
+	for (size_t k = 0; k < d->nnear; k++) {
 		const dd_near *x = &d->near[k];
 		if (dd_find(d, x->a) == dd_find(d, x->b))
 			continue;
 		int64_t ra = d->c[x->a].rid, rb = d->c[x->b].rid;
-		sp_bind_int64(w->near, 1, ra < rb ? ra : rb);
-		sp_bind_int64(w->near, 2, ra < rb ? rb : ra);
+		r[n++] = (near_ref){ ra < rb ? ra : rb, ra < rb ? rb : ra, k };
+	}
+	qsort(r, n, sizeof(*r), near_cmp);
+	d->near_written = 0;
+	for (size_t i = 0; i < n && rc == SP_OK; i++) {
+		if (i && r[i].a == r[i - 1].a && r[i].b == r[i - 1].b)
+			continue;
+		const dd_near *x = &d->near[r[i].k];
+		sp_bind_int64(w->near, 1, r[i].a);
+		sp_bind_int64(w->near, 2, r[i].b);
 		sp_bind_text(w->near, 3, x->rule >= 0 ? rule_names[x->rule] : NULL);
 		sp_bind_double(w->near, 4, (double)x->score);
 		sp_bind_text(w->near, 5, x->why);
 		sp_bind_int64(w->near, 6, w->ctx->run_id);
 		rc = sp_store_step_done(w->ctx->db, w->near, w->ctx->err);
+		d->near_written++;
 	}
-	/* counted once at the end (a pair found twice is written once): asking each insert for its
-	 * count would wait for the server's answer row by row on PostgreSQL */
-	int64_t n = 0;
-	if (rc == SP_OK && (rc = sp_store_int(w->ctx->db, "SELECT count(*) FROM review_pair", &n, w->ctx->err, NULL)) == SP_OK)
-		d->near_written = (size_t)n;
+	free(r);
 	return rc;
 }
 

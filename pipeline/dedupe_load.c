@@ -31,21 +31,27 @@
 
 /* ---------------------------------------------------------------- arena */
 
+/* n bytes from the arena, at a multiple of align (a power of two) */
+static void *arena_alloc(dd_arena *a, size_t n, size_t align)
+{
+	size_t at = a->head ? (a->head->used + align - 1) & ~(align - 1) : 0;
+	if (!a->head || at + n > a->head->cap) {
+		size_t cap = n > (1 << 20) ? n : (1 << 20);
+		dd_arena_blk *b = sp_xmalloc(sizeof(*b) + cap);
+		b->next = a->head, b->used = 0, b->cap = cap;
+		a->head = b;
+		at = 0;
+	}
+	a->head->used = at + n;
+	return a->head->data + at;
+}
+
 static const char *arena_dup(dd_arena *a, const char *s)
 {
 	if (!s || !*s)
 		return NULL;
 	size_t n = strlen(s) + 1;
-	if (!a->head || a->head->used + n > a->head->cap) {
-		size_t cap = n > (1 << 20) ? n : (1 << 20);
-		dd_arena_blk *b = sp_xmalloc(sizeof(*b) + cap);
-		b->next = a->head, b->used = 0, b->cap = cap;
-		a->head = b;
-	}
-	char *p = a->head->data + a->head->used;
-	memcpy(p, s, n);
-	a->head->used += n;
-	return p;
+	return memcpy(arena_alloc(a, n, 1), s, n);
 }
 
 void dd_arena_free(dd_arena *a)
@@ -180,13 +186,16 @@ int dd_load(dd *d)
 		x->last_seen = arena_dup(&d->ar, col(s, 17));
 		x->old_eid = sp_col_int64(s, 18);
 		x->home_eid = sp_col_int64(s, 20);
-		if ((x->om.eid = sp_col_int64(s, 22)) > 0) {
-			x->om.rule = arena_dup(&d->ar, col(s, 23));
-			x->om.score_null = sp_col_null(s, 24);
-			x->om.score = sp_col_double(s, 24);
-			x->om.peer = sp_col_int64(s, 25);
-			x->om.home = sp_col_int64(s, 26);
-			x->om.reason = arena_dup(&d->ar, col(s, 27));
+		if (sp_col_int64(s, 22) > 0) { /* the record's member row (kept in the arena: most have none on a first run) */
+			dd_oldmem *om = arena_alloc(&d->ar, sizeof(*om), _Alignof(dd_oldmem));
+			om->eid = sp_col_int64(s, 22);
+			om->rule = arena_dup(&d->ar, col(s, 23));
+			om->score_null = sp_col_null(s, 24);
+			om->score = sp_col_double(s, 24);
+			om->peer = sp_col_int64(s, 25);
+			om->home = sp_col_int64(s, 26);
+			om->reason = arena_dup(&d->ar, col(s, 27));
+			x->om = om;
 		}
 		const char *mv = col(s, 21);
 		if (mv && x->domain && strcmp(mv, x->domain) != 0)

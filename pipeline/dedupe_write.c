@@ -253,8 +253,8 @@ static int str_same(const char *a, const char *b)
 /* The record's member row is already as the previous run left it. */
 static int member_same(const cand *x, int64_t id, const mrow *r)
 {
-	const dd_oldmem *o = &x->om;
-	return o->eid == id && str_same(o->rule, r->rule) && !o->score_null && o->score == r->score &&
+	const dd_oldmem *o = x->om;
+	return o && o->eid == id && str_same(o->rule, r->rule) && !o->score_null && o->score == r->score &&
 	       o->peer == r->peer && o->home == r->home && str_same(o->reason, r->reason);
 }
 
@@ -285,7 +285,7 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 		const cand *x = &d->c[m[i].idx];
 		mrow r;
 		member_row(d, x, n, id, &r);
-		if (x->om.eid > 0 && !member_same(x, id, &r))
+		if (x->om && !member_same(x, id, &r))
 			rc = member_step(w, w->mem_up, x, id, &r);
 		if (rc == SP_OK && x->old_eid != id && x->home_eid > 0) {
 			sp_bind_int64(w->home, 1, x->rid);
@@ -418,7 +418,7 @@ static int write_new(writer *w, const dd *d, const clusters *cs, const sp_dedupe
 			int n = cs->start[g + 1] - cs->start[g];
 			for (int i = cs->start[g]; i < cs->start[g + 1] && rc == SP_OK; i++) {
 				const cand *x = &d->c[cs->m[i].idx];
-				if (pass == 0 && x->om.eid <= 0) {
+				if (pass == 0 && !x->om) {
 					mrow r;
 					member_row(d, x, n, ids->id[g], &r);
 					rc = member_step(w, w->mem, x, ids->id[g], &r);

@@ -231,6 +231,7 @@ int sp_pg_prepare(sp_pg *pg, const char *sql, sp_pg_stmt **out, sp_err *err)
 		int ok = prepare_typed(s);
 		if (!ok) {
 			sp_err_set(err, SP_EDB, "%s (in: %.120s)", pg->errmsg, sql);
+			s->noop = 1; /* nothing to deallocate */
 			sp_pg_finalize(s);
 			*out = NULL;
 			return SP_EDB;
@@ -361,11 +362,8 @@ void sp_pg_finalize(sp_pg_stmt *s)
 		return;
 	sp_pgw_batch_send_stmt(s->pg, s); /* a failure is reported by the next call */
 	sp_pg_reset(s);
-	if (!s->noop && s->pg->conn && PQtransactionStatus(s->pg->conn) != PQTRANS_INERROR) {
-		char q[48];
-		snprintf(q, sizeof(q), "DEALLOCATE %s", s->name);
-		PQclear(sp_pgw_exec(s->pg, q));
-	}
+	if (!s->noop)
+		sp_pgw_deallocate(s->pg, s->name);
 	for (int i = 0; i < s->nparams; i++)
 		free(s->vals[i]);
 	free(s->vals);
@@ -530,6 +528,7 @@ void sp_pg_close(sp_pg *pg)
 		sp_buf_release(&pg->copies[i].rows);
 	}
 	sp_pgw_batch_drop(pg);
+	sp_buf_release(&pg->dealloc);
 	free(pg->errmsg);
 	free(pg);
 }

@@ -5,7 +5,8 @@
  * What it does: a connection (sp_pg) from a URL or conninfo string (the password from PGPASSWORD
  * or ~/.pgpass, as libpq reads them), the schema (the same migrations as SQLite, through
  * sp_pg_translate_ddl, with the version in a table sparker_schema), and statements (sp_pg_stmt)
- * whose SQLite-dialect SQL is translated once at prepare (sp_pg_translate) and prepared by name.
+ * whose SQLite-dialect SQL is translated once at prepare (sp_pg_translate) and prepared by name
+ * (a finalized statement is dropped later, with others, outside a transaction: store_pg_write.c).
  * Parameters are bound as text; a SELECT without parameters reads through a cursor, 1000 rows at
  * a time (memory stays flat on the score stage's scans), any other statement is executed whole
  * at its first step. Inside a transaction writes do not wait for their result: a plain INSERT's

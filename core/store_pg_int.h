@@ -38,6 +38,8 @@ struct sp_pg {
 	int nbatches;
 	sp_pg_stmt *last_batched; /* the last write is the last row of this statement's batch */
 	char last_table[64]; /* the table of the last INSERT stepped (sp_pg_last_id) */
+	sp_buf dealloc;      /* "DEALLOCATE a;DEALLOCATE b;..": prepared statements no longer used */
+	int ndealloc;
 };
 
 struct sp_pg_stmt {
@@ -87,6 +89,9 @@ int sp_pgw_batch_add(sp_pg_stmt *s);
 int sp_pgw_batch_send_last(sp_pg *pg);
 int sp_pgw_batch_send_stmt(sp_pg *pg, sp_pg_stmt *s);
 void sp_pgw_batch_drop(sp_pg *pg);
+/* Drop prepared statement name (one that was prepared): later, with others, outside a
+ * transaction (a DEALLOCATE each would wait for the server, and send every pending write). */
+void sp_pgw_deallocate(sp_pg *pg, const char *name);
 /* At prepare: the COPY statement of a plain insert, the batch form of an upsert, else NULL. */
 char *sp_pgw_plain_insert(const char *sql, int nparams);
 struct upsert *sp_pgw_upsert_parse(const char *sql, int nparams);

@@ -208,16 +208,20 @@ int sp_pgw_copy_add(sp_pg_stmt *s)
  */
 enum { BATCH_ROWS = 100 };
 
+/* A full batch runs with the generic plan of its statement: the server would otherwise plan
+ * its BATCH_ROWS-row VALUES list anew for each of its first five runs (plan_cache_mode auto),
+ * which costs more than running it, and every statement prepared (each source's parse, each
+ * stage) starts over. The setting goes back at once (and with the transaction if it fails). */
+static const char GENERIC[] = "SET plan_cache_mode = force_generic_plan";
+static const char GENERIC_END[] = "RESET plan_cache_mode";
+
 
 void sp_pgw_upsert_free(sp_pg *pg, struct upsert *u)
 {
 	if (!u)
 		return;
-	if (u->full[0] && pg->conn && PQtransactionStatus(pg->conn) != PQTRANS_INERROR) {
-		char q[48];
-		snprintf(q, sizeof(q), "DEALLOCATE %s", u->full);
-		PQclear(sp_pgw_exec(pg, q));
-	}
+	if (u->full[0])
+		sp_pgw_deallocate(pg, u->full);
 	free(u->head);
 	free(u->tuple);
 	free(u->tail);
@@ -360,8 +364,11 @@ static int batch_send(sp_pg *pg, int i, int last_alone)
 	}
 	const char *const *v = (const char *const *)b->vals;
 	ok = ok && (PQpipelineStatus(pg->conn) != PQ_PIPELINE_OFF || PQenterPipelineMode(pg->conn));
-	if (ok && m > 0 && m == u->rows) {
-		ok = PQsendQueryPrepared(pg->conn, u->full, n * m, v, NULL, NULL, 0);
+	if (ok && m > 0 && m == u->rows) { /* its generic plan: see GENERIC */
+		ok = PQsendQueryParams(pg->conn, GENERIC, 0, NULL, NULL, NULL, NULL, 0) &&
+		     PQsendQueryPrepared(pg->conn, u->full, n * m, v, NULL, NULL, 0) &&
+		     PQsendQueryParams(pg->conn, GENERIC_END, 0, NULL, NULL, NULL, NULL, 0);
+		pg->piped += 2 * ok;
 	} else if (ok && m == 1) { /* one row: the statement itself, prepared */
 		ok = PQsendQueryPrepared(pg->conn, s->name, n, v, NULL, NULL, 0);
 	} else if (ok && m > 0) {
@@ -473,6 +480,21 @@ int sp_pgw_batch_add(sp_pg_stmt *s)
 		return 1;
 	}
 	return SP_DONE;
+}
+
+/* Statements no longer used are dropped DEALLOC_MAX at a time, in one round trip, when no
+ * transaction is open (so that a failure there cannot touch one: it is ignored, the session
+ * keeps the statement). */
+enum { DEALLOC_MAX = 64 };
+
+void sp_pgw_deallocate(sp_pg *pg, const char *name)
+{
+	sp_buf_addf(&pg->dealloc, "DEALLOCATE %s;", name);
+	if (++pg->ndealloc < DEALLOC_MAX || pg->in_tx || !pg->conn || PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
+		return;
+	PQclear(sp_pgw_exec(pg, pg->dealloc.buf));
+	sp_buf_release(&pg->dealloc);
+	pg->ndealloc = 0;
 }
 
 /* PQexec after the pending writes' results (NULL when one failed: result_ok says so). */

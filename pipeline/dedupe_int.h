@@ -37,8 +37,17 @@ typedef struct dd_arena {
 /* The rules, in priority order: a record keeps the lowest rule that placed it. */
 enum { R_OVERRIDE, R_REGNUM, R_RALINK, R_LEI, R_DOMAIN, R_SNAPSHOT, R_EXACT, R_ALIAS, R_SUBSET, R_FUZZY, R_SINGLE };
 
+/* A candidate's member row as the previous run left it, to write only what changed. */
+typedef struct dd_oldmem {
+	int64_t eid, peer, home; /* peer, home: 0 for NULL */
+	double score;
+	const char *rule, *reason;
+	int score_null;
+} dd_oldmem;
+
 typedef struct cand {
 	int64_t rid, old_eid; /* record id; entity of the previous run (0: none) */
+	const dd_oldmem *om; /* NULL: the record had no member row */
 	int64_t home_eid;     /* the entity the record was first placed in (0: none) */
 	const char *label; /* first label of the domain, without get/try/hello... prefixes and '-' */
 	const char *source, *srckey, *name, *key, *compact, *city, *domain, *founded, *regnum, *ra, *hard,

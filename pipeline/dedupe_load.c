@@ -31,21 +31,27 @@
 
 /* ---------------------------------------------------------------- arena */
 
+/* n bytes from the arena, at a multiple of align (a power of two) */
+static void *arena_alloc(dd_arena *a, size_t n, size_t align)
+{
+	size_t at = a->head ? (a->head->used + align - 1) & ~(align - 1) : 0;
+	if (!a->head || at + n > a->head->cap) {
+		size_t cap = n > (1 << 20) ? n : (1 << 20);
+		dd_arena_blk *b = sp_xmalloc(sizeof(*b) + cap);
+		b->next = a->head, b->used = 0, b->cap = cap;
+		a->head = b;
+		at = 0;
+	}
+	a->head->used = at + n;
+	return a->head->data + at;
+}
+
 static const char *arena_dup(dd_arena *a, const char *s)
 {
 	if (!s || !*s)
 		return NULL;
 	size_t n = strlen(s) + 1;
-	if (!a->head || a->head->used + n > a->head->cap) {
-		size_t cap = n > (1 << 20) ? n : (1 << 20);
-		dd_arena_blk *b = sp_xmalloc(sizeof(*b) + cap);
-		b->next = a->head, b->used = 0, b->cap = cap;
-		a->head = b;
-	}
-	char *p = a->head->data + a->head->used;
-	memcpy(p, s, n);
-	a->head->used += n;
-	return p;
+	return memcpy(arena_alloc(a, n, 1), s, n);
 }
 
 void dd_arena_free(dd_arena *a)
@@ -120,9 +126,11 @@ int dd_load(dd *d)
 	int rc = sp_store_prepare(ctx->db,
 				  "SELECT c.record_id, c.source, r.source_key, c.name, c.name_key, c.country, c.city_key,"
 				  " c.domain, c.founded, c.founded_year, c.regnum_key, c.lei, c.ra_key, c.active, c.first_seen,"
-				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id, rd.final_domain"
+				  " r.city, r.website, r.last_seen, h.entity_id, r.postcode, h.home_id, rd.final_domain,"
+				  " m.entity_id, m.rule, m.score, m.peer_record_id, m.home_id, m.reason"
 				  " FROM candidate c JOIN record r ON r.id = c.record_id"
 				  " LEFT JOIN record_entity h ON h.record_id = c.record_id"
+				  " LEFT JOIN member m ON m.record_id = c.record_id"
 				  " LEFT JOIN redirect rd ON ?1 AND rd.domain = c.domain ORDER BY c.record_id",
 				  &s, ctx->err);
 	if (rc != SP_OK)
@@ -178,6 +186,17 @@ int dd_load(dd *d)
 		x->last_seen = arena_dup(&d->ar, col(s, 17));
 		x->old_eid = sp_col_int64(s, 18);
 		x->home_eid = sp_col_int64(s, 20);
+		if (sp_col_int64(s, 22) > 0) { /* the record's member row (kept in the arena: most have none on a first run) */
+			dd_oldmem *om = arena_alloc(&d->ar, sizeof(*om), _Alignof(dd_oldmem));
+			om->eid = sp_col_int64(s, 22);
+			om->rule = arena_dup(&d->ar, col(s, 23));
+			om->score_null = sp_col_null(s, 24);
+			om->score = sp_col_double(s, 24);
+			om->peer = sp_col_int64(s, 25);
+			om->home = sp_col_int64(s, 26);
+			om->reason = arena_dup(&d->ar, col(s, 27));
+			x->om = om;
+		}
 		const char *mv = col(s, 21);
 		if (mv && x->domain && strcmp(mv, x->domain) != 0)
 			x->moved = arena_dup(&d->ar, mv);

@@ -3,10 +3,15 @@
  *
  * What it does: dd_write() numbers the clusters in order of their earliest record, lets
  * sp_dedupe_assign_ids() (dedupe_ids.c) decide which id each keeps, and in ONE transaction
- *   - replaces `member` (every candidate with the rule, score and peer that placed it; a
+ *   - brings `member` to every candidate with the rule, score and peer that placed it (a
  *     record alone in its cluster, or placed by no rule, is "single" with score 1), and keeps
  *     `record_entity` (each record's last and home entity) up to date for the records it moved;
  *   - upserts one `entity` per cluster with its golden record (sp_golden_compute, golden.h);
+ * writing only what changed: a member row as the last run left it (dd_load reads them) stays,
+ * with the run_id of the run that placed it so; an entity row whose values are the same is not
+ * rewritten; rows known new (an id above the largest, a record without a member or
+ * record_entity row) are plain inserts, which a server takes in bulk (core/store.h). Fewer
+ * writes, and on PostgreSQL fewer foreign-key checks at commit (one per row written);
  *   - for every old id that lost to a smaller one: merged_into + nsources 0 on its row, an
  *     `entity_merge` row, and earlier merges into it redirected (chains stay one hop deep);
  *   - gives entities whose records all disappeared nsources 0 and active NULL (the row stays:
@@ -96,6 +101,9 @@ static void assign_ids(const dd *d, const clusters *cs, int64_t max_id, sp_dedup
 typedef struct writer {
 	sp_ctx *ctx;
 	sp_stmt *ent, *mem, *mrg, *mrg2, *mrg3, *near, *home;
+	sp_stmt *ent_new, *home_new; /* plain inserts of rows known new (a server copies them in bulk) */
+	sp_stmt *mem_up;             /* a member row that changed */
+	int64_t max_id;              /* the largest entity id before this run: ids above are new */
 	sp_golden_member *gbuf; /* one cluster's members, for the golden rule */
 } writer;
 
@@ -110,13 +118,33 @@ static int writer_prepare(writer *w)
 				   " ON CONFLICT(id) DO UPDATE SET name = excluded.name, country = excluded.country,"
 				   " city = excluded.city, founded = excluded.founded, website = excluded.website,"
 				   " first_seen = excluded.first_seen, cohort = excluded.cohort, merged_into = NULL,"
-				   " active = excluded.active, nsources = excluded.nsources",
+				   " active = excluded.active, nsources = excluded.nsources"
+				   " WHERE entity.name IS NOT excluded.name OR entity.country IS NOT excluded.country"
+				   " OR entity.city IS NOT excluded.city OR entity.founded IS NOT excluded.founded"
+				   " OR entity.website IS NOT excluded.website OR entity.first_seen IS NOT excluded.first_seen"
+				   " OR entity.cohort IS NOT excluded.cohort OR entity.merged_into IS NOT NULL"
+				   " OR entity.active IS NOT excluded.active OR entity.nsources IS NOT excluded.nsources",
 				   &w->ent, err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_prepare(db,
+				   "INSERT INTO entity (id, name, country, city, founded, website, first_seen, cohort,"
+				   " created_run, active, nsources) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+				   &w->ent_new, err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_prepare(db, "INSERT INTO record_entity (record_id, entity_id, home_id) VALUES (?1,?2,?3)",
+				   &w->home_new, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db,
 				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id, home_id, reason)"
 				   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
 				   &w->mem, err)) != SP_OK)
+		return rc;
+	if ((rc = sp_store_prepare(db,
+				   "INSERT INTO member (record_id, entity_id, rule, score, peer_record_id, run_id, home_id, reason)"
+				   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(record_id) DO UPDATE SET entity_id = excluded.entity_id,"
+				   " rule = excluded.rule, score = excluded.score, peer_record_id = excluded.peer_record_id,"
+				   " run_id = excluded.run_id, home_id = excluded.home_id, reason = excluded.reason",
+				   &w->mem_up, err)) != SP_OK)
 		return rc;
 	if ((rc = sp_store_prepare(db, "UPDATE entity SET merged_into = ?2, nsources = 0 WHERE id = ?1", &w->mrg,
 				   err)) != SP_OK)
@@ -131,7 +159,7 @@ static int writer_prepare(writer *w)
 				       " ON CONFLICT(record_id) DO UPDATE SET entity_id = excluded.entity_id, home_id = excluded.home_id",
 				   &w->home, err)) != SP_OK)
 		return rc;
-	if ((rc = sp_store_prepare(db, "INSERT OR IGNORE INTO review_pair (a, b, rule, score, reason, run_id)"
+	if ((rc = sp_store_prepare(db, "INSERT INTO review_pair (a, b, rule, score, reason, run_id)"
 				       " VALUES (?1,?2,?3,?4,?5,?6)", &w->near, err)) != SP_OK)
 		return rc;
 	return sp_store_prepare(db, "UPDATE entity_merge SET into_id = ?2 WHERE into_id = ?1", &w->mrg3, err);
@@ -141,7 +169,8 @@ static void writer_finalize(writer *w)
 {
 	sp_finalize(w->ent), sp_finalize(w->mem), sp_finalize(w->mrg);
 	sp_finalize(w->mrg2), sp_finalize(w->mrg3), sp_finalize(w->near), sp_finalize(w->home);
-	w->ent = w->mem = w->mrg = w->mrg2 = w->mrg3 = w->near = w->home = NULL;
+	sp_finalize(w->ent_new), sp_finalize(w->home_new), sp_finalize(w->mem_up);
+	w->ent = w->mem = w->mrg = w->mrg2 = w->mrg3 = w->near = w->home = w->ent_new = w->home_new = w->mem_up = NULL;
 }
 
 /* The entity row of one cluster: its id and its golden record. */
@@ -156,7 +185,7 @@ static int write_entity(writer *w, const dd *d, const gm *m, int n, int64_t id)
 	}
 	sp_golden g;
 	sp_golden_compute(w->gbuf, (size_t)n, &g);
-	sp_stmt *ent = w->ent;
+	sp_stmt *ent = id > w->max_id ? w->ent_new : w->ent; /* the same parameters */
 	sp_bind_int64(ent, 1, id);
 	sp_bind_text(ent, 2, sp_golden_value(&g, w->gbuf, SP_GOLDEN_NAME));
 	sp_bind_text(ent, 3, sp_golden_value(&g, w->gbuf, SP_GOLDEN_COUNTRY));
@@ -197,7 +226,56 @@ static const char *member_reason(const dd *d, const cand *x, char *buf, size_t n
 	return buf;
 }
 
-/* The member rows of one cluster, with the reason that placed each record. */
+/* A member row: what placed the record in its cluster (entity id) and its home. */
+typedef struct mrow {
+	const char *rule, *reason;
+	double score;
+	int64_t peer, home; /* peer 0: none */
+	char why[600];
+} mrow;
+
+static void member_row(const dd *d, const cand *x, int n, int64_t id, mrow *r)
+{
+	int single = n == 1 || x->rule < 0;
+	r->rule = rule_names[single ? R_SINGLE : x->rule];
+	r->score = single ? 1.0 : (double)x->score;
+	r->peer = !single && x->peer >= 0 ? d->c[x->peer].rid : 0;
+	r->home = x->home_eid > 0 ? x->home_eid : id;
+	r->reason = single ? NULL : member_reason(d, x, r->why, sizeof(r->why));
+}
+
+static int str_same(const char *a, const char *b)
+{
+	a = a && *a ? a : NULL, b = b && *b ? b : NULL; /* an empty text is stored as NULL */
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The record's member row is already as the previous run left it. */
+static int member_same(const cand *x, int64_t id, const mrow *r)
+{
+	const dd_oldmem *o = x->om;
+	return o && o->eid == id && str_same(o->rule, r->rule) && !o->score_null && o->score == r->score &&
+	       o->peer == r->peer && o->home == r->home && str_same(o->reason, r->reason);
+}
+
+static int member_step(writer *w, sp_stmt *s, const cand *x, int64_t id, const mrow *r)
+{
+	sp_bind_int64(s, 1, x->rid);
+	sp_bind_int64(s, 2, id);
+	sp_bind_text(s, 3, r->rule);
+	sp_bind_double(s, 4, r->score);
+	if (r->peer)
+		sp_bind_int64(s, 5, r->peer);
+	else
+		sp_bind_null(s, 5);
+	sp_bind_int64(s, 6, w->ctx->run_id);
+	sp_bind_int64(s, 7, r->home);
+	sp_bind_text(s, 8, r->reason);
+	return sp_store_step_done(w->ctx->db, s, w->ctx->err);
+}
+
+/* The member and record_entity rows of one cluster's records that had them and changed (the
+ * records placed for the first time: write_new). */
 static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 {
 	int rc = SP_OK;
@@ -205,52 +283,66 @@ static int write_members(writer *w, const dd *d, const gm *m, int n, int64_t id)
 		if ((i & 1023) == 1023 && sp_stop_requested()) /* a huge cluster */
 			return sp_stop_err(w->ctx->err);
 		const cand *x = &d->c[m[i].idx];
-		int single = n == 1 || x->rule < 0;
-		sp_bind_int64(w->mem, 1, x->rid);
-		sp_bind_int64(w->mem, 2, id);
-		sp_bind_text(w->mem, 3, rule_names[single ? R_SINGLE : x->rule]);
-		sp_bind_double(w->mem, 4, single ? 1.0 : (double)x->score);
-		if (!single && x->peer >= 0)
-			sp_bind_int64(w->mem, 5, d->c[x->peer].rid);
-		else
-			sp_bind_null(w->mem, 5);
-		sp_bind_int64(w->mem, 6, w->ctx->run_id);
-		sp_bind_int64(w->mem, 7, x->home_eid > 0 ? x->home_eid : id);
-		char why[600];
-		sp_bind_text(w->mem, 8, single ? NULL : member_reason(d, x, why, sizeof(why)));
-		rc = sp_store_step_done(w->ctx->db, w->mem, w->ctx->err);
-		if (rc == SP_OK && (x->old_eid != id || x->home_eid <= 0)) { /* only what changed */
+		mrow r;
+		member_row(d, x, n, id, &r);
+		if (x->om && !member_same(x, id, &r))
+			rc = member_step(w, w->mem_up, x, id, &r);
+		if (rc == SP_OK && x->old_eid != id && x->home_eid > 0) {
 			sp_bind_int64(w->home, 1, x->rid);
 			sp_bind_int64(w->home, 2, id);
-			sp_bind_int64(w->home, 3, x->home_eid > 0 ? x->home_eid : id);
+			sp_bind_int64(w->home, 3, x->home_eid);
 			rc = sp_store_step_done(w->ctx->db, w->home, w->ctx->err);
 		}
 	}
 	return rc;
 }
 
-/* The near misses whose records ended in two clusters (dd.near), for the review queue. */
+/* A near miss to write: its record pair (smaller id first) and its place in dd.near. */
+typedef struct near_ref {
+	int64_t a, b;
+	size_t k;
+} near_ref;
+
+static int near_cmp(const void *x, const void *y)
+{
+	const near_ref *p = x, *q = y;
+	if (p->a != q->a)
+		return p->a < q->a ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	return p->k < q->k ? -1 : p->k > q->k;
+}
+
+/* The near misses whose records ended in two clusters (dd.near), for the review queue: each pair
+ * once, as first found (a plain insert each, which a server takes in bulk). */
 static int write_near(writer *w, dd *d)
 {
 	int rc = sp_store_exec(w->ctx->db, "DELETE FROM review_pair", w->ctx->err);
-	for (size_t k = 0; k < d->nnear && rc == SP_OK; k++) {
+	near_ref *r = sp_xmalloc((d->nnear + 1) * sizeof(*r));
+	size_t n = 0;
+	for (size_t k = 0; k < d->nnear; k++) {
 		const dd_near *x = &d->near[k];
 		if (dd_find(d, x->a) == dd_find(d, x->b))
 			continue;
 		int64_t ra = d->c[x->a].rid, rb = d->c[x->b].rid;
-		sp_bind_int64(w->near, 1, ra < rb ? ra : rb);
-		sp_bind_int64(w->near, 2, ra < rb ? rb : ra);
+		r[n++] = (near_ref){ ra < rb ? ra : rb, ra < rb ? rb : ra, k };
+	}
+	qsort(r, n, sizeof(*r), near_cmp);
+	d->near_written = 0;
+	for (size_t i = 0; i < n && rc == SP_OK; i++) {
+		if (i && r[i].a == r[i - 1].a && r[i].b == r[i - 1].b)
+			continue;
+		const dd_near *x = &d->near[r[i].k];
+		sp_bind_int64(w->near, 1, r[i].a);
+		sp_bind_int64(w->near, 2, r[i].b);
 		sp_bind_text(w->near, 3, x->rule >= 0 ? rule_names[x->rule] : NULL);
 		sp_bind_double(w->near, 4, (double)x->score);
 		sp_bind_text(w->near, 5, x->why);
 		sp_bind_int64(w->near, 6, w->ctx->run_id);
 		rc = sp_store_step_done(w->ctx->db, w->near, w->ctx->err);
+		d->near_written++;
 	}
-	/* counted once at the end (a pair found twice is written once): asking each insert for its
-	 * count would wait for the server's answer row by row on PostgreSQL */
-	int64_t n = 0;
-	if (rc == SP_OK && (rc = sp_store_int(w->ctx->db, "SELECT count(*) FROM review_pair", &n, w->ctx->err, NULL)) == SP_OK)
-		d->near_written = (size_t)n;
+	free(r);
 	return rc;
 }
 
@@ -315,8 +407,56 @@ static int write_merges(writer *w, const sp_dedupe_ids *ids)
 	return rc;
 }
 
+/* The member rows, then the record_entity rows, of the records without them (placed for the
+ * first time, or members again), after every entity: on a server, a table's plain inserts go in
+ * bulk as long as no other write to that table comes between. */
+static int write_new(writer *w, const dd *d, const clusters *cs, const sp_dedupe_ids *ids)
+{
+	int rc = SP_OK;
+	for (int pass = 0; pass < 2; pass++)
+		for (int g = 0; g < cs->n && rc == SP_OK; g++) {
+			int n = cs->start[g + 1] - cs->start[g];
+			for (int i = cs->start[g]; i < cs->start[g + 1] && rc == SP_OK; i++) {
+				const cand *x = &d->c[cs->m[i].idx];
+				if (pass == 0 && !x->om) {
+					mrow r;
+					member_row(d, x, n, ids->id[g], &r);
+					rc = member_step(w, w->mem, x, ids->id[g], &r);
+				} else if (pass == 1 && x->home_eid <= 0) {
+					sp_bind_int64(w->home_new, 1, x->rid);
+					sp_bind_int64(w->home_new, 2, ids->id[g]);
+					sp_bind_int64(w->home_new, 3, ids->id[g]);
+					rc = sp_store_step_done(w->ctx->db, w->home_new, w->ctx->err);
+				}
+			}
+		}
+	return rc;
+}
+
+/* Each cluster's entity and members: first the clusters keeping an old id (their entity rows
+ * upserted), then those with a new id (plain inserts), so that neither kind of write to entity
+ * interrupts the other's batch on a server; every entity row still comes before its members. */
+static int write_clusters(writer *w, const dd *d, const clusters *cs, const sp_dedupe_ids *ids)
+{
+	int rc = SP_OK, done = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int g = 0; g < cs->n && rc == SP_OK; g++) {
+			if ((ids->id[g] > w->max_id) != pass)
+				continue;
+			if (sp_stop_requested())
+				return sp_stop_err(w->ctx->err);
+			if ((++done & 1023) == 1023)
+				sp_progress_update(done);
+			const gm *m = cs->m + cs->start[g];
+			int n = cs->start[g + 1] - cs->start[g];
+			if ((rc = write_entity(w, d, m, n, ids->id[g])) == SP_OK)
+				rc = write_members(w, d, m, n, ids->id[g]);
+		}
+	return rc == SP_OK ? write_new(w, d, cs, ids) : rc;
+}
+
 /* The whole output in one transaction; rolled back on any error after BEGIN. */
-static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids)
+static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids, int64_t max_id)
 {
 	sp_ctx *ctx = d->ctx;
 	int rc;
@@ -324,23 +464,15 @@ static int write_all(dd *d, const clusters *cs, const sp_dedupe_ids *ids)
 		return rc;
 	if ((rc = sp_store_begin(ctx->db, ctx->err)) != SP_OK)
 		return rc;
-	writer w = { .ctx = ctx };
+	writer w = { .ctx = ctx, .max_id = max_id };
 	w.gbuf = sp_xmalloc(((size_t)cs->largest + 1) * sizeof(*w.gbuf));
-	if ((rc = sp_store_exec(ctx->db, "DELETE FROM member", ctx->err)) == SP_OK)
+	/* members of records no longer candidates (dd_load's candidates: joined to their record) */
+	if ((rc = sp_store_exec(ctx->db, "DELETE FROM member WHERE NOT EXISTS (SELECT 1 FROM candidate c"
+				" JOIN record r ON r.id = c.record_id WHERE c.record_id = member.record_id)", ctx->err)) == SP_OK)
 		rc = writer_prepare(&w);
 	sp_progress_start("dedupe: writing", cs->n, "entities");
-	for (int g = 0; g < cs->n && rc == SP_OK; g++) {
-		if (sp_stop_requested()) {
-			rc = sp_stop_err(ctx->err);
-			break;
-		}
-		if ((g & 1023) == 1023)
-			sp_progress_update(g);
-		const gm *m = cs->m + cs->start[g];
-		int n = cs->start[g + 1] - cs->start[g];
-		if ((rc = write_entity(&w, d, m, n, ids->id[g])) == SP_OK)
-			rc = write_members(&w, d, m, n, ids->id[g]);
-	}
+	if (rc == SP_OK)
+		rc = write_clusters(&w, d, cs, ids);
 	if (rc == SP_OK)
 		rc = write_merges(&w, ids);
 	if (rc == SP_OK)
@@ -367,7 +499,7 @@ int dd_write(dd *d, sp_counts *cnt)
 	int rc = sp_store_int(ctx->db, "SELECT COALESCE(max(id),0) FROM entity", &max_id, ctx->err);
 	if (rc == SP_OK) {
 		assign_ids(d, &cs, max_id, &ids);
-		rc = write_all(d, &cs, &ids);
+		rc = write_all(d, &cs, &ids, max_id);
 	}
 	sp_judgement_counts jc = { 0 };
 	if (rc == SP_OK) /* after the commit: where the analysts' judgements land now */

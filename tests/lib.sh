@@ -20,6 +20,10 @@
 #   sql TARGET SQL: runs SQL on a SQLite file or a postgresql:// URL, printed as sqlite3 prints by
 #     default: columns joined by '|', one row per line, NULL as empty; an error fails.
 #   sql_file TARGET FILE: runs a file of SQL statements (one transaction on PostgreSQL).
+#   cfg_db [INI]: the database INI (default ./sparker.ini) names (its `database =` line).
+#   test_copy_dir SRC DST: cp -r SRC DST; on PostgreSQL DST/sparker.ini then names a copy of
+#     SRC's database (so the copy's runs do not touch SRC's).
+# Python: tests/dbq.py (PYTHONPATH is set) connects to either kind of target the same way.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SP=${SP_BIN:-$ROOT/build/sparker}
@@ -77,6 +81,7 @@ _test_backend_start() {
   else
     pg_start
   fi
+  export PG_BIN
 }
 _test_db_drop_all() { # the databases this test made on a shared cluster (its own cluster just stops)
   [ -n "${_TEST_PG_SHARED:-}" ] || return 0
@@ -131,4 +136,17 @@ sql_file() { # TARGET FILE
     *) sqlite3 -cmd '.timeout 5000' -bail "$1" <"$2" ;;
   esac
 }
+cfg_db() { # [INI]
+  sed -n 's/^database *= *//p' "${1:-sparker.ini}" | tail -1
+}
+test_copy_dir() { # SRC DST
+  cp -r "$1" "$2"
+  local db; db=$(cfg_db "$2/sparker.ini")
+  case $db in
+    postgresql://*)
+      db=$(test_db_copy "$db" "$(basename "$2")")
+      sed -i "s|^database *=.*|database = $db|" "$2/sparker.ini" ;;
+  esac
+}
+export PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
 if [ "$BACKEND" = postgresql ]; then _test_backend_start; fi

@@ -104,7 +104,7 @@ truth label <list.csv >labels.csv
 sp audit import labels.csv >imp.out || die "audit import failed: $(cat imp.out)"
 assert_contains imp.out "labels.csv: 200 labels recorded (0 replacing an earlier one), 0 already recorded, 0 bad lines"
 assert_eq "$(q "SELECT count(*) FROM judgement_active WHERE kind = 'label'")" 200 "200 label judgements"
-assert_eq "$(q "SELECT DISTINCT user || ' ' || origin FROM judgement WHERE kind = 'label'")" "tester audit import:labels.csv" "who and origin"
+assert_eq "$(q "SELECT DISTINCT \"user\" || ' ' || origin FROM judgement WHERE kind = 'label'")" "tester audit import:labels.csv" "who and origin"
 sp audit import labels.csv >imp2.out
 assert_contains imp2.out "0 labels recorded (0 replacing an earlier one), 200 already recorded"
 sp audit estimate --year $YEAR >est.txt || die "audit estimate failed"
@@ -239,7 +239,7 @@ wait_for "startup 1 of 40"
 keys y
 wait_for "labelled yes: entity $first"
 wait_for "startup 2 of 40"
-assert_eq "$(q "SELECT value || ' ' || user || ' ' || origin FROM judgement WHERE id > $nlab")" "yes screen review" "y records a label yes"
+assert_eq "$(q "SELECT value || ' ' || \"user\" || ' ' || origin FROM judgement WHERE id > $nlab")" "yes screen review" "y records a label yes"
 keys z
 wait_for "undone: entity $first carries no label again"
 assert_eq "$(q "SELECT count(*) FROM judgement_active WHERE kind = 'label' AND id > $nlab")" 0 "z removes it"

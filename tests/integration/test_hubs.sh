@@ -95,7 +95,7 @@ ents() { q "SELECT id FROM entity_live WHERE cohort = 2025 AND upper(country) = 
 GB=($(ents GB 3)) FR=($(ents FR)) DE=($(ents DE 1)) US=($(ents US)) JP=($(ents JP))
 [ ${#GB[@]} -eq 3 ] && [ ${#FR[@]} -eq 2 ] && [ ${#US[@]} -ge 1 ] && [ ${#JP[@]} -ge 1 ] ||
   die "fixture: too few startups per country (GB ${#GB[@]}, FR ${#FR[@]}, US ${#US[@]}, JP ${#JP[@]})"
-last() { q "SELECT user || '|' || COALESCE(hub, '') FROM judgement ORDER BY id DESC LIMIT 1"; }
+last() { q "SELECT \"user\" || '|' || COALESCE(hub, '') FROM judgement ORDER BY id DESC LIMIT 1"; }
 S -q --user ana --hub uk decide "${GB[0]}" accompanied
 assert_eq "$(last)" "ana|UK" "--hub (lower case) records the configured name"
 SPARKER_USER=bo SPARKER_HUB=US S -q decide "${US[0]}" accompanied
@@ -110,7 +110,7 @@ S -q --user ana --hub UK decide "${JP[0]}" accompanied # a startup in no hub, de
 S -q --user eve --hub US pin "${FR[1]}" in
 assert_eq "$(last)" "eve|US" "a pin"
 S -q --user eve --hub US pin "${FR[1]}" out # supersedes: the removal carries who and where too
-assert_eq "$(q "SELECT user || '|' || hub FROM judgement WHERE kind = 'remove' ORDER BY id DESC LIMIT 1")" "eve|US" "a superseding removal"
+assert_eq "$(q "SELECT \"user\" || '|' || hub FROM judgement WHERE kind = 'remove' ORDER BY id DESC LIMIT 1")" "eve|US" "a superseding removal"
 S -q --user fay note "${DE[0]}" "met at the Munich fair"
 assert_eq "$(last)" "fay|EU" "a note"
 A=$(q "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id WHERE m.entity_id = ${FR[0]} LIMIT 1")
@@ -134,7 +134,7 @@ n_uk=$(q "SELECT count(*) FROM judgement_active WHERE hub = 'UK'") n_us=$(q "SEL
 n_eu=$(q "SELECT count(*) FROM judgement_active WHERE hub = 'EU'")
 assert_contains status.txt "; by hub: EU $n_eu, UK $n_uk, US $n_us"
 S decisions list > dlist.txt
-assert_eq "$(awk -v j="$(q "SELECT min(id) FROM judgement WHERE user = 'bo'")" '$1 == j { print $(NF) }' dlist.txt)" "US" "decisions list: the hub"
+assert_eq "$(awk -v j="$(q "SELECT min(id) FROM judgement WHERE \"user\" = 'bo'")" '$1 == j { print $(NF) }' dlist.txt)" "US" "decisions list: the hub"
 S show "${GB[1]}" > show.txt
 assert_contains show.txt "(by di, hub UK, 2025-07-01) — from the London desk"
 # without [hub] sections: no hub, and --hub is refused

@@ -10,7 +10,9 @@ through psql (no Python driver needed; psql is in PG_BIN or on PATH).
 Invariants: '?' parameters (int, float, None, str) are bound by sqlite3, or written as SQL literals
 for psql; rows come back as tuples of Python values on both (psql gives them as JSON: numbers stay
 numbers, NULL is None). On PostgreSQL a write is kept until commit(), which sends them all in one
-transaction; a query first sends what is pending. An error raises RuntimeError (or sqlite3's own).
+transaction, then moves every identity sequence past the largest id (a fixture inserting explicit
+ids must not make the program's next insert collide); a query first sends what is pending. An
+error raises RuntimeError (or sqlite3's own).
 """
 import json
 import os
@@ -49,6 +51,15 @@ def _bind(sql, params):
     if i != len(params):
         raise RuntimeError("dbq: %d parameters for %d '?' in %s" % (len(params), i, sql))
     return "".join(out)
+
+
+_SYNC_IDS = """DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT table_name t, column_name c FROM information_schema.columns
+           WHERE table_schema = 'public' AND is_identity = 'YES' LOOP
+    EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), COALESCE((SELECT max(%I) FROM %I), 0) + 1, false)',
+                   r.t, r.c, r.c, r.t);
+  END LOOP; END $$;
+"""
 
 
 class _Rows:
@@ -90,7 +101,7 @@ class _Pg:
 
     def commit(self):
         if self.pending:
-            self._psql("".join(self.pending))
+            self._psql("".join(self.pending) + _SYNC_IDS)
             self.pending = []
 
     def close(self):

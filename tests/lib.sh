@@ -21,6 +21,7 @@
 #     default: columns joined by '|', one row per line, NULL as empty; an error fails.
 #   sql_file TARGET FILE: runs a file of SQL statements (one transaction on PostgreSQL).
 #   cfg_db [INI]: the database INI (default ./sparker.ini) names (its `database =` line).
+#   dir_db DIR: the database DIR/sparker.ini names, a relative path taken from DIR.
 #   test_copy_dir SRC DST: cp -r SRC DST; on PostgreSQL DST/sparker.ini then names a copy of
 #     SRC's database (so the copy's runs do not touch SRC's).
 # Python: tests/dbq.py (PYTHONPATH is set) connects to either kind of target the same way.
@@ -138,6 +139,10 @@ sql_file() { # TARGET FILE
 }
 cfg_db() { # [INI]
   sed -n 's/^database *= *//p' "${1:-sparker.ini}" | tail -1
+}
+dir_db() { # DIR
+  local d; d=$(cfg_db "$1/sparker.ini")
+  case $d in /* | postgresql://*) echo "$d" ;; *) echo "$1/$d" ;; esac
 }
 test_copy_dir() { # SRC DST
   cp -r "$1" "$2"

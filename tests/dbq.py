@@ -53,13 +53,7 @@ def _bind(sql, params):
     return "".join(out)
 
 
-_SYNC_IDS = """DO $$ DECLARE r record; BEGIN
-  FOR r IN SELECT table_name t, column_name c FROM information_schema.columns
-           WHERE table_schema = 'public' AND is_identity = 'YES' LOOP
-    EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), COALESCE((SELECT max(%I) FROM %I), 0) + 1, false)',
-                   r.t, r.c, r.c, r.t);
-  END LOOP; END $$;
-"""
+_SYNC_IDS = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pg_sync_ids.sql")).read()
 
 
 class _Rows:

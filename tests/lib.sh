@@ -19,7 +19,7 @@
 #   test_db_copy SRC NAME: a copy of database SRC as a new target (SQLite: cp; PostgreSQL: TEMPLATE).
 #   sql TARGET SQL: runs SQL on a SQLite file or a postgresql:// URL, printed as sqlite3 prints by
 #     default: columns joined by '|', one row per line, NULL as empty; an error fails.
-#   sql_file TARGET FILE: runs a file of SQL statements (one transaction on PostgreSQL).
+#   sql_file TARGET FILE: runs a file of SQL statements; on PostgreSQL then tests/pg_sync_ids.sql.
 #   cfg_db [INI]: the database INI (default ./sparker.ini) names (its `database =` line).
 #   dir_db DIR: the database DIR/sparker.ini names, a relative path taken from DIR.
 #   test_copy_dir SRC DST: cp -r SRC DST; on PostgreSQL DST/sparker.ini then names a copy of
@@ -133,7 +133,7 @@ sql() { # TARGET SQL
 }
 sql_file() { # TARGET FILE
   case $1 in
-    postgresql://*) "$PG_BIN/psql" -X -q -At -F'|' -v ON_ERROR_STOP=1 -1 "$1" -f "$2" ;;
+    postgresql://*) "$PG_BIN/psql" -X -q -At -F'|' -v ON_ERROR_STOP=1 "$1" -f "$2" -f "$ROOT/tests/pg_sync_ids.sql" ;;
     *) sqlite3 -cmd '.timeout 5000' -bail "$1" <"$2" ;;
   esac
 }

@@ -18,7 +18,7 @@ logdir=${BUILD:-build}/test-logs
 mkdir -p "$logdir"
 run_one() { # kind name cmd...
   local kind=$1 name=$2; shift 2
-  local log="$logdir/$(basename "$name" | tr -d ' []').log" t0=$SECONDS rc
+  local log="$logdir/$(basename "$name" | tr ' ' - | tr -d '[]').log" t0=$SECONDS rc
   "$@" >"$log" 2>&1; rc=$?
   local dt=$((SECONDS - t0))
   if [ $rc = 0 ]; then
@@ -53,7 +53,9 @@ pg_pass() { # the marked scripts again on PostgreSQL
     SPARKER_TEST_BACKEND=postgresql SPARKER_TEST_PG_PORT=$PG_PORT SPARKER_TEST_PG_BIN=$PG_BIN \
       run_one integration "$(basename "$t") [postgresql]" bash "$t"
   done
-  pg_cluster_stop "$pgdir"; rm -rf "$pgdir" "$pgdir.err"
+  pg_cluster_stop "$pgdir"
+  cp "$pgdir/log" "$logdir/postgresql-server.log" 2>/dev/null # the server's ERROR lines, for a post-mortem
+  rm -rf "$pgdir" "$pgdir.err"
   echo "MEASURE: the PostgreSQL pass: ${#marked[@]} tests in $((SECONDS - t0)) s"
 }
 pg_pass

@@ -5,13 +5,16 @@
 # config hash are masked. After an intended change of the report, regenerate with
 #   UPDATE_GOLDEN=1 tests/integration/test_report_golden.sh
 # and review the diff.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 for t in pdftotext sqlite3; do command -v $t >/dev/null || skip "$t not installed"; done
 FX=$ROOT/tests/fixtures/report
 cp "$FX/sparker.ini" "$T/"
 cd "$T"
+DB=$(test_db sparker.db)
+sed -i "s|^database *=.*|database = $DB|" sparker.ini
 $SP -q -c sparker.ini init
-sqlite3 sparker.db < "$FX/fixture.sql"
+sql_file "$DB" "$FX/fixture.sql" >/dev/null
 SOURCE_DATE_EPOCH=1767225600 $SP -q -c sparker.ini report --year 2025 --out r.pdf --csv r.csv
 normalise() {
   sed -E 's/[[:space:]]+/ /g; s/^ //; s/ $//; s/sparker [0-9]+\.[0-9]+\.[0-9]+/sparker VERSION/g;

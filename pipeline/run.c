@@ -664,8 +664,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 		return err->code;
 	sp_store *db = NULL;
 	int rc = SP_OK;
-	if (!o->dry_run || sp_store_is_server(cfg->database) || access(cfg->database, F_OK) == 0)
-		rc = sp_store_open(cfg->database, &db, err);
+	rc = o->dry_run ? sp_store_open_if_exists(cfg->database, &db, err) : sp_store_open(cfg->database, &db, err);
 	if (rc != SP_OK) {
 		sp_lock_release(lock);
 		return rc;

@@ -20,6 +20,7 @@
 #   sql TARGET SQL: runs SQL on a SQLite file or a postgresql:// URL, printed as sqlite3 prints by
 #     default: columns joined by '|', one row per line, NULL as empty; an error fails.
 #   sql_file TARGET FILE: runs a file of SQL statements; on PostgreSQL then tests/pg_sync_ids.sql.
+#   sql_import_csv TARGET TABLE FILE: the rows of a headerless CSV file into an existing table.
 #   cfg_db [INI]: the database INI (default ./sparker.ini) names (its `database =` line).
 #   dir_db DIR: the database DIR/sparker.ini names, a relative path taken from DIR.
 #   test_copy_dir SRC DST: cp -r SRC DST; on PostgreSQL DST/sparker.ini then names a copy of
@@ -135,6 +136,12 @@ sql_file() { # TARGET FILE
   case $1 in
     postgresql://*) "$PG_BIN/psql" -X -q -At -F'|' -v ON_ERROR_STOP=1 "$1" -f "$2" -f "$ROOT/tests/pg_sync_ids.sql" ;;
     *) sqlite3 -cmd '.timeout 5000' -bail "$1" <"$2" ;;
+  esac
+}
+sql_import_csv() { # TARGET TABLE FILE
+  case $1 in
+    postgresql://*) "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$1" -c "\\copy $2 FROM '$3' CSV" ;;
+    *) sqlite3 -cmd '.timeout 5000' -bail "$1" ".mode csv" ".import '$3' $2" ;;
   esac
 }
 cfg_db() { # [INI]

@@ -21,6 +21,8 @@
 #     default: columns joined by '|', one row per line, NULL as empty; an error fails.
 #   sql_file TARGET FILE: runs a file of SQL statements; on PostgreSQL then tests/pg_sync_ids.sql.
 #   sql_import_csv TARGET TABLE FILE: the rows of a headerless CSV file into an existing table.
+#   test_db_files TARGET: the files holding the database's bytes, for a search of leaked secrets
+#     (SQLite: the file and its -wal/-shm/-journal; PostgreSQL: a pg_dump of it written under $T).
 #   cfg_db [INI]: the database INI (default ./sparker.ini) names (its `database =` line).
 #   dir_db DIR: the database DIR/sparker.ini names, a relative path taken from DIR.
 #   test_copy_dir SRC DST: cp -r SRC DST; on PostgreSQL DST/sparker.ini then names a copy of
@@ -142,6 +144,15 @@ sql_import_csv() { # TARGET TABLE FILE
   case $1 in
     postgresql://*) "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$1" -c "\\copy $2 FROM '$3' CSV" ;;
     *) sqlite3 -cmd '.timeout 5000' -bail "$1" ".mode csv" ".import '$3' $2" ;;
+  esac
+}
+test_db_files() { # TARGET
+  case $1 in
+    postgresql://*)
+      local f=$T/.dump.$RANDOM.sql
+      "$PG_BIN/pg_dump" --no-owner "$1" >"$f" || die "pg_dump $1 failed"
+      echo "$f" ;;
+    *) local x; for x in "$1" "$1-wal" "$1-shm" "$1-journal"; do [ -e "$x" ] && echo "$x"; done; return 0 ;;
   esac
 }
 cfg_db() { # [INI]

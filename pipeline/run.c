@@ -691,6 +691,10 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 			*err = e2;
 			rc = SP_EDB;
 		}
+		/* PostgreSQL plans by its statistics: a run's bulk writes leave them stale until autovacuum
+		 * passes, and the analysts' commands after the run would be planned as for empty tables */
+		if (sp_store_is_server(cfg->database))
+			(void)sp_store_exec(db, "ANALYZE", &e2);
 	}
 	sum->failed = rc < 0;
 	if (rc >= 0 && sum->partial)

@@ -663,8 +663,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 	if (!o->dry_run && !o->lock_held && sp_lock_take(cfg, o->args ? o->args : "run", &lock, err) != SP_OK)
 		return err->code;
 	sp_store *db = NULL;
-	int rc = SP_OK;
-	rc = o->dry_run ? sp_store_open_if_exists(cfg->database, &db, err) : sp_store_open(cfg->database, &db, err);
+	int rc = o->dry_run ? sp_store_open_if_exists(cfg->database, &db, err) : sp_store_open(cfg->database, &db, err);
 	if (rc != SP_OK) {
 		sp_lock_release(lock);
 		return rc;

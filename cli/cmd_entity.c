@@ -231,17 +231,18 @@ static void show_merged_ids(sp_store *db, int64_t eid)
 }
 
 /* show, step 6: startups sharing a website with this one under other names (the dedupe stage's
- * review pairs of the domain rule: an acquirer and its acquisitions, a group; never merged). */
+ * review pairs of the domain rule: an acquirer and its acquisitions, a group; never merged).
+ * GROUP BY, not DISTINCT: PostgreSQL orders a DISTINCT only by what it selects. */
 static void show_group(sp_store *db, int64_t eid)
 {
 	sp_err err;
 	sp_stmt *s;
 	if (sp_store_prepare(db,
-			     "SELECT DISTINCT mo.entity_id, ro.name, COALESCE(ro.website,''), p.reason"
+			     "SELECT mo.entity_id, ro.name, COALESCE(ro.website,''), p.reason"
 			     " FROM review_pair p JOIN member ma ON ma.record_id IN (p.a, p.b) AND ma.entity_id = ?1"
 			     " JOIN member mo ON mo.record_id = (CASE WHEN ma.record_id = p.a THEN p.b ELSE p.a END)"
 			     " JOIN record ro ON ro.id = mo.record_id WHERE p.rule = 'domain' AND mo.entity_id <> ?1"
-			     " ORDER BY mo.entity_id, ro.id",
+			     " GROUP BY mo.entity_id, ro.name, ro.website, p.reason ORDER BY mo.entity_id, min(ro.id)",
 			     &s, &err) != SP_OK)
 		return;
 	sp_bind_int64(s, 1, eid);

@@ -257,12 +257,13 @@ static void print_judgements(sp_env *env, sp_store *db)
 }
 
 /* The largest hub keys of the last dedupe run (hub_key): shared by so many names that dedupe
- * takes them for no evidence (an incubator's postcode, a formation agent, an acquirer's domain). */
+ * takes them for no evidence (an incubator's postcode, a formation agent, an acquirer's domain).
+ * run_id is cast: PostgreSQL refuses COALESCE of an integer and '-'. */
 static void print_hubs(sp_store *db)
 {
 	sp_stmt *s;
 	sp_err err;
-	if (sp_store_prepare(db, "SELECT kind, key, names, COALESCE(run_id,'-') FROM hub_key ORDER BY kind DESC, names DESC, key",
+	if (sp_store_prepare(db, "SELECT kind, key, names, COALESCE(CAST(run_id AS TEXT), '-') FROM hub_key ORDER BY kind DESC, names DESC, key",
 			     &s, &err) != SP_OK)
 		return;
 	int first = 1;

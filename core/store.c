@@ -510,6 +510,12 @@ int sp_store_open_existing(const char *path, sp_store **out, sp_err *err)
 	return store_open(path, 0, out, err);
 }
 
+int sp_store_open_if_exists(const char *path, sp_store **out, sp_err *err)
+{
+	int rc = store_open(path, 0, out, err);
+	return rc == SP_ENOTFOUND ? SP_OK : rc;
+}
+
 void sp_store_close(sp_store *st)
 {
 	if (!st)

@@ -67,6 +67,9 @@ int sp_store_open_existing(const char *path, sp_store **out, sp_err *err);
  * synchronous FULL, the same busy timeout, none of the database's migrations (the caller makes
  * its tables). SP_EUSAGE for a server's setting. */
 int sp_store_open_side(const char *path, sp_store **out, sp_err *err);
+/* A dry run's open: the database at path (migrated) when it exists, else *out = NULL and SP_OK;
+ * nothing created, a file or a server's schema alike. */
+int sp_store_open_if_exists(const char *path, sp_store **out, sp_err *err);
 void sp_store_close(sp_store *st);
 /* Where the database is, for messages (the file's path). */
 const char *sp_store_path(const sp_store *st);

@@ -111,7 +111,7 @@ int sp_backfill(sp_config *cfg, const sp_run_opts *base, const char *range, cons
 	sp_store *db = NULL;
 	if (!base->dry_run && (rc = sp_lock_take(cfg, key.buf, &lock, err)) != SP_OK)
 		goto out;
-	if ((!base->dry_run || sp_store_is_server(cfg->database) || access(cfg->database, F_OK) == 0) && (rc = sp_store_open(cfg->database, &db, err)) != SP_OK)
+	if ((rc = base->dry_run ? sp_store_open_if_exists(cfg->database, &db, err) : sp_store_open(cfg->database, &db, err)) != SP_OK)
 		goto out;
 	for (int64_t d = sp.a; d <= sp.b; d++) {
 		char date[SP_DATE_ISO_SIZE];

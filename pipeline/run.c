@@ -666,9 +666,7 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 	if (book && !o->lock_held && sp_lock_take(cfg, o->args ? o->args : "run", &lock, err) != SP_OK)
 		return err->code;
 	sp_store *db = NULL;
-	int rc = SP_OK;
-	if (!o->dry_run || sp_store_is_server(cfg->database) || access(cfg->database, F_OK) == 0)
-		rc = sp_store_open(cfg->database, &db, err);
+	int rc = o->dry_run ? sp_store_open_if_exists(cfg->database, &db, err) : sp_store_open(cfg->database, &db, err);
 	if (rc != SP_OK) {
 		sp_lock_release(lock);
 		return rc;
@@ -705,6 +703,10 @@ int sp_run_execute(sp_config *cfg, const sp_run_opts *o, sp_stage_cb cb, void *u
 			*err = e2;
 			rc = SP_EDB;
 		}
+		/* PostgreSQL plans by its statistics: a run's bulk writes leave them stale until autovacuum
+		 * passes, and the analysts' commands after the run would be planned as for empty tables */
+		if (sp_store_is_server(cfg->database))
+			(void)sp_store_exec(db, "ANALYZE", &e2);
 	}
 	sum->failed = rc < 0;
 	if (rc >= 0 && sum->partial)

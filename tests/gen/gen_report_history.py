@@ -23,7 +23,9 @@ YEARS = [2023, 2024, 2025]
 D = datetime.date
 out = ["BEGIN;"]
 sql = lambda v: "NULL" if v is None else str(v) if isinstance(v, (int, float)) else "'" + str(v).replace("'", "''") + "'"
-ins = lambda t, cols, row: out.append("INSERT INTO %s (%s) VALUES (%s);" % (t, ", ".join(cols), ", ".join(map(sql, row))))
+# names quoted: "fetch" and "user" are reserved words on PostgreSQL (the SQL runs on both backends)
+ins = lambda t, cols, row: out.append("INSERT INTO \"%s\" (%s) VALUES (%s);" % (t, ", ".join('"%s"' % c for c in cols),
+                                                                            ", ".join(map(sql, row))))
 
 def rand_date(y, lo=None):
     start = lo or D(y, 1, 1)

@@ -4,7 +4,9 @@
 # score), under `timeout` (time bound) and /usr/bin/time (peak RSS bound), then the database is
 # read back.
 #
-#   hostile_config NAME FORMAT URL [LINE...]   write $T/sp.ini (database/raw/report under $T)
+#   hostile_config NAME FORMAT URL [LINE...]   write $T/sp.ini (database/raw/report under $T; the
+#                                               database is $HDB: tests/lib.sh test_db, a fresh
+#                                               one per call on PostgreSQL)
 #   hostile_run [EXPECT_RC...]                  run it; fails on timeout, signal, RSS over bound,
 #                                               or an exit code not in EXPECT_RC (default 0 4)
 #   q SQL                                       one query on the run's database
@@ -25,10 +27,11 @@ H_FILES="$ROOT/tests/hostile/files"
 
 hostile_config() { # NAME FORMAT URL [extra lines...]
   local name=$1 format=$2 url=$3; shift 3
+  HDB=$(test_db "$T/db/sparker.db")
   {
     # max_reject_pct = 100: a hostile file is a few rows, many bad on purpose; these tests check
     # each bad row is rejected with its reason and the others stored, not the reject gate
-    printf '[sparker]\ndatabase = %s/db/sparker.db\nraw_dir = %s/raw\nreport_dir = %s/reports\nmax_reject_pct = 100\n\n' "$T" "$T" "$T"
+    printf '[sparker]\ndatabase = %s\nraw_dir = %s/raw\nreport_dir = %s/reports\nmax_reject_pct = 100\n\n' "$HDB" "$T" "$T"
     printf '[source %s]\nformat = %s\nurl = %s\nmode = snapshot\n' "$name" "$format" "$url"
     for l in "$@"; do printf '%s\n' "$l"; done
     printf '\n[job nightly]\nstages = fetch parse normalise dedupe score\n\n'
@@ -55,11 +58,12 @@ hostile_run() { # [expected exit codes...]
   [ "$RSS_MB" -le "$HOSTILE_MAX_RSS_MB" ] || die "peak RSS ${RSS_MB} MB over the bound of ${HOSTILE_MAX_RSS_MB} MB"
 }
 
-q() { sqlite3 -batch -noheader "$T/db/sparker.db" "$1"; }
+q() { sql "$HDB" "$1"; }
 
+NL=$'\n'
 hostile_outcome() {
   local r; r=$(q "SELECT reason || ' x' || count(*) FROM reject GROUP BY reason ORDER BY 1" | paste -sd, -)
-  local f; f=$(q "SELECT stage || ': ' || substr(replace(message, char(10), ' '), 1, 160) FROM stage_run WHERE status != 'ok' AND message IS NOT NULL" | head -3 | paste -sd'|' -)
+  local f; f=$(q "SELECT stage || ': ' || substr(replace(message, '$NL', ' '), 1, 160) FROM stage_run WHERE status != 'ok' AND message IS NOT NULL" | head -3 | paste -sd'|' -)
   local n; n=$(q "SELECT count(*) FROM record")
   echo "INFO: $(basename "$0" .sh): records ${n}; rejects: ${r:-none}; failed stages: ${f:-none}"
 }
@@ -81,9 +85,8 @@ hostile_failed_with() { # STAGE REGEX: that stage failed with a message matching
 
 hostile_no_text() { # TEXT must not occur in the database (file, WAL) nor in the reports
   local f
-  for f in "$T"/db/sparker.db*; do
-    [ -f "$f" ] || continue
+  for f in $(test_db_files "$HDB"); do # SQLite: the file, its WAL; PostgreSQL: a pg_dump
     if grep -aqF -- "$1" "$f"; then die "'$1' found in $f"; fi
   done
-  if q ".dump" | grep -qF -- "$1"; then die "'$1' found in the database dump"; fi
+  if [ "$BACKEND" = sqlite ] && q ".dump" | grep -qF -- "$1"; then die "'$1' found in the database dump"; fi
 }

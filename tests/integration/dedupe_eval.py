@@ -4,7 +4,9 @@ truth file (source_file|source,source_key,true_id). Source files map to config s
 basename of their url. Only records present in both are scored. Prints one MEASURE-ready line:
   precision=P recall=R f1=F tp=.. fp=.. fn=.. records=.. entities=..
 With --show N, prints up to N false-positive and false-negative pairs (for tuning)."""
-import collections, configparser, csv, itertools, os, sqlite3, sys
+import collections, configparser, csv, itertools, os, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import dbq  # tests/dbq.py: SQLite or PostgreSQL
 
 db, truth_path, cfg_path = sys.argv[1:4]
 show = int(sys.argv[sys.argv.index('--show') + 1]) if '--show' in sys.argv else 0
@@ -22,7 +24,7 @@ with open(truth_path, newline='', encoding='utf-8') as f:
         sf = row.get('source_file') or row.get('source')
         src = file2src.get(sf, sf)
         truth[(src, row['source_key'])] = row['true_id']
-con = sqlite3.connect(db)
+con = dbq.connect(db)
 rows = con.execute("SELECT r.source, r.source_key, m.entity_id, r.name, r.id FROM member m JOIN record r ON r.id = m.record_id").fetchall()
 pred = {}
 names = {}

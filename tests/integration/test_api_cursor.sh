@@ -5,6 +5,7 @@
 # item once), with no secret (client secret, any token) in the database, the raw store, the log or
 # the output. Then: a secret file every user may read is refused; a wrong secret fails clearly; a
 # server asking for a wait beyond retry_after_max fails at once and the last good snapshot stands.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export SPARKER_RETRY_BASE_MS=10
@@ -17,19 +18,20 @@ mkdir -p "$T/www"
 http_start "$T/www"
 U=$HTTP_URL
 cd "$T"
-q() { sqlite3 db.sqlite "$1"; }
+DB=$(test_db db.sqlite)
+q() { sql "$DB" "$1"; }
 run() { set +e; "$SP" -c cfg.ini run "$@" >>out 2>&1; RC=$?; set -e; }
 snap_items() { # SOURCE: "items unique" over the snapshot's lines
   python3 -c 'import json,sys
 ids=[i["id"] for l in open(sys.argv[1]) for i in json.loads(l)["data"]]
-print(len(ids), len(set(ids)))' "raw/$(q "select path from fetch where id=(select last_good_fetch from source_state where source='$1')")"
+print(len(ids), len(set(ids)))' "raw/$(q "select path from \"fetch\" where id=(select last_good_fetch from source_state where source='$1')")"
 }
 printf '%s\n' "$SECRET" >secret.txt
 chmod 600 secret.txt
 # tokens: refused after 7 uses (expires_in says an hour: only the 401 tells), or after 1 second
 cat >cfg.ini <<EOF
 [sparker]
-database = db.sqlite
+database = $DB
 raw_dir = raw
 log_file = sparker.log
 
@@ -92,27 +94,28 @@ n_tok2=$(($(grep -c 'TOKEN issued' http.log) - n_tok))
 # runs and of status)
 "$SP" -c cfg.ini status >>out 2>&1 || die "status failed"
 [ "$(wc -l <tokens)" -ge 6 ] || die "token file: $(wc -l <tokens) tokens"
+DBF=$(test_db_files "$DB")
 leaks=$( { echo "$SECRET"; cat tokens; } | while read -r s; do
-  grep -rlaF -- "$s" db.sqlite* raw sparker.log out 2>/dev/null || true; done)
+  grep -rlaF -- "$s" $DBF raw sparker.log out 2>/dev/null || true; done)
 [ -z "$leaks" ] || die "a secret or token leaked into: $leaks"
 # the same search does see into those files: an item id is found in the database and the raw store
-[ "$(grep -rlaF -- "it-000777" db.sqlite* raw | wc -l)" -ge 2 ] || die "the leak search cannot see into the files"
+[ "$(grep -rlaF -- "it-000777" $DBF raw | wc -l)" -ge 2 ] || die "the leak search cannot see into the files"
 grep -qaF "Bearer" http.log && grep -aF "Bearer " http.log | grep -q "tk-" && die "the server log shows a token"
 
 # a secret file every user may read is refused, without showing the secret
 chmod 644 secret.txt
 run --stage fetch --source short
 assert_eq "$RC" 4 "world-readable secret file"
-q "select error from fetch where source='short' order by id desc limit 1" | grep -q "every user may read" || die "no reason: $(q "select error from fetch where source='short' order by id desc limit 1")"
+q "select error from \"fetch\" where source='short' order by id desc limit 1" | grep -q "every user may read" || die "no reason: $(q "select error from \"fetch\" where source='short' order by id desc limit 1")"
 chmod 600 secret.txt
 
 # a wrong secret: the token request fails clearly, nothing of the secret shown
 export SP_TEST_SECRET=not-the-secret-42
 run --stage fetch --source deals
 assert_eq "$RC" 4 "wrong secret"
-err=$(q "select error from fetch where source='deals' order by id desc limit 1")
+err=$(q "select error from \"fetch\" where source='deals' order by id desc limit 1")
 echo "$err" | grep -q "OAuth2 token: POST .*/api/token?uses=7: HTTP 401" || die "token failure not said: $err"
-grep -rlaF "not-the-secret-42" db.sqlite* sparker.log out && die "the wrong secret leaked"
+grep -rlaF "not-the-secret-42" $(test_db_files "$DB") sparker.log out && die "the wrong secret leaked"
 export SP_TEST_SECRET=$SECRET
 
 # a hostile server (Retry-After: 100000 on page 4): fails at once, the last good snapshot stands
@@ -123,7 +126,7 @@ run --stage fetch --source deals
 t1=$(date +%s)
 assert_eq "$RC" 4 "hostile Retry-After"
 [ $((t1 - t0)) -lt 20 ] || die "a hostile Retry-After stalled the fetch for $((t1 - t0)) s"
-err=$(q "select error from fetch where source='deals' order by id desc limit 1")
+err=$(q "select error from \"fetch\" where source='deals' order by id desc limit 1")
 echo "$err" | grep -q "page 4: .*the server asks to wait 100000 s (Retry-After or rate limit), more than retry_after_max = 300 s" || die "unclear: $err"
 assert_eq "$(q "select last_good_fetch from source_state where source='deals'")" "$good" "last good snapshot kept"
 run --stage parse --source deals

@@ -4,6 +4,7 @@
 # an API key in an X-Api-Key header read from a file), next links in the body (relative); every
 # item once, no request past the end; max_pages caps. A client secret cannot be written in the
 # config, and keys that do not fit together fail with a message naming them.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export SPARKER_RETRY_BASE_MS=10
@@ -16,16 +17,17 @@ U=$HTTP_URL
 cd "$T"
 printf '%s\n' "$KEY" >api.key
 chmod 600 api.key
-q() { sqlite3 db.sqlite "$1"; }
+DB=$(test_db db.sqlite)
+q() { sql "$DB" "$1"; }
 run() { set +e; "$SP" -c cfg.ini run "$@" >out 2>&1; RC=$?; set -e; }
 items() { # SOURCE: "items unique" over the snapshot's lines
   python3 -c 'import json,sys
 ids=[i["id"] for l in open(sys.argv[1]) for i in json.loads(l)["data"]]
-print(len(ids), len(set(ids)))' "raw/$(q "select path from fetch where id=(select last_good_fetch from source_state where source='$1')")"
+print(len(ids), len(set(ids)))' "raw/$(q "select path from \"fetch\" where id=(select last_good_fetch from source_state where source='$1')")"
 }
 cat >cfg.ini <<EOF
 [sparker]
-database = db.sqlite
+database = $DB
 raw_dir = raw
 
 [source off]
@@ -89,7 +91,7 @@ assert_eq "$(items nxt)" "30 30" "next links: every item once"
 grep -q 'GET /api/next/n=30/items?page=2&limit=7 -> 200' http.log || die "relative next link not followed"
 assert_eq "$(items capped)" "30 30" "max_pages = 3"
 q "select message from stage_run where source='capped'" | grep -q "3 pages (max_pages reached)" || die "cap not noted"
-grep -rlaF -- "$KEY" db.sqlite* raw out && die "the API key leaked"
+grep -rlaF -- "$KEY" $(test_db_files "$DB") raw out && die "the API key leaked"
 
 # credentials and redirects: an X-Api-Key header follows a redirect within the origin, never to
 # another (the fetch fails); libcurl drops an Authorization header there; OAuth2 on a single GET
@@ -126,9 +128,9 @@ client_secret_file = api.key
 EOF
 run --stage fetch --source keysame --source keyother --source bearerother --source single
 assert_eq "$RC" 4 "keyother fails"
-assert_eq "$(q "select group_concat(s, ' ') from (select source || '=' || status s from fetch where source in ('keysame','keyother','bearerother','single') order by source desc)")" \
+assert_eq "$(q "select source || '=' || status from \"fetch\" where source in ('keysame','keyother','bearerother','single') order by source desc" | paste -sd' ')" \
   "single=new keysame=new keyother=failed bearerother=new" "redirect outcomes"
-q "select error from fetch where source='keyother'" | grep -q "redirected to another origin: refused" || die "keyother: $(q "select error from fetch where source='keyother'")"
+q "select error from \"fetch\" where source='keyother'" | grep -q "redirected to another origin: refused" || die "keyother: $(q "select error from \"fetch\" where source='keyother'")"
 grep -q 'GET /k.json -> 200 .*auth=no .*key=yes host=127.0.0.1' http.log || die "keysame: the key did not follow the redirect within the origin"
 assert_eq "$(grep -c 'GET /k.json .*host=localhost' http.log)" 1 "only bearerother reached the other origin"
 grep -q 'GET /k.json -> 200 .*auth=no .*key=no host=localhost' http.log || die "bearerother: Authorization went to the other origin"
@@ -152,8 +154,8 @@ client_id = x
 EOF
 run --stage fetch --source badcur --source both
 assert_eq "$RC" 4 "bad paging/auth keys"
-q "select error from fetch where source='badcur'" | grep -q "paging = cursor needs cursor_path" || die "badcur: $(q "select error from fetch where source='badcur'")"
-q "select error from fetch where source='both'" | grep -q "an API key and token_url: use one of them" || die "both: $(q "select error from fetch where source='both'")"
+q "select error from \"fetch\" where source='badcur'" | grep -q "paging = cursor needs cursor_path" || die "badcur: $(q "select error from \"fetch\" where source='badcur'")"
+q "select error from \"fetch\" where source='both'" | grep -q "an API key and token_url: use one of them" || die "both: $(q "select error from \"fetch\" where source='both'")"
 
 # a secret in the config itself is refused when the config loads, and not shown
 printf '\n[source inline]\nformat = json\nurl = %s/x\nclient_secret = hunter2-inline\n' "$U" >>cfg.ini

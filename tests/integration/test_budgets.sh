@@ -6,13 +6,15 @@
 # 0, nothing is said. budget_action = fail: a global stage over budget fails the run (exit 1, the
 # later stages do not run), a per-source one makes it partial (exit 4); another budget_action
 # is a configuration error (exit 3).
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/test_ops_lib.inc"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 D=$T/w
+OPS_DB=$(mkdir -p "$D" && cd "$D" && test_db db/sparker.db)
 ops_config "$D"
 cd "$D"
-DB=db/sparker.db
+DB=$OPS_DB
 "$SP" -c sparker.ini run --job nightly >"$T/first.out" 2>&1 || die "first run: $(cat "$T/first.out")"
 cp sparker.ini base.ini
 
@@ -66,7 +68,7 @@ grep -q "stage normalise took 1\.[3-9] s, budget 1 s (budget_action = fail)" "$T
 # fail, per source: partial, exit 4, the other source and the later stages go on
 config "$(printf 'max_seconds.parse = 1\nbudget_action = fail')"
 SPARKER_TEST_STALL=parse:1.2 run 4 --from parse --to normalise
-assert_eq "$(sq $DB "SELECT group_concat(status, ',') FROM (SELECT status FROM stage_run WHERE run_id = (SELECT max(id) FROM run) ORDER BY id)")" \
+assert_eq "$(sq $DB "SELECT status FROM stage_run WHERE run_id = (SELECT max(id) FROM run) ORDER BY id" | paste -sd,)" \
   "failed,failed,ok" "fail per source: parse alpha, parse beta, normalise"
 assert_eq "$(sq $DB "SELECT status FROM run ORDER BY id DESC LIMIT 1")" partial "fail per source: the run"
 

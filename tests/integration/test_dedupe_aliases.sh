@@ -7,6 +7,7 @@
 # city stay apart (the last one is a near miss for review). A website under two names is a rename
 # when city and founding year agree (Fanpulse / FanVibe), a group otherwise (BuildForge on ibm.com). Hand-made fixtures, the real binary
 # (parse -> normalise -> dedupe), `show`, and no id change on a rerun.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI is absent"
 mkdir -p "$T/src" "$T/db"
@@ -66,9 +67,10 @@ dr-tanex,Tanex Technologies,,,GBR,London,Software,Telematics for fleets,2019-02-
 dr-fanpulse,Fanpulse,https://www.fanvibe.com,fanvibe.com,USA,San Francisco,Sports,Fan app,2009-01-01,operating
 dr-buildforge,BuildForge,https://www.ibm.com/buildforge,ibm.com,USA,Armonk,Software,Build automation,2001-01-01,acquired
 CSV
+DB=$(test_db "$T/db/sparker.db")
 cat >"$T/sparker.ini" <<INI
 [sparker]
-database = db/sparker.db
+database = $DB
 raw_dir = db/raw
 report_dir = db/reports
 [source companies_house]
@@ -95,8 +97,7 @@ stages = fetch parse normalise dedupe
 INI
 cd "$T"
 "$SP" -c sparker.ini run --job er --as-of 2025-12-31 --quiet >"$T/run.log" 2>&1 || die "run failed: $(cat "$T/run.log")"
-DB=$T/db/sparker.db
-q() { sqlite3 "$DB" "$1"; }
+q() { sql "$DB" "$1"; }
 ent() { q "SELECT m.entity_id FROM member m JOIN record r ON r.id = m.record_id WHERE r.source || ':' || r.source_key = '$1'"; }
 assert_eq "$(q "SELECT count(*) FROM candidate_alias")" "5" "aliases written by normalise (4 previous names, 1 sigle)"
 assert_eq "$(q "SELECT kind FROM candidate_alias WHERE name_key = 'tanex tech'")" "previous" "alias kind of a previous name"

@@ -6,6 +6,7 @@
 # redirects; guardium.example redirects to ibm.example: Guardium and IBM are a group ("Same group?"
 # in show), never merged. The answers are cached: a second run asks nothing. The rate limit
 # spaces the requests.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI is absent"
 mkdir -p "$T/www/_hosts" "$T/src" "$T/db"
@@ -23,9 +24,10 @@ uuid,name,homepage_url,domain,country_code,city,category_list,short_description,
 dr-tanex,Tanex Tech,https://tanextech.example,tanextech.example,GBR,London,Software,Telematics,2019-02-01,operating
 dr-ibm,IBM,https://www.ibm.example,ibm.example,USA,Armonk,Enterprise,Computers,1911-06-16,operating
 CSV
+DB=$(test_db "$T/db/sparker.db")
 cat >"$T/sparker.ini" <<INI
 [sparker]
-database = db/sparker.db
+database = $DB
 raw_dir = db/raw
 report_dir = db/reports
 [source crunchbase]
@@ -51,8 +53,7 @@ cd "$T"
 start=$(date +%s.%N)
 "$SP" -c sparker.ini run --stage dedupe --as-of 2025-12-31 --quiet >>"$T/run.log" 2>&1 || die "dedupe failed: $(cat "$T/run.log")"
 secs=$(python3 -c "import time; print('%.2f' % (time.time() - $start))")
-DB=$T/db/sparker.db
-q() { sqlite3 "$DB" "$1"; }
+q() { sql "$DB" "$1"; }
 ent() { q "SELECT m.entity_id FROM member m JOIN record r ON r.id = m.record_id WHERE r.source || ':' || r.source_key = '$1'"; }
 assert_eq "$(q "SELECT count(*) FROM redirect")" "5" "one cached answer per website"
 assert_eq "$(q "SELECT final_domain FROM redirect WHERE domain = 'tanex.example'")" "tanextech.example" "tanex.example's final domain"

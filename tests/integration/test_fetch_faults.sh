@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fetch against a misbehaving server: retried faults recover, the others fail cleanly (a failed
 # fetch row, consecutive_failures, no raw file, no temporary file), and the run exits 4 (partial).
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export SPARKER_RETRY_BASE_MS=10
@@ -14,12 +15,13 @@ head -c 5000 /dev/urandom | od -An -tx1 | tr -d ' \n' | fold -w 60 | sed 's/^/ro
    && printf '<!DOCTYPE html>\n<html><body>Maintenance</body></html>\n' >maint.csv)
 http_start "$W"
 U=$HTTP_URL
-q() { sqlite3 "$T/db.sqlite" "$1"; }
+DB=$(test_db "$T/db.sqlite")
+q() { sql "$DB" "$1"; }
 run_fetch() { set +e; "$SP" -c "$T/cfg.ini" run --stage fetch "$@" >"$T/out" 2>&1; RC=$?; set -e; }
 # src NAME PATH [extra key lines...]
 src() { local n=$1 p=$2; shift 2; printf '\n[source %s]\nformat = csv\nurl = %s%s\n' "$n" "$U" "$p"; for l in "$@"; do echo "$l"; done; }
 {
-  printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\n'
+  printf '[sparker]\ndatabase = %s\nraw_dir = raw\n' "$DB"
   src ok /a.csv
   src e500then200 /fault/500-then-200/a.csv
   src e500x2then200 /fault/500x2-then-200/a.csv
@@ -57,7 +59,7 @@ assert_eq "$(q "select status from run order by id desc limit 1")" partial "run 
 check() { # source status attempts [http_status] [error substring]
   local s=$1 st=$2 at=$3 hs=${4:-} em=${5:-}
   local row
-  row=$(q "select status || '|' || attempts || '|' || ifnull(http_status,'') || '|' || ifnull(error,'') from fetch where source='$s' order by id desc limit 1")
+  row=$(q "select status || '|' || attempts || '|' || COALESCE(CAST(http_status AS TEXT),'') || '|' || COALESCE(error,'') from \"fetch\" where source='$s' order by id desc limit 1")
   IFS='|' read -r gst gat ghs gerr <<<"$row"
   assert_eq "$gst" "$st" "$s status ($row)"
   assert_eq "$gat" "$at" "$s attempts ($row)"
@@ -66,7 +68,7 @@ check() { # source status attempts [http_status] [error substring]
   if [ "$st" = failed ]; then
     assert_eq "$(ls "$T/raw/$s" 2>/dev/null | wc -l)" 0 "$s: nothing in the raw store"
     assert_eq "$(q "select consecutive_failures from source_state where source='$s'")" 1 "$s failures"
-    assert_eq "$(q "select last_good_fetch is null and last_error is not null from source_state where source='$s'")" 1 "$s state"
+    assert_eq "$(q "select count(*) from source_state where source='$s' and last_good_fetch is null and last_error is not null")" 1 "$s state"
     assert_eq "$(q "select status from stage_run where stage='fetch' and source='$s'")" failed "$s stage_run"
   else
     assert_eq "$(ls "$T/raw/$s" | wc -l)" 1 "$s: one snapshot"
@@ -99,14 +101,14 @@ check notjson failed 1 200 "not JSON"
 check noserver failed 2 "" ""
 check badscheme failed 1 "" "only http"
 # the retried sources got the same bytes as the server has
-assert_eq "$(q "select sha256 from fetch where source='resetthen200'")" "$(sha256sum "$W/big.csv" | cut -d' ' -f1)" "reset-then-200 bytes"
+assert_eq "$(q "select sha256 from \"fetch\" where source='resetthen200'")" "$(sha256sum "$W/big.csv" | cut -d' ' -f1)" "reset-then-200 bytes"
 # no temporary file left anywhere
 [ -z "$(find "$T/raw" -name '.part-*')" ] || die "temporary files left: $(find "$T/raw" -name '.part-*')"
 # retries do not hammer: a 404 is asked once, a 500 three times
 assert_eq "$(grep -c 'GET /fault/404/a.csv' "$T/http.log")" 1 "404 not retried"
 assert_eq "$(grep -c 'GET /fault/500/a.csv' "$T/http.log")" 3 "500 retried"
 assert_eq "$(grep -c 'GET /fault/redirect-loop/a.csv' "$T/http.log")" 6 "redirects capped at 5"
-echo "INFO: fault run took $((t1 - t0)) s for $(q "select count(*) from fetch") sources"
+echo "INFO: fault run took $((t1 - t0)) s for $(q "select count(*) from \"fetch\"") sources"
 
 # Retry-After is honoured (1 s) even with a 10 ms backoff base
 printf '\n[source ra]\nformat = csv\nurl = %s/fault/503-then-200/a.csv\n' "$U" >>"$T/cfg.ini"

@@ -2,6 +2,7 @@
 # Paginated JSON APIs: next links (relative and absolute) and page numbers are followed, every
 # page lands as one line of the snapshot; the API key goes only to the configured origin; a failed
 # page fails the fetch and keeps the previous snapshot; max_pages caps a loop.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export SPARKER_RETRY_BASE_MS=10
@@ -24,13 +25,14 @@ printf '{"items": []}' >"$W/api/num.json.page=3.size=2"
 # a loop: a -> b -> a ...
 printf '{"data": [1], "next": "b.json"}' >"$W/loop/a.json"
 printf '{"data": [2], "next": "a.json"}' >"$W/loop/b.json"
-q() { sqlite3 "$T/db.sqlite" "$1"; }
+DB=$(test_db "$T/db.sqlite")
+q() { sql "$DB" "$1"; }
 run_fetch() { set +e; "$SP" -c "$T/cfg.ini" run --stage fetch "$@" >"$T/out" 2>&1; RC=$?; set -e; }
-snap() { cat "$T/raw/$(q "select path from fetch where id=(select last_good_fetch from source_state where source='$1')")"; }
+snap() { cat "$T/raw/$(q "select path from \"fetch\" where id=(select last_good_fetch from source_state where source='$1')")"; }
 write_cfg() {
   cat >"$T/cfg.ini" <<EOF
 [sparker]
-database = db.sqlite
+database = $DB
 raw_dir = raw
 
 [source links]
@@ -91,20 +93,20 @@ assert_eq "$(snap local | wc -l)" 3 "local: three pages"
 # second night: same bytes -> unchanged, last_good_fetch stays
 before=$(q "select last_good_fetch from source_state where source='numbered'")
 run_fetch --source numbered
-assert_eq "$(q "select status from fetch where source='numbered' order by id desc limit 1")" unchanged "numbered unchanged"
+assert_eq "$(q "select status from \"fetch\" where source='numbered' order by id desc limit 1")" unchanged "numbered unchanged"
 assert_eq "$(q "select last_good_fetch from source_state where source='numbered'")" "$before" "last good kept"
 
 # page 2 fails: the fetch fails, the snapshot stands
 mv "$W/api/num.json.page=2.size=2" "$W/api/off"
 run_fetch --source numbered
 assert_eq "$RC" 4 "failed page -> partial"
-assert_eq "$(q "select status from fetch where source='numbered' order by id desc limit 1")" failed "page 2 missing"
-q "select error from fetch where source='numbered' order by id desc limit 1" | grep -q "page 2" || die "error does not name the page"
+assert_eq "$(q "select status from \"fetch\" where source='numbered' order by id desc limit 1")" failed "page 2 missing"
+q "select error from \"fetch\" where source='numbered' order by id desc limit 1" | grep -q "page 2" || die "error does not name the page"
 assert_eq "$(q "select last_good_fetch from source_state where source='numbered'")" "$before" "snapshot kept"
 [ -z "$(find "$T/raw" -name '.part-*')" ] || die "temporary files left"
 
 # a page that is not JSON
 printf '<html>oops</html>' >"$W/api/num.json.page=2.size=2"
 run_fetch --source numbered
-q "select error from fetch where source='numbered' order by id desc limit 1" | grep -q "not JSON" || die "non-JSON page not caught"
+q "select error from \"fetch\" where source='numbered' order by id desc limit 1" | grep -q "not JSON" || die "non-JSON page not caught"
 echo "ok"

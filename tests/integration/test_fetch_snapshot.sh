@@ -2,6 +2,7 @@
 # A failed or truncated fetch never replaces the last good snapshot; the other sources of the run
 # still go ahead (exit 4, run 'partial'); local sources (file:// and plain paths) work; a stale
 # temporary file from a killed run is cleaned up.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 export SPARKER_RETRY_BASE_MS=10
@@ -15,12 +16,13 @@ printf 'name\nAbs File\n' >"$T/abs file.csv"
 http_start "$W"
 U=$HTTP_URL
 C=$T/conf/cfg.ini
-q() { sqlite3 "$T/conf/db.sqlite" "$1"; }
+DB=$(test_db "$T/conf/db.sqlite")
+q() { sql "$DB" "$1"; }
 run_fetch() { set +e; "$SP" -c "$C" run --stage fetch "$@" >"$T/out" 2>&1; RC=$?; set -e; }
 write_cfg() { # URL of the flaky source
   cat >"$C" <<EOF
 [sparker]
-database = db.sqlite
+database = $DB
 raw_dir = raw
 
 [source flaky]
@@ -42,14 +44,14 @@ write_cfg "$U/v1.csv"
 run_fetch
 [ "$RC" = 0 ] || { cat "$T/out"; die "first run exit $RC"; }
 for s in flaky rel fileurl; do
-  assert_eq "$(q "select status from fetch where source='$s'")" new "$s new"
+  assert_eq "$(q "select status from \"fetch\" where source='$s'")" new "$s new"
 done
-assert_eq "$(q "select url from fetch where source='rel'")" "data/local.csv" "plain path url"
-good=$(q "select path from fetch where source='flaky'")
+assert_eq "$(q "select url from \"fetch\" where source='rel'")" "data/local.csv" "plain path url"
+good=$(q "select path from \"fetch\" where source='flaky'")
 good_id=$(q "select last_good_fetch from source_state where source='flaky'")
 sum_before=$(sha256sum "$T/conf/raw/$good" | cut -d' ' -f1)
-cmp -s "$T/conf/raw/$(q "select path from fetch where source='fileurl'")" "$T/abs file.csv" || die "file:// copy differs"
-cmp -s "$T/conf/raw/$(q "select path from fetch where source='rel'")" "$T/conf/data/local.csv" || die "relative copy differs"
+cmp -s "$T/conf/raw/$(q "select path from \"fetch\" where source='fileurl'")" "$T/abs file.csv" || die "file:// copy differs"
+cmp -s "$T/conf/raw/$(q "select path from \"fetch\" where source='rel'")" "$T/conf/data/local.csv" || die "relative copy differs"
 
 # a stale temporary file from a killed run
 echo junk >"$T/conf/raw/flaky/.part-dead01"
@@ -63,14 +65,14 @@ for bad in /fault/short/v2.csv /fault/reset/v2.csv /fault/500/v2.csv /fault/tric
   run_fetch
   assert_eq "$RC" 4 "one source failed, others ok -> exit 4 ($bad): $(cat "$T/out")"
   assert_eq "$(q "select status from run order by id desc limit 1")" partial "run partial"
-  assert_eq "$(q "select status from fetch where source='flaky' order by id desc limit 1")" failed "$bad failed"
+  assert_eq "$(q "select status from \"fetch\" where source='flaky' order by id desc limit 1")" failed "$bad failed"
   assert_eq "$(q "select last_good_fetch from source_state where source='flaky'")" "$good_id" "$bad: last good kept"
   assert_eq "$(q "select consecutive_failures from source_state where source='flaky'")" "$n" "$bad: failures"
   assert_eq "$(ls -A "$T/conf/raw/flaky")" "$(basename "$good")" "$bad: raw dir holds only the good snapshot"
   assert_eq "$(sha256sum "$T/conf/raw/$good" | cut -d' ' -f1)" "$sum_before" "$bad: snapshot bytes untouched"
   # the other sources went ahead
-  assert_eq "$(q "select status from fetch where source='rel' order by id desc limit 1")" unchanged "rel still fetched"
-  assert_eq "$(q "select status from fetch where source='fileurl' order by id desc limit 1")" unchanged "fileurl still fetched"
+  assert_eq "$(q "select status from \"fetch\" where source='rel' order by id desc limit 1")" unchanged "rel still fetched"
+  assert_eq "$(q "select status from \"fetch\" where source='fileurl' order by id desc limit 1")" unchanged "fileurl still fetched"
 done
 grep -q "finished with failed sources" "$T/out" || die "no failure summary on stderr"
 
@@ -78,16 +80,16 @@ grep -q "finished with failed sources" "$T/out" || die "no failure summary on st
 write_cfg "$U/v2.csv"
 run_fetch
 assert_eq "$RC" 0 "recovered"
-assert_eq "$(q "select status from fetch where source='flaky' order by id desc limit 1")" new "v2 new"
-assert_eq "$(q "select consecutive_failures || '|' || ifnull(last_error,'') from source_state where source='flaky'")" "0|" "reset"
+assert_eq "$(q "select status from \"fetch\" where source='flaky' order by id desc limit 1")" new "v2 new"
+assert_eq "$(q "select consecutive_failures || '|' || COALESCE(last_error,'') from source_state where source='flaky'")" "0|" "reset"
 assert_eq "$(ls "$T/conf/raw/flaky" | wc -l)" 2 "both snapshots kept"
-cmp -s "$T/conf/raw/$(q "select path from fetch where id=(select last_good_fetch from source_state where source='flaky')")" "$W/v2.csv" || die "v2 stored"
+cmp -s "$T/conf/raw/$(q "select path from \"fetch\" where id=(select last_good_fetch from source_state where source='flaky')")" "$W/v2.csv" || die "v2 stored"
 
 # a local file that disappears: failed, snapshot kept
 rm "$T/conf/data/local.csv"
 run_fetch
 assert_eq "$RC" 4 "missing local file -> partial"
-assert_eq "$(q "select status from fetch where source='rel' order by id desc limit 1")" failed "rel failed"
+assert_eq "$(q "select status from \"fetch\" where source='rel' order by id desc limit 1")" failed "rel failed"
 assert_contains "$T/out" "No such file"
 assert_eq "$(ls "$T/conf/raw/rel" | wc -l)" 1 "rel snapshot kept"
 echo "ok"

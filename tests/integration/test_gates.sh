@@ -12,6 +12,7 @@
 # min_rows from [sparker] with a per-source override; max_reject_pct (held, rejects kept for
 # `export rejects`, then raised per source); a file whose every row is rejected fails even with
 # the gates off; max_age_days on a source not fetched for days.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/test_ops_lib.inc"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
@@ -77,9 +78,10 @@ http_start "$W"
 U=$HTTP_URL
 
 cd "$D"
+DB=$(test_db db/sparker.db)
 cat >sparker.ini <<INI
 [sparker]
-database = db/sparker.db
+database = $DB
 raw_dir = raw
 report_dir = reports
 
@@ -109,7 +111,6 @@ stages = fetch parse normalise dedupe score
 
 $OPS_TAX
 INI
-DB=db/sparker.db
 q() { sq "$DB" "$1"; }
 run() { set +e; "$SP" -c sparker.ini "$@" >"$T/out" 2>"$T/err"; RC=$?; set -e; }
 nightly() { run run --job nightly --as-of "$1"; }
@@ -168,7 +169,7 @@ bad_night() { # FILE AS_OF GATE TEXT...: served, held by GATE, state unchanged
   assert_eq "$(q "SELECT status FROM stage_run WHERE run_id=(SELECT max(id) FROM run) AND stage='parse' AND source='other'")" ok "$file: other source went ahead"
   assert_eq "$(q "SELECT count(*) FROM stage_run WHERE run_id=(SELECT max(id) FROM run) AND stage='score' AND status='ok'")" 1 "$file: the run finished"
   raw_has "$file"
-  local held; held=$(q "SELECT id FROM fetch WHERE source='ch' ORDER BY id DESC LIMIT 1")
+  local held; held=$(q "SELECT id FROM \"fetch\" WHERE source='ch' ORDER BY id DESC LIMIT 1")
   assert_eq "$(q "SELECT fetch_id || ' ' || gate FROM gate_hold WHERE source='ch'")" "$held $gate" "$file: gate_hold"
   dump >"$T/after"
   diff "$T/before" "$T/after" >"$T/diff" || die "$file: the held snapshot changed the data: $(head -20 "$T/diff")"

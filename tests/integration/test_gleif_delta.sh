@@ -5,13 +5,15 @@
 # an analyst made on it; two deltas fetched before one parse are both applied, in order; a
 # delta is not held by min_rows. Then the real GLEIF intra-day JSON delta of
 # ../shared/data/real/gleif (format = json, preset = gleif) on a small base: only its LEIs change.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI absent"
 FX=$ROOT/tests/fixtures/gleif
 cd "$T"
-q() { sqlite3 db.sqlite "$1"; }
+DB=$(test_db db.sqlite)
+q() { sql "$DB" "$1"; }
 config() { # URL
-  printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n\n[source lei]\nformat = gleif\nmode = delta\nmin_rows = 5\nmax_gone_pct = 50\nurl = %s\n' "$1" > sparker.ini
+  printf '[sparker]\ndatabase = %s\nraw_dir = raw\nreport_dir = reports\n\n[source lei]\nformat = gleif\nmode = delta\nmin_rows = 5\nmax_gone_pct = 50\nurl = %s\n' "$DB" "$1" > sparker.ini
 }
 run() { # AS_OF STAGES...
   local d=$1; shift
@@ -50,7 +52,7 @@ assert_eq "$(q "SELECT c.active FROM candidate c JOIN record r ON r.id = c.recor
 assert_eq "$(q "SELECT c.active FROM candidate c JOIN record r ON r.id = c.record_id WHERE r.source_key = '529900LAPSEDS0000005'")" 1 "lapsed: still active"
 # the retired startup keeps its entity and the analyst's pin
 assert_eq "$(lei_entity 213800RETIRES0000004)" "$R" "retired LEI's entity"
-assert_eq "$(q "SELECT p.entity_id FROM judgement_place p JOIN judgement j ON j.id = p.judgement_id WHERE j.kind = 'pin' AND p.carries")" "$R" "pin placed"
+assert_eq "$(q "SELECT p.entity_id FROM judgement_place p JOIN judgement j ON j.id = p.judgement_id WHERE j.kind = 'pin' AND p.carries = 1")" "$R" "pin placed"
 
 # days 3 and 4 fetched, parsed in one go: both deltas applied, in order
 config "$FX/delta2.xml"
@@ -65,7 +67,7 @@ assert_eq "$(q "SELECT city FROM record WHERE source_key = '969500NEWCOME0000008
 assert_eq "$(q "SELECT count(*) FROM record")" 8 "rows"
 diff <(grep -Ev '213800FLEETLY0000003|969500NEWCOME0000008' before3.txt) <(grep -Ev '213800FLEETLY0000003|969500NEWCOME0000008' after3.txt) >/dev/null \
   || die "two deltas changed rows they do not list"
-assert_eq "$(q "SELECT parsed_fetch FROM source_state WHERE source = 'lei'")" "$(q "SELECT max(id) FROM fetch WHERE source = 'lei'")" "parsed up to the last fetch"
+assert_eq "$(q "SELECT parsed_fetch FROM source_state WHERE source = 'lei'")" "$(q "SELECT max(id) FROM \"fetch\" WHERE source = 'lei'")" "parsed up to the last fetch"
 
 # a delta whose every row is rejected is held; accept applies that one file and succeeds
 sed -e 's|<LegalName>Second Newcomer SAS</LegalName>||' -e 's/2026-01-13/2026-01-14/' "$FX/delta3.xml" > bad.xml
@@ -73,12 +75,12 @@ config "$T/bad.xml"
 rc=0; $SP -c sparker.ini run --from fetch --to parse --as-of 2026-01-14 > held.out 2>&1 || rc=$?
 assert_eq "$rc" 4 "a delta of rejects is held (exit 4)"
 $SP -c sparker.ini accept lei > accept.out 2>&1 || die "accept of a held delta failed: $(cat accept.out)"
-assert_eq "$(q "SELECT parsed_fetch FROM source_state WHERE source = 'lei'")" "$(q "SELECT max(id) FROM fetch WHERE source = 'lei'")" "accepted"
+assert_eq "$(q "SELECT parsed_fetch FROM source_state WHERE source = 'lei'")" "$(q "SELECT max(id) FROM \"fetch\" WHERE source = 'lei'")" "accepted"
 
 # a full file again in mode = delta is a snapshot: what it lacks is gone
 cp "$FX/full.xml" full2.xml; sed -i 's/2026-01-10/2026-01-15/' full2.xml; config "$T/full2.xml"
 run 2026-01-15 fetch parse
-assert_eq "$(q "SELECT group_concat(source_key) FROM (SELECT source_key FROM record WHERE gone = 1 ORDER BY 1)")" "969500NEWCOME0000007,969500NEWCOME0000008" "full file: the LEIs it lacks are gone"
+assert_eq "$(q "SELECT source_key FROM record WHERE gone = 1 ORDER BY 1" | paste -sd,)" "969500NEWCOME0000007,969500NEWCOME0000008" "full file: the LEIs it lacks are gone"
 
 # mode = delta is refused for a format without delta files
 printf '[sparker]\ndatabase = x.db\n[source c]\nformat = companies_house\nmode = delta\nurl = x.csv\n' > bad.ini
@@ -90,7 +92,7 @@ echo "PASS: fixtures"
 REAL=$(shared_data)
 J=$REAL/gleif/20240505-0000-gleif-goldencopy-lei2-intra-day.json
 [ -f "$J" ] || skip "$J absent"
-rm -rf db.sqlite* raw
+test_db_reset "$DB"; rm -rf raw
 # a base: two of the delta's LEIs with old names, and two LEIs it does not list
 python3 - "$J" base.json <<'PY'
 import json, sys
@@ -104,11 +106,11 @@ for i in range(2):
 json.dump({"records": base}, open(sys.argv[2], "w"))
 PY
 n=$(python3 -c 'import json,sys; print(len({r["LEI"]["$"] for r in json.load(open(sys.argv[1]))["records"]}))' "$J")
-printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n\n[source lei]\nformat = json\npreset = gleif\nmode = delta\nurl = %s\n' "$T/base.json" > sparker.ini
+printf '[sparker]\ndatabase = %s\nraw_dir = raw\nreport_dir = reports\n\n[source lei]\nformat = json\npreset = gleif\nmode = delta\nurl = %s\n' "$DB" "$T/base.json" > sparker.ini
 $SP -c sparker.ini init >/dev/null
 run 2024-05-04 fetch parse
 dump base.txt
-printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n\n[source lei]\nformat = json\npreset = gleif\nmode = delta\nurl = %s\n' "$J" > sparker.ini
+printf '[sparker]\ndatabase = %s\nraw_dir = raw\nreport_dir = reports\n\n[source lei]\nformat = json\npreset = gleif\nmode = delta\nurl = %s\n' "$DB" "$J" > sparker.ini
 start=$(date +%s.%N)
 run 2024-05-05 fetch parse
 secs=$(echo "$(date +%s.%N) - $start" | bc)

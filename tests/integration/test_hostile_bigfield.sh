@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile input: a single 100 MB field (generated at test time) between two good rows. The row
 # is rejected ("field too large"), the rows around it stored, memory stays flat.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 python3 "$ROOT/tests/hostile/gen_big.py" bigfield "$T/big.csv" "${HOSTILE_BIGFIELD_MB:-100}"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Hostile input: a UTF-8 byte-order mark before the header: the first column is still found.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 hostile_config s companies_house "$H_FILES/csv_bom.csv"

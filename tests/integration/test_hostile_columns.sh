@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile input: a million columns (header and one row), as a Companies House file and as a
 # mapped CSV. A clear error or rejects, bounded time and memory.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 python3 "$ROOT/tests/hostile/gen_big.py" manycols "$T/cols.csv" 1000000

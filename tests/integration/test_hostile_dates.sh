@@ -2,6 +2,7 @@
 # Hostile input: impossible dates (31/02/2024, 29/02/2023, 00/00/0000, a 20-digit year,
 # negatives): the record is kept (a bad date does not make a company disappear) but its
 # founding date is empty, never an impossible ISO date.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 hostile_config s companies_house "$H_FILES/csv_dates.csv"

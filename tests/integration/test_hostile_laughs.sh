@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile input: billion laughs (nested internal entities) in GLEIF and RSS, and a quadratic
 # blowup (one 50 KB entity referenced 50,000 times): bounded time and memory, no expansion.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 for c in "gleif $ROOT/tests/fixtures/xml/gleif_laughs.xml" "feed $ROOT/tests/fixtures/xml/laughs.xml" "feed $H_FILES/xml_quadratic.xml"; do

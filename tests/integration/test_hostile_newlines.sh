@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile input: mixed LF, CRLF and lone CR line ends, and a quoted field with an embedded CRLF
 # and CR: every row is read, none glued to its neighbour.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 hostile_config s companies_house "$H_FILES/csv_mixed_eol.csv"

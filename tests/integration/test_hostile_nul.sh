@@ -2,6 +2,7 @@
 # Hostile input: NUL bytes inside quoted and bare CSV fields and a line of NULs, and NULs in an
 # RSS item. No crash; the rows around them are stored; a CSV row with a NUL in a field is
 # rejected ("NUL byte"), never stored cut or with the NUL inside.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 hostile_config s companies_house "$H_FILES/csv_nul.csv"
@@ -10,7 +11,10 @@ hostile_outcome
 hostile_explained
 assert_eq "$(q "SELECT count(*) FROM record WHERE name IN ('GOOD 0 LIMITED','GOOD 1 LIMITED','GOOD 2 LIMITED','AFTER NUL LIMITED')")" 4 "rows around the NULs"
 # A NUL must neither cut a value nor be stored inside one (C readers of the column stop at it).
-bad=$(python3 - "$T/db/sparker.db" <<'PY'
+# (SQLite keeps a NUL inside a text value; PostgreSQL refuses one, so the rows and rejects counted
+# around this check are what shows it there.)
+bad=0
+[ "$BACKEND" != sqlite ] || bad=$(python3 - "$HDB" <<'PY'
 import sqlite3, sys
 con = sqlite3.connect(sys.argv[1]); con.text_factory = bytes
 n = 0

@@ -4,6 +4,7 @@
 # reason (CSV); without it the file (no valid multi-byte sequence at all) is detected as an 8-bit
 # code page and every row is stored, converted, with one note; the feed's bad bytes are
 # recovered (XML); the good rows around them are stored, and nothing invalid reaches the db.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 hostile_config s companies_house "$H_FILES/csv_invalid_utf8.csv" "encoding = utf-8"

@@ -2,6 +2,7 @@
 # Hostile input: a feed with 1 GB of white space between two items (generated at test time;
 # HOSTILE_WS_MB sets the size, 256 under ASan). Bounded time and memory; the items are read,
 # or the source fails with a clear message (the feed connector caps a decompressed feed).
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 mb=${HOSTILE_WS_MB:-1024}; [ $HOSTILE_ASAN = 1 ] && mb=${HOSTILE_WS_MB:-256}

@@ -2,6 +2,7 @@
 # Hostile input: XML external entities (file:///etc/passwd, an external DTD and a parameter
 # entity on a loopback server). Nothing of /etc/passwd may reach the database, and the parser
 # must make no network request (XML_PARSE_NONET, no entity substitution).
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 mkdir -p "$T/www"

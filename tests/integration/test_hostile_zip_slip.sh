@@ -2,6 +2,7 @@
 # Hostile input: zip entry names with ../, an absolute path and a symlink entry. Entry names are
 # never used as paths: nothing may be written outside the raw store, and the raw store holds
 # only content-addressed files.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 rm -f /tmp/sparker-zipslip-evil.csv /tmp/sparker-zipslip-abs.csv "$T/../sparker-zipslip-link.csv" 2>/dev/null || true

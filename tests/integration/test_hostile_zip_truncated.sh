@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile input: a zip cut in half, a zip cut inside its central directory, a gzip cut in the
 # middle. Each must end in a clear error (the source fails, the run says partial), no crash.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/hostile/lib.sh"
 for f in zip_truncated_half.zip zip_truncated_cd.zip gz_truncated.csv.gz; do

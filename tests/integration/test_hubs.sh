@@ -12,6 +12,7 @@
 #   4. the report: per-hub integrated, qualified and accompanied (PDF text and CSV) equal to counts
 #      computed here with sqlite3 from the database and the hubs' countries; targets and where each
 #      hub stands; no per-hub section without [hub] sections
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/test_ops_lib.inc"
 command -v python3 >/dev/null || skip "python3 is needed to generate the sources"
@@ -37,11 +38,12 @@ target_integrated_min = 5
 [hub US]
 countries = us ca'
 B=$T/base
+OPS_DB=$(mkdir -p "$B" && cd "$B" && test_db db/sparker.db)
 ops_config "$B" "$HUBS"
 sed -i 's/^\[sparker\]$/[sparker]\nhub = EU/' "$B/sparker.ini"
 cd "$B"
 S() { "$SP" -c sparker.ini "$@"; }
-q() { sq db/sparker.db "$1"; }
+q() { sq "$OPS_DB" "$1"; }
 
 # ---------------------------------------------------------------- 1. config errors
 bad_config() { # LINE-PATTERN TEXT: the config built from base + TEXT must fail with it
@@ -89,13 +91,13 @@ assert_contains bad.out "SPARKER_HUB Mars: "
 
 # ---------------------------------------------------------------- 2. judgements carry user and hub
 S run --job nightly --as-of "$ASOF" > nightly.log 2>&1 || die "nightly run failed: $(tail -5 nightly.log)"
-assert_eq "$(q "SELECT count(*) FROM pragma_table_info('judgement') WHERE name = 'hub'")" 1 "judgement.hub column"
+assert_eq "$(q "SELECT count(hub) FROM judgement")" 0 "judgement.hub column"
 # startups of the 2025 cohort: two per country where there are, for decisions in every hub
 ents() { q "SELECT id FROM entity_live WHERE cohort = 2025 AND upper(country) = '$1' ORDER BY id LIMIT ${2:-2}"; }
 GB=($(ents GB 3)) FR=($(ents FR)) DE=($(ents DE 1)) US=($(ents US)) JP=($(ents JP))
 [ ${#GB[@]} -eq 3 ] && [ ${#FR[@]} -eq 2 ] && [ ${#US[@]} -ge 1 ] && [ ${#JP[@]} -ge 1 ] ||
   die "fixture: too few startups per country (GB ${#GB[@]}, FR ${#FR[@]}, US ${#US[@]}, JP ${#JP[@]})"
-last() { q "SELECT user || '|' || COALESCE(hub, '') FROM judgement ORDER BY id DESC LIMIT 1"; }
+last() { q "SELECT \"user\" || '|' || COALESCE(hub, '') FROM judgement ORDER BY id DESC LIMIT 1"; }
 S -q --user ana --hub uk decide "${GB[0]}" accompanied
 assert_eq "$(last)" "ana|UK" "--hub (lower case) records the configured name"
 SPARKER_USER=bo SPARKER_HUB=US S -q decide "${US[0]}" accompanied
@@ -110,7 +112,7 @@ S -q --user ana --hub UK decide "${JP[0]}" accompanied # a startup in no hub, de
 S -q --user eve --hub US pin "${FR[1]}" in
 assert_eq "$(last)" "eve|US" "a pin"
 S -q --user eve --hub US pin "${FR[1]}" out # supersedes: the removal carries who and where too
-assert_eq "$(q "SELECT user || '|' || hub FROM judgement WHERE kind = 'remove' ORDER BY id DESC LIMIT 1")" "eve|US" "a superseding removal"
+assert_eq "$(q "SELECT \"user\" || '|' || hub FROM judgement WHERE kind = 'remove' ORDER BY id DESC LIMIT 1")" "eve|US" "a superseding removal"
 S -q --user fay note "${DE[0]}" "met at the Munich fair"
 assert_eq "$(last)" "fay|EU" "a note"
 A=$(q "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id WHERE m.entity_id = ${FR[0]} LIMIT 1")
@@ -134,7 +136,7 @@ n_uk=$(q "SELECT count(*) FROM judgement_active WHERE hub = 'UK'") n_us=$(q "SEL
 n_eu=$(q "SELECT count(*) FROM judgement_active WHERE hub = 'EU'")
 assert_contains status.txt "; by hub: EU $n_eu, UK $n_uk, US $n_us"
 S decisions list > dlist.txt
-assert_eq "$(awk -v j="$(q "SELECT min(id) FROM judgement WHERE user = 'bo'")" '$1 == j { print $(NF) }' dlist.txt)" "US" "decisions list: the hub"
+assert_eq "$(awk -v j="$(q "SELECT min(id) FROM judgement WHERE \"user\" = 'bo'")" '$1 == j { print $(NF) }' dlist.txt)" "US" "decisions list: the hub"
 S show "${GB[1]}" > show.txt
 assert_contains show.txt "(by di, hub UK, 2025-07-01) — from the London desk"
 # without [hub] sections: no hub, and --hub is refused
@@ -144,13 +146,14 @@ assert_eq "$(last)" "ivy|" "no hub without [hub] sections"
 set +e; "$SP" -c nohub.ini --hub UK status > bad.out 2>&1; rc=$?; set -e
 assert_eq "$rc" 2 "--hub without [hub] sections"
 assert_contains bad.out "no hub is configured"
-echo "INFO: $NAME: $(q "SELECT count(*) FROM judgement") judgements, hubs $(q "SELECT group_concat(h, ' ') FROM (SELECT COALESCE(hub, '-') || ':' || count(*) AS h FROM judgement GROUP BY hub ORDER BY hub)")"
+echo "INFO: $NAME: $(q "SELECT count(*) FROM judgement") judgements, hubs $(q "SELECT COALESCE(hub, '-') || ':' || count(*) FROM judgement GROUP BY hub ORDER BY hub" | paste -sd' ')"
 
 # ---------------------------------------------------------------- 3. export / import
 S judgements export -o all.csv
 assert_eq "$(head -1 all.csv)" "id,kind,value,date,a,b,records,entity,name,note,user,created,origin,target,hub" "export header"
 fresh_db() { # DIR: the same sources and config, a nightly run, no judgements
   rm -rf "${T:?}/$1"; mkdir -p "$T/$1"; cp -r "$B/src" "$B/sparker.ini" "$T/$1/"
+  [ "$BACKEND" = sqlite ] || sed -i "s|^database *=.*|database = $(test_db "$1")|" "$T/$1/sparker.ini"
   (cd "$T/$1" && "$SP" -c sparker.ini run --job nightly --as-of "$ASOF" > nightly.log 2>&1) || die "$1: nightly failed"
 }
 cols() { # FILE: the columns an import keeps, one line per judgement
@@ -161,7 +164,7 @@ fresh_db copy
 (cd "$T/copy" && "$SP" -q -c sparker.ini judgements import "$B/all.csv" && "$SP" -c sparker.ini judgements export -o again.csv) ||
   die "import into a fresh database failed"
 diff <(cols all.csv) <(cols "$T/copy/again.csv") > diff.txt || die "export -> import -> export changed judgements: $(head -5 diff.txt)"
-assert_eq "$(sq "$T/copy/db/sparker.db" "SELECT count(*) FROM judgement WHERE hub = 'UK'")" "$(q "SELECT count(*) FROM judgement WHERE hub = 'UK'")" "UK judgements after import"
+assert_eq "$(sq "$(dir_db "$T/copy")" "SELECT count(*) FROM judgement WHERE hub = 'UK'")" "$(q "SELECT count(*) FROM judgement WHERE hub = 'UK'")" "UK judgements after import"
 # a file written before hubs: 14 columns, no hub
 python3 -c 'import csv,sys
 r = csv.reader(open(sys.argv[1])); w = csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\n")
@@ -171,7 +174,7 @@ fresh_db old
 (cd "$T/old" && "$SP" -c sparker.ini judgements import "$B/old.csv" > imp.txt) || die "an old export does not import"
 n=$(wc -l < <(cols all.csv))
 assert_contains "$T/old/imp.txt" "$n judgements imported, 0 already here, 0 bad lines"
-assert_eq "$(sq "$T/old/db/sparker.db" "SELECT count(*) FROM judgement WHERE hub IS NOT NULL")" 0 "an old file imports without hubs"
+assert_eq "$(sq "$(dir_db "$T/old")" "SELECT count(*) FROM judgement WHERE hub IS NOT NULL")" 0 "an old file imports without hubs"
 S judgements import old.csv > imp.txt
 assert_contains imp.txt "0 judgements imported, $n already here"
 (cd "$T/copy" && "$SP" -c sparker.ini judgements import "$B/old.csv" > imp.txt)
@@ -197,7 +200,7 @@ for h in UK EU US other; do
   int=$(q "SELECT count(*) FROM entity_live e WHERE e.cohort = 2025 AND $c")
   qual=$(q "SELECT count(*) FROM entity_live e JOIN selection s ON s.entity_id = e.id AND s.cohort = 2025 AND s.qualified = 1
             WHERE e.cohort = 2025 AND $c")
-  acc=$(q "SELECT count(DISTINCT e.id) FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries
+  acc=$(q "SELECT count(DISTINCT e.id) FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1
            JOIN entity e ON e.id = p.entity_id WHERE j.kind = 'decision' AND j.value = 'accompanied' AND e.cohort = 2025 AND $c")
   total_acc=$((total_acc + acc))
   assert_contains r.csv "hub,$h,integrated,$int"

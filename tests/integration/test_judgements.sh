@@ -20,6 +20,7 @@
 #   8. --user and SPARKER_USER in the judgement log
 # Every judgement here is made at one fixed instant (SOURCE_DATE_EPOCH), the hardest case for
 # export/import: identical rows made within the same second must stay distinct.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/test_ops_lib.inc"
 command -v python3 >/dev/null || skip "python3 is needed to generate the sources and drive the walks"
@@ -32,6 +33,7 @@ t0=$SECONDS
 # ---------------------------------------------------------------- 1. base database
 B=$T/base
 mkdir -p "$B/src"
+OPS_DB=$(cd "$B" && test_db db/sparker.db) # on PostgreSQL a URL; fresh() copies it
 # 60 startups with distinct names, domains and cities; each in one to three sources (same name,
 # website, city: the domain rule joins them). Keys are LETTER-N: N is the startup (ground truth).
 python3 - "$B/src" <<'PY'
@@ -83,14 +85,14 @@ map.categories = categories
 categories_sep = ;
 map.description = description"
 S() { "$SP" -c sparker.ini "$@"; }
-q() { sq db/sparker.db "$1"; }
+q() { sq "$(cfg_db)" "$1"; }
 nightly() { S run --job nightly --as-of "$ASOF" >"$T/nightly.log" 2>&1 || die "nightly run failed: $(tail -5 "$T/nightly.log")"; }
 rerun() { S run --from dedupe --as-of "$ASOF" >>"$T/runs.log" 2>&1 || die "run --from dedupe failed: $(tail -5 "$T/runs.log")"; }
-fresh() { rm -rf "${T:?}/$1"; cp -r "$B" "$T/$1"; cd "$T/$1"; } # a copy of the base database
+fresh() { rm -rf "${T:?}/$1"; test_copy_dir "$B" "$T/$1"; cd "$T/$1"; } # a copy of the base database
 members() { q "SELECT r.source || ':' || r.source_key || '=' || m.entity_id FROM member m JOIN record r ON r.id = m.record_id ORDER BY 1"; }
 ent_of() { q "SELECT m.entity_id FROM member m JOIN record r ON r.id = m.record_id WHERE r.source || ':' || r.source_key = '$1'"; }
 first_ref() { q "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id WHERE m.entity_id = $1 ORDER BY r.id LIMIT 1"; }
-carrier() { q "SELECT COALESCE(max(entity_id), 0) FROM judgement_place WHERE judgement_id = $1 AND carries"; }
+carrier() { q "SELECT COALESCE(max(entity_id), 0) FROM judgement_place WHERE judgement_id = $1 AND carries = 1"; }
 jid() { sed -n 's/.*(judgement \([0-9][0-9]*\).*/\1/p' <<<"$1" | head -1; }
 # The qualified list names no entity twice, no merged or empty entity, no startup (the N of its
 # keys) in two entities; `export qualified` lists the same entities once each.
@@ -98,10 +100,10 @@ no_twice() {
   assert_eq "$(q "SELECT count(*) FROM selection s JOIN entity e ON e.id = s.entity_id WHERE e.merged_into IS NOT NULL
                  OR NOT EXISTS (SELECT 1 FROM member m WHERE m.entity_id = e.id)")" 0 "$1: a merged or empty entity in the selection"
   assert_eq "$(q "SELECT count(*) FROM (SELECT substr(r.source_key, 3) k FROM selection s JOIN member m ON m.entity_id = s.entity_id
-                 JOIN record r ON r.id = m.record_id WHERE s.qualified = 1 GROUP BY k HAVING count(DISTINCT s.entity_id) > 1)")" 0 \
+                 JOIN record r ON r.id = m.record_id WHERE s.qualified = 1 GROUP BY k HAVING count(DISTINCT s.entity_id) > 1) AS sub0")" 0 \
     "$1: a startup is listed twice in the qualified list"
   assert_eq "$(q "SELECT count(*) FROM (SELECT e.name FROM selection s JOIN entity e ON e.id = s.entity_id WHERE s.qualified = 1
-                 GROUP BY e.name HAVING count(*) > 1)")" 0 "$1: a name is listed twice in the qualified list"
+                 GROUP BY e.name HAVING count(*) > 1) AS sub1")" 0 "$1: a name is listed twice in the qualified list"
   S export qualified -o "$T/qualified.csv" || die "$1: export qualified failed"
   local ids; ids=$(python3 -c 'import csv, sys; print(" ".join(r["entity_id"] for r in csv.DictReader(open(sys.argv[1]))))' "$T/qualified.csv")
   assert_eq "$(tr ' ' '\n' <<<"$ids" | sort -n | uniq -d | wc -l)" 0 "$1: export qualified lists an entity twice"
@@ -113,13 +115,13 @@ cd "$B"
 nightly
 assert_eq "$(q "SELECT count(*) FROM entity")" 60 "base: one entity per generated startup"
 assert_eq "$(q "SELECT count(*) FROM (SELECT m.entity_id FROM member m JOIN record r ON r.id = m.record_id
-               GROUP BY m.entity_id HAVING count(DISTINCT substr(r.source_key, 3)) > 1)")" 0 "base: an entity mixes two startups"
+               GROUP BY m.entity_id HAVING count(DISTINCT substr(r.source_key, 3)) > 1) AS sub2")" 0 "base: an entity mixes two startups"
 BASE_MEMBERS=$(members)
-nmulti=$(q "SELECT count(*) FROM (SELECT entity_id FROM member GROUP BY entity_id HAVING count(*) > 1)")
+nmulti=$(q "SELECT count(*) FROM (SELECT entity_id FROM member GROUP BY entity_id HAVING count(*) > 1) AS sub3")
 echo "INFO: $NAME: base $(q "SELECT count(*) FROM record") records, 60 entities ($nmulti with 2-3 sources), $(q "SELECT count(*) FROM selection WHERE qualified = 1") qualified"
 # X: the first single-record startup with a multi-record one before and after it
 X=$(q "SELECT entity_id FROM member GROUP BY entity_id HAVING count(*) = 1 AND entity_id > 1
-       AND entity_id > (SELECT min(entity_id) FROM (SELECT entity_id FROM member GROUP BY entity_id HAVING count(*) > 1)) ORDER BY 1 LIMIT 1")
+       AND entity_id > (SELECT min(entity_id) FROM (SELECT entity_id FROM member GROUP BY entity_id HAVING count(*) > 1) AS sub4) ORDER BY 1 LIMIT 1")
 YLO=$(q "SELECT entity_id FROM member WHERE entity_id < $X GROUP BY entity_id HAVING count(*) > 1 ORDER BY 1 LIMIT 1")
 YHI=$(q "SELECT entity_id FROM member WHERE entity_id > $X GROUP BY entity_id HAVING count(*) > 1 ORDER BY 1 LIMIT 1")
 [ -n "$X" ] && [ -n "$YLO" ] && [ -n "$YHI" ] || die "fixture: no single-record startup between two multi-record ones"
@@ -194,7 +196,7 @@ out=$(S unlink "$Z1") || die "unlink $Z1 failed"
 JA=$(jid "$out")
 rerun
 assert_eq "$(ent_of "$Z1")" "$Z" "split: the part with the earliest record keeps the id"
-ZREST=$(q "SELECT entity_id FROM member m JOIN record r ON r.id = m.record_id WHERE substr(r.source_key, 3) = substr('$Z1', instr('$Z1', ':') + 3) AND r.source || ':' || r.source_key <> '$Z1' LIMIT 1")
+ZREST=$(q "SELECT entity_id FROM member m JOIN record r ON r.id = m.record_id WHERE substr(r.source_key, 3) = '$(k=${Z1#*:}; echo "${k:2}")' AND r.source || ':' || r.source_key <> '$Z1' LIMIT 1")
 [ "$ZREST" -gt 60 ] || die "split: the other part has id $ZREST, expected a new id"
 assert_eq "$(carrier "$J")" "$(q "SELECT entity_id FROM judgement_place WHERE judgement_id = $J ORDER BY records DESC, entity_id LIMIT 1")" "split: the decision is on the part with most records"
 grep -q "NEEDS REVIEW" <<<"$(S judgements list)" || die "split: the decision on a split startup does not need review"
@@ -255,7 +257,7 @@ S pin "$X" clear >"$T/out" 2>/dev/null || die "pin clear failed"
 assert_contains "$T/out" "pin cleared"
 assert_eq "$(q "SELECT count(*) FROM judgement_active WHERE id = $JP2")" 0 "pin clear removes the pin placed on the live entity"
 rerun
-assert_eq "$(q "SELECT why LIKE '%pinned%' FROM selection WHERE entity_id = $YLO")" 0 "cleared pin no longer applies at the next scoring"
+assert_eq "$(q "SELECT CASE WHEN why LIKE '%pinned%' THEN 1 ELSE 0 END FROM selection WHERE entity_id = $YLO")" 0 "cleared pin no longer applies at the next scoring"
 no_twice "pin clear"
 # two startups pinned, wrongly merged: pinning or clearing the merged entity says whose pins go
 fresh s3b
@@ -272,10 +274,12 @@ assert_contains "$T/err" "clearing all of them"
 cat >"$T/walk.py" <<'PY'
 """Random walk over link / unlink A B / unlink A / judgements remove / relink / rerun, checked
 after every rerun and at the end against the entities as they were before (the ground truth)."""
-import random, re, sqlite3, subprocess, sys
+import random, re, subprocess, sys
+import dbq
 SP, ASOF, SEED, STEPS = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rnd = random.Random(SEED)
 tag = "seed %d" % SEED
+DB = [l.split("=", 1)[1].strip() for l in open("sparker.ini") if re.match(r"database\s*=", l)][-1]
 LOG = open("walk.log", "w")  # every command and its output, for a failure's post-mortem
 
 def fail(msg):
@@ -290,7 +294,7 @@ def sp(*args, ok=True):
     return r
 
 def q(sql, *p):
-    con = sqlite3.connect("db/sparker.db", timeout=10)
+    con = dbq.connect(DB, timeout=10)
     try:
         return con.execute(sql, p).fetchall()
     finally:
@@ -352,7 +356,7 @@ def check(final):
     sel = dict(q("SELECT entity_id, qualified FROM selection"))
     want_sel = {}
     for e, kind, value in q("SELECT p.entity_id, j.kind, j.value FROM judgement_active j JOIN judgement_place p"
-                            " ON p.judgement_id = j.id AND p.carries WHERE j.kind IN ('pin', 'decision') ORDER BY j.kind = 'pin', j.id"):
+                            " ON p.judgement_id = j.id AND p.carries = 1 WHERE j.kind IN ('pin', 'decision') ORDER BY j.kind = 'pin', j.id"):
         if kind == "pin":
             want_sel[e] = ("pin", 1 if value == "in" else 0)
         elif value != "declined" and e not in want_sel:
@@ -419,7 +423,7 @@ mem = membership()
 held = {mem[r] for r in RECS[dec_ent]}
 if mem[RECS[other][0]] not in held:
     fail("the wrong link did not join startups %d and %d" % (dec_ent, other))
-if q("SELECT entity_id FROM judgement_place WHERE judgement_id = ? AND carries", marks[0])[0][0] not in held:
+if q("SELECT entity_id FROM judgement_place WHERE judgement_id = ? AND carries = 1", marks[0])[0][0] not in held:
     fail("while wrongly linked, decision %d is not on an entity holding its startup's records" % marks[0])
 for step in range(STEPS):
     op = rnd.choice(["link", "link", "link", "apart", "apart", "alone", "remove", "remove", "relink", "rerun", "rerun", "rerun"])
@@ -512,15 +516,24 @@ state() {
   members
   q "SELECT 'live ' || id FROM entity e WHERE merged_into IS NULL AND EXISTS (SELECT 1 FROM member m WHERE m.entity_id = e.id) ORDER BY id"
   q "SELECT 'Q ' || entity_id FROM selection WHERE qualified = 1 ORDER BY 1"
-  q "SELECT j.kind || ' ' || COALESCE(j.value, '') || ' ' || COALESCE(j.date, '') || ' ' || COALESCE(j.a, '') || ' ' || COALESCE(j.b, '')
-     || ' on ' || COALESCE((SELECT group_concat(x, ' ') FROM (SELECT source || ':' || source_key x FROM judgement_record
-     WHERE judgement_id = j.id ORDER BY 1)), '') || ' -> ' || COALESCE(p.entity_id, '-') || ' by ' || j.user
-     FROM judgement_active j LEFT JOIN judgement_place p ON p.judgement_id = j.id AND p.carries ORDER BY 1"
+  python3 - "$(cfg_db)" <<'PY' # each judgement in force with its records (no group_concat: portable)
+import dbq, sys
+c = dbq.connect(sys.argv[1])
+recs = {}
+for j, x in c.execute("SELECT judgement_id, source || ':' || source_key FROM judgement_record ORDER BY 2"):
+    recs.setdefault(j, []).append(x)
+out = ["%s %s %s %s %s on %s -> %s by %s" % (k, v or "", d or "", a or "", b or "", " ".join(recs.get(j, [])),
+       "-" if e is None else e, u) for j, k, v, d, a, b, e, u in c.execute(
+       "SELECT j.id, j.kind, j.value, j.date, j.a, j.b, p.entity_id, j.\"user\" FROM judgement_active j"
+       " LEFT JOIN judgement_place p ON p.judgement_id = j.id AND p.carries = 1")]
+print("\n".join(sorted(out, key=lambda l: l.encode())))
+PY
 }
 want=$(state)
 mkdir -p "$T/fresh"
 cp -r "$B/src" "$B/sparker.ini" "$T/fresh/"
 cd "$T/fresh"
+[ "$BACKEND" = sqlite ] || sed -i "s|^database *=.*|database = $(test_db fresh)|" sparker.ini # an empty one
 nightly
 S judgements import "$T/j.csv" >"$T/out" || die "judgements import failed: $(cat "$T/out")"
 assert_contains "$T/out" "$nj judgements imported, 0 already here, 0 bad lines"
@@ -560,7 +573,7 @@ assert_contains "$T/err" "dec.csv:7: "
 assert_contains "$T/err" "has contradicting decisions"
 assert_contains "$T/err" "4 decisions imported"
 assert_eq "$(q "SELECT p.entity_id || ' ' || j.value || ' ' || j.date FROM judgement_active j JOIN judgement_place p
-               ON p.judgement_id = j.id AND p.carries WHERE j.kind = 'decision' ORDER BY j.id" | paste -sd';')" \
+               ON p.judgement_id = j.id AND p.carries = 1 WHERE j.kind = 'decision' ORDER BY j.id" | paste -sd';')" \
   "3 accompanied 2025-04-01;4 declined 2025-04-02;5 invested 2099-01-01;4 invested 2025-05-01" "decisions import: what landed where"
 assert_eq "$(S decisions list | awk '$1 ~ /^[0-9]+$/ { print $2 }' | paste -sd' ')" "3 4 5 4" "decisions list: the entities"
 S decisions import "$T/dec.csv" >/dev/null 2>"$T/err" && die "decisions import with bad lines succeeded (again)"
@@ -572,7 +585,7 @@ assert_contains "$T/err" "warning: decision date 2099-02-02 is in the future"
 S --user alice note 7 "met at the fair" >/dev/null || die "note --user failed"
 SPARKER_USER=bob S pin 7 in >/dev/null || die "pin with SPARKER_USER failed"
 SPARKER_USER=bob S --user carol decide 7 cocreation --date 2025-06-01 >/dev/null || die "decide failed"
-assert_eq "$(q "SELECT kind || ':' || user FROM judgement WHERE kind IN ('note', 'pin', 'decision') AND entity_id = 7 ORDER BY id" | paste -sd' ')" \
+assert_eq "$(q "SELECT kind || ':' || \"user\" FROM judgement WHERE kind IN ('note', 'pin', 'decision') AND entity_id = 7 ORDER BY id" | paste -sd' ')" \
   "note:alice pin:bob decision:carol" "the judgement table's user column (--user, SPARKER_USER, --user over SPARKER_USER)"
 S judgements list 7 >"$T/out" || die "judgements list 7 failed"
 assert_contains "$T/out" "by alice"

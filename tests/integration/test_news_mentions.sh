@@ -5,13 +5,15 @@
 # words (Bird, Lime, Apple, Go, Via), and a news feed naming some of them. Part 2 (the real
 # TechCrunch feed of ../shared/data/real/feeds, skipped visibly when absent): zero records and
 # entities added; mentions only for names that appear, none for common-word names.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI absent"
 FX=$ROOT/tests/fixtures/news
 cd "$T"
-q() { sqlite3 db.sqlite "$1"; }
+DB=$(test_db db.sqlite)
+q() { sql "$DB" "$1"; }
 config() { # NEWS_URL: a directory feed and a news feed
-  { printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n\n'
+  { printf '[sparker]\ndatabase = %s\nraw_dir = raw\nreport_dir = reports\n\n' "$DB"
     printf '[source dir]\nformat = feed\nurl = %s\nmode = append\nlink_is_website = yes\n\n' "$DIR_URL"
     printf '[source news]\nformat = feed\nkind = news\nurl = %s\nmode = append\n\n' "$1"
     printf '[job nightly]\nstages = fetch parse normalise dedupe score\n'; } > sparker.ini  # the built-in thesis
@@ -41,7 +43,7 @@ grep -q 'in the news' apple.out && die "Apple (a common word, no context) got a 
 assert_eq "$(q "SELECT n FROM entity_mentions WHERE entity_id = $V AND year = 2026")" 2 "entity_mentions 2026"
 assert_eq "$(q "SELECT n FROM entity_mentions WHERE entity_id = $V AND year = 2025")" 1 "entity_mentions 2025"
 # ... counted in the score as a signal of the run's year (pipeline/score.c, startup.h)
-assert_eq "$(q "SELECT reasons LIKE '%Startup: %; in the news 2 times in 2026%' FROM score WHERE entity_id = $V")" 1 "news signal in the reasons"
+assert_eq "$(q "SELECT count(*) FROM score WHERE entity_id = $V AND reasons LIKE '%Startup: %; in the news 2 times in 2026%'")" 1 "news signal in the reasons"
 
 # mentions follow the startup through a merge: link Voltiq to Zurich Mobility (as an analyst
 # would), rerun dedupe: the merged entity carries both startups' items, each item once
@@ -52,13 +54,13 @@ assert_eq "$(q "SELECT entity_id FROM member m JOIN record r ON r.id = m.record_
 assert_eq "$(q "SELECT n FROM entity_mentions WHERE entity_id = $L AND year = 2026")" 3 "merged: n1 n2 n8, n8 once"
 
 # a rerun changes nothing (idempotent)
-before=$(q "SELECT group_concat(item_id || '-' || record_id || '-' || rule) FROM (SELECT * FROM mention ORDER BY 1, 2)")
+before=$(q "SELECT item_id || '-' || record_id || '-' || rule FROM mention ORDER BY item_id, record_id" | paste -sd,)
 $SP -c sparker.ini run --stage dedupe --as-of 2026-01-31 >/dev/null 2>&1 || die "dedupe rerun failed"
-assert_eq "$(q "SELECT group_concat(item_id || '-' || record_id || '-' || rule) FROM (SELECT * FROM mention ORDER BY 1, 2)")" "$before" "rerun"
+assert_eq "$(q "SELECT item_id || '-' || record_id || '-' || rule FROM mention ORDER BY item_id, record_id" | paste -sd,)" "$before" "rerun"
 
 # a directory feed whose items read like headlines says so (kind defaults to directory)
-rm -f db.sqlite*; rm -rf raw
-{ printf '[sparker]\ndatabase = db.sqlite\nraw_dir = raw\nreport_dir = reports\n\n'
+test_db_reset "$DB"; rm -rf raw
+{ printf '[sparker]\ndatabase = %s\nraw_dir = raw\nreport_dir = reports\n\n' "$DB"
   printf '[source oops]\nformat = feed\nurl = %s\nmode = append\n' "$FX/news.xml"; } > oops.ini
 $SP -c oops.ini init >/dev/null
 $SP -c oops.ini run --from fetch --to parse --as-of 2026-01-31 >/dev/null 2>&1 || die "directory run failed"
@@ -76,7 +78,7 @@ echo "PASS: fixtures"
 REAL=$(shared_data)
 TC=$REAL/feeds/techcrunch-2023/techcrunch-2023-08-16.xml
 [ -f "$TC" ] || skip "$TC absent"
-rm -f db.sqlite*; rm -rf raw
+test_db_reset "$DB"; rm -rf raw
 # a directory of real startups named in that feed, and of common-word names it must not attach
 cat > dir.xml <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>

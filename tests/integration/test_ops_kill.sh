@@ -10,6 +10,7 @@
 # change the sources (rows added, rows gone) and kill night 2, so a kill also hits a database
 # that already holds committed state, which must be updated exactly like an uninterrupted night 2.
 # Skips (77) while a stage of the nightly job is still a placeholder.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/test_ops_lib.inc"
 
@@ -21,6 +22,7 @@ ASOF=2025-06-30
 
 B=$T/base
 mkdir -p "$B/src"
+OPS_DB=$(cd "$B" && test_db db/sparker.db) # PostgreSQL: an empty database each copy of $B copies
 ops_gen_csv "$B/src/alpha.csv" 5000 11 A
 ops_gen_csv "$B/src/beta.csv" 3000 12 B
 ops_config "$B"
@@ -37,7 +39,7 @@ exports_hash() { # DIR
 }
 
 # Reference: one uninterrupted run.
-cp -r "$B" "$T/ref"
+test_copy_dir "$B" "$T/ref"
 t0=$(date +%s%N)
 set +e; (cd "$T/ref" && nightly) >"$T/ref.out" 2>&1; rc=$?; set -e
 ref_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -46,8 +48,8 @@ if grep -q "not implemented yet" "$T/ref.out"; then
 fi
 [ $rc = 0 ] || die "reference run failed (exit $rc): $(tail -5 "$T/ref.out")"
 REF=$(exports_hash "$T/ref")
-ents=$(sq "$T/ref/db/sparker.db" "SELECT count(*) FROM entity WHERE merged_into IS NULL")
-qual=$(sq "$T/ref/db/sparker.db" "SELECT count(*) FROM selection WHERE qualified=1")
+ents=$(sq "$(dir_db "$T/ref")" "SELECT count(*) FROM entity WHERE merged_into IS NULL")
+qual=$(sq "$(dir_db "$T/ref")" "SELECT count(*) FROM selection WHERE qualified=1")
 [ "$ents" -gt 100 ] || die "reference run made only $ents entities"
 echo "INFO: reference run ${ref_ms}ms, $ents entities, $qual qualified, exports $REF"
 
@@ -60,7 +62,7 @@ for s in parse normalise dedupe score; do
 done
 
 # Reference for two nights.
-cp -r "$B" "$T/ref2"
+test_copy_dir "$B" "$T/ref2"
 (cd "$T/ref2" && nightly && cp night2/*.csv src/ && "$SP" -c sparker.ini run --job nightly --as-of $ASOF2) >"$T/ref2.out" 2>&1 ||
   die "two-night reference failed: $(tail -5 "$T/ref2.out")"
 REF2=$(exports_hash "$T/ref2")
@@ -74,7 +76,7 @@ done_rounds=0
 for i in $(seq 1 "$ROUNDS"); do
   [ $((SECONDS - start)) -lt "$BUDGET" ] || { echo "INFO: time budget reached after $done_rounds rounds"; break; }
   W=$T/k$i
-  rm -rf "$W"; cp -r "$B" "$W"
+  rm -rf "$W"; test_copy_dir "$B" "$W"
   asof=$ASOF; want=$REF
   if [ $((i % 2)) = 1 ]; then
     (cd "$W" && nightly && cp night2/*.csv src/) >/dev/null 2>&1 || die "round $i: night 1 failed"
@@ -88,15 +90,15 @@ for i in $(seq 1 "$ROUNDS"); do
     sleep "$(printf '0.%03d' "$delay_ms")"
     kill -9 $pid 2>/dev/null || true
     wait $pid 2>/dev/null || true
-    hit=$(sq "$W/db/sparker.db" "SELECT COALESCE((SELECT stage FROM stage_run WHERE status='running' ORDER BY id DESC LIMIT 1),
+    hit=$(sq "$(dir_db "$W")" "SELECT COALESCE((SELECT stage FROM stage_run WHERE status='running' ORDER BY id DESC LIMIT 1),
              (SELECT CASE WHEN count(*) = 0 THEN 'before-run' ELSE 'after-run' END FROM run WHERE status <> 'running'))" 2>/dev/null || echo "no-db")
     hits="$hits $hit"
   done
   set +e; (cd "$W" && "$SP" -c sparker.ini run --job nightly --as-of $asof) >"$T/rerun.out" 2>&1; rc=$?; set -e
   [ $rc = 0 ] || die "round $i: rerun after kill failed (exit $rc): $(tail -5 "$T/rerun.out")"
-  assert_eq "$(sq "$W/db/sparker.db" "PRAGMA integrity_check")" ok "round $i: integrity_check"
-  assert_eq "$(sq "$W/db/sparker.db" "SELECT count(*) FROM run WHERE status='running'")" 0 "round $i: runs left running"
-  assert_eq "$(sq "$W/db/sparker.db" "SELECT count(*) FROM stage_run WHERE status='running'")" 0 "round $i: stages left running"
+  if [ "$BACKEND" = sqlite ]; then assert_eq "$(sq "$(dir_db "$W")" "PRAGMA integrity_check")" ok "round $i: integrity_check"; fi
+  assert_eq "$(sq "$(dir_db "$W")" "SELECT count(*) FROM run WHERE status='running'")" 0 "round $i: runs left running"
+  assert_eq "$(sq "$(dir_db "$W")" "SELECT count(*) FROM stage_run WHERE status='running'")" 0 "round $i: stages left running"
   got=$(exports_hash "$W")
   [ "$got" = "$want" ] || die "round $i (as of $asof, killed in:$hits): exports $got differ from the uninterrupted run's $want"
   rm -rf "$W"

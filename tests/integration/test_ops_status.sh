@@ -5,14 +5,15 @@
 # on; `sparker status` shows the last run of each job with its stages, counts, durations and
 # peak memory, recent failures, each source's last good snapshot and its age, and flags a
 # source failing three nights running.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/test_ops_lib.inc"
 
-D=$T/w; ops_config "$D"
+D=$T/w; OPS_DB=$(mkdir -p "$D" && cd "$D" && test_db db/sparker.db); ops_config "$D"
 cd "$D"
 sed -i 's/^report_dir = reports$/report_dir = reports\nlog_file = sparker.log/' sparker.ini
 stages_not_ready "$D" && skip "stages not implemented yet"
-DB=db/sparker.db
+DB=$OPS_DB
 run() { set +e; "$SP" -c sparker.ini "$@" >"$T/out" 2>"$T/err"; RC=$?; set -e; }
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 

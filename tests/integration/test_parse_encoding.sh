@@ -6,6 +6,7 @@
 # read as windows-1252" in the stage's note and the log), not once per row. With
 # `encoding = utf-8` forced the same rows are rejected "invalid UTF-8", as before; a UTF-8 file
 # gets no note.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 cd "$T"
@@ -34,13 +35,14 @@ N=$(wc -l < expected.txt)
 NONASCII=$(LC_ALL=C grep -c '[^ -~|]' expected.txt)
 
 # run NAME FILE [EXTRA_LINE]: a fresh database, fetch + parse of one source
+DB=$(test_db db/sparker.db)
 run() {
-  rm -rf db raw sparker.log
-  printf '[sparker]\ndatabase = db/sparker.db\nraw_dir = raw\nlog_file = sparker.log\n\n[source %s]\nformat = csv\npreset = crunchbase\nurl = %s\n%s\n' \
-    "$1" "$2" "${3:-}" > sparker.ini
+  rm -rf raw sparker.log; test_db_reset "$DB"
+  printf '[sparker]\ndatabase = %s\nraw_dir = raw\nlog_file = sparker.log\n\n[source %s]\nformat = csv\npreset = crunchbase\nurl = %s\n%s\n' \
+    "$DB" "$1" "$2" "${3:-}" > sparker.ini
   "$SP" -c sparker.ini run --from fetch --to parse > run.out 2>&1 || die "$1: run failed: $(cat run.out)"
 }
-q() { sqlite3 db/sparker.db "$1"; }
+q() { sql "$DB" "$1"; }
 
 for case in "cb1252 src/cp1252.csv windows-1252" "cbzip src/cp1252.zip windows-1252" "cbmac src/macroman.csv mac-roman"; do
   set -- $case

@@ -2,15 +2,17 @@
 # test_parse_fixtures.sh — `run --from fetch --to parse` on the hand-made CSV fixtures (plain, zip
 # and gzip): record/reject counts, reject reasons and lines, the second night (nothing new: parse
 # does nothing), a changed snapshot (gone), and the pushdown filter.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 FX=$ROOT/tests/fixtures/parse
 cd "$T"
 cp "$FX/ch_edge.csv" ch.csv
 (cd "$T" && zip -q ch.zip ch.csv)
 gzip -c "$FX/sirene_edge.csv" > sirene.csv.gz
+DB=$(test_db db.sqlite)
 cat > s.ini <<EOF2
 [sparker]
-database = db.sqlite
+database = $DB
 raw_dir = raw
 ; the fixtures are edge cases, a third of their rows rejected on purpose, and the changed
 ; snapshot drops one of four records (25 %) on purpose: the reject and gone gates are off here
@@ -41,11 +43,11 @@ filter.code_prefixes = 62 29 45.2
 [job nightly]
 stages = fetch parse
 EOF2
-q() { sqlite3 db.sqlite "$1"; }
+q() { sql "$DB" "$1"; }
 "$SP" -c s.ini run --from fetch --to parse --as-of 2025-12-31 > run1.log 2>&1 || { cat run1.log; die "first run failed"; }
 assert_eq "$(q "SELECT rows_in||'/'||rows_out||'/'||rows_rejected FROM stage_run WHERE stage='parse' AND source='ch'")" "8/5/3" "ch counts"
 assert_eq "$(q "SELECT count(*) FROM record WHERE source='ch'")" "4" "ch distinct records"
-assert_eq "$(q "SELECT group_concat(reason||'@'||line, ' ') FROM (SELECT * FROM reject WHERE source='ch' ORDER BY line)")" \
+assert_eq "$(q "SELECT reason||'@'||line FROM reject WHERE source='ch' ORDER BY line" | paste -sd' ')" \
   "missing name@5 missing key@6 bad column count@7" "ch rejects"
 assert_eq "$(q "SELECT rows_in||'/'||rows_out||'/'||rows_rejected FROM stage_run WHERE stage='parse' AND source='fr'")" "5/4/1" "sirene counts"
 assert_eq "$(q "SELECT name FROM record WHERE source='fr' AND source_key='000325175'")" "THIERRY JANOYER" "sole trader name"

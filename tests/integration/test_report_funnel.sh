@@ -4,13 +4,16 @@
 # valid PDF whose every page renders; the CSV companion agrees; the report row is written;
 # regeneration under SOURCE_DATE_EPOCH is byte-identical; a year with no data at all is refused
 # (exit 1, nothing written); a year with a run but no startup says "No data" in its sections.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 for t in pdftotext pdftoppm pdfinfo qpdf sqlite3; do command -v $t >/dev/null || skip "$t not installed"; done
 FX=$ROOT/tests/fixtures/report
 cp "$FX/sparker.ini" "$T/"
 cd "$T"
+DB=$(test_db sparker.db)
+sed -i "s|^database *=.*|database = $DB|" sparker.ini
 $SP -q -c sparker.ini init
-sqlite3 sparker.db < "$FX/fixture.sql"
+sql_file "$DB" "$FX/fixture.sql" >/dev/null
 export SOURCE_DATE_EPOCH=1767225600
 
 out=$($SP -c sparker.ini report --year 2025)
@@ -64,7 +67,7 @@ assert_contains $CSV "qualified,12,main_reason,keyword spare parts"
 ! grep -q "utm_\|gclid" qual.txt $CSV || die "a tracking parameter is shown"
 ! grep -q "committee decision accompanied" qual.txt || die "a committee decision is shown as a relevance reason"
 ! grep -q "…" qual.txt || die "a cell of the qualified list is cut: $(grep "…" qual.txt | head -2)"
-[ "$(sqlite3 sparker.db "SELECT name FROM entity WHERE id = 15")" = "THE EXTRAORDINARILY LONG-NAMED AUTONOMOUS VEHICLE AFTERMARKET DIAGNOSTICS AND REPAIR COOPERATIVE LLC" ] ||
+[ "$(sql "$DB" "SELECT name FROM entity WHERE id = 15")" = "THE EXTRAORDINARILY LONG-NAMED AUTONOMOUS VEHICLE AFTERMARKET DIAGNOSTICS AND REPAIR COOPERATIVE LLC" ] ||
   die "the registry's spelling is not kept in the database"
 
 # the CSV companion has the same figures
@@ -84,7 +87,7 @@ assert_contains $CSV "definition,integrated,text,"
 n=$(grep -c '^qualified,[0-9]*,name,' $CSV); assert_eq "$n" "$qualified" "qualified rows in the CSV"
 
 # the report row: path, sha256 of the file, the run that wrote it
-row=$(sqlite3 sparker.db "SELECT path, sha256, run_id IS NOT NULL FROM report WHERE year = 2025 ORDER BY id DESC LIMIT 1")
+row=$(sql "$DB" "SELECT path, sha256, CASE WHEN run_id IS NOT NULL THEN 1 ELSE 0 END FROM report WHERE year = 2025 ORDER BY id DESC LIMIT 1")
 assert_eq "$row" "$(pwd -P)/reports/sparker-2025.pdf|$(sha256sum $PDF | cut -d' ' -f1)|1" "report row"
 
 # regeneration is byte-identical (a report run in between changes nothing)
@@ -103,7 +106,7 @@ grep -q "no data for 2019.*cohorts in the database: 2024, 2025" err.txt || die "
 [ ! -e empty.pdf ] && [ ! -e empty.csv ] || die "a report was written for a year without data"
 
 # a year with a run but nothing found: a valid PDF that says so, charts replaced by "no data"
-sqlite3 sparker.db "INSERT INTO run (job, as_of, started, ended, status) VALUES ('nightly', '2019-05-01', '2019-05-01T02:00:00Z', '2019-05-01T02:01:00Z', 'ok')"
+sql "$DB" "INSERT INTO run (job, as_of, started, ended, status) VALUES ('nightly', '2019-05-01', '2019-05-01T02:00:00Z', '2019-05-01T02:01:00Z', 'ok')"
 $SP -q -c sparker.ini report --year 2019 --out empty.pdf --csv empty.csv
 qpdf --check empty.pdf >/dev/null || die "qpdf --check failed on the empty year"
 pdftotext empty.pdf empty.txt

@@ -10,13 +10,15 @@
 # 2025 and on 2024, a year whose records were all read by a run of 2025 (the first load). The HTML
 # summary (--html) carries the same figures and refers to nothing outside itself; the analysts'
 # views (startups, qualified_startups, record_startup, source_health) give the same counts.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 for t in pdftotext qpdf sqlite3 python3; do command -v $t >/dev/null || skip "$t not installed"; done
 mkdir -p "$T/demo" "$T/out"
 ln -s "$ROOT/demo/sources" "$T/demo/sources"
-sed -e "s|^database *=.*|database = $T/out/sparker.db|" -e "s|^raw_dir *=.*|raw_dir = $T/out/raw|" \
+DB=$(test_db "$T/out/sparker.db")
+sed -e "s|^database *=.*|database = $DB|" -e "s|^raw_dir *=.*|raw_dir = $T/out/raw|" \
     -e "s|^report_dir *=.*|report_dir = $T/out/reports|" -e "/^log_file *=/d" "$ROOT/demo/sparker.ini" >"$T/demo/sparker.ini"
-CFG=$T/demo/sparker.ini DB=$T/out/sparker.db
+CFG=$T/demo/sparker.ini
 "$SP" -q -c "$CFG" run --job nightly --as-of 2025-12-31 >"$T/run.log" 2>&1 || { cat "$T/run.log"; die "demo run failed"; }
 "$SP" -q -c "$CFG" --user demo decisions import "$ROOT/demo/decisions.csv" >/dev/null || die "decisions import failed"
 # 2025, and 2024: a year whose records the first load (a run of 2025) read, so none pulled in it
@@ -27,10 +29,11 @@ pdftotext -layout "$T/r.pdf" "$T/r.txt"
 qpdf --qdf --object-streams=disable "$T/r.pdf" "$T/q.pdf"
 
 python3 - "$DB" "$T/r.txt" "$T/q.pdf" "$T/s.html" $Y <<'PY'
-import re, sqlite3, sys
+import re, sys
+import dbq
 db, txt, qdf, html, Y = sys.argv[1:]
 P = str(int(Y) - 1)
-c = sqlite3.connect(db)
+c = dbq.connect(db)
 q = lambda sql, *a: c.execute(sql, a).fetchall()
 one = lambda sql, *a: q(sql, *a)[0][0] or 0
 text = open(txt, encoding="utf-8").read()
@@ -67,7 +70,7 @@ integrated = one("SELECT count(*) FROM entity_live WHERE cohort = ?", int(Y))
 qualified = one("SELECT count(*) FROM selection WHERE qualified = 1 AND cohort = ?", int(Y))
 dec = {}
 for v, n in q("SELECT j.value, count(DISTINCT e.id) FROM judgement_active j JOIN judgement_place p ON p.judgement_id = j.id "
-              "AND p.carries JOIN entity e ON e.id = p.entity_id WHERE j.kind = 'decision' AND e.cohort = ? GROUP BY j.value",
+              "AND p.carries = 1 JOIN entity e ON e.id = p.entity_id WHERE j.kind = 'decision' AND e.cohort = ? GROUP BY j.value",
               int(Y)):
     dec[v] = n
 funnel = [("Records pulled", tot["pulled"]), ("In scope", tot["in"]), ("Unique startups", integrated),
@@ -161,7 +164,7 @@ check("view record_startup: every record once", one("SELECT count(*) FROM record
 check("view record_startup: members are in live startups",
       one("SELECT count(*) FROM record_startup rs WHERE rs.member = 1 AND rs.entity_id NOT IN (SELECT entity_id FROM startups)"), 0)
 check("view source_health: one row per fetched source", one("SELECT count(*) FROM source_health"),
-      one("SELECT count(DISTINCT source) FROM fetch"))
+      one("SELECT count(DISTINCT source) FROM \"fetch\""))
 check("view source_health: live records", one("SELECT sum(live_records) FROM source_health"),
       one("SELECT count(*) FROM record WHERE gone = 0 AND out_of_scope IS NULL"))
 

@@ -5,13 +5,16 @@
 # and re-scouted startups and the days from first sighting to a decision (median, quartiles)
 # printed in the 2025 report equal the figures the generator computes from its own rows; the
 # CSV companion carries the same; the HTML summary the same years.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 for t in pdftotext sqlite3 python3; do command -v $t >/dev/null || skip "$t not installed"; done
 cp "$ROOT/tests/fixtures/report/sparker.ini" "$T/"
 cd "$T"
+DB=$(test_db sparker.db)
+sed -i "s|^database *=.*|database = $DB|" sparker.ini
 $SP -q -c sparker.ini init
 python3 "$ROOT/tests/gen/gen_report_history.py" expected.json > history.sql
-sqlite3 sparker.db < history.sql
+sql_file "$DB" history.sql >/dev/null
 SOURCE_DATE_EPOCH=1767225600 $SP -q -c sparker.ini report --year 2025 --out r.pdf --csv r.csv --html s.html
 pdftotext -layout r.pdf r.txt
 python3 - expected.json r.txt r.csv s.html <<'PY'

@@ -6,6 +6,7 @@
 # screens for real in tmux: the pair side by side and stacked, a resize, ? keys, s, z, q, the
 # exit code and a clean terminal (alternate screen left) on quit and on a database error; then
 # `review selection`: i pins the first startup below the cut in, and the next scoring takes it in.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/test_ops_lib.inc"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI is absent"
@@ -37,9 +38,10 @@ B-4,Happy Paws,FR,Paris,,2020-01-01,active,Pets,pet food
 B-5,Tea Leaf Co,GB,Bath,,2017-01-01,active,Food,tea
 B-6,Voltcherge Battery,CH,Zürich,,,active,Electric Vehicles,battery charging
 CSV
+OPS_DB=$(cd "$D" && test_db db/sparker.db)
 ops_config "$D"
 cd "$D"
-DB=db/sparker.db
+DB=$OPS_DB
 export SPARKER_USER=tester
 sp() { "$SP" -c sparker.ini "$@"; }
 q() { sq "$DB" "$1"; }
@@ -128,13 +130,13 @@ wait_for wide "pair 1 of 3"
 assert_eq "$(q "SELECT count(*) FROM judgement")" 0 "skipping records nothing"
 keys wide s
 wait_for wide "pair 2 of 3"
-assert_eq "$(q "SELECT kind || ' ' || a || ' ' || b || ' ' || user || ' ' || origin FROM judgement")" \
+assert_eq "$(q "SELECT kind || ' ' || a || ' ' || b || ' ' || \"user\" || ' ' || origin FROM judgement")" \
   "link alpha:A-11 beta:B-6 tester review" "s records a link"
 link_id=$(q "SELECT id FROM judgement WHERE kind = 'link'")
 keys wide z
 wait_for wide "undone: judgement #$link_id removed"
 assert_contains <(pane wide) "pair 1 of 3"
-assert_eq "$(q "SELECT kind || ' ' || target || ' ' || user || ' ' || origin FROM judgement WHERE id > $link_id")" \
+assert_eq "$(q "SELECT kind || ' ' || target || ' ' || \"user\" || ' ' || origin FROM judgement WHERE id > $link_id")" \
   "remove $link_id tester review" "z records a remove of the link"
 assert_eq "$(q "SELECT count(*) FROM judgement_active")" 0 "nothing in force after undo"
 keys wide q
@@ -164,18 +166,23 @@ assert_eq "$(alt narrow)" 0 "narrow: terminal given back"
 # a database error while the screen is open: the screen ends, the terminal is given back, exit 1
 start err 120 review
 wait_for err "pair 1 of 3"
-python3 - "$DB" <<'PY' &
+if [ "$BACKEND" = sqlite ]; then # SQLite: the file locked by another connection
+  python3 - "$DB" "$T/db.held" <<'PY' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN EXCLUSIVE")
-open(sys.argv[1] + ".held", "w").close()
+open(sys.argv[2], "w").close()
 time.sleep(20)
 PY
-LOCKER=$!
-for _ in $(seq 1 50); do [ -f "$DB.held" ] && break; sleep 0.1; done
+  LOCKER=$!
+  for _ in $(seq 1 50); do [ -f "$T/db.held" ] && break; sleep 0.1; done
+else # PostgreSQL: the table the write needs is renamed away under the screen
+  sql "$DB" "ALTER TABLE judgement RENAME TO judgement_away"
+fi
 keys err s
 assert_eq "$(wait_exit err 20)" 1 "a write failing under the screen exits 1"
-kill "$LOCKER" 2>/dev/null || true; wait "$LOCKER" 2>/dev/null || true; LOCKER=
+if [ "$BACKEND" = sqlite ]; then kill "$LOCKER" 2>/dev/null || true; wait "$LOCKER" 2>/dev/null || true; LOCKER=
+else sql "$DB" "ALTER TABLE judgement_away RENAME TO judgement"; fi
 wait_for err "exited with 1"
 assert_eq "$(alt err)" 0 "error: terminal given back"
 assert_contains <(pane err) "sparker: review:"
@@ -188,7 +195,7 @@ assert_eq "$(q "SELECT count(*) FROM judgement")" 2 "the failed write left nothi
 start lk 120 review
 wait_for lk "pair 1 of 3"
 sp -q run --stage score || die "a run while the review screen is open failed (the screen must not hold the lock)"
-if command -v flock >/dev/null; then
+if [ "$BACKEND" = sqlite ] && command -v flock >/dev/null; then
   flock "$DB.lock" sleep 4 &
   LOCKER=$!
   sleep 0.5
@@ -206,6 +213,16 @@ if command -v flock >/dev/null; then
   keys lk z
   wait_for lk "undone"
   sp -q judgements remove 3 || die "removing the judgement the inbox applied failed" # the queue as before
+elif [ "$BACKEND" = postgresql ]; then # an analyst's write never waits for a run (README, PostgreSQL)
+  sql "$DB" "SELECT pg_advisory_lock(1936747371, 1), pg_sleep(4)" >/dev/null &
+  LOCKER=$!
+  sleep 0.5
+  keys lk s
+  wait_for lk "recorded: link"
+  assert_eq "$(q "SELECT count(*) FROM judgement")" 3 "a key records at once while a run holds the PostgreSQL run lock"
+  wait "$LOCKER" 2>/dev/null || true; LOCKER=
+  keys lk z
+  wait_for lk "undone"
 fi
 keys lk q
 assert_eq "$(wait_exit lk)" 0 "lock: q exits 0"
@@ -221,7 +238,7 @@ sp -q run --stage score
 # ---- --answer, and what the next dedupe run does
 sp review --answer alpha:A-11 beta:B-6 same >"$T/out"
 assert_contains "$T/out" "It applies at the next dedupe run (sparker run --stage dedupe)"
-assert_eq "$(q "SELECT kind || ' ' || origin || ' ' || user FROM judgement_active WHERE a = 'alpha:A-11'")" "link review tester" "--answer same"
+assert_eq "$(q "SELECT kind || ' ' || origin || ' ' || \"user\" FROM judgement_active WHERE a = 'alpha:A-11'")" "link review tester" "--answer same"
 assert_eq "$(pairs)" "alpha:A-2,beta:B-2 alpha:A-1,beta:B-1 " "a linked pair leaves the queue"
 [ "$(entity_of alpha:A-11)" != "$(entity_of beta:B-6)" ] || die "fixture: merged before the dedupe run"
 sp -q run --stage dedupe
@@ -262,7 +279,7 @@ for _ in $(seq 2 "$pos"); do keys sel n; done
 wait_for sel "startup $pos of"
 keys sel i
 wait_for sel "pinned in: entity $ent"
-assert_eq "$(q "SELECT value || ' ' || entity_id || ' ' || origin || ' ' || user FROM judgement_active WHERE kind = 'pin'")" \
+assert_eq "$(q "SELECT value || ' ' || entity_id || ' ' || origin || ' ' || \"user\" FROM judgement_active WHERE kind = 'pin'")" \
   "in $ent review tester" "i records a pin in"
 keys sel q
 assert_eq "$(wait_exit sel)" 0 "selection: q exits 0"

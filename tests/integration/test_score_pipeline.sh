@@ -4,20 +4,22 @@
 # config uses; measures the precision of the qualified list against `relevant`, checks the
 # band per cohort and that a rescoring with unchanged rules moves nobody.
 # An entity counts as relevant when most of its member records belong to relevant companies.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed"
 [ -f "$ROOT/demo/sources/truth.csv" ] || skip "demo/sources/truth.csv is absent"
 cd "$T"
 cp -r "$ROOT/demo/sources" sources
 # the demo config, writing into $T
-sed -e 's|\.\./build/demo|out|' "$ROOT/demo/sparker.ini" > sparker.ini
+DB=$(test_db out/sparker.db)
+sed -e 's|\.\./build/demo|out|' -e "s|^database *=.*|database = $DB|" "$ROOT/demo/sparker.ini" > sparker.ini
 $SP -c sparker.ini run --job nightly --as-of 2025-12-31 >run.log 2>&1 || {
   grep -q "not implemented" run.log && skip "an earlier stage is not implemented yet: $(grep -m1 'not implemented' run.log)"
   die "nightly job failed: $(tail -5 run.log)"
 }
-python3 - out/sparker.db sources > measure.txt <<'PY'
-import csv, collections, sqlite3, sys
-db = sqlite3.connect(sys.argv[1]); gen = sys.argv[2]
+python3 - "$DB" sources > measure.txt <<'PY'
+import csv, collections, dbq, sys
+db = dbq.connect(sys.argv[1]); gen = sys.argv[2]
 files = {"radar_rss": ["feed_rss.xml"], "eu_atom": ["feed_atom.xml"], "de_rdf": ["feed_rdf.xml"],
          "crunchbase": ["crunchbase.csv"], "companies_house": ["companies_house.csv"], "sirene": ["sirene.csv"],
          "gleif": ["gleif.xml"], "startup_api": ["api_page1.json", "api_page2.json"]}
@@ -44,9 +46,9 @@ PY
 grep '^MEASURE' measure.txt
 prec=$(awk '/^PRECISION/{print $2}' measure.txt)
 python3 -c "import sys; sys.exit(0 if $prec >= ${SP_PRECISION_MIN:-0.85} else 1)" || die "pipeline precision $prec below ${SP_PRECISION_MIN:-0.85}"
-sqlite3 out/sparker.db "SELECT cohort, integrated, qualified FROM cohort_band WHERE integrated >= 50" | while IFS='|' read -r c n k; do
+sql "$DB" "SELECT cohort, integrated, qualified FROM cohort_band WHERE integrated >= 50" | while IFS='|' read -r c n k; do
   python3 -c "import sys; sys.exit(0 if 8.0 - 1e-9 <= 100.0 * $k / $n <= 10.0 + 1e-9 else 1)" || die "cohort $c: $k of $n outside the band"
 done
 $SP -c sparker.ini run --stage score --as-of 2025-12-31 || die "rescoring failed"
-note=$(sqlite3 out/sparker.db "SELECT message FROM stage_run WHERE stage = 'score' ORDER BY id DESC LIMIT 1")
+note=$(sql "$DB" "SELECT message FROM stage_run WHERE stage = 'score' ORDER BY id DESC LIMIT 1")
 case "$note" in "+0 entered, -0 left"*) ;; *) die "rescoring with unchanged rules moved startups: $note" ;; esac

@@ -14,13 +14,15 @@
 # - an establishments file alone and a v2 patch alone: one record per SIREN (head office first,
 #   a v2 after-image over its before-image);
 # - an empty snapshot (header only) fails loudly even on a first load.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 FX=$ROOT/tests/fixtures/sirene
 cd "$T"
 cp "$FX"/pair_ul.csv "$FX"/pair_et.csv .
+PDB=$(test_db p.sqlite)
 cat > p.ini <<EOF
 [sparker]
-database = p.sqlite
+database = $PDB
 raw_dir = raw
 
 [source pair]
@@ -36,9 +38,9 @@ url = $FX/pair_et.csv
 format = sirene
 url = $FX/v2_patch.csv
 EOF
-q() { sqlite3 p.sqlite "$1"; }
+q() { sql "$PDB" "$1"; }
 "$SP" -c p.ini run --from fetch --to parse --as-of 2025-01-10 > run1.log 2>&1 || { cat run1.log; die "run 1 failed"; }
-rec() { q "SELECT name||'|'||ifnull(city,'')||'|'||ifnull(postcode,'')||'|'||country FROM record WHERE source='$1' AND source_key='$2'"; }
+rec() { q "SELECT name||'|'||COALESCE(city,'')||'|'||COALESCE(postcode,'')||'|'||country FROM record WHERE source='$1' AND source_key='$2'"; }
 assert_eq "$(rec pair 200000001)" "ACME ROBOTIQUE|PARIS|75011|FR" "head office by nicSiegeUniteLegale"
 assert_eq "$(rec pair 200000002)" "BETA SANS SIEGE|||FR" "a legal unit without a head office keeps no city"
 assert_eq "$(rec pair 200000004)" "MARIE DUPONT|TOULOUSE|31000|FR" "a sole trader"
@@ -49,7 +51,7 @@ assert_eq "$(q "SELECT rows_in||'/'||rows_out||'/'||rows_rejected FROM stage_run
 grep -q "join: 1 legal units without a head office in the establishments file, 2 establishments without a legal unit" run1.log \
   || { cat run1.log; die "the join's note"; }
 # the snapshot: both files under their hashes and the manifest naming them
-man=$(q "SELECT path FROM fetch WHERE source='pair' AND status='new'")
+man=$(q "SELECT path FROM \"fetch\" WHERE source='pair' AND status='new'")
 case "$man" in pair/*.files) ;; *) die "the pair's snapshot is not a manifest: $man";; esac
 assert_eq "$(head -1 "raw/$man")" "sparker snapshot files 1" "manifest magic"
 for role in legal_units establishments; do
@@ -65,7 +67,7 @@ assert_eq "$(rec v2 300000002)" "VELO NOVA|LYON|69002|FR" "v2: the after-image o
 assert_eq "$(rec v2 300000005)" "PAUL MARTIN|RENNES|35000|FR" "v2: a person"
 assert_eq "$(q "SELECT codes||'|'||code_system||'|'||founded||'|'||legal_form||'|'||other_names FROM record WHERE source='v2' AND source_key='300000001'")" \
   "29.32Z|naf2|2018-03-05|5710|OF" "v2 fields"
-assert_eq "$(q "SELECT group_concat(rows_rejected) FROM stage_run WHERE stage='parse'")" "0,0,0" "no rejects"
+assert_eq "$(q "SELECT rows_rejected FROM stage_run WHERE stage='parse' ORDER BY id" | paste -sd,)" "0,0,0" "no rejects"
 
 # the same bytes again: unchanged; then the establishments file goes missing: the fetch fails and
 # the last good pair stays
@@ -107,9 +109,10 @@ for case in "pair_et_unsorted.csv pair_ul.csv establishments: line 6: siren 2000
   grep -q "not in INSEE's order" run4.log || die "$et + $ul: the message says why"
   assert_eq "$(rec pair 200000001)" "ACME ROBOTIQUE|PARIS|75011|FR" "$et + $ul: the records stay as they were"
 done
+UDB=$(test_db u.sqlite)
 cat > u.ini <<EOF
 [sparker]
-database = u.sqlite
+database = $UDB
 raw_dir = raw
 
 [source et_unsorted]
@@ -124,7 +127,7 @@ rc=0; "$SP" -c u.ini run --from fetch --to parse --as-of 2025-01-13 > run5.log 2
 [ $rc = 4 ] || { cat run5.log; die "alone out of order: exit $rc, expected 4"; }
 grep -q "source et_unsorted: .*line 6: siren 200000003 comes after 200000004" run5.log || { cat run5.log; die "et alone unsorted"; }
 grep -q "source v2_unsorted: .*line 3: siren 300000001 comes after 300000005" run5.log || { cat run5.log; die "v2 alone unsorted"; }
-assert_eq "$(sqlite3 u.sqlite "SELECT count(*) FROM record")" 0 "nothing applied from an unsorted file"
+assert_eq "$(sql "$UDB" "SELECT count(*) FROM record")" 0 "nothing applied from an unsorted file"
 
 # a duplicate siren in the legal units: rejected, the first stands
 { cat "$FX/pair_ul.csv"; sed -n 2p "$FX/pair_ul.csv" | sed 's/ACME ROBOTIQUE/ACME DOUBLON/'; } > dup.csv
@@ -138,7 +141,7 @@ assert_eq "$(rec pair 200000001)" "ACME ROBOTIQUE|PARIS|75011|FR" "the first of 
 cp "$FX/pair_ul.csv" pair_ul.csv
 { sed -n 1,2p "$FX/pair_et.csv"; sed -n 3p "$FX/pair_et.csv" | sed 's/,PARIS,/,PARIS,X,/'; sed -n '4,$p' "$FX/pair_et.csv"; } > pair_et.csv
 "$SP" -c p.ini run --from fetch --to parse --source pair --as-of 2025-01-15 > run6b.log 2>&1 || { cat run6b.log; die "shifted row run"; }
-assert_eq "$(q "SELECT line||' '||reason FROM reject WHERE source='pair' AND fetch_id=(SELECT max(id) FROM fetch WHERE source='pair')")" \
+assert_eq "$(q "SELECT line||' '||reason FROM reject WHERE source='pair' AND fetch_id=(SELECT max(id) FROM \"fetch\" WHERE source='pair')")" \
   "3 establishments: bad column count" "the shifted establishments row"
 assert_eq "$(rec pair 200000001)" "ACME ROBOTIQUE|||FR" "its legal unit has no head office now"
 assert_eq "$(rec pair 200000004)" "MARIE DUPONT|TOULOUSE|31000|FR" "the join goes on after it"
@@ -146,9 +149,10 @@ assert_eq "$(rec pair 200000004)" "MARIE DUPONT|TOULOUSE|31000|FR" "the join goe
 # over http: the same pair served by the test server
 mkdir www && cp "$FX"/pair_ul.csv "$FX"/pair_et.csv www/
 http_start www
+HDB=$(test_db h.sqlite)
 cat > h.ini <<EOF
 [sparker]
-database = h.sqlite
+database = $HDB
 raw_dir = hraw
 
 [source pair]
@@ -157,18 +161,19 @@ url = $HTTP_URL/pair_ul.csv
 establishments_url = $HTTP_URL/pair_et.csv
 EOF
 "$SP" -c h.ini run --from fetch --to parse --as-of 2025-01-10 > run7.log 2>&1 || { cat run7.log; die "pair over http"; }
-assert_eq "$(sqlite3 h.sqlite "SELECT name||'|'||city FROM record WHERE source_key='200000001'")" "ACME ROBOTIQUE|PARIS" "pair over http"
+assert_eq "$(sql "$HDB" "SELECT name||'|'||city FROM record WHERE source_key='200000001'")" "ACME ROBOTIQUE|PARIS" "pair over http"
 rm www/pair_et.csv
 rc=0; "$SP" -c h.ini run --from fetch --to parse --as-of 2025-01-11 > run8.log 2>&1 || rc=$?
 [ $rc = 4 ] || { cat run8.log; die "establishments 404: exit $rc, expected 4"; }
 grep -q "establishments: GET .*pair_et.csv" run8.log || { cat run8.log; die "the 404 names the establishments URL"; }
-assert_eq "$(sqlite3 h.sqlite "SELECT count(*) FROM record WHERE gone=0")" 4 "a 404 keeps the last good pair"
+assert_eq "$(sql "$HDB" "SELECT count(*) FROM record WHERE gone=0")" 4 "a 404 keeps the last good pair"
 
 # an empty snapshot (header only) fails loudly, even on a first load
 head -1 "$FX/pair_ul.csv" > empty.csv
+EDB=$(test_db e.sqlite)
 cat > e.ini <<EOF
 [sparker]
-database = e.sqlite
+database = $EDB
 raw_dir = raw
 
 [source empty]

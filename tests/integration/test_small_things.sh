@@ -6,6 +6,7 @@
 #   a report of a year with no data exits 1, says so, and writes nothing;
 #   at a terminal (script(1)) a run by hand shows progress with a percentage and an ETA for
 #   normalise and dedupe and ends with one summary line; off a terminal (cron) neither.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/test_ops_lib.inc"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
@@ -13,6 +14,7 @@ command -v script >/dev/null || skip "script(1) (util-linux) needed for a termin
 D=$T/w
 mkdir -p "$D/src"
 ops_gen_csv "$D/src/alpha.csv" 6000 21 A
+OPS_DB=$(cd "$D" && test_db db/sparker.db)
 ops_config "$D"
 cd "$D"
 run() { # EXPECTED_EXIT ARGS...

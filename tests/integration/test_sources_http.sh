@@ -5,6 +5,7 @@
 # stored (bad dates are kept, the date dropped), nothing else. Then faults: a source that fails
 # leaves its previous snapshot and records untouched while the others go ahead (exit 4), and the
 # next night sends conditional requests and parses nothing new.
+# backends: sqlite postgresql
 . "$(dirname "$0")/../lib.sh"
 SRC=$ROOT/demo/sources
 mkdir -p "$T/www" && cd "$T/www"
@@ -14,9 +15,10 @@ cp "$SRC"/gleif.xml . && zip -q gleif.zip gleif.xml && rm gleif.xml
 gzip -c "$SRC"/sirene.csv > sirene.csv.gz
 http_start "$T/www"
 cd "$T"
+DB=$(test_db db.sqlite)
 cat > s.ini <<EOF2
 [sparker]
-database = db.sqlite
+database = $DB
 raw_dir = raw
 
 [source feed_rss.xml]
@@ -65,19 +67,18 @@ map.country = country
 [job nightly]
 stages = fetch parse
 EOF2
-q() { sqlite3 db.sqlite "$1"; }
+q() { sql "$DB" "$1"; }
 "$SP" -c s.ini run --as-of 2025-06-01 || die "first night failed"
 
 # truth: every labelled key stored under its source (source names are the file names here)
-sqlite3 db.sqlite <<'EOF2'
-CREATE TEMP TABLE x(source_file, source_key, true_id, relevant, domain);
-EOF2
 awk 'NR>1' "$SRC/truth.csv" > truth.body
 awk 'NR>1' "$SRC/malformed.csv" > malformed.body
-sqlite3 db.sqlite ".mode csv" "CREATE TABLE truth(source_file, source_key, true_id, relevant, domain);" \
-  ".import truth.body truth" "CREATE TABLE malformed(source_file, source_key, defect);" ".import malformed.body malformed" \
-  "UPDATE truth SET source_file='api_page1.json' WHERE source_file='api_page2.json';" \
-  "UPDATE malformed SET source_file='api_page1.json' WHERE source_file='api_page2.json';"
+q "CREATE TABLE truth(source_file TEXT, source_key TEXT, true_id TEXT, relevant TEXT, domain TEXT);
+   CREATE TABLE malformed(source_file TEXT, source_key TEXT, defect TEXT)"
+sql_import_csv "$DB" truth truth.body
+sql_import_csv "$DB" malformed malformed.body
+q "UPDATE truth SET source_file='api_page1.json' WHERE source_file='api_page2.json';
+   UPDATE malformed SET source_file='api_page1.json' WHERE source_file='api_page2.json'"
 missing=$(q "SELECT count(*) FROM truth t WHERE NOT EXISTS (SELECT 1 FROM record r WHERE r.source=t.source_file AND r.source_key=t.source_key)")
 [ "$missing" = 0 ] || die "$missing labelled records not stored, e.g. $(q "SELECT source_file||' '||source_key FROM truth t WHERE NOT EXISTS (SELECT 1 FROM record r WHERE r.source=t.source_file AND r.source_key=t.source_key) LIMIT 3")"
 for src in $(q "SELECT DISTINCT source_file FROM truth ORDER BY 1"); do
@@ -91,21 +92,21 @@ for src in $(q "SELECT DISTINCT source_file FROM truth ORDER BY 1"); do
 done
 n_rej_reason=$(q "SELECT count(*) FROM reject WHERE reason IS NULL OR reason = ''")
 assert_eq "$n_rej_reason" 0 "every reject has a reason"
-assert_eq "$(q "SELECT count(*) FROM fetch WHERE source='feed_atom.xml' AND status='new'")" 1 "500 then 200 retried to success"
+assert_eq "$(q "SELECT count(*) FROM \"fetch\" WHERE source='feed_atom.xml' AND status='new'")" 1 "500 then 200 retried to success"
 
 # night 2: the RSS feed fails (server-side 503 forever): its snapshot and records stay
-before=$(q "SELECT path||sha256 FROM fetch WHERE id=(SELECT last_good_fetch FROM source_state WHERE source='feed_rss.xml')")
+before=$(q "SELECT path||sha256 FROM \"fetch\" WHERE id=(SELECT last_good_fetch FROM source_state WHERE source='feed_rss.xml')")
 nrec=$(q "SELECT count(*) FROM record WHERE source='feed_rss.xml' AND gone=0")
 sed -i "s#url = $HTTP_URL/feed_rss.xml#url = $HTTP_URL/fault/503/feed_rss.xml\nretries = 1\nretry_base_ms = 10\nretry_after_max = 0#" s.ini
 set +e; "$SP" -c s.ini run --as-of 2025-06-02 2>night2.err; rc=$?; set -e
 assert_eq "$rc" 4 "a failed source makes the run partial"
-after=$(q "SELECT path||sha256 FROM fetch WHERE id=(SELECT last_good_fetch FROM source_state WHERE source='feed_rss.xml')")
+after=$(q "SELECT path||sha256 FROM \"fetch\" WHERE id=(SELECT last_good_fetch FROM source_state WHERE source='feed_rss.xml')")
 assert_eq "$after" "$before" "the failed source keeps its last good snapshot"
-[ -f "raw/$(q "SELECT path FROM fetch WHERE id=(SELECT last_good_fetch FROM source_state WHERE source='feed_rss.xml')")" ] || die "snapshot file gone"
+[ -f "raw/$(q "SELECT path FROM \"fetch\" WHERE id=(SELECT last_good_fetch FROM source_state WHERE source='feed_rss.xml')")" ] || die "snapshot file gone"
 assert_eq "$(q "SELECT count(*) FROM record WHERE source='feed_rss.xml' AND gone=0")" "$nrec" "records of the failed source untouched"
-assert_eq "$(q "SELECT count(*) FROM fetch f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-06-02' AND f.status='not_modified'")" 6 \
+assert_eq "$(q "SELECT count(*) FROM \"fetch\" f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-06-02' AND f.status='not_modified'")" 6 \
   "the six single-file sources sent conditional requests and got 304"
-assert_eq "$(q "SELECT f.status FROM fetch f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-06-02' AND f.source='api_page1.json'")" unchanged \
+assert_eq "$(q "SELECT f.status FROM \"fetch\" f JOIN run r ON r.id=f.run_id WHERE r.as_of='2025-06-02' AND f.source='api_page1.json'")" unchanged \
   "the paginated API (no conditional requests) was downloaded again and found unchanged"
 grep -q -- "-> 304 inm=\"" "$T/http.log" || die "no conditional request seen by the server"
 assert_eq "$(q "SELECT count(*) FROM stage_run s JOIN run r ON r.id=s.run_id WHERE r.as_of='2025-06-02' AND s.stage='parse' AND s.rows_out>0")" 0 \

@@ -145,7 +145,7 @@ grep -q "differs from the report sent on 2026-01-01" <<<"$err" || die "no 'diffe
 
 # a database of version 11 upgraded: its selection becomes the first version
 cp "$DB" "$T/v11.db"
-sqlite3 "$T/v11.db" "DROP TABLE selection_hist; DROP TABLE report_edition; ALTER TABLE run DROP COLUMN judgement_upto;
+sqlite3 "$T/v11.db" "DROP TABLE selection_hist; DROP INDEX judgement_origin; DROP TABLE report_edition; ALTER TABLE run DROP COLUMN judgement_upto;
   PRAGMA user_version = 11;"
 sed "s|^database *=.*|database = $T/v11.db|" "$CFG" >"$T/v11.ini"
 "$SP" -q -c "$T/v11.ini" status >/dev/null 2>&1 || true

@@ -102,7 +102,7 @@ fi
 # stability: reruns change no entity id
 members() { sql "$DB" "SELECT record_id || '=' || entity_id FROM member ORDER BY record_id"; }
 members >"$T/m1"
-rows() { sqlite3 "$DB" "SELECT * FROM member ORDER BY record_id; SELECT * FROM entity ORDER BY id"; }
+rows() { sql "$DB" "SELECT * FROM member ORDER BY record_id"; sql "$DB" "SELECT * FROM entity ORDER BY id"; }
 rows >"$T/r1"
 "$SP" -c sparker.ini run --stage dedupe --as-of 2025-12-31 --quiet >/dev/null 2>&1 || die "dedupe rerun failed"
 "$SP" -c sparker.ini run --from normalise --to dedupe --as-of 2025-12-31 --quiet >/dev/null 2>&1 || die "normalise+dedupe rerun failed"
@@ -114,7 +114,7 @@ assert_eq "$changed" "0" "entity ids changed on an unchanged rerun"
 # writes only what changed)
 rows >"$T/r2"
 cmp -s "$T/r1" "$T/r2" || die "an unchanged rerun rewrote member or entity rows: $(diff "$T/r1" "$T/r2" | head -3)"
-last_run=$(sqlite3 "$DB" "SELECT max(run_id) FROM member")
+last_run=$(sql "$DB" "SELECT max(run_id) FROM member")
 
 # overrides: unlink a member of a multi-record entity, link two singletons; both survive reruns
 read -r ua < <(sql "$DB" "SELECT r.source || ':' || r.source_key FROM member m JOIN record r ON r.id = m.record_id
@@ -132,8 +132,8 @@ for i in 1 2; do
   assert_eq "$n" "1" "unlinked record is not alone (run $i)"
   assert_eq "$(ent_of "${singles[0]}")" "$(ent_of "${singles[1]}")" "linked records are apart (run $i)"
 done
-moved=$(sqlite3 "$DB" "SELECT count(*) FROM member WHERE run_id > $last_run")
-total=$(sqlite3 "$DB" "SELECT count(*) FROM member")
+moved=$(sql "$DB" "SELECT count(*) FROM member WHERE run_id > $last_run")
+total=$(sql "$DB" "SELECT count(*) FROM member")
 [ "$moved" -ge 2 ] && [ "$moved" -lt $((total / 10)) ] || die "after link/unlink, $moved of $total member rows rewritten"
 echo "MEASURE: member rows rewritten by link/unlink=$moved of $total"
 "$SP" -c sparker.ini show "${singles[0]}" >"$T/show" || die "show failed"

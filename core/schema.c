@@ -16,9 +16,11 @@
  *   tag, score, selection, selection_prev, cohort_band ... score stage
  *   selection_hist ........ score stage, through pipeline/history.c only (append-only)
  *   run.judgement_upto .... run.c, through sp_history_mark_judgements() (pipeline/history.h)
- *   report ................ report stage
+ *   report ................ report stage (sp_report_row_write, reports/report_stage.c)
  *   report_edition ........ report stage, through reports/edition.c only (append-only)
  *   judgement, judgement_record ... analysts' commands, through pipeline/judgement.c only
+ *                  (on SQLite, what they made during a run is written by the next run, applying
+ *                  the inbox file pipeline/inbox.c; a report beside a run likewise)
  *   audit_draw, audit_sample ... `sparker audit sample`, through pipeline/audit.c only
  *   news_item ............. parse stage (a `kind = news` feed's items)
  *   mention ............... dedupe stage, through pipeline/mention.c

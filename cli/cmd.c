@@ -138,7 +138,7 @@ sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, i
 	return db;
 }
 
-int sp_cmd_analyst_open(sp_env *env, const char *what, sp_cmd_analyst *a)
+static int analyst_open(sp_env *env, const char *what, sp_cmd_analyst *a)
 {
 	memset(a, 0, sizeof(*a));
 	sp_err err;
@@ -172,6 +172,14 @@ int sp_cmd_analyst_open(sp_env *env, const char *what, sp_cmd_analyst *a)
 		sp_cmd_error("%d judgement%s of the inbox refused now (see `sparker judgements list`)", d.failed,
 			     d.failed == 1 ? "" : "s");
 	return SP_EXIT_OK;
+}
+
+int sp_cmd_analyst_open(sp_env *env, const char *what, sp_cmd_analyst *a)
+{
+	int code = analyst_open(env, what, a);
+	if (code != SP_EXIT_OK)
+		sp_cmd_analyst_close(a); /* nothing left open on failure: the caller just returns code */
+	return code;
 }
 
 void sp_cmd_analyst_close(sp_cmd_analyst *a)

@@ -107,7 +107,7 @@ sp_store *sp_cmd_open_db_locked(sp_env *env, const char *what, sp_lock **lock, i
  * written directly. When another process holds it, open the database to read and the inbox
  * (a->inbox set, a->holder the holder's line): sp_inbox_record() then records into the inbox.
  * On PostgreSQL: no lock, no inbox. Returns SP_EXIT_OK, or the exit code after printing the
- * error. Close with sp_cmd_analyst_close (releases everything; safe after a failed open).
+ * error, with nothing left open. Close with sp_cmd_analyst_close (releases everything; safe twice).
  */
 typedef struct sp_cmd_analyst {
 	sp_store *db;

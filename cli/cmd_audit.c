@@ -201,10 +201,8 @@ static int audit_label(sp_env *env, const struct audit_opts *o)
 		return usage_error("the label is yes or no");
 	sp_cmd_analyst an;
 	int code = sp_cmd_analyst_open(env, "audit label", &an);
-	if (code != SP_EXIT_OK) {
-		sp_cmd_analyst_close(&an);
+	if (code != SP_EXIT_OK)
 		return code;
-	}
 	sp_store *db = an.db;
 	int64_t id;
 	int rc = sp_cmd_resolve_entity(db, o->args[1], &id, env->quiet);

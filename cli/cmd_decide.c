@@ -120,10 +120,8 @@ static int cmd_decide(int argc, char **argv, sp_env *env)
 	sp_err err;
 	sp_cmd_analyst an;
 	int code = sp_cmd_analyst_open(env, "decide", &an);
-	if (code != SP_EXIT_OK) {
-		sp_cmd_analyst_close(&an);
+	if (code != SP_EXIT_OK)
 		return code;
-	}
 	sp_store *db = an.db;
 	int64_t id;
 	int rc = sp_cmd_resolve_entity(db, ent, &id, 0);

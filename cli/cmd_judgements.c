@@ -240,10 +240,8 @@ static int judgements_remove(sp_env *env, const char *arg, const char *note)
 	}
 	sp_cmd_analyst an;
 	int code = sp_cmd_analyst_open(env, "judgements remove", &an);
-	if (code != SP_EXIT_OK) {
-		sp_cmd_analyst_close(&an);
+	if (code != SP_EXIT_OK)
 		return code;
-	}
 	sp_store *db = an.db;
 	sp_err err;
 	sp_judgement j = { .kind = SP_J_REMOVE, .target = id, .note = note, .user = sp_cmd_user(env), .hub = sp_cmd_hub(env),
@@ -272,10 +270,8 @@ static int cmd_note(int argc, char **argv, sp_env *env)
 	}
 	sp_cmd_analyst an;
 	int code = sp_cmd_analyst_open(env, "note", &an);
-	if (code != SP_EXIT_OK) {
-		sp_cmd_analyst_close(&an);
+	if (code != SP_EXIT_OK)
 		return code;
-	}
 	sp_store *db = an.db;
 	int64_t id;
 	int rc = sp_cmd_resolve_entity(db, argv[1], &id, 0);

@@ -254,10 +254,8 @@ static int answer(sp_env *env, char **args, const char *note)
 		return usage_error("the verdict is same, different or unsure");
 	sp_cmd_analyst an;
 	int code = sp_cmd_analyst_open(env, "review", &an);
-	if (code != SP_EXIT_OK) {
-		sp_cmd_analyst_close(&an);
+	if (code != SP_EXIT_OK)
 		return code;
-	}
 	sp_judgement j = { .kind = kinds[k], .a = args[0], .b = args[1], .note = note, .user = sp_cmd_user(env),
 			   .hub = sp_cmd_hub(env), .origin = "review" };
 	sp_judgement_out res;

@@ -749,12 +749,7 @@ static void fuzzy_pass(dd *d)
 
 /* ---------------------------------------------------------------- deterministic keys */
 
-typedef struct kent {
-	const char *k;
-	int idx, kind;
-} kent;
-
-static int kent_cmp(const void *x, const void *y)
+int sp_dd_kent_cmp(const void *x, const void *y)
 {
 	const kent *a = x, *b = y;
 	int c = strcmp(a->k, b->k);
@@ -765,8 +760,6 @@ static int kent_cmp(const void *x, const void *y)
 	return a->idx - b->idx;
 }
 
-/* A website that redirects to another record's website (redirect.h): one company renamed when
- * the names are compatible, a group (an acquisition) otherwise. k: room for 2 entries a record. */
 static void redirect_links(dd *d, kent *k)
 {
 	size_t n = 0;
@@ -777,7 +770,7 @@ static void redirect_links(dd *d, kent *k)
 		if (d->c[i].moved)
 			k[n++] = (kent){ d->c[i].moved, i, 1 };
 	}
-	qsort(k, n, sizeof(*k), kent_cmp);
+	qsort(k, n, sizeof(*k), sp_dd_kent_cmp);
 	for (size_t s = 0, e; s < n; s = e) {
 		size_t own = 0;
 		for (e = s; e < n && strcmp(k[e].k, k[s].k) == 0; e++)
@@ -816,7 +809,7 @@ static void key_links(dd *d)
 		if (d->c[i].ra)
 			k[n++] = (kent){ d->c[i].ra, i, 1 };
 	}
-	qsort(k, n, sizeof(*k), kent_cmp);
+	qsort(k, n, sizeof(*k), sp_dd_kent_cmp);
 	for (size_t s = 0; s < n;) {
 		size_t e = s + 1;
 		while (e < n && strcmp(k[e].k, k[s].k) == 0)
@@ -831,7 +824,7 @@ static void key_links(dd *d)
 	for (int i = 0; i < d->n; i++)
 		if (!d->c[i].alone && d->c[i].lei)
 			k[n++] = (kent){ d->c[i].lei, i, 0 };
-	qsort(k, n, sizeof(*k), kent_cmp);
+	qsort(k, n, sizeof(*k), sp_dd_kent_cmp);
 	for (size_t s = 0; s < n;) {
 		size_t e = s + 1;
 		while (e < n && strcmp(k[e].k, k[s].k) == 0)
@@ -848,7 +841,7 @@ static void key_links(dd *d)
 	for (int i = 0; i < d->n; i++)
 		if (!d->c[i].alone && d->c[i].domain)
 			k[n++] = (kent){ d->c[i].domain, i, 0 };
-	qsort(k, n, sizeof(*k), kent_cmp);
+	qsort(k, n, sizeof(*k), sp_dd_kent_cmp);
 	for (size_t s = 0; s < n;) {
 		size_t e = s + 1;
 		while (e < n && strcmp(k[e].k, k[s].k) == 0)

@@ -30,23 +30,6 @@
 
 #include "pipeline/dedupe_int.h"
 
-typedef struct aent {
-	const char *k;
-	int kind; /* 0: a candidate's name; 1: an alias */
-	int idx;  /* candidate, or alias index */
-} aent;
-
-static int aent_cmp(const void *x, const void *y)
-{
-	const aent *a = x, *b = y;
-	int c = strcmp(a->k, b->k);
-	if (c)
-		return c;
-	if (a->kind != b->kind)
-		return a->kind - b->kind;
-	return a->idx - b->idx;
-}
-
 static int conflict(const char *a, const char *b) { return a && b && strcmp(a, b) != 0; }
 
 /* Alias k (of candidate o) against candidate j named like it. */
@@ -84,15 +67,15 @@ void dd_alias_links(dd *d)
 		nal += !d->al[k].plain;
 	if (!nal)
 		return;
-	aent *e = sp_xmalloc(((size_t)d->n + nal + 1) * sizeof(*e));
+	kent *e = sp_xmalloc(((size_t)d->n + nal + 1) * sizeof(*e));
 	size_t n = 0;
 	for (int i = 0; i < d->n; i++)
 		if (d->c[i].key && !d->c[i].alone)
-			e[n++] = (aent){ d->c[i].compact, 0, i };
+			e[n++] = (kent){ d->c[i].compact, i, 0 };
 	for (size_t k = 0; k < d->nal; k++)
 		if (!d->al[k].plain)
-			e[n++] = (aent){ d->al[k].compact, 1, (int)k };
-	qsort(e, n, sizeof(*e), aent_cmp);
+			e[n++] = (kent){ d->al[k].compact, (int)k, 1 };
+	qsort(e, n, sizeof(*e), sp_dd_kent_cmp);
 	for (size_t s = 0; s < n;) {
 		size_t t = s + 1, names = 0;
 		while (t < n && strcmp(e[t].k, e[s].k) == 0)

@@ -179,4 +179,12 @@ void dd_apply_edges(dd *d, size_t from);                       /* union edges[fr
  * cnt->note. SP_OK, or an error code with ctx->err set and the transaction rolled back. */
 int dd_write(dd *d, sp_counts *cnt);
 
+/* A key of a sort-and-scan join (dedupe.c, dedupe_alias.c): the key text, the candidate or alias
+ * index, and which kind of key it is; sp_dd_kent_cmp orders by key, then kind, then index. */
+typedef struct kent {
+	const char *k;
+	int idx, kind;
+} kent;
+int sp_dd_kent_cmp(const void *x, const void *y);
+
 #endif
